@@ -1,0 +1,93 @@
+"""Settings: defaults per environment, then LOANLEDGER_* environment variables on top.
+
+Read once into a typed, frozen object (`load_settings`) and handed to the app factory.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The settings are unsafe or incomplete; the service refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    secret_key: str | None
+    allow_manual_business_date: bool
+    max_body_bytes: int = 10 * 1024 * 1024
+    token_ttl_seconds: int = 8 * 3600
+    signature_skew_seconds: int = 300
+    nonce_ttl_seconds: int = 600
+    idempotency_ttl_days: int = 7
+    sqlite_wal: bool = True
+
+
+def _defaults(env: str) -> Settings:
+    instance = REPO_ROOT / "instance"
+    if env == "development":
+        return Settings(
+            env=env,
+            database_url=f"sqlite:///{instance / 'loanledger.db'}",
+            secret_key="dev-only-secret-change-me",
+            allow_manual_business_date=True,
+        )
+    if env == "testing":
+        return Settings(
+            env=env,
+            database_url=f"sqlite:///{instance / 'test.db'}",
+            secret_key="testing-secret",
+            allow_manual_business_date=True,
+            sqlite_wal=False,
+        )
+    return Settings(
+        env=env,
+        database_url="postgresql+psycopg:///loanledger",
+        secret_key=None,
+        allow_manual_business_date=False,
+    )
+
+
+def _flag(value: str) -> bool:
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"not a boolean: {value!r}")
+
+
+def load_settings(env: str | None = None, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    environ = os.environ if environ is None else environ
+    env = env or environ.get("LOANLEDGER_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"LOANLEDGER_ENV must be one of {ENVIRONMENTS}, not {env!r}")
+    settings = _defaults(env)
+    if "LOANLEDGER_DATABASE_URL" in environ:
+        settings = replace(settings, database_url=environ["LOANLEDGER_DATABASE_URL"])
+    if "LOANLEDGER_SECRET_KEY" in environ:
+        settings = replace(settings, secret_key=environ["LOANLEDGER_SECRET_KEY"])
+    if "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE" in environ:
+        settings = replace(
+            settings,
+            allow_manual_business_date=_flag(environ["LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE"]),
+        )
+    settings = replace(settings, **overrides)
+    check_settings(settings)
+    return settings
+
+
+def check_settings(settings: Settings) -> None:
+    if settings.env == "production":
+        if not settings.secret_key:
+            raise ConfigError("production needs LOANLEDGER_SECRET_KEY")
+        if settings.allow_manual_business_date:
+            raise ConfigError("production refuses LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE")
+    if not settings.secret_key:
+        raise ConfigError("a secret key is required")

@@ -1,0 +1,591 @@
+"""The database schema: typed SQLAlchemy 2 models.
+
+Money is integer fen (`*_fen`), rates are integer percent × 10^4 (`*_e4`): SQLite keeps
+NUMERIC as REAL, so nothing here is stored as a decimal. Invariants that a bug could break
+are CHECK constraints; natural keys are UNIQUE so a retried write cannot duplicate a row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT ids on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer, "sqlite")
+Fen = BigInteger
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+Timestamp = DateTime(timezone=True)
+
+
+# ---------------------------------------------------------------- system state
+class BusinessDate(Base):
+    """One row: the service's 'today' (domain dates never come from the wall clock)."""
+
+    __tablename__ = "business_date"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    today: Mapped[dt.date] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Lock(Base):
+    """Lock rows for SQLite, where there are no advisory locks (PostgreSQL uses those)."""
+
+    __tablename__ = "locks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    acquired_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(255))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- identities
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin','clerk','approver','auditor','enterprise')", name="role"
+        ),
+        CheckConstraint("role <> 'enterprise' OR uscc IS NOT NULL", name="enterprise_uscc"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ApiToken(Base):
+    """Bearer tokens, stored as SHA-256 of the token: a leaked table grants nothing."""
+
+    __tablename__ = "api_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Bank(Base):
+    __tablename__ = "banks"
+    bank_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class BankKey(Base):
+    """HMAC keys. The secret must be recoverable to verify signatures, so it is encrypted
+    (Fernet, keyed from the app secret), never stored in clear."""
+
+    __tablename__ = "bank_keys"
+    __table_args__ = (CheckConstraint("status IN ('active','revoked')", name="status"),)
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"), index=True)
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class Nonce(Base):
+    __tablename__ = "nonces"
+    __table_args__ = (UniqueConstraint("key_id", "nonce"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("bank_code", "key"),
+        CheckConstraint("state IN ('in_flight','done')", name="state"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="done")
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+
+# ---------------------------------------------------------------- reference data
+class PolicyVersion(Base):
+    __tablename__ = "policy_versions"
+    __table_args__ = (CheckConstraint("version >= 1", name="version_positive"),)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    in_force_from: Mapped[dt.date] = mapped_column(Date)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LprRate(Base):
+    __tablename__ = "lpr_rates"
+    __table_args__ = (
+        CheckConstraint("lpr_1y_e4 > 0 AND lpr_5y_e4 > 0", name="positive"),
+    )
+    published_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    lpr_1y_e4: Mapped[int] = mapped_column(Integer)
+    lpr_5y_e4: Mapped[int] = mapped_column(Integer)
+
+
+class Account(Base):
+    """Chart of accounts by base code (payee-level accounts add ':{payee}')."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('asset','liability','net_assets','expense')", name="kind"
+        ),
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_zh: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    product_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    risk_covered: Mapped[bool] = mapped_column(Boolean)
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+    __table_args__ = (CheckConstraint("length(uscc) = 18", name="uscc_length"),)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    established_on: Mapped[dt.date] = mapped_column(Date)
+    town: Mapped[str | None] = mapped_column(String(128))
+    industry: Mapped[str | None] = mapped_column(String(128))
+    account_holder: Mapped[str | None] = mapped_column(String(255))
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    account_bank_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class BlacklistEntry(Base):
+    __tablename__ = "blacklist_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from", name="interval"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Filing(Base):
+    __tablename__ = "filings"
+    __table_args__ = (
+        CheckConstraint("eligible_investment_fen > 0", name="investment_positive"),
+        CheckConstraint(
+            "(revoked_on IS NULL) = (revoke_reason IS NULL)", name="revocation_complete"
+        ),
+    )
+    filing_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    project_name: Mapped[str] = mapped_column(String(255))
+    eligible_investment_fen: Mapped[int] = mapped_column(Fen)
+    approved_on: Mapped[dt.date] = mapped_column(Date)
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    clawback: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Budget(Base):
+    """An appropriation (拨款) for one year; a year may get several."""
+
+    __tablename__ = "budgets"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    reference: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class PoolDeposit(Base):
+    __tablename__ = "pool_deposits"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    deposited_on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+# ---------------------------------------------------------------- loans and events
+class Loan(Base):
+    __tablename__ = "loans"
+    __table_args__ = (
+        UniqueConstraint("bank_code", "contract_no"),
+        CheckConstraint("principal_fen > 0", name="principal_positive"),
+        CheckConstraint("annual_rate_e4 > 0 AND annual_rate_e4 <= 240000", name="rate_range"),
+        CheckConstraint("maturity_date > start_date", name="maturity_after_start"),
+        CheckConstraint(
+            "coverage IN ('covered','not_covered','not_covered_capacity')", name="coverage"
+        ),
+        CheckConstraint(
+            "link_problem IS NULL OR link_problem IN ('no_filing','ambiguous_filing')",
+            name="link_problem",
+        ),
+        CheckConstraint(
+            "repayment_method IN ('bullet','equal_installment','equal_principal','interest_only')",
+            name="repayment_method",
+        ),
+        CheckConstraint("interest_settlement IN ('monthly','quarterly')", name="settlement"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"))
+    contract_no: Mapped[str] = mapped_column(String(64))
+    product_code: Mapped[str] = mapped_column(ForeignKey("products.product_code"))
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
+    filing_no: Mapped[str | None] = mapped_column(ForeignKey("filings.filing_no"), index=True)
+    link_problem: Mapped[str | None] = mapped_column(String(32))
+    principal_fen: Mapped[int] = mapped_column(Fen)
+    annual_rate_e4: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    maturity_date: Mapped[dt.date] = mapped_column(Date)
+    original_maturity_date: Mapped[dt.date] = mapped_column(Date)
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    interest_settlement: Mapped[str] = mapped_column(String(16))
+    coverage: Mapped[str] = mapped_column(String(32))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+EVENT_TYPES = (
+    "disbursement",
+    "repayment",
+    "interest",
+    "rate_change",
+    "delinquency",
+    "recovery",
+    "settlement",
+    "void",
+)
+
+
+class LoanEvent(Base):
+    """One bank-reported fact. Append-only: a correction is a `void` event, never an UPDATE.
+    The id is the order received (ties in the rules go to the later-received event)."""
+
+    __tablename__ = "loan_events"
+    __table_args__ = (
+        UniqueConstraint("bank_code", "event_id"),
+        CheckConstraint(
+            "type IN (" + ",".join(f"'{t}'" for t in EVENT_TYPES) + ")", name="type"
+        ),
+        CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_positive"),
+        CheckConstraint("interest_fen IS NULL OR interest_fen >= 0", name="interest_sign"),
+        CheckConstraint(
+            "penalty_fen IS NULL OR penalty_fen >= 0", name="penalty_sign"
+        ),
+        CheckConstraint(
+            "compound_fen IS NULL OR compound_fen >= 0", name="compound_sign"
+        ),
+        CheckConstraint(
+            "days_past_due IS NULL OR days_past_due >= 0", name="dpd_sign"
+        ),
+        CheckConstraint(
+            "period_end IS NULL OR period_end > period_start", name="period_order"
+        ),
+        Index("ix_loan_events_loan_type", "loan_id", "type"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(64))
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    type: Mapped[str] = mapped_column(String(16))
+    # `date` of disbursement/repayment/recovery/settlement, `effective_on`, `as_of`, `paid_on`
+    # all land in `on_date` so one index serves "facts dated ≤ d".
+    on_date: Mapped[dt.date | None] = mapped_column(Date)
+    amount_fen: Mapped[int | None] = mapped_column(Fen)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    interest_fen: Mapped[int | None] = mapped_column(Fen)
+    penalty_fen: Mapped[int | None] = mapped_column(Fen)
+    compound_fen: Mapped[int | None] = mapped_column(Fen)
+    rate_e4: Mapped[int | None] = mapped_column(Integer)
+    days_past_due: Mapped[int | None] = mapped_column(Integer)
+    classification: Mapped[str | None] = mapped_column(String(32))
+    target_event_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LoanAmendment(Base):
+    """PATCH /loans/{contract_no}: an extension or a principal amendment, kept as history."""
+
+    __tablename__ = "loan_amendments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class DirtyMark(Base):
+    """What changed since the last close: the close recomputes only these scopes.
+    scope: 'loan' (key = loan id), 'filing', 'enterprise', or 'all'."""
+
+    __tablename__ = "dirty_marks"
+    __table_args__ = (
+        CheckConstraint("scope IN ('loan','filing','enterprise','all')", name="scope"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- close results
+class Period(Base):
+    __tablename__ = "periods"
+    __table_args__ = (CheckConstraint("status IN ('open','closed')", name="status"),)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    business_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class RecordState(Base):
+    """Per interest record: the last computed figures and the total granted so far.
+    Derived (rebuildable from lines); kept so an incremental close need not recompute
+    records that no new data can change."""
+
+    __tablename__ = "record_states"
+    __table_args__ = (
+        CheckConstraint("computed_fen >= 0", name="computed_sign"),
+        CheckConstraint("capped_fen >= 0", name="capped_sign"),
+        CheckConstraint("owed_fen >= 0", name="owed_sign"),
+        Index("ix_record_states_uscc_year", "uscc", "year"),
+    )
+    event_pk: Mapped[int] = mapped_column(ForeignKey("loan_events.id"), primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))
+    year: Mapped[int] = mapped_column(Integer)
+    computed_fen: Mapped[int] = mapped_column(Fen)
+    capped_fen: Mapped[int] = mapped_column(Fen)
+    owed_fen: Mapped[int] = mapped_column(Fen)
+    granted_fen: Mapped[int] = mapped_column(Fen)
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    policy_version: Mapped[int] = mapped_column(Integer)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("period", "kind"),
+        CheckConstraint("kind IN ('subsidy','compensation')", name="kind"),
+        CheckConstraint(
+            "status IN ('publicity','ready','submitted','approved','paid','partially_paid')",
+            name="status",
+        ),
+        CheckConstraint("total_fen >= 0", name="total_sign"),
+        CheckConstraint(
+            "approved_by IS NULL OR submitted_by IS NULL OR approved_by <> submitted_by",
+            name="maker_checker",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    period: Mapped[str] = mapped_column(ForeignKey("periods.period"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    total_fen: Mapped[int] = mapped_column(Fen)
+    line_count: Mapped[int] = mapped_column(Integer)
+    payee_count: Mapped[int] = mapped_column(Integer)
+    publicity_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+LINE_KINDS = ("interest", "adjustment", "carried", "claim", "shortfall", "recovery_share")
+
+
+class Line(Base):
+    """One line of a batch. `record_key` names what the line is about, so one record gets
+    at most one line per close: 'i:{event pk}', 'c:{claim id}', 's:{claim id}',
+    'r:{event pk}', 'k:{payee}'."""
+
+    __tablename__ = "lines"
+    __table_args__ = (
+        UniqueConstraint("period", "record_key"),
+        CheckConstraint(
+            "kind IN (" + ",".join(f"'{k}'" for k in LINE_KINDS) + ")", name="kind"
+        ),
+        CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
+        CheckConstraint("payee_type IN ('enterprise','bank')", name="payee_type"),
+        CheckConstraint("status IN ('active','held')", name="status"),
+        Index("ix_lines_batch_payee", "batch_id", "payee_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    record_key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    payee_type: Mapped[str] = mapped_column(String(16))
+    payee_id: Mapped[str] = mapped_column(String(32))
+    bank_code: Mapped[str | None] = mapped_column(String(32))
+    contract_no: Mapped[str | None] = mapped_column(String(64))
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    event_pk: Mapped[int | None] = mapped_column(ForeignKey("loan_events.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    interest_fen: Mapped[int | None] = mapped_column(Fen)
+    computed_fen: Mapped[int | None] = mapped_column(Fen)
+    capped_fen: Mapped[int | None] = mapped_column(Fen)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class BatchPayee(Base):
+    __tablename__ = "batch_payees"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "payee_id"),
+        CheckConstraint("pays_fen >= 0", name="pays_sign"),
+        CheckConstraint("carried_out_fen <= 0", name="carried_sign"),
+        CheckConstraint("pays_fen + carried_out_fen = total_fen", name="split"),
+        CheckConstraint(
+            "payment_status IN ('none','pending','paid','failed')", name="payment_status"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    payee_type: Mapped[str] = mapped_column(String(16))
+    payee_id: Mapped[str] = mapped_column(String(32))
+    total_fen: Mapped[int] = mapped_column(Fen)
+    pays_fen: Mapped[int] = mapped_column(Fen)
+    carried_out_fen: Mapped[int] = mapped_column(Fen)
+    payment_status: Mapped[str] = mapped_column(String(16))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(255))
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("loan_id"),
+        CheckConstraint("loss_base_fen > 0", name="loss_base_positive"),
+        CheckConstraint("compensation_fen >= 0", name="compensation_sign"),
+        CheckConstraint(
+            "lined_fen >= 0 AND lined_fen <= compensation_fen", name="lined_range"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    period: Mapped[str] = mapped_column(ForeignKey("periods.period"))
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    bank_code: Mapped[str] = mapped_column(String(32), index=True)
+    contract_no: Mapped[str] = mapped_column(String(64))
+    npl_date: Mapped[dt.date] = mapped_column(Date)
+    loss_base_fen: Mapped[int] = mapped_column(Fen)
+    ratio: Mapped[str] = mapped_column(String(8))
+    compensation_fen: Mapped[int] = mapped_column(Fen)
+    lined_fen: Mapped[int] = mapped_column(Fen, default=0)
+    policy_version: Mapped[int] = mapped_column(Integer)
+
+
+class RecoveryShare(Base):
+    """The pool's share of one recovery event, as lined so far (state, like RecordState)."""
+
+    __tablename__ = "recovery_shares"
+    event_pk: Mapped[int] = mapped_column(ForeignKey("loan_events.id"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    lined_fen: Mapped[int] = mapped_column(Fen)
+
+
+# ---------------------------------------------------------------- ledger
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    memo: Mapped[str] = mapped_column(Text)
+    posted_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    period: Mapped[str | None] = mapped_column(String(7))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Posting(Base):
+    """Debit positive, credit negative. Σ per entry = 0 is checked in code (domain.ledger)
+    and, on PostgreSQL, by a deferred constraint trigger (see migrations)."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
+        Index("ix_postings_account", "account", "entry_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(48))
+    base_account: Mapped[str] = mapped_column(ForeignKey("accounts.code"))
+    amount_fen: Mapped[int] = mapped_column(Fen)
