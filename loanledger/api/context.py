@@ -1,0 +1,38 @@
+"""Per-request plumbing: the database session and who is calling."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "bank" | "user"
+    bank_code: str | None = None
+    username: str | None = None
+    role: str | None = None
+    uscc: str | None = None
+    key_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"bank:{self.bank_code}" if self.kind == "bank" else f"user:{self.username}"
+
+
+def session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["loanledger"].sessionmaker()
+    return g.db_session
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def close_session(_exc=None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.rollback()
+        db_session.close()

@@ -1,0 +1,139 @@
+"""Wire types: money as yuan strings, rates as percent strings, strict dates.
+
+Each field turns wire text into the internal unit (fen, rate_e4, date) and refuses
+anything else — a JSON number for money is refused, never rounded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import Schema as _Schema, ValidationError, fields, RAISE
+
+from loanledger.domain.money import (
+    MONEY_PATTERN,
+    RATE_PATTERN,
+    format_fen,
+    format_rate,
+    parse_rate,
+    parse_yuan,
+)
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+KEY_PATTERN = r"^[^/]{1,64}$"
+
+
+class Schema(_Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class Money(fields.Field):
+    """Yuan string ⇄ integer fen."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        self.allow_negative = allow_negative
+        metadata = kwargs.pop("metadata", {})
+        pattern = MONEY_PATTERN if allow_negative else MONEY_PATTERN.replace("^-?", "^")
+        metadata.setdefault("pattern", pattern)
+        metadata.setdefault("example", "5000000.00")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_fen(int(value))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("money must be a string in yuan such as \"1234.56\", not a JSON number")
+        try:
+            return parse_yuan(value, allow_negative=self.allow_negative)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not an amount in yuan with at most two decimals") from None
+
+
+class Rate(fields.Field):
+    """Percent per annum string ⇄ integer rate_e4."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", RATE_PATTERN)
+        metadata.setdefault("example", "3.4500")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_rate(int(value))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("a rate must be a string of percent per annum such as \"3.4500\"")
+        try:
+            return parse_rate(value)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a rate in (0, 24] with at most 4 decimals") from None
+
+
+class StrictDate(fields.Date):
+    """YYYY-MM-DD only (fromisoformat alone would also take 20230310)."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("example", "2023-03-10")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.match(DATE_PATTERN, value):
+            raise ValidationError("a date must be YYYY-MM-DD")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a calendar date") from None
+
+
+class Period(fields.String):
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", PERIOD_PATTERN)
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.match(PERIOD_PATTERN, text):
+            raise ValidationError("a period must be YYYY-MM")
+        return text
+
+
+class Key(fields.String):
+    """contract_no / event_id: 1–64 characters, UTF-8 allowed, no '/'."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", KEY_PATTERN)
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.match(KEY_PATTERN, text) or not text.strip():
+            raise ValidationError("must be 1–64 characters without '/'")
+        return text
+
+
+def register_fields(api) -> None:
+    api.register_field(Money, "string", None)
+    api.register_field(Rate, "string", None)
+    api.register_field(StrictDate, "string", "date")
+    api.register_field(Period, "string", None)
+    api.register_field(Key, "string", None)
+
+
+class Document(Schema):
+    """A response documented by its declared fields but passed through as built by the
+    read model (views already render money as strings and dates as ISO text)."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    def dump(self, obj, *, many=None):
+        return obj

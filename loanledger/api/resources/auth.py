@@ -1,0 +1,44 @@
+"""POST /auth/tokens: a bearer token for staff and enterprise users."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from loanledger.api.context import session
+from loanledger.api.errors import ApiError
+from loanledger.api.fields import Schema
+from flask import current_app
+
+from loanledger.services import identity
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff and enterprise sign-in")
+
+
+class TokenIn(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+    role = fields.String()
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenOut)
+    def post(self, data):
+        db = session()
+        user = identity.authenticate_password(db, data["username"], data["password"])
+        if user is None:
+            raise ApiError(401, "invalid_token", "unknown user or wrong password")
+        ttl = current_app.extensions["loanledger"].settings.token_ttl_seconds
+        token, expires_at = identity.issue_token(db, user, ttl)
+        db.commit()
+        return {"token": token, "expires_at": expires_at, "role": user.role}
+
+
+BLUEPRINTS = [blp]

@@ -1,0 +1,65 @@
+"""The application factory."""
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Api
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings, load_settings
+from loanledger.api import register_api
+from loanledger.api.context import close_session
+from loanledger.api.errors import register_error_handlers
+from loanledger.persistence.db import make_engine, make_sessionmaker
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON numbers with a fraction become Decimal, never float (money is refused anyway)."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_float", decimal.Decimal)
+        return super().loads(s, **kwargs)
+
+
+@dataclass
+class Extension:
+    settings: Settings
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_relative_config=False)
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="LoanLedger",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        JSON_SORT_KEYS=False,
+    )
+    engine = engine or make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
+    app.extensions["loanledger"] = Extension(settings, engine, make_sessionmaker(engine))
+    app.teardown_appcontext(close_session)
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+        "bankHmac": {"type": "apiKey", "in": "header", "name": "X-LL-Signature",
+                     "description": "HMAC-SHA256; see docs/bank-integration.md"},
+        "bearer": {"type": "http", "scheme": "bearer"},
+    }}})
+    register_api(api)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,53 @@
+"""The business date: 'today' for every rule, kept in the database.
+
+With the manual business date allowed (development, test) an admin moves it forward;
+otherwise it follows the Asia/Shanghai calendar.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from loanledger.persistence.tables import BusinessDate
+from loanledger.services.audit import record
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class BackwardsDate(ValueError):
+    pass
+
+
+def shanghai_today() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date()
+
+
+def today(db: Session, *, manual: bool = True) -> dt.date:
+    row = db.get(BusinessDate, 1)
+    if not manual:
+        return shanghai_today()
+    if row is None:
+        return shanghai_today()
+    return row.today
+
+
+def set_today(db: Session, new_date: dt.date, actor: str) -> dt.date:
+    row = db.get(BusinessDate, 1, with_for_update=True)
+    if row is None:
+        db.add(BusinessDate(id=1, today=new_date))
+        record(db, actor, "business_date.set", "business_date", "1", None, {"date": new_date.isoformat()})
+        return new_date
+    if new_date < row.today:
+        raise BackwardsDate(f"the business date is {row.today}; it cannot move back to {new_date}")
+    if new_date != row.today:
+        record(db, actor, "business_date.set", "business_date", "1",
+               {"date": row.today.isoformat()}, {"date": new_date.isoformat()})
+        row.today = new_date
+    return new_date
+
+
+def ensure_row(db: Session) -> None:
+    if db.get(BusinessDate, 1) is None:
+        db.add(BusinessDate(id=1, today=shanghai_today()))

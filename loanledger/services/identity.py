@@ -1,0 +1,127 @@
+"""Users, bearer tokens, banks and their HMAC keys."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
+from loanledger.services.audit import record
+
+ROLES = ("admin", "clerk", "approver", "auditor", "enterprise")
+MAX_ACTIVE_KEYS = 2
+
+
+class IdentityError(ValueError):
+    pass
+
+
+def _fernet(secret_key: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands timestamps back naive; they were stored as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+# ------------------------------------------------------------------ users
+def create_user(db: Session, username: str, role: str, password: str, uscc: str | None = None, actor: str = "cli") -> User:
+    if role not in ROLES:
+        raise IdentityError(f"role must be one of {', '.join(ROLES)}")
+    if role == "enterprise" and not uscc:
+        raise IdentityError("an enterprise user needs --uscc")
+    if len(password) < 8:
+        raise IdentityError("a password needs at least 8 characters")
+    if db.scalar(select(User).where(User.username == username)):
+        raise IdentityError(f"user {username} exists")
+    user = User(username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password))
+    db.add(user)
+    db.flush()
+    record(db, actor, "user.create", "user", username, None, {"role": role, "uscc": uscc})
+    return user
+
+
+def authenticate_password(db: Session, username: str, password: str) -> User | None:
+    user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(db: Session, user: User, ttl_seconds: int) -> tuple[str, dt.datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = _now() + dt.timedelta(seconds=ttl_seconds)
+    db.add(ApiToken(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id, expires_at=expires_at))
+    return token, expires_at
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    row = db.get(ApiToken, hashlib.sha256(token.encode()).hexdigest())
+    if row is None or _aware(row.expires_at) <= _now():
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+# ------------------------------------------------------------------ banks and keys
+def _new_key(db: Session, bank_code: str, secret_key: str) -> dict[str, str]:
+    key_id = "k_" + secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    db.add(BankKey(key_id=key_id, bank_code=bank_code, status="active",
+                   secret_encrypted=_fernet(secret_key).encrypt(secret.encode()).decode()))
+    return {"bank_code": bank_code, "key_id": key_id, "secret": secret}
+
+
+def create_bank(db: Session, code: str, name: str, secret_key: str, actor: str = "cli") -> dict[str, str]:
+    if db.get(Bank, code) is not None:
+        raise IdentityError(f"bank {code} exists")
+    db.add(Bank(bank_code=code, name=name))
+    db.flush()
+    issued = _new_key(db, code, secret_key)
+    record(db, actor, "bank.create", "bank", code, None, {"name": name, "key_id": issued["key_id"]})
+    return issued
+
+
+def rotate_key(db: Session, code: str, secret_key: str, actor: str = "cli") -> dict[str, str]:
+    """Adds a key; at most two are active, so a bank can switch over without downtime."""
+    if db.get(Bank, code) is None:
+        raise IdentityError(f"no bank {code}")
+    active = db.scalars(
+        select(BankKey).where(BankKey.bank_code == code, BankKey.status == "active").order_by(BankKey.created_at)
+    ).all()
+    if len(active) >= MAX_ACTIVE_KEYS:
+        raise IdentityError(f"bank {code} already has {MAX_ACTIVE_KEYS} active keys; revoke one first")
+    issued = _new_key(db, code, secret_key)
+    record(db, actor, "bank.rotate_key", "bank", code, None, {"key_id": issued["key_id"]})
+    return issued
+
+
+def revoke_key(db: Session, key_id: str, actor: str = "cli") -> dict[str, str]:
+    key = db.get(BankKey, key_id)
+    if key is None:
+        raise IdentityError(f"no key {key_id}")
+    if key.status != "revoked":
+        key.status, key.revoked_at = "revoked", _now()
+        record(db, actor, "bank.revoke_key", "bank_key", key_id, {"status": "active"}, {"status": "revoked"})
+    return {"bank_code": key.bank_code, "key_id": key_id, "status": "revoked"}
+
+
+def active_bank_key(db: Session, key_id: str, secret_key: str) -> tuple[str, str] | None:
+    key = db.get(BankKey, key_id)
+    if key is None or key.status != "active":
+        return None
+    try:
+        return key.bank_code, _fernet(secret_key).decrypt(key.secret_encrypted.encode()).decode()
+    except InvalidToken:
+        return None

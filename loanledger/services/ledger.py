@@ -1,0 +1,57 @@
+"""Writing and reading the double-entry ledger.
+
+Entries come from the domain (`domain.ledger.JournalEntry`, balanced by construction);
+this module only stores them and sums postings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from loanledger.domain.ledger import JournalEntry as Entry, base_code
+from loanledger.persistence.tables import JournalEntry, Posting
+
+
+def post(db: Session, entry: Entry, posted_on: dt.date, *, period: str | None = None,
+         batch_id: int | None = None) -> int:
+    return post_many(db, [entry], posted_on, period=period, batch_id=batch_id)[0]
+
+
+def post_many(db: Session, entries: Iterable[Entry], posted_on: dt.date, *,
+              period: str | None = None, batch_id: int | None = None) -> list[int]:
+    """One INSERT per entry header, one executemany for all their postings."""
+    ids: list[int] = []
+    rows: list[dict] = []
+    for entry in entries:
+        header = JournalEntry(kind=entry.kind, memo=entry.memo, posted_on=posted_on,
+                              period=period, batch_id=batch_id)
+        db.add(header)
+        db.flush()
+        ids.append(header.id)
+        rows.extend(
+            {"entry_id": header.id, "account": p.account, "base_account": base_code(p.account),
+             "amount_fen": p.amount_fen}
+            for p in entry.postings
+        )
+    if rows:
+        db.execute(insert(Posting), rows)
+    return ids
+
+
+def balance(db: Session, account: str, as_of: dt.date | None = None) -> int:
+    query = select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(Posting.account == account)
+    if as_of is not None:
+        query = query.join(JournalEntry, JournalEntry.id == Posting.entry_id).where(JournalEntry.posted_on <= as_of)
+    return int(db.scalar(query))
+
+
+def balances_like(db: Session, base: str) -> dict[str, int]:
+    """Balances of every payee-level account under one base code ('2002' → {'2002:BOC-ZS': …})."""
+    rows = db.execute(
+        select(Posting.account, func.sum(Posting.amount_fen))
+        .where(Posting.base_account == base).group_by(Posting.account)
+    ).all()
+    return {account: int(total) for account, total in rows}
