@@ -1,0 +1,212 @@
+"""Loans and loan events: the bank endpoints, plus the staff loan view and linking."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.context import principal, session
+from loanledger.api.errors import ApiError
+from loanledger.api.fields import Document, Key, Money, Rate, Schema, StrictDate
+from loanledger.api.pagination import PageQuery, paginate
+from loanledger.domain.policy import LOAN_CLASSIFICATIONS
+from loanledger.persistence.tables import Loan
+from loanledger.services import clock, intake
+from loanledger.services.errors import NotFound
+from loanledger.services.facts import load_loan
+from loanledger.services.views import loan_summary, loan_view
+
+blp = Blueprint("loans", __name__, url_prefix="/loans", description="Loans and loan events (banks sign requests)")
+
+REPAYMENT_METHODS = ("bullet", "equal_installment", "equal_principal", "interest_only")
+
+
+class LoanIn(Schema):
+    contract_no = Key(required=True)
+    product_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    uscc = fields.String(required=True, validate=validate.Length(equal=18), metadata={"pattern": "^[0-9A-Z]{18}$"})
+    filing_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    principal = Money(required=True)
+    annual_rate = Rate(required=True)
+    start_date = StrictDate(required=True)
+    maturity_date = StrictDate(required=True)
+    repayment_method = fields.String(required=True, validate=validate.OneOf(REPAYMENT_METHODS))
+    interest_settlement = fields.String(required=True, validate=validate.OneOf(("monthly", "quarterly")))
+
+
+class LoanPatch(Schema):
+    maturity_date = StrictDate()
+    principal = Money()
+
+
+class EventIn(Schema):
+    """All event fields; which are required or allowed depends on `type` (api.md)."""
+
+    event_id = Key(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(intake.EVENT_FIELDS))
+    date = StrictDate(allow_none=True)
+    amount = Money(allow_none=True)
+    principal = Money(allow_none=True)
+    period_start = StrictDate(allow_none=True)
+    period_end = StrictDate(allow_none=True)
+    paid_on = StrictDate(allow_none=True)
+    interest = Money(allow_none=True)
+    penalty_interest = Money(allow_none=True)
+    compound_interest = Money(allow_none=True)
+    effective_on = StrictDate(allow_none=True)
+    annual_rate = Rate(allow_none=True)
+    as_of = StrictDate(allow_none=True)
+    days_past_due = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=100000))
+    classification = fields.String(allow_none=True, validate=validate.OneOf(LOAN_CLASSIFICATIONS))
+    target_event_id = Key(allow_none=True)
+    reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=1000))
+
+
+class LinkIn(Schema):
+    filing_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class LoanListQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(("active", "settled", "npl")))
+    uscc = fields.String(validate=validate.Length(equal=18))
+
+
+class LoanView(Document):
+    contract_no = fields.String()
+    bank_code = fields.String()
+    product_code = fields.String()
+    uscc = fields.String()
+    filing_no = fields.String(allow_none=True)
+    principal = fields.String()
+    annual_rate = fields.String()
+    start_date = fields.String()
+    maturity_date = fields.String()
+    original_maturity_date = fields.String()
+    repayment_method = fields.String()
+    interest_settlement = fields.String()
+    status = fields.String()
+    balance = fields.String()
+    npl_date = fields.String(allow_none=True)
+    coverage = fields.String()
+    eligibility = fields.Dict()
+    subsidy_granted = fields.String()
+    events = fields.List(fields.Dict())
+    lines = fields.List(fields.Dict())
+    claims = fields.List(fields.Dict())
+
+
+class LoanPage(Schema):
+    items = fields.List(fields.Dict())
+    next_cursor = fields.String(allow_none=True)
+
+
+class EventOut(Document):
+    event_id = fields.String()
+    type = fields.String()
+
+
+def _today():
+    settings = current_app.extensions["loanledger"].settings
+    return clock.today(session(), manual=settings.allow_manual_business_date)
+
+
+def _bank_loan(contract_no: str) -> Loan:
+    loan = session().scalar(select(Loan).where(Loan.bank_code == principal().bank_code, Loan.contract_no == contract_no))
+    if loan is None:
+        raise NotFound(f"loan {contract_no}")
+    return loan
+
+
+def _staff_loan(bank_code: str, contract_no: str) -> Loan:
+    loan = session().scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no))
+    if loan is None:
+        raise NotFound(f"loan {bank_code}/{contract_no}")
+    return loan
+
+
+def _status(loan: Loan, today) -> str:
+    return loan_view(session(), loan, today)["status"]
+
+
+@blp.route("")
+class Loans(MethodView):
+    @endpoint(bank=True)
+    @blp.arguments(LoanIn)
+    @blp.response(201, LoanView)
+    @blp.alt_response(200, schema=LoanView, description="the same contract registered again with the same content")
+    def post(self, data):
+        today = _today()
+        loan, created = intake.register_loan(session(), principal().bank_code, data, today)
+        return loan_view(session(), loan, today), 201 if created else 200
+
+    @endpoint(*STAFF_ROLES, bank=True)
+    @blp.arguments(LoanListQuery, location="query")
+    @blp.response(200, LoanPage)
+    def get(self, query):
+        who, today = principal(), _today()
+        stmt = select(Loan)
+        if who.kind == "bank":
+            stmt = stmt.where(Loan.bank_code == who.bank_code)
+        if query.get("uscc"):
+            stmt = stmt.where(Loan.uscc == query["uscc"])
+        page = paginate(session(), stmt, [Loan.id], limit=query["limit"], cursor=query["cursor"])
+        items = page.items
+        if query.get("status"):
+            items = [loan for loan in items if _status(loan, today) == query["status"]]
+        return {"items": [loan_summary(loan) for loan in items], "next_cursor": page.next_cursor}
+
+
+@blp.route("/<string:contract_no>")
+class BankLoan(MethodView):
+    @endpoint(bank=True)
+    @blp.response(200, LoanView)
+    def get(self, contract_no):
+        return loan_view(session(), _bank_loan(contract_no), _today())
+
+    @endpoint(bank=True)
+    @blp.arguments(LoanPatch)
+    @blp.response(200, LoanView)
+    def patch(self, data, contract_no):
+        loan = intake.amend_loan(session(), _bank_loan(contract_no), data, principal().actor)
+        return loan_view(session(), loan, _today())
+
+
+@blp.route("/<string:contract_no>/events")
+class LoanEvents(MethodView):
+    @endpoint(bank=True)
+    @blp.arguments(EventIn)
+    @blp.response(201, EventOut)
+    @blp.alt_response(200, schema=EventOut, description="an identical repeat of event_id")
+    def post(self, data, contract_no):
+        errors = intake.event_shape_errors(data)
+        if errors:
+            raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
+        loan = _bank_loan(contract_no)
+        event, created = intake.record_event(session(), loan, data, _today())
+        voided = load_loan(session(), loan).voided_ids
+        return intake.event_to_wire(event, voided), 201 if created else 200
+
+
+@blp.route("/<string:bank_code>/<string:contract_no>")
+class StaffLoan(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @blp.response(200, LoanView)
+    def get(self, bank_code, contract_no):
+        return loan_view(session(), _staff_loan(bank_code, contract_no), _today())
+
+
+@blp.route("/<string:bank_code>/<string:contract_no>/filing")
+class LoanFiling(MethodView):
+    @endpoint("clerk")
+    @blp.arguments(LinkIn)
+    @blp.response(200, LoanView)
+    def put(self, data, bank_code, contract_no):
+        loan = intake.link_filing(session(), _staff_loan(bank_code, contract_no), data["filing_no"],
+                                  principal().actor)
+        return loan_view(session(), loan, _today())
+
+
+BLUEPRINTS = [blp]

@@ -1,0 +1,361 @@
+"""Bank intake: registering loans and recording loan events.
+
+Input arrives already parsed into internal units (fen, rate_e4, dates) by the API
+schemas. Here the business rules are checked in a fixed order and the first one broken is
+raised as a DomainError (422); nothing is written unless every rule holds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loanledger.domain.errors import DomainError
+from loanledger.domain.money import format_fen, format_rate
+from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
+from loanledger.persistence.tables import Enterprise, Filing, Loan, LoanAmendment, LoanEvent, Product
+from loanledger.domain.uscc import uscc_valid
+from loanledger.services import dirty, locks, registry
+from loanledger.services.audit import record
+from loanledger.services.errors import Conflict
+from loanledger.services.facts import LoanData, load_loan
+
+EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # type: (required, optional)
+    "disbursement": (("date", "amount"), ()),
+    "repayment": (("date", "principal"), ()),
+    "interest": (("period_start", "period_end", "paid_on", "interest"), ("penalty_interest", "compound_interest")),
+    "rate_change": (("effective_on", "annual_rate"), ()),
+    "delinquency": (("as_of", "days_past_due"), ("classification",)),
+    "recovery": (("date", "amount"), ()),
+    "settlement": (("date",), ()),
+    "void": (("target_event_id", "reason"), ()),
+}
+ALL_EVENT_FIELDS = sorted({f for req, opt in EVENT_FIELDS.values() for f in req + opt})
+COMMON_FIELDS = ("event_id", "type", "contract_no")
+MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound_interest")
+DATE_FIELDS = ("date", "period_start", "period_end", "paid_on", "effective_on", "as_of")
+
+
+def _hash(doc: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _wire(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    if name in MONEY_FIELDS or name == "principal":
+        return format_fen(value)
+    if name == "annual_rate":
+        return format_rate(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# ===================================================================== loans
+LOAN_FIELDS = ("contract_no", "product_code", "uscc", "filing_no", "principal", "annual_rate",
+               "start_date", "maturity_date", "repayment_method", "interest_settlement")
+
+
+def loan_content_hash(data: dict[str, Any]) -> str:
+    return _hash({name: _wire(data.get(name), name) for name in LOAN_FIELDS})
+
+
+def register_loan(db: Session, bank_code: str, data: dict[str, Any], today: dt.date) -> tuple[Loan, bool]:
+    """Returns (loan, created). An identical repeat returns the existing loan."""
+    locks.shared(db, locks.CLOSE)
+    content_hash = loan_content_hash(data)
+    existing = db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == data["contract_no"]))
+    if existing is not None:
+        if existing.content_hash != content_hash:
+            raise DomainError("contract_conflict", "this contract was registered with other content; "
+                              "change terms with events or PATCH", "contract_no")
+        return existing, False
+    product = db.get(Product, data["product_code"])
+    if product is None or product.bank_code != bank_code:
+        raise DomainError("unknown_product", f"no product {data['product_code']} of bank {bank_code}", "product_code")
+    if not uscc_valid(data["uscc"]):
+        raise DomainError("invalid_uscc", "not a valid 统一社会信用代码 (GB 32100-2015 check character)", "uscc")
+    if db.get(Enterprise, data["uscc"]) is None:
+        raise DomainError("unknown_enterprise", f"no enterprise {data['uscc']}", "uscc")
+    filing_no, link_problem = _match_filing(db, data, today)
+    if data["maturity_date"] <= data["start_date"]:
+        raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
+    loan = Loan(
+        bank_code=bank_code, contract_no=data["contract_no"], product_code=product.product_code,
+        uscc=data["uscc"], filing_no=filing_no, link_problem=link_problem,
+        principal_fen=data["principal"], annual_rate_e4=data["annual_rate"],
+        start_date=data["start_date"], maturity_date=data["maturity_date"],
+        original_maturity_date=data["maturity_date"], repayment_method=data["repayment_method"],
+        interest_settlement=data["interest_settlement"],
+        coverage=_coverage(db, product, data["principal"], today),
+        registered_on=today, content_hash=content_hash,
+    )
+    db.add(loan)
+    db.flush()
+    dirty.mark(db, "loan", loan.id)
+    record(db, f"bank:{bank_code}", "loan.register", "loan", f"{bank_code}/{loan.contract_no}", None,
+           {"filing_no": filing_no, "link_problem": link_problem, "coverage": loan.coverage,
+            "principal": format_fen(loan.principal_fen)})
+    return loan, True
+
+
+def _match_filing(db: Session, data: dict[str, Any], today: dt.date) -> tuple[str | None, str | None]:
+    """domain.md §6: a named filing must be the enterprise's; otherwise the only candidate."""
+    if data.get("filing_no"):
+        filing = db.get(Filing, data["filing_no"])
+        if filing is None:
+            raise DomainError("unknown_filing", f"no filing {data['filing_no']}", "filing_no")
+        if filing.uscc != data["uscc"]:
+            raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no")
+        return filing.filing_no, None
+    _version, policy = registry.policy_in_force(db, today)
+    candidates = [
+        f for f in db.scalars(select(Filing).where(Filing.uscc == data["uscc"]))
+        if f.revoked_on is None and f.approved_on <= data["start_date"]
+        and not filing_lapsed_by(db, f, data["start_date"], policy.filing_lapse_days)
+    ]
+    if len(candidates) == 1:
+        return candidates[0].filing_no, None
+    return None, ("no_filing" if not candidates else "ambiguous_filing")
+
+
+def filing_lapsed_by(db: Session, filing: Filing, as_of: dt.date, lapse_days: int) -> bool:
+    deadline = filing.approved_on + dt.timedelta(days=lapse_days)
+    if as_of <= deadline:
+        return False
+    return not any(d is not None and d <= deadline for d in first_disbursements(db, filing.filing_no))
+
+
+def first_disbursements(db: Session, filing_no: str) -> list[dt.date | None]:
+    from loanledger.services.facts import load_loans
+
+    ids = list(db.scalars(select(Loan.id).where(Loan.filing_no == filing_no)))
+    return [data.first_disbursement() for data in load_loans(db, ids).values()]
+
+
+def _coverage(db: Session, product: Product, principal_fen: int, today: dt.date) -> str:
+    """domain.md §5: decided once, at registration, against the pool's leverage."""
+    if not product.risk_covered:
+        return "not_covered"
+    _version, policy = registry.policy_in_force(db, today)
+    capacity_fen = registry.pool_cash(db) * policy.pool_leverage
+    if registry.covered_principal(db) + principal_fen <= capacity_fen:
+        return "covered"
+    return "not_covered_capacity"
+
+
+def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loan:
+    locks.shared(db, locks.CLOSE)
+    before = {"maturity_date": loan.maturity_date.isoformat(), "principal": format_fen(loan.principal_fen)}
+    maturity = data.get("maturity_date") or loan.maturity_date
+    principal = data.get("principal") or loan.principal_fen
+    if maturity <= loan.start_date:
+        raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
+    disbursed = sum(amount for _d, amount in load_loan(db, loan).disbursements())
+    if principal < disbursed:
+        raise DomainError("exceeds_contract_principal",
+                          f"{format_fen(disbursed)} is already disbursed", "principal")
+    loan.maturity_date, loan.principal_fen = maturity, principal
+    after = {"maturity_date": maturity.isoformat(), "principal": format_fen(principal)}
+    if after != before:
+        db.add(LoanAmendment(loan_id=loan.id, before=before, after=after))
+        dirty.mark(db, "loan", loan.id)
+        record(db, actor, "loan.amend", "loan", f"{loan.bank_code}/{loan.contract_no}", before, after)
+    return loan
+
+
+def link_filing(db: Session, loan: Loan, filing_no: str, actor: str) -> Loan:
+    locks.shared(db, locks.CLOSE)
+    if loan.filing_no is not None:
+        raise Conflict("already_linked", f"the loan is linked to {loan.filing_no}", "filing_no")
+    filing = db.get(Filing, filing_no)
+    if filing is None:
+        raise DomainError("unknown_filing", f"no filing {filing_no}", "filing_no")
+    if filing.uscc != loan.uscc:
+        raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no")
+    before = {"filing_no": None, "link_problem": loan.link_problem}
+    loan.filing_no, loan.link_problem = filing_no, None
+    dirty.mark(db, "loan", loan.id)
+    dirty.mark(db, "filing", filing_no)
+    record(db, actor, "loan.link", "loan", f"{loan.bank_code}/{loan.contract_no}", before, {"filing_no": filing_no})
+    return loan
+
+
+# ===================================================================== events
+def event_shape_errors(data: dict[str, Any], prefix: str = "") -> list[dict[str, str]]:
+    """Required and unknown fields for the event's type (the schema only knows them all)."""
+    kind = data.get("type")
+    if kind not in EVENT_FIELDS:
+        return []  # the schema already refused the type
+    required, optional = EVENT_FIELDS[kind]
+    errors = []
+    for name in required:
+        if data.get(name) is None:
+            errors.append({"field": prefix + name, "code": "required", "message": f"{kind} needs {name}"})
+    for name in ALL_EVENT_FIELDS:
+        if name not in required + optional and data.get(name) is not None:
+            errors.append({"field": prefix + name, "code": "unknown_field", "message": f"{kind} has no {name}"})
+    return sorted(errors, key=lambda e: e["field"])
+
+
+def event_content_hash(data: dict[str, Any]) -> str:
+    kind = data["type"]
+    required, optional = EVENT_FIELDS[kind]
+    doc = {name: _wire(data.get(name), name) for name in ("event_id", "type") + required + optional}
+    return _hash(doc)
+
+
+def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) -> tuple[LoanEvent, bool]:
+    """Returns (event, created); an identical repeat of event_id returns the stored one."""
+    locks.shared(db, locks.CLOSE)
+    content_hash = event_content_hash(data)
+    existing = db.scalar(select(LoanEvent).where(
+        LoanEvent.bank_code == loan.bank_code, LoanEvent.event_id == data["event_id"]))
+    if existing is not None:
+        if existing.content_hash != content_hash or existing.loan_id != loan.id:
+            raise DomainError("event_id_conflict", "this event_id exists with other content", "event_id")
+        return existing, False
+    loan_data = load_loan(db, loan)
+    _check_event(db, loan_data, data, today)
+    event = _new_event(loan, data, content_hash)
+    db.add(event)
+    db.flush()
+    dirty.mark(db, "loan", loan.id)
+    return event, True
+
+
+def _new_event(loan: Loan, data: dict[str, Any], content_hash: str) -> LoanEvent:
+    kind = data["type"]
+    on_date = data.get("date") or data.get("paid_on") or data.get("as_of") or data.get("effective_on")
+    return LoanEvent(
+        bank_code=loan.bank_code, event_id=data["event_id"], loan_id=loan.id, type=kind,
+        on_date=on_date, amount_fen=data.get("amount") or data.get("principal"),
+        period_start=data.get("period_start"), period_end=data.get("period_end"),
+        interest_fen=data.get("interest"), penalty_fen=data.get("penalty_interest"),
+        compound_fen=data.get("compound_interest"), rate_e4=data.get("annual_rate"),
+        days_past_due=data.get("days_past_due"), classification=data.get("classification"),
+        target_event_id=data.get("target_event_id"), reason=data.get("reason"),
+        content_hash=content_hash,
+    )
+
+
+def _fact_date(data: dict[str, Any]) -> tuple[str, dt.date] | None:
+    for name in ("date", "paid_on", "as_of", "effective_on"):
+        if data.get(name) is not None:
+            return name, data[name]
+    return None
+
+
+def _check_event(db: Session, loan_data: LoanData, data: dict[str, Any], today: dt.date) -> None:
+    for name in ("date", "paid_on", "as_of"):
+        if data.get(name) is not None and data[name] > today:
+            raise DomainError("future_date", f"{name} {data[name]} is after the business date {today}", name)
+    _check_settled(loan_data, data)
+    check = _CHECKS.get(data["type"])
+    if check is not None:
+        check(db, loan_data, data, today)
+
+
+def _check_settled(loan_data: LoanData, data: dict[str, Any]) -> None:
+    settled_on = loan_data.settlement_date()
+    if settled_on is None or data["type"] == "void":
+        return
+    if data["type"] == "interest":
+        dated = ("period_end", data["period_end"]) if data["period_end"] > settled_on else None
+    else:
+        found = _fact_date(data)
+        dated = found if found and found[1] > settled_on else None
+    if data["type"] == "settlement" or dated:
+        field = dated[0] if dated else "date"
+        raise DomainError("loan_settled", f"the loan was settled on {settled_on}", field)
+
+
+def _check_disbursement(_db, loan_data: LoanData, data, _today) -> None:
+    loan = loan_data.loan
+    if data["date"] < loan.start_date:
+        raise DomainError("before_start_date", f"disbursed before start_date {loan.start_date}", "date")
+    if data["date"] >= loan.maturity_date:
+        raise DomainError("after_maturity_date", f"disbursed on or after maturity_date {loan.maturity_date}", "date")
+    disbursed = sum(amount for _d, amount in loan_data.disbursements())
+    if disbursed + data["amount"] > loan.principal_fen:
+        raise DomainError("exceeds_contract_principal",
+                          f"disbursements would reach {format_fen(disbursed + data['amount'])}, above the "
+                          f"contract principal {format_fen(loan.principal_fen)}", "amount")
+
+
+def _check_repayment(_db, loan_data: LoanData, data, _today) -> None:
+    violation = min_balance_violation(loan_data.disbursements(), loan_data.repayments() + [(data["date"], data["principal"])])
+    if violation is not None:
+        raise DomainError("balance_negative", f"the balance would be negative on {violation}", "principal")
+
+
+def _check_interest(_db, loan_data: LoanData, data, _today) -> None:
+    if data["period_end"] <= data["period_start"]:
+        raise DomainError("invalid_format", "period_end must be after period_start", "period_end")
+    if not any(d < data["period_end"] for d, _ in loan_data.disbursements()):
+        raise DomainError("no_disbursement", "no disbursement before this interest period ends", "period_start")
+    for other in loan_data.live("interest"):
+        if other.period_start < data["period_end"] and data["period_start"] < other.period_end:
+            raise DomainError("interest_period_overlap",
+                              f"overlaps interest record {other.event_id} "
+                              f"[{other.period_start}, {other.period_end})", "period_start")
+
+
+def _check_recovery(db, loan_data: LoanData, data, today) -> None:
+    _version, policy = registry.policy_in_force(db, today)
+    if npl_date(loan_data.delinquencies(), policy.npl_dpd, policy.npl_classifications) is None:
+        raise DomainError("not_npl", "a recovery needs a non-performing loan", "type")
+
+
+def _check_settlement(_db, loan_data: LoanData, data, _today) -> None:
+    segments = balance_segments(loan_data.disbursements(), loan_data.repayments())
+    if value_on(segments, data["date"]) != 0:
+        raise DomainError("balance_not_zero", f"the balance on {data['date']} is not zero", "date")
+    later = [r for r in loan_data.repayments() + loan_data.disbursements() if r[0] > data["date"]]
+    if later:
+        raise DomainError("balance_not_zero", "there are principal movements after this date", "date")
+
+
+def _check_void(_db, loan_data: LoanData, data, _today) -> None:
+    target = next((e for e in loan_data.events if e.event_id == data["target_event_id"]), None)
+    if target is None or target.type == "void" or target.event_id in loan_data.voided_ids:
+        raise DomainError("unknown_target", "no live event with this id on this loan", "target_event_id")
+    disbursements = [(e.on_date, e.amount_fen) for e in loan_data.live("disbursement") if e.id != target.id]
+    repayments = [(e.on_date, e.amount_fen) for e in loan_data.live("repayment") if e.id != target.id]
+    if min_balance_violation(disbursements, repayments) is not None:
+        raise DomainError("balance_negative", "voiding this event would make the balance negative",
+                          "target_event_id")
+
+
+_CHECKS = {
+    "disbursement": _check_disbursement,
+    "repayment": _check_repayment,
+    "interest": _check_interest,
+    "recovery": _check_recovery,
+    "settlement": _check_settlement,
+    "void": _check_void,
+}
+
+
+def event_to_wire(event: LoanEvent, voided_ids: set[str] | frozenset = frozenset()) -> dict[str, Any]:
+    required, optional = EVENT_FIELDS[event.type]
+    values = {
+        "date": event.on_date, "paid_on": event.on_date, "as_of": event.on_date, "effective_on": event.on_date,
+        "amount": event.amount_fen, "principal": event.amount_fen,
+        "period_start": event.period_start, "period_end": event.period_end, "interest": event.interest_fen,
+        "penalty_interest": event.penalty_fen, "compound_interest": event.compound_fen,
+        "annual_rate": event.rate_e4, "days_past_due": event.days_past_due,
+        "classification": event.classification, "target_event_id": event.target_event_id, "reason": event.reason,
+    }
+    wire = {"event_id": event.event_id, "type": event.type}
+    for name in required + optional:
+        wire[name] = _wire(values[name], name)
+    wire["voided"] = event.event_id in voided_ids
+    wire["received_at"] = event.received_at.isoformat() if event.received_at else None
+    return wire

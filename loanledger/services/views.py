@@ -1,0 +1,117 @@
+"""Read models: the loan view, lines and claims as the API shows them (wire form)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loanledger.domain.eligibility import eligibility_on
+from loanledger.domain.facts import EnterpriseFacts, FilingFacts, filing_lapsed
+from loanledger.domain.money import format_fen, format_rate
+from loanledger.domain.timeline import balance_segments, npl_date, value_on
+from loanledger.persistence.tables import (
+    BatchPayee, BlacklistEntry, Claim, Enterprise, Filing, Line, Loan, RecordState,
+)
+from loanledger.services.facts import LoanData, load_loan
+from loanledger.services.intake import event_to_wire, first_disbursements
+from loanledger.services.policy_book import PolicyBook
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _fen(v: int | None) -> str | None:
+    return None if v is None else format_fen(v)
+
+
+def line_wire(line: Line) -> dict[str, Any]:
+    return {
+        "line_id": line.id, "batch_id": line.batch_id, "period": line.period, "kind": line.kind,
+        "payee_type": line.payee_type, "payee_id": line.payee_id, "bank_code": line.bank_code,
+        "contract_no": line.contract_no, "event_id": line.event_id, "period_start": _iso(line.period_start),
+        "period_end": _iso(line.period_end), "interest": _fen(line.interest_fen), "computed": _fen(line.computed_fen),
+        "capped": _fen(line.capped_fen), "amount": format_fen(line.amount_fen), "reasons": list(line.reasons or []),
+        "policy_version": line.policy_version, "status": line.status,
+    }
+
+
+def claim_wire(db: Session, claim: Claim) -> dict[str, Any]:
+    paid_fen = _claim_paid(db, claim)
+    shortfall_fen = claim.compensation_fen - claim.lined_fen
+    status = "paid" if paid_fen >= claim.compensation_fen else ("lined" if shortfall_fen == 0 else "shortfall")
+    return {
+        "claim_id": claim.id, "period": claim.period, "bank_code": claim.bank_code,
+        "contract_no": claim.contract_no, "npl_date": _iso(claim.npl_date), "loss_base": format_fen(claim.loss_base_fen),
+        "ratio": claim.ratio, "compensation": format_fen(claim.compensation_fen), "lined": format_fen(claim.lined_fen),
+        "paid": format_fen(paid_fen), "shortfall": format_fen(shortfall_fen), "status": status,
+    }
+
+
+def _claim_paid(db: Session, claim: Claim) -> int:
+    """Claim and shortfall lines in batches whose payee row for the bank was paid."""
+    total = db.scalar(
+        select(func.coalesce(func.sum(Line.amount_fen), 0))
+        .join(BatchPayee, (BatchPayee.batch_id == Line.batch_id) & (BatchPayee.payee_id == Line.payee_id))
+        .where(Line.claim_id == claim.id, Line.kind.in_(("claim", "shortfall")), BatchPayee.payment_status == "paid")
+    )
+    return int(total or 0)
+
+
+def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) -> dict[str, Any]:
+    _version, policy = book.on(today)
+    loan = data.loan
+    filing_facts = None
+    if loan.filing_no:
+        f = db.get(Filing, loan.filing_no)
+        firsts = [d for d in first_disbursements(db, f.filing_no) if d is not None]
+        # As of today: a filing whose lapse deadline is still ahead has not lapsed yet.
+        lapsed = (today > f.approved_on + dt.timedelta(days=policy.filing_lapse_days)
+                  and filing_lapsed(f.approved_on, firsts, policy.filing_lapse_days))
+        filing_facts = FilingFacts(f.filing_no, f.eligible_investment_fen, f.approved_on, f.revoked_on,
+                                   bool(f.clawback), lapsed)
+    enterprise = db.get(Enterprise, loan.uscc)
+    blacklist = tuple(sorted((b.effective_from, b.effective_to) for b in db.scalars(
+        select(BlacklistEntry).where(BlacklistEntry.uscc == loan.uscc))))
+    eligible, reasons = eligibility_on(data.facts(), filing_facts,
+                                       EnterpriseFacts(loan.uscc, enterprise.established_on, blacklist), policy, today)
+    return {"eligible": eligible, "reasons": list(reasons)}
+
+
+def loan_view(db: Session, loan: Loan, today: dt.date, book: PolicyBook | None = None) -> dict[str, Any]:
+    book = book or PolicyBook.load(db)
+    data = load_loan(db, loan)
+    _version, policy = book.on(today)
+    npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
+    settled_on = data.settlement_date()
+    status = "settled" if settled_on else ("npl" if npl_on and npl_on <= today else "active")
+    granted = db.scalar(select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(RecordState.loan_id == loan.id))
+    lines = db.scalars(select(Line).where(Line.bank_code == loan.bank_code, Line.contract_no == loan.contract_no)
+                       .order_by(Line.id)).all()
+    claims = db.scalars(select(Claim).where(Claim.loan_id == loan.id)).all()
+    return {
+        "contract_no": loan.contract_no, "bank_code": loan.bank_code, "product_code": loan.product_code,
+        "uscc": loan.uscc, "filing_no": loan.filing_no, "principal": format_fen(loan.principal_fen),
+        "annual_rate": format_rate(loan.annual_rate_e4), "start_date": _iso(loan.start_date),
+        "maturity_date": _iso(loan.maturity_date), "original_maturity_date": _iso(loan.original_maturity_date),
+        "repayment_method": loan.repayment_method, "interest_settlement": loan.interest_settlement,
+        "status": status,
+        "balance": format_fen(value_on(balance_segments(data.disbursements(), data.repayments()), today)),
+        "npl_date": _iso(npl_on), "coverage": loan.coverage,
+        "eligibility": _eligibility(db, data, book, today),
+        "subsidy_granted": format_fen(int(granted or 0)),
+        "events": [event_to_wire(e, data.voided_ids) for e in data.events],
+        "lines": [line_wire(line) for line in lines],
+        "claims": [claim_wire(db, c) for c in claims],
+    }
+
+
+def loan_summary(loan: Loan) -> dict[str, Any]:
+    return {
+        "contract_no": loan.contract_no, "bank_code": loan.bank_code, "product_code": loan.product_code,
+        "uscc": loan.uscc, "filing_no": loan.filing_no, "principal": format_fen(loan.principal_fen),
+        "annual_rate": format_rate(loan.annual_rate_e4), "start_date": _iso(loan.start_date),
+        "maturity_date": _iso(loan.maturity_date), "coverage": loan.coverage,
+    }

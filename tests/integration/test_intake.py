@@ -1,0 +1,248 @@
+"""Bank intake through the HTTP API: loans and events, every refusal code of api.md.
+
+Each refusal is checked for its status, its code and field, and that nothing changed.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent
+
+API = "/api/v1"
+USCC = "914420006FA300000G"
+OTHER_USCC = "91442000LNJ300000F"
+
+
+@pytest.fixture
+def world(staff, bank):
+    staff.set_business_date("2023-02-01")
+    boc, abc = bank("BOC-ZS"), bank("ABC-ZS")
+    for body in (
+        {"product_code": "BOC-SZD", "bank_code": "BOC-ZS", "name": "数智贷", "risk_covered": True},
+        {"product_code": "ABC-ZZD", "bank_code": "ABC-ZS", "name": "智造贷", "risk_covered": True},
+        {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"},
+        {"uscc": OTHER_USCC, "name": "小榄五金", "established_on": "2010-04-12"},
+        {"filing_no": "F1", "uscc": USCC, "project_name": "MES", "eligible_investment": "8000000.00",
+         "approved_on": "2023-02-01"},
+        {"filing_no": "F2", "uscc": OTHER_USCC, "project_name": "冲压", "eligible_investment": "1000000.00",
+         "approved_on": "2023-01-20"},
+    ):
+        path = "/products" if "product_code" in body else "/filings" if "filing_no" in body else "/enterprises"
+        response = staff.request("clerk", "POST", path, body)
+        assert response.status_code == 201, response.get_data(as_text=True)
+    response = staff.request("clerk", "POST", "/risk-pool/deposits",
+                             {"amount": "20000000.00", "deposited_on": "2023-01-03", "reference": "首期"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return {"boc": boc, "abc": abc}
+
+
+def loan_body(**changes):
+    body = {"contract_no": "C-1", "product_code": "BOC-SZD", "uscc": USCC, "principal": "5000000.00",
+            "annual_rate": "3.4500", "start_date": "2023-02-01", "maturity_date": "2025-02-01",
+            "repayment_method": "interest_only", "interest_settlement": "quarterly"}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def counts(db):
+    db.expire_all()
+    return tuple(db.scalar(select(func.count()).select_from(t)) for t in (Loan, LoanEvent, DirtyMark, AuditEntry))
+
+
+def refused(response, status, code, field=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    error = response.get_json()["errors"][0]
+    assert error["code"] == code, response.get_json()
+    if field is not None:
+        assert error["field"] == field, response.get_json()
+
+
+# ------------------------------------------------------------------ loans
+def test_register_matches_the_only_filing_and_decides_coverage(world, staff):
+    response = world["boc"].post(f"{API}/loans", json=loan_body())
+    assert response.status_code == 201, response.get_data(as_text=True)
+    view = response.get_json()
+    assert view["filing_no"] == "F1" and view["coverage"] == "covered"
+    assert view["principal"] == "5000000.00" and view["balance"] == "0.00" and view["status"] == "active"
+    assert view["eligibility"] == {"eligible": False, "reasons": ["no_disbursement"]}
+    again = world["boc"].post(f"{API}/loans", json=loan_body())
+    assert again.status_code == 200 and again.get_json()["contract_no"] == "C-1"
+
+
+def test_a_loan_without_a_single_candidate_filing_stays_unlinked(world, staff):
+    staff.request("clerk", "POST", "/filings", {"filing_no": "F3", "uscc": USCC, "project_name": "第二",
+                                                "eligible_investment": "100.00", "approved_on": "2023-01-15"})
+    view = world["boc"].post(f"{API}/loans", json=loan_body()).get_json()
+    assert view["filing_no"] is None
+    assert view["eligibility"]["reasons"] == ["ambiguous_filing", "no_disbursement"]
+    linked = staff.request("clerk", "PUT", "/loans/BOC-ZS/C-1/filing", {"filing_no": "F1"})
+    assert linked.status_code == 200 and linked.get_json()["filing_no"] == "F1"
+    refused(staff.request("clerk", "PUT", "/loans/BOC-ZS/C-1/filing", {"filing_no": "F3"}), 409, "already_linked")
+
+
+def test_capacity_decides_coverage_at_registration(world):
+    view = world["boc"].post(f"{API}/loans", json=loan_body(principal="200000000.00")).get_json()
+    assert view["coverage"] == "covered"
+    view = world["boc"].post(f"{API}/loans", json=loan_body(contract_no="C-2", principal="0.01")).get_json()
+    assert view["coverage"] == "not_covered_capacity"
+
+
+@pytest.mark.parametrize("changes, status, code, field", [
+    ({"principal": 5000000}, 422, "invalid_format", "principal"),
+    ({"principal": "5000000.001"}, 422, "invalid_format", "principal"),
+    ({"principal": "-1.00"}, 422, "invalid_format", "principal"),
+    ({"annual_rate": "25"}, 422, "invalid_format", "annual_rate"),
+    ({"annual_rate": "0"}, 422, "invalid_format", "annual_rate"),
+    ({"start_date": "20230201"}, 422, "invalid_format", "start_date"),
+    ({"colour": "red"}, 422, "unknown_field", "colour"),
+    ({"uscc": None}, 422, "required", "uscc"),
+    ({"contract_no": "A/B"}, 422, "invalid_format", "contract_no"),
+    ({"product_code": "ABC-ZZD"}, 422, "unknown_product", "product_code"),
+    ({"uscc": "914420006FA300000X"}, 422, "invalid_uscc", "uscc"),
+    ({"uscc": "91442000MA4UJX9X3G"}, 422, "unknown_enterprise", "uscc"),
+    ({"filing_no": "NOPE"}, 422, "unknown_filing", "filing_no"),
+    ({"filing_no": "F2"}, 422, "filing_enterprise_mismatch", "filing_no"),
+    ({"maturity_date": "2023-02-01"}, 422, "maturity_not_after_start", "maturity_date"),
+])
+def test_loan_refusals_change_nothing(world, db, changes, status, code, field):
+    if code == "unknown_enterprise":
+        from loanledger.domain.uscc import uscc_with_check
+        changes = {"uscc": uscc_with_check("91442000MA4UJX9X3")}
+    before = counts(db)
+    refused(world["boc"].post(f"{API}/loans", json=loan_body(**changes)), status, code, field)
+    assert counts(db) == before
+
+
+def test_same_contract_other_content_is_a_conflict(world, db):
+    world["boc"].post(f"{API}/loans", json=loan_body())
+    before = counts(db)
+    refused(world["boc"].post(f"{API}/loans", json=loan_body(principal="6000000.00")), 422, "contract_conflict")
+    assert counts(db) == before
+
+
+def test_malformed_json_is_400(world):
+    response = world["boc"].post(f"{API}/loans", body=b"{not json")
+    refused(response, 400, "malformed_json")
+
+
+# ------------------------------------------------------------------ events
+@pytest.fixture
+def loan(world):
+    response = world["boc"].post(f"{API}/loans", json=loan_body())
+    assert response.status_code == 201
+    return world["boc"]
+
+
+def post_event(client, event, contract_no="C-1"):
+    return client.post(f"{API}/loans/{contract_no}/events", json=event)
+
+
+def test_events_of_every_type_are_accepted(loan, staff):
+    staff.set_business_date("2023-12-31")
+    events = [
+        {"event_id": "D1", "type": "disbursement", "date": "2023-02-01", "amount": "3000000.00"},
+        {"event_id": "D2", "type": "disbursement", "date": "2023-03-01", "amount": "2000000.00"},
+        {"event_id": "I1", "type": "interest", "period_start": "2023-02-01", "period_end": "2023-03-21",
+         "paid_on": "2023-03-21", "interest": "15000.00", "penalty_interest": "10.00"},
+        {"event_id": "RC1", "type": "rate_change", "effective_on": "2024-02-01", "annual_rate": "3.2000"},
+        {"event_id": "R1", "type": "repayment", "date": "2023-06-01", "principal": "1000000.00"},
+        {"event_id": "DQ1", "type": "delinquency", "as_of": "2023-07-10", "days_past_due": 5},
+        {"event_id": "DQ2", "type": "delinquency", "as_of": "2023-07-20", "days_past_due": 0,
+         "classification": "normal"},
+        {"event_id": "V1", "type": "void", "target_event_id": "I1", "reason": "wrong amount"},
+        {"event_id": "R2", "type": "repayment", "date": "2023-09-01", "principal": "4000000.00"},
+        {"event_id": "S1", "type": "settlement", "date": "2023-09-01"},
+    ]
+    for event in events:
+        response = post_event(loan, event)
+        assert response.status_code == 201, (event, response.get_data(as_text=True))
+        assert response.get_json()["event_id"] == event["event_id"]
+    assert post_event(loan, events[0]).status_code == 200  # identical repeat
+    view = loan.get(f"{API}/loans/C-1").get_json()
+    assert view["status"] == "settled" and view["balance"] == "0.00"
+    assert [e["voided"] for e in view["events"] if e["event_id"] == "I1"] == [True]
+
+
+def _seed(loan, staff):
+    staff.set_business_date("2023-06-30")
+    for event in (
+        {"event_id": "D1", "type": "disbursement", "date": "2023-02-01", "amount": "3000000.00"},
+        {"event_id": "I1", "type": "interest", "period_start": "2023-02-01", "period_end": "2023-03-21",
+         "paid_on": "2023-03-21", "interest": "15000.00"},
+        {"event_id": "R1", "type": "repayment", "date": "2023-05-01", "principal": "1000000.00"},
+    ):
+        assert post_event(loan, event).status_code == 201
+
+
+@pytest.mark.parametrize("event, code, field", [
+    ({"event_id": "X", "type": "disbursement", "date": "2023-02-01"}, "required", "amount"),
+    ({"event_id": "X", "type": "disbursement", "date": "2023-02-01", "amount": "1.00", "paid_on": "2023-02-01"},
+     "unknown_field", "paid_on"),
+    ({"event_id": "X", "type": "wire_transfer"}, "invalid_format", "type"),
+    ({"event_id": "X", "type": "disbursement", "date": "2023-02-01", "amount": 1.5}, "invalid_format", "amount"),
+    ({"event_id": "D1", "type": "disbursement", "date": "2023-02-01", "amount": "1.00"}, "event_id_conflict",
+     "event_id"),
+    ({"event_id": "X", "type": "disbursement", "date": "2023-07-01", "amount": "1.00"}, "future_date", "date"),
+    ({"event_id": "X", "type": "disbursement", "date": "2023-01-31", "amount": "1.00"}, "before_start_date",
+     "date"),
+    ({"event_id": "X", "type": "disbursement", "date": "2023-06-01", "amount": "2000000.01"},
+     "exceeds_contract_principal", "amount"),
+    ({"event_id": "X", "type": "repayment", "date": "2023-04-01", "principal": "3000000.01"},
+     "balance_negative", "principal"),
+    ({"event_id": "X", "type": "repayment", "date": "2023-06-01", "principal": "2000000.01"},
+     "balance_negative", "principal"),
+    ({"event_id": "X", "type": "interest", "period_start": "2023-03-01", "period_end": "2023-04-01",
+      "paid_on": "2023-04-01", "interest": "1.00"}, "interest_period_overlap", "period_start"),
+    ({"event_id": "X", "type": "recovery", "date": "2023-06-01", "amount": "1.00"}, "not_npl", "type"),
+    ({"event_id": "X", "type": "void", "target_event_id": "NOPE", "reason": "x"}, "unknown_target",
+     "target_event_id"),
+    ({"event_id": "X", "type": "void", "target_event_id": "D1", "reason": "x"}, "balance_negative",
+     "target_event_id"),
+    ({"event_id": "X", "type": "settlement", "date": "2023-06-01"}, "balance_not_zero", "date"),
+    ({"event_id": "X", "type": "delinquency", "as_of": "2023-06-01", "days_past_due": -1}, "invalid_format",
+     "days_past_due"),
+])
+def test_event_refusals_change_nothing(loan, staff, db, event, code, field):
+    _seed(loan, staff)
+    before = counts(db)
+    refused(post_event(loan, event), 422, code, field)
+    assert counts(db) == before
+
+
+def test_interest_before_any_disbursement_and_after_maturity(loan, staff, db):
+    staff.set_business_date("2023-06-30")
+    refused(post_event(loan, {"event_id": "I0", "type": "interest", "period_start": "2023-02-01",
+                              "period_end": "2023-03-01", "paid_on": "2023-03-01", "interest": "1.00"}),
+            422, "no_disbursement")
+    staff.set_business_date("2025-03-01")
+    refused(post_event(loan, {"event_id": "D9", "type": "disbursement", "date": "2025-02-01", "amount": "1.00"}),
+            422, "after_maturity_date", "date")
+
+
+def test_facts_after_settlement_are_refused(loan, staff, db):
+    staff.set_business_date("2023-06-30")
+    post_event(loan, {"event_id": "D1", "type": "disbursement", "date": "2023-02-01", "amount": "1.00"})
+    post_event(loan, {"event_id": "R1", "type": "repayment", "date": "2023-03-01", "principal": "1.00"})
+    assert post_event(loan, {"event_id": "S1", "type": "settlement", "date": "2023-03-01"}).status_code == 201
+    before = counts(db)
+    refused(post_event(loan, {"event_id": "D2", "type": "disbursement", "date": "2023-04-01", "amount": "1.00"}),
+            422, "loan_settled", "date")
+    assert counts(db) == before
+
+
+def test_a_foreign_banks_loan_is_not_found(loan, world, db):
+    before = counts(db)
+    refused(world["abc"].get(f"{API}/loans/C-1"), 404, "not_found")
+    refused(post_event(world["abc"], {"event_id": "D1", "type": "disbursement", "date": "2023-02-01",
+                                      "amount": "1.00"}), 404, "not_found")
+    assert counts(db)[:2] == before[:2]
+    assert world["abc"].get(f"{API}/loans").get_json()["items"] == []
+
+
+def test_extension_keeps_the_original_maturity(loan, staff):
+    response = loan.request("PATCH", f"{API}/loans/C-1", json={"maturity_date": "2026-02-01"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    view = response.get_json()
+    assert view["maturity_date"] == "2026-02-01" and view["original_maturity_date"] == "2025-02-01"
