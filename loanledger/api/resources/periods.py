@@ -1,0 +1,260 @@
+"""Close, periods, batches, lines, claims and the ledger (read by staff)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import case, func, select
+
+from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.context import principal, session
+from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate
+from loanledger.api.pagination import PageQuery, paginate
+from loanledger.domain.dates import next_period, parse_period
+from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
+from loanledger.domain.money import format_fen
+from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
+from loanledger.services import clock
+from loanledger.services.close import batch_summary, close_period, period_view
+from loanledger.services.errors import NotFound
+from loanledger.services.views import claim_wire, line_wire
+
+periods = Blueprint("periods", __name__, url_prefix="/periods", description="Month-end close")
+batches = Blueprint("batches", __name__, url_prefix="/batches", description="Batches, lines and payees")
+lines = Blueprint("lines", __name__, url_prefix="/lines", description="One line and its breakdown")
+claims = Blueprint("claims", __name__, url_prefix="/claims", description="Risk-compensation claims")
+ledger = Blueprint("ledger", __name__, url_prefix="/ledger", description="The double-entry ledger")
+
+
+class Open(Document):
+    """See api.md for the fields."""
+
+
+class PageOut(Schema):
+    items = fields.List(fields.Dict())
+    next_cursor = fields.String(allow_none=True)
+
+
+class PeriodList(Schema):
+    items = fields.List(fields.Dict())
+
+
+class BatchQuery(Schema):
+    period = PeriodField()
+    kind = fields.String(validate=validate.OneOf(("subsidy", "compensation")))
+    status = fields.String(validate=validate.OneOf(
+        ("publicity", "ready", "submitted", "approved", "paid", "partially_paid")))
+
+
+class LineQuery(PageQuery):
+    payee_id = fields.String(validate=validate.Length(min=1, max=32))
+    kind = fields.String(validate=validate.OneOf(
+        ("interest", "adjustment", "carried", "claim", "shortfall", "recovery_share")))
+
+
+class ClaimQuery(PageQuery):
+    period = PeriodField()
+
+
+class TrialBalanceQuery(Schema):
+    as_of = StrictDate()
+    level = fields.String(validate=validate.OneOf(("full", "base")), load_default="full")
+
+
+def _today() -> dt.date:
+    settings = current_app.extensions["loanledger"].settings
+    return clock.today(session(), manual=settings.allow_manual_business_date)
+
+
+def _valid_period(period: str) -> str:
+    try:
+        parse_period(period)
+    except ValueError:
+        raise NotFound(f"period {period}") from None
+    return period
+
+
+# ------------------------------------------------------------------ periods
+@periods.route("/<string:period>/close")
+class ClosePeriod(MethodView):
+    @endpoint("clerk")
+    @periods.response(200, Open)
+    def post(self, period):
+        return close_period(session(), _valid_period(period), principal().actor, _today())
+
+
+@periods.route("")
+class Periods(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @periods.response(200, PeriodList)
+    def get(self):
+        db = session()
+        names = list(db.scalars(select(Period.period).order_by(Period.period)))
+        if names and next_period(names[-1]) not in names:
+            names.append(next_period(names[-1]))
+        return {"items": [period_view(db, p) for p in names]}
+
+
+@periods.route("/<string:period>")
+class OnePeriod(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @periods.response(200, Open)
+    def get(self, period):
+        return period_view(session(), _valid_period(period))
+
+
+# ------------------------------------------------------------------ batches
+def _batch(batch_id: int) -> Batch:
+    batch = session().get(Batch, batch_id)
+    if batch is None:
+        raise NotFound(f"batch {batch_id}")
+    return batch
+
+
+def batch_detail(batch: Batch) -> dict:
+    out = batch_summary(batch)
+    out.update({
+        "submitted_by": batch.submitted_by,
+        "submitted_at": batch.submitted_at.isoformat() if batch.submitted_at else None,
+        "approved_by": batch.approved_by,
+        "approved_at": batch.approved_at.isoformat() if batch.approved_at else None,
+        "rejected_reason": batch.rejected_reason,
+    })
+    return out
+
+
+@batches.route("")
+class Batches(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @batches.arguments(BatchQuery, location="query")
+    @batches.response(200, PeriodList)
+    def get(self, query):
+        stmt = select(Batch).order_by(Batch.period, Batch.kind.desc())
+        for name in ("period", "kind", "status"):
+            if query.get(name):
+                stmt = stmt.where(getattr(Batch, name) == query[name])
+        return {"items": [batch_summary(b) for b in session().scalars(stmt)]}
+
+
+@batches.route("/<int:batch_id>")
+class OneBatch(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @batches.response(200, Open)
+    def get(self, batch_id):
+        return batch_detail(_batch(batch_id))
+
+
+@batches.route("/<int:batch_id>/lines")
+class BatchLines(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @batches.arguments(LineQuery, location="query")
+    @batches.response(200, PageOut)
+    def get(self, query, batch_id):
+        _batch(batch_id)
+        stmt = select(Line).where(Line.batch_id == batch_id)
+        for name in ("payee_id", "kind"):
+            if query.get(name):
+                stmt = stmt.where(getattr(Line, name) == query[name])
+        page = paginate(session(), stmt, [Line.id], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [line_wire(line) for line in page.items], "next_cursor": page.next_cursor}
+
+
+@batches.route("/<int:batch_id>/payees")
+class BatchPayees(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @batches.arguments(PageQuery, location="query")
+    @batches.response(200, PageOut)
+    def get(self, query, batch_id):
+        _batch(batch_id)
+        stmt = select(BatchPayee).where(BatchPayee.batch_id == batch_id)
+        page = paginate(session(), stmt, [BatchPayee.id], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [_payee_wire(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+def _payee_wire(p: BatchPayee) -> dict:
+    return {
+        "payee_type": p.payee_type, "payee_id": p.payee_id, "total": format_fen(p.total_fen),
+        "pays": format_fen(p.pays_fen), "carried_out": format_fen(p.carried_out_fen),
+        "payment_status": p.payment_status, "paid_on": p.paid_on.isoformat() if p.paid_on else None,
+        "reference": p.reference,
+    }
+
+
+# ------------------------------------------------------------------ lines and claims
+@lines.route("/<int:line_id>")
+class OneLine(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @lines.response(200, Open)
+    def get(self, line_id):
+        line = session().get(Line, line_id)
+        if line is None:
+            raise NotFound(f"line {line_id}")
+        out = line_wire(line)
+        breakdown = line.breakdown or {}
+        out["segments"] = breakdown.get("segments", [])
+        out["removed_days"] = breakdown.get("removed_days", {})
+        return out
+
+
+@claims.route("")
+class Claims(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @claims.arguments(ClaimQuery, location="query")
+    @claims.response(200, PageOut)
+    def get(self, query):
+        stmt = select(Claim)
+        if query.get("period"):
+            stmt = stmt.where(Claim.period == query["period"])
+        page = paginate(session(), stmt, [Claim.id], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [claim_wire(session(), c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+# ------------------------------------------------------------------ ledger
+@ledger.route("/trial-balance")
+class TrialBalance(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @ledger.arguments(TrialBalanceQuery, location="query")
+    @ledger.response(200, Open)
+    def get(self, query):
+        as_of = query.get("as_of") or _today()
+        column = Posting.base_account if query["level"] == "base" else Posting.account
+        debit = func.sum(case((Posting.amount_fen > 0, Posting.amount_fen), else_=0))
+        rows = session().execute(
+            select(column, func.coalesce(func.sum(Posting.amount_fen), 0), debit, func.count())
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(JournalEntry.posted_on <= as_of).group_by(column).order_by(column)
+        ).all()
+        accounts = []
+        for code, balance_fen, debit_fen, _n in rows:
+            debit_fen = int(debit_fen or 0)
+            credit_fen = debit_fen - int(balance_fen)
+            accounts.append({"code": code, "name": ACCOUNT_NAMES.get(base_code(code), code),
+                             "debit": format_fen(debit_fen), "credit": format_fen(credit_fen),
+                             "balance": format_fen(int(balance_fen))})
+        total_debit = sum(int(r[2] or 0) for r in rows)
+        total_credit = total_debit - sum(int(r[1]) for r in rows)
+        return {"as_of": as_of.isoformat(), "accounts": accounts,
+                "total_debit": format_fen(total_debit), "total_credit": format_fen(total_credit)}
+
+
+@ledger.route("/accounts/<string:code>/entries")
+class AccountEntries(MethodView):
+    @endpoint(*STAFF_ROLES)
+    @ledger.arguments(PageQuery, location="query")
+    @ledger.response(200, PageOut)
+    def get(self, query, code):
+        stmt = select(Posting).where(Posting.account == code)
+        page = paginate(session(), stmt, [Posting.id], limit=query["limit"], cursor=query["cursor"])
+        entries = {e.id: e for e in session().scalars(
+            select(JournalEntry).where(JournalEntry.id.in_([p.entry_id for p in page.items])))} if page.items else {}
+        items = [{"entry_id": p.entry_id, "posted_on": entries[p.entry_id].posted_on.isoformat(),
+                  "kind": entries[p.entry_id].kind, "memo": entries[p.entry_id].memo, "account": p.account,
+                  "debit": format_fen(max(p.amount_fen, 0)), "credit": format_fen(max(-p.amount_fen, 0))}
+                 for p in page.items]
+        return {"items": items, "next_cursor": page.next_cursor}
+
+
+BLUEPRINTS = [periods, batches, lines, claims, ledger]

@@ -1,0 +1,24 @@
+"""Working days for 公示: official holidays off, 调休 make-up days on.
+
+The calendar data (holidays, make-up workdays) is passed in; without data for a year
+the rule falls back to Monday–Friday.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+
+def weekday_rule(d: date) -> bool:
+    return d.weekday() < 5
+
+
+def publicity_end(closed_on: date, working_days: int, is_workday: Callable[[date], bool] = weekday_rule) -> date:
+    """The last working day of a 公示 that starts on the working day after `closed_on`."""
+    assert working_days >= 1
+    d, counted = closed_on, 0
+    while counted < working_days:
+        d += timedelta(days=1)
+        if is_workday(d):
+            counted += 1
+    return d
