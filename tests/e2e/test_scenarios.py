@@ -1,0 +1,55 @@
+"""Acceptance: every scenario file in shared/spec/scenarios, played through the HTTP API.
+
+New files dropped into that folder are picked up by the parametrisation.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+
+from tests.e2e.scenario_player import Player, expected_key, line_key, load, scenario_dir, scenario_files
+
+FILES = scenario_files()
+
+
+def test_scenarios_are_present():
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        assert FILES, f"no scenario files in {scenario_dir()}"
+    elif not FILES:
+        pytest.skip(f"no scenario files in {scenario_dir()}")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_scenario(path, staff, bank):
+    scenario = load(path)
+    player = Player(staff, bank, scenario)
+    player.play()
+    expect = scenario["expect"]
+    for period, wanted in expect.get("closes", {}).items():
+        got = player.period_result(period)
+        assert got["view"]["status"] == "closed", period
+        assert got["view"]["subsidy_total"] == wanted["subsidy_total"], (period, got["view"])
+        assert got["view"]["compensation_total"] == wanted["compensation_total"], (period, got["view"])
+        expected = Counter(expected_key(e) for e in wanted["lines"])
+        actual = Counter()
+        for line in got["lines"]:
+            template = next((e for e in wanted["lines"] if e["kind"] == line["kind"]), None)
+            actual[line_key(line, template or {"kind": 1, "bank": 1, "amount": 1})] += 1
+        assert actual == expected, f"{period}: lines differ\nexpected {sorted(expected)}\nactual   {sorted(actual)}"
+    claims = player.claims()
+    got_claims = Counter(
+        (c["bank_code"], c["contract_no"], c["npl_date"], c["loss_base"], c["compensation"], c["period"])
+        for c in claims
+    )
+    want_claims = Counter(
+        (c["bank"], c["contract_no"], c["npl_date"], c["loss_base"], c["compensation"], c["period"])
+        for c in expect.get("claims", [])
+    )
+    assert got_claims == want_claims
+    for key, wanted in expect.get("loans", {}).items():
+        bank_code, contract_no = key.split("/", 1)
+        view = player.loan(bank_code, contract_no)
+        for name, value in wanted.items():
+            assert view[name] == value, (key, name, view[name], value)
