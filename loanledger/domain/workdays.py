@@ -14,8 +14,9 @@ def weekday_rule(d: date) -> bool:
 
 
 def publicity_end(closed_on: date, working_days: int, is_workday: Callable[[date], bool] = weekday_rule) -> date:
-    """The last working day of a 公示 that starts on the working day after `closed_on`."""
-    assert working_days >= 1
+    """The last working day of a 公示 that starts on the working day after `closed_on`.
+    With no 公示 (0 days) it is over on the day of the close."""
+    assert working_days >= 0
     d, counted = closed_on, 0
     while counted < working_days:
         d += timedelta(days=1)

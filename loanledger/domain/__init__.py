@@ -1,0 +1,1 @@
+"""LoanLedger domain core: pure rules over integer fen, no framework imports."""

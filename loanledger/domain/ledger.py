@@ -1,0 +1,179 @@
+"""Double-entry postings (domain.md §10): accounts, balanced entries, builders.
+
+Amounts are signed fen: debit positive, credit negative, so an entry balances when
+its postings sum to zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+Kind = Literal["subsidy", "compensation"]
+
+TREASURY_CASH = "1001"
+POOL_CASH = "1101"
+CLAWBACK_RECEIVABLE = "1201"
+RECOVERY_RECEIVABLE = "1202"
+SUBSIDY_PAYABLE = "2001"
+COMPENSATION_PAYABLE = "2002"
+APPROPRIATION = "3001"
+POOL_CAPITAL = "3002"
+SUBSIDY_EXPENSE = "5001"
+COMPENSATION_EXPENSE = "5002"
+
+ACCOUNT_NAMES = {
+    TREASURY_CASH: "treasury cash (subsidy payments)",
+    POOL_CASH: "risk pool cash",
+    CLAWBACK_RECEIVABLE: "clawback receivable",
+    RECOVERY_RECEIVABLE: "recovery share receivable",
+    SUBSIDY_PAYABLE: "subsidy payable",
+    COMPENSATION_PAYABLE: "compensation payable",
+    APPROPRIATION: "subsidy appropriation",
+    POOL_CAPITAL: "risk pool capital",
+    SUBSIDY_EXPENSE: "interest subsidy expense",
+    COMPENSATION_EXPENSE: "risk compensation expense",
+}
+ACCOUNT_NAMES_ZH = {
+    TREASURY_CASH: "国库资金（贴息支付）",
+    POOL_CASH: "风险补偿资金池存款",
+    CLAWBACK_RECEIVABLE: "应收追回贴息",
+    RECOVERY_RECEIVABLE: "应收追偿分成",
+    SUBSIDY_PAYABLE: "应付贴息",
+    COMPENSATION_PAYABLE: "应付风险补偿",
+    APPROPRIATION: "贴息预算拨款",
+    POOL_CAPITAL: "风险补偿资金池本金",
+    SUBSIDY_EXPENSE: "贴息支出",
+    COMPENSATION_EXPENSE: "风险补偿支出",
+}
+ACCOUNT_KINDS = {
+    TREASURY_CASH: "asset", POOL_CASH: "asset",
+    CLAWBACK_RECEIVABLE: "asset", RECOVERY_RECEIVABLE: "asset",
+    SUBSIDY_PAYABLE: "liability", COMPENSATION_PAYABLE: "liability",
+    APPROPRIATION: "net_assets", POOL_CAPITAL: "net_assets",
+    SUBSIDY_EXPENSE: "expense", COMPENSATION_EXPENSE: "expense",
+}
+
+
+def base_code(code: str) -> str:
+    """'2001:914420006FA300000G' -> '2001'."""
+    return code.split(":", 1)[0]
+
+
+def subsidy_payable(payee: str) -> str:
+    return f"{SUBSIDY_PAYABLE}:{payee}"
+
+
+def compensation_payable(bank: str) -> str:
+    return f"{COMPENSATION_PAYABLE}:{bank}"
+
+
+def clawback_receivable(payee: str) -> str:
+    return f"{CLAWBACK_RECEIVABLE}:{payee}"
+
+
+def recovery_receivable(bank: str) -> str:
+    return f"{RECOVERY_RECEIVABLE}:{bank}"
+
+
+def appropriation(year: int) -> str:
+    return f"{APPROPRIATION}:{year}"
+
+
+class UnbalancedEntry(ValueError):
+    """A journal entry that does not sum to zero, or has fewer than two or a zero posting."""
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    amount_fen: int  # debit > 0, credit < 0
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    kind: str
+    memo: str
+    postings: tuple[Posting, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "postings", tuple(self.postings))
+        if len(self.postings) < 2:
+            raise UnbalancedEntry(f"{self.kind}: an entry needs at least two postings")
+        for p in self.postings:
+            if type(p.amount_fen) is not int or p.amount_fen == 0:
+                raise UnbalancedEntry(f"{self.kind}: posting to {p.account} must be a non-zero int")
+        total_fen = sum(p.amount_fen for p in self.postings)
+        if total_fen != 0:
+            raise UnbalancedEntry(f"{self.kind}: postings sum to {total_fen} fen, not 0")
+
+
+def _transfer(debit: str, credit: str, amount_fen: int) -> list[Posting]:
+    """Dr debit / Cr credit by amount; a negative amount flips the sides."""
+    if amount_fen == 0:
+        return []
+    return [Posting(debit, amount_fen), Posting(credit, -amount_fen)]
+
+
+def _accounts(kind: Kind, payee_id: str) -> tuple[str, str, str, str]:
+    """(expense, payable, receivable, cash) for a batch kind."""
+    if kind == "subsidy":
+        return SUBSIDY_EXPENSE, subsidy_payable(payee_id), clawback_receivable(payee_id), TREASURY_CASH
+    if kind == "compensation":
+        return COMPENSATION_EXPENSE, compensation_payable(payee_id), recovery_receivable(payee_id), POOL_CASH
+    raise ValueError(f"unknown batch kind {kind!r}")
+
+
+def appropriation_entry(year: int, amount_fen: int, memo: str = "") -> JournalEntry:
+    return JournalEntry("appropriation", memo or f"appropriation {year}",
+                        tuple(_transfer(TREASURY_CASH, appropriation(year), amount_fen)))
+
+
+def pool_deposit_entry(amount_fen: int, memo: str = "") -> JournalEntry:
+    return JournalEntry("pool_deposit", memo or "risk pool deposit",
+                        tuple(_transfer(POOL_CASH, POOL_CAPITAL, amount_fen)))
+
+
+def batch_line_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Posting]:
+    """A batch line: Dr expense / Cr payable; a negative line posts the other way."""
+    expense, payable, _receivable, _cash = _accounts(kind, payee_id)
+    return _transfer(expense, payable, amount_fen)
+
+
+def receivable_move_postings(kind: Kind, payee_id: str, excess_fen: int) -> list[Posting]:
+    """A negative payee total: Dr receivable / Cr payable by its size (the sign is ignored)."""
+    _expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    return _transfer(receivable, payable, abs(excess_fen))
+
+
+def carried_in_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Posting]:
+    """A carried line in the next batch.
+
+    Negative (a receivable carried in): Dr payable / Cr receivable, netting it back.
+    Positive (a failed payment carried in): nothing, the payable was never cleared.
+    """
+    if amount_fen >= 0:
+        return []
+    _expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    return _transfer(payable, receivable, -amount_fen)
+
+
+def payment_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") -> JournalEntry:
+    """Dr payable / Cr cash (1001 for subsidies, 1101 for compensation)."""
+    _expense, payable, _receivable, cash = _accounts(kind, payee_id)
+    return JournalEntry("payment", memo or f"{kind} payment to {payee_id}",
+                        tuple(_transfer(payable, cash, amount_fen)))
+
+
+def receivable_settlement_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") -> JournalEntry:
+    """A receivable paid back in cash: Dr cash / Cr receivable."""
+    _expense, _payable, receivable, cash = _accounts(kind, payee_id)
+    return JournalEntry("receivable_settlement", memo or f"{kind} receivable settled by {payee_id}",
+                        tuple(_transfer(cash, receivable, amount_fen)))
+
+
+def merge_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
+    """One posting per account (first-seen order), summed, zeros dropped."""
+    totals: dict[str, int] = {}
+    for p in postings:
+        totals[p.account] = totals.get(p.account, 0) + p.amount_fen
+    return tuple(Posting(account, amount) for account, amount in totals.items() if amount != 0)
