@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -179,14 +180,24 @@ class _Facts:
         return result, version
 
 
+@lru_cache(maxsize=1024)
+def _ratio_text(ratio) -> str:
+    return format_ratio(ratio)
+
+
+@lru_cache(maxsize=4096)
+def _rate_text(rate_e4: int) -> str:
+    return format_rate(rate_e4)
+
+
 def breakdown_of(result: RecordResult) -> dict[str, Any]:
     return {
         # exact fen before the one rounding, as a fraction: never through a float
         "exact_fen": f"{result.exact.numerator}/{result.exact.denominator}",
         "segments": [
             {"from": s.start.isoformat(), "to": s.end.isoformat(), "balance": format_fen(s.balance_fen),
-             "subsidised_balance": format_fen(s.subsidised_fen), "rate": format_rate(s.rate_e4),
-             "subsidised_rate": format_rate(s.subsidised_rate_e4), "ratio": format_ratio(s.ratio), "days": s.days}
+             "subsidised_balance": format_fen(s.subsidised_fen), "rate": _rate_text(s.rate_e4),
+             "subsidised_rate": _rate_text(s.subsidised_rate_e4), "ratio": _ratio_text(s.ratio), "days": s.days}
             for s in result.segments
         ],
         "removed_days": dict(sorted(result.removed_days.items())),
