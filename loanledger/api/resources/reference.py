@@ -1,0 +1,564 @@
+"""Reference data (api.md "Reference data"): products, enterprises and their blacklist,
+filings, the policy, LPR, budgets, the risk pool and receivable settlements.
+
+Staff only: clerks write (admins pass automatically), policy and LPR are admin writes,
+every staff role reads. The views translate; `services.registry` decides.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, ValidationError, fields, validate
+from sqlalchemy import select
+
+from loanledger.api.auth import endpoint
+from loanledger.api.context import principal, session
+from loanledger.api.errors import problem
+from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
+from loanledger.domain.errors import PolicyInvalid
+from loanledger.domain.policy import DEFAULT_POLICY_DOC
+from loanledger.domain.uscc import ALPHABET, uscc_valid
+from loanledger.persistence.tables import Enterprise, Filing, LprRate, Product
+from loanledger.services import clock, registry
+
+STAFF = ("admin", "clerk", "approver", "auditor")
+MAKER = ("clerk",)
+ADMIN = ("admin",)
+MAX_TEXT = 2000
+
+
+def _today() -> dt.date:
+    return clock.today(session(), manual=current_app.extensions["loanledger"].settings.allow_manual_business_date)
+
+
+def _actor() -> str:
+    return principal().actor
+
+
+# ====================================================================== fields
+def _text(max_len: int, **kwargs) -> fields.String:
+    """Free text: 1–max_len characters, not only blanks."""
+    def check(value: str) -> None:
+        if not value.strip() or len(value) > max_len:
+            raise ValidationError(f"must be 1–{max_len} characters, not only blanks")
+    return fields.String(validate=check, metadata={"minLength": 1, "maxLength": max_len}, **kwargs)
+
+
+def _positive(value: int) -> None:
+    if value <= 0:
+        raise ValidationError("must be more than 0.00")
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true/false only (marshmallow's Boolean also takes 1, "yes", "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+class Uscc(fields.String):
+    """统一社会信用代码: 18 characters with a valid check character, else `invalid_uscc`."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", f"^[{ALPHABET}]{{18}}$")
+        metadata.setdefault("example", "914420006FA300000G")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not uscc_valid(text):
+            raise ValidationError(
+                f"code:invalid_uscc:{text!r} is not a USCC with a valid check character (GB 32100-2015)")
+        return text
+
+
+blp_products = Blueprint("products", __name__, url_prefix="/products", description="Bank loan products")
+blp_enterprises = Blueprint("enterprises", __name__, url_prefix="/enterprises",
+                            description="Enterprises, their blacklist entries and subsidy totals")
+blp_filings = Blueprint("filings", __name__, url_prefix="/filings", description="Project filings (数字化项目备案)")
+blp_policy = Blueprint("policy", __name__, url_prefix="/policy", description="The versioned programme policy")
+blp_lpr = Blueprint("lpr", __name__, url_prefix="/reference/lpr", description="Loan prime rates")
+blp_budgets = Blueprint("budgets", __name__, url_prefix="/budgets", description="Subsidy appropriations per year")
+blp_pool = Blueprint("risk_pool", __name__, url_prefix="/risk-pool", description="The risk-compensation pool")
+blp_receivables = Blueprint("receivables", __name__, url_prefix="/receivables",
+                            description="Receivables paid back in cash")
+
+
+# services.errors.NotFound / Conflict are mapped app-wide by api.errors; a policy document
+# lists every problem, not only the first as a DomainError would.
+@blp_products.app_errorhandler(PolicyInvalid)
+def _policy_invalid(error: PolicyInvalid):
+    return problem(422, "the policy document is not valid",
+                   [{"field": f, "code": c, "message": m} for f, c, m in error.errors])
+
+
+# ====================================================================== products
+class ProductSchema(Schema):
+    product_code = Key(required=True)
+    bank_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = _text(255, required=True)
+    risk_covered = StrictBoolean(required=True)
+
+
+class ProductQuery(PageQuery):
+    bank_code = fields.String(validate=validate.Length(min=1, max=32))
+
+
+@blp_products.route("")
+class Products(MethodView):
+    @endpoint(*STAFF)
+    @blp_products.arguments(ProductQuery, location="query")
+    @blp_products.response(200, page_of(ProductSchema))
+    def get(self, query):
+        stmt = select(Product)
+        if "bank_code" in query:
+            stmt = stmt.where(Product.bank_code == query["bank_code"])
+        page = paginate(session(), stmt, [Product.product_code], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [registry.product_doc(p) for p in page.items], "next_cursor": page.next_cursor}
+
+    @endpoint(*MAKER)
+    @blp_products.arguments(ProductSchema)
+    @blp_products.response(201, ProductSchema)
+    @blp_products.alt_response(200, schema=ProductSchema, description="the same product again", success=True)
+    def post(self, data):
+        product, created = registry.create_product(session(), actor=_actor(), **data)
+        return registry.product_doc(product), 201 if created else 200
+
+
+# ====================================================================== enterprises
+class AccountSchema(Schema):
+    holder = _text(255, required=True)
+    number = _text(64, required=True)
+    bank_name = _text(255, required=True)
+
+
+class EnterpriseSchema(Schema):
+    uscc = Uscc(required=True)
+    name = _text(255, required=True)
+    established_on = StrictDate(required=True)
+    town = _text(128, allow_none=True)
+    industry = _text(128, allow_none=True)
+    account = fields.Nested(AccountSchema, allow_none=True)
+
+
+class EnterprisePatchSchema(Schema):
+    name = _text(255)
+    town = _text(128, allow_none=True)
+    industry = _text(128, allow_none=True)
+    account = fields.Nested(AccountSchema, allow_none=True)
+
+
+class BlacklistEntryInSchema(Schema):
+    reason = _text(MAX_TEXT, required=True)
+    effective_from = StrictDate(required=True)
+    effective_to = StrictDate(allow_none=True)
+
+
+class BlacklistLiftSchema(Schema):
+    effective_to = StrictDate(required=True)
+    note = _text(MAX_TEXT, required=True)
+
+
+class BlacklistEntrySchema(Schema):
+    entry_id = fields.Integer()
+    uscc = fields.String()
+    reason = fields.String()
+    effective_from = StrictDate()
+    effective_to = StrictDate(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class LoanRefSchema(Schema):
+    bank_code = fields.String()
+    contract_no = fields.String()
+
+
+class FilingSchema(Schema):
+    filing_no = Key(required=True)
+    uscc = Uscc(required=True)
+    project_name = _text(255, required=True)
+    eligible_investment = Money(required=True, validate=_positive)
+    approved_on = StrictDate(required=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(registry.FILING_STATUSES)})
+    revoked_on = StrictDate(dump_only=True, allow_none=True)
+    revoke_reason = fields.String(dump_only=True, allow_none=True)
+    clawback = fields.Boolean(dump_only=True)
+    loans = fields.List(fields.Nested(LoanRefSchema), dump_only=True)
+
+
+class EnterpriseLoanSchema(Schema):
+    bank_code = fields.String()
+    contract_no = fields.String()
+    product_code = fields.String()
+    filing_no = fields.String(allow_none=True)
+    principal = Money()
+    start_date = StrictDate()
+    maturity_date = StrictDate()
+    coverage = fields.String()
+
+
+class SubsidyYearSchema(Schema):
+    year = fields.Integer()
+    granted = Money()
+
+
+class EnterpriseDetailSchema(EnterpriseSchema):
+    blacklist = fields.List(fields.Nested(BlacklistEntrySchema))
+    filings = fields.List(fields.Nested(FilingSchema))
+    loans = fields.List(fields.Nested(EnterpriseLoanSchema))
+    subsidy_totals = fields.List(fields.Nested(SubsidyYearSchema),
+                                 metadata={"description": "granted so far, per calendar year of paid_on"})
+
+
+@blp_enterprises.route("")
+class Enterprises(MethodView):
+    @endpoint(*STAFF)
+    @blp_enterprises.arguments(PageQuery, location="query")
+    @blp_enterprises.response(200, page_of(EnterpriseSchema))
+    def get(self, query):
+        page = paginate(session(), select(Enterprise), [Enterprise.uscc], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [registry.enterprise_doc(e) for e in page.items], "next_cursor": page.next_cursor}
+
+    @endpoint(*MAKER)
+    @blp_enterprises.arguments(EnterpriseSchema)
+    @blp_enterprises.response(201, EnterpriseSchema)
+    @blp_enterprises.alt_response(200, schema=EnterpriseSchema, description="the same enterprise again", success=True)
+    def post(self, data):
+        enterprise, created = registry.create_enterprise(session(), data, _actor())
+        return registry.enterprise_doc(enterprise), 201 if created else 200
+
+
+@blp_enterprises.route("/<uscc>")
+class EnterpriseResource(MethodView):
+    @endpoint(*STAFF)
+    @blp_enterprises.response(200, EnterpriseDetailSchema)
+    def get(self, uscc):
+        return registry.enterprise_overview(session(), uscc, _today())
+
+    @endpoint(*MAKER)
+    @blp_enterprises.arguments(EnterprisePatchSchema)
+    @blp_enterprises.response(200, EnterpriseDetailSchema)
+    def patch(self, data, uscc):
+        db = session()
+        registry.update_enterprise(db, uscc, data, _actor())
+        return registry.enterprise_overview(db, uscc, _today())
+
+
+@blp_enterprises.route("/<uscc>/blacklist")
+class Blacklist(MethodView):
+    @endpoint(*MAKER)
+    @blp_enterprises.arguments(BlacklistEntryInSchema)
+    @blp_enterprises.response(201, BlacklistEntrySchema)
+    def post(self, data, uscc):
+        entry = registry.add_blacklist_entry(session(), uscc, data["reason"], data["effective_from"],
+                                             data.get("effective_to"), _actor())
+        return registry.blacklist_doc(entry)
+
+
+@blp_enterprises.route("/<uscc>/blacklist/<int:entry_id>/lift")
+class BlacklistLift(MethodView):
+    @endpoint(*MAKER)
+    @blp_enterprises.arguments(BlacklistLiftSchema)
+    @blp_enterprises.response(200, BlacklistEntrySchema)
+    def post(self, data, uscc, entry_id):
+        entry = registry.lift_blacklist_entry(session(), uscc, entry_id, data["effective_to"], data["note"], _actor())
+        return registry.blacklist_doc(entry)
+
+
+# ====================================================================== filings
+class FilingQuery(PageQuery):
+    uscc = fields.String(validate=validate.Length(min=1, max=18))
+    status = fields.String(validate=validate.OneOf(registry.FILING_STATUSES))
+
+
+class RevokeSchema(Schema):
+    reason = _text(MAX_TEXT, required=True)
+    effective_on = StrictDate(required=True)
+    clawback = StrictBoolean(required=True)
+
+
+@blp_filings.route("")
+class Filings(MethodView):
+    @endpoint(*STAFF)
+    @blp_filings.arguments(FilingQuery, location="query")
+    @blp_filings.response(200, page_of(FilingSchema))
+    def get(self, query):
+        db, today = session(), _today()
+        stmt = select(Filing)
+        if "uscc" in query:
+            stmt = stmt.where(Filing.uscc == query["uscc"])
+        keep = None
+        if "status" in query:
+            policy = registry.policy_in_force(db, today)[1]
+
+            def keep(rows: list[Filing]) -> list[Filing]:
+                statuses = registry.filing_statuses(db, rows, today, policy)
+                return [f for f in rows if statuses[f.filing_no] == query["status"]]
+
+        page = paginate(db, stmt, [Filing.filing_no], limit=query["limit"], cursor=query["cursor"], keep=keep)
+        return {"items": registry.filing_docs(db, page.items, today), "next_cursor": page.next_cursor}
+
+    @endpoint(*MAKER)
+    @blp_filings.arguments(FilingSchema)
+    @blp_filings.response(201, FilingSchema)
+    @blp_filings.alt_response(200, schema=FilingSchema, description="the same filing again", success=True)
+    def post(self, data):
+        db, today = session(), _today()
+        filing, created = registry.create_filing(
+            db, data["filing_no"], data["uscc"], data["project_name"], data["eligible_investment"],
+            data["approved_on"], today, _actor())
+        return registry.filing_docs(db, [filing], today)[0], 201 if created else 200
+
+
+@blp_filings.route("/<filing_no>")
+class FilingResource(MethodView):
+    @endpoint(*STAFF)
+    @blp_filings.response(200, FilingSchema)
+    def get(self, filing_no):
+        db = session()
+        return registry.filing_docs(db, [registry.get_filing(db, filing_no)], _today())[0]
+
+
+@blp_filings.route("/<filing_no>/revoke")
+class FilingRevoke(MethodView):
+    @endpoint(*MAKER)
+    @blp_filings.arguments(RevokeSchema)
+    @blp_filings.response(200, FilingSchema)
+    def post(self, data, filing_no):
+        db, today = session(), _today()
+        filing = registry.revoke_filing(db, filing_no, data["reason"], data["effective_on"], data["clawback"],
+                                        today, _actor())
+        return registry.filing_docs(db, [filing], today)[0]
+
+
+# ====================================================================== policy
+_STRING, _INTEGER = {"type": "string"}, {"type": "integer"}
+_DATE = {"type": "string", "format": "date"}
+_MONEY_TEXT = {"type": "string", "pattern": Money().metadata["pattern"]}
+_POLICY_PROPERTIES: dict[str, dict[str, Any]] = {
+    "effective_from": _DATE, "effective_to": _DATE, "subsidy_years": _INTEGER,
+    "subsidy_ratios": {"type": "array", "items": _STRING}, "rate_cap_spread_bps": _INTEGER,
+    "annual_cap_per_enterprise": _MONEY_TEXT, "min_enterprise_age_years": _INTEGER,
+    "max_active_filings": _INTEGER, "filing_lapse_days": _INTEGER, "payee": _STRING,
+    "publicity_working_days": _INTEGER, "close_day": _INTEGER, "npl_dpd": _INTEGER,
+    "npl_classifications": {"type": "array", "items": _STRING},
+    "compensation_tiers": {"type": "array", "items": {"type": "object", "properties": {
+        "up_to": {**_MONEY_TEXT, "nullable": True}, "ratio": _STRING}}},
+    "claim_cap_per_loan": _MONEY_TEXT, "pool_leverage": _INTEGER,
+}
+assert set(_POLICY_PROPERTIES) == set(DEFAULT_POLICY_DOC)
+
+
+def _raw(name: str) -> fields.Raw:
+    return fields.Raw(allow_none=True, metadata={**_POLICY_PROPERTIES[name], "example": DEFAULT_POLICY_DOC[name]})
+
+
+class _PolicyInBase(Schema):
+    """Validated by domain.policy.policy_from_doc, which reports every problem at once."""
+
+    class Meta(Schema.Meta):
+        unknown = INCLUDE
+
+
+PolicyInSchema = _PolicyInBase.from_dict({
+    **{name: _raw(name) for name in DEFAULT_POLICY_DOC},
+    "version": fields.Raw(allow_none=True, metadata={"type": "integer", "description": "the version read"}),
+    "in_force_from": fields.Raw(allow_none=True, metadata={
+        "type": "string", "description": "ignored: a saved version is in force from the business date"}),
+}, name="PolicyInSchema")
+
+
+class TierSchema(Schema):
+    up_to = fields.String(allow_none=True)
+    ratio = fields.String()
+
+
+class PolicySchema(Schema):
+    effective_from = fields.String(metadata={"format": "date"})
+    effective_to = fields.String(allow_none=True, metadata={"format": "date"})
+    subsidy_years = fields.Integer()
+    subsidy_ratios = fields.List(fields.String())
+    rate_cap_spread_bps = fields.Integer(allow_none=True)
+    annual_cap_per_enterprise = fields.String()
+    min_enterprise_age_years = fields.Integer()
+    max_active_filings = fields.Integer()
+    filing_lapse_days = fields.Integer()
+    payee = fields.String()
+    publicity_working_days = fields.Integer()
+    close_day = fields.Integer()
+    npl_dpd = fields.Integer()
+    npl_classifications = fields.List(fields.String())
+    compensation_tiers = fields.List(fields.Nested(TierSchema))
+    claim_cap_per_loan = fields.String()
+    pool_leverage = fields.Integer()
+    version = fields.Integer()
+    in_force_from = fields.String(metadata={"format": "date"})
+
+
+@blp_policy.route("")
+class PolicyResource(MethodView):
+    @endpoint(*STAFF)
+    @blp_policy.response(200, PolicySchema)
+    def get(self):
+        return registry.current_policy(session()).document()
+
+    @endpoint(*ADMIN)
+    @blp_policy.arguments(PolicyInSchema)
+    @blp_policy.response(200, PolicySchema)
+    def put(self, data):
+        version = data.pop("version", None)
+        data.pop("in_force_from", None)
+        return registry.save_policy(session(), data, version, _today(), _actor()).document()
+
+
+# ====================================================================== LPR
+class LprSchema(Schema):
+    published_on = StrictDate(required=True)
+    lpr_1y = Rate(required=True)
+    lpr_5y = Rate(required=True)
+
+
+def _lpr_doc(row: LprRate) -> dict[str, Any]:
+    return {"published_on": row.published_on, "lpr_1y": row.lpr_1y_e4, "lpr_5y": row.lpr_5y_e4}
+
+
+@blp_lpr.route("")
+class Lpr(MethodView):
+    @endpoint(*STAFF)
+    @blp_lpr.arguments(PageQuery, location="query")
+    @blp_lpr.response(200, page_of(LprSchema))
+    def get(self, query):
+        page = paginate(session(), select(LprRate), [LprRate.published_on], limit=query["limit"], cursor=query["cursor"])
+        return {"items": [_lpr_doc(r) for r in page.items], "next_cursor": page.next_cursor}
+
+    @endpoint(*ADMIN)
+    @blp_lpr.arguments(LprSchema)
+    @blp_lpr.response(201, LprSchema)
+    @blp_lpr.alt_response(200, schema=LprSchema, description="the same figures again", success=True)
+    def post(self, data):
+        row, created = registry.add_lpr(session(), data["published_on"], data["lpr_1y"], data["lpr_5y"],
+                                        _today(), _actor())
+        return _lpr_doc(row), 201 if created else 200
+
+
+# ====================================================================== budgets
+class BudgetInSchema(Schema):
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    amount = Money(required=True, validate=_positive)
+    reference = _text(255, required=True)
+
+
+class BudgetSchema(BudgetInSchema):
+    budget_id = fields.Integer(dump_only=True)
+    entry_id = fields.Integer(dump_only=True, metadata={"description": "the appropriation's journal entry"})
+
+
+class BudgetYearSchema(Schema):
+    year = fields.Integer()
+    appropriated = Money()
+    paid = Money()
+    approved_unpaid = Money()
+    left = Money(allow_negative=True)
+
+
+@blp_budgets.route("")
+class Budgets(MethodView):
+    @endpoint(*STAFF)
+    @blp_budgets.arguments(PageQuery, location="query")
+    @blp_budgets.response(200, page_of(BudgetYearSchema))
+    def get(self, query):
+        years = registry.budget_years(session())
+        if query["cursor"] is not None:
+            after = decode_cursor(query["cursor"], [int])[0]
+            years = [y for y in years if y.year > after]
+        page, more = years[:query["limit"]], len(years) > query["limit"]
+        return {
+            "items": [{"year": y.year, "appropriated": y.appropriated_fen, "paid": y.paid_fen,
+                       "approved_unpaid": y.approved_unpaid_fen, "left": y.left_fen} for y in page],
+            "next_cursor": encode_cursor([page[-1].year]) if more else None,
+        }
+
+    @endpoint(*MAKER)
+    @blp_budgets.arguments(BudgetInSchema)
+    @blp_budgets.response(201, BudgetSchema)
+    def post(self, data):
+        budget, entry_id = registry.add_budget(session(), data["year"], data["amount"], data["reference"],
+                                               _today(), _actor())
+        return {"budget_id": budget.id, "year": budget.year, "amount": budget.amount_fen,
+                "reference": budget.reference, "entry_id": entry_id}
+
+
+# ====================================================================== risk pool
+class DepositSchema(Schema):
+    amount = Money(required=True, validate=_positive)
+    deposited_on = StrictDate(required=True)
+    reference = _text(255, required=True)
+    deposit_id = fields.Integer(dump_only=True)
+    entry_id = fields.Integer(dump_only=True)
+
+
+class PoolSchema(Schema):
+    cash = Money(allow_negative=True, metadata={"description": "balance of account 1101"})
+    owed = Money(metadata={"description": "Σ over banks of max(0, what the pool owes the bank)"})
+    available = Money(allow_negative=True, metadata={"description": "cash − owed"})
+    covered_principal = Money(metadata={"description": "contract principal of covered loans not settled nor claimed"})
+    capacity = Money(allow_negative=True, metadata={"description": "cash × leverage − covered_principal"})
+    leverage = fields.Integer()
+
+
+@blp_pool.route("")
+class Pool(MethodView):
+    @endpoint(*STAFF)
+    @blp_pool.response(200, PoolSchema)
+    def get(self):
+        status = registry.pool_status(session(), _today())
+        return {"cash": status.cash_fen, "owed": status.owed_fen, "available": status.available_fen,
+                "covered_principal": status.covered_principal_fen, "capacity": status.capacity_fen,
+                "leverage": status.leverage}
+
+
+@blp_pool.route("/deposits")
+class PoolDeposits(MethodView):
+    @endpoint(*MAKER)
+    @blp_pool.arguments(DepositSchema)
+    @blp_pool.response(201, DepositSchema)
+    def post(self, data):
+        deposit, entry_id = registry.add_pool_deposit(session(), data["amount"], data["deposited_on"],
+                                                      data["reference"], _today(), _actor())
+        return {"deposit_id": deposit.id, "amount": deposit.amount_fen, "deposited_on": deposit.deposited_on,
+                "reference": deposit.reference, "entry_id": entry_id}
+
+
+# ====================================================================== receivables
+class SettlementSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("subsidy", "compensation")))
+    amount = Money(required=True, validate=_positive)
+    settled_on = StrictDate(required=True)
+    reference = _text(255, required=True)
+    payee_id = fields.String(dump_only=True)
+    entry_id = fields.Integer(dump_only=True)
+    balance = Money(dump_only=True, metadata={"description": "what is still receivable"})
+
+
+@blp_receivables.route("/<payee_id>/settlements")
+class Settlements(MethodView):
+    @endpoint(*MAKER)
+    @blp_receivables.arguments(SettlementSchema)
+    @blp_receivables.response(201, SettlementSchema)
+    def post(self, data, payee_id):
+        s = registry.settle_receivable(session(), payee_id, data["kind"], data["amount"], data["settled_on"],
+                                       data["reference"], _today(), _actor())
+        return {"payee_id": s.payee_id, "kind": s.kind, "amount": s.amount_fen, "settled_on": s.settled_on,
+                "reference": s.reference, "entry_id": s.entry_id, "balance": s.balance_fen}
+
+
+BLUEPRINTS = [blp_products, blp_enterprises, blp_filings, blp_policy, blp_lpr, blp_budgets, blp_pool,
+              blp_receivables]
