@@ -108,7 +108,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     """{'events': {3: {'amount': ['Not a valid ...']}}} → [{'field': 'events[3].amount', ...}]"""
     out: list[dict[str, str]] = []
     if isinstance(messages, dict):
-        for key in sorted(messages, key=lambda k: (isinstance(k, str), str(k).zfill(8))):
+        # by field path: list indexes numerically, names alphabetically
+        for key in sorted(messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")):
             value = messages[key]
             if key == "_schema":
                 path = prefix or None

@@ -114,29 +114,13 @@ def _match_filing(db: Session, data: dict[str, Any], today: dt.date) -> tuple[st
         if filing.uscc != data["uscc"]:
             raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no")
         return filing.filing_no, None
-    _version, policy = registry.policy_in_force(db, today)
-    candidates = [
-        f for f in db.scalars(select(Filing).where(Filing.uscc == data["uscc"]))
-        if f.revoked_on is None and f.approved_on <= data["start_date"]
-        and not filing_lapsed_by(db, f, data["start_date"], policy.filing_lapse_days)
-    ]
+    filings = [f for f in db.scalars(select(Filing).where(Filing.uscc == data["uscc"]))
+               if f.revoked_on is None and f.approved_on <= data["start_date"]]
+    statuses = registry.filing_statuses(db, filings, data["start_date"])
+    candidates = [f for f in filings if statuses[f.filing_no] == "active"]
     if len(candidates) == 1:
         return candidates[0].filing_no, None
     return None, ("no_filing" if not candidates else "ambiguous_filing")
-
-
-def filing_lapsed_by(db: Session, filing: Filing, as_of: dt.date, lapse_days: int) -> bool:
-    deadline = filing.approved_on + dt.timedelta(days=lapse_days)
-    if as_of <= deadline:
-        return False
-    return not any(d is not None and d <= deadline for d in first_disbursements(db, filing.filing_no))
-
-
-def first_disbursements(db: Session, filing_no: str) -> list[dt.date | None]:
-    from loanledger.services.facts import load_loans
-
-    ids = list(db.scalars(select(Loan.id).where(Loan.filing_no == filing_no)))
-    return [data.first_disbursement() for data in load_loans(db, ids).values()]
 
 
 def _coverage(db: Session, product: Product, principal_fen: int, today: dt.date) -> str:

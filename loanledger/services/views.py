@@ -15,7 +15,8 @@ from loanledger.persistence.tables import (
     BatchPayee, BlacklistEntry, Claim, Enterprise, Filing, Line, Loan, RecordState,
 )
 from loanledger.services.facts import LoanData, load_loan
-from loanledger.services.intake import event_to_wire, first_disbursements
+from loanledger.services import registry
+from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 
 
@@ -66,7 +67,8 @@ def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) 
     filing_facts = None
     if loan.filing_no:
         f = db.get(Filing, loan.filing_no)
-        firsts = [d for d in first_disbursements(db, f.filing_no) if d is not None]
+        first = registry.first_disbursements(db, [f.filing_no]).get(f.filing_no)
+        firsts = [first] if first else []
         # As of today: a filing whose lapse deadline is still ahead has not lapsed yet.
         lapsed = (today > f.approved_on + dt.timedelta(days=policy.filing_lapse_days)
                   and filing_lapsed(f.approved_on, firsts, policy.filing_lapse_days))
