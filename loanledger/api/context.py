@@ -36,3 +36,11 @@ def close_session(_exc=None) -> None:
     if db_session is not None:
         db_session.rollback()
         db_session.close()
+
+
+def business_date():
+    """Today's business date (the database's, or the Shanghai calendar's in production)."""
+    from loanledger.services import clock
+
+    settings = current_app.extensions["loanledger"].settings
+    return clock.today(session(), manual=settings.allow_manual_business_date)

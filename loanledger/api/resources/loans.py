@@ -1,20 +1,19 @@
 """Loans and loan events: the bank endpoints, plus the staff loan view and linking."""
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import principal, session
+from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.api.fields import Document, Key, Money, Rate, Schema, StrictDate
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 from loanledger.persistence.tables import Loan
-from loanledger.services import clock, intake
+from loanledger.services import intake
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.views import loan_summary, loan_view
@@ -108,9 +107,6 @@ class EventOut(Document):
     type = fields.String()
 
 
-def _today():
-    settings = current_app.extensions["loanledger"].settings
-    return clock.today(session(), manual=settings.allow_manual_business_date)
 
 
 def _bank_loan(contract_no: str) -> Loan:
@@ -138,7 +134,7 @@ class Loans(MethodView):
     @blp.response(201, LoanView)
     @blp.alt_response(200, schema=LoanView, description="the same contract registered again with the same content")
     def post(self, data):
-        today = _today()
+        today = business_date()
         loan, created = intake.register_loan(session(), principal().bank_code, data, today)
         return loan_view(session(), loan, today), 201 if created else 200
 
@@ -146,7 +142,7 @@ class Loans(MethodView):
     @blp.arguments(LoanListQuery, location="query")
     @blp.response(200, LoanPage)
     def get(self, query):
-        who, today = principal(), _today()
+        who, today = principal(), business_date()
         stmt = select(Loan)
         if who.kind == "bank":
             stmt = stmt.where(Loan.bank_code == who.bank_code)
@@ -164,14 +160,14 @@ class BankLoan(MethodView):
     @endpoint(bank=True)
     @blp.response(200, LoanView)
     def get(self, contract_no):
-        return loan_view(session(), _bank_loan(contract_no), _today())
+        return loan_view(session(), _bank_loan(contract_no), business_date())
 
     @endpoint(bank=True)
     @blp.arguments(LoanPatch)
     @blp.response(200, LoanView)
     def patch(self, data, contract_no):
         loan = intake.amend_loan(session(), _bank_loan(contract_no), data, principal().actor)
-        return loan_view(session(), loan, _today())
+        return loan_view(session(), loan, business_date())
 
 
 @blp.route("/<string:contract_no>/events")
@@ -185,7 +181,7 @@ class LoanEvents(MethodView):
         if errors:
             raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
         loan = _bank_loan(contract_no)
-        event, created = intake.record_event(session(), loan, data, _today())
+        event, created = intake.record_event(session(), loan, data, business_date())
         voided = load_loan(session(), loan).voided_ids
         return intake.event_to_wire(event, voided), 201 if created else 200
 
@@ -195,7 +191,7 @@ class StaffLoan(MethodView):
     @endpoint(*STAFF_ROLES)
     @blp.response(200, LoanView)
     def get(self, bank_code, contract_no):
-        return loan_view(session(), _staff_loan(bank_code, contract_no), _today())
+        return loan_view(session(), _staff_loan(bank_code, contract_no), business_date())
 
 
 @blp.route("/<string:bank_code>/<string:contract_no>/filing")
@@ -206,7 +202,7 @@ class LoanFiling(MethodView):
     def put(self, data, bank_code, contract_no):
         loan = intake.link_filing(session(), _staff_loan(bank_code, contract_no), data["filing_no"],
                                   principal().actor)
-        return loan_view(session(), loan, _today())
+        return loan_view(session(), loan, business_date())
 
 
 BLUEPRINTS = [blp]

@@ -1,23 +1,20 @@
 """Close, periods, batches, lines, claims and the ledger (read by staff)."""
 from __future__ import annotations
 
-import datetime as dt
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import case, func, select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import principal, session
+from loanledger.api.context import business_date, principal, session
 from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import next_period, parse_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
 from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
-from loanledger.services import clock
 from loanledger.services.close import batch_summary, close_period, period_view
 from loanledger.services.errors import NotFound
 from loanledger.services.views import claim_wire, line_wire
@@ -64,9 +61,6 @@ class TrialBalanceQuery(Schema):
     level = fields.String(validate=validate.OneOf(("full", "base")), load_default="full")
 
 
-def _today() -> dt.date:
-    settings = current_app.extensions["loanledger"].settings
-    return clock.today(session(), manual=settings.allow_manual_business_date)
 
 
 def _valid_period(period: str) -> str:
@@ -83,7 +77,7 @@ class ClosePeriod(MethodView):
     @endpoint("clerk")
     @periods.response(200, Open)
     def post(self, period):
-        return close_period(session(), _valid_period(period), principal().actor, _today())
+        return close_period(session(), _valid_period(period), principal().actor, business_date())
 
 
 @periods.route("")
@@ -219,7 +213,7 @@ class TrialBalance(MethodView):
     @ledger.arguments(TrialBalanceQuery, location="query")
     @ledger.response(200, Open)
     def get(self, query):
-        as_of = query.get("as_of") or _today()
+        as_of = query.get("as_of") or business_date()
         column = Posting.base_account if query["level"] == "base" else Posting.account
         debit = func.sum(case((Posting.amount_fen > 0, Posting.amount_fen), else_=0))
         rows = session().execute(

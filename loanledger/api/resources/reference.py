@@ -6,17 +6,15 @@ every staff role reads. The views translate; `services.registry` decides.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, ValidationError, fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import endpoint
-from loanledger.api.context import principal, session
+from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import problem
 from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate
 from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
@@ -24,7 +22,7 @@ from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
 from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.persistence.tables import Enterprise, Filing, LprRate, Product
-from loanledger.services import clock, registry
+from loanledger.services import registry
 
 STAFF = ("admin", "clerk", "approver", "auditor")
 MAKER = ("clerk",)
@@ -32,8 +30,6 @@ ADMIN = ("admin",)
 MAX_TEXT = 2000
 
 
-def _today() -> dt.date:
-    return clock.today(session(), manual=current_app.extensions["loanledger"].settings.allow_manual_business_date)
 
 
 def _actor() -> str:
@@ -241,7 +237,7 @@ class EnterpriseResource(MethodView):
     @endpoint(*STAFF)
     @blp_enterprises.response(200, EnterpriseDetailSchema)
     def get(self, uscc):
-        return registry.enterprise_overview(session(), uscc, _today())
+        return registry.enterprise_overview(session(), uscc, business_date())
 
     @endpoint(*MAKER)
     @blp_enterprises.arguments(EnterprisePatchSchema)
@@ -249,7 +245,7 @@ class EnterpriseResource(MethodView):
     def patch(self, data, uscc):
         db = session()
         registry.update_enterprise(db, uscc, data, _actor())
-        return registry.enterprise_overview(db, uscc, _today())
+        return registry.enterprise_overview(db, uscc, business_date())
 
 
 @blp_enterprises.route("/<uscc>/blacklist")
@@ -291,7 +287,7 @@ class Filings(MethodView):
     @blp_filings.arguments(FilingQuery, location="query")
     @blp_filings.response(200, page_of(FilingSchema))
     def get(self, query):
-        db, today = session(), _today()
+        db, today = session(), business_date()
         stmt = select(Filing)
         if "uscc" in query:
             stmt = stmt.where(Filing.uscc == query["uscc"])
@@ -311,7 +307,7 @@ class Filings(MethodView):
     @blp_filings.response(201, FilingSchema)
     @blp_filings.alt_response(200, schema=FilingSchema, description="the same filing again", success=True)
     def post(self, data):
-        db, today = session(), _today()
+        db, today = session(), business_date()
         filing, created = registry.create_filing(
             db, data["filing_no"], data["uscc"], data["project_name"], data["eligible_investment"],
             data["approved_on"], today, _actor())
@@ -324,7 +320,7 @@ class FilingResource(MethodView):
     @blp_filings.response(200, FilingSchema)
     def get(self, filing_no):
         db = session()
-        return registry.filing_docs(db, [registry.get_filing(db, filing_no)], _today())[0]
+        return registry.filing_docs(db, [registry.get_filing(db, filing_no)], business_date())[0]
 
 
 @blp_filings.route("/<filing_no>/revoke")
@@ -333,7 +329,7 @@ class FilingRevoke(MethodView):
     @blp_filings.arguments(RevokeSchema)
     @blp_filings.response(200, FilingSchema)
     def post(self, data, filing_no):
-        db, today = session(), _today()
+        db, today = session(), business_date()
         filing = registry.revoke_filing(db, filing_no, data["reason"], data["effective_on"], data["clawback"],
                                         today, _actor())
         return registry.filing_docs(db, [filing], today)[0]
@@ -416,7 +412,7 @@ class PolicyResource(MethodView):
     def put(self, data):
         version = data.pop("version", None)
         data.pop("in_force_from", None)
-        return registry.save_policy(session(), data, version, _today(), _actor()).document()
+        return registry.save_policy(session(), data, version, business_date(), _actor()).document()
 
 
 # ====================================================================== LPR
@@ -445,7 +441,7 @@ class Lpr(MethodView):
     @blp_lpr.alt_response(200, schema=LprSchema, description="the same figures again", success=True)
     def post(self, data):
         row, created = registry.add_lpr(session(), data["published_on"], data["lpr_1y"], data["lpr_5y"],
-                                        _today(), _actor())
+                                        business_date(), _actor())
         return _lpr_doc(row), 201 if created else 200
 
 
@@ -491,7 +487,7 @@ class Budgets(MethodView):
     @blp_budgets.response(201, BudgetSchema)
     def post(self, data):
         budget, entry_id = registry.add_budget(session(), data["year"], data["amount"], data["reference"],
-                                               _today(), _actor())
+                                               business_date(), _actor())
         return {"budget_id": budget.id, "year": budget.year, "amount": budget.amount_fen,
                 "reference": budget.reference, "entry_id": entry_id}
 
@@ -519,7 +515,7 @@ class Pool(MethodView):
     @endpoint(*STAFF)
     @blp_pool.response(200, PoolSchema)
     def get(self):
-        status = registry.pool_status(session(), _today())
+        status = registry.pool_status(session(), business_date())
         return {"cash": status.cash_fen, "owed": status.owed_fen, "available": status.available_fen,
                 "covered_principal": status.covered_principal_fen, "capacity": status.capacity_fen,
                 "leverage": status.leverage}
@@ -532,7 +528,7 @@ class PoolDeposits(MethodView):
     @blp_pool.response(201, DepositSchema)
     def post(self, data):
         deposit, entry_id = registry.add_pool_deposit(session(), data["amount"], data["deposited_on"],
-                                                      data["reference"], _today(), _actor())
+                                                      data["reference"], business_date(), _actor())
         return {"deposit_id": deposit.id, "amount": deposit.amount_fen, "deposited_on": deposit.deposited_on,
                 "reference": deposit.reference, "entry_id": entry_id}
 
@@ -555,7 +551,7 @@ class Settlements(MethodView):
     @blp_receivables.response(201, SettlementSchema)
     def post(self, data, payee_id):
         s = registry.settle_receivable(session(), payee_id, data["kind"], data["amount"], data["settled_on"],
-                                       data["reference"], _today(), _actor())
+                                       data["reference"], business_date(), _actor())
         return {"payee_id": s.payee_id, "kind": s.kind, "amount": s.amount_fen, "settled_on": s.settled_on,
                 "reference": s.reference, "entry_id": s.entry_id, "balance": s.balance_fen}
 
