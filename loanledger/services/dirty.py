@@ -9,8 +9,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import DirtyMark
+from loanledger.services import locks
 
 
 def mark(db: Session, scope: str, key: str | int) -> None:
+    """Also takes the close lock in shared mode: a close (exclusive) then either sees this
+    change whole or starts after it commits, so it never consumes a mark it did not read."""
     assert scope in ("loan", "filing", "enterprise", "all"), scope
+    locks.shared(db, locks.CLOSE)
     db.add(DirtyMark(scope=scope, key=str(key)))
