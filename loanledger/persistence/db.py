@@ -41,3 +41,12 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def is_postgres(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def as_utc(value):
+    """SQLite hands timestamps back naive; they were stored as UTC."""
+    import datetime as dt
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)

@@ -20,6 +20,7 @@ from loanledger.domain.ledger import (
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
+from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import ledger, locks, registry
 from loanledger.services.audit import record
@@ -170,7 +171,7 @@ def period_view(db: Session, period: str) -> dict[str, Any]:
     return {
         "period": period,
         "status": row.status if row else "open",
-        "closed_at": row.closed_at.isoformat() if row and row.closed_at else None,
+        "closed_at": as_utc(row.closed_at).isoformat() if row and row.closed_at else None,
         "subsidy_total": format_fen(totals.get("subsidy", 0)),
         "compensation_total": format_fen(totals.get("compensation", 0)),
         "batches": [batch_summary(b) for b in batches],

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
 from loanledger.services.audit import record
 
@@ -30,9 +31,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands timestamps back naive; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 # ------------------------------------------------------------------ users
@@ -68,7 +66,7 @@ def issue_token(db: Session, user: User, ttl_seconds: int) -> tuple[str, dt.date
 
 def user_for_token(db: Session, token: str) -> User | None:
     row = db.get(ApiToken, hashlib.sha256(token.encode()).hexdigest())
-    if row is None or _aware(row.expires_at) <= _now():
+    if row is None or as_utc(row.expires_at) <= _now():
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.active else None

@@ -14,6 +14,7 @@ from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import next_period, parse_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
+from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
 from loanledger.services.close import batch_summary, close_period, period_view
 from loanledger.services.errors import NotFound
@@ -112,9 +113,9 @@ def batch_detail(batch: Batch) -> dict:
     out = batch_summary(batch)
     out.update({
         "submitted_by": batch.submitted_by,
-        "submitted_at": batch.submitted_at.isoformat() if batch.submitted_at else None,
+        "submitted_at": as_utc(batch.submitted_at).isoformat() if batch.submitted_at else None,
         "approved_by": batch.approved_by,
-        "approved_at": batch.approved_at.isoformat() if batch.approved_at else None,
+        "approved_at": as_utc(batch.approved_at).isoformat() if batch.approved_at else None,
         "rejected_reason": batch.rejected_reason,
     })
     return out

@@ -1,0 +1,62 @@
+# make run   — a development server on http://127.0.0.1:5000 with demo data (SQLite)
+# make test  — the whole suite on SQLite, then on PostgreSQL when it answers (CI=true: it must)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+export LOANLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+DEV_DB := sqlite:///$(CURDIR)/instance/loanledger.db
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgresql install migration clean-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the declared dependencies change (the install is editable).
+$(STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+run: export LOANLEDGER_ENV := development
+run: export LOANLEDGER_DATABASE_URL := $(DEV_DB)
+run: $(STAMP)
+	$(BIN)/loanledger init
+	$(BIN)/loanledger demo-data
+	@echo "Serving http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs; Ctrl-C stops)"
+	$(BIN)/loanledger serve --host $(HOST) --port $(PORT)
+
+# Both runs always happen (a SQLite failure must not hide the PostgreSQL result); either fails the target.
+test: $(STAMP)
+	@status=0; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	$(MAKE) --no-print-directory test-postgresql || status=1; \
+	exit $$status
+
+test-sqlite: $(STAMP)
+	LOANLEDGER_TEST_ENGINE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The pure unit tests (tests/unit) touch no database: once, on SQLite, is enough.
+test-postgresql: $(STAMP)
+	@if $(BIN)/python scripts/pg_ready.py; then \
+	  LOANLEDGER_TEST_ENGINE=postgresql $(BIN)/python -m pytest --ignore=tests/unit $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "CI=true: PostgreSQL is required ($$LOANLEDGER_TEST_PG_URL)" >&2; exit 1; \
+	else \
+	  echo "PostgreSQL is not reachable: skipped the PostgreSQL run" >&2; \
+	fi
+
+# Regenerate the initial revision from loanledger/persistence/tables.py (before the schema ships).
+migration: $(STAMP)
+	PYTHON=$(BIN)/python scripts/regen_migration.sh
+
+clean-dev:
+	rm -f instance/loanledger.db instance/loanledger.db-wal instance/loanledger.db-shm

@@ -1,0 +1,254 @@
+"""The `loanledger` command: set up the database, run the server, manage users and banks.
+
+User mistakes end with one line on stderr and exit status 1 (2 for bad usage or
+configuration), never a traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from config import ConfigError, Settings, load_settings
+
+EXIT_FAILURE, EXIT_USAGE = 1, 2
+
+
+class Refused(click.ClickException):
+    """A request the command could not carry out (exit 1, one line on stderr)."""
+
+    exit_code = EXIT_FAILURE
+
+    def show(self, file=None) -> None:
+        # Driver messages may span lines; the contract is one line.
+        message = " ".join(part.strip() for part in self.format_message().splitlines() if part.strip())
+        click.echo(f"loanledger: {message}", err=True)
+
+
+class BadConfig(Refused):
+    exit_code = EXIT_USAGE
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise BadConfig(str(error)) from None
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as error:
+        detail = str(error.orig or error)
+        hint = " (has `loanledger init` run?)" if "no such table" in detail or "does not exist" in detail else ""
+        raise Refused(f"database error: {detail}{hint}") from None
+
+
+@contextlib.contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """One unit of work: committed if the block ends normally, rolled back otherwise."""
+    from loanledger.persistence.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
+    try:
+        with _database_errors(), make_sessionmaker(engine)() as db:
+            yield db
+            db.commit()
+    finally:
+        engine.dispose()
+
+
+def _print_json(payload) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """LoanLedger: interest subsidy and risk compensation for bank loans."""
+
+
+# ------------------------------------------------------------------ init / serve
+@main.command()
+def init() -> None:
+    """Migrate the database to the latest schema and add missing reference data."""
+    from loanledger.persistence import migrate
+    from loanledger.services.seed import seed
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    try:
+        migrate.upgrade(settings.database_url)
+    except OperationalError as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise Refused(f"cannot migrate {where}: {error.orig or error}") from None
+    with _session(settings) as db:
+        added = seed(db)
+    summary = ", ".join(f"{name} +{count}" for name, count in added.items())
+    click.echo(f"database ready ({summary})")
+
+
+def _run_gunicorn(options: dict) -> None:
+    # Imported here: `loanledger` commands other than serve need not load gunicorn.
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for name, value in options.items():
+                self.cfg.set(name, value)
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn ≥ 24's control socket has one fixed path per user: a second
+                # server on the machine would take it over. Nothing here uses it.
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            # Called in each worker after the fork: every worker gets its own engine.
+            from loanledger.app import create_app
+
+            return create_app()
+
+    Server().run()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API with gunicorn."""
+    _settings()  # refuse a bad configuration before any worker starts
+    _run_gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 120})
+
+
+# ------------------------------------------------------------------ users
+@main.group()
+def user() -> None:
+    """Staff and enterprise users."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "clerk", "approver", "auditor", "enterprise"]))
+@click.option("--uscc", default=None, help="the enterprise's USCC (role enterprise only)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_create(username: str, role: str, uscc: str | None, password: str) -> None:
+    """Create a user (prompts for the password when --password is left out)."""
+    from loanledger.services import identity
+
+    settings = _settings()
+    try:
+        with _session(settings) as db:
+            identity.create_user(db, username, role, password, uscc=uscc, actor="cli")
+    except identity.IdentityError as error:
+        raise Refused(str(error)) from None
+    click.echo(f"user {username} created ({role})")
+
+
+# ------------------------------------------------------------------ banks
+@main.group()
+def bank() -> None:
+    """Banks and their signing keys (the secret is shown once, here)."""
+
+
+def _bank_call(action) -> None:
+    from loanledger.services import identity
+
+    settings = _settings()
+    try:
+        with _session(settings) as db:
+            result = action(db)
+    except identity.IdentityError as error:
+        raise Refused(str(error)) from None
+    _print_json(result)
+
+
+@bank.command("create")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+def bank_create(code: str, name: str) -> None:
+    """Create a bank with its first key; prints {bank_code, key_id, secret}."""
+    from loanledger.services import identity
+
+    secret_key = _settings().secret_key
+    _bank_call(lambda db: identity.create_bank(db, code, name, secret_key, actor="cli"))
+
+
+@bank.command("rotate-key")
+@click.option("--code", required=True)
+def bank_rotate_key(code: str) -> None:
+    """Add a second active key; prints {bank_code, key_id, secret}."""
+    from loanledger.services import identity
+
+    secret_key = _settings().secret_key
+    _bank_call(lambda db: identity.rotate_key(db, code, secret_key, actor="cli"))
+
+
+@bank.command("revoke-key")
+@click.option("--key-id", required=True)
+def bank_revoke_key(key_id: str) -> None:
+    """Revoke a key at once."""
+    from loanledger.services import identity
+
+    _bank_call(lambda db: identity.revoke_key(db, key_id, actor="cli"))
+
+
+# ------------------------------------------------------------------ close / demo
+def _period(_ctx, _param, value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter("a period is YYYY-MM")
+    return value
+
+
+@main.command()
+@click.argument("period", callback=_period)
+def close(period: str) -> None:
+    """Close a month (YYYY-MM) and print the period view."""
+    from loanledger.api.errors import ApiError
+    from loanledger.domain.errors import DomainError
+    from loanledger.services import clock
+    from loanledger.services.close import close_period
+    from loanledger.services.errors import Conflict, NotFound
+
+    settings = _settings()
+    try:
+        with _session(settings) as db:
+            today = clock.today(db, manual=settings.allow_manual_business_date)
+            view = close_period(db, period, actor="cli", today=today)
+    except (ApiError, DomainError, Conflict, NotFound) as error:
+        code = getattr(error, "code", None)
+        raise Refused(f"{code}: {error.message}" if code else error.message) from None
+    _print_json(view)
+
+
+@main.command("demo-data")
+def demo_data() -> None:
+    """Load a small demonstration data set (only what is missing) and print the logins."""
+    from loanledger import demo_data as demo
+    from loanledger.app import create_app
+
+    app = create_app(_settings())
+    try:
+        with _database_errors():
+            report = demo.load(app)
+    finally:
+        app.extensions["loanledger"].engine.dispose()
+    click.echo(demo.describe(report))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

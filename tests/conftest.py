@@ -1,0 +1,395 @@
+"""Test fixtures: one database engine per run, chosen by LOANLEDGER_TEST_ENGINE.
+
+- sqlite (default): a fresh file database per test, copied from one migrated and seeded
+  template (a copy is far faster than running the migrations for every test).
+- postgresql: one database per test process (`loanledger_t_<pid>`, dropped at the end),
+  migrated once; between tests every table is emptied and the reference data re-seeded.
+  LOANLEDGER_TEST_PG_URL names the server (any existing database on it). When it cannot be
+  reached the database tests are skipped, except under CI=true, where that is an error.
+
+Tests marked `pg` run only on PostgreSQL. Pure unit tests ask for none of these fixtures.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash as _werkzeug_hash
+
+from config import Settings, load_settings
+from loanledger.app import create_app
+from loanledger.client import TestClientBank
+from loanledger.persistence import migrate
+from loanledger.persistence.db import make_engine, make_sessionmaker
+from loanledger.persistence.tables import Base
+from loanledger.services import identity
+from loanledger.services.seed import seed
+
+ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
+PG_URL = os.environ.get("LOANLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+if make_url(PG_URL).drivername == "postgresql":  # plain postgresql:// would mean psycopg2
+    PG_URL = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+API = "/api/v1"
+
+if ENGINE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"LOANLEDGER_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if ENGINE == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (LOANLEDGER_TEST_ENGINE=postgresql)")
+    for item in items:
+        if "pg" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config) -> str:
+    return f"loanledger test engine: {ENGINE}" + (f" ({_redacted(PG_URL)})" if ENGINE == "postgresql" else "")
+
+
+def _redacted(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------- speed
+FAST_HASH = "pbkdf2:sha256:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes():
+    """scrypt costs ~0.3 s per hash and per check: far too slow for a user in every test.
+    check_password_hash reads the method from the hash, so sign-in works unchanged;
+    tests/integration/test_cli.py checks that real users still get scrypt."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "generate_password_hash",
+                      functools.partial(_werkzeug_hash, method=FAST_HASH))
+        yield
+
+
+# ---------------------------------------------------------------- PostgreSQL, once per process
+def _pg_server_engine() -> Engine:
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+
+
+def pg_reachable() -> bool:
+    engine = _pg_server_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the server's maintenance database (CREATE/DROP DATABASE)."""
+    if not pg_reachable():
+        message = f"PostgreSQL is not reachable at {_redacted(PG_URL)}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)", pytrace=False)
+        pytest.skip(message)
+    engine = _pg_server_engine()
+    yield engine
+    engine.dispose()
+
+
+def create_pg_database(server: Engine, name: str) -> str:
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database: commits need not wait for the disk.
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(server: Engine, name: str) -> None:
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_session_engine(pg_server: Engine) -> Iterator[Engine]:
+    name = f"loanledger_t_{os.getpid()}"
+    url = create_pg_database(pg_server, name)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_pg_database(pg_server, name)
+
+
+def reset_pg(engine: Engine) -> None:
+    """Empty every table and re-seed. DELETE with triggers off (session_replication_role,
+    superuser only) takes ~0.04 s; TRUNCATE ... RESTART IDENTITY CASCADE, the fallback for
+    other roles, took ~0.5 s per test here (it creates and syncs new files for every table)."""
+    try:
+        _delete_everything(engine)
+    except DBAPIError as error:
+        if "permission denied" not in str(error).lower():
+            raise
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with Session(engine) as db:
+        seed(db)
+        db.commit()
+
+
+def _delete_everything(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+        # 'replica' skips the foreign-key and append-only triggers for this transaction.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        # RESTART IDENTITY: ids start at 1 again in every test.
+        connection.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
+
+
+# ---------------------------------------------------------------- SQLite, a template per process
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("template") / "loanledger.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    engine = make_engine(url, sqlite_wal=False)
+    with Session(engine) as db:
+        seed(db)
+        db.commit()
+    engine.dispose()
+    return str(path)
+
+
+# ---------------------------------------------------------------- per test
+@pytest.fixture
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """The migrated, seeded, otherwise empty database of this test."""
+    if ENGINE == "postgresql":
+        shared = request.getfixturevalue("pg_session_engine")
+        reset_pg(shared)
+        yield shared
+        return
+    path = tmp_path / "loanledger.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    own = make_engine(f"sqlite:///{path}", sqlite_wal=False)
+    yield own
+    own.dispose()
+
+
+@pytest.fixture
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # environ={}: a developer's LOANLEDGER_* variables must not leak into the tests.
+    return load_settings(env="testing", environ={}, database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def _shared_app():
+    """Building the app (the OpenAPI spec of every endpoint) costs ~0.3 s: build it once per
+    process, with the probe endpoints, and point it at each test's database."""
+    placeholder = make_engine("sqlite://")
+    app = create_app(load_settings(env="testing", environ={}, database_url="sqlite://"), engine=placeholder)
+    probe = probe_blueprint()
+    app.register_blueprint(probe)
+    yield app, dict(app.config), probe
+    placeholder.dispose()
+
+
+@pytest.fixture
+def app(_shared_app, settings: Settings, engine: Engine):
+    """The app on this test's database. A test may change `app.config`; it is restored for
+    the next one. For other settings, build one: `create_app(replace(settings, ...), engine)`."""
+    shared, config, probe = _shared_app
+    shared.config.clear()
+    shared.config.update(config)
+    # The same constructor as create_app: a new field there fails here loudly, not silently.
+    extension = shared.extensions["loanledger"]
+    shared.extensions["loanledger"] = type(extension)(settings, engine, make_sessionmaker(engine))
+    probe.runs.clear()
+    return shared
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _inspection_engine(url: str) -> Engine:
+    """SQLite for the test's own session: pysqlite's default transactions, so a SELECT
+    holds no lock afterwards (the app's engine begins every transaction IMMEDIATE, which
+    would make the next HTTP call wait for the test). Writes still lock until commit."""
+    own = create_engine(url, connect_args={"timeout": 5})
+    event.listen(own, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys=ON"))
+    return own
+
+
+@pytest.fixture
+def db(engine: Engine, database_url: str) -> Iterator[Session]:
+    """A session on the test's database, for arranging and inspecting rows directly.
+    Commit what you write before the next HTTP call; `db.expire_all()` to re-read."""
+    if ENGINE == "postgresql":
+        with make_sessionmaker(engine)() as session:
+            yield session
+        return
+    own = _inspection_engine(database_url)
+    with make_sessionmaker(own)() as session:
+        yield session
+    own.dispose()
+
+
+# ---------------------------------------------------------------- people and banks
+@dataclass
+class Staff:
+    """Creates users on demand and signs them in; `headers(role)` for a request as that role."""
+
+    app: object
+    client: object
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def create(self, username: str, role: str, password: str | None = None, uscc: str | None = None) -> str:
+        password = password or f"{username}-password"
+        with self.app.extensions["loanledger"].sessionmaker() as session:
+            identity.create_user(session, username, role, password, uscc=uscc, actor="test")
+            session.commit()
+        return password
+
+    def login(self, username: str, password: str) -> str:
+        response = self.client.post(f"{API}/auth/tokens", json={"username": username, "password": password})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.get_json()["token"]
+
+    def token(self, role: str = "admin", uscc: str | None = None) -> str:
+        if role not in self.tokens:
+            username = f"{role}-{uuid.uuid4().hex[:6]}"
+            self.tokens[role] = self.login(username, self.create(username, role, uscc=uscc))
+        return self.tokens[role]
+
+    def headers(self, role: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role)}"}
+
+    def request(self, role: str, method: str, path: str, json=None, **kwargs):
+        return self.client.open(API + path, method=method, json=json, headers=self.headers(role), **kwargs)
+
+    def set_business_date(self, day: dt.date | str):
+        response = self.request("admin", "PUT", "/admin/business-date", {"date": str(day)})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response
+
+
+@pytest.fixture
+def staff(app, client) -> Staff:
+    return Staff(app, client)
+
+
+@pytest.fixture
+def staff_for():
+    """`staff_for(other_app)`: the same helper for an app built with other settings."""
+    return lambda other_app: Staff(other_app, other_app.test_client())
+
+
+@pytest.fixture
+def admin_token(staff: Staff) -> str:
+    return staff.token("admin")
+
+
+class BankFactory:
+    """`bank("BK1")` → a signed client for a new bank; `bank.rotate(c)` adds a key."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+
+    def _unit(self, action):
+        ext = self.app.extensions["loanledger"]
+        with ext.sessionmaker() as session:
+            issued = action(session, ext.settings.secret_key)
+            session.commit()
+        return TestClientBank(self.client, issued["key_id"], issued["secret"], issued["bank_code"])
+
+    def __call__(self, code: str = "BK1", name: str | None = None) -> TestClientBank:
+        return self._unit(lambda s, key: identity.create_bank(s, code, name or f"Bank {code}", key, actor="test"))
+
+    def rotate(self, bank_client: TestClientBank) -> TestClientBank:
+        return self._unit(lambda s, key: identity.rotate_key(s, bank_client.bank_code, key, actor="test"))
+
+    def revoke(self, bank_client: TestClientBank) -> None:
+        with self.app.extensions["loanledger"].sessionmaker() as session:
+            identity.revoke_key(session, bank_client.key_id, actor="test")
+            session.commit()
+
+
+@pytest.fixture
+def bank(app, client) -> BankFactory:
+    return BankFactory(app, client)
+
+
+# ---------------------------------------------------------------- a bank endpoint for auth tests
+def probe_blueprint():
+    """Signed-request endpoints that do nothing but answer, so authentication and
+    idempotency are tested apart from the business endpoints."""
+    import flask
+
+    from loanledger.api.auth import endpoint
+    from loanledger.api.context import principal
+    from loanledger.api.errors import ApiError
+
+    blueprint = flask.Blueprint("probe", __name__, url_prefix=f"{API}/_probe")
+    runs: list[str] = []
+
+    @blueprint.get("/bank")
+    @blueprint.get("/bank/<path:rest>")
+    @endpoint(bank=True)
+    def read(rest: str = ""):
+        return {"bank_code": principal().bank_code, "rest": rest,
+                "args": flask.request.args.to_dict(flat=False)}
+
+    @blueprint.post("/bank")
+    @endpoint(bank=True)
+    def write():
+        runs.append(uuid.uuid4().hex)
+        return {"bank_code": principal().bank_code, "echo": flask.request.get_json(), "run": runs[-1]}, 201
+
+    @blueprint.post("/refuse")
+    @endpoint(bank=True)
+    def refuse():
+        runs.append("refused")
+        raise ApiError(422, "invalid_format", "always refused", "x")
+
+    blueprint.runs = runs
+    return blueprint
+
+
+@pytest.fixture
+def probe(app, _shared_app):
+    """The probe endpoints of the test app (`probe.runs`: what the write views ran)."""
+    return _shared_app[2]
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """A brand-new database with no tables, on the engine under test."""
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"loanledger_e_{os.getpid()}"
+    yield create_pg_database(server, name)
+    drop_pg_database(server, name)

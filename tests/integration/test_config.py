@@ -1,0 +1,61 @@
+"""Settings: per-environment defaults, environment variables on top, unsafe ones refused."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from config import ConfigError, load_settings
+from loanledger.cli import main
+
+
+def test_production_refuses_to_start_without_a_secret():
+    with pytest.raises(ConfigError, match="LOANLEDGER_SECRET_KEY"):
+        load_settings(env="production", environ={})
+
+
+def test_production_refuses_the_manual_business_date():
+    environ = {"LOANLEDGER_SECRET_KEY": "s" * 32, "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "true"}
+    with pytest.raises(ConfigError, match="MANUAL_BUSINESS_DATE"):
+        load_settings(env="production", environ=environ)
+
+
+def test_production_with_a_secret_starts():
+    settings = load_settings(env="production", environ={"LOANLEDGER_SECRET_KEY": "s" * 32})
+    assert settings.allow_manual_business_date is False
+    assert settings.database_url.startswith("postgresql")
+
+
+def test_environment_variables_override_the_defaults():
+    settings = load_settings(environ={
+        "LOANLEDGER_ENV": "development",
+        "LOANLEDGER_DATABASE_URL": "sqlite:////tmp/elsewhere.db",
+        "LOANLEDGER_SECRET_KEY": "from-the-environment",
+        "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "off",
+    })
+    assert (settings.env, settings.database_url, settings.secret_key, settings.allow_manual_business_date) == (
+        "development", "sqlite:////tmp/elsewhere.db", "from-the-environment", False,
+    )
+
+
+def test_the_environment_picks_the_defaults():
+    assert load_settings(environ={"LOANLEDGER_ENV": "testing"}).env == "testing"
+    assert load_settings(environ={}).env == "development"
+    assert load_settings(environ={}).allow_manual_business_date is True
+
+
+@pytest.mark.parametrize("environ", [
+    {"LOANLEDGER_ENV": "staging"},
+    {"LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "perhaps"},
+    {"LOANLEDGER_SECRET_KEY": ""},
+])
+def test_bad_values_are_refused(environ):
+    with pytest.raises(ConfigError):
+        load_settings(environ=environ)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["init"], ["bank", "create", "--code", "B", "--name", "B"]])
+def test_the_cli_refuses_production_without_a_secret(command):
+    result = CliRunner().invoke(main, command, env={"LOANLEDGER_ENV": "production", "LOANLEDGER_SECRET_KEY": None})
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["loanledger: production needs LOANLEDGER_SECRET_KEY"]
+    assert "Traceback" not in result.output

@@ -1,0 +1,128 @@
+"""The migrations build exactly the models' schema, and PostgreSQL guards the books."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import delete, insert, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from loanledger.domain.uscc import uscc_with_check
+from loanledger.persistence import migrate
+from loanledger.persistence.db import make_engine
+from loanledger.persistence.tables import (
+    AuditEntry, Bank, Base, Enterprise, JournalEntry, Loan, LoanEvent, Posting, Product,
+)
+
+
+def test_empty_database_upgraded_to_head_equals_the_models(empty_database_url):
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url, sqlite_wal=False)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+            head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+            assert context.get_current_revision() == head
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_twice_is_a_no_op(engine):
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == before
+
+
+def _entry(db: Session) -> int:
+    entry = JournalEntry(kind="test", memo="test", posted_on=dt.date(2025, 1, 31))
+    db.add(entry)
+    db.flush()
+    return entry.id
+
+
+def _posting(entry_id: int, account: str, amount_fen: int) -> dict:
+    return {"entry_id": entry_id, "account": account, "base_account": account, "amount_fen": amount_fen}
+
+
+@pytest.mark.pg
+def test_unbalanced_entry_is_refused_at_commit(db):
+    entry_id = _entry(db)
+    db.execute(insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -9_999)])
+    db.flush()  # accepted so far: the check is deferred to COMMIT
+    with pytest.raises(DBAPIError, match="does not balance"):
+        db.commit()
+    db.rollback()
+    assert db.scalar(text("SELECT count(*) FROM postings")) == 0
+
+
+@pytest.mark.pg
+def test_balanced_entry_commits(db):
+    entry_id = _entry(db)
+    db.execute(insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -10_000)])
+    db.commit()
+    assert db.scalar(text("SELECT count(*) FROM postings")) == 2
+
+
+@pytest.fixture
+def booked(db) -> int:
+    entry_id = _entry(db)
+    db.execute(insert(Posting), [_posting(entry_id, "1101", 500), _posting(entry_id, "3002", -500)])
+    db.add(AuditEntry(actor="test", action="x", entity="y", entity_id="1", before=None, after={}))
+    db.commit()
+    return entry_id
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("statement", [
+    update(Posting).values(amount_fen=600),
+    delete(Posting),
+    update(JournalEntry).values(memo="rewritten"),
+    delete(JournalEntry),
+    update(AuditEntry).values(actor="someone else"),
+    delete(AuditEntry),
+], ids=["update-posting", "delete-posting", "update-entry", "delete-entry", "update-audit", "delete-audit"])
+def test_books_are_append_only(db, booked, statement):
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(statement)
+    db.rollback()
+
+
+def _loan_event(db: Session) -> None:
+    day = dt.date(2025, 1, 2)
+    db.add(Bank(bank_code="BK1", name="Bank"))
+    db.add(Enterprise(uscc=uscc_with_check("91442000MA4UJX9X1"), name="E", established_on=dt.date(2018, 1, 1)))
+    db.flush()
+    db.add(Product(product_code="P1", bank_code="BK1", name="P", risk_covered=True))
+    db.flush()
+    loan = Loan(bank_code="BK1", contract_no="C1", product_code="P1", uscc=uscc_with_check("91442000MA4UJX9X1"),
+                principal_fen=100, annual_rate_e4=34500, start_date=day, maturity_date=day.replace(year=2026),
+                original_maturity_date=day.replace(year=2026), repayment_method="bullet",
+                interest_settlement="monthly", coverage="covered", registered_on=day, content_hash="h")
+    db.add(loan)
+    db.flush()
+    db.add(LoanEvent(bank_code="BK1", event_id="E1", loan_id=loan.id, type="disbursement", on_date=day,
+                     amount_fen=100, content_hash="h"))
+    db.commit()
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("statement", [update(LoanEvent).values(amount_fen=50), delete(LoanEvent)],
+                         ids=["update", "delete"])
+def test_loan_events_are_append_only(db, statement):
+    _loan_event(db)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(statement)
+    db.rollback()
+
+
+@pytest.mark.pg
+def test_other_tables_stay_writable(db):
+    """The guards cover the books only: working state is updated in place."""
+    _loan_event(db)
+    assert db.execute(update(Loan).values(coverage="not_covered")).rowcount == 1
+    db.commit()
