@@ -44,9 +44,12 @@ def is_postgres(session_or_engine) -> bool:
 
 
 def as_utc(value):
-    """SQLite hands timestamps back naive; they were stored as UTC."""
+    """Timestamps rendered in UTC whatever the connection's time zone (PostgreSQL answers in
+    the session's zone; SQLite hands them back naive, and they were stored as UTC)."""
     import datetime as dt
 
-    if value is None or value.tzinfo is not None:
+    if value is None:
         return value
-    return value.replace(tzinfo=dt.timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
