@@ -589,6 +589,12 @@ DECLARE
     total numeric;
 BEGIN
     IF TG_OP = 'DELETE' THEN affected := OLD.entry_id; ELSE affected := NEW.entry_id; END IF;
+    -- The trigger fires once per posting, all at COMMIT when every entry is complete: sum
+    -- each entry once per transaction (a transaction-local flag), not once per posting.
+    IF current_setting('loanledger.checked_' || affected, true) = 'y' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('loanledger.checked_' || affected, 'y', true);
     SELECT COALESCE(SUM(amount_fen), 0) INTO total FROM postings WHERE entry_id = affected;
     IF total <> 0 THEN
         RAISE EXCEPTION 'journal entry % does not balance: its postings sum to % fen', affected, total
