@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Served from the swagger-ui-bundle wheel: the docs page works without internet.
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/static/",
         JSON_SORT_KEYS=False,
     )
     engine = engine or make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
@@ -62,4 +63,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     }}})
     register_api(api)
     register_error_handlers(app)
+    _serve_swagger_ui(app)
     return app
+
+
+def _serve_swagger_ui(app: Flask) -> None:
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/api/v1/docs/static/<path:filename>")
+    def swagger_ui_static(filename: str):
+        return send_from_directory(str(swagger_ui_path), filename, max_age=86400)

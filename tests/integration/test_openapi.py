@@ -38,3 +38,10 @@ def test_money_is_documented_as_a_patterned_string(client):
 def test_docs_page_is_served(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200 and b"swagger" in response.data.lower()
+
+
+def test_docs_assets_are_served_locally(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/docs/static/swagger-ui-bundle.js" in page
+    with client.get("/api/v1/docs/static/swagger-ui-bundle.js") as asset:
+        assert asset.status_code == 200 and len(asset.data) > 100_000
