@@ -35,6 +35,13 @@ class LoanData:
             self._live = grouped
         return self._live.get(kind, [])
 
+    def append(self, event: Any) -> None:
+        """An event accepted in this request, not yet written: later checks must see it."""
+        self.events.append(event)
+        if event.type == "void":
+            self.voided_ids.add(event.target_event_id)
+        self._live = None
+
     def disbursements(self) -> list[tuple[dt.date, int]]:
         return [(e.on_date, e.amount_fen) for e in self.live("disbursement")]
 

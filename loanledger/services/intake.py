@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +24,8 @@ from loanledger.domain.uscc import uscc_valid
 from loanledger.services import dirty, locks, registry
 from loanledger.services.audit import record
 from loanledger.services.errors import Conflict
-from loanledger.services.facts import LoanData, load_loan
+from loanledger.persistence.tables import utcnow
+from loanledger.services.facts import LoanData, chunks, load_loan, load_loans
 
 EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # type: (required, optional)
@@ -66,72 +69,91 @@ def loan_content_hash(data: dict[str, Any]) -> str:
     return _hash({name: _wire(data.get(name), name) for name in LOAN_FIELDS})
 
 
-def register_loan(db: Session, bank_code: str, data: dict[str, Any], today: dt.date) -> tuple[Loan, bool]:
-    """Returns (loan, created). An identical repeat returns the existing loan."""
-    locks.shared(db, locks.CLOSE)
-    content_hash = loan_content_hash(data)
-    existing = db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == data["contract_no"]))
-    if existing is not None:
-        if existing.content_hash != content_hash:
-            raise DomainError("contract_conflict", "this contract was registered with other content; "
-                              "change terms with events or PATCH", "contract_no")
-        return existing, False
-    product = db.get(Product, data["product_code"])
-    if product is None or product.bank_code != bank_code:
-        raise DomainError("unknown_product", f"no product {data['product_code']} of bank {bank_code}", "product_code")
-    if not uscc_valid(data["uscc"]):
-        raise DomainError("invalid_uscc", "not a valid 统一社会信用代码 (GB 32100-2015 check character)", "uscc")
-    if db.get(Enterprise, data["uscc"]) is None:
-        raise DomainError("unknown_enterprise", f"no enterprise {data['uscc']}", "uscc")
-    filing_no, link_problem = _match_filing(db, data, today)
-    if data["maturity_date"] <= data["start_date"]:
-        raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
-    loan = Loan(
-        bank_code=bank_code, contract_no=data["contract_no"], product_code=product.product_code,
-        uscc=data["uscc"], filing_no=filing_no, link_problem=link_problem,
-        principal_fen=data["principal"], annual_rate_e4=data["annual_rate"],
-        start_date=data["start_date"], maturity_date=data["maturity_date"],
-        original_maturity_date=data["maturity_date"], repayment_method=data["repayment_method"],
-        interest_settlement=data["interest_settlement"],
-        coverage=_coverage(db, product, data["principal"], today),
-        registered_on=today, content_hash=content_hash,
-    )
-    db.add(loan)
-    db.flush()
-    dirty.mark(db, "loan", loan.id)
-    record(db, f"bank:{bank_code}", "loan.register", "loan", f"{bank_code}/{loan.contract_no}", None,
-           {"filing_no": filing_no, "link_problem": link_problem, "coverage": loan.coverage,
-            "principal": format_fen(loan.principal_fen)})
-    return loan, True
+class LoanBook:
+    """What registering a set of loans needs, loaded once: the bank's products, the
+    enterprises, their filings with first disbursements, existing contracts, the pool."""
 
+    def __init__(self, db: Session, bank_code: str, items: list[dict[str, Any]], today: dt.date):
+        self.db, self.bank_code, self.today = db, bank_code, today
+        contracts = sorted({d["contract_no"] for d in items})
+        usccs = sorted({d["uscc"] for d in items})
+        self.existing = {loan.contract_no: loan for c in chunks(contracts) for loan in db.scalars(
+            select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no.in_(c)))}
+        self.products = {p.product_code: p for p in db.scalars(select(Product).where(Product.bank_code == bank_code))}
+        self.enterprises = {u for c in chunks(usccs) for u in db.scalars(
+            select(Enterprise.uscc).where(Enterprise.uscc.in_(c)))}
+        self.filings: dict[str, list[Filing]] = {}
+        for c in chunks(usccs):
+            for f in db.scalars(select(Filing).where(Filing.uscc.in_(c))):
+                self.filings.setdefault(f.uscc, []).append(f)
+        self.named = {f.filing_no: f for c in chunks(sorted({d["filing_no"] for d in items if d.get("filing_no")}))
+                      for f in db.scalars(select(Filing).where(Filing.filing_no.in_(c)))}
+        self.firsts = registry.first_disbursements(db, [f.filing_no for fs in self.filings.values() for f in fs])
+        _version, self.policy = registry.policy_in_force(db, today)
+        self.capacity_fen = registry.pool_cash(db) * self.policy.pool_leverage
+        self.covered_fen = registry.covered_principal(db)
+        self.hashes: dict[str, str] = {}  # contracts accepted in this request
 
-def _match_filing(db: Session, data: dict[str, Any], today: dt.date) -> tuple[str | None, str | None]:
-    """domain.md §6: a named filing must be the enterprise's; otherwise the only candidate."""
-    if data.get("filing_no"):
-        filing = db.get(Filing, data["filing_no"])
-        if filing is None:
-            raise DomainError("unknown_filing", f"no filing {data['filing_no']}", "filing_no")
-        if filing.uscc != data["uscc"]:
-            raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no")
-        return filing.filing_no, None
-    filings = [f for f in db.scalars(select(Filing).where(Filing.uscc == data["uscc"]))
-               if f.revoked_on is None and f.approved_on <= data["start_date"]]
-    statuses = registry.filing_statuses(db, filings, data["start_date"])
-    candidates = [f for f in filings if statuses[f.filing_no] == "active"]
-    if len(candidates) == 1:
-        return candidates[0].filing_no, None
-    return None, ("no_filing" if not candidates else "ambiguous_filing")
+    def check(self, data: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """('duplicate', None) or ('created', row values); raises DomainError on a refusal."""
+        content_hash = loan_content_hash(data)
+        known = self.existing.get(data["contract_no"])
+        earlier = known.content_hash if known is not None else self.hashes.get(data["contract_no"])
+        if earlier is not None:
+            if earlier != content_hash:
+                raise DomainError("contract_conflict", "this contract was registered with other content; "
+                                  "change terms with events or PATCH", "contract_no")
+            return "duplicate", None
+        product = self.products.get(data["product_code"])
+        if product is None:
+            raise DomainError("unknown_product", f"no product {data['product_code']} of bank {self.bank_code}",
+                              "product_code")
+        if not uscc_valid(data["uscc"]):
+            raise DomainError("invalid_uscc", "not a valid 统一社会信用代码 (GB 32100-2015 check character)", "uscc")
+        if data["uscc"] not in self.enterprises:
+            raise DomainError("unknown_enterprise", f"no enterprise {data['uscc']}", "uscc")
+        filing_no, link_problem = self._match_filing(data)
+        if data["maturity_date"] <= data["start_date"]:
+            raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
+        self.hashes[data["contract_no"]] = content_hash
+        return "created", {
+            "bank_code": self.bank_code, "contract_no": data["contract_no"], "product_code": product.product_code,
+            "uscc": data["uscc"], "filing_no": filing_no, "link_problem": link_problem,
+            "principal_fen": data["principal"], "annual_rate_e4": data["annual_rate"],
+            "start_date": data["start_date"], "maturity_date": data["maturity_date"],
+            "original_maturity_date": data["maturity_date"], "repayment_method": data["repayment_method"],
+            "interest_settlement": data["interest_settlement"], "coverage": self._coverage(product, data["principal"]),
+            "registered_on": self.today, "content_hash": content_hash, "created_at": utcnow(),
+        }
 
+    def _match_filing(self, data: dict[str, Any]) -> tuple[str | None, str | None]:
+        """domain.md §6: a named filing must be the enterprise's; otherwise the only candidate."""
+        if data.get("filing_no"):
+            filing = self.named.get(data["filing_no"])
+            if filing is None:
+                raise DomainError("unknown_filing", f"no filing {data['filing_no']}", "filing_no")
+            if filing.uscc != data["uscc"]:
+                raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise",
+                                  "filing_no")
+            return filing.filing_no, None
+        start = data["start_date"]
+        candidates = [
+            f for f in self.filings.get(data["uscc"], [])
+            if f.revoked_on is None and f.approved_on <= start
+            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy) == "active"
+        ]
+        if len(candidates) == 1:
+            return candidates[0].filing_no, None
+        return None, ("no_filing" if not candidates else "ambiguous_filing")
 
-def _coverage(db: Session, product: Product, principal_fen: int, today: dt.date) -> str:
-    """domain.md §5: decided once, at registration, against the pool's leverage."""
-    if not product.risk_covered:
-        return "not_covered"
-    _version, policy = registry.policy_in_force(db, today)
-    capacity_fen = registry.pool_cash(db) * policy.pool_leverage
-    if registry.covered_principal(db) + principal_fen <= capacity_fen:
-        return "covered"
-    return "not_covered_capacity"
+    def _coverage(self, product: Product, principal_fen: int) -> str:
+        """domain.md §5: decided once, at registration, against the pool's leverage."""
+        if not product.risk_covered:
+            return "not_covered"
+        if self.covered_fen + principal_fen <= self.capacity_fen:
+            self.covered_fen += principal_fen
+            return "covered"
+        return "not_covered_capacity"
 
 
 def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loan:
@@ -195,38 +217,57 @@ def event_content_hash(data: dict[str, Any]) -> str:
     return _hash(doc)
 
 
-def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) -> tuple[LoanEvent, bool]:
-    """Returns (event, created); an identical repeat of event_id returns the stored one."""
-    locks.shared(db, locks.CLOSE)
-    content_hash = event_content_hash(data)
-    existing = db.scalar(select(LoanEvent).where(
-        LoanEvent.bank_code == loan.bank_code, LoanEvent.event_id == data["event_id"]))
-    if existing is not None:
-        if existing.content_hash != content_hash or existing.loan_id != loan.id:
-            raise DomainError("event_id_conflict", "this event_id exists with other content", "event_id")
-        return existing, False
-    loan_data = load_loan(db, loan)
-    _check_event(db, loan_data, data, today)
-    event = _new_event(loan, data, content_hash)
-    db.add(event)
-    db.flush()
-    dirty.mark(db, "loan", loan.id)
-    return event, True
+class EventBook:
+    """What recording a set of events needs, loaded once: the bank's loans named, the
+    event ids already known, every event of those loans. Accepted events are appended to
+    the in-memory loan so the next item of the same request is checked against them."""
+
+    _pseudo_ids = itertools.count(10**15)  # orders in-memory events after stored ones
+
+    def __init__(self, db: Session, bank_code: str, items: list[dict[str, Any]], today: dt.date):
+        self.bank_code, self.today = bank_code, today
+        contracts = sorted({d["contract_no"] for d in items})
+        event_ids = sorted({d["event_id"] for d in items})
+        self.loans = {loan.contract_no: loan for c in chunks(contracts) for loan in db.scalars(
+            select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no.in_(c)))}
+        self.known = {row.event_id: (row.content_hash, row.loan_id) for c in chunks(event_ids) for row in db.execute(
+            select(LoanEvent.event_id, LoanEvent.content_hash, LoanEvent.loan_id)
+            .where(LoanEvent.bank_code == bank_code, LoanEvent.event_id.in_(c)))}
+        self.data = load_loans(db, [loan.id for loan in self.loans.values()])
+        _version, policy = registry.policy_in_force(db, today)
+        self.npl_dpd, self.npl_classifications = policy.npl_dpd, policy.npl_classifications
+
+    def check(self, data: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """('duplicate', None) or ('created', row values); raises DomainError on a refusal."""
+        loan = self.loans.get(data["contract_no"])
+        if loan is None:
+            raise DomainError("not_found", f"no loan {data['contract_no']} of bank {self.bank_code}", "contract_no")
+        content_hash = event_content_hash(data)
+        if data["event_id"] in self.known:
+            earlier_hash, loan_id = self.known[data["event_id"]]
+            if earlier_hash != content_hash or loan_id != loan.id:
+                raise DomainError("event_id_conflict", "this event_id exists with other content", "event_id")
+            return "duplicate", None
+        loan_data = self.data[loan.id]
+        _check_event(self, loan_data, data)
+        row = event_row(loan, data, content_hash)
+        loan_data.append(SimpleNamespace(id=next(self._pseudo_ids), **row))
+        self.known[data["event_id"]] = (content_hash, loan.id)
+        return "created", row
 
 
-def _new_event(loan: Loan, data: dict[str, Any], content_hash: str) -> LoanEvent:
-    kind = data["type"]
+def event_row(loan: Loan, data: dict[str, Any], content_hash: str) -> dict[str, Any]:
     on_date = data.get("date") or data.get("paid_on") or data.get("as_of") or data.get("effective_on")
-    return LoanEvent(
-        bank_code=loan.bank_code, event_id=data["event_id"], loan_id=loan.id, type=kind,
-        on_date=on_date, amount_fen=data.get("amount") or data.get("principal"),
-        period_start=data.get("period_start"), period_end=data.get("period_end"),
-        interest_fen=data.get("interest"), penalty_fen=data.get("penalty_interest"),
-        compound_fen=data.get("compound_interest"), rate_e4=data.get("annual_rate"),
-        days_past_due=data.get("days_past_due"), classification=data.get("classification"),
-        target_event_id=data.get("target_event_id"), reason=data.get("reason"),
-        content_hash=content_hash,
-    )
+    return {
+        "bank_code": loan.bank_code, "event_id": data["event_id"], "loan_id": loan.id, "type": data["type"],
+        "on_date": on_date, "amount_fen": data.get("amount") or data.get("principal"),
+        "period_start": data.get("period_start"), "period_end": data.get("period_end"),
+        "interest_fen": data.get("interest"), "penalty_fen": data.get("penalty_interest"),
+        "compound_fen": data.get("compound_interest"), "rate_e4": data.get("annual_rate"),
+        "days_past_due": data.get("days_past_due"), "classification": data.get("classification"),
+        "target_event_id": data.get("target_event_id"), "reason": data.get("reason"),
+        "content_hash": content_hash, "received_at": utcnow(),
+    }
 
 
 def _fact_date(data: dict[str, Any]) -> tuple[str, dt.date] | None:
@@ -236,14 +277,14 @@ def _fact_date(data: dict[str, Any]) -> tuple[str, dt.date] | None:
     return None
 
 
-def _check_event(db: Session, loan_data: LoanData, data: dict[str, Any], today: dt.date) -> None:
+def _check_event(book: EventBook, loan_data: LoanData, data: dict[str, Any]) -> None:
     for name in ("date", "paid_on", "as_of"):
-        if data.get(name) is not None and data[name] > today:
-            raise DomainError("future_date", f"{name} {data[name]} is after the business date {today}", name)
+        if data.get(name) is not None and data[name] > book.today:
+            raise DomainError("future_date", f"{name} {data[name]} is after the business date {book.today}", name)
     _check_settled(loan_data, data)
     check = _CHECKS.get(data["type"])
     if check is not None:
-        check(db, loan_data, data, today)
+        check(book, loan_data, data)
 
 
 def _check_settled(loan_data: LoanData, data: dict[str, Any]) -> None:
@@ -260,7 +301,7 @@ def _check_settled(loan_data: LoanData, data: dict[str, Any]) -> None:
         raise DomainError("loan_settled", f"the loan was settled on {settled_on}", field)
 
 
-def _check_disbursement(_db, loan_data: LoanData, data, _today) -> None:
+def _check_disbursement(_book, loan_data: LoanData, data) -> None:
     loan = loan_data.loan
     if data["date"] < loan.start_date:
         raise DomainError("before_start_date", f"disbursed before start_date {loan.start_date}", "date")
@@ -273,13 +314,13 @@ def _check_disbursement(_db, loan_data: LoanData, data, _today) -> None:
                           f"contract principal {format_fen(loan.principal_fen)}", "amount")
 
 
-def _check_repayment(_db, loan_data: LoanData, data, _today) -> None:
+def _check_repayment(_book, loan_data: LoanData, data) -> None:
     violation = min_balance_violation(loan_data.disbursements(), loan_data.repayments() + [(data["date"], data["principal"])])
     if violation is not None:
         raise DomainError("balance_negative", f"the balance would be negative on {violation}", "principal")
 
 
-def _check_interest(_db, loan_data: LoanData, data, _today) -> None:
+def _check_interest(_book, loan_data: LoanData, data) -> None:
     if data["period_end"] <= data["period_start"]:
         raise DomainError("invalid_format", "period_end must be after period_start", "period_end")
     if not any(d < data["period_end"] for d, _ in loan_data.disbursements()):
@@ -291,13 +332,12 @@ def _check_interest(_db, loan_data: LoanData, data, _today) -> None:
                               f"[{other.period_start}, {other.period_end})", "period_start")
 
 
-def _check_recovery(db, loan_data: LoanData, data, today) -> None:
-    _version, policy = registry.policy_in_force(db, today)
-    if npl_date(loan_data.delinquencies(), policy.npl_dpd, policy.npl_classifications) is None:
+def _check_recovery(book: EventBook, loan_data: LoanData, data) -> None:
+    if npl_date(loan_data.delinquencies(), book.npl_dpd, book.npl_classifications) is None:
         raise DomainError("not_npl", "a recovery needs a non-performing loan", "type")
 
 
-def _check_settlement(_db, loan_data: LoanData, data, _today) -> None:
+def _check_settlement(_book, loan_data: LoanData, data) -> None:
     segments = balance_segments(loan_data.disbursements(), loan_data.repayments())
     if value_on(segments, data["date"]) != 0:
         raise DomainError("balance_not_zero", f"the balance on {data['date']} is not zero", "date")
@@ -306,7 +346,7 @@ def _check_settlement(_db, loan_data: LoanData, data, _today) -> None:
         raise DomainError("balance_not_zero", "there are principal movements after this date", "date")
 
 
-def _check_void(_db, loan_data: LoanData, data, _today) -> None:
+def _check_void(_book, loan_data: LoanData, data) -> None:
     target = next((e for e in loan_data.events if e.event_id == data["target_event_id"]), None)
     if target is None or target.type == "void" or target.event_id in loan_data.voided_ids:
         raise DomainError("unknown_target", "no live event with this id on this loan", "target_event_id")

@@ -330,7 +330,7 @@ def first_disbursements(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.
     return {filing_no: first for filing_no, first in rows if first is not None}
 
 
-def _status(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> str:
+def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> str:
     if filing.revoked_on is not None and filing.revoked_on <= on:
         return "revoked"
     deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
@@ -348,7 +348,7 @@ def filing_statuses(db: Session, filings: Sequence[Filing], on: dt.date,
     force on `on`."""
     policy = policy or policy_in_force(db, on)[1]
     firsts = first_disbursements(db, [f.filing_no for f in filings])
-    return {f.filing_no: _status(f, on, firsts.get(f.filing_no), policy) for f in filings}
+    return {f.filing_no: status_on(f, on, firsts.get(f.filing_no), policy) for f in filings}
 
 
 def filing_status(db: Session, filing: Filing | str, on: dt.date, policy: Policy | None = None) -> str:

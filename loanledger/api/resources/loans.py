@@ -9,60 +9,16 @@ from sqlalchemy import select
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Document, Key, Money, Rate, Schema, StrictDate
+from loanledger.api.fields import Document, Schema
+from loanledger.api.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery, paginate
-from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 from loanledger.persistence.tables import Loan
-from loanledger.services import intake
+from loanledger.services import bulk, intake
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.views import loan_summary, loan_view
 
 blp = Blueprint("loans", __name__, url_prefix="/loans", description="Loans and loan events (banks sign requests)")
-
-REPAYMENT_METHODS = ("bullet", "equal_installment", "equal_principal", "interest_only")
-
-
-class LoanIn(Schema):
-    contract_no = Key(required=True)
-    product_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    uscc = fields.String(required=True, validate=validate.Length(equal=18), metadata={"pattern": "^[0-9A-Z]{18}$"})
-    filing_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
-    principal = Money(required=True)
-    annual_rate = Rate(required=True)
-    start_date = StrictDate(required=True)
-    maturity_date = StrictDate(required=True)
-    repayment_method = fields.String(required=True, validate=validate.OneOf(REPAYMENT_METHODS))
-    interest_settlement = fields.String(required=True, validate=validate.OneOf(("monthly", "quarterly")))
-
-
-class LoanPatch(Schema):
-    maturity_date = StrictDate()
-    principal = Money()
-
-
-class EventIn(Schema):
-    """All event fields; which are required or allowed depends on `type` (api.md)."""
-
-    event_id = Key(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(intake.EVENT_FIELDS))
-    date = StrictDate(allow_none=True)
-    amount = Money(allow_none=True)
-    principal = Money(allow_none=True)
-    period_start = StrictDate(allow_none=True)
-    period_end = StrictDate(allow_none=True)
-    paid_on = StrictDate(allow_none=True)
-    interest = Money(allow_none=True)
-    penalty_interest = Money(allow_none=True)
-    compound_interest = Money(allow_none=True)
-    effective_on = StrictDate(allow_none=True)
-    annual_rate = Rate(allow_none=True)
-    as_of = StrictDate(allow_none=True)
-    days_past_due = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=100000))
-    classification = fields.String(allow_none=True, validate=validate.OneOf(LOAN_CLASSIFICATIONS))
-    target_event_id = Key(allow_none=True)
-    reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=1000))
-
 
 class LinkIn(Schema):
     filing_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -135,7 +91,7 @@ class Loans(MethodView):
     @blp.alt_response(200, schema=LoanView, description="the same contract registered again with the same content")
     def post(self, data):
         today = business_date()
-        loan, created = intake.register_loan(session(), principal().bank_code, data, today)
+        loan, created = bulk.register_loan(session(), principal().bank_code, data, today)
         return loan_view(session(), loan, today), 201 if created else 200
 
     @endpoint(*STAFF_ROLES, bank=True)
@@ -181,7 +137,7 @@ class LoanEvents(MethodView):
         if errors:
             raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
         loan = _bank_loan(contract_no)
-        event, created = intake.record_event(session(), loan, data, business_date())
+        event, created = bulk.record_event(session(), loan, data, business_date())
         voided = load_loan(session(), loan).voided_ids
         return intake.event_to_wire(event, voided), 201 if created else 200
 
@@ -205,4 +161,62 @@ class LoanFiling(MethodView):
         return loan_view(session(), loan, business_date())
 
 
-BLUEPRINTS = [blp]
+# ------------------------------------------------------------------ bulk
+bulk_blp = Blueprint("bulk", __name__, url_prefix="", description="Bulk intake: up to 5,000 items a request")
+
+
+class BulkQuery(Schema):
+    atomic = fields.Boolean(load_default=False, metadata={"description": "one rejection refuses the whole request"})
+
+
+def _items(name: str):
+    return fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=bulk.MAX_ITEMS),
+                       metadata={"description": f"at most {bulk.MAX_ITEMS}; each item is checked on its own"})
+
+
+class BulkEventsIn(Schema):
+    events = _items("events")
+
+
+class BulkLoansIn(Schema):
+    loans = _items("loans")
+
+
+class BulkOut(Schema):
+    accepted = fields.Integer()
+    duplicates = fields.Integer()
+    rejected = fields.Integer()
+    results = fields.List(fields.Dict())
+
+
+def _bulk(ingest, name: str, body, query):
+    try:
+        outcome = ingest(session(), principal().bank_code, body[name], business_date(), atomic=query["atomic"])
+    except bulk.BulkRefused as refused:
+        errors = refused.outcome.errors()
+        raise ApiError(422, errors[0]["code"], f"{refused.outcome.rejected} of {len(body[name])} items were "
+                       "rejected; nothing was kept (atomic=true)", errors=errors) from None
+    return outcome.as_dict()
+
+
+@bulk_blp.route("/events:bulk")
+class EventsBulk(MethodView):
+    @endpoint(bank=True)
+    @bulk_blp.arguments(BulkQuery, location="query")
+    @bulk_blp.arguments(BulkEventsIn)
+    @bulk_blp.response(200, BulkOut)
+    def post(self, query, body):
+        return _bulk(bulk.ingest_events, "events", body, query)
+
+
+@bulk_blp.route("/loans:bulk")
+class LoansBulk(MethodView):
+    @endpoint(bank=True)
+    @bulk_blp.arguments(BulkQuery, location="query")
+    @bulk_blp.arguments(BulkLoansIn)
+    @bulk_blp.response(200, BulkOut)
+    def post(self, query, body):
+        return _bulk(bulk.ingest_loans, "loans", body, query)
+
+
+BLUEPRINTS = [blp, bulk_blp]

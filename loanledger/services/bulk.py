@@ -1,0 +1,211 @@
+"""Bank intake in sets: one item or 5,000, from JSON or from a file, through one path.
+
+Each item is parsed with the wire schema (format errors), then checked against the
+business rules with everything the set needs loaded once (intake.LoanBook / EventBook),
+in the order given, so a later item sees the earlier ones. The accepted rows are written
+together: COPY on PostgreSQL, one executemany elsewhere. With `atomic`, one rejection
+refuses the whole request and nothing is written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from loanledger.api.errors import flatten_messages
+from loanledger.api.schemas import BulkEventIn, LoanIn
+from loanledger.domain.errors import DomainError
+from loanledger.domain.money import format_fen
+from loanledger.persistence.db import is_postgres
+from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
+from loanledger.services import locks
+from loanledger.services.intake import EventBook, LoanBook, event_shape_errors
+
+MAX_ITEMS = 5000
+EVENT_COPY_COLUMNS = (
+    "bank_code", "event_id", "loan_id", "type", "on_date", "amount_fen", "period_start", "period_end",
+    "interest_fen", "penalty_fen", "compound_fen", "rate_e4", "days_past_due", "classification",
+    "target_event_id", "reason", "content_hash", "received_at",
+)
+
+
+@dataclass
+class BulkOutcome:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+                "results": self.results}
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [e for r in self.results for e in r.get("errors", [])]
+
+
+class BulkRefused(Exception):
+    """atomic=True and at least one item was rejected: nothing was written."""
+
+    def __init__(self, outcome: BulkOutcome):
+        super().__init__(f"{outcome.rejected} item(s) rejected")
+        self.outcome = outcome
+
+
+@dataclass
+class _Item:
+    index: int
+    key: str | None
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+
+
+def _prefix(path: str, index: int) -> str:
+    return f"{path}[{index}]." if path else ""
+
+
+def parse(schema: Schema, raw_items: list[Any], path: str, *, shape: Callable | None = None,
+          key: str) -> list[_Item]:
+    items = []
+    for index, raw in enumerate(raw_items):
+        prefix = _prefix(path, index)
+        name = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            items.append(_Item(index, None, None, [{"field": prefix.rstrip(".") or None, "code": "invalid_format",
+                                                    "message": "each item must be a JSON object"}]))
+            continue
+        try:
+            data = schema.load(raw)
+        except ValidationError as exc:
+            items.append(_Item(index, name, None, flatten_messages(exc.messages, prefix.rstrip("."))))
+            continue
+        errors = shape(data, prefix) if shape else []
+        items.append(_Item(index, name, None if errors else data, errors))
+    return items
+
+
+def _apply(items: list[_Item], book, key_name: str, path: str, atomic: bool) -> tuple[BulkOutcome, list[dict]]:
+    outcome, rows = BulkOutcome(), []
+    for item in items:
+        result = {"index": item.index, key_name: item.key}
+        if item.data is not None:
+            try:
+                status, row = book.check(item.data)
+            except DomainError as exc:
+                field_path = _prefix(path, item.index) + exc.field if exc.field else (path and f"{path}[{item.index}]")
+                item.errors = [{"field": field_path or None, "code": exc.code, "message": exc.message}]
+            else:
+                result["status"] = status
+                if row is not None:
+                    rows.append(row)
+                    outcome.accepted += 1
+                else:
+                    outcome.duplicates += 1
+        if item.errors:
+            result.update(status="rejected", errors=item.errors)
+            outcome.rejected += 1
+        outcome.results.append(result)
+    if atomic and outcome.rejected:
+        raise BulkRefused(outcome)
+    return outcome, rows
+
+
+# ------------------------------------------------------------------ events
+def ingest_events(db: Session, bank_code: str, raw_items: list[Any], today: dt.date, *, atomic: bool,
+                  path: str = "events") -> BulkOutcome:
+    items = parse(BulkEventIn(), raw_items, path, shape=event_shape_errors, key="event_id")
+    return apply_events(db, bank_code, items, today, atomic=atomic, path=path)
+
+
+def apply_events(db: Session, bank_code: str, items: list[_Item], today: dt.date, *, atomic: bool,
+                 path: str) -> BulkOutcome:
+    _lock(db, bank_code)
+    book = EventBook(db, bank_code, [i.data for i in items if i.data is not None], today)
+    outcome, rows = _apply(items, book, "event_id", path, atomic)
+    write_events(db, rows)
+    _mark_loans(db, sorted({row["loan_id"] for row in rows}))
+    return outcome
+
+
+def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) -> tuple[LoanEvent, bool]:
+    """One event already parsed by the endpoint's schema: (event, created) or a DomainError."""
+    outcome = _single(apply_events, db, loan.bank_code, {**data, "contract_no": loan.contract_no}, today,
+                      data["event_id"])
+    event = db.scalar(select(LoanEvent).where(LoanEvent.bank_code == loan.bank_code,
+                                              LoanEvent.event_id == data["event_id"]))
+    return event, outcome.accepted == 1
+
+
+def write_events(db: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if is_postgres(db):
+        _copy(db, "loan_events", EVENT_COPY_COLUMNS, rows)
+    else:
+        db.execute(insert(LoanEvent.__table__), rows)
+
+
+def _copy(db: Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """psycopg 3 COPY FROM STDIN inside the session's own transaction (the fastest write)."""
+    db.flush()
+    raw = db.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in columns))
+
+
+# ------------------------------------------------------------------ loans
+def ingest_loans(db: Session, bank_code: str, raw_items: list[Any], today: dt.date, *, atomic: bool,
+                 path: str = "loans") -> BulkOutcome:
+    items = parse(LoanIn(), raw_items, path, key="contract_no")
+    return apply_loans(db, bank_code, items, today, atomic=atomic, path=path)
+
+
+def apply_loans(db: Session, bank_code: str, items: list[_Item], today: dt.date, *, atomic: bool,
+                path: str) -> BulkOutcome:
+    _lock(db, bank_code)
+    book = LoanBook(db, bank_code, [i.data for i in items if i.data is not None], today)
+    outcome, rows = _apply(items, book, "contract_no", path, atomic)
+    if rows:
+        ids = db.execute(insert(Loan.__table__).returning(Loan.__table__.c.id, sort_by_parameter_order=True),
+                         rows).scalars().all()
+        _mark_loans(db, ids)
+        db.execute(insert(AuditEntry.__table__), [
+            {"at": utcnow(), "actor": f"bank:{bank_code}", "action": "loan.register", "entity": "loan",
+             "entity_id": f"{bank_code}/{row['contract_no']}", "before": None,
+             "after": {"filing_no": row["filing_no"], "link_problem": row["link_problem"],
+                       "coverage": row["coverage"], "principal": format_fen(row["principal_fen"])}}
+            for row in rows])
+    return outcome
+
+
+def register_loan(db: Session, bank_code: str, data: dict[str, Any], today: dt.date) -> tuple[Loan, bool]:
+    outcome = _single(apply_loans, db, bank_code, data, today, data["contract_no"])
+    loan = db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == data["contract_no"]))
+    return loan, outcome.accepted == 1
+
+
+# ------------------------------------------------------------------ shared
+def _single(apply, db, bank_code, data, today, key) -> BulkOutcome:
+    try:
+        return apply(db, bank_code, [_Item(0, key, data, [])], today, atomic=True, path="")
+    except BulkRefused as refused:
+        error = refused.outcome.results[0]["errors"][0]
+        raise DomainError(error["code"], error["message"], error["field"]) from None
+
+
+def _lock(db: Session, bank_code: str) -> None:
+    # A bank's writes one at a time (its unique event ids stay checkable in memory);
+    # the close lock in shared mode so a close sees a request whole or not at all.
+    locks.shared(db, locks.CLOSE)
+    locks.exclusive(db, f"intake:{bank_code}")
+
+
+def _mark_loans(db: Session, loan_ids: list[int]) -> None:
+    if loan_ids:
+        db.execute(insert(DirtyMark.__table__), [{"scope": "loan", "key": str(i)} for i in loan_ids])
