@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from loanledger.api.errors import flatten_messages
+from loanledger.api.fastparse import fast_event
 from loanledger.api.schemas import BulkEventIn, LoanIn
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen
@@ -69,9 +70,15 @@ def _prefix(path: str, index: int) -> str:
 
 
 def parse(schema: Schema, raw_items: list[Any], path: str, *, shape: Callable | None = None,
-          key: str) -> list[_Item]:
+          key: str, fast: Callable | None = None) -> list[_Item]:
     items = []
     for index, raw in enumerate(raw_items):
+        data = fast(raw) if fast is not None and isinstance(raw, dict) else None
+        if data is not None:
+            errors = shape(data, _prefix(path, index)) if shape else []
+            items.append(_Item(index, data["event_id"] if key == "event_id" else data.get(key),
+                               None if errors else data, errors))
+            continue
         prefix = _prefix(path, index)
         name = raw.get(key) if isinstance(raw, dict) else None
         if not isinstance(raw, dict):
@@ -117,7 +124,7 @@ def _apply(items: list[_Item], book, key_name: str, path: str, atomic: bool) -> 
 # ------------------------------------------------------------------ events
 def ingest_events(db: Session, bank_code: str, raw_items: list[Any], today: dt.date, *, atomic: bool,
                   path: str = "events") -> BulkOutcome:
-    items = parse(BulkEventIn(), raw_items, path, shape=event_shape_errors, key="event_id")
+    items = parse(BulkEventIn(), raw_items, path, shape=event_shape_errors, key="event_id", fast=fast_event)
     return apply_events(db, bank_code, items, today, atomic=atomic, path=path)
 
 

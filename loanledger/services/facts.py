@@ -40,7 +40,9 @@ class LoanData:
         self.events.append(event)
         if event.type == "void":
             self.voided_ids.add(event.target_event_id)
-        self._live = None
+            self._live = None  # a live event just died: regroup on the next read
+        elif self._live is not None:
+            self._live[event.type].append(event)
 
     def disbursements(self) -> list[tuple[dt.date, int]]:
         return [(e.on_date, e.amount_fen) for e in self.live("disbursement")]

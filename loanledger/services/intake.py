@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,10 +43,6 @@ MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound
 DATE_FIELDS = ("date", "period_start", "period_end", "paid_on", "effective_on", "as_of")
 
 
-def _hash(doc: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
 def _wire(value: Any, name: str) -> Any:
     if value is None:
         return None
@@ -65,8 +60,14 @@ LOAN_FIELDS = ("contract_no", "product_code", "uscc", "filing_no", "principal", 
                "start_date", "maturity_date", "repayment_method", "interest_settlement")
 
 
+def _digest(values: tuple) -> str:
+    # Internal values (str, int fen, rate_e4, date, None) have a stable repr, so "1000" and
+    # "1000.00" hash alike: the same content, however it was written on the wire.
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
 def loan_content_hash(data: dict[str, Any]) -> str:
-    return _hash({name: _wire(data.get(name), name) for name in LOAN_FIELDS})
+    return _digest(tuple(data.get(name) for name in LOAN_FIELDS))
 
 
 class LoanBook:
@@ -211,10 +212,8 @@ def event_shape_errors(data: dict[str, Any], prefix: str = "") -> list[dict[str,
 
 
 def event_content_hash(data: dict[str, Any]) -> str:
-    kind = data["type"]
-    required, optional = EVENT_FIELDS[kind]
-    doc = {name: _wire(data.get(name), name) for name in ("event_id", "type") + required + optional}
-    return _hash(doc)
+    required, optional = EVENT_FIELDS[data["type"]]
+    return _digest((data["event_id"], data["type"]) + tuple(data.get(name) for name in required + optional))
 
 
 class EventBook:

@@ -182,7 +182,7 @@ class BulkLoansIn(Schema):
     loans = _items("loans")
 
 
-class BulkOut(Schema):
+class BulkOut(Document):
     accepted = fields.Integer()
     duplicates = fields.Integer()
     rejected = fields.Integer()

@@ -1,0 +1,215 @@
+"""Benchmark: events per second through the HTTP bulk endpoint, against a raw write.
+
+    python bench/ingest.py --events 200000                 # SQLite in a temporary folder
+    python bench/ingest.py --events 200000 --db postgresql://postgres@127.0.0.1/test
+
+A real `loanledger serve` process (gunicorn) answers; this process is the bank's client
+and posts `POST /api/v1/events:bulk` in chunks of 5,000 with signed requests. The same rows
+are then written straight into a copy of the events table (COPY on PostgreSQL, one
+executemany on SQLite) as the yardstick. Prints one JSON line:
+{"events": …, "events_per_s": …, "raw_rows_per_s": …, "ratio": …}.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from loanledger.client import BankClient  # noqa: E402
+from loanledger.domain.uscc import uscc_with_check  # noqa: E402
+from loanledger.persistence import migrate  # noqa: E402
+from loanledger.persistence.db import make_engine  # noqa: E402
+from loanledger.persistence.tables import BusinessDate, Enterprise, Filing, Product  # noqa: E402
+from loanledger.services import identity  # noqa: E402
+from loanledger.services.bulk import EVENT_COPY_COLUMNS  # noqa: E402
+from loanledger.services.seed import seed  # noqa: E402
+
+SECRET_KEY = "bench-secret"
+TODAY = dt.date(2026, 1, 1)
+START = dt.date(2020, 1, 1)
+CHUNK = 5000
+PER_LOAN = 50  # one disbursement, then monthly interest records
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _month(d: dt.date, k: int) -> dt.date:
+    y, m = divmod(d.month - 1 + k, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def prepare(url: str, loans: int) -> dict[str, str]:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        seed(db)
+        db.add(BusinessDate(id=1, today=TODAY))
+        issued = identity.create_bank(db, "BENCH", "Bench bank", SECRET_KEY)
+        db.flush()
+        db.add(Product(product_code="BENCH-P", bank_code="BENCH", name="bench", risk_covered=False))
+        db.add(Enterprise(uscc=uscc_with_check("914420000BENCH001"), name="E", established_on=dt.date(2010, 1, 1)))
+        db.flush()
+        db.add(Filing(filing_no="BF", uscc=uscc_with_check("914420000BENCH001"), project_name="p",
+                      eligible_investment_fen=10**12, approved_on=dt.date(2019, 12, 1), clawback=False))
+        db.commit()
+    engine.dispose()
+    return issued
+
+
+def loan_bodies(loans: int) -> list[dict]:
+    return [{"contract_no": f"L{i}", "product_code": "BENCH-P", "uscc": uscc_with_check("914420000BENCH001"),
+             "filing_no": "BF", "principal": "1000000.00", "annual_rate": "3.4500", "start_date": START.isoformat(),
+             "maturity_date": "2030-01-01", "repayment_method": "interest_only", "interest_settlement": "monthly"}
+            for i in range(loans)]
+
+
+def event_bodies(loans: int) -> list[dict]:
+    events = []
+    for i in range(loans):
+        events.append({"event_id": f"D{i}", "type": "disbursement", "contract_no": f"L{i}",
+                       "date": START.isoformat(), "amount": "1000000.00"})
+        for k in range(PER_LOAN - 1):
+            start, end = _month(START, k), _month(START, k + 1)
+            events.append({"event_id": f"I{i}-{k}", "type": "interest", "contract_no": f"L{i}",
+                           "period_start": start.isoformat(), "period_end": end.isoformat(),
+                           "paid_on": end.isoformat(), "interest": "2875.00"})
+    return events
+
+
+def serve(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "LOANLEDGER_ENV": "development", "LOANLEDGER_DATABASE_URL": url,
+           "LOANLEDGER_SECRET_KEY": SECRET_KEY, "LOANLEDGER_RATE_LIMIT_PER_SECOND": "100000",
+           "LOANLEDGER_RATE_LIMIT_BURST": "100000"}
+    command = [sys.executable, "-m", "loanledger.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "2"]
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def post_all(client: BankClient, path: str, name: str, items: list[dict]) -> float:
+    started = time.perf_counter()
+    for i in range(0, len(items), CHUNK):
+        response = client.post(path, json={name: items[i:i + CHUNK]})
+        body = response.json
+        if response.status_code != 200 or body["rejected"]:
+            raise RuntimeError(f"{path}: {response.status_code} {str(body)[:500]}")
+    return time.perf_counter() - started
+
+
+def raw_rows(url: str, events: list[dict]) -> list[tuple]:
+    """The same events as table rows (internal units), loan ids looked up once."""
+    engine = make_engine(url)
+    with engine.connect() as c:
+        ids = dict(c.execute(text("SELECT contract_no, id FROM loans")).all())
+    engine.dispose()
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = []
+    for e in events:
+        interest = e["type"] == "interest"
+        rows.append(("BENCH", "R" + e["event_id"], ids[e["contract_no"]], e["type"],
+                     dt.date.fromisoformat(e["paid_on"] if interest else e["date"]),
+                     None if interest else 100_000_000,
+                     dt.date.fromisoformat(e["period_start"]) if interest else None,
+                     dt.date.fromisoformat(e["period_end"]) if interest else None,
+                     287_500 if interest else None, None, None, None, None, None, None, None, "x" * 64, now))
+    return rows
+
+
+def raw_write(url: str, rows: list[tuple]) -> float:
+    engine = make_engine(url)
+    columns = ", ".join(EVENT_COPY_COLUMNS)
+    with engine.begin() as c:
+        if engine.dialect.name == "postgresql":
+            c.execute(text("CREATE TABLE raw_events (LIKE loan_events INCLUDING ALL)"))
+        else:
+            c.execute(text("CREATE TABLE raw_events AS SELECT * FROM loan_events WHERE 0"))
+            c.execute(text("CREATE UNIQUE INDEX uq_raw ON raw_events (bank_code, event_id)"))
+            c.execute(text("CREATE INDEX ix_raw ON raw_events (loan_id, type)"))
+    raw = engine.raw_connection()
+    try:
+        started = time.perf_counter()
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY raw_events ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in EVENT_COPY_COLUMNS)
+            cursor.executemany(f"INSERT INTO raw_events ({columns}) VALUES ({marks})", rows)
+        raw.commit()
+        return time.perf_counter() - started
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def run(url: str, n_events: int) -> dict:
+    loans = max(1, n_events // PER_LOAN)
+    issued = prepare(url, loans)
+    events = event_bodies(loans)[:n_events]
+    port = _free_port()
+    server = serve(url, port)
+    try:
+        client = BankClient(f"http://127.0.0.1:{port}", issued["key_id"], issued["secret"], timeout=300)
+        post_all(client, "/api/v1/loans:bulk", "loans", loan_bodies(loans))
+        seconds = post_all(client, "/api/v1/events:bulk", "events", events)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    raw_seconds = raw_write(url, raw_rows(url, events))
+    events_per_s, raw_per_s = len(events) / seconds, len(events) / raw_seconds
+    return {"events": len(events), "seconds": round(seconds, 2), "events_per_s": round(events_per_s),
+            "raw_rows_per_s": round(raw_per_s), "ratio": round(raw_per_s / events_per_s, 2),
+            "engine": make_url(url).get_backend_name()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--db", help="a PostgreSQL server URL (a scratch database is made there); default SQLite")
+    args = parser.parse_args()
+    if args.db:
+        server = create_engine(args.db.replace("postgresql://", "postgresql+psycopg://", 1),
+                               isolation_level="AUTOCOMMIT")
+        name = f"loanledger_ingest_{os.getpid()}"
+        with server.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            result = run(make_url(server.url).set(database=name).render_as_string(hide_password=False), args.events)
+        finally:
+            with server.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            server.dispose()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            result = run(f"sqlite:///{folder}/ingest.db", args.events)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
