@@ -3,8 +3,9 @@
     python bench/ingest.py --events 200000                 # SQLite in a temporary folder
     python bench/ingest.py --events 200000 --db postgresql://postgres@127.0.0.1/test
 
-A real `loanledger serve` process (gunicorn) answers; this process is the bank's client
-and posts `POST /api/v1/events:bulk` in chunks of 5,000 with signed requests. The same rows
+A real `loanledger serve` process (gunicorn, 2 workers) answers; this process is the banks'
+clients (`--banks`, default 2, posting at once) and posts `POST /api/v1/events:bulk` in
+chunks of 5,000 with signed requests. The same rows
 are then written straight into a copy of the events table (COPY on PostgreSQL, one
 executemany on SQLite) as the yardstick. Prints one JSON line:
 {"events": …, "events_per_s": …, "raw_rows_per_s": …, "ratio": …}.
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,15 +58,16 @@ def _month(d: dt.date, k: int) -> dt.date:
     return dt.date(d.year + y, m + 1, 1)
 
 
-def prepare(url: str, loans: int) -> dict[str, str]:
+def prepare(url: str, banks: int) -> list[dict[str, str]]:
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as db:
         seed(db)
         db.add(BusinessDate(id=1, today=TODAY))
-        issued = identity.create_bank(db, "BENCH", "Bench bank", SECRET_KEY)
+        issued = [identity.create_bank(db, f"BENCH{b}", f"Bench bank {b}", SECRET_KEY) for b in range(banks)]
         db.flush()
-        db.add(Product(product_code="BENCH-P", bank_code="BENCH", name="bench", risk_covered=False))
+        for b in range(banks):
+            db.add(Product(product_code=f"BENCH{b}-P", bank_code=f"BENCH{b}", name="bench", risk_covered=False))
         db.add(Enterprise(uscc=uscc_with_check("914420000BENCH001"), name="E", established_on=dt.date(2010, 1, 1)))
         db.flush()
         db.add(Filing(filing_no="BF", uscc=uscc_with_check("914420000BENCH001"), project_name="p",
@@ -74,8 +77,8 @@ def prepare(url: str, loans: int) -> dict[str, str]:
     return issued
 
 
-def loan_bodies(loans: int) -> list[dict]:
-    return [{"contract_no": f"L{i}", "product_code": "BENCH-P", "uscc": uscc_with_check("914420000BENCH001"),
+def loan_bodies(loans: int, bank: int = 0) -> list[dict]:
+    return [{"contract_no": f"L{i}", "product_code": f"BENCH{bank}-P", "uscc": uscc_with_check("914420000BENCH001"),
              "filing_no": "BF", "principal": "1000000.00", "annual_rate": "3.4500", "start_date": START.isoformat(),
              "maturity_date": "2030-01-01", "repayment_method": "interest_only", "interest_settlement": "monthly"}
             for i in range(loans)]
@@ -125,7 +128,7 @@ def raw_rows(url: str, events: list[dict]) -> list[tuple]:
     """The same events as table rows (internal units), loan ids looked up once."""
     engine = make_engine(url)
     with engine.connect() as c:
-        ids = dict(c.execute(text("SELECT contract_no, id FROM loans")).all())
+        ids = dict(c.execute(text("SELECT contract_no, id FROM loans WHERE bank_code = 'BENCH0'")).all())
     engine.dispose()
     now = dt.datetime.now(dt.timezone.utc)
     rows = []
@@ -168,22 +171,32 @@ def raw_write(url: str, rows: list[tuple]) -> float:
         engine.dispose()
 
 
-def run(url: str, n_events: int) -> dict:
-    loans = max(1, n_events // PER_LOAN)
-    issued = prepare(url, loans)
-    events = event_bodies(loans)[:n_events]
+def run(url: str, n_events: int, banks: int) -> dict:
+    """`banks` clients post at once, each its own loans and events (a bank's own requests
+    are serialised by the service; different banks' run in parallel)."""
+    per_bank = n_events // banks
+    loans = max(1, per_bank // PER_LOAN)
+    issued = prepare(url, banks)
+    events = event_bodies(loans)[:per_bank]
     port = _free_port()
     server = serve(url, port)
     try:
-        client = BankClient(f"http://127.0.0.1:{port}", issued["key_id"], issued["secret"], timeout=300)
-        post_all(client, "/api/v1/loans:bulk", "loans", loan_bodies(loans))
-        seconds = post_all(client, "/api/v1/events:bulk", "events", events)
+        clients = [BankClient(f"http://127.0.0.1:{port}", i["key_id"], i["secret"], timeout=300) for i in issued]
+        with ThreadPoolExecutor(banks) as pool:
+            list(pool.map(lambda b: post_all(clients[b], "/api/v1/loans:bulk", "loans", loan_bodies(loans, b)),
+                          range(banks)))
+            started = time.perf_counter()
+            list(pool.map(lambda c: post_all(c, "/api/v1/events:bulk", "events", events), clients))
+            seconds = time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=30)
-    raw_seconds = raw_write(url, raw_rows(url, events))
-    events_per_s, raw_per_s = len(events) / seconds, len(events) / raw_seconds
-    return {"events": len(events), "seconds": round(seconds, 2), "events_per_s": round(events_per_s),
+    total = per_bank * banks
+    rows = raw_rows(url, events)
+    rows = [row[:1] + (f"{row[1]}-{b}",) + row[2:] for b in range(banks) for row in rows]
+    raw_seconds = raw_write(url, rows)
+    events_per_s, raw_per_s = total / seconds, total / raw_seconds
+    return {"events": total, "banks": banks, "seconds": round(seconds, 2), "events_per_s": round(events_per_s),
             "raw_rows_per_s": round(raw_per_s), "ratio": round(raw_per_s / events_per_s, 2),
             "engine": make_url(url).get_backend_name()}
 
@@ -191,6 +204,7 @@ def run(url: str, n_events: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--banks", type=int, default=2, help="clients posting at once, one bank each")
     parser.add_argument("--db", help="a PostgreSQL server URL (a scratch database is made there); default SQLite")
     args = parser.parse_args()
     if args.db:
@@ -200,14 +214,15 @@ def main() -> None:
         with server.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            result = run(make_url(server.url).set(database=name).render_as_string(hide_password=False), args.events)
+            result = run(make_url(server.url).set(database=name).render_as_string(hide_password=False), args.events,
+                         args.banks)
         finally:
             with server.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             server.dispose()
     else:
         with tempfile.TemporaryDirectory() as folder:
-            result = run(f"sqlite:///{folder}/ingest.db", args.events)
+            result = run(f"sqlite:///{folder}/ingest.db", args.events, args.banks)
     print(json.dumps(result))
 
 
