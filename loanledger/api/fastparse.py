@@ -23,7 +23,7 @@ _KEY = re.compile(KEY_PATTERN)
 
 
 def _key(value: Any) -> str:
-    if type(value) is not str or not _KEY.match(value) or not value.strip():
+    if type(value) is not str or not _KEY.match(value) or not value.strip() or "\x00" in value:
         raise ValueError
     return value
 
@@ -59,7 +59,7 @@ def _classification(value: Any) -> str:
 
 
 def _reason(value: Any) -> str:
-    if type(value) is not str or not 1 <= len(value) <= 1000:
+    if type(value) is not str or not 1 <= len(value) <= 1000 or "\x00" in value:
         raise ValueError
     return value
 

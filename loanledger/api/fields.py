@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from marshmallow import Schema as _Schema, ValidationError, fields, RAISE
+from marshmallow import RAISE, Schema as _Schema, ValidationError, fields, pre_load
 
 from loanledger.domain.money import (
     MONEY_PATTERN,
@@ -28,6 +28,16 @@ class Schema(_Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _refuse_nul(self, data, **_kwargs):
+        """PostgreSQL text cannot hold NUL: refuse it as bad input, field by field."""
+        if isinstance(data, dict):
+            bad = {name: ["NUL characters are not allowed"] for name, value in data.items()
+                   if isinstance(value, str) and "\x00" in value}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 class Money(fields.Field):

@@ -8,7 +8,7 @@ from loanledger.api.fastparse import fast_event
 from loanledger.api.schemas import BulkEventIn
 
 VALUES = {
-    "event_id": ["E1", "事件-1", "", " ", "a/b", "x" * 64, "x" * 65, 7, None],
+    "event_id": ["E1", "事件-1", "", " ", "a/b", "x" * 64, "x" * 65, "E\x00", 7, None],
     "contract_no": ["C-1", "合同1", "", "a/b", None, 3],
     "target_event_id": ["E0", "", None],
     "type": ["disbursement", "repayment", "interest", "rate_change", "delinquency", "recovery", "settlement",
@@ -27,7 +27,7 @@ VALUES = {
     "annual_rate": ["3.4500", "24", "24.0001", "0", "3.45678", 3.45, None],
     "days_past_due": [0, 9, -1, 100001, True, 1.0, "9", None],
     "classification": ["substandard", "normal", "bad", None],
-    "reason": ["错误", "", "x" * 1001, None],
+    "reason": ["错误", "", "x" * 1001, "a\x00b", None],
     "colour": ["red"],
 }
 
