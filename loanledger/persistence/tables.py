@@ -589,3 +589,82 @@ class Posting(Base):
     account: Mapped[str] = mapped_column(String(48))
     base_account: Mapped[str] = mapped_column(ForeignKey("accounts.code"))
     amount_fen: Mapped[int] = mapped_column(Fen)
+
+
+# ---------------------------------------------------------------- bank control totals
+class ControlTotal(Base):
+    """A bank's own count and sum of its `interest` events paid in a period (POST
+    /control-totals). Every submission is kept; the latest (highest id) for a bank and
+    period is the one that counts."""
+
+    __tablename__ = "control_totals"
+    __table_args__ = (
+        CheckConstraint("interest_records >= 0", name="records_sign"),
+        CheckConstraint("interest_total_fen >= 0", name="total_sign"),
+        Index("ix_control_totals_bank_period", "bank_code", "period", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    interest_records: Mapped[int] = mapped_column(Integer)
+    interest_total_fen: Mapped[int] = mapped_column(Fen)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+# ---------------------------------------------------------------- file imports
+IMPORT_STATUSES = ("pending", "running", "done", "failed")
+
+
+class ImportJob(Base):
+    """One uploaded file (POST /imports). `pending` → `running` → `done`, or `failed` when
+    the file was refused as a whole (then nothing but this row and its error was kept).
+    `file_key` is the sha256 while the import counts (NULL once failed): the same file from
+    the same bank is recognised, and a refused one may be sent again."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        UniqueConstraint("bank_code", "file_key"),
+        CheckConstraint("kind IN ('loans','events')", name="kind"),
+        CheckConstraint(
+            "status IN (" + ",".join(f"'{s}'" for s in IMPORT_STATUSES) + ")", name="status"
+        ),
+        CheckConstraint(
+            "status <> 'done' OR accepted + duplicates + rejected = rows", name="counts_add_up"
+        ),
+        CheckConstraint("(status = 'failed') = (file_key IS NULL)", name="failed_has_no_key"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"))
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_key: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    file_format: Mapped[str | None] = mapped_column(String(8))
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    header_row: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class ImportRowError(Base):
+    """One problem of an import: `row` as a spreadsheet shows it (NULL for the file as a
+    whole), `column_name` the field (NULL for the row as a whole)."""
+
+    __tablename__ = "import_errors"
+    __table_args__ = (Index("ix_import_errors_import", "import_id", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id"))
+    row: Mapped[int | None] = mapped_column(Integer)
+    column_name: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:58:12.662922
+Create Date: 2026-11-23 14:25:52.291932
 """
 from __future__ import annotations
 
@@ -227,6 +227,23 @@ def upgrade() -> None:
     with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_blacklist_entries_uscc'), ['uscc'], unique=False)
 
+    op.create_table('control_totals',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('bank_code', sa.String(length=32), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('interest_records', sa.Integer(), nullable=False),
+    sa.Column('interest_total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('submitted_by', sa.String(length=64), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('interest_records >= 0', name=op.f('ck_control_totals_records_sign')),
+    sa.CheckConstraint('interest_total_fen >= 0', name=op.f('ck_control_totals_total_sign')),
+    sa.ForeignKeyConstraint(['bank_code'], ['banks.bank_code'], name=op.f('fk_control_totals_bank_code_banks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_control_totals'))
+    )
+    with op.batch_alter_table('control_totals', schema=None) as batch_op:
+        batch_op.create_index('ix_control_totals_bank_period', ['bank_code', 'period', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_control_totals_period'), ['period'], unique=False)
+
     op.create_table('filings',
     sa.Column('filing_no', sa.String(length=64), nullable=False),
     sa.Column('uscc', sa.String(length=18), nullable=False),
@@ -245,6 +262,35 @@ def upgrade() -> None:
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_filings_uscc'), ['uscc'], unique=False)
 
+    op.create_table('import_jobs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('bank_code', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('file_key', sa.String(length=64), nullable=True),
+    sa.Column('size_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('file_format', sa.String(length=8), nullable=True),
+    sa.Column('encoding', sa.String(length=16), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('header_row', sa.Integer(), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('duplicates', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=128), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(status = 'failed') = (file_key IS NULL)", name=op.f('ck_import_jobs_failed_has_no_key')),
+    sa.CheckConstraint("kind IN ('loans','events')", name=op.f('ck_import_jobs_kind')),
+    sa.CheckConstraint("status <> 'done' OR accepted + duplicates + rejected = rows", name=op.f('ck_import_jobs_counts_add_up')),
+    sa.CheckConstraint("status IN ('pending','running','done','failed')", name=op.f('ck_import_jobs_status')),
+    sa.ForeignKeyConstraint(['bank_code'], ['banks.bank_code'], name=op.f('fk_import_jobs_bank_code_banks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_jobs')),
+    sa.UniqueConstraint('bank_code', 'file_key', name=op.f('uq_import_jobs_bank_code_file_key'))
+    )
     op.create_table('products',
     sa.Column('product_code', sa.String(length=64), nullable=False),
     sa.Column('bank_code', sa.String(length=32), nullable=False),
@@ -275,6 +321,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_batch_payees')),
     sa.UniqueConstraint('batch_id', 'payee_id', name=op.f('uq_batch_payees_batch_id_payee_id'))
     )
+    op.create_table('import_errors',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('row', sa.Integer(), nullable=True),
+    sa.Column('column_name', sa.String(length=64), nullable=True),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['import_id'], ['import_jobs.id'], name=op.f('fk_import_errors_import_id_import_jobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_errors'))
+    )
+    with op.batch_alter_table('import_errors', schema=None) as batch_op:
+        batch_op.create_index('ix_import_errors_import', ['import_id', 'id'], unique=False)
+
     op.create_table('journal_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -528,15 +587,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journal_entries_posted_on'))
 
     op.drop_table('journal_entries')
+    with op.batch_alter_table('import_errors', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_errors_import')
+
+    op.drop_table('import_errors')
     op.drop_table('batch_payees')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_bank_code'))
 
     op.drop_table('products')
+    op.drop_table('import_jobs')
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_filings_uscc'))
 
     op.drop_table('filings')
+    with op.batch_alter_table('control_totals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_control_totals_period'))
+        batch_op.drop_index('ix_control_totals_bank_period')
+
+    op.drop_table('control_totals')
     with op.batch_alter_table('blacklist_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_blacklist_entries_uscc'))
 
