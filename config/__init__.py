@@ -27,6 +27,14 @@ class Settings:
     signature_skew_seconds: int = 300
     nonce_ttl_seconds: int = 600
     idempotency_ttl_days: int = 7
+    # An `in_flight` Idempotency-Key row older than this is a crashed request's: a retry may
+    # take it over. Longer than gunicorn's worker timeout (120 s, `loanledger serve`), after
+    # which no request can still be running.
+    idempotency_abandon_seconds: int = 150
+    # Per-bank token bucket, in each worker process's memory (N workers allow N× the rate).
+    # rate_limit_per_second <= 0 turns the limit off.
+    rate_limit_per_second: float = 200.0
+    rate_limit_burst: int = 400
     sqlite_wal: bool = True
 
 
@@ -63,6 +71,16 @@ def _flag(value: str) -> bool:
     raise ConfigError(f"not a boolean: {value!r}")
 
 
+def _number(name: str, value: str, kind: type):
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be a finite number, not {value!r}")
+    return number
+
+
 def load_settings(env: str | None = None, environ: dict[str, str] | None = None, **overrides) -> Settings:
     environ = os.environ if environ is None else environ
     env = env or environ.get("LOANLEDGER_ENV", "development")
@@ -78,6 +96,12 @@ def load_settings(env: str | None = None, environ: dict[str, str] | None = None,
             settings,
             allow_manual_business_date=_flag(environ["LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE"]),
         )
+    if "LOANLEDGER_RATE_LIMIT_PER_SECOND" in environ:
+        settings = replace(settings, rate_limit_per_second=_number(
+            "LOANLEDGER_RATE_LIMIT_PER_SECOND", environ["LOANLEDGER_RATE_LIMIT_PER_SECOND"], float))
+    if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
+        settings = replace(settings, rate_limit_burst=_number(
+            "LOANLEDGER_RATE_LIMIT_BURST", environ["LOANLEDGER_RATE_LIMIT_BURST"], int))
     settings = replace(settings, **overrides)
     check_settings(settings)
     return settings
@@ -91,3 +115,5 @@ def check_settings(settings: Settings) -> None:
             raise ConfigError("production refuses LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE")
     if not settings.secret_key:
         raise ConfigError("a secret key is required")
+    if settings.rate_limit_burst < 1:
+        raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")

@@ -235,6 +235,21 @@ def close(period: str) -> None:
     _print_json(view)
 
 
+@main.command()
+def purge() -> None:
+    """Delete expired Idempotency-Keys and nonces; prints the counts as JSON."""
+    import datetime as dt
+
+    from loanledger.services.retention import purge_expired
+
+    settings = _settings()
+    with _session(settings) as db:
+        counts = purge_expired(db, dt.datetime.now(dt.timezone.utc),
+                               idempotency_ttl_days=settings.idempotency_ttl_days,
+                               nonce_ttl_seconds=settings.nonce_ttl_seconds)
+    _print_json(counts)
+
+
 @main.command("demo-data")
 def demo_data() -> None:
     """Load a small demonstration data set (only what is missing) and print the logins."""

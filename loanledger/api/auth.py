@@ -6,27 +6,39 @@ refused request changes nothing.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import hashlib
 import hmac
+import logging
 import re
 import time
 from urllib.parse import quote
 
 from flask import Response, current_app, g, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from loanledger.api.context import Principal, session
 from loanledger.api.errors import ApiError
+from loanledger.api.ratelimit import TokenBuckets
+from loanledger.domain.errors import DomainError
+from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import identity
+from loanledger.services.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
 
 STAFF_ROLES = ("admin", "clerk", "approver", "auditor")
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 IDEMPOTENCY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+RATE_LIMIT_EXTENSION = "loanledger.rate_limit"
+# Answers that say "not now" rather than "no": never stored under an Idempotency-Key.
+NOT_STORED_STATUSES = (408, 409, 429)
 
 
 def _unauthorized(code: str, message: str) -> ApiError:
@@ -75,6 +87,7 @@ def _authenticate_bank() -> Principal:
     ).hexdigest()
     if not hmac.compare_digest(expected, headers["X-LL-Signature"].strip().lower()):
         raise _unauthorized("bad_signature", "the signature does not match the request")
+    _rate_limit(bank_code)
     _burn_nonce(key_id, nonce, settings.nonce_ttl_seconds)
     return Principal(kind="bank", bank_code=bank_code, key_id=key_id)
 
@@ -122,7 +135,38 @@ def _authenticate(bank: bool, roles: tuple[str, ...]) -> Principal:
     return _authenticate_bank()
 
 
+# ------------------------------------------------------------------ rate limit
+def _rate_limit(bank_code: str) -> None:
+    """One token per signed request from the bank (reads and writes alike)."""
+    ext = current_app.extensions["loanledger"]
+    buckets = current_app.extensions.get(RATE_LIMIT_EXTENSION)
+    if buckets is None:
+        buckets = current_app.extensions.setdefault(RATE_LIMIT_EXTENSION, TokenBuckets())
+    wait = buckets.take(bank_code, ext.settings.rate_limit_per_second, ext.settings.rate_limit_burst, owner=ext)
+    if wait:
+        raise ApiError(429, "rate_limited", f"too many requests for bank {bank_code}; retry in {wait} s",
+                       headers={"Retry-After": str(wait)})
+
+
 # ------------------------------------------------------------------ idempotency
+# A bank write runs under its Idempotency-Key in three steps (docs/decisions-bank-surface.md):
+#   1. claim: insert the key's row as `in_flight` and commit at once (the unique constraint
+#      on (bank_code, key) lets one request in; the others find the row);
+#   2. the view does its work in the request's transaction;
+#   3. the answer (status and body) is written into the row, state `done`, in that same
+#      transaction, and committed with the work. A refusal (4xx) is stored too, after the
+#      work is rolled back: it changed nothing and its answer is the key's answer.
+# A 5xx or an unexpected error stores nothing and deletes the claim, so a retry runs again.
+# A claim older than settings.idempotency_abandon_seconds belongs to a crashed request and
+# is taken over by the next retry.
+class _Found(Exception):
+    """The key is already answered (or being answered): the response to give instead."""
+
+    def __init__(self, response: Response):
+        super().__init__("idempotency key found")
+        self.response = response
+
+
 def _request_hash() -> str:
     digest = hashlib.sha256()
     for part in (request.method, request.path, signing_query()):
@@ -140,12 +184,9 @@ def _idempotency_key() -> str:
     return key
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
-    if record.request_hash != request_hash:
-        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another request", "Idempotency-Key")
-    if record.state != "done":
-        raise ApiError(409, "request_in_flight", "a request with this Idempotency-Key is still running")
-    response = Response(record.response_body, status=record.status_code, mimetype="application/json")
+def _replay(record: IdempotencyRecord) -> Response:
+    mimetype = "application/problem+json" if record.status_code >= 400 else "application/json"
+    response = Response(record.response_body, status=record.status_code, mimetype=mimetype)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -156,30 +197,146 @@ def _find_record(bank_code: str, key: str) -> IdempotencyRecord | None:
     )
 
 
-def _run_idempotent(view, args, kwargs, who: Principal) -> Response:
-    key, request_hash = _idempotency_key(), _request_hash()
-    existing = _find_record(who.bank_code, key)
-    if existing is not None:
-        return _replay(existing, request_hash)
-    response = current_app.make_response(view(*args, **kwargs))
-    if response.status_code < 400:
-        session().add(IdempotencyRecord(
-            bank_code=who.bank_code, key=key, request_hash=request_hash, state="done",
-            status_code=response.status_code, response_body=response.get_data(as_text=True),
-        ))
+def _in_flight() -> ApiError:
+    return ApiError(409, "request_in_flight",
+                    "a request with this Idempotency-Key is still running; retry it later with the same key",
+                    "Idempotency-Key")
+
+
+def _answer_of(record: IdempotencyRecord, request_hash: str, abandon_before: dt.datetime | None) -> None:
+    """Raises the answer a found row gives: its stored answer (`_Found`), 422
+    idempotency_key_reused or 409 request_in_flight. Returns only when the row is an
+    `in_flight` claim older than `abandon_before` (None: never), which may be taken over."""
+    if record.request_hash != request_hash:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another request",
+                       "Idempotency-Key")
+    if record.state == "done":
+        raise _Found(_replay(record))
+    if abandon_before is None or as_utc(record.created_at) > abandon_before:
+        raise _in_flight()
+
+
+def _claim(bank_code: str, key: str, request_hash: str) -> int:
+    """Step 1: the id of this request's `in_flight` row, committed. Raises `_Found` with the
+    stored answer, or ApiError 409 request_in_flight / 422 idempotency_key_reused."""
+    settings = current_app.extensions["loanledger"].settings
+    db = session()
+    for _attempt in range(3):
+        now = dt.datetime.now(dt.timezone.utc)
+        record = IdempotencyRecord(bank_code=bank_code, key=key, request_hash=request_hash,
+                                   state="in_flight", created_at=now)
+        db.add(record)
         try:
-            session().commit()
+            db.commit()
+            return record.id
         except IntegrityError:
-            # Someone else committed the same key first: answer as they did.
-            session().rollback()
-            existing = _find_record(who.bank_code, key)
-            if existing is None:
-                raise
-            return _replay(existing, request_hash)
+            db.rollback()
+        existing = _find_record(bank_code, key)
+        if existing is None:
+            continue  # its request failed and let go of the key meanwhile: claim it again
+        _answer_of(existing, request_hash, now - dt.timedelta(seconds=settings.idempotency_abandon_seconds))
+        # Abandoned by a crashed request: delete it (only if still that abandoned row) and claim.
+        db.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.id == existing.id, IdempotencyRecord.state == "in_flight",
+            IdempotencyRecord.created_at == existing.created_at))
+        db.commit()
+        log.warning("idempotency key of bank %s taken over from an abandoned request", bank_code)
+    raise _in_flight()
+
+
+def _release(record_id: int) -> None:
+    """Let go of the claim after a failure, so that a retry runs the request again."""
+    db = session()
+    try:
+        db.rollback()
+        db.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight"))
+        db.commit()
+    except Exception:  # noqa: BLE001 - the original error matters more; the row will be abandoned
+        log.exception("could not release idempotency claim %s", record_id)
+        db.rollback()
+
+
+def _refusal(error: Exception) -> Response | None:
+    """The problem+json answer of an expected refusal (4xx), or None for anything else."""
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+    elif isinstance(error, ApiError):
+        status = error.status
+    elif isinstance(error, DomainError):
+        status = 422
+    elif isinstance(error, Conflict):
+        status = 409
+    elif isinstance(error, NotFound):
+        status = 404
+    else:
+        return None
+    if status >= 500 or status in NOT_STORED_STATUSES:
+        return None
+    return current_app.make_response(current_app.handle_user_exception(error))
+
+
+def _finish(record_id: int, response: Response, bank_code: str, key: str, request_hash: str) -> Response:
+    """Step 3: the answer joins the request's transaction and is committed with it."""
+    db = session()
+    stored = db.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight")
+        .values(state="done", status_code=response.status_code, response_body=response.get_data(as_text=True))
+    )
+    if stored.rowcount != 1:
+        # Our claim was taken over as abandoned (this request outlived idempotency_abandon_seconds):
+        # keep nothing of ours, and answer as the key's row says now.
+        db.rollback()
+        existing = _find_record(bank_code, key)
+        if existing is not None:
+            _answer_of(existing, request_hash, None)
+        raise _in_flight()
+    try:
+        db.commit()
+    except Exception:
+        db.rollback()
+        _release(record_id)
+        raise
     return response
 
 
+def _run_idempotent(view, args, kwargs, who: Principal) -> Response:
+    key, request_hash = _idempotency_key(), _request_hash()
+    try:
+        record_id = _claim(who.bank_code, key, request_hash)
+    except _Found as found:
+        return found.response
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    except Exception as error:
+        session().rollback()
+        response = _refusal(error)
+        if response is None:
+            _release(record_id)
+            raise
+    if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
+        session().rollback()
+        _release(record_id)
+        return response
+    if response.status_code >= 400:
+        session().rollback()  # a refusal keeps nothing but its answer
+    try:
+        return _finish(record_id, response, who.bank_code, key, request_hash)
+    except _Found as found:
+        return found.response
+
+
 # ------------------------------------------------------------------ the decorator
+def _security_doc(view, bank: bool, roles: tuple[str, ...]) -> dict:
+    """The operation's `security` in the OpenAPI document (read by the error-response plugin
+    in loanledger.api and by the contract tests)."""
+    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    security = ([{"bankHmac": []}] if bank else []) + ([{"bearer": []}] if roles else [])
+    doc.setdefault("manual_doc", {})["security"] = security
+    return doc
+
+
 def endpoint(*roles: str, bank: bool = False):
     """Who may call: `bank=True` for signed bank requests, `roles` for token users."""
 
@@ -195,6 +352,7 @@ def endpoint(*roles: str, bank: bool = False):
                 session().commit()
             return response
 
+        wrapper._apidoc = _security_doc(view, bank, roles)
         return wrapper
 
     return decorator

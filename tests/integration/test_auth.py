@@ -220,12 +220,16 @@ def test_keys_are_scoped_to_the_bank(bank, probe):
     assert "Idempotent-Replayed" not in answer.headers
 
 
-def test_refused_writes_are_not_remembered(bank, probe):
+def test_refused_writes_are_replayed(bank, probe):
+    """A refusal changed nothing and is the key's answer: the repeat gets it again, unrun."""
     bk = bank("BK1")
-    for _ in range(2):
-        answer = bk.post(f"{PROBE}/refuse", json={}, idempotency_key="key-r")
-        assert answer.status_code == 422 and "Idempotent-Replayed" not in answer.headers
-    assert probe.runs == ["refused", "refused"]
+    first = bk.post(f"{PROBE}/refuse", json={}, idempotency_key="key-r")
+    again = bk.post(f"{PROBE}/refuse", json={}, idempotency_key="key-r")
+    assert first.status_code == again.status_code == 422
+    assert first.mimetype == again.mimetype == "application/problem+json"
+    assert again.get_data() == first.get_data()
+    assert "Idempotent-Replayed" not in first.headers and again.headers["Idempotent-Replayed"] == "true"
+    assert probe.runs == ["refused"]
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "ключ"])
