@@ -4,8 +4,12 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
+from loanledger.api.auth import RATE_LIMIT_EXTENSION
 from loanledger.api.fields import register_fields
+from loanledger.api.openapi import register_openapi
+from loanledger.api.ratelimit import TokenBuckets
 
 RESOURCE_MODULES = (
     "auth",       # tokens
@@ -13,11 +17,27 @@ RESOURCE_MODULES = (
     "reference",  # products, enterprises, blacklist, filings, policy, LPR, budgets, pool
     "loans",      # bank loans and events, staff loan views and linking
     "periods",    # close, periods, batches, lines, claims, ledger
+    "statements", # bank control totals and statements
+    "imports",    # file imports of loans and events, templates
 )
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` path ids are BIGINT columns: a larger number names nothing (404, and
+    documented as `maximum`), where it used to reach the driver and answer 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
 
 
 def register_api(api: Api) -> None:
     register_fields(api)
+    register_openapi(api)
+    api._app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
+    api._app.extensions[RATE_LIMIT_EXTENSION] = TokenBuckets()
     for name in RESOURCE_MODULES:
         module = import_module(f"loanledger.api.resources.{name}")
         for blueprint in module.BLUEPRINTS:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, request
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from loanledger.domain.errors import DomainError
@@ -31,6 +32,48 @@ TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
 }
+
+
+# api.md's table: the codes each error status may carry (documented on every operation).
+ERROR_CODES = {
+    400: ("malformed_json", "missing_header"),
+    401: ("unknown_key", "bad_signature", "timestamp_skew", "nonce_reused", "invalid_token"),
+    403: ("forbidden",),
+    404: ("not_found",),
+    409: ("invalid_state", "request_in_flight", "version_conflict", "period_not_over", "previous_period_open",
+          "period_before_first_close", "business_date_backwards", "publicity_not_over", "open_objections",
+          "same_person", "budget_exceeded", "already_linked"),
+    413: ("body_too_large",),
+    422: ("invalid_format", "unknown_field", "required", "invalid_uscc", "unknown_product", "unknown_enterprise",
+          "unknown_filing", "filing_enterprise_mismatch", "max_active_filings", "maturity_not_after_start",
+          "contract_conflict", "event_id_conflict", "idempotency_key_reused", "future_date",
+          "exceeds_contract_principal", "balance_negative", "interest_period_overlap", "no_disbursement",
+          "before_start_date", "after_maturity_date", "not_npl", "unknown_target", "loan_settled",
+          "balance_not_zero"),
+    429: ("rate_limited",),
+}
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+class ProblemErrorSchema(Schema):
+    field = fields.String(allow_none=True, required=True,
+                          metadata={"description": "path of the offending field, e.g. `events[3].amount`"})
+    code = fields.String(required=True, metadata={"description": "a code of api.md's error table"})
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details with field-level `errors` (api.md, Conventions). Extension
+    members are allowed (RFC 9457 §3.2), e.g. `import_id` on a refused import."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(ProblemErrorSchema), required=True)
 
 
 class ApiError(Exception):
@@ -77,7 +120,7 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None
     response = Response(
         json.dumps(body, ensure_ascii=False),
         status=status,
-        mimetype="application/problem+json",
+        mimetype=PROBLEM_MIMETYPE,
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value

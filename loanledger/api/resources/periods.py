@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import case, func, select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.api.context import business_date, principal, session
 from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate
 from loanledger.api.pagination import PageQuery, paginate
-from loanledger.domain.dates import next_period, parse_period
+from loanledger.domain.dates import next_period, period_bounds
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import as_utc
@@ -29,6 +29,11 @@ ledger = Blueprint("ledger", __name__, url_prefix="/ledger", description="The do
 
 class Open(Document):
     """See api.md for the fields."""
+
+    class Meta:
+        # Documented as an open object (`additionalProperties: true`): with no declared
+        # fields, RAISE documented `additionalProperties: false`, which no answer satisfies.
+        unknown = INCLUDE
 
 
 class PageOut(Schema):
@@ -66,7 +71,7 @@ class TrialBalanceQuery(Schema):
 
 def _valid_period(period: str) -> str:
     try:
-        parse_period(period)
+        period_bounds(period)  # a real month: parse_period alone lets year 0000 through
     except ValueError:
         raise NotFound(f"period {period}") from None
     return period
