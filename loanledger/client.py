@@ -1,24 +1,38 @@
-"""A bank's client for the LoanLedger API: HMAC request signing (api.md, Authentication).
+"""A bank's client for the LoanLedger API (api.md, Authentication; docs/bank-integration.md).
 
 Standard library only, so a bank integration (or a benchmark) can copy this one file.
-`sign` must agree with the server's `loanledger.api.auth`; tests/integration/test_client.py
-checks that it does.
+
+- `sign` must agree with the server's `loanledger.api.auth`; tests/integration/test_client.py
+  checks that it does.
+- Every write carries an Idempotency-Key (a new one per intended write, the same one for
+  each retry of it).
+- `request` retries what may succeed later, with the same Idempotency-Key and a fresh nonce,
+  timestamp and signature: network errors, 5xx, 409 `request_in_flight`, and 429 after
+  `Retry-After`; with exponential backoff and full jitter, a bounded number of attempts
+  (`RetryPolicy`). Refusals (other 4xx) are answers, never retried.
+- `post_events_bulk` / `post_loans_bulk` cut a list into requests of at most 5,000 items and
+  add up the per-item results.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json as jsonlib
+import random
 import secrets
 import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+API = "/api/v1"
+BULK_MAX_ITEMS = 5000  # api.md: at most 5,000 items a bulk request
 # Characters left as they are in a signed path; everything else is percent-encoded (UTF-8).
 PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
@@ -54,6 +68,53 @@ class Response:
         return jsonlib.loads(self.data) if self.data else None
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How `BankClient.request` retries. Attempt n (n ≥ 1 retries so far) waits a random time
+    in [0, min(max_delay, base_delay × 2^(n-1))] ("full jitter"), or `Retry-After` seconds
+    (at most max_delay) plus up to base_delay of jitter when the server sent one."""
+
+    attempts: int = 5            # in all, the first one included
+    base_delay: float = 0.5      # seconds
+    max_delay: float = 30.0      # seconds, for one wait
+    statuses: tuple[int, ...] = (429, 500, 502, 503, 504)
+    in_flight_code: str = "request_in_flight"  # the one 409 worth retrying
+
+    def __post_init__(self):
+        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("attempts ≥ 1 and delays ≥ 0")
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)
+
+
+class BulkError(Exception):
+    """A bulk request was answered with something else than 200: `response` is that answer,
+    `offset` the index of its first item, `partial` the results of the requests before it
+    (committed: each request stands on its own)."""
+
+    def __init__(self, response: Any, offset: int, partial: dict[str, Any]):
+        super().__init__(f"bulk request at item {offset} answered {response.status_code}")
+        self.response, self.offset, self.partial = response, offset, partial
+
+
+def _json_of(response: Any) -> Any:
+    try:
+        return response.json
+    except (ValueError, TypeError):
+        return None
+
+
+def problem_code(response: Any) -> str | None:
+    """The first error code of a problem+json answer (None for anything else)."""
+    body = _json_of(response)
+    try:
+        return body["errors"][0]["code"]
+    except (TypeError, KeyError, IndexError):
+        return None
+
+
 @dataclass
 class Prepared:
     method: str
@@ -69,14 +130,19 @@ class Prepared:
 
 class BankClient:
     """Signs and sends requests: fresh nonce and timestamp each time, and a fresh
-    Idempotency-Key on every write unless the caller passes one (to retry safely)."""
+    Idempotency-Key on every write unless the caller passes one; retries by `retry`."""
 
-    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30.0):
+    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30.0,
+                 retry: RetryPolicy | None = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
+                 jitter: Callable[[], float] = random.random):
         self.base_url = base_url.rstrip("/")
         self.prefix = urlsplit(self.base_url).path.rstrip("/")
         self.key_id = key_id
         self.secret = secret
         self.timeout = timeout
+        self.retry = retry or NO_RETRY
+        self.sleep = sleep
+        self.jitter = jitter  # uniform in [0, 1)
 
     def prepare(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
                 *, idempotency_key: str | None = None, body: bytes | None = None) -> Prepared:
@@ -99,14 +165,84 @@ class BankClient:
         return prepared
 
     def request(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
-                **options: Any) -> Response:
-        return self.send(self.prepare(method, path, json, params, **options))
+                *, idempotency_key: str | None = None, body: bytes | None = None) -> Response:
+        """Send, and retry what may succeed later (see RetryPolicy), each time newly signed
+        and always with the same Idempotency-Key. Returns the last answer; raises the
+        network error of the last attempt."""
+        if method.upper() in WRITE_METHODS and idempotency_key is None:
+            idempotency_key = str(uuid.uuid4())
+        for attempt in range(1, self.retry.attempts + 1):
+            prepared = self.prepare(method, path, json, params, idempotency_key=idempotency_key, body=body)
+            try:
+                response = self.send(prepared)
+            except NETWORK_ERRORS:
+                if attempt == self.retry.attempts:
+                    raise
+                self.sleep(self._backoff(attempt))
+                continue
+            wait = None if attempt == self.retry.attempts else self.retry_delay(response, attempt)
+            if wait is None:
+                return response
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def retry_delay(self, response: Any, attempt: int) -> float | None:
+        """Seconds to wait before retrying this answer, or None when it is final."""
+        status = response.status_code
+        if status == 409 and problem_code(response) == self.retry.in_flight_code:
+            return self._backoff(attempt)
+        if status not in self.retry.statuses:
+            return None
+        retry_after = (response.headers.get("Retry-After") or "").strip()
+        if retry_after.isdigit():
+            return min(float(retry_after), self.retry.max_delay) + self.jitter() * self.retry.base_delay
+        return self._backoff(attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        return self.jitter() * min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Response:
         return self.request("GET", path, params=params)
 
     def post(self, path: str, json: Any = None, **options: Any) -> Response:
         return self.request("POST", path, json, **options)
+
+    # ------------------------------------------------------------------ bulk
+    def post_events_bulk(self, events: Sequence[Mapping[str, Any]], *, chunk: int = BULK_MAX_ITEMS,
+                         atomic: bool = False, idempotency_key: str | None = None) -> dict[str, Any]:
+        """POST /events:bulk in requests of `chunk` events; see `_bulk`."""
+        return self._bulk("/events:bulk", "events", events, chunk, atomic, idempotency_key)
+
+    def post_loans_bulk(self, loans: Sequence[Mapping[str, Any]], *, chunk: int = BULK_MAX_ITEMS,
+                        atomic: bool = False, idempotency_key: str | None = None) -> dict[str, Any]:
+        """POST /loans:bulk in requests of `chunk` loans; see `_bulk`."""
+        return self._bulk("/loans:bulk", "loans", loans, chunk, atomic, idempotency_key)
+
+    def _bulk(self, path: str, name: str, items: Sequence[Mapping[str, Any]], chunk: int, atomic: bool,
+              idempotency_key: str | None) -> dict[str, Any]:
+        """One answer for the whole list: `{accepted, duplicates, rejected, results}` with each
+        result's `index` into `items`. The requests go one after the other, each committed on
+        its own (with atomic=True each request is all-or-nothing, not the whole list). A
+        request answered other than 200 stops the upload with BulkError (after the client's
+        retries). `idempotency_key`, when given, names the upload: request n is sent with
+        key `{idempotency_key}/{n}`, so running the same upload again replays what was done."""
+        if not 1 <= chunk <= BULK_MAX_ITEMS:
+            raise ValueError(f"chunk must be 1–{BULK_MAX_ITEMS}")
+        if idempotency_key is not None and len(idempotency_key) > 240:
+            raise ValueError("idempotency_key: at most 240 characters (a /n suffix is added)")
+        total: dict[str, Any] = {"accepted": 0, "duplicates": 0, "rejected": 0, "results": []}
+        params = {"atomic": "true"} if atomic else None
+        for number, offset in enumerate(range(0, len(items), chunk)):
+            key = None if idempotency_key is None else f"{idempotency_key}/{number}"
+            response = self.post(API + path, json={name: list(items[offset:offset + chunk])}, params=params,
+                                 idempotency_key=key)
+            if response.status_code != 200:
+                raise BulkError(response, offset, total)
+            answer = _json_of(response)
+            for count in ("accepted", "duplicates", "rejected"):
+                total[count] += answer[count]
+            total["results"].extend({**result, "index": result["index"] + offset} for result in answer["results"])
+        return total
 
     def send(self, prepared: Prepared) -> Response:
         origin = self.base_url[: len(self.base_url) - len(self.prefix)] if self.prefix else self.base_url
@@ -126,8 +262,10 @@ class TestClientBank(BankClient):
 
     __test__ = False  # not a pytest test class, despite the name
 
-    def __init__(self, test_client: Any, key_id: str, secret: str, bank_code: str | None = None):
-        super().__init__("http://localhost", key_id, secret)
+    def __init__(self, test_client: Any, key_id: str, secret: str, bank_code: str | None = None,
+                 *, retry: RetryPolicy | None = None, **options: Any):
+        # No retries unless asked: tests look at each answer as the server gave it.
+        super().__init__("http://localhost", key_id, secret, retry=retry, **options)
         self.test_client = test_client
         self.bank_code = bank_code
 
