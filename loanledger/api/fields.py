@@ -10,6 +10,7 @@ import re
 
 from marshmallow import RAISE, Schema as _Schema, ValidationError, fields, pre_load
 
+from loanledger.domain.dates import parse_period
 from loanledger.domain.money import (
     MONEY_PATTERN,
     RATE_PATTERN,
@@ -109,8 +110,10 @@ class Period(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.match(PERIOD_PATTERN, text):
-            raise ValidationError("a period must be YYYY-MM")
+        try:
+            parse_period(text)
+        except ValueError:
+            raise ValidationError("a period must be YYYY-MM, from 0001-01") from None
         return text
 
 

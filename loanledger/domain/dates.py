@@ -28,6 +28,8 @@ def parse_period(text: str) -> tuple[int, int]:
     """'2023-03' -> (2023, 3)."""
     if not isinstance(text, str) or _PERIOD_RE.fullmatch(text) is None:
         raise ValueError(f"not a period YYYY-MM: {text!r}")
+    if int(text[:4]) < 1:
+        raise ValueError(f"there is no year 0: {text!r}")  # date(0, 1, 1) does not exist
     return int(text[:4]), int(text[5:])
 
 

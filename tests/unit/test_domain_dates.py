@@ -55,3 +55,13 @@ def test_parse_date_is_strict():
     for bad in ["20230310", "2023-3-10", "2023-02-30", "2023-03-10T00:00", None]:
         with pytest.raises(ValueError):
             parse_date(bad)
+
+
+def test_there_is_no_period_in_year_zero():
+    import pytest
+
+    from loanledger.domain.dates import parse_period
+
+    with pytest.raises(ValueError):
+        parse_period("0000-01")
+    assert parse_period("0001-01") == (1, 1)
