@@ -145,7 +145,8 @@ class BankClient:
         self.jitter = jitter  # uniform in [0, 1)
 
     def prepare(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
-                *, idempotency_key: str | None = None, body: bytes | None = None) -> Prepared:
+                *, idempotency_key: str | None = None, body: bytes | None = None,
+                content_type: str | None = None) -> Prepared:
         method = method.upper()
         if body is None:
             body = b"" if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
@@ -158,21 +159,25 @@ class BankClient:
             "X-LL-Nonce": nonce,
             "X-LL-Signature": sign(self.secret, method, prepared.path, query, timestamp, nonce, body),
         })
-        if json is not None or body:
+        if content_type is not None:
+            prepared.headers["Content-Type"] = content_type
+        elif json is not None or body:
             prepared.headers["Content-Type"] = "application/json"
         if method in WRITE_METHODS:
             prepared.headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         return prepared
 
     def request(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
-                *, idempotency_key: str | None = None, body: bytes | None = None) -> Response:
+                *, idempotency_key: str | None = None, body: bytes | None = None,
+                content_type: str | None = None) -> Response:
         """Send, and retry what may succeed later (see RetryPolicy), each time newly signed
         and always with the same Idempotency-Key. Returns the last answer; raises the
         network error of the last attempt."""
         if method.upper() in WRITE_METHODS and idempotency_key is None:
             idempotency_key = str(uuid.uuid4())
         for attempt in range(1, self.retry.attempts + 1):
-            prepared = self.prepare(method, path, json, params, idempotency_key=idempotency_key, body=body)
+            prepared = self.prepare(method, path, json, params, idempotency_key=idempotency_key, body=body,
+                                    content_type=content_type)
             try:
                 response = self.send(prepared)
             except NETWORK_ERRORS:
@@ -206,6 +211,20 @@ class BankClient:
 
     def post(self, path: str, json: Any = None, **options: Any) -> Response:
         return self.request("POST", path, json, **options)
+
+    def upload_import(self, kind: str, filename: str, content: bytes, *,
+                      idempotency_key: str | None = None) -> Response:
+        """POST /imports: the file as multipart/form-data, signed over the exact body bytes."""
+        boundary = "ll-" + uuid.uuid4().hex
+        safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "")
+        body = b"".join([
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode(),
+            content, f"\r\n--{boundary}--\r\n".encode(),
+        ])
+        return self.request("POST", API + "/imports", body=body, idempotency_key=idempotency_key,
+                            content_type=f"multipart/form-data; boundary={boundary}")
 
     # ------------------------------------------------------------------ bulk
     def post_events_bulk(self, events: Sequence[Mapping[str, Any]], *, chunk: int = BULK_MAX_ITEMS,
