@@ -4,6 +4,7 @@ One query for the loans, one for all their events: never a query per loan.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ class LoanData:
     events: list[Any] = field(default_factory=list)    # LoanEvent rows, in received order
     voided_ids: set[str] = field(default_factory=set)  # bank event_ids voided
     _live: dict[str, list[Any]] | None = field(default=None, repr=False)
+    _intervals: list[tuple[dt.date, dt.date, str]] | None = field(default=None, repr=False)
 
     def live(self, kind: str) -> list[Any]:
         if self._live is None:
@@ -40,9 +42,23 @@ class LoanData:
         self.events.append(event)
         if event.type == "void":
             self.voided_ids.add(event.target_event_id)
-            self._live = None  # a live event just died: regroup on the next read
-        elif self._live is not None:
+            self._live = self._intervals = None  # a live event just died: regroup on the next read
+            return
+        if self._live is not None:
             self._live[event.type].append(event)
+        if event.type == "interest" and self._intervals is not None:
+            bisect.insort(self._intervals, (event.period_start, event.period_end, event.event_id))
+
+    def interest_overlapping(self, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date, str] | None:
+        """The live interest record overlapping [start, end), if any, in O(log n).
+        Live records never overlap each other (intake refuses it), so sorted by start they
+        are sorted by end too: of those starting before `end`, only the last can reach `start`."""
+        if self._intervals is None:
+            self._intervals = sorted((e.period_start, e.period_end, e.event_id) for e in self.live("interest"))
+        i = bisect.bisect_left(self._intervals, (end,))
+        if i and self._intervals[i - 1][1] > start:
+            return self._intervals[i - 1]
+        return None
 
     def disbursements(self) -> list[tuple[dt.date, int]]:
         return [(e.on_date, e.amount_fen) for e in self.live("disbursement")]

@@ -324,11 +324,11 @@ def _check_interest(_book, loan_data: LoanData, data) -> None:
         raise DomainError("invalid_format", "period_end must be after period_start", "period_end")
     if not any(d < data["period_end"] for d, _ in loan_data.disbursements()):
         raise DomainError("no_disbursement", "no disbursement before this interest period ends", "period_start")
-    for other in loan_data.live("interest"):
-        if other.period_start < data["period_end"] and data["period_start"] < other.period_end:
-            raise DomainError("interest_period_overlap",
-                              f"overlaps interest record {other.event_id} "
-                              f"[{other.period_start}, {other.period_end})", "period_start")
+    other = loan_data.interest_overlapping(data["period_start"], data["period_end"])
+    if other is not None:
+        start, end, event_id = other
+        raise DomainError("interest_period_overlap", f"overlaps interest record {event_id} [{start}, {end})",
+                          "period_start")
 
 
 def _check_recovery(book: EventBook, loan_data: LoanData, data) -> None:
