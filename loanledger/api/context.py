@@ -44,3 +44,15 @@ def business_date():
 
     settings = current_app.extensions["loanledger"].settings
     return clock.today(session(), manual=settings.allow_manual_business_date)
+
+
+def path_period(period: str) -> str:
+    """A `{period}` path segment: a real month YYYY-MM, or the resource is not found."""
+    from loanledger.domain.dates import parse_period
+    from loanledger.services.errors import NotFound
+
+    try:
+        parse_period(period)
+    except ValueError:
+        raise NotFound(f"period {period}") from None
+    return period

@@ -8,10 +8,10 @@ from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import case, func, select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
+from loanledger.api.context import business_date, path_period, principal, session
 from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate
 from loanledger.api.pagination import PageQuery, paginate
-from loanledger.domain.dates import next_period, period_bounds
+from loanledger.domain.dates import next_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import as_utc
@@ -67,23 +67,13 @@ class TrialBalanceQuery(Schema):
     level = fields.String(validate=validate.OneOf(("full", "base")), load_default="full")
 
 
-
-
-def _valid_period(period: str) -> str:
-    try:
-        period_bounds(period)  # a real month: parse_period alone lets year 0000 through
-    except ValueError:
-        raise NotFound(f"period {period}") from None
-    return period
-
-
 # ------------------------------------------------------------------ periods
 @periods.route("/<string:period>/close")
 class ClosePeriod(MethodView):
     @endpoint("clerk")
     @periods.response(200, Open)
     def post(self, period):
-        return close_period(session(), _valid_period(period), principal().actor, business_date())
+        return close_period(session(), path_period(period), principal().actor, business_date())
 
 
 @periods.route("")
@@ -103,7 +93,7 @@ class OnePeriod(MethodView):
     @endpoint(*STAFF_ROLES)
     @periods.response(200, Open)
     def get(self, period):
-        return period_view(session(), _valid_period(period))
+        return period_view(session(), path_period(period))
 
 
 # ------------------------------------------------------------------ batches

@@ -7,14 +7,13 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
+from loanledger.api.context import business_date, path_period, principal, session
 from loanledger.api.errors import invalid
 from loanledger.api.fields import Document, Money, Period as PeriodField, Schema
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import period_bounds
 from loanledger.persistence.tables import Batch, ControlTotal, Line
 from loanledger.services import statements
-from loanledger.services.errors import NotFound
 
 control_totals = Blueprint("control_totals", __name__, url_prefix="/control-totals",
                            description="A bank's own count and sum of its interest records per period")
@@ -150,12 +149,6 @@ class ControlTotals(MethodView):
 
 
 # ------------------------------------------------------------------ statements
-def _valid_period(period: str) -> str:
-    try:
-        period_bounds(period)  # a real month: parse_period alone lets year 0000 through
-    except ValueError:
-        raise NotFound(f"period {period}") from None
-    return period
 
 
 @statements_blp.route("/<string:period>")
@@ -166,7 +159,7 @@ class Statement(MethodView):
     def get(self, query, period):
         """The bank's lines of the period (paged), its batches' payments and its control total."""
         db, bank_code = session(), principal().bank_code
-        period = _valid_period(period)
+        period = path_period(period)
         out = statements.statement_header(db, bank_code, period)
         page = paginate(db, statements.statement_lines_stmt(bank_code, period), [Line.id],
                         limit=query["limit"], cursor=query["cursor"])
