@@ -12,19 +12,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from loanledger.domain.uscc import uscc_with_check  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from loanledger.persistence import migrate  # noqa: E402
 from loanledger.persistence.db import make_engine  # noqa: E402
 from loanledger.persistence.tables import (  # noqa: E402
@@ -94,20 +92,8 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=10_000)
     parser.add_argument("--db", help="a PostgreSQL server URL (a scratch database is made there); default SQLite")
     args = parser.parse_args()
-    if args.db:
-        server = create_engine(args.db.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-        name = f"loanledger_bench_{os.getpid()}"
-        with server.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            result = run(make_url(server.url).set(database=name).render_as_string(hide_password=False), args.loans)
-        finally:
-            with server.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            server.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            result = run(f"sqlite:///{folder}/bench.db", args.loans)
+    with scratch_database(args.db, "bench") as url:
+        result = run(url, args.loans)
     print(json.dumps(result))
 
 

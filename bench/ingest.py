@@ -19,7 +19,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from loanledger.client import BankClient  # noqa: E402
 from loanledger.domain.uscc import uscc_with_check  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from loanledger.persistence import migrate  # noqa: E402
 from loanledger.persistence.db import make_engine  # noqa: E402
 from loanledger.persistence.tables import BusinessDate, Enterprise, Filing, Product  # noqa: E402
@@ -207,22 +207,8 @@ def main() -> None:
     parser.add_argument("--banks", type=int, default=2, help="clients posting at once, one bank each")
     parser.add_argument("--db", help="a PostgreSQL server URL (a scratch database is made there); default SQLite")
     args = parser.parse_args()
-    if args.db:
-        server = create_engine(args.db.replace("postgresql://", "postgresql+psycopg://", 1),
-                               isolation_level="AUTOCOMMIT")
-        name = f"loanledger_ingest_{os.getpid()}"
-        with server.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            result = run(make_url(server.url).set(database=name).render_as_string(hide_password=False), args.events,
-                         args.banks)
-        finally:
-            with server.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            server.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            result = run(f"sqlite:///{folder}/ingest.db", args.events, args.banks)
+    with scratch_database(args.db, "ingest") as url:
+        result = run(url, args.events, args.banks)
     print(json.dumps(result))
 
 
