@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -462,6 +463,8 @@ class Batch(Base):
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     rejected_reason: Mapped[str | None] = mapped_column(Text)
+    rejected_by: Mapped[str | None] = mapped_column(String(64))
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
@@ -529,6 +532,11 @@ class BatchPayee(Base):
     payment_status: Mapped[str] = mapped_column(String(16))
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(String(255))
+    # A failed payment is carried into the next batch of the same kind that has lines for
+    # the payee; this names that batch, so it is carried once.
+    carried_to_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 
 
 class Claim(Base):
@@ -668,3 +676,43 @@ class ImportRowError(Base):
     column_name: Mapped[str | None] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- payout month
+class Objection(Base):
+    """An enterprise's objection to one of its lines during 公示 (domain.md §7)."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','upheld','dismissed')", name="status"),
+        CheckConstraint(
+            "(status = 'open') = (resolved_by IS NULL)", name="resolved_when_closed"
+        ),
+        # One open objection per line, also when two arrive at once.
+        Index("uq_objections_open_line", "line_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class CalendarDay(Base):
+    """An administrator's correction to the working-day calendar: a holiday, or a 调休
+    make-up working day. It overrides chinese-calendar's data and the Monday–Friday fallback."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint("kind IN ('holiday','workday')", name="kind"),)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
