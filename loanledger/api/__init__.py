@@ -19,6 +19,7 @@ RESOURCE_MODULES = (
     "periods",    # close, periods, batches, lines, claims, ledger
     "statements", # bank control totals and statements
     "imports",    # file imports of loans and events, templates
+    "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
 )
 
 

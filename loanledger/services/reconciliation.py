@@ -1,0 +1,234 @@
+"""Reconciliation of one period (api.md `GET /periods/{period}/reconciliation`).
+
+`reconcile(db, period)` loads what each check of `domain.reconciliation` needs, one query
+per kind of data (never one per row), runs the checks and answers the JSON document:
+`{period, ok, checks: [{name, ok, detail}], discrepancies: [...]}`. `reconciliation_csv`
+and `reconciliation_xlsx` render that same document for a spreadsheet.
+
+Which checks are about the period and which about the whole ledger as it stands is set
+out in docs/decisions-payout.md ("Reconciliation").
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from loanledger.domain import reconciliation as rules
+from loanledger.domain.dates import period_bounds
+from loanledger.domain.ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
+from loanledger.domain.money import MONEY_PATTERN, format_fen, parse_yuan
+from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, LoanEvent, Period, Posting
+from loanledger.services import registry, statements
+from loanledger.services.imports import spreadsheet_safe
+
+PAYABLE_ACCOUNT = {"subsidy": SUBSIDY_PAYABLE, "compensation": COMPENSATION_PAYABLE}
+DISCREPANCY_KEYS = ("check", "entity", "batch_id", "entry_id", "account", "payee_id", "bank_code", "event_id",
+                    "measure", "unit", "expected", "actual", "difference")
+
+
+def reconcile(db: Session, period: str) -> dict[str, Any]:
+    """The reconciliation document of `period` (a valid YYYY-MM; ValueError otherwise)."""
+    period_bounds(period)
+    checks = [
+        _trial_balance(db),
+        _batch_totals(db, period),
+        _payables(db),
+        rules.pool_covers_owed(registry.pool_cash(db), registry.pool_owed(db)),
+        _control_totals(db, period),
+        _subsidy_within_interest(db),
+    ]
+    return {
+        "period": period,
+        "ok": rules.all_ok(checks),
+        "checks": [{"name": c.name, "ok": c.ok, "detail": _detail_wire(c.detail)} for c in checks],
+        "discrepancies": [discrepancy_wire(d) for c in checks for d in c.discrepancies],
+    }
+
+
+# ------------------------------------------------------------------ loading, one query per kind
+def _trial_balance(db: Session) -> rules.Check:
+    total, count = db.execute(select(func.coalesce(func.sum(Posting.amount_fen), 0), func.count(func.distinct(
+        Posting.entry_id)))).one()
+    entry_sum = func.sum(Posting.amount_fen)
+    unbalanced = db.execute(
+        select(Posting.entry_id, entry_sum, JournalEntry.kind, JournalEntry.batch_id)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .group_by(Posting.entry_id, JournalEntry.kind, JournalEntry.batch_id)
+        .having(entry_sum != 0)
+    ).all()
+    return rules.trial_balance_zero(
+        int(total), [rules.EntrySum(int(e), int(s), kind, batch_id) for e, s, kind, batch_id in unbalanced],
+        int(count))
+
+
+def _batch_totals(db: Session, period: str) -> rules.Check:
+    batches = [rules.BatchRow(b_id, kind, total) for b_id, kind, total in db.execute(
+        select(Batch.id, Batch.kind, Batch.total_fen).where(Batch.period == period))]
+    ids = [b.batch_id for b in batches]
+    payees = [rules.PayeeRow(*row) for row in db.execute(
+        select(BatchPayee.batch_id, BatchPayee.payee_id, BatchPayee.pays_fen).where(BatchPayee.batch_id.in_(ids)))]
+    carried_in = case((and_(Line.kind == "carried", Line.amount_fen > 0), Line.amount_fen), else_=0)
+    lines = [rules.PayeeLines(b_id, payee, int(active), int(carried)) for b_id, payee, active, carried in db.execute(
+        select(Line.batch_id, Line.payee_id, func.sum(Line.amount_fen), func.sum(carried_in))
+        .where(Line.batch_id.in_(ids), Line.status == "active").group_by(Line.batch_id, Line.payee_id))]
+    movements = [rules.Movement(b_id, account, int(total)) for b_id, account, total in db.execute(
+        select(JournalEntry.batch_id, Posting.account, func.sum(Posting.amount_fen))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(JournalEntry.batch_id.in_(ids), ~JournalEntry.kind.startswith("payment"),
+               Posting.base_account.in_(tuple(PAYABLE_ACCOUNT.values())))
+        .group_by(JournalEntry.batch_id, Posting.account))]
+    check = rules.batch_totals(batches, payees, lines, movements)
+    status = db.scalar(select(Period.status).where(Period.period == period)) or "open"
+    return rules.Check(check.name, {"period_status": status, **check.detail}, check.discrepancies)
+
+
+def _payables(db: Session) -> rules.Check:
+    balances = {account: int(total) for account, total in db.execute(
+        select(Posting.account, func.sum(Posting.amount_fen))
+        .where(Posting.base_account.in_(tuple(PAYABLE_ACCOUNT.values()))).group_by(Posting.account))}
+    unpaid = or_(BatchPayee.payment_status == "pending",
+                 and_(BatchPayee.payment_status == "failed", BatchPayee.carried_to_batch_id.is_(None)))
+    outstanding = {f"{PAYABLE_ACCOUNT[kind]}:{payee}": int(total) for kind, payee, total in db.execute(
+        select(Batch.kind, BatchPayee.payee_id, func.sum(BatchPayee.pays_fen))
+        .join(Batch, Batch.id == BatchPayee.batch_id).where(unpaid)
+        .group_by(Batch.kind, BatchPayee.payee_id))}
+    return rules.payables(balances, outstanding)
+
+
+def _control_totals(db: Session, period: str) -> rules.Check:
+    figures = []
+    for check in statements.control_total_checks(db, period):
+        declared, held = check["detail"]["declared"], check["detail"]["held"]
+        figures.append(rules.BankFigures(
+            check["name"].split(":", 1)[1], declared["interest_records"], parse_yuan(declared["interest_total"]),
+            held["interest_records"], parse_yuan(held["interest_total"])))
+    declared_banks = {f.bank_code for f in figures}
+    undeclared = [bank for bank, (count, _fen) in statements.held_totals(db, period).items()
+                  if count and bank not in declared_banks]
+    return rules.control_totals(figures, undeclared)
+
+
+def _subsidy_within_interest(db: Session) -> rules.Check:
+    lined = func.sum(Line.amount_fen)
+    interest = select(LoanEvent.id).where(LoanEvent.type == "interest")
+    over = db.execute(
+        select(LoanEvent.id, LoanEvent.bank_code, LoanEvent.event_id, LoanEvent.interest_fen, lined)
+        .join(Line, Line.event_pk == LoanEvent.id)
+        .where(LoanEvent.type == "interest", Line.status == "active")
+        .group_by(LoanEvent.id, LoanEvent.bank_code, LoanEvent.event_id, LoanEvent.interest_fen)
+        .having(lined > func.coalesce(LoanEvent.interest_fen, 0))
+    ).all()
+    checked = db.scalar(select(func.count(func.distinct(Line.event_pk))).where(Line.event_pk.in_(interest)))
+    return rules.subsidy_within_interest(
+        [rules.RecordLines(pk, bank, event_id, int(fen or 0), int(total)) for pk, bank, event_id, fen, total in over],
+        int(checked or 0))
+
+
+# ------------------------------------------------------------------ the wire
+def _detail_wire(detail: dict[str, Any]) -> dict[str, Any]:
+    """Amounts (keys ending `_fen`) as yuan strings, under the key without the suffix."""
+    return {(key[:-4] if key.endswith("_fen") else key): (format_fen(value) if key.endswith("_fen") else value)
+            for key, value in detail.items()}
+
+
+def discrepancy_wire(d: rules.Discrepancy) -> dict[str, Any]:
+    number = format_fen if d.unit == "money" else str
+    return {
+        "check": d.check, "entity": d.entity, "batch_id": d.batch_id, "entry_id": d.entry_id,
+        "account": d.account, "payee_id": d.payee_id, "bank_code": d.bank_code, "event_id": d.event_id,
+        "measure": d.measure, "unit": "yuan" if d.unit == "money" else "count",
+        "expected": number(d.expected), "actual": number(d.actual), "difference": number(d.difference),
+    }
+
+
+# ------------------------------------------------------------------ spreadsheets
+CHECK_CAPTIONS = {"name": "核对项", "ok": "是否通过", "detail": "明细"}
+DISCREPANCY_CAPTIONS = {
+    "check": "核对项", "entity": "对象类型", "batch_id": "批次号", "entry_id": "凭证号", "account": "科目",
+    "payee_id": "收款人", "bank_code": "银行代码", "event_id": "事件编号", "measure": "核对内容", "unit": "单位",
+    "expected": "应为", "actual": "实际", "difference": "差额（实际−应为）",
+}
+CSV_COLUMNS = ("row", "period", "name", "ok", "detail") + DISCREPANCY_KEYS[1:]
+_NUMBER = re.compile(MONEY_PATTERN, re.ASCII)
+
+
+def _cell(value: Any) -> Any:
+    """Text as a spreadsheet should show it: booleans as true/false, the detail as JSON, a
+    formula-looking text defused (a plain number such as -12.50 is left as it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value
+    return spreadsheet_safe(value)
+
+
+def _csv_rows(doc: dict[str, Any]) -> list[list[Any]]:
+    """One table: a `summary` row (the overall ok), a `check` row per check, then a
+    `discrepancy` row per discrepancy (its check under `name`)."""
+    blank = [""] * (len(CSV_COLUMNS) - 5)
+    rows = [["summary", doc["period"], "reconciliation", doc["ok"], ""] + blank]
+    rows += [["check", doc["period"], c["name"], c["ok"], c["detail"]] + blank for c in doc["checks"]]
+    rows += [["discrepancy", doc["period"], d["check"], False, ""] + [d[k] for k in DISCREPANCY_KEYS[1:]]
+             for d in doc["discrepancies"]]
+    return [[_cell(v) for v in row] for row in rows]
+
+
+def reconciliation_csv(doc: dict[str, Any]) -> bytes:
+    """The document as CSV, UTF-8 with a BOM so that Excel reads it as UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_rows(doc))
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def reconciliation_xlsx(doc: dict[str, Any]) -> bytes:
+    """Three sheets (概要 summary, 核对项 checks, 差异 discrepancies); on the last two row 1
+    holds the Chinese captions, row 2 the English keys, the data starts on row 3."""
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "概要 summary"
+    for number, (caption, key, value) in enumerate(
+            (("期间", "period", doc["period"]), ("全部通过", "ok", doc["ok"]),
+             ("核对项数", "checks", len(doc["checks"])), ("差异数", "discrepancies", len(doc["discrepancies"]))),
+            start=1):
+        summary.cell(row=number, column=1, value=caption).font = Font(bold=True)
+        summary.cell(row=number, column=2, value=key).font = Font(color="808080")
+        plain = isinstance(value, int) and not isinstance(value, bool)
+        summary.cell(row=number, column=3, value=value if plain else _cell(value))
+    summary.column_dimensions["A"].width = 14
+    summary.column_dimensions["C"].width = 14
+
+    def table(title: str, captions: dict[str, str], rows: list[dict[str, Any]]) -> None:
+        sheet = workbook.create_sheet(title)
+        for column, key in enumerate(captions, start=1):
+            head = sheet.cell(row=1, column=column, value=captions[key])
+            head.font, head.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+            sheet.cell(row=2, column=column, value=key).font = Font(color="808080")
+            sheet.column_dimensions[head.column_letter].width = max(12, 2 * len(captions[key]) + 2)
+            for number, row in enumerate(rows, start=3):
+                value = row[key]
+                if isinstance(value, int) and not isinstance(value, bool):
+                    sheet.cell(row=number, column=column, value=value)
+                else:
+                    sheet.cell(row=number, column=column, value=_cell(value)).number_format = "@"
+        sheet.freeze_panes = "A3"
+
+    table("核对项 checks", CHECK_CAPTIONS, doc["checks"])
+    table("差异 discrepancies", DISCREPANCY_CAPTIONS, doc["discrepancies"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
