@@ -15,6 +15,7 @@ from loanledger.api import register_api
 from loanledger.api.context import close_session
 from loanledger.api.errors import register_error_handlers
 from loanledger.persistence.db import make_engine, make_sessionmaker
+from loanledger.web import register_web
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     register_api(api)
     register_error_handlers(app)
     _serve_swagger_ui(app)
+    register_web(app)
     return app
 
 

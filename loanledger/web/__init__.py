@@ -1,0 +1,47 @@
+"""The web pages: bureau staff and enterprises in a browser (Flask + Jinja2).
+
+Thin adapters over the services, like the API: a page reads, a form calls one use case,
+commits on success, and on a refusal rolls back and shows the refusal as a flash message
+(Post/Redirect/Get). Sessions are Flask's signed cookie (HttpOnly, SameSite=Lax); every
+form carries a CSRF token (Flask-WTF), checked for this blueprint only — /api/v1 is
+authenticated by HMAC signatures and bearer tokens, which a browser does not send by itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Flask, current_app, request
+from flask_wtf.csrf import CSRFProtect
+
+web = Blueprint("web", __name__)
+csrf = CSRFProtect()
+
+
+def register_web(app: Flask) -> None:
+    from loanledger.web import auth, bureau, errors, portal, registry  # noqa: F401 - routes attach to `web`
+    from loanledger.web.format import day, rate, yuan
+    from loanledger.web.i18n import current_language, error_text, reason_short, reason_text, status_text, t
+
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        # CSRF is checked by this blueprint's before_request, never app-wide (the API).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A token lives as long as the signed-in session, not one hour of an open form.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.setdefault("WTF_CSRF_ENABLED", True)
+    csrf.init_app(app)
+    env = app.jinja_env
+    env.filters.update(yuan=yuan, rate=rate, day=day)
+    env.globals.update(t=t, _=t, reason_text=reason_text, reason_short=reason_short, status_text=status_text,
+                       error_text=error_text, lang=current_language)
+    app.register_blueprint(web)
+    errors.register_app_handlers(app)
+
+
+@web.before_request
+def _check_csrf() -> None:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()

@@ -1,0 +1,149 @@
+"""Sign in and out, the language switch, and who may see which page.
+
+The same users as the API (services.identity). The session cookie holds only the user's
+id and the language; the user is read again on every request, so a deactivated user or a
+changed role takes effect at once.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+
+from loanledger.api.context import session as db_session
+from loanledger.persistence.tables import User
+from loanledger.services import identity
+from loanledger.web import web
+from loanledger.web.i18n import LANGUAGES, error_text, t
+
+STAFF_ROLES = ("admin", "clerk", "approver", "auditor")
+MAX_FIELD = 200
+
+
+@dataclass(frozen=True)
+class WebUser:
+    id: int
+    username: str
+    role: str
+    uscc: str | None
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def can(self, *roles: str) -> bool:
+        """A role may act; admin may act in every staff role (still bound by maker-checker)."""
+        return self.role in roles or (self.role == "admin" and any(r in STAFF_ROLES for r in roles))
+
+
+def current_user() -> WebUser | None:
+    if "web_user" not in g:
+        g.web_user = _load_user()
+    return g.web_user
+
+
+def _load_user() -> WebUser | None:
+    user_id = session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    user = db_session().get(User, user_id)
+    if user is None or not user.active:
+        session.pop("user_id", None)
+        return None
+    return WebUser(user.id, user.username, user.role, user.uscc)
+
+
+def home_for(user: WebUser) -> str:
+    return url_for("web.portal") if user.role == "enterprise" else url_for("web.dashboard")
+
+
+def roles_required(*roles: str):
+    """Signed in, with one of `roles` (admin counts as every staff role); else the sign-in
+    page, or 403 for a user of another role."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if not user.can(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no //host): no open redirect after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@web.get("/")
+def index():
+    user = current_user()
+    return redirect(home_for(user) if user else url_for("web.login"))
+
+
+@web.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("login.html", next=_safe_next(request.args.get("next")))
+    username = (request.form.get("username") or "").strip()[:MAX_FIELD]
+    password = (request.form.get("password") or "")[:MAX_FIELD]
+    user = identity.authenticate_password(db_session(), username, password) if username and password else None
+    target = _safe_next(request.form.get("next"))
+    if user is None:
+        flash(error_text("bad_login"), "error")
+        return redirect(url_for("web.login", next=target) if target else url_for("web.login"))
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in (no fixation)
+    if lang:
+        session["lang"] = lang
+    session["user_id"] = user.id
+    session.permanent = True
+    g.pop("web_user", None)
+    flash(t("login.welcome", name=user.username), "success")
+    web_user = current_user()
+    if target and (web_user.role == "enterprise") == target.startswith("/portal"):
+        return redirect(target)
+    return redirect(home_for(web_user))
+
+
+@web.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(t("logout.done"), "success")
+    return redirect(url_for("web.login"))
+
+
+@web.get("/lang/<code>")
+def set_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    back = _safe_next(request.args.get("next"))
+    if back is None and request.referrer:
+        from urllib.parse import urlsplit
+
+        ref = urlsplit(request.referrer)
+        if ref.netloc == request.host:
+            back = _safe_next(ref.path + (f"?{ref.query}" if ref.query else ""))
+    return redirect(back or url_for("web.index"))
+
+
+@web.app_context_processor
+def _inject_user():
+    return {"current_user": current_user}

@@ -1,0 +1,290 @@
+"""Bureau pages: the dashboard and close, a batch and its maker-checker actions, payments and
+the voucher, objections, reconciliation. Every action is one service call (perform)."""
+from __future__ import annotations
+
+import math
+
+from flask import Response, abort, redirect, render_template, request, url_for
+
+from loanledger.api.context import business_date, session as db_session
+from loanledger.domain.capitals import yuan_in_capitals
+from loanledger.persistence.tables import LINE_KINDS, Batch, Enterprise
+from loanledger.services import registry
+from loanledger.services.close import close_period, period_view
+from loanledger.web import chart, forms, queries, web
+from loanledger.web.auth import STAFF_ROLES, current_user, roles_required
+
+LINE_STATUSES = ("active", "held")
+OBJECTION_STATUSES = ("open", "upheld", "dismissed")
+SUBMITTABLE = ("publicity", "ready")
+PAYABLE = ("approved", "partially_paid")
+
+
+def _refresh_publicity() -> None:
+    """Batches whose 公示 ended become `ready` before anyone looks at them."""
+    from loanledger.services import payouts
+
+    db = db_session()
+    if payouts.refresh_publicity(db, business_date()):
+        db.commit()
+
+
+def _batch_or_404(batch_id: int) -> Batch:
+    batch = db_session().get(Batch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+# ------------------------------------------------------------------ dashboard and close
+@web.get("/bureau")
+@roles_required(*STAFF_ROLES)
+def dashboard():
+    _refresh_publicity()
+    db = db_session()
+    today = business_date()
+    periods = [period_view(db, p) for p in reversed(queries.period_names(db))]
+    return render_template(
+        "bureau/dashboard.html", today=today, periods=periods, batches=queries.all_batches(db),
+        budgets=registry.budget_years(db), pool=registry.pool_status(db, today),
+        chart=chart.build(queries.monthly_totals(db)), next_period=queries.next_closable(db, today),
+    )
+
+
+@web.post("/bureau/close")
+@roles_required("clerk")
+def close():
+    try:
+        period = forms.period(request.form.get("period"))
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return redirect(url_for("web.dashboard"))
+    actor = current_user().actor
+    forms.perform(lambda: close_period(db_session(), period, actor, business_date()), "dash.closed_ok", period=period)
+    return redirect(url_for("web.dashboard"))
+
+
+# ------------------------------------------------------------------ one batch
+def _line_filter() -> queries.LineFilter:
+    try:
+        payee_id = forms.text(request.args.get("payee_id"), max_length=32) or None
+        kind = forms.choice(request.args.get("kind"), LINE_KINDS)
+        status = forms.choice(request.args.get("status"), LINE_STATUSES)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return queries.LineFilter()
+    return queries.LineFilter(payee_id, kind, status)
+
+
+def _page() -> int:
+    try:
+        return forms.page_number(request.args.get("page"))
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return 1
+
+
+@web.get("/bureau/batches/<int:batch_id>")
+@roles_required(*STAFF_ROLES)
+def batch_page(batch_id: int):
+    _refresh_publicity()
+    db = db_session()
+    batch = _batch_or_404(batch_id)
+    line_filter, page = _line_filter(), _page()
+    lines, count = queries.batch_lines(db, batch.id, line_filter, page)
+    payees = queries.batch_payees(db, batch.id)
+    user = current_user()
+    objections = queries.objections(db, batch_id=batch.id)
+    return render_template(
+        "bureau/batch.html", batch=batch, lines=lines, count=count, page=page,
+        pages=max(1, math.ceil(count / queries.PAGE_SIZE)), line_filter=line_filter, line_kinds=LINE_KINDS,
+        line_statuses=LINE_STATUSES, payees=payees, reason_codes=queries.batch_reason_codes(db, batch.id),
+        names=queries.payee_names(db, [p.payee_id for p in payees]),
+        open_objections=queries.open_objections_by_line(db, [line.id for line in lines]),
+        objections=objections,
+        can_submit=user.can("clerk") and batch.status in SUBMITTABLE,
+        can_check=user.can("approver") and batch.status == "submitted",
+        can_pay=user.can("clerk") and batch.status in PAYABLE,
+        today=business_date(),
+    )
+
+
+def _batch_action(batch_id: int, call, success_key: str):
+    _batch_or_404(batch_id)
+    forms.perform(call, success_key)
+    return redirect(url_for("web.batch_page", batch_id=batch_id))
+
+
+@web.post("/bureau/batches/<int:batch_id>/submit")
+@roles_required("clerk")
+def submit_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+    return _batch_action(batch_id, lambda: payouts.submit(db_session(), batch_id, actor, business_date()),
+                         "batch.submitted_ok")
+
+
+@web.post("/bureau/batches/<int:batch_id>/approve")
+@roles_required("approver")
+def approve_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+    return _batch_action(batch_id, lambda: payouts.approve(db_session(), batch_id, actor, business_date()),
+                         "batch.approved_ok")
+
+
+@web.post("/bureau/batches/<int:batch_id>/reject")
+@roles_required("approver")
+def reject_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+
+    def call():
+        reason = forms.text(request.form.get("reason"), required=True)
+        return payouts.reject(db_session(), batch_id, actor, reason, business_date())
+
+    return _batch_action(batch_id, call, "batch.rejected_ok")
+
+
+# ------------------------------------------------------------------ payments and voucher
+@web.get("/bureau/batches/<int:batch_id>/payments")
+@roles_required(*STAFF_ROLES)
+def payments_page(batch_id: int):
+    db = db_session()
+    batch = _batch_or_404(batch_id)
+    payees = queries.batch_payees(db, batch.id)
+    return render_template("bureau/payments.html", batch=batch, payees=payees,
+                           names=queries.payee_names(db, [p.payee_id for p in payees]), today=business_date(),
+                           can_pay=current_user().can("clerk") and batch.status in PAYABLE)
+
+
+def _payment_results():
+    from loanledger.services.payouts import PaymentResult
+
+    ids = request.form.getlist("payee_id")
+    statuses = request.form.getlist("status")
+    dates = request.form.getlist("paid_on")
+    references = request.form.getlist("reference")
+    if not (len(ids) == len(statuses) == len(dates) == len(references)):
+        raise forms.FormError("invalid_format")
+    results = []
+    for payee_id, status, paid_on, reference in zip(ids, statuses, dates, references):
+        status = forms.choice(status, ("paid", "failed"))
+        if status is None:
+            continue  # left for now
+        results.append(PaymentResult(
+            payee_id=forms.text(payee_id, required=True, max_length=32), status=status,
+            paid_on=forms.date(paid_on, required=status == "paid"),
+            reference=forms.text(reference, max_length=255) or None,
+        ))
+    if not results:
+        raise forms.FormError("no_payments")
+    return results
+
+
+@web.post("/bureau/batches/<int:batch_id>/payments")
+@roles_required("clerk")
+def record_payments(batch_id: int):
+    from loanledger.services import payouts
+
+    _batch_or_404(batch_id)
+    actor = current_user().actor
+
+    def call():
+        return payouts.record_payments(db_session(), batch_id, _payment_results(), actor, business_date())
+
+    if forms.perform(call, "pay.recorded_ok"):
+        return redirect(url_for("web.batch_page", batch_id=batch_id))
+    return redirect(url_for("web.payments_page", batch_id=batch_id))
+
+
+@web.get("/bureau/batches/<int:batch_id>/payees/<payee_id>/voucher")
+@roles_required(*STAFF_ROLES)
+def voucher(batch_id: int, payee_id: str):
+    db = db_session()
+    batch = _batch_or_404(batch_id)
+    payee = queries.batch_payee(db, batch.id, payee_id)
+    if payee is None:
+        abort(404)
+    enterprise = db.get(Enterprise, payee_id) if payee.payee_type == "enterprise" else None
+    return render_template("bureau/voucher.html", batch=batch, payee=payee, enterprise=enterprise,
+                           name=queries.payee_names(db, [payee_id]).get(payee_id, payee_id),
+                           capitals=yuan_in_capitals(payee.pays_fen), today=business_date())
+
+
+# ------------------------------------------------------------------ objections
+@web.get("/bureau/objections")
+@roles_required(*STAFF_ROLES)
+def objections_page():
+    try:
+        status = forms.choice(request.args.get("status"), OBJECTION_STATUSES)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        status = None
+    db = db_session()
+    rows = queries.objections(db, status)
+    return render_template("bureau/objections.html", rows=rows, status=status, statuses=OBJECTION_STATUSES,
+                           names=queries.payee_names(db, [o.uscc for o, _line in rows]),
+                           can_resolve=current_user().can("clerk"))
+
+
+@web.post("/bureau/objections/<int:objection_id>/resolve")
+@roles_required("clerk")
+def resolve_objection(objection_id: int):
+    from loanledger.services import objections
+
+    actor = current_user().actor
+
+    def call():
+        resolution = forms.choice(request.form.get("resolution"), ("upheld", "dismissed"), required=True)
+        note = forms.text(request.form.get("note"))
+        return objections.resolve(db_session(), objection_id, resolution, note, actor, business_date())
+
+    forms.perform(call, "obj.resolved_ok")
+    back = request.form.get("back")
+    if back and back.startswith("/bureau/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(url_for("web.objections_page"))
+
+
+# ------------------------------------------------------------------ reconciliation
+def _reconciliation(period: str) -> dict:
+    from loanledger.services import reconciliation
+
+    try:
+        period = forms.period(period)
+    except forms.FormError:
+        abort(404)
+    return reconciliation.reconcile(db_session(), period)
+
+
+@web.get("/bureau/periods/<period>/reconciliation")
+@roles_required(*STAFF_ROLES)
+def reconciliation_page(period: str):
+    doc = _reconciliation(period)
+    return render_template("bureau/reconciliation.html", doc=doc, period=doc["period"])
+
+
+@web.get("/bureau/periods/<period>/reconciliation.csv")
+@roles_required(*STAFF_ROLES)
+def reconciliation_csv(period: str):
+    from loanledger.services import reconciliation
+
+    doc = _reconciliation(period)
+    return Response(reconciliation.reconciliation_csv(doc), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.csv"'})
+
+
+@web.get("/bureau/periods/<period>/reconciliation.xlsx")
+@roles_required(*STAFF_ROLES)
+def reconciliation_xlsx(period: str):
+    from loanledger.services import reconciliation
+
+    doc = _reconciliation(period)
+    return Response(reconciliation.reconciliation_xlsx(doc),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'})
+

@@ -1,0 +1,47 @@
+"""Error pages in HTML for the web pages; /api/v1 keeps its problem+json answers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as HttpNotFound
+
+from loanledger.api.errors import http_exception_response
+from loanledger.services.errors import NotFound
+from loanledger.web import web
+
+log = logging.getLogger(__name__)
+
+
+def error_page(status: int):
+    key = f"error.{status}" if status in (400, 403, 404, 405, 500) else "error.400"
+    return render_template("error.html", status=status, message_key=key), status
+
+
+@web.errorhandler(HTTPException)
+def _http(error: HTTPException):
+    return error_page(error.code or 500)
+
+
+@web.errorhandler(NotFound)
+def _not_found(_error: NotFound):
+    return error_page(404)
+
+
+@web.errorhandler(Exception)
+def _unexpected(_error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_page(500)
+
+
+def register_app_handlers(app: Flask) -> None:
+    """A URL no route matches belongs to no blueprint: answer it as a page unless it is
+    under /api/, which answers exactly as before (api/errors.py)."""
+
+    def unmatched(error: HTTPException):
+        if request.path == "/api" or request.path.startswith("/api/"):
+            return http_exception_response(error)
+        return error_page(error.code or 404)
+
+    app.register_error_handler(HttpNotFound, unmatched)
+    app.register_error_handler(MethodNotAllowed, unmatched)

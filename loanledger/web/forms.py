@@ -1,0 +1,124 @@
+"""Reading form and query fields: anything malformed becomes a FormError (a flash message),
+never a 500. And `perform`, the one way a page runs a use case."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+
+from flask import flash
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from loanledger.api.context import session as db_session
+from loanledger.domain.errors import DomainError
+from loanledger.services.errors import Conflict, NotFound
+from loanledger.web.i18n import error_text, t
+
+log = logging.getLogger(__name__)
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$", re.ASCII)
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+INT_RE = re.compile(r"^\d{1,9}$", re.ASCII)
+MAX_TEXT = 2000
+# Codes whose sentence is general: the service's own message says which thing and why.
+GENERAL_CODES = ("invalid_state", "required", "invalid_format", "future_date", "unknown_target")
+
+
+class FormError(ValueError):
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+def text(value: str | None, *, required: bool = False, max_length: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise FormError("invalid_format")
+    if required and not value:
+        raise FormError("required")
+    if len(value) > max_length:
+        raise FormError("too_long")
+    return value
+
+
+def period(value: str | None) -> str:
+    value = (value or "").strip()
+    if not PERIOD_RE.match(value) or value[:4] == "0000":
+        raise FormError("bad_period")
+    return value
+
+
+def date(value: str | None, *, required: bool = True) -> dt.date | None:
+    value = (value or "").strip()
+    if not value and not required:
+        return None
+    if not DATE_RE.match(value):
+        raise FormError("bad_date")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise FormError("bad_date") from None
+
+
+def page_number(value: str | None) -> int:
+    if value in (None, ""):
+        return 1
+    if not INT_RE.match(value) or int(value) < 1:
+        raise FormError("bad_int")
+    return int(value)
+
+
+def choice(value: str | None, options: tuple[str, ...], *, required: bool = False) -> str | None:
+    value = (value or "").strip()
+    if not value and not required:
+        return None
+    if value not in options:
+        raise FormError("bad_choice")
+    return value
+
+
+def refusal_message(code: str | None, message: str) -> str:
+    words = error_text(code, message)
+    if code in GENERAL_CODES and message and message != words:
+        return f"{words}（{message}）" if _zh() else f"{words} ({message})"
+    return words
+
+
+def _zh() -> bool:
+    from loanledger.web.i18n import current_language
+
+    return current_language() == "zh"
+
+
+def flash_form_error(error: FormError) -> None:
+    flash(refusal_message(error.code, error.detail), "error")
+
+
+def perform(action: Callable[[], object], success_key: str, **values) -> bool:
+    """Run one use case in the request's unit of work: commit and say so, or roll back and
+    show the refusal. True when it was done."""
+    db = db_session()
+    try:
+        action()
+        db.commit()
+    except FormError as error:
+        db.rollback()
+        flash_form_error(error)
+        return False
+    except (Conflict, DomainError) as error:
+        db.rollback()
+        flash(refusal_message(error.code, error.message), "error")
+        return False
+    except NotFound:
+        db.rollback()
+        flash(error_text("not_found"), "error")
+        return False
+    except (IntegrityError, OperationalError):
+        # A concurrent change won (a unique index, a lock): nothing of this request is kept.
+        db.rollback()
+        log.warning("web action refused by the database", exc_info=True)
+        flash(error_text("invalid_state"), "error")
+        return False
+    flash(t(success_key, **values), "success")
+    return True

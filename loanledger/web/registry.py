@@ -1,0 +1,63 @@
+"""Registry pages for staff: enterprises, filings, and one loan with its balance over time
+and its lines. Read-only; the data itself is kept through the API."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from loanledger.api.context import business_date, session as db_session
+from loanledger.domain.timeline import balance_segments
+from loanledger.persistence.tables import Line, Loan
+from loanledger.services import registry
+from loanledger.services.facts import load_loan
+from loanledger.services.views import loan_view
+from loanledger.web import forms, queries, web
+from loanledger.web.auth import STAFF_ROLES, roles_required
+
+
+def loan_page_context(loan: Loan) -> dict:
+    """What a loan page shows (staff and the enterprise alike)."""
+    db = db_session()
+    view = loan_view(db, loan, business_date())
+    data = load_loan(db, loan)
+    timeline = balance_segments(data.disbursements(), data.repayments())
+    lines = db.scalars(select(Line).where(Line.bank_code == loan.bank_code, Line.contract_no == loan.contract_no)
+                       .order_by(Line.id)).all()
+    return {"loan": loan, "view": view, "timeline": timeline, "line_rows": list(lines),
+            "enterprise": registry.get_enterprise(db, loan.uscc)}
+
+
+@web.get("/bureau/enterprises")
+@roles_required(*STAFF_ROLES)
+def enterprises_page():
+    try:
+        q = forms.text(request.args.get("q"), max_length=100)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        q = ""
+    return render_template("registry/enterprises.html", q=q, rows=queries.enterprises(db_session(), q or None))
+
+
+@web.get("/bureau/enterprises/<uscc>")
+@roles_required(*STAFF_ROLES)
+def enterprise_page(uscc: str):
+    overview = registry.enterprise_overview(db_session(), uscc, business_date())  # NotFound → 404
+    return render_template("registry/enterprise.html", e=overview)
+
+
+@web.get("/bureau/filings/<filing_no>")
+@roles_required(*STAFF_ROLES)
+def filing_page(filing_no: str):
+    db = db_session()
+    filing = registry.get_filing(db, filing_no)  # NotFound → 404
+    doc = registry.filing_docs(db, [filing], business_date())[0]
+    return render_template("registry/filing.html", f=doc, enterprise=registry.get_enterprise(db, filing.uscc))
+
+
+@web.get("/bureau/loans/<bank_code>/<contract_no>")
+@roles_required(*STAFF_ROLES)
+def loan_page(bank_code: str, contract_no: str):
+    loan = queries.find_loan(db_session(), bank_code, contract_no)
+    if loan is None:
+        abort(404)
+    return render_template("registry/loan.html", portal=False, **loan_page_context(loan))

@@ -1,0 +1,250 @@
+"""Web pages: signing in and out, role homes and role checks, the language switch, CSRF,
+the session cookie, and error pages (HTML for pages, problem+json still for /api/v1)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from loanledger.persistence.tables import AuditEntry, Period
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Web:
+    """A browser stand-in: Flask's test client with cookies, which reads the CSRF token from
+    the last page like a form would."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.token: str | None = None
+
+    def get(self, path: str, **kwargs):
+        response = self.client.get(path, **kwargs)
+        match = TOKEN_RE.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, path: str, data: dict | None = None, *, token: bool = True, from_page: str | None = None,
+             follow: bool = True):
+        if token and (from_page or self.token is None):
+            self.get(from_page or "/login")
+        body = dict(data or {})
+        if token:
+            body.setdefault("csrf_token", self.token)
+        return self.client.post(path, data=body, follow_redirects=follow)
+
+    def login(self, username: str, password: str):
+        self.get("/login")
+        response = self.post("/login", {"username": username, "password": password})
+        self.get(response.request.path)  # the token of the signed-in session
+        return response
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def flashes(response, kind: str) -> list[str]:
+    return re.findall(rf'<div class="flash flash-{kind}"[^>]*>(.*?)</div>', text(response), re.S)
+
+
+@pytest.fixture
+def people(staff):
+    """One user per role, with known passwords."""
+    for username, role in (("clerk1", "clerk"), ("approver1", "approver"), ("auditor1", "auditor"),
+                           ("admin1", "admin")):
+        staff.create(username, role, password=f"{username}-password")
+    return staff
+
+
+@pytest.fixture
+def web(app):
+    return Web(app)
+
+
+# ------------------------------------------------------------------ sign in and out
+def test_the_root_sends_a_stranger_to_the_sign_in_page(web):
+    response = web.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    page = web.get("/login")
+    assert page.status_code == 200
+    assert 'name="username"' in text(page) and 'name="password"' in text(page) and 'id="login-submit"' in text(page)
+    assert "登录" in text(page)  # Chinese by default
+
+
+@pytest.mark.parametrize("username,home", [("clerk1", "/bureau"), ("approver1", "/bureau"), ("auditor1", "/bureau"),
+                                           ("admin1", "/bureau")])
+def test_staff_sign_in_and_land_on_the_dashboard(people, web, username, home):
+    response = web.login(username, f"{username}-password")
+    assert response.request.path == home
+    assert flashes(response, "success")
+    assert f'id="current-user">{username}<' in text(response)
+    assert web.get("/").headers["Location"].endswith(home)
+
+
+def test_an_enterprise_signs_in_to_its_portal_and_may_not_see_bureau_pages(staff, web):
+    staff.create("ent1", "enterprise", password="ent1-password", uscc="914420006FA300000G")
+    response = web.login("ent1", "ent1-password")
+    assert response.request.path == "/portal"
+    assert web.get("/bureau").status_code == 403
+    assert web.get("/bureau/objections").status_code == 403
+    assert web.get("/bureau/enterprises").status_code == 403
+
+
+def test_staff_may_not_see_the_portal(people, web):
+    web.login("clerk1", "clerk1-password")
+    assert web.get("/portal").status_code == 403
+
+
+def test_a_wrong_password_is_refused_with_a_message(people, web):
+    response = web.login("clerk1", "wrong-password")
+    assert response.request.path == "/login"
+    assert flashes(response, "error") == ["用户名或密码不正确。"]
+    assert web.get("/bureau").status_code == 302  # still signed out
+    assert web.login("nobody", "x").request.path == "/login"
+    assert web.post("/login", {"username": "", "password": ""}).request.path == "/login"
+
+
+def test_a_page_asks_for_sign_in_and_comes_back_after_it(people, web):
+    response = web.get("/bureau/objections")
+    assert response.status_code == 302 and "/login?next=/bureau/objections" in response.headers["Location"]
+    web.get(response.headers["Location"])
+    landed = web.post("/login", {"username": "clerk1", "password": "clerk1-password", "next": "/bureau/objections"})
+    assert landed.request.path == "/bureau/objections"
+
+
+def test_no_open_redirect_after_sign_in(people, web):
+    web.get("/login")
+    landed = web.post("/login", {"username": "clerk1", "password": "clerk1-password", "next": "//evil.example/x"})
+    assert landed.request.path == "/bureau"
+
+
+def test_sign_out(people, web):
+    web.login("clerk1", "clerk1-password")
+    response = web.post("/logout", from_page="/bureau")
+    assert response.request.path == "/login" and flashes(response, "success")
+    assert web.get("/bureau").status_code == 302
+
+
+def test_a_deactivated_user_is_signed_out_at_once(people, web, db):
+    from loanledger.persistence.tables import User
+
+    web.login("clerk1", "clerk1-password")
+    user = db.scalar(select(User).where(User.username == "clerk1"))
+    user.active = False
+    db.commit()
+    assert web.get("/bureau").status_code == 302
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(people, web):
+    web.get("/login")
+    response = web.client.post("/login", data={"username": "clerk1", "password": "clerk1-password",
+                                               "csrf_token": web.token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# ------------------------------------------------------------------ role checks on actions
+def test_roles_are_checked_on_every_action(people, web, db):
+    web.login("auditor1", "auditor1-password")
+    dashboard = web.get("/bureau")
+    assert 'id="close-period"' not in text(dashboard)  # read-only: no form
+    before = db.scalar(select(func.count()).select_from(AuditEntry))
+    for path in ("/bureau/close", "/bureau/batches/1/submit", "/bureau/batches/1/approve",
+                 "/bureau/batches/1/payments", "/bureau/objections/1/resolve"):
+        assert web.post(path, {"period": "2023-01"}, from_page="/bureau").status_code == 403, path
+    web2 = Web(web.client.application)
+    web2.login("approver1", "approver1-password")
+    assert web2.post("/bureau/close", {"period": "2023-01"}, from_page="/bureau").status_code == 403
+    assert web2.post("/bureau/batches/1/submit", from_page="/bureau").status_code == 403
+    web3 = Web(web.client.application)
+    web3.login("clerk1", "clerk1-password")
+    assert web3.post("/bureau/batches/1/approve", from_page="/bureau").status_code == 403
+    assert web3.post("/bureau/batches/1/reject", {"reason": "x"}, from_page="/bureau").status_code == 403
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+# ------------------------------------------------------------------ CSRF
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(people, web, staff, db):
+    staff.set_business_date("2023-03-01")
+    web.login("clerk1", "clerk1-password")
+    response = web.post("/bureau/close", {"period": "2023-02"}, token=False, follow=False)
+    assert response.status_code == 400
+    assert "<html" in text(response)  # an error page, not JSON
+    response = web.post("/bureau/close", {"period": "2023-02", "csrf_token": "forged"}, token=False, follow=False)
+    assert response.status_code == 400
+    db.expire_all()
+    assert db.get(Period, "2023-02") is None
+    # the same request with the token closes the month
+    done = web.post("/bureau/close", {"period": "2023-02"}, from_page="/bureau")
+    assert done.status_code == 200 and flashes(done, "success")
+    db.expire_all()
+    assert db.get(Period, "2023-02").status == "closed"
+
+
+def test_sign_in_and_sign_out_need_the_token_too(people, web):
+    web.get("/login")
+    response = web.client.post("/login", data={"username": "clerk1", "password": "clerk1-password"})
+    assert response.status_code == 400
+    assert web.get("/bureau").status_code == 302
+
+
+def test_the_api_is_not_subject_to_csrf(people, staff):
+    """Bearer-token and signed requests carry no CSRF token and must keep working."""
+    response = staff.request("clerk", "POST", "/products", {"product_code": "P1", "bank_code": "NOPE",
+                                                            "name": "x", "risk_covered": False})
+    assert response.status_code != 400 or "csrf" not in response.get_data(as_text=True).lower()
+    assert response.status_code in (201, 422)
+
+
+# ------------------------------------------------------------------ language
+def test_the_language_switch(people, web):
+    web.login("clerk1", "clerk1-password")
+    assert "结账" in text(web.get("/bureau"))
+    switched = web.client.get("/lang/en?next=/bureau", follow_redirects=True)
+    assert switched.request.path == "/bureau"
+    assert "Close the month" in text(switched) and 'lang="en"' in text(switched)
+    back = web.client.get("/lang/zh", headers={"Referer": "http://localhost/bureau/objections"})
+    assert back.headers["Location"].endswith("/bureau/objections")
+    assert web.client.get("/lang/fr").status_code == 404
+    # the language survives signing out and in
+    web.client.get("/lang/en")
+    web.post("/logout", from_page="/bureau")
+    assert "Sign in" in text(web.get("/login"))
+    assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
+
+
+def test_the_language_switch_never_leaves_the_site(web):
+    response = web.client.get("/lang/en", headers={"Referer": "http://evil.example/x"})
+    assert response.headers["Location"] in ("/", "http://localhost/")
+    response = web.client.get("/lang/en?next=//evil.example/")
+    assert "evil" not in response.headers["Location"]
+
+
+# ------------------------------------------------------------------ error pages
+def test_error_pages_are_html_and_the_api_keeps_problem_json(people, web, client):
+    web.login("clerk1", "clerk1-password")
+    for path in ("/bureau/batches/999", "/bureau/nothing-here", "/bureau/batches/99999999999999999999",
+                 "/bureau/enterprises/NOPE", "/bureau/filings/NOPE", "/bureau/loans/X/Y",
+                 "/bureau/periods/2023-13/reconciliation", "/bureau/batches/1/payees/X/voucher"):
+        response = web.get(path)
+        assert response.status_code == 404, path
+        assert response.mimetype == "text/html" and "没有找到" in text(response), path
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"
+    assert client.get("/api/v1/batches/99999999999999999999").mimetype == "application/problem+json"
+    assert web.client.get("/logout").status_code == 405
+
+
+def test_bad_query_values_are_a_message_not_a_500(people, web):
+    web.login("clerk1", "clerk1-password")
+    response = web.get("/bureau/objections?status=bogus")
+    assert response.status_code == 200 and flashes(response, "error")
+    response = web.get("/bureau/enterprises?q=%00")
+    assert response.status_code == 200 and flashes(response, "error")
+    response = web.post("/bureau/close", {"period": "2023-2"}, from_page="/bureau")
+    assert response.status_code == 200 and flashes(response, "error") == ["月份格式应为 YYYY-MM。"]
