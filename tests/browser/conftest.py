@@ -5,8 +5,8 @@
   localhost port. Each test's `app` fixture points that same app at the test's own database
   (a fresh SQLite copy, or the emptied PostgreSQL database), so these tests run on both
   engines like every database test, and each starts from nothing.
-- `browser` (session): chromium at CHROMIUM, launched by Playwright (its own browser download
-  does not work on this network). Missing: the tests are skipped, or fail under CI=true
+- `browser` (session): chromium at /usr/bin/chromium (LOANLEDGER_CHROMIUM names another),
+  launched by Playwright (its own browser download does not work on this network). Missing: the tests are skipped, or fail under CI=true
   (.ci/run installs the package).
 - `page` (per test): a new browser context (no cookies) on the live server.
 - `programme` (per test): users, a bank, an enterprise with its filing, a loan with its
@@ -30,7 +30,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from loanledger.domain.uscc import uscc_with_check
 from tests.conftest import IN_CI
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("LOANLEDGER_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 # The probe's flags (machine notes): without the background-networking ones chromium keeps
 # trying Google's hosts, which this machine's closed network refuses.
 CHROMIUM_ARGS = [
