@@ -28,16 +28,38 @@ def _key(value: Any) -> str:
     return value
 
 
+# Dates and amounts repeat across a request (monthly periods, the same interest): what a
+# string converted to is kept, up to a bound, so the pattern and conversion run once per
+# distinct string. Only successful conversions are kept; the values are immutable.
+_CACHE_BOUND = 4096
+_DATES: dict[str, dt.date] = {}
+_AMOUNTS: dict[str, int] = {}
+
+
 def _date(value: Any) -> dt.date:
-    if type(value) is not str or not _DATE.match(value):
+    if type(value) is not str:
         raise ValueError
-    return dt.date.fromisoformat(value)
+    known = _DATES.get(value)
+    if known is not None:
+        return known
+    if not _DATE.match(value):
+        raise ValueError
+    parsed = dt.date.fromisoformat(value)
+    if len(_DATES) < _CACHE_BOUND:
+        _DATES[value] = parsed
+    return parsed
 
 
 def _money(value: Any) -> int:
     if type(value) is not str:
         raise ValueError
-    return parse_yuan(value)
+    known = _AMOUNTS.get(value)
+    if known is not None:
+        return known
+    parsed = parse_yuan(value)
+    if len(_AMOUNTS) < _CACHE_BOUND:
+        _AMOUNTS[value] = parsed
+    return parsed
 
 
 def _rate(value: Any) -> int:
