@@ -22,7 +22,7 @@ class Web:
 
     def get(self, path: str, **kwargs):
         response = self.client.get(path, **kwargs)
-        match = TOKEN_RE.search(response.get_data(as_text=True))
+        match = TOKEN_RE.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None
         if match:
             self.token = match.group(1)
         return response

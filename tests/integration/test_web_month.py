@@ -1,0 +1,292 @@
+"""A month run in the web pages, from close to paid and reconciled: the dashboard's ¥ totals
+and chart, the batch page (lines, filters, reasons in words), 公示 and an objection from
+the enterprise portal, maker-checker by two people (the same person refused), payments,
+the voucher in Chinese capitals, reconciliation; an enterprise sees only its own data."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from loanledger.domain.uscc import uscc_with_check
+from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
+from tests.integration.test_web_auth import Web, flashes, text
+
+API = "/api/v1"
+USCC_A = uscc_with_check("91442000MA4UJX9X1")
+USCC_B = uscc_with_check("91442000MA4WKP2Q2")
+PERIOD = "2023-02"
+
+
+def ok(response, *statuses: int):
+    statuses = statuses or (200, 201)
+    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
+    return response.get_json()
+
+
+@pytest.fixture
+def month(staff, bank, app):
+    """Two enterprises, one loan each at BK1, interest paid in February 2023; a budget for
+    2023 and a pool deposit. Business date 2023-03-01: February is ready to close.
+    Users: clerk1, approver1, approver2, auditor1, admin1, ent_a (USCC_A), ent_b (USCC_B)."""
+    for username, role, uscc in (("clerk1", "clerk", None), ("approver1", "approver", None),
+                                 ("approver2", "approver", None), ("auditor1", "auditor", None),
+                                 ("admin1", "admin", None), ("ent_a", "enterprise", USCC_A),
+                                 ("ent_b", "enterprise", USCC_B)):
+        staff.create(username, role, password=f"{username}-password", uscc=uscc)
+    staff.set_business_date("2023-01-02")
+    bk1 = bank("BK1", "中山农商银行")
+    clerk = lambda path, body: ok(staff.request("clerk", "POST", path, body))  # noqa: E731
+    clerk("/products", {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True})
+    clerk("/risk-pool/deposits", {"amount": "5000000.00", "deposited_on": "2023-01-02", "reference": "池"})
+    clerk("/budgets", {"year": 2023, "amount": "1000000.00", "reference": "中财〔2023〕1号"})
+    for uscc, name, filing_no in ((USCC_A, "中山市华星五金制品有限公司", "F-A"),
+                                  (USCC_B, "中山市美灯照明科技有限公司", "F-B")):
+        clerk("/enterprises", {"uscc": uscc, "name": name, "established_on": "2012-01-01",
+                               "account": {"holder": name, "number": "6222020000000001", "bank_name": "中山农商银行"}})
+        clerk("/filings", {"filing_no": filing_no, "uscc": uscc, "project_name": "MES",
+                           "eligible_investment": "800000.00", "approved_on": "2022-12-01"})
+    staff.set_business_date("2023-01-03")
+    for uscc, contract, filing_no in ((USCC_A, "C-A", "F-A"), (USCC_B, "C-B", "F-B")):
+        ok(bk1.post(f"{API}/loans", json={
+            "contract_no": contract, "product_code": "BK1-P", "uscc": uscc, "filing_no": filing_no,
+            "principal": "500000.00", "annual_rate": "3.6000", "start_date": "2023-01-03",
+            "maturity_date": "2025-01-01", "repayment_method": "interest_only", "interest_settlement": "monthly"}))
+        ok(bk1.post(f"{API}/loans/{contract}/events", json={
+            "event_id": f"{contract}-D", "type": "disbursement", "date": "2023-01-03", "amount": "500000.00"}))
+    staff.set_business_date("2023-02-21")
+    # A pays more interest than the subsidy (a full line); B reports less than the rule
+    # computes, so its line is limited to the interest paid (reason interest_paid_limit).
+    for contract, interest in (("C-A", "2450.00"), ("C-B", "1000.00")):
+        ok(bk1.post(f"{API}/loans/{contract}/events", json={
+            "event_id": f"{contract}-I1", "type": "interest", "period_start": "2023-01-03",
+            "period_end": "2023-02-21", "paid_on": "2023-02-21", "interest": interest}))
+    staff.set_business_date("2023-03-01")
+    return staff
+
+
+def signed_in(app, username: str) -> Web:
+    web = Web(app)
+    landed = web.login(username, f"{username}-password")
+    assert landed.request.path in ("/bureau", "/portal"), text(landed)
+    return web
+
+
+def close_in_browser(app) -> int:
+    clerk = signed_in(app, "clerk1")
+    page = clerk.get("/bureau")
+    assert 'id="close-period"' in text(page) and 'value="2023-02"' in text(page)
+    done = clerk.post("/bureau/close", {"period": PERIOD}, from_page="/bureau")
+    assert flashes(done, "success") == ["2023-02 已结账。"]
+    match = re.search(r'class="batch-row" data-batch-id="(\d+)" data-status="publicity"', text(done))
+    assert match, text(done)
+    return int(match.group(1))
+
+
+def batch_status(db, batch_id: int) -> str:
+    db.expire_all()
+    return db.get(Batch, batch_id).status
+
+
+def audit_count(db) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(AuditEntry))
+
+
+# ------------------------------------------------------------------ the whole month
+def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
+    batch_id = close_in_browser(app)
+    batch = db.get(Batch, batch_id)
+    lines = {line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))}
+
+    # the dashboard: ¥ totals, budget, pool, chart
+    clerk = signed_in(app, "clerk1")
+    page = text(clerk.get("/bureau"))
+    total = f"¥{batch.total_fen // 100:,}.{batch.total_fen % 100:02d}"
+    assert total in page and "¥1,000,000.00" in page and "¥5,000,000.00" in page
+    assert '<svg id="monthly-chart"' in page and 'data-period="2023-02" data-kind="subsidy"' in page
+
+    # the batch page: lines, reasons in words, filters
+    page = text(clerk.get(f"/bureau/batches/{batch_id}"))
+    assert 'id="batch-status" data-status="publicity"' in page
+    assert page.count('class="line-row"') == 2
+    assert "以实付利息为限" in page and "贴息金额不超过银行报送的实际已付正常利息" in page
+    filtered = text(clerk.get(f"/bureau/batches/{batch_id}?payee_id={USCC_B}"))
+    assert re.findall(r'class="line-row" data-line-id="(\d+)"', filtered) == [str(lines[USCC_B].id)]
+    assert text(clerk.get(f"/bureau/batches/{batch_id}?kind=claim")).count('class="line-row"') == 0
+    bad = clerk.get(f"/bureau/batches/{batch_id}?kind=bogus&page=x")
+    assert bad.status_code == 200 and len(flashes(bad, "error")) == 2
+    assert text(bad).count('class="line-row"') == 2  # the bad filter is dropped, not a 500
+
+    # 公示: submitting is refused with the reason in words; nothing changes
+    before = audit_count(db)
+    refused = clerk.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(refused, "error")[0].startswith("公示期尚未结束")
+    assert batch_status(db, batch_id) == "publicity" and audit_count(db) == before
+
+    # the enterprise objects to its line during 公示; the clerk dismisses it
+    ent = signed_in(app, "ent_a")
+    portal = text(ent.get("/portal"))
+    line_a = lines[USCC_A].id
+    assert f'class="objection-form" data-line-id="{line_a}"' in portal
+    assert str(lines[USCC_B].id) not in re.findall(r'data-line-id="(\d+)"', portal)
+    filed = ent.post(f"/portal/lines/{line_a}/objection", {"reason": "利息期间有误"}, from_page="/portal")
+    assert flashes(filed, "success") and 'class="objection-row"' in text(filed)
+    again = ent.post(f"/portal/lines/{line_a}/objection", {"reason": "再次"}, from_page="/portal")
+    assert flashes(again, "error")
+    objection = db.scalar(select(Objection))
+    listing = text(clerk.get("/bureau/objections?status=open"))
+    assert f'data-objection-id="{objection.id}" data-status="open"' in listing and "利息期间有误" in listing
+    resolved = clerk.post(f"/bureau/objections/{objection.id}/resolve",
+                          {"resolution": "dismissed", "note": "期间与合同一致"}, from_page="/bureau/objections")
+    assert flashes(resolved, "success")
+    db.expire_all()
+    assert db.get(Objection, objection.id).status == "dismissed"
+
+    # after 公示: the clerk submits; the same person cannot approve
+    month.set_business_date(batch.publicity_ends_on + dt.timedelta(days=1))
+    admin = signed_in(app, "admin1")
+    page = text(admin.get(f"/bureau/batches/{batch_id}"))
+    assert 'data-status="ready"' in page and 'id="submit-batch"' in page
+    submitted = admin.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(submitted, "success") and 'id="approve-batch"' in text(submitted)
+    before = audit_count(db)
+    same = admin.post(f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(same, "error") == ["提交人不能审批自己提交的批次，需由另一位审批人审批。"]
+    assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
+
+    # another approver rejects with a reason; the admin submits again; approver1 approves
+    approver2 = signed_in(app, "approver2")
+    no_reason = approver2.post(f"/bureau/batches/{batch_id}/reject", {"reason": "  "},
+                               from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(no_reason, "error") and batch_status(db, batch_id) == "submitted"
+    rejected = approver2.post(f"/bureau/batches/{batch_id}/reject", {"reason": "请核对B企业"},
+                              from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(rejected, "success") and batch_status(db, batch_id) == "ready"
+    assert "请核对B企业" in text(rejected)
+    admin.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    approver = signed_in(app, "approver1")
+    approved = approver.post(f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(approved, "success") and batch_status(db, batch_id) == "approved"
+
+    # payments: A paid, B failed; bad input is a message
+    page = text(clerk.get(f"/bureau/batches/{batch_id}/payments"))
+    assert 'id="record-payments"' in page
+    today = (batch.publicity_ends_on + dt.timedelta(days=1)).isoformat()
+    bad = clerk.post(f"/bureau/batches/{batch_id}/payments",
+                     {"payee_id": USCC_A, "status": "paid", "paid_on": "2023-02-30", "reference": "R1"},
+                     from_page=f"/bureau/batches/{batch_id}/payments")
+    assert flashes(bad, "error") == ["日期格式应为 YYYY-MM-DD。"] and batch_status(db, batch_id) == "approved"
+    no_ref = clerk.post(f"/bureau/batches/{batch_id}/payments",
+                        {"payee_id": USCC_A, "status": "paid", "paid_on": today, "reference": ""},
+                        from_page=f"/bureau/batches/{batch_id}/payments")
+    assert flashes(no_ref, "error") and batch_status(db, batch_id) == "approved"
+    paid = clerk.post(f"/bureau/batches/{batch_id}/payments",
+                      {"payee_id": [USCC_A, USCC_B], "status": ["paid", "failed"], "paid_on": [today, ""],
+                       "reference": ["BANK-REF-001", ""]}, from_page=f"/bureau/batches/{batch_id}/payments")
+    assert flashes(paid, "success")
+    assert batch_status(db, batch_id) == "partially_paid"
+
+    # the voucher: figures and capitals
+    payee = db.scalar(select(BatchPayee).where(BatchPayee.batch_id == batch_id, BatchPayee.payee_id == USCC_A))
+    voucher = text(clerk.get(f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"))
+    from loanledger.domain.capitals import yuan_in_capitals
+
+    assert f'id="amount-capitals">{yuan_in_capitals(payee.pays_fen)}<' in voucher
+    assert f"¥{payee.pays_fen // 100:,}.{payee.pays_fen % 100:02d}" in voucher and "print.css" in voucher
+    assert "BANK-REF-001" in voucher and "中山市华星五金制品有限公司" in voucher
+
+    # the enterprise sees its payment; reconciliation of the month
+    assert "BANK-REF-001" in text(ent.get("/portal"))
+    rec = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation")
+    assert rec.status_code == 200 and 'class="check-row"' in text(rec)
+    csv = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.xlsx").status_code == 200
+
+
+def test_an_enterprise_sees_only_its_own_lines_and_loans(month, app, db):
+    batch_id = close_in_browser(app)
+    lines = {line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))}
+    ent = signed_in(app, "ent_a")
+    own, other = lines[USCC_A].id, lines[USCC_B].id
+    page = ent.get(f"/portal/lines/{own}")
+    assert page.status_code == 200 and 'class="objection-form"' in text(page)
+    assert ent.get(f"/portal/lines/{other}").status_code == 404
+    assert ent.get("/portal/loans/BK1/C-A").status_code == 200
+    assert ent.get("/portal/loans/BK1/C-B").status_code == 404
+    assert ent.get("/portal/lines/99999").status_code == 404
+    before = audit_count(db)
+    refused = ent.post(f"/portal/lines/{other}/objection", {"reason": "x"}, from_page="/portal", follow=False)
+    assert refused.status_code == 404
+    assert db.scalar(select(func.count()).select_from(Objection)) == 0 and audit_count(db) == before
+    # the plain-language reason on B's own page
+    ent_b = signed_in(app, "ent_b")
+    assert "贴息金额不超过银行报送的实际已付正常利息" in text(ent_b.get("/portal"))
+
+
+def test_an_objection_needs_a_reason_and_an_upheld_one_holds_the_line(month, app, db):
+    batch_id = close_in_browser(app)
+    line_a = db.scalar(select(Line).where(Line.batch_id == batch_id, Line.payee_id == USCC_A))
+    ent = signed_in(app, "ent_a")
+    empty = ent.post(f"/portal/lines/{line_a.id}/objection", {"reason": ""}, from_page="/portal")
+    assert flashes(empty, "error") == ["请填写必填项。"]
+    ent.post(f"/portal/lines/{line_a.id}/objection", {"reason": "金额不对"}, from_page="/portal")
+    objection = db.scalar(select(Objection))
+    clerk = signed_in(app, "clerk1")
+    bad = clerk.post(f"/bureau/objections/{objection.id}/resolve", {"resolution": "maybe"},
+                     from_page="/bureau/objections")
+    assert flashes(bad, "error") and db.get(Objection, objection.id).status == "open"
+    clerk.post(f"/bureau/objections/{objection.id}/resolve", {"resolution": "upheld", "note": "重算"},
+               from_page="/bureau/objections")
+    db.expire_all()
+    assert db.get(Objection, objection.id).status == "upheld" and db.get(Line, line_a.id).status == "held"
+    held = text(clerk.get(f"/bureau/batches/{batch_id}?status=held"))
+    assert re.findall(r'class="line-row" data-line-id="(\d+)"', held) == [str(line_a.id)]
+
+
+def test_the_auditor_reads_everything_and_changes_nothing(month, app, db):
+    batch_id = close_in_browser(app)
+    auditor = signed_in(app, "auditor1")
+    for path in ("/bureau", f"/bureau/batches/{batch_id}", f"/bureau/batches/{batch_id}/payments",
+                 "/bureau/objections", f"/bureau/periods/{PERIOD}/reconciliation", "/bureau/enterprises",
+                 f"/bureau/enterprises/{USCC_A}", "/bureau/filings/F-A", "/bureau/loans/BK1/C-A",
+                 f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"):
+        response = auditor.get(path)
+        assert response.status_code == 200, path
+        for form in ("close-period", "submit-batch", "approve-batch", "reject-batch", "record-payments"):
+            assert f'id="{form}"' not in text(response), (path, form)
+    assert auditor.post(f"/bureau/batches/{batch_id}/submit", from_page="/bureau").status_code == 403
+
+
+def test_registry_pages(month, app):
+    clerk = signed_in(app, "clerk1")
+    listing = text(clerk.get("/bureau/enterprises?q=华星"))
+    assert USCC_A in listing and USCC_B not in listing
+    enterprise = text(clerk.get(f"/bureau/enterprises/{USCC_A}"))
+    assert "F-A" in enterprise and "C-A" in enterprise and "¥800,000.00" in enterprise
+    loan = text(clerk.get("/bureau/loans/BK1/C-A"))
+    assert 'id="balance-timeline"' in loan and "¥500,000.00" in loan and "C-A-I1" in loan
+    assert "¥800,000.00" in text(clerk.get("/bureau/filings/F-A"))
+
+
+def test_the_english_pages(month, app):
+    batch_id = close_in_browser(app)
+    ent = signed_in(app, "ent_b")
+    ent.client.get("/lang/en")
+    page = text(ent.get("/portal"))
+    assert "My subsidy lines" in page and "The subsidy cannot exceed the normal interest actually paid" in page
+    clerk = signed_in(app, "clerk1")
+    clerk.client.get("/lang/en")
+    refused = clerk.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    assert flashes(refused, "error") == ["The publicity period is not over yet; the batch cannot be submitted."]
+    assert "limited to interest paid" in text(refused)
+
+
+def test_closing_too_early_is_refused_in_words(month, app, db):
+    clerk = signed_in(app, "clerk1")
+    refused = clerk.post("/bureau/close", {"period": "2023-03"}, from_page="/bureau")
+    assert flashes(refused, "error") == ["该月份尚未结束，不能结账。"]
+    assert db.scalar(select(func.count()).select_from(Batch)) == 0
