@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from loanledger.domain.ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
+from .ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
 
 TRIAL_BALANCE = "trial_balance_zero"
 BATCH_TOTALS = "batch_totals"
