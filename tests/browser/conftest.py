@@ -1,13 +1,14 @@
 """Browser tests: the real app served over HTTP, driven in Debian's chromium by Playwright.
 
-- `live_server` (session): the app that tests/conftest.py builds once per process
+- `live_server` (package): the app that tests/conftest.py builds once per process
   (`create_app`, the web pages included), served by a threaded werkzeug server on a free
   localhost port. Each test's `app` fixture points that same app at the test's own database
   (a fresh SQLite copy, or the emptied PostgreSQL database), so these tests run on both
-  engines like every database test, and each starts from nothing.
-- `browser` (session): chromium at /usr/bin/chromium (LOANLEDGER_CHROMIUM names another),
-  launched by Playwright (its own browser download does not work on this network). Missing: the tests are skipped, or fail under CI=true
-  (.ci/run installs the package).
+  engines like every database test, and each starts from nothing. Server and browser stop
+  when tests/browser is done, not at the end of the whole run.
+- `browser` (package): chromium at /usr/bin/chromium (LOANLEDGER_CHROMIUM names another),
+  launched by Playwright (its own browser download does not work on this network).
+  Missing: the tests are skipped, or fail under CI=true (.ci/run installs the package).
 - `page` (per test): a new browser context (no cookies) on the live server.
 - `programme` (per test): users, a bank, an enterprise with its filing, a loan with its
   events, and the close of 2025-01 — so a subsidy batch in 公示 exists — all through the
@@ -54,7 +55,7 @@ class LiveServer:
     app: object
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(_shared_app) -> Iterator[LiveServer]:
     app = _shared_app[0]
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -75,7 +76,7 @@ def _missing(reason: str) -> None:
     pytest.skip(f"{reason}; install it with `apt-get install -y chromium`")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         _missing(f"chromium is not installed at {CHROMIUM}")
@@ -97,7 +98,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server: LiveServer, app):
     """`app` first: the live server must already serve this test's database."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
+                                  viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
@@ -167,8 +169,9 @@ def _ok(response, *statuses: int) -> dict:
 
 @pytest.fixture
 def programme(staff, bank) -> Programme:
-    """One enterprise, one loan of 1,000,000 yuan at 3.45 % from 2025-01-02, its interest paid
-    on 2025-01-21, and 2025-01 closed on 2025-02-01: one subsidy batch in 公示.
+    """One enterprise, one loan of 1,000,000 yuan at 3.45 % from 2025-01-02 under a filing of
+    600,000 yuan eligible investment (so its line carries the reason `investment_cap`), its
+    interest paid on 2025-01-21, and 2025-01 closed on 2025-02-01: one subsidy batch in 公示.
     Users: `admin1` (admin: acts as clerk and as approver), `clerk1`, `approver1`,
     `enterprise1` (the borrower) and `enterprise2` (another enterprise)."""
     plan = Programme()
@@ -187,7 +190,7 @@ def programme(staff, bank) -> Programme:
             "account": {"holder": name, "number": "6222020000000001", "bank_name": "中山农商银行"},
         })
     clerk("/filings", {"filing_no": "BR-F-1", "uscc": USCC, "project_name": "华星五金技术改造项目",
-                       "eligible_investment": "8000000.00", "approved_on": "2024-11-01"})
+                       "eligible_investment": "600000.00", "approved_on": "2024-11-01"})
     clerk("/budgets", {"year": 2025, "amount": "3000000.00", "reference": "中财〔2025〕1号"})
 
     _ok(zsrcb.post("/api/v1/loans", json={
@@ -213,5 +216,5 @@ def programme(staff, bank) -> Programme:
     plan.publicity_ends_on = dt.date.fromisoformat(batches[0]["publicity_ends_on"])
     lines = _ok(staff.request("auditor", "GET", f"/batches/{plan.batch_id}/lines"))["items"]
     plan.line_ids = [line["line_id"] for line in lines if line["payee_id"] == USCC]
-    assert plan.line_ids, lines
+    assert plan.line_ids and all(line["reasons"] == ["investment_cap"] for line in lines), lines
     return plan
