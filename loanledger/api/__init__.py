@@ -19,6 +19,8 @@ RESOURCE_MODULES = (
     "periods",    # close, periods, batches, lines, claims, ledger
     "statements", # bank control totals and statements
     "imports",    # file imports of loans and events, templates
+    "objections", # objections during 公示
+    "audit",      # the audit trail, an enterprise's own subsidies
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
 )
 

@@ -56,3 +56,12 @@ def path_period(period: str) -> str:
     except ValueError:
         raise NotFound(f"period {period}") from None
     return period
+
+
+def advance_publicity() -> None:
+    """Any request may move batches whose 公示 is over to `ready` (api.md). A GET does not
+    commit its session, so the move is committed here, on its own."""
+    from loanledger.services import payouts
+
+    if payouts.refresh_publicity(session(), business_date()):
+        session().commit()

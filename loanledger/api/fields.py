@@ -150,3 +150,11 @@ class Document(Schema):
 
     def dump(self, obj, *, many=None):
         return obj
+
+
+def free_text(max_len: int, **kwargs) -> fields.String:
+    """Free text: 1–max_len characters, not only blanks."""
+    def check(value: str) -> None:
+        if not value.strip() or len(value) > max_len:
+            raise ValidationError(f"must be 1–{max_len} characters, not only blanks")
+    return fields.String(validate=check, metadata={"minLength": 1, "maxLength": max_len}, **kwargs)

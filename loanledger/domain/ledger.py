@@ -177,3 +177,17 @@ def merge_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     for p in postings:
         totals[p.account] = totals.get(p.account, 0) + p.amount_fen
     return tuple(Posting(account, amount) for account, amount in totals.items() if amount != 0)
+
+
+def hold_entry(kind: Kind, payee_id: str, line_amount_fen: int, carried_out_before_fen: int,
+               carried_out_after_fen: int, memo: str = "") -> JournalEntry:
+    """A line held back after an upheld objection: the line's close postings reversed, and
+    the payee's receivable move adjusted to its new batch total (carried_out is ≤ 0).
+
+    Holding a positive line can push the payee's total below zero (more to the receivable);
+    holding a negative one can lift it back (less to the receivable)."""
+    expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    postings = _transfer(payable, expense, line_amount_fen)
+    postings += _transfer(receivable, payable, carried_out_before_fen - carried_out_after_fen)
+    return JournalEntry(f"hold:{kind}", memo or f"{kind} line of {payee_id} held back",
+                        merge_postings(postings))

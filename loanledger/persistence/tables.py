@@ -474,7 +474,8 @@ LINE_KINDS = ("interest", "adjustment", "carried", "claim", "shortfall", "recove
 class Line(Base):
     """One line of a batch. `record_key` names what the line is about, so one record gets
     at most one line per close: 'i:{event pk}', 'c:{claim id}', 's:{claim id}',
-    'r:{event pk}', 'k:{payee}'."""
+    'r:{event pk}', 'k:{kind}:{payee}' (a receivable netted), 'f:{batch payee id}' (a failed
+    payment carried)."""
 
     __tablename__ = "lines"
     __table_args__ = (

@@ -22,7 +22,7 @@ from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
-from loanledger.services import ledger, locks, registry
+from loanledger.services import ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
 from loanledger.services.close_compensation import compensation_lines
 from loanledger.services.close_subsidy import LineDraft, subsidy_lines
@@ -52,7 +52,8 @@ def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: 
     for kind in ("subsidy", "compensation"):
         kind_drafts = [d for d in drafts if d.batch_kind == kind]
         if kind_drafts:
-            _make_batch(db, period, kind, kind_drafts, last_day, today, policy_today.publicity_working_days)
+            _make_batch(db, period, kind, kind_drafts, last_day, today, policy_today.publicity_working_days,
+                        workcalendar.is_workday_rule(db))
     db.execute(delete(DirtyMark).where(DirtyMark.id <= subsidy.consumed_mark_id))
     row.status, row.closed_at, row.closed_by, row.business_date = "closed", dt.datetime.now(dt.timezone.utc), actor, today
     record(db, actor, "period.close", "period", period, {"status": "open"},
@@ -84,8 +85,9 @@ def _store_states(db: Session, inserts: list[dict], updates: list[dict]) -> None
 
 # ------------------------------------------------------------------ batches
 def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], last_day: dt.date,
-                today: dt.date, publicity_days: int) -> Batch:
-    drafts = drafts + _carried_lines(db, kind, drafts)
+                today: dt.date, publicity_days: int, is_workday) -> Batch:
+    failed = _failed_payments(db, kind, {d.payee_id for d in drafts})
+    drafts = drafts + _carried_lines(db, kind, drafts) + [_failed_line(kind, p) for p in failed]
     by_payee: dict[str, list[LineDraft]] = defaultdict(list)
     for draft in drafts:
         by_payee[draft.payee_id].append(draft)
@@ -93,10 +95,13 @@ def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], la
     batch = Batch(
         period=period, kind=kind, status="publicity" if kind == "subsidy" else "ready",
         total_fen=sum(t.pays_fen for t in totals.values()), line_count=len(drafts), payee_count=len(totals),
-        publicity_ends_on=publicity_end(today, publicity_days) if kind == "subsidy" else None,
+        publicity_ends_on=publicity_end(today, publicity_days, is_workday) if kind == "subsidy" else None,
     )
     db.add(batch)
     db.flush()
+    if failed:
+        db.execute(update(BatchPayee).where(BatchPayee.id.in_([p.id for p in failed]))
+                   .values(carried_to_batch_id=batch.id))
     db.execute(insert(Line.__table__), [_line_row(batch, period, d) for d in drafts])
     db.execute(insert(BatchPayee.__table__), [
         {"batch_id": batch.id, "payee_type": by_payee[p][0].payee_type, "payee_id": p, "total_fen": t.total_fen,
@@ -120,6 +125,25 @@ def _carried_lines(db: Session, kind: str, drafts: list[LineDraft]) -> list[Line
                                  payee_type=payee_type, payee_id=payee, amount_fen=-balance_fen,
                                  bank_code=payee if payee_type == "bank" else None, reasons=[]))
     return out
+
+
+def _failed_payments(db: Session, kind: str, payee_ids: set[str]) -> list[BatchPayee]:
+    """Failed payments of earlier batches of the kind, not yet carried, for payees with lines now."""
+    if not payee_ids:
+        return []
+    return list(db.scalars(
+        select(BatchPayee).join(Batch, Batch.id == BatchPayee.batch_id)
+        .where(Batch.kind == kind, BatchPayee.payment_status == "failed", BatchPayee.carried_to_batch_id.is_(None),
+               BatchPayee.payee_id.in_(sorted(payee_ids)))
+        .order_by(BatchPayee.id)))
+
+
+def _failed_line(kind: str, failed: BatchPayee) -> LineDraft:
+    """A positive carried line: paid again in this batch. It posts nothing, because the failed
+    payment never cleared the payable the earlier batch posted."""
+    return LineDraft(batch_kind=kind, record_key=f"f:{failed.id}", kind="carried", payee_type=failed.payee_type,
+                     payee_id=failed.payee_id, amount_fen=failed.pays_fen,
+                     bank_code=failed.payee_id if failed.payee_type == "bank" else None, reasons=[])
 
 
 def _line_row(batch: Batch, period: str, d: LineDraft) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from loanledger.domain.ledger import (
     ACCOUNT_KINDS, ACCOUNT_NAMES, ACCOUNT_NAMES_ZH, COMPENSATION_EXPENSE, POOL_CAPITAL, POOL_CASH,
     SUBSIDY_EXPENSE, TREASURY_CASH, JournalEntry, Posting, UnbalancedEntry, appropriation,
     appropriation_entry, base_code, batch_line_postings, carried_in_postings, clawback_receivable,
-    compensation_payable, merge_postings, payment_entry, pool_deposit_entry, receivable_move_postings,
+    compensation_payable, hold_entry, merge_postings, payment_entry, pool_deposit_entry, receivable_move_postings,
     receivable_settlement_entry, recovery_receivable, subsidy_payable,
 )
 
@@ -104,3 +104,29 @@ def test_every_built_entry_balances(lines):
             for entry in (payment_entry(kind, payee, amount), receivable_settlement_entry(kind, payee, amount),
                           appropriation_entry(2023, amount), pool_deposit_entry(amount)):
                 assert sum(p.amount_fen for p in entry.postings) == 0
+
+
+def _close_postings(kind, payee, amounts):
+    """What the close posts for one payee's lines: the lines, then a negative total to the receivable."""
+    postings = [p for a in amounts for p in batch_line_postings(kind, payee, a)]
+    total = sum(amounts)
+    return postings + (receivable_move_postings(kind, payee, -total) if total < 0 else [])
+
+
+def _balances(postings):
+    out = {}
+    for p in postings:
+        out[p.account] = out.get(p.account, 0) + p.amount_fen
+    return {a: v for a, v in out.items() if v}
+
+
+@given(kinds, payees, st.lists(amounts.filter(bool), min_size=1, max_size=6), st.data())
+def test_holding_a_line_leaves_the_ledger_as_if_it_never_was(kind, payee, line_amounts, data):
+    """Close with every line, then hold one: the balances equal a close without that line."""
+    held = data.draw(st.integers(min_value=0, max_value=len(line_amounts) - 1))
+    kept = line_amounts[:held] + line_amounts[held + 1:]
+    before, after = min(0, sum(line_amounts)), min(0, sum(kept))
+    entry = hold_entry(kind, payee, line_amounts[held], before, after)
+    assert entry.kind == f"hold:{kind}"
+    assert _balances(_close_postings(kind, payee, line_amounts) + list(entry.postings)) == \
+        _balances(_close_postings(kind, payee, kept))

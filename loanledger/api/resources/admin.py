@@ -1,15 +1,16 @@
-"""GET/PUT /admin/business-date."""
+"""GET/PUT /admin/business-date; the working-day calendar for 公示."""
 from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
 from loanledger.api.context import principal, session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Schema, StrictDate
-from loanledger.services import clock
+from loanledger.api.fields import Schema, StrictDate, free_text
+from loanledger.services import clock, workcalendar
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
 
@@ -40,6 +41,53 @@ class BusinessDateResource(MethodView):
         except clock.BackwardsDate as exc:
             raise ApiError(409, "business_date_backwards", str(exc), "date") from None
         return {"date": data["date"]}
+
+
+class CalendarDayIn(Schema):
+    day = StrictDate(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("holiday", "workday")),
+                         metadata={"description": "holiday: a day off; workday: a 调休 make-up working day"})
+    name = free_text(128, required=True)
+
+
+class CalendarDayOut(Schema):
+    day = fields.String(metadata={"format": "date"})
+    kind = fields.String()
+    name = fields.String()
+    created_by = fields.String()
+
+
+class CalendarQuery(Schema):
+    year = fields.Integer(strict=False, validate=validate.Range(min=2000, max=2100))
+
+
+class CalendarOut(Schema):
+    items = fields.List(fields.Nested(CalendarDayOut))
+    covered_years = fields.Dict(keys=fields.String(), values=fields.Boolean(),
+                                metadata={"description": "whether chinese-calendar has the year's official data"})
+
+
+@blp.route("/calendar")
+class Calendar(MethodView):
+    @endpoint("admin", "clerk", "approver", "auditor")
+    @blp.arguments(CalendarQuery, location="query")
+    @blp.response(200, CalendarOut)
+    def get(self, query):
+        """The administrator's holidays and make-up working days (over chinese-calendar's data;
+        a year without that data falls back to Monday–Friday plus these)."""
+        year = query.get("year")
+        days = workcalendar.list_days(session(), year)
+        years = {year} if year else {d.day.year for d in days} | {clock.today(session(), manual=_manual()).year}
+        return {"items": [workcalendar.calendar_day_doc(d) for d in days],
+                "covered_years": {str(y): workcalendar.covered(y) for y in sorted(years)}}
+
+    @endpoint("admin")
+    @blp.arguments(CalendarDayIn)
+    @blp.response(201, CalendarDayOut)
+    def post(self, data):
+        """Add a holiday or a make-up working day (the same day again, the same way, is 201 again)."""
+        row, _created = workcalendar.add_day(session(), data["day"], data["kind"], data["name"], principal().actor)
+        return workcalendar.calendar_day_doc(row)
 
 
 BLUEPRINTS = [blp]

@@ -8,14 +8,15 @@ from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import case, func, select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, path_period, principal, session
-from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate
+from loanledger.api.context import advance_publicity, business_date, path_period, principal, session
+from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import next_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
+from loanledger.services import payouts
 from loanledger.services.close import batch_summary, close_period, period_view
 from loanledger.services.errors import NotFound
 from loanledger.services.views import claim_wire, line_wire
@@ -62,6 +63,23 @@ class ClaimQuery(PageQuery):
     period = PeriodField()
 
 
+class RejectIn(Schema):
+    reason = free_text(2000, required=True)
+
+
+class PaymentIn(Schema):
+    payee_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(required=True, validate=validate.OneOf(("paid", "failed")))
+    paid_on = StrictDate(allow_none=True, load_default=None,
+                         metadata={"description": "required when paid; the date the money left"})
+    reference = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=255),
+                              metadata={"description": "the bank's payment reference; required when paid"})
+
+
+class PaymentsIn(Schema):
+    payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(min=1, max=5000))
+
+
 class TrialBalanceQuery(Schema):
     as_of = StrictDate()
     level = fields.String(validate=validate.OneOf(("full", "base")), load_default="full")
@@ -82,6 +100,7 @@ class Periods(MethodView):
     @periods.response(200, PeriodList)
     def get(self):
         db = session()
+        advance_publicity()
         names = list(db.scalars(select(Period.period).order_by(Period.period)))
         if names and next_period(names[-1]) not in names:
             names.append(next_period(names[-1]))
@@ -93,6 +112,7 @@ class OnePeriod(MethodView):
     @endpoint(*STAFF_ROLES)
     @periods.response(200, Open)
     def get(self, period):
+        advance_publicity()
         return period_view(session(), path_period(period))
 
 
@@ -112,6 +132,9 @@ def batch_detail(batch: Batch) -> dict:
         "approved_by": batch.approved_by,
         "approved_at": as_utc(batch.approved_at).isoformat() if batch.approved_at else None,
         "rejected_reason": batch.rejected_reason,
+        "rejected_by": batch.rejected_by,
+        "rejected_at": as_utc(batch.rejected_at).isoformat() if batch.rejected_at else None,
+        "open_objections": payouts.open_objection_count(session(), batch.id),
     })
     return out
 
@@ -122,6 +145,7 @@ class Batches(MethodView):
     @batches.arguments(BatchQuery, location="query")
     @batches.response(200, PeriodList)
     def get(self, query):
+        advance_publicity()
         stmt = select(Batch).order_by(Batch.period, Batch.kind.desc())
         for name in ("period", "kind", "status"):
             if query.get(name):
@@ -134,7 +158,54 @@ class OneBatch(MethodView):
     @endpoint(*STAFF_ROLES)
     @batches.response(200, Open)
     def get(self, batch_id):
+        advance_publicity()
         return batch_detail(_batch(batch_id))
+
+
+def _batch_action(action, batch_id: int, *args):
+    batch = action(session(), batch_id, principal().actor, *args, business_date())
+    return batch_detail(batch)
+
+
+@batches.route("/<int:batch_id>/submit")
+class SubmitBatch(MethodView):
+    @endpoint("clerk")
+    @batches.response(200, Open)
+    def post(self, batch_id):
+        """A clerk submits a batch whose 公示 is over and which has no open objection."""
+        return _batch_action(payouts.submit, batch_id)
+
+
+@batches.route("/<int:batch_id>/approve")
+class ApproveBatch(MethodView):
+    @endpoint("approver")
+    @batches.response(200, Open)
+    def post(self, batch_id):
+        """An approver other than the submitter approves, within the year's budget (or the pool's cash)."""
+        return _batch_action(payouts.approve, batch_id)
+
+
+@batches.route("/<int:batch_id>/reject")
+class RejectBatch(MethodView):
+    @endpoint("approver")
+    @batches.arguments(RejectIn)
+    @batches.response(200, Open)
+    def post(self, data, batch_id):
+        """An approver other than the submitter returns the batch to `ready` with a reason."""
+        return _batch_action(payouts.reject, batch_id, data["reason"])
+
+
+@batches.route("/<int:batch_id>/payments")
+class BatchPayments(MethodView):
+    @endpoint("clerk")
+    @batches.arguments(PaymentsIn)
+    @batches.response(200, Open)
+    def post(self, data, batch_id):
+        """Payment results per payee: paid (date, reference) or failed (carried to the next batch)."""
+        results = [payouts.PaymentResult(p["payee_id"], p["status"], p["paid_on"], p["reference"])
+                   for p in data["payments"]]
+        return batch_detail(payouts.record_payments(session(), batch_id, results, principal().actor,
+                                                    business_date()))
 
 
 @batches.route("/<int:batch_id>/lines")

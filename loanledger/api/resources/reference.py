@@ -16,7 +16,7 @@ from sqlalchemy import select
 from loanledger.api.auth import endpoint
 from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import problem
-from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
@@ -37,12 +37,7 @@ def _actor() -> str:
 
 
 # ====================================================================== fields
-def _text(max_len: int, **kwargs) -> fields.String:
-    """Free text: 1–max_len characters, not only blanks."""
-    def check(value: str) -> None:
-        if not value.strip() or len(value) > max_len:
-            raise ValidationError(f"must be 1–{max_len} characters, not only blanks")
-    return fields.String(validate=check, metadata={"minLength": 1, "maxLength": max_len}, **kwargs)
+_text = free_text
 
 
 def _positive(value: int) -> None:
