@@ -54,9 +54,14 @@ test-postgresql: $(STAMP)
 	  echo "PostgreSQL is not reachable: skipped the PostgreSQL run" >&2; \
 	fi
 
-# Regenerate the initial revision from loanledger/persistence/tables.py (before the schema ships).
+# A new Alembic revision from the models: make migration MSG="what changed". The schema has
+# shipped, so revisions are never edited after they land; this diffs the models against a
+# scratch SQLite database at head (review the file; PostgreSQL-only DDL is written by hand).
 migration: $(STAMP)
-	PYTHON=$(BIN)/python scripts/regen_migration.sh
+	@test -n "$${MSG:-}" || { echo 'usage: make migration MSG="what changed"' >&2; exit 2; }
+	rm -f /tmp/loanledger-migration.db
+	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db upgrade head
+	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db revision --autogenerate -m "$$MSG"
 
 clean-dev:
 	rm -f instance/loanledger.db instance/loanledger.db-wal instance/loanledger.db-shm
