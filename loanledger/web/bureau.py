@@ -8,7 +8,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from loanledger.api.context import business_date, session as db_session
 from loanledger.domain.capitals import yuan_in_capitals
-from loanledger.persistence.tables import LINE_KINDS, Batch, Enterprise
+from loanledger.persistence.tables import LINE_KINDS, Batch, Enterprise, Line
 from loanledger.services import registry
 from loanledger.services.close import close_period, period_view
 from loanledger.web import chart, forms, queries, web
@@ -147,6 +147,18 @@ def reject_batch(batch_id: int):
         return payouts.reject(db_session(), batch_id, actor, reason, business_date())
 
     return _batch_action(batch_id, call, "batch.rejected_ok")
+
+
+@web.get("/bureau/lines/<int:line_id>")
+@roles_required(*STAFF_ROLES)
+def line_page(line_id: int):
+    db = db_session()
+    line = db.get(Line, line_id)
+    if line is None:
+        abort(404)
+    return render_template("portal/line.html", line=line, batch=db.get(Batch, line.batch_id), portal=False,
+                           today=business_date(), open_by_line=queries.open_objections_by_line(db, [line.id]),
+                           names=queries.payee_names(db, [line.payee_id]))
 
 
 # ------------------------------------------------------------------ payments and voucher

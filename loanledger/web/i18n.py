@@ -463,6 +463,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reg.details": ("内容", "Details"),
     "reg.voided": ("已作废", "voided"),
     "reg.days": ("天数", "Days"),
+    "line.removed_days": ("不予贴息的天数（按原因）", "Days not subsidised, by reason"),
     "reg.lines": ("贴息/补偿明细", "Lines"),
     "reg.claims": ("代偿", "Claims"),
     "reg.subsidy_by_year": ("各年度已发放贴息", "Subsidy granted per year"),

@@ -65,7 +65,7 @@ def portal_line(line_id: int):
     if line is None:
         abort(404)
     batch = db.get(Batch, line.batch_id)
-    return render_template("portal/line.html", line=line, batch=batch, today=business_date(),
+    return render_template("portal/line.html", line=line, batch=batch, today=business_date(), portal=True,
                            open_by_line=queries.open_objections_by_line(db, [line.id]))
 
 

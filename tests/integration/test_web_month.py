@@ -290,3 +290,17 @@ def test_closing_too_early_is_refused_in_words(month, app, db):
     refused = clerk.post("/bureau/close", {"period": "2023-03"}, from_page="/bureau")
     assert flashes(refused, "error") == ["该月份尚未结束，不能结账。"]
     assert db.scalar(select(func.count()).select_from(Batch)) == 0
+
+
+def test_a_line_page_shows_its_breakdown_to_staff_and_to_its_enterprise(month, app, db):
+    batch_id = close_in_browser(app)
+    line_b = db.scalar(select(Line).where(Line.batch_id == batch_id, Line.payee_id == USCC_B))
+    clerk = signed_in(app, "clerk1")
+    page = text(clerk.get(f"/bureau/lines/{line_b.id}"))
+    assert 'id="line-segments"' in page and "中山市美灯照明科技有限公司" in page
+    assert 'class="objection-form"' not in page  # staff do not object
+    assert f'href="/bureau/lines/{line_b.id}"' in text(clerk.get(f"/bureau/batches/{batch_id}"))
+    assert clerk.get("/bureau/lines/99999").status_code == 404
+    ent_b = signed_in(app, "ent_b")
+    own = text(ent_b.get(f"/portal/lines/{line_b.id}"))
+    assert "以实付利息为限" in own and 'class="objection-form"' in own
