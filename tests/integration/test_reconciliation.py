@@ -308,3 +308,40 @@ def test_a_period_that_is_no_month_is_404(staff, period):
         response = staff.request("auditor", "GET", f"/periods/{period}/reconciliation{suffix}")
         assert response.status_code == 404, (period, suffix)
         assert response.mimetype == "application/problem+json"
+
+
+# ------------------------------------------------------------------ the payout month, for real
+def test_holds_payments_and_a_failed_payment_reconcile(closed, staff, db):
+    """Through the API: an upheld objection holds a line back, one payment succeeds, one fails;
+    every step leaves the period reconciled, and the payables follow what is still owed."""
+    subsidy, compensation = batch_id(db, "subsidy"), batch_id(db, "compensation")
+    staff.token("enterprise", uscc=USCCS[1])
+    (line,) = [x for x in ok(staff.request("auditor", "GET", f"/batches/{subsidy}/lines"))["items"]
+               if x["payee_id"] == USCCS[1]]
+    objection = ok(staff.request("enterprise", "POST", "/objections", {"line_id": line["line_id"], "reason": "金额有误"}))
+    ok(staff.request("clerk", "POST", f"/objections/{objection['objection_id']}/resolve",
+                     {"resolution": "upheld", "note": "暂缓"}))
+    doc = reconciliation(staff)
+    assert doc["ok"] is True, doc["discrepancies"]
+    assert by_name(doc)["batch_totals"]["detail"]["total"] == "403850.00"  # 2480.00 held back
+
+    ok(staff.request("clerk", "POST", f"/batches/{compensation}/submit"))
+    ok(staff.request("approver", "POST", f"/batches/{compensation}/approve"))
+    ok(staff.request("clerk", "POST", f"/batches/{compensation}/payments", {"payments": [
+        {"payee_id": "BK2", "status": "failed", "paid_on": "2023-04-03", "reference": "退票"}]}))
+    doc = reconciliation(staff)
+    assert doc["ok"] is True, doc["discrepancies"]
+    assert by_name(doc)["payables"]["detail"]["outstanding"] == "403850.00"
+
+    ok(staff.request("clerk", "POST", "/budgets", {"year": 2023, "amount": "100000.00", "reference": "预算"}))
+    ends = dt.date.fromisoformat(ok(staff.request("auditor", "GET", f"/batches/{subsidy}"))["publicity_ends_on"])
+    paid_on = str(ends + dt.timedelta(days=1))
+    staff.set_business_date(paid_on)
+    ok(staff.request("clerk", "POST", f"/batches/{subsidy}/submit"))
+    ok(staff.request("approver", "POST", f"/batches/{subsidy}/approve"))
+    ok(staff.request("clerk", "POST", f"/batches/{subsidy}/payments", {"payments": [
+        {"payee_id": USCCS[0], "status": "paid", "paid_on": paid_on, "reference": "ZS-0001"}]}))
+    doc = reconciliation(staff)
+    assert doc["ok"] is True, doc["discrepancies"]
+    assert by_name(doc)["payables"]["detail"] == {"accounts": 3, "credit_balance": "400000.00",
+                                                  "outstanding": "400000.00"}
