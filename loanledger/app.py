@@ -14,6 +14,7 @@ from config import Settings, load_settings
 from loanledger.api import register_api
 from loanledger.api.context import close_session
 from loanledger.api.errors import register_error_handlers
+from loanledger.observability import init_app as register_observability
 from loanledger.persistence.db import make_engine, make_sessionmaker
 from loanledger.web import register_web
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     register_error_handlers(app)
     _serve_swagger_ui(app)
     register_web(app)
+    register_observability(app, settings)  # /healthz, /readyz, /metrics, request ids, JSON logs
     return app
 
 

@@ -15,6 +15,7 @@ from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from loanledger.domain.errors import DomainError
+from loanledger.observability import metrics
 from loanledger.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def invalid(code: str, message: str, field: str | None = None) -> ApiError:
 
 
 def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None) -> Response:
+    metrics.count_error(errors[0]["code"] if errors else str(status))
     body = {
         "type": f"https://loanledger.example/problems/{errors[0]['code'] if errors else status}",
         "title": TITLES.get(status, "Error"),

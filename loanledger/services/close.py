@@ -7,6 +7,7 @@ and answers the same, and a process killed half-way leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -20,6 +21,7 @@ from loanledger.domain.ledger import (
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
+from loanledger.observability import metrics
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import ledger, locks, registry, workcalendar
@@ -33,6 +35,7 @@ RECEIVABLE_BASE = {"subsidy": "1201", "compensation": "1202"}
 
 
 def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
     locks.exclusive(db, locks.CLOSE)
     row = db.get(Period, period)
     if row is not None and row.status == "closed":
@@ -60,6 +63,7 @@ def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: 
            {"status": "closed", "lines": len(drafts), "records_computed": subsidy.records_computed,
             "claims_created": len(compensation.new_claims)})
     db.flush()
+    metrics.observe_close(time.perf_counter() - started, len(drafts))
     return period_view(db, period)
 
 

@@ -1,6 +1,8 @@
 """Loans and loan events: the bank endpoints, plus the staff loan view and linking."""
 from __future__ import annotations
 
+import contextlib
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -12,9 +14,11 @@ from loanledger.api.errors import ApiError
 from loanledger.api.fields import Document, Schema
 from loanledger.api.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery, paginate
+from loanledger.domain.errors import DomainError
+from loanledger.observability.metrics import count_intake
 from loanledger.persistence.tables import Loan
 from loanledger.services import bulk, intake
-from loanledger.services.errors import NotFound
+from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.views import loan_summary, loan_view
 
@@ -65,6 +69,16 @@ class EventOut(Document):
 
 
 
+@contextlib.contextmanager
+def _counted(kind: str):
+    """loanledger_intake_items_total for one item: count(created) inside, rejected on a refusal."""
+    try:
+        yield lambda created: count_intake(kind, "created" if created else "duplicate")
+    except (ApiError, DomainError, Conflict, NotFound):
+        count_intake(kind, "rejected")
+        raise
+
+
 def _bank_loan(contract_no: str) -> Loan:
     loan = session().scalar(select(Loan).where(Loan.bank_code == principal().bank_code, Loan.contract_no == contract_no))
     if loan is None:
@@ -91,7 +105,9 @@ class Loans(MethodView):
     @blp.alt_response(200, schema=LoanView, description="the same contract registered again with the same content")
     def post(self, data):
         today = business_date()
-        loan, created = bulk.register_loan(session(), principal().bank_code, data, today)
+        with _counted("loan") as count:
+            loan, created = bulk.register_loan(session(), principal().bank_code, data, today)
+            count(created)
         return loan_view(session(), loan, today), 201 if created else 200
 
     @endpoint(*STAFF_ROLES, bank=True)
@@ -133,11 +149,13 @@ class LoanEvents(MethodView):
     @blp.response(201, EventOut)
     @blp.alt_response(200, schema=EventOut, description="an identical repeat of event_id")
     def post(self, data, contract_no):
-        errors = intake.event_shape_errors(data)
-        if errors:
-            raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
-        loan = _bank_loan(contract_no)
-        event, created = bulk.record_event(session(), loan, data, business_date())
+        with _counted("event") as count:
+            errors = intake.event_shape_errors(data)
+            if errors:
+                raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
+            loan = _bank_loan(contract_no)
+            event, created = bulk.record_event(session(), loan, data, business_date())
+            count(created)
         voided = load_loan(session(), loan).voided_ids
         return intake.event_to_wire(event, voided), 201 if created else 200
 
@@ -190,12 +208,17 @@ class BulkOut(Document):
 
 
 def _bulk(ingest, name: str, body, query):
+    kind = name.rstrip("s")
     try:
         outcome = ingest(session(), principal().bank_code, body[name], business_date(), atomic=query["atomic"])
     except bulk.BulkRefused as refused:
+        count_intake(kind, "rejected", len(body[name]))  # atomic: nothing was kept
         errors = refused.outcome.errors()
         raise ApiError(422, errors[0]["code"], f"{refused.outcome.rejected} of {len(body[name])} items were "
                        "rejected; nothing was kept (atomic=true)", errors=errors) from None
+    count_intake(kind, "created", outcome.accepted)
+    count_intake(kind, "duplicate", outcome.duplicates)
+    count_intake(kind, "rejected", outcome.rejected)
     return outcome.as_dict()
 
 

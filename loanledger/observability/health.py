@@ -1,0 +1,99 @@
+"""Liveness and readiness.
+
+- `/healthz`: the process answers (no database). A load balancer or orchestrator restarts
+  the process when this fails.
+- `/readyz`: `SELECT 1` on the database and the schema at Alembic's head; 503 with a JSON
+  body naming the checks that failed. The last integrity-check result, when the scheduler
+  has reported one to this process (`set_integrity`), is included as `integrity`; it is
+  information, not a readiness condition (a ledger discrepancy is not cured by taking every
+  API process out of the load balancer).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+
+_integrity_lock = threading.Lock()
+_integrity: dict[str, Any] | None = None
+
+
+def set_integrity(ok: bool, detail: dict) -> None:
+    """Record the result of the latest integrity check (called by the scheduler's job).
+    Kept in this process's memory: /readyz of the process that ran the check reports it."""
+    global _integrity
+    with _integrity_lock:
+        _integrity = {"ok": bool(ok), "detail": dict(detail),
+                      "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+def get_integrity() -> dict[str, Any] | None:
+    with _integrity_lock:
+        return None if _integrity is None else dict(_integrity)
+
+
+def clear_integrity() -> None:
+    global _integrity
+    with _integrity_lock:
+        _integrity = None
+
+
+@functools.cache
+def alembic_heads() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    from loanledger.persistence.migrate import alembic_config
+
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def _reason(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"[:300]
+
+
+def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
+    """(ready, body). Never raises.
+
+    On the DBAPI connection, not a SQLAlchemy one: the SQLite engine begins every SQLAlchemy
+    transaction with BEGIN IMMEDIATE (the write lock), which a probe must not take."""
+    checks: dict[str, Any] = {}
+    try:
+        raw = engine.raw_connection()
+    except Exception as error:  # noqa: BLE001 - any failure is "not ready", with its reason
+        raw = None
+        checks["database"] = {"ok": False, "error": _reason(error)}
+        checks["schema"] = {"ok": False, "error": "not checked: the database is unreachable"}
+    if raw is not None:
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                checks["database"] = {"ok": True}
+            except Exception as error:  # noqa: BLE001
+                checks["database"] = {"ok": False, "error": _reason(error)}
+                checks["schema"] = {"ok": False, "error": "not checked: the database is unreachable"}
+            if checks["database"]["ok"]:
+                head = sorted(alembic_heads())
+                try:
+                    cursor.execute("SELECT version_num FROM alembic_version")
+                    current = sorted(row[0] for row in cursor.fetchall())
+                    checks["schema"] = {"ok": current == head, "revision": current, "head": head}
+                except Exception as error:  # noqa: BLE001 - no alembic_version: never migrated
+                    checks["schema"] = {"ok": False, "revision": [], "head": head, "error": _reason(error)}
+            cursor.close()
+        finally:
+            try:
+                raw.rollback()
+                raw.close()
+            except Exception:  # noqa: BLE001 - a broken connection: drop it, the answer stands
+                raw.invalidate()
+    failed = [name for name, check in checks.items() if not check["ok"]]
+    body = {"status": "ready" if not failed else "unavailable", "failed": failed, "checks": checks,
+            "integrity": get_integrity()}
+    return not failed, body
