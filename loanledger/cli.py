@@ -265,5 +265,61 @@ def demo_data() -> None:
     click.echo(demo.describe(report))
 
 
+
+@main.command()
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 24))
+@click.option("--seed", default=2024, show_default=True, type=int)
+@click.option("--start", default="2024-01", show_default=True, callback=_period, help="first month, YYYY-MM")
+@click.option("--profile", default="full", show_default=True, type=click.Choice(["full", "small"]),
+              help="full: 11 banks, 16 products, 100 enterprises, ~300 loans; small: a quick one")
+@click.option("--url", default=None, help="a running server (http://host:port); default: the app in this process")
+@click.option("--db", "database_url", default=None,
+              help="database URL (in-process: default a fresh SQLite file in --out; with --url: where banks "
+                   "and users are created, default the configured one)")
+@click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for the reports (default instance/demo-<timestamp>)")
+def demo(months: int, seed: int, start: str, profile: str, url: str | None, database_url: str | None,
+         out: Path | None) -> None:
+    """Play a year of the programme through the HTTP API and print a summary per month."""
+    import datetime as dt
+    import time
+
+    from config import REPO_ROOT
+    from loanledger import demo as demo_run
+
+    out = out or REPO_ROOT / "instance" / f"demo-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if url is None and database_url is None:
+        database_url = f"sqlite:///{(out / 'demo.db').resolve()}"
+        if (out / "demo.db").exists():
+            raise Refused(f"{out / 'demo.db'} exists: the demo needs a fresh database (choose another --out)")
+    if url is None:
+        _ensure_sqlite_dir(database_url)
+    began = time.monotonic()
+    with click.progressbar(length=months + 1, label="demo", file=sys.stderr,
+                           item_show_func=lambda label: label) as bar:
+        labels: list[str] = []
+
+        def step(label: str) -> None:
+            if labels:
+                bar.update(1, label)
+            else:
+                bar.label = "demo"
+                bar.update(0, label)
+            labels.append(label)
+
+        try:
+            with _database_errors():
+                result = demo_run.run(months=months, seed=seed, start=dt.date.fromisoformat(f"{start}-01"),
+                                      profile=profile, out=out, url=url, database_url=database_url, step=step)
+        except demo_run.DemoError as error:
+            raise Refused(f"demo stopped: {error}") from None
+        bar.update(1, "done")
+    click.echo(demo_run.summary(result))
+    click.echo(f"database: {make_url(database_url).render_as_string(hide_password=True) if database_url else url}")
+    click.echo("logins: " + ", ".join(f"{u} / {p} ({r})" for u, p, r in result.logins))
+    click.echo(f"took {time.monotonic() - began:.1f} s")
+    if not result.ok:
+        sys.exit(EXIT_FAILURE)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
