@@ -113,11 +113,14 @@ class Player:
 
         p = self.programme
         with self.sessionmaker() as db:
-            for code, name in p.banks:
-                issued = identity.create_bank(db, code, name, self.secret_key, actor="demo")
-                self.banks[code] = self.http.bank(issued["key_id"], issued["secret"], code)
-            for username, role in STAFF:
-                identity.create_user(db, username, role, password_for(username), actor="demo")
+            try:
+                for code, name in p.banks:
+                    issued = identity.create_bank(db, code, name, self.secret_key, actor="demo")
+                    self.banks[code] = self.http.bank(issued["key_id"], issued["secret"], code)
+                for username, role in STAFF:
+                    identity.create_user(db, username, role, password_for(username), actor="demo")
+            except identity.IdentityError as error:
+                raise DemoError(f"{error}: the demo needs a database without its banks and users") from None
             db.commit()
         self.login(*(u for u, _ in STAFF))
         self.move_to(p.start)
