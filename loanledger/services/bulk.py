@@ -24,14 +24,10 @@ from loanledger.domain.money import format_fen
 from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
 from loanledger.services import locks
-from loanledger.services.intake import EventBook, LoanBook, event_shape_errors
+from loanledger.services.intake import EVENT_COLUMNS, LOAN_ID, EventBook, LoanBook, event_shape_errors
 
 MAX_ITEMS = 5000
-EVENT_COPY_COLUMNS = (
-    "bank_code", "event_id", "loan_id", "type", "on_date", "amount_fen", "period_start", "period_end",
-    "interest_fen", "penalty_fen", "compound_fen", "rate_e4", "days_past_due", "classification",
-    "target_event_id", "reason", "content_hash", "received_at",
-)
+EVENT_COPY_COLUMNS = EVENT_COLUMNS  # an accepted event's row is a tuple in this order
 
 
 @dataclass
@@ -134,7 +130,7 @@ def apply_events(db: Session, bank_code: str, items: list[_Item], today: dt.date
     book = EventBook(db, bank_code, [i.data for i in items if i.data is not None], today)
     outcome, rows = _apply(items, book, "event_id", path, atomic)
     write_events(db, rows)
-    _mark_loans(db, sorted({row["loan_id"] for row in rows}))
+    _mark_loans(db, sorted({row[LOAN_ID] for row in rows}))
     return outcome
 
 
@@ -147,23 +143,25 @@ def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) 
     return event, outcome.accepted == 1
 
 
-def write_events(db: Session, rows: list[dict[str, Any]]) -> None:
+def write_events(db: Session, rows: list[tuple]) -> None:
+    """Rows are tuples in EVENT_COLUMNS order, as EventBook.check built them."""
     if not rows:
         return
     if is_postgres(db):
-        _copy(db, "loan_events", EVENT_COPY_COLUMNS, rows)
+        _copy(db, "loan_events", EVENT_COLUMNS, rows)
     else:
-        db.execute(insert(LoanEvent.__table__), rows)
+        db.execute(insert(LoanEvent.__table__), [dict(zip(EVENT_COLUMNS, row)) for row in rows])
 
 
-def _copy(db: Session, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _copy(db: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """psycopg 3 COPY FROM STDIN inside the session's own transaction (the fastest write)."""
     db.flush()
     raw = db.connection().connection.driver_connection
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            write = copy.write_row
             for row in rows:
-                copy.write_row(tuple(row[c] for c in columns))
+                write(row)
 
 
 # ------------------------------------------------------------------ loans

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from types import SimpleNamespace
+from collections import namedtuple
 from typing import Any
 
 from sqlalchemy import String, any_, bindparam, select
@@ -256,6 +256,7 @@ class EventBook:
         self.data = load_loans(db, [loan.id for loan in self.loans.values()])
         _version, policy = registry.policy_in_force(db, today)
         self.npl_dpd, self.npl_classifications = policy.npl_dpd, policy.npl_classifications
+        self.received_at = utcnow()  # one request, one moment received
 
     def check(self, data: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         """('duplicate', None) or ('created', row values); raises DomainError on a refusal."""
@@ -270,24 +271,34 @@ class EventBook:
             return "duplicate", None
         loan_data = self.data[loan.id]
         _check_event(self, loan_data, data)
-        row = event_row(loan, data, content_hash)
-        loan_data.append(SimpleNamespace(id=next(self._pseudo_ids), **row))
+        row = event_row(loan, data, content_hash, self.received_at)
+        loan_data.append(_Pending(next(self._pseudo_ids), *row))
         self.known[data["event_id"]] = (content_hash, loan.id)
         return "created", row
 
 
-def event_row(loan: Loan, data: dict[str, Any], content_hash: str) -> dict[str, Any]:
-    on_date = data.get("date") or data.get("paid_on") or data.get("as_of") or data.get("effective_on")
-    return {
-        "bank_code": loan.bank_code, "event_id": data["event_id"], "loan_id": loan.id, "type": data["type"],
-        "on_date": on_date, "amount_fen": data.get("amount") or data.get("principal"),
-        "period_start": data.get("period_start"), "period_end": data.get("period_end"),
-        "interest_fen": data.get("interest"), "penalty_fen": data.get("penalty_interest"),
-        "compound_fen": data.get("compound_interest"), "rate_e4": data.get("annual_rate"),
-        "days_past_due": data.get("days_past_due"), "classification": data.get("classification"),
-        "target_event_id": data.get("target_event_id"), "reason": data.get("reason"),
-        "content_hash": content_hash, "received_at": utcnow(),
-    }
+# A new event's row: these columns of loan_events, in this order (the COPY's column list).
+EVENT_COLUMNS = (
+    "bank_code", "event_id", "loan_id", "type", "on_date", "amount_fen", "period_start", "period_end",
+    "interest_fen", "penalty_fen", "compound_fen", "rate_e4", "days_past_due", "classification",
+    "target_event_id", "reason", "content_hash", "received_at",
+)
+LOAN_ID = EVENT_COLUMNS.index("loan_id")
+# An accepted event not yet written, as later checks of the same request read it.
+_Pending = namedtuple("_Pending", ("id",) + EVENT_COLUMNS)
+
+
+def event_row(loan: Loan, data: dict[str, Any], content_hash: str, received_at: dt.datetime) -> tuple:
+    """The row (EVENT_COLUMNS order) of an accepted event: a tuple, written as it is."""
+    get = data.get
+    return (
+        loan.bank_code, data["event_id"], loan.id, data["type"],
+        get("date") or get("paid_on") or get("as_of") or get("effective_on"),
+        get("amount") or get("principal"), get("period_start"), get("period_end"),
+        get("interest"), get("penalty_interest"), get("compound_interest"), get("annual_rate"),
+        get("days_past_due"), get("classification"), get("target_event_id"), get("reason"),
+        content_hash, received_at,
+    )
 
 
 def _fact_date(data: dict[str, Any]) -> tuple[str, dt.date] | None:
