@@ -315,7 +315,8 @@ def demo(months: int, seed: int, start: str, profile: str, url: str | None, data
             raise Refused(f"demo stopped: {error}") from None
         bar.update(1, "done")
     click.echo(demo_run.summary(result))
-    click.echo(f"database: {make_url(database_url).render_as_string(hide_password=True) if database_url else url}")
+    click.echo(f"server: {url}" if url else
+               f"database: {make_url(database_url).render_as_string(hide_password=True)}")
     click.echo("logins: " + ", ".join(f"{u} / {p} ({r})" for u, p, r in result.logins))
     click.echo(f"took {time.monotonic() - began:.1f} s")
     if not result.ok:
