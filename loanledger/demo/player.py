@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from loanledger.client import BulkError
-from loanledger.domain.money import format_fen, parse_yuan
 from loanledger.demo.programme import Programme
+from loanledger.domain.money import format_fen, parse_yuan
 
 API = "/api/v1"
 STAFF = (("demo-admin", "admin"), ("demo-clerk", "clerk"), ("demo-clerk2", "clerk"),

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from loanledger.cli import main
-from loanledger.demo.programme import PROFILES, generate, interest_fen
+from loanledger.demo.programme import generate, interest_fen
 from loanledger.domain.uscc import uscc_valid
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Period
 
