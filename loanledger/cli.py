@@ -313,6 +313,10 @@ def demo(months: int, seed: int, start: str, profile: str, url: str | None, data
                                       profile=profile, out=out, url=url, database_url=database_url, step=step)
         except demo_run.DemoError as error:
             raise Refused(f"demo stopped: {error}") from None
+        except ConfigError as error:
+            raise BadConfig(str(error)) from None
+        except OSError as error:  # --url: the server does not answer (URLError is an OSError)
+            raise Refused(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
         bar.update(1, "done")
     click.echo(demo_run.summary(result))
     click.echo(f"server: {url}" if url else

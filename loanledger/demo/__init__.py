@@ -35,9 +35,11 @@ def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1,
         from loanledger.demo.transport import Http
 
         settings = load_settings()
+        transport = Http(url)
+        transport.request("GET", "/api/v1/openapi.json")  # fails before anything is written when nobody answers
         engine = make_engine(database_url or settings.database_url)
         try:
-            player = Player(Http(url), make_sessionmaker(engine), settings.secret_key, programme, out, step)
+            player = Player(transport, make_sessionmaker(engine), settings.secret_key, programme, out, step)
             return player.play()
         finally:
             engine.dispose()
