@@ -250,6 +250,26 @@ def purge() -> None:
     _print_json(counts)
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once (catch-up closes first) and exit.")
+def scheduler(once: bool) -> None:
+    """Run the scheduler: due closes (catching up missed months), 公示, filing lapse, purge,
+    the integrity check. Run exactly one; a second one waits on the job locks and does nothing twice."""
+    import logging
+
+    from loanledger.jobs import Jobs, build_scheduler
+
+    settings = _settings()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    jobs = Jobs(settings)
+    with _database_errors():
+        if once:
+            _print_json(jobs.run_once())
+            return
+        build_scheduler(jobs).start()
+
+
 @main.command("demo-data")
 def demo_data() -> None:
     """Load a small demonstration data set (only what is missing) and print the logins."""

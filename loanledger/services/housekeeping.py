@@ -1,0 +1,146 @@
+"""What the scheduler does, as plain functions over a session (issue 5; domain.md §7).
+
+Each job is idempotent: run twice, or by two processes, or again after a kill, it ends in
+the same state. A job lock (an advisory lock on PostgreSQL; SQLite serialises writers with
+BEGIN IMMEDIATE) only decides who works; the close has its own lock and answers a repeat
+with the same result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loanledger.domain.dates import next_period, period_bounds
+from loanledger.persistence.tables import AuditEntry, Filing, LoanEvent, Period, Posting
+from loanledger.services import audit, dirty, locks, registry, retention
+from loanledger.services.close import close_period
+
+log = logging.getLogger("loanledger.jobs")
+ACTOR = "scheduler"
+SessionFactory = Callable[[], Session]
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def close_due_on(period: str, close_day: int) -> dt.date:
+    """Period P closes on `close_day` of the month after it."""
+    _first, last = period_bounds(period)
+    return last + dt.timedelta(days=close_day)
+
+
+def due_periods(db: Session, today: dt.date) -> list[str]:
+    """Every period whose close is due and not done, oldest first: after the last closed
+    period, or, if none was ever closed, from the month of the earliest event."""
+    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == "closed"))
+    if last_closed:
+        period = next_period(last_closed)
+    else:
+        earliest = db.scalar(select(func.min(LoanEvent.on_date)))
+        if earliest is None:
+            return []
+        period = period_of(earliest)
+    due = []
+    while True:
+        close_day = registry.policy_in_force(db, period_bounds(period)[1])[1].close_day
+        if close_due_on(period, close_day) > today:
+            return due
+        due.append(period)
+        period = next_period(period)
+
+
+def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
+    """Catch up every due close, one transaction each, oldest first. A close already done by
+    another process (or an earlier, killed run that committed) is answered the same, so a
+    repeat closes nothing twice."""
+    with sessions() as guard:  # its transaction holds the job lock until the catch-up ends
+        if not locks.try_exclusive(guard, "job:closes"):
+            log.info("closes: another scheduler is working")
+            return []
+        with sessions() as db:
+            periods = due_periods(db, today)
+        closed = []
+        for period in periods:
+            with sessions() as db:
+                started = dt.datetime.now(dt.timezone.utc)
+                view = close_period(db, period, ACTOR, today)
+                db.commit()
+            closed.append(period)
+            seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+            log.info("closed %s in %.1f s", period, seconds,
+                     extra={"period": period, "subsidy_total": view["subsidy_total"],
+                            "compensation_total": view["compensation_total"], "seconds": seconds})
+    return closed
+
+
+def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
+    from loanledger.services import payouts
+
+    with sessions() as db:
+        moved = payouts.refresh_publicity(db, today, ACTOR)
+        db.commit()
+    if moved:
+        log.info("公示 over: %d batch(es) ready", moved)
+    return moved
+
+
+def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
+    """Record each filing that has lapsed (no disbursement within the policy's days) once in
+    the audit trail, and mark it so the next close looks at its loans again."""
+    with sessions() as db:
+        if not locks.try_exclusive(db, "job:filing_lapse"):
+            return []
+        filings = list(db.scalars(select(Filing).where(Filing.revoked_on.is_(None))))
+        statuses = registry.filing_statuses(db, filings, today) if filings else {}
+        recorded = set(db.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "filing.lapsed")))
+        lapsed = sorted(no for no, status in statuses.items() if status == "lapsed" and no not in recorded)
+        for filing_no in lapsed:
+            audit.record(db, ACTOR, "filing.lapsed", "filing", filing_no, {"status": "active"},
+                         {"status": "lapsed", "as_of": today.isoformat()})
+            dirty.mark(db, "filing", filing_no)
+        db.commit()
+    if lapsed:
+        log.info("filings lapsed: %s", ", ".join(lapsed))
+    return lapsed
+
+
+def run_purge(sessions: SessionFactory, now: dt.datetime, **ttl: int) -> dict[str, int]:
+    with sessions() as db:
+        counts = retention.purge_expired(db, now, **ttl)
+        db.commit()
+    log.info("purged %s", counts)
+    return counts
+
+
+def integrity(db: Session) -> dict[str, Any]:
+    """The trial balance sums to zero, and the latest closed period reconciles."""
+    total = int(db.scalar(select(func.coalesce(func.sum(Posting.amount_fen), 0))))
+    checks: dict[str, Any] = {"trial_balance_zero": total == 0, "trial_balance_fen": total}
+    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == "closed"))
+    if last_closed:
+        from loanledger.services.reconciliation import reconcile
+
+        report = reconcile(db, last_closed)
+        checks["reconciliation"] = {"period": last_closed, "ok": report["ok"],
+                                    "failed": [c["name"] for c in report["checks"] if not c["ok"]]}
+    checks["ok"] = checks["trial_balance_zero"] and checks.get("reconciliation", {"ok": True})["ok"]
+    return checks
+
+
+def run_integrity(sessions: SessionFactory) -> dict[str, Any]:
+    with sessions() as db:
+        result = integrity(db)
+    (log.info if result["ok"] else log.error)("integrity %s", "ok" if result["ok"] else "FAILED",
+                                               extra={"integrity": result})
+    try:
+        from loanledger.observability.health import set_integrity
+    except ImportError:  # the health module is optional to the job itself
+        return result
+    set_integrity(result["ok"], result)
+    return result
