@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 
-from flask import Response, g, has_request_context, request
+from flask import Response, current_app, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _VALID_ID = re.compile(r"[\x20-\x7e]{1,128}")
@@ -91,7 +91,8 @@ def elapsed() -> float:
 def end_request(response: Response, seconds: float) -> Response:
     request_id = g.get("request_id") or request_id_for(None)
     response.headers[REQUEST_ID_HEADER] = request_id
-    if access_log.isEnabledFor(logging.INFO):
+    # LOANLEDGER_ACCESS_LOG=False in app.config: no access records (an in-process client, e.g. demo data).
+    if access_log.isEnabledFor(logging.INFO) and current_app.config.get("LOANLEDGER_ACCESS_LOG", True):
         who = g.get("principal")
         access_log.info(
             "%s %s %s", request.method, request.path, response.status_code,
