@@ -1,4 +1,4 @@
-# make run   — a development server on http://127.0.0.1:5000 with demo data (SQLite)
+# make run   — a development server on http://127.0.0.1:5000 with demo data and the scheduler (SQLite)
 # make test  — the whole suite on SQLite, then on PostgreSQL when it answers (CI=true: it must)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,7 +31,9 @@ run: export LOANLEDGER_DATABASE_URL := $(DEV_DB)
 run: $(STAMP)
 	$(BIN)/loanledger init
 	$(BIN)/loanledger demo-data
-	@echo "Serving http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs; Ctrl-C stops)"
+	@echo "Serving http://$(HOST):$(PORT)  (web pages; API docs: http://$(HOST):$(PORT)/api/v1/docs); the scheduler runs beside it; Ctrl-C stops both"
+	@$(BIN)/loanledger scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null || true' EXIT INT TERM; \
 	$(BIN)/loanledger serve --host $(HOST) --port $(PORT)
 
 # Both runs always happen (a SQLite failure must not hide the PostgreSQL result); either fails the target.

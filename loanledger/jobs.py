@@ -63,8 +63,9 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     now = dt.datetime.now(SHANGHAI)
-    # Closes run hourly: the business date can move (development) and a close that failed is retried.
-    scheduler.add_job(jobs.closes, "cron", minute=5, id="closes", next_run_time=now)
+    # Closes are looked for every quarter hour (one query when nothing is due): the business
+    # date can move (development), and a close that failed is retried.
+    scheduler.add_job(jobs.closes, "cron", minute="*/15", id="closes", next_run_time=now)
     scheduler.add_job(jobs.publicity, "cron", minute="*/15", id="publicity", next_run_time=now)
     scheduler.add_job(jobs.filing_lapse, "cron", hour=0, minute=20, id="filing_lapse", next_run_time=now)
     scheduler.add_job(jobs.purge, "cron", minute=40, id="purge", next_run_time=now)
