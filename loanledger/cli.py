@@ -132,7 +132,8 @@ def _run_gunicorn(options: dict) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with gunicorn."""
     _settings()  # refuse a bad configuration before any worker starts
-    _run_gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 120})
+    # No gunicorn access log: the app writes one JSON access line per request, with its id.
+    _run_gunicorn({"bind": f"{host}:{port}", "workers": workers, "timeout": 120})
 
 
 # ------------------------------------------------------------------ users
@@ -277,6 +278,7 @@ def demo_data() -> None:
     from loanledger.app import create_app
 
     app = create_app(_settings())
+    app.config["LOANLEDGER_ACCESS_LOG"] = False  # in-process calls: the report says what happened
     try:
         with _database_errors():
             report = demo.load(app)
