@@ -63,7 +63,8 @@ migration: $(STAMP)
 	@test -n "$${MSG:-}" || { echo 'usage: make migration MSG="what changed"' >&2; exit 2; }
 	rm -f /tmp/loanledger-migration.db
 	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db upgrade head
-	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db revision --autogenerate -m "$$MSG"
+	next=$$(printf '%04d' $$(( $$(ls migrations/versions/[0-9][0-9][0-9][0-9]_*.py | wc -l) + 1 ))); \
+	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db revision --autogenerate --rev-id "$$next" -m "$$MSG"
 
 clean-dev:
 	rm -f instance/loanledger.db instance/loanledger.db-wal instance/loanledger.db-shm

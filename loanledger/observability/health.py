@@ -3,8 +3,9 @@
 - `/healthz`: the process answers (no database). A load balancer or orchestrator restarts
   the process when this fails.
 - `/readyz`: `SELECT 1` on the database and the schema at Alembic's head; 503 with a JSON
-  body naming the checks that failed. The last integrity-check result, when the scheduler
-  has reported one to this process (`set_integrity`), is included as `integrity`; it is
+  body naming the checks that failed. The last integrity-check result (stored by the
+  scheduler in `integrity_checks`, or reported to this process by `set_integrity`) is
+  included as `integrity`; it is
   information, not a readiness condition (a ledger discrepancy is not cured by taking every
   API process out of the load balancer).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import threading
 from typing import Any
 
@@ -56,12 +58,30 @@ def _reason(error: Exception) -> str:
     return f"{type(original).__name__}: {lines[0] if lines else ''}"[:300]
 
 
+def _stored_integrity(cursor) -> dict[str, Any] | None:
+    """The scheduler's latest stored check (table integrity_checks), or None."""
+    try:
+        cursor.execute("SELECT checked_at, ok, detail FROM integrity_checks ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    except Exception:  # noqa: BLE001 - the answer stands without it
+        return None
+    if row is None:
+        return None
+    checked_at, ok, detail = row
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    if isinstance(checked_at, dt.datetime):
+        checked_at = checked_at.isoformat(timespec="seconds")
+    return {"ok": bool(ok), "detail": detail, "checked_at": str(checked_at)}
+
+
 def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
     """(ready, body). Never raises.
 
     On the DBAPI connection, not a SQLAlchemy one: the SQLite engine begins every SQLAlchemy
     transaction with BEGIN IMMEDIATE (the write lock), which a probe must not take."""
     checks: dict[str, Any] = {}
+    stored = None
     try:
         raw = engine.raw_connection()
     except Exception as error:  # noqa: BLE001 - any failure is "not ready", with its reason
@@ -86,6 +106,8 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
                     checks["schema"] = {"ok": current == head, "revision": current, "head": head}
                 except Exception as error:  # noqa: BLE001 - no alembic_version: never migrated
                     checks["schema"] = {"ok": False, "revision": [], "head": head, "error": _reason(error)}
+                if checks["schema"]["ok"]:
+                    stored = _stored_integrity(cursor)
             cursor.close()
         finally:
             try:
@@ -95,5 +117,5 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
                 raw.invalidate()
     failed = [name for name, check in checks.items() if not check["ok"]]
     body = {"status": "ready" if not failed else "unavailable", "failed": failed, "checks": checks,
-            "integrity": get_integrity()}
+            "integrity": stored or get_integrity()}
     return not failed, body

@@ -717,3 +717,14 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(128))
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class IntegrityCheck(Base):
+    """The scheduler's daily integrity check (trial balance, reconciliation of the latest
+    closed period): kept so every API process's /readyz can report the latest one."""
+
+    __tablename__ = "integrity_checks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    checked_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
-from loanledger.persistence.tables import AuditEntry, Filing, LoanEvent, Period, Posting
+from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Period, Posting
 from loanledger.services import audit, dirty, locks, registry, retention
 from loanledger.services.close import close_period
 
@@ -134,8 +134,11 @@ def integrity(db: Session) -> dict[str, Any]:
 
 
 def run_integrity(sessions: SessionFactory) -> dict[str, Any]:
+    """Check, log, and store the result, which every API process's /readyz reports."""
     with sessions() as db:
         result = integrity(db)
+        db.add(IntegrityCheck(ok=result["ok"], detail=result))
+        db.commit()
     (log.info if result["ok"] else log.error)("integrity %s", "ok" if result["ok"] else "FAILED",
                                                extra={"integrity": result})
     try:

@@ -31,6 +31,15 @@ SCENARIO = "01-basic-quarterly.json"
 PERIODS = ["2023-03", "2023-04", "2023-05", "2023-06"]
 
 
+@pytest.fixture(autouse=True)
+def _forget_integrity():
+    """The integrity job also reports to this process's /readyz: not to the next test's."""
+    from loanledger.observability import health
+
+    yield
+    health.clear_integrity()
+
+
 def _play_without_closes(staff, bank) -> dict:
     scenario = load(scenario_dir() / SCENARIO)
     player = Player(staff, bank, scenario)
@@ -80,6 +89,11 @@ def test_run_once_moves_publicity_records_lapses_and_checks_integrity(app, staff
     assert result["publicity"] == 0  # closed late, on 07-10: 公示 of March's and June's batches starts now
     assert result["integrity"]["ok"] is True and result["integrity"]["trial_balance_zero"] is True
     assert result["integrity"]["reconciliation"]["period"] == "2023-06"
+    from loanledger.observability import health
+
+    health.clear_integrity()  # what another process (an API worker) sees: the stored check
+    stored = app.test_client().get("/readyz").get_json()["integrity"]
+    assert stored["ok"] is True and stored["detail"]["trial_balance_zero"] is True and stored["checked_at"]
     staff.set_business_date("2023-07-31")
     again = jobs.run_once()
     assert (again["closes"], again["publicity"], again["filing_lapse"]) == ([], 2, [])
