@@ -7,28 +7,28 @@ and answers the same, and a process killed half-way leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
-from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
-from loanledger.domain.ledger import (
-    JournalEntry as Entry, batch_line_postings, carried_in_postings, merge_postings, receivable_move_postings,
-)
+from loanledger.domain.ledger import Posting, batch_line_postings, carried_in_postings, receivable_move_postings
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
-from loanledger.persistence.db import as_utc
+from loanledger.persistence.db import as_utc, is_postgres
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
 from loanledger.services.close_compensation import compensation_lines
 from loanledger.services.close_subsidy import LineDraft, subsidy_lines
 from loanledger.services.errors import Conflict
+from loanledger.services.facts import in_sets
 from loanledger.services.policy_book import PolicyBook
 
 RECEIVABLE_BASE = {"subsidy": "1201", "compensation": "1202"}
@@ -43,27 +43,36 @@ def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: 
     _check_order(db, period, today)
     first_day, last_day = period_bounds(period)
     book = PolicyBook.load(db)
-    subsidy = subsidy_lines(db, last_day, book, registry.lpr_table(db), full=full)
-    _store_states(db, subsidy.state_inserts, subsidy.state_updates)
-    if row is None:
+    _version, policy_today = book.on(today)
+    is_workday = workcalendar.is_workday_rule(db)
+    batches = {kind: _BatchLines(db, period, kind, today, policy_today.publicity_working_days, is_workday)
+               for kind in ("subsidy", "compensation")}
+
+    if row is None:  # before the first line: a batch names its period
         row = Period(period=period, status="open")
         db.add(row)
         db.flush()
+
+    def store(lines: list[LineDraft], inserts: list[dict], updates: list[dict]) -> None:
+        _store_states(db, inserts, updates)
+        batches["subsidy"].write(lines)
+
+    # Streamed: each chunk of enterprises writes its states and lines, then is dropped.
+    subsidy = subsidy_lines(db, last_day, book, registry.lpr_table(db), full=full, sink=store)
+    subsidy_count = batches["subsidy"].count
     compensation = compensation_lines(db, period, last_day, book)
-    _version, policy_today = book.on(today)
-    drafts = subsidy.lines + compensation.lines
     for kind in ("subsidy", "compensation"):
-        kind_drafts = [d for d in drafts if d.batch_kind == kind]
-        if kind_drafts:
-            _make_batch(db, period, kind, kind_drafts, last_day, today, policy_today.publicity_working_days,
-                        workcalendar.is_workday_rule(db))
+        kind_drafts = compensation.lines if kind == "compensation" else []
+        if kind_drafts or batches[kind].count:
+            _make_batch(db, period, kind, kind_drafts, last_day, batches[kind])
     db.execute(delete(DirtyMark).where(DirtyMark.id <= subsidy.consumed_mark_id))
     row.status, row.closed_at, row.closed_by, row.business_date = "closed", dt.datetime.now(dt.timezone.utc), actor, today
+    line_total = subsidy_count + len(compensation.lines)
     record(db, actor, "period.close", "period", period, {"status": "open"},
-           {"status": "closed", "lines": len(drafts), "records_computed": subsidy.records_computed,
+           {"status": "closed", "lines": line_total, "records_computed": subsidy.records_computed,
             "claims_created": len(compensation.new_claims)})
     db.flush()
-    metrics.observe_close(time.perf_counter() - started, len(drafts))
+    metrics.observe_close(time.perf_counter() - started, line_total)
     return period_view(db, period)
 
 
@@ -80,65 +89,150 @@ def _check_order(db: Session, period: str, today: dt.date) -> None:
         raise Conflict("previous_period_open", f"close {next_period(closed[-1])} first", "period")
 
 
+STATE_COLUMNS = ("event_pk", "loan_id", "uscc", "year", "computed_fen", "capped_fen", "owed_fen", "granted_fen",
+                 "line_count", "reasons", "policy_version")
+LINE_COLUMNS = ("batch_id", "period", "record_key", "kind", "payee_type", "payee_id", "bank_code", "contract_no",
+                "event_id", "event_pk", "claim_id", "period_start", "period_end", "interest_fen", "computed_fen",
+                "capped_fen", "amount_fen", "reasons", "policy_version", "status", "breakdown")
+PAYEE_COLUMNS = ("batch_id", "payee_type", "payee_id", "total_fen", "pays_fen", "carried_out_fen", "payment_status")
+ROWS_AT_ONCE = 20_000  # rows buffered before a COPY / executemany while streaming an aggregate
+
+
 def _store_states(db: Session, inserts: list[dict], updates: list[dict]) -> None:
     if inserts:
-        db.execute(insert(RecordState.__table__), inserts)
+        if is_postgres(db):
+            copy_rows(db, "record_states", STATE_COLUMNS,
+                      (tuple(json.dumps(r[c]) if c == "reasons" else r[c] for c in STATE_COLUMNS) for r in inserts))
+        else:
+            db.execute(insert(RecordState.__table__), inserts)
     if updates:
         db.execute(update(RecordState), updates)
 
 
-# ------------------------------------------------------------------ batches
-def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], last_day: dt.date,
-                today: dt.date, publicity_days: int, is_workday) -> Batch:
-    failed = _failed_payments(db, kind, {d.payee_id for d in drafts})
-    drafts = drafts + _carried_lines(db, kind, drafts) + [_failed_line(kind, p) for p in failed]
-    by_payee: dict[str, list[LineDraft]] = defaultdict(list)
-    for draft in drafts:
-        by_payee[draft.payee_id].append(draft)
-    totals = {payee: payee_total([d.amount_fen for d in lines]) for payee, lines in by_payee.items()}
-    batch = Batch(
-        period=period, kind=kind, status="publicity" if kind == "subsidy" else "ready",
-        total_fen=sum(t.pays_fen for t in totals.values()), line_count=len(drafts), payee_count=len(totals),
-        publicity_ends_on=publicity_end(today, publicity_days, is_workday) if kind == "subsidy" else None,
-    )
-    db.add(batch)
+def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """psycopg 3 COPY FROM STDIN inside the session's own transaction (JSON columns as text)."""
     db.flush()
+    raw = db.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+
+# ------------------------------------------------------------------ batches
+class _BatchLines:
+    """A batch's lines, written as they come: the batch row is made with the first line,
+    its totals are set when the batch is finished (`_make_batch`)."""
+
+    def __init__(self, db: Session, period: str, kind: str, today: dt.date, publicity_days: int, is_workday):
+        self.db, self.period, self.kind = db, period, kind
+        self.today, self.publicity_days, self.is_workday = today, publicity_days, is_workday
+        self.batch: Batch | None = None
+        self.count = 0
+
+    def write(self, drafts: list[LineDraft]) -> None:
+        if not drafts:
+            return
+        db = self.db
+        if self.batch is None:
+            subsidy = self.kind == "subsidy"
+            self.batch = Batch(
+                period=self.period, kind=self.kind, status="publicity" if subsidy else "ready",
+                total_fen=0, line_count=0, payee_count=0,
+                publicity_ends_on=publicity_end(self.today, self.publicity_days, self.is_workday) if subsidy else None,
+            )
+            db.add(self.batch)
+            db.flush()
+        batch_id = self.batch.id
+        if is_postgres(db):
+            copy_rows(db, "lines", LINE_COLUMNS, (_line_tuple(batch_id, self.period, d) for d in drafts))
+        else:
+            db.execute(insert(Line.__table__), [_line_row(batch_id, self.period, d) for d in drafts])
+        self.count += len(drafts)
+
+
+def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], last_day: dt.date,
+                lines: _BatchLines) -> Batch:
+    """Finish a batch: its remaining lines, the carried and failed lines of its payees, one row
+    per payee (streamed from the lines, in payee order) and one ledger entry."""
+    lines.write(drafts)
+    batch = lines.batch
+    assert batch is not None
+    failed = _failed_payments(db, kind, batch.id)
+    carried = _carried_lines(db, kind, batch.id)
     if failed:
         db.execute(update(BatchPayee).where(BatchPayee.id.in_([p.id for p in failed]))
                    .values(carried_to_batch_id=batch.id))
-    db.execute(insert(Line.__table__), [_line_row(batch, period, d) for d in drafts])
-    db.execute(insert(BatchPayee.__table__), [
-        {"batch_id": batch.id, "payee_type": by_payee[p][0].payee_type, "payee_id": p, "total_fen": t.total_fen,
-         "pays_fen": t.pays_fen, "carried_out_fen": t.carried_out_fen,
-         "payment_status": "pending" if t.pays_fen > 0 else "none"}
-        for p, t in sorted(totals.items())
-    ])
-    _post_batch(db, batch, drafts, totals, last_day)
+    lines.write(carried + [_failed_line(kind, p) for p in failed])
+    total_fen = payee_count = 0
+    buffered: list[tuple] = []
+    for payee_id, payee_type, total in _payee_totals(db, batch.id, ordered=True):
+        t = payee_total([total])
+        total_fen += t.pays_fen
+        payee_count += 1
+        buffered.append((batch.id, payee_type, payee_id, t.total_fen, t.pays_fen, t.carried_out_fen,
+                         "pending" if t.pays_fen > 0 else "none"))
+        if len(buffered) >= ROWS_AT_ONCE:
+            _write_payees(db, buffered)
+            buffered = []
+    _write_payees(db, buffered)
+    batch.total_fen, batch.line_count, batch.payee_count = total_fen, lines.count, payee_count
+    db.flush()
+    _post_batch(db, batch, last_day)
     return batch
 
 
-def _carried_lines(db: Session, kind: str, drafts: list[LineDraft]) -> list[LineDraft]:
-    """A receivable from an earlier batch is netted in the next batch that has lines for the payee."""
-    receivables = ledger.balances_like(db, RECEIVABLE_BASE[kind])
-    payees = {d.payee_id: d.payee_type for d in drafts}
-    out = []
-    for payee, payee_type in sorted(payees.items()):
-        balance_fen = receivables.get(f"{RECEIVABLE_BASE[kind]}:{payee}", 0)
-        if balance_fen > 0:
-            out.append(LineDraft(batch_kind=kind, record_key=f"k:{kind}:{payee}", kind="carried",
-                                 payee_type=payee_type, payee_id=payee, amount_fen=-balance_fen,
-                                 bank_code=payee if payee_type == "bank" else None, reasons=[]))
+def _write_payees(db: Session, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if is_postgres(db):
+        copy_rows(db, "batch_payees", PAYEE_COLUMNS, rows)
+    else:
+        db.execute(insert(BatchPayee.__table__), [dict(zip(PAYEE_COLUMNS, r)) for r in rows])
+
+
+def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False) -> Iterator[tuple]:
+    """(payee_id, payee_type, Σ amount[, Σ carried amount]) per payee of a batch, streamed from its lines."""
+    columns = [Line.payee_id, func.min(Line.payee_type), func.sum(Line.amount_fen)]
+    if carried:
+        columns.append(func.sum(case((Line.kind == "carried", Line.amount_fen), else_=0)))
+    query = select(*columns).where(Line.batch_id == batch_id).group_by(Line.payee_id)
+    if ordered:  # Python's order (code points), whatever the database's collation
+        query = query.order_by(Line.payee_id.collate("C") if is_postgres(db) else Line.payee_id)
+    for row in db.execute(query.execution_options(yield_per=ROWS_AT_ONCE)):
+        yield (row[0], row[1], *(int(v) for v in row[2:]))
+
+
+def _payees_with_lines(db: Session, batch_id: int, payee_ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for where in in_sets(db, Line.payee_id, sorted(payee_ids)):
+        out.update(db.execute(select(Line.payee_id, func.max(Line.payee_type))
+                              .where(Line.batch_id == batch_id, where).group_by(Line.payee_id)).all())
     return out
 
 
-def _failed_payments(db: Session, kind: str, payee_ids: set[str]) -> list[BatchPayee]:
+def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
+    """A receivable from an earlier batch is netted in the next batch that has lines for the payee."""
+    prefix = f"{RECEIVABLE_BASE[kind]}:"
+    owing = {account[len(prefix):]: balance_fen
+             for account, balance_fen in ledger.balances_like(db, RECEIVABLE_BASE[kind]).items() if balance_fen > 0}
+    payees = _payees_with_lines(db, batch_id, list(owing))
+    out = []
+    for payee, payee_type in sorted(payees.items()):
+        out.append(LineDraft(batch_kind=kind, record_key=f"k:{kind}:{payee}", kind="carried",
+                             payee_type=payee_type, payee_id=payee, amount_fen=-owing[payee],
+                             bank_code=payee if payee_type == "bank" else None, reasons=[]))
+    return out
+
+
+def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
     """Failed payments of earlier batches of the kind, not yet carried, for payees with lines now."""
-    if not payee_ids:
-        return []
     return list(db.scalars(
         select(BatchPayee).join(Batch, Batch.id == BatchPayee.batch_id)
         .where(Batch.kind == kind, BatchPayee.payment_status == "failed", BatchPayee.carried_to_batch_id.is_(None),
-               BatchPayee.payee_id.in_(sorted(payee_ids)))
+               BatchPayee.batch_id != batch_id,
+               exists().where(Line.batch_id == batch_id, Line.payee_id == BatchPayee.payee_id))
         .order_by(BatchPayee.id)))
 
 
@@ -150,9 +244,9 @@ def _failed_line(kind: str, failed: BatchPayee) -> LineDraft:
                      bank_code=failed.payee_id if failed.payee_type == "bank" else None, reasons=[])
 
 
-def _line_row(batch: Batch, period: str, d: LineDraft) -> dict[str, Any]:
+def _line_row(batch_id: int, period: str, d: LineDraft) -> dict[str, Any]:
     return {
-        "batch_id": batch.id, "period": period, "record_key": d.record_key, "kind": d.kind,
+        "batch_id": batch_id, "period": period, "record_key": d.record_key, "kind": d.kind,
         "payee_type": d.payee_type, "payee_id": d.payee_id, "bank_code": d.bank_code, "contract_no": d.contract_no,
         "event_id": d.event_id, "event_pk": d.event_pk, "claim_id": d.claim_id, "period_start": d.period_start,
         "period_end": d.period_end, "interest_fen": d.interest_fen, "computed_fen": d.computed_fen,
@@ -161,26 +255,35 @@ def _line_row(batch: Batch, period: str, d: LineDraft) -> dict[str, Any]:
     }
 
 
-def _post_batch(db: Session, batch: Batch, drafts: list[LineDraft], totals, last_day: dt.date) -> None:
-    """One balanced entry per batch: each payee's lines summed, then the postings of §10."""
-    line_fen: dict[str, int] = defaultdict(int)
-    carried_fen: dict[str, int] = defaultdict(int)
-    for d in drafts:
-        (carried_fen if d.kind == "carried" else line_fen)[d.payee_id] += d.amount_fen
-    postings = []
-    for payee, amount_fen in line_fen.items():
-        if amount_fen:
-            postings.extend(batch_line_postings(batch.kind, payee, amount_fen))
-    for payee, amount_fen in carried_fen.items():
-        postings.extend(carried_in_postings(batch.kind, payee, amount_fen))
-    for payee, total in totals.items():
-        if total.carried_out_fen < 0:
-            postings.extend(receivable_move_postings(batch.kind, payee, -total.carried_out_fen))
-    merged = merge_postings(postings)
-    if merged:
-        entry = Entry(kind=f"close:{batch.kind}", memo=f"{batch.period} {batch.kind} batch {batch.id}",
-                      postings=merged)
-        ledger.post(db, entry, last_day, period=batch.period, batch_id=batch.id)
+def _line_tuple(batch_id: int, period: str, d: LineDraft) -> tuple:
+    """The same row in LINE_COLUMNS order for COPY, JSON as SQLAlchemy's JSON type writes it."""
+    return (batch_id, period, d.record_key, d.kind, d.payee_type, d.payee_id, d.bank_code, d.contract_no,
+            d.event_id, d.event_pk, d.claim_id, d.period_start, d.period_end, d.interest_fen, d.computed_fen,
+            d.capped_fen, d.amount_fen, json.dumps(d.reasons), d.policy_version, "active",
+            json.dumps(d.breakdown))  # None is JSON null, as the JSON type (none_as_null=False) writes it
+
+
+def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
+    """One balanced entry per batch: each payee's lines summed, then the postings of §10,
+    merged by account (each payee's own accounts as the payee is read, the shared ones at the end)."""
+    def postings() -> Iterator[Posting]:
+        shared: dict[str, int] = {}
+        for payee, _payee_type, total_fen, carried_fen in _payee_totals(db, batch.id, carried=True):
+            own: dict[str, int] = {}
+            line_fen = total_fen - carried_fen
+            payee_postings = batch_line_postings(batch.kind, payee, line_fen) if line_fen else []
+            payee_postings += carried_in_postings(batch.kind, payee, carried_fen)
+            carried_out_fen = payee_total([total_fen]).carried_out_fen
+            if carried_out_fen < 0:
+                payee_postings += receivable_move_postings(batch.kind, payee, -carried_out_fen)
+            for p in payee_postings:
+                target = own if p.account.endswith(f":{payee}") else shared
+                target[p.account] = target.get(p.account, 0) + p.amount_fen
+            yield from (Posting(a, v) for a, v in own.items() if v)
+        yield from (Posting(a, v) for a, v in shared.items() if v)
+
+    ledger.post_stream(db, f"close:{batch.kind}", f"{batch.period} {batch.kind} batch {batch.id}", postings(),
+                       last_day, period=batch.period, batch_id=batch.id)
 
 
 # ------------------------------------------------------------------ views

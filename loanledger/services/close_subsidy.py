@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from loanledger.domain.timeline import balance_segments
 from loanledger.persistence.tables import (
     BlacklistEntry, DirtyMark, Enterprise, Filing, Loan, LoanEvent, RecordState,
 )
-from loanledger.services.facts import LoanData, chunks as _chunks, load_loans
+from loanledger.services.facts import LoanData, in_sets, load_loans
 from loanledger.services.policy_book import PolicyBook
 
 
@@ -87,35 +87,89 @@ class SubsidyResult:
 
 
 # ------------------------------------------------------------------ scope
+CHUNK_LOANS = 10_000  # loans computed at once: whole enterprises, so the annual cap stays in one chunk
+
+
 def dirty_loan_ids(db: Session, last_day: dt.date, *, full: bool) -> tuple[set[int], int]:
-    marks = db.execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)).all()
-    max_id = max((m.id for m in marks), default=0)
-    if full or any(m.scope == "all" for m in marks):
+    everything, ids, max_id = _marked(db, last_day, full=full)
+    if everything:
         return set(db.scalars(select(Loan.id))), max_id
-    ids = {int(m.key) for m in marks if m.scope == "loan"}
-    filings = [m.key for m in marks if m.scope == "filing"]
-    enterprises = [m.key for m in marks if m.scope == "enterprise"]
-    for chunk in _chunks(filings):
-        ids.update(db.scalars(select(Loan.id).where(Loan.filing_no.in_(chunk))))
-    for chunk in _chunks(enterprises):
-        ids.update(db.scalars(select(Loan.id).where(Loan.uscc.in_(chunk))))
+    return {i for _uscc, i in _with_filing_siblings(db, ids)}, max_id
+
+
+def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[int], int]:
+    """(every loan?, the loans the marks and unprocessed records name, the last mark read).
+    The marks are streamed: a million of them are read without keeping a row each."""
+    max_id, everything = 0, full
+    ids: set[int] = set()
+    filings: set[str] = set()
+    enterprises: set[str] = set()
+    for mark_id, scope, key in db.execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)
+                                          .execution_options(yield_per=50_000)):
+        max_id = max(max_id, mark_id)
+        if everything:
+            continue
+        if scope == "all":
+            everything = True
+        elif scope == "loan":
+            ids.add(int(key))
+        elif scope == "filing":
+            filings.add(key)
+        elif scope == "enterprise":
+            enterprises.add(key)
+    if everything:
+        return True, set(), max_id
+    for where in in_sets(db, Loan.filing_no, sorted(filings)):
+        ids.update(db.scalars(select(Loan.id).where(where)))
+    for where in in_sets(db, Loan.uscc, sorted(enterprises)):
+        ids.update(db.scalars(select(Loan.id).where(where)))
     unprocessed = (
         select(LoanEvent.loan_id)
         .outerjoin(RecordState, RecordState.event_pk == LoanEvent.id)
         .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, RecordState.event_pk.is_(None))
     )
-    ids.update(db.scalars(unprocessed))
-    return _with_filing_siblings(db, ids), max_id
+    ids.update(db.scalars(unprocessed.execution_options(yield_per=50_000)))
+    return False, ids, max_id
 
 
-def _with_filing_siblings(db: Session, ids: set[int]) -> set[int]:
+def _with_filing_siblings(db: Session, ids: set[int]) -> list[tuple[str, int]]:
+    """(uscc, id) of the loans and of every loan sharing a filing with one of them."""
     filings: set[str] = set()
-    for chunk in _chunks(sorted(ids)):
-        filings.update(f for f in db.scalars(select(Loan.filing_no).where(Loan.id.in_(chunk))) if f)
-    out = set(ids)
-    for chunk in _chunks(sorted(filings)):
-        out.update(db.scalars(select(Loan.id).where(Loan.filing_no.in_(chunk))))
+    out: list[tuple[str, int]] = []
+    for where in in_sets(db, Loan.id, sorted(ids)):
+        for loan_id, uscc, filing_no in db.execute(select(Loan.id, Loan.uscc, Loan.filing_no).where(where)):
+            out.append((uscc, loan_id))
+            if filing_no:
+                filings.add(filing_no)
+    for where in in_sets(db, Loan.filing_no, sorted(filings)):
+        out.extend((uscc, loan_id) for loan_id, uscc in db.execute(select(Loan.id, Loan.uscc).where(where))
+                   if loan_id not in ids)
     return out
+
+
+def loan_chunks(db: Session, last_day: dt.date, *, full: bool, size: int | None = None) -> tuple[list[list[int]], int]:
+    """The dirty loans (widened to filing siblings) as chunks of about `size` loans in uscc order,
+    each holding whole enterprises; and the last mark read."""
+    size = size or CHUNK_LOANS
+    everything, ids, max_id = _marked(db, last_day, full=full)
+    if everything:
+        pairs = [(uscc, i) for i, uscc in db.execute(select(Loan.id, Loan.uscc).execution_options(yield_per=50_000))]
+    else:
+        pairs = _with_filing_siblings(db, ids)
+    del ids
+    pairs.sort()
+    out: list[list[int]] = []
+    current: list[int] = []
+    previous = None
+    for uscc, loan_id in pairs:
+        if len(current) >= size and uscc != previous:
+            out.append(current)
+            current = []
+        current.append(loan_id)
+        previous = uscc
+    if current:
+        out.append(current)
+    return out, max_id
 
 
 # ------------------------------------------------------------------ facts
@@ -126,8 +180,8 @@ class _Facts:
         self.loans, self.book = loans, book
         filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
         usccs = sorted({d.loan.uscc for d in loans.values()})
-        self.filings = {f.filing_no: f for c in _chunks(filing_nos)
-                        for f in db.execute(select(Filing.__table__).where(Filing.filing_no.in_(c)))}
+        self.filings = {f.filing_no: f for where in in_sets(db, Filing.filing_no, filing_nos)
+                        for f in db.execute(select(Filing.__table__).where(where))}
         self.enterprises = self._enterprises(db, usccs)
         self.members: dict[str, list[LoanData]] = defaultdict(list)
         for data in loans.values():
@@ -140,11 +194,11 @@ class _Facts:
     def _enterprises(db: Session, usccs: list[str]) -> dict[str, EnterpriseFacts]:
         blacklist: dict[str, list] = defaultdict(list)
         rows: dict[str, dt.date] = {}
-        for chunk in _chunks(usccs):
+        for where, where_blacklist in zip(in_sets(db, Enterprise.uscc, usccs), in_sets(db, BlacklistEntry.uscc, usccs)):
             rows.update((r[0], r[1]) for r in db.execute(select(Enterprise.uscc, Enterprise.established_on)
-                                   .where(Enterprise.uscc.in_(chunk))).all())
+                                   .where(where)).all())
             for entry in db.execute(select(BlacklistEntry.uscc, BlacklistEntry.effective_from,
-                                           BlacklistEntry.effective_to).where(BlacklistEntry.uscc.in_(chunk))):
+                                           BlacklistEntry.effective_to).where(where_blacklist)):
                 blacklist[entry.uscc].append((entry.effective_from, entry.effective_to))
         return {u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist[u])))
                 for u, established_on in rows.items()}
@@ -205,10 +259,38 @@ def breakdown_of(result: RecordResult) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the computation
-def subsidy_lines(db: Session, last_day: dt.date, book: PolicyBook, lpr_table, *, full: bool = False) -> SubsidyResult:
-    loan_ids, max_mark = dirty_loan_ids(db, last_day, full=full)
-    loans = load_loans(db, loan_ids)
-    facts = _Facts(db, loans, book)
+Sink = Callable[[list[LineDraft], list[dict[str, Any]], list[dict[str, Any]]], None]
+
+
+def subsidy_lines(db: Session, last_day: dt.date, book: PolicyBook, lpr_table, *, full: bool = False,
+                  sink: Sink | None = None) -> SubsidyResult:
+    """The lines and record states of the close, a chunk of whole enterprises at a time.
+    With a `sink`, each chunk's (lines, state inserts, state updates) goes to it and is
+    dropped, so memory stays bounded by the chunk; without one, they are returned."""
+    chunks, max_mark = loan_chunks(db, last_day, full=full)
+    out = SubsidyResult([], [], [], max_mark, 0)
+    chunks.reverse()
+    while chunks:
+        ids = chunks.pop()  # each chunk's ids are dropped once it is done
+        lines, inserts, updates, computed = _chunk_lines(db, ids, last_day, book, lpr_table)
+        out.records_computed += computed
+        if sink is None:
+            out.lines.extend(lines)
+            out.state_inserts.extend(inserts)
+            out.state_updates.extend(updates)
+        else:
+            sink(lines, inserts, updates)
+    return out
+
+
+def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBook, lpr_table):
+    """One chunk: its loans (every dirty loan of its enterprises), computed with their filings'
+    other loans as facts (those are computed in their own enterprise's chunk)."""
+    loans = load_loans(db, ids)
+    filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
+    siblings = [i for where in in_sets(db, Loan.filing_no, filing_nos)
+                for i in db.scalars(select(Loan.id).where(where)) if i not in loans]
+    facts = _Facts(db, {**loans, **load_loans(db, siblings)} if siblings else loans, book)
     fresh: dict[int, _Item] = {}
     for data in loans.values():
         for event in data.interest_records():
@@ -221,7 +303,7 @@ def subsidy_lines(db: Session, last_day: dt.date, book: PolicyBook, lpr_table, *
     items = _stored_items(db, touched, last_day, fresh, states)
     items.update(fresh)
     lines, inserts, updates = _allocate(items, states, book)
-    return SubsidyResult(lines, inserts, updates, max_mark, len(fresh))
+    return lines, inserts, updates, len(fresh)
 
 
 def _item(loan: Loan, event, computed_fen: int, reasons, version: int, breakdown) -> _Item:
@@ -230,38 +312,39 @@ def _item(loan: Loan, event, computed_fen: int, reasons, version: int, breakdown
                  version, breakdown)
 
 
-def _states_in(db: Session, touched: set[tuple[str, int]]) -> dict[int, RecordState]:
+def _states_in(db: Session, touched: set[tuple[str, int]]) -> dict[int, Any]:
     usccs = sorted({u for u, _ in touched})
-    out: dict[int, RecordState] = {}
-    for chunk in _chunks(usccs):
-        for state in db.scalars(select(RecordState).where(RecordState.uscc.in_(chunk))):
+    out: dict[int, Any] = {}
+    for where in in_sets(db, RecordState.uscc, usccs):
+        for state in db.execute(select(RecordState.__table__).where(where)):
             if (state.uscc, state.year) in touched:
                 out[state.event_pk] = state
     return out
 
 
 def _stored_items(db, touched, last_day, fresh, states) -> dict[int, _Item]:
-    """Records of unchanged loans in a touched enterprise-year: their stored `computed`."""
-    usccs = sorted({u for u, _ in touched})
+    """Records of unchanged loans in a touched enterprise-year: their stored `computed`.
+    Only a record with a state can be one (no state ⇒ unprocessed ⇒ its loan was dirty ⇒ fresh)."""
     out: dict[int, _Item] = {}
+    wanted = sorted(pk for pk in states if pk not in fresh)
     columns = (LoanEvent.id, LoanEvent.loan_id, LoanEvent.event_id, LoanEvent.on_date, LoanEvent.period_start,
                LoanEvent.period_end, LoanEvent.interest_fen, Loan.uscc, Loan.bank_code, Loan.contract_no)
-    for chunk in _chunks(usccs):
+    for where in in_sets(db, LoanEvent.id, wanted):
         rows = db.execute(
             select(*columns).join(Loan, Loan.id == LoanEvent.loan_id)
-            .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, Loan.uscc.in_(chunk))
+            .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, where)
         ).all()
         for r in rows:
-            if r.id in fresh or (r.uscc, r.on_date.year) not in touched:
+            if (r.uscc, r.on_date.year) not in touched:
                 continue
-            state = states[r.id]  # no state ⇒ unprocessed ⇒ its loan was dirty ⇒ fresh
+            state = states[r.id]
             out[r.id] = _Item(r.id, r.loan_id, r.uscc, r.bank_code, r.contract_no, r.event_id, r.on_date,
                               r.period_start, r.period_end, r.interest_fen, state.computed_fen,
                               tuple(x for x in state.reasons if x != "annual_cap"), state.policy_version, None)
     return out
 
 
-def _allocate(items: dict[int, _Item], states: dict[int, RecordState], book: PolicyBook):
+def _allocate(items: dict[int, _Item], states: dict[int, Any], book: PolicyBook):
     by_year: dict[tuple[str, int], list[_Item]] = defaultdict(list)
     for item in items.values():
         by_year[(item.uscc, item.paid_on.year)].append(item)
@@ -279,7 +362,7 @@ def _allocate(items: dict[int, _Item], states: dict[int, RecordState], book: Pol
     return lines, inserts, updates
 
 
-def _settle(item: _Item, owed_fen: int, capped_fen: int, state: RecordState | None, book: PolicyBook):
+def _settle(item: _Item, owed_fen: int, capped_fen: int, state: Any, book: PolicyBook):
     granted_before = state.granted_fen if state else 0
     amount_fen = owed_fen - granted_before
     reasons = list(item.reasons) + (["annual_cap"] if capped_fen > 0 else [])
@@ -306,7 +389,7 @@ def _settle(item: _Item, owed_fen: int, capped_fen: int, state: RecordState | No
     return line, row, state is None
 
 
-def _unchanged(state: RecordState, row: dict[str, Any]) -> bool:
+def _unchanged(state: Any, row: dict[str, Any]) -> bool:
     return all(getattr(state, k) == v for k, v in row.items())
 
 

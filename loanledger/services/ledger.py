@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from loanledger.domain.ledger import JournalEntry as Entry, base_code
+from loanledger.domain.ledger import JournalEntry as Entry, Posting as DomainPosting, UnbalancedEntry, base_code
+from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import JournalEntry, Posting
 
 
@@ -39,6 +40,49 @@ def post_many(db: Session, entries: Iterable[Entry], posted_on: dt.date, *,
     if rows:
         db.execute(insert(Posting), rows)
     return ids
+
+
+def post_stream(db: Session, kind: str, memo: str, postings: Iterable[DomainPosting], posted_on: dt.date, *,
+                period: str | None = None, batch_id: int | None = None, rows_at_once: int = 20_000) -> int | None:
+    """One entry with postings too many to hold at once (a close's batch): written as they
+    come (COPY on PostgreSQL), checked as `JournalEntry` checks them, nothing written when
+    there are none. An unbalanced entry raises before the caller can commit it."""
+    header_id: int | None = None
+    total_fen = 0
+    rows: list[tuple] = []
+
+    def flush() -> None:
+        nonlocal header_id
+        if header_id is None:
+            header = JournalEntry(kind=kind, memo=memo, posted_on=posted_on, period=period, batch_id=batch_id)
+            db.add(header)
+            db.flush()
+            header_id = header.id
+        out = [(header_id, account, base, amount) for account, base, amount in rows]
+        if is_postgres(db):
+            db.flush()
+            raw = db.connection().connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(
+                    "COPY postings (entry_id, account, base_account, amount_fen) FROM STDIN") as copy:
+                for row in out:
+                    copy.write_row(row)
+        else:
+            db.execute(insert(Posting), [{"entry_id": e, "account": a, "base_account": b, "amount_fen": f}
+                                         for e, a, b, f in out])
+        rows.clear()
+
+    for p in postings:
+        if type(p.amount_fen) is not int or p.amount_fen == 0:
+            raise UnbalancedEntry(f"{kind}: posting to {p.account} must be a non-zero integer of fen")
+        total_fen += p.amount_fen
+        rows.append((p.account, base_code(p.account), p.amount_fen))
+        if len(rows) >= rows_at_once:
+            flush()
+    if total_fen != 0:
+        raise UnbalancedEntry(f"{kind}: postings sum to {total_fen} fen, not 0")
+    if rows:
+        flush()
+    return header_id
 
 
 def balance(db: Session, account: str, as_of: dt.date | None = None) -> int:
