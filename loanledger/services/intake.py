@@ -226,13 +226,13 @@ def event_content_hash(data: dict[str, Any]) -> str:
 
 
 def _among(db: Session, column, values: list[str]) -> list:
-    """Conditions `column IN values`, one per query: on PostgreSQL one `= ANY(array)` (one
-    parameter, however many values: 5,000 expanded IN parameters cost more to render and
-    parse than the lookup itself); elsewhere IN-lists of at most CHUNK values."""
-    if not values:
-        return []
+    """Conditions `column IN values`, one per query, at most CHUNK values each. On PostgreSQL
+    each is `= ANY(array)`, one parameter: 900 expanded IN parameters cost more to render and
+    parse than the lookup itself. Not one array of 5,000: the planner then prefers scanning
+    all of the bank's events to 5,000 index descents (measured: 68 ms against 6 × 4.4 ms at
+    200k events, and halved bulk throughput)."""
     if is_postgres(db):
-        return [column == any_(bindparam(None, values, type_=ARRAY(String)))]
+        return [column == any_(bindparam(None, c, type_=ARRAY(String))) for c in chunks(values)]
     return [column.in_(c) for c in chunks(values)]
 
 
