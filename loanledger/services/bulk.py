@@ -21,7 +21,7 @@ from loanledger.api.fastparse import fast_event
 from loanledger.api.schemas import BulkEventIn, LoanIn
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen
-from loanledger.persistence.db import is_postgres
+from loanledger.persistence.db import copy_rows, is_postgres
 from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
 from loanledger.services import locks
 from loanledger.services.intake import EVENT_COLUMNS, LOAN_ID, EventBook, LoanBook, event_shape_errors
@@ -148,21 +148,9 @@ def write_events(db: Session, rows: list[tuple]) -> None:
     if not rows:
         return
     if is_postgres(db):
-        _copy(db, "loan_events", EVENT_COLUMNS, rows)
+        copy_rows(db, "loan_events", EVENT_COLUMNS, rows)
     else:
         db.execute(insert(LoanEvent.__table__), [dict(zip(EVENT_COLUMNS, row)) for row in rows])
-
-
-def _copy(db: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """psycopg 3 COPY FROM STDIN inside the session's own transaction (the fastest write)."""
-    db.flush()
-    raw = db.connection().connection.driver_connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-
 
 # ------------------------------------------------------------------ loans
 def ingest_loans(db: Session, bank_code: str, raw_items: list[Any], today: dt.date, *, atomic: bool,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import case, delete, exists, func, insert, select, update
@@ -21,7 +21,7 @@ from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
-from loanledger.persistence.db import as_utc, is_postgres
+from loanledger.persistence.db import as_utc, copy_rows, is_postgres
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
@@ -107,17 +107,6 @@ def _store_states(db: Session, inserts: list[dict], updates: list[dict]) -> None
             db.execute(insert(RecordState.__table__), inserts)
     if updates:
         db.execute(update(RecordState), updates)
-
-
-def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """psycopg 3 COPY FROM STDIN inside the session's own transaction (JSON columns as text)."""
-    db.flush()
-    raw = db.connection().connection.driver_connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
 
 
 # ------------------------------------------------------------------ batches
