@@ -26,7 +26,7 @@ from loanledger.domain.timeline import balance_segments
 from loanledger.persistence.tables import (
     BlacklistEntry, DirtyMark, Enterprise, Filing, Loan, LoanEvent, RecordState,
 )
-from loanledger.services.facts import LoanData, in_sets, load_loans
+from loanledger.services.facts import LoanData, in_sets, load_loans, reader
 from loanledger.services.policy_book import PolicyBook
 
 
@@ -93,7 +93,7 @@ CHUNK_LOANS = 10_000  # loans computed at once: whole enterprises, so the annual
 def dirty_loan_ids(db: Session, last_day: dt.date, *, full: bool) -> tuple[set[int], int]:
     everything, ids, max_id = _marked(db, last_day, full=full)
     if everything:
-        return set(db.scalars(select(Loan.id))), max_id
+        return set(reader(db).scalars(select(Loan.id))), max_id
     return {i for _uscc, i in _with_filing_siblings(db, ids)}, max_id
 
 
@@ -104,7 +104,7 @@ def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[in
     ids: set[int] = set()
     filings: set[str] = set()
     enterprises: set[str] = set()
-    for mark_id, scope, key in db.execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)
+    for mark_id, scope, key in reader(db).execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)
                                           .execution_options(yield_per=50_000)):
         max_id = max(max_id, mark_id)
         if everything:
@@ -120,15 +120,15 @@ def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[in
     if everything:
         return True, set(), max_id
     for where in in_sets(db, Loan.filing_no, sorted(filings)):
-        ids.update(db.scalars(select(Loan.id).where(where)))
+        ids.update(reader(db).scalars(select(Loan.id).where(where)))
     for where in in_sets(db, Loan.uscc, sorted(enterprises)):
-        ids.update(db.scalars(select(Loan.id).where(where)))
+        ids.update(reader(db).scalars(select(Loan.id).where(where)))
     unprocessed = (
         select(LoanEvent.loan_id)
         .outerjoin(RecordState, RecordState.event_pk == LoanEvent.id)
         .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, RecordState.event_pk.is_(None))
     )
-    ids.update(db.scalars(unprocessed.execution_options(yield_per=50_000)))
+    ids.update(reader(db).scalars(unprocessed.execution_options(yield_per=50_000)))
     return False, ids, max_id
 
 
@@ -137,12 +137,12 @@ def _with_filing_siblings(db: Session, ids: set[int]) -> list[tuple[str, int]]:
     filings: set[str] = set()
     out: list[tuple[str, int]] = []
     for where in in_sets(db, Loan.id, sorted(ids)):
-        for loan_id, uscc, filing_no in db.execute(select(Loan.id, Loan.uscc, Loan.filing_no).where(where)):
+        for loan_id, uscc, filing_no in reader(db).execute(select(Loan.id, Loan.uscc, Loan.filing_no).where(where)):
             out.append((uscc, loan_id))
             if filing_no:
                 filings.add(filing_no)
     for where in in_sets(db, Loan.filing_no, sorted(filings)):
-        out.extend((uscc, loan_id) for loan_id, uscc in db.execute(select(Loan.id, Loan.uscc).where(where))
+        out.extend((uscc, loan_id) for loan_id, uscc in reader(db).execute(select(Loan.id, Loan.uscc).where(where))
                    if loan_id not in ids)
     return out
 
@@ -153,7 +153,7 @@ def loan_chunks(db: Session, last_day: dt.date, *, full: bool, size: int | None 
     size = size or CHUNK_LOANS
     everything, ids, max_id = _marked(db, last_day, full=full)
     if everything:
-        pairs = [(uscc, i) for i, uscc in db.execute(select(Loan.id, Loan.uscc).execution_options(yield_per=50_000))]
+        pairs = [(uscc, i) for i, uscc in reader(db).execute(select(Loan.id, Loan.uscc).execution_options(yield_per=50_000))]
     else:
         pairs = _with_filing_siblings(db, ids)
     del ids
@@ -181,7 +181,7 @@ class _Facts:
         filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
         usccs = sorted({d.loan.uscc for d in loans.values()})
         self.filings = {f.filing_no: f for where in in_sets(db, Filing.filing_no, filing_nos)
-                        for f in db.execute(select(Filing.__table__).where(where))}
+                        for f in reader(db).execute(select(Filing.__table__).where(where))}
         self.enterprises = self._enterprises(db, usccs)
         self.members: dict[str, list[LoanData]] = defaultdict(list)
         for data in loans.values():
@@ -195,9 +195,9 @@ class _Facts:
         blacklist: dict[str, list] = defaultdict(list)
         rows: dict[str, dt.date] = {}
         for where, where_blacklist in zip(in_sets(db, Enterprise.uscc, usccs), in_sets(db, BlacklistEntry.uscc, usccs)):
-            rows.update((r[0], r[1]) for r in db.execute(select(Enterprise.uscc, Enterprise.established_on)
+            rows.update((r[0], r[1]) for r in reader(db).execute(select(Enterprise.uscc, Enterprise.established_on)
                                    .where(where)).all())
-            for entry in db.execute(select(BlacklistEntry.uscc, BlacklistEntry.effective_from,
+            for entry in reader(db).execute(select(BlacklistEntry.uscc, BlacklistEntry.effective_from,
                                            BlacklistEntry.effective_to).where(where_blacklist)):
                 blacklist[entry.uscc].append((entry.effective_from, entry.effective_to))
         return {u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist[u])))
@@ -289,7 +289,7 @@ def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBoo
     loans = load_loans(db, ids)
     filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
     siblings = [i for where in in_sets(db, Loan.filing_no, filing_nos)
-                for i in db.scalars(select(Loan.id).where(where)) if i not in loans]
+                for i in reader(db).scalars(select(Loan.id).where(where)) if i not in loans]
     facts = _Facts(db, {**loans, **load_loans(db, siblings)} if siblings else loans, book)
     fresh: dict[int, _Item] = {}
     for data in loans.values():
@@ -316,7 +316,7 @@ def _states_in(db: Session, touched: set[tuple[str, int]]) -> dict[int, Any]:
     usccs = sorted({u for u, _ in touched})
     out: dict[int, Any] = {}
     for where in in_sets(db, RecordState.uscc, usccs):
-        for state in db.execute(select(RecordState.__table__).where(where)):
+        for state in reader(db).execute(select(RecordState.__table__).where(where)):
             if (state.uscc, state.year) in touched:
                 out[state.event_pk] = state
     return out
@@ -330,7 +330,7 @@ def _stored_items(db, touched, last_day, fresh, states) -> dict[int, _Item]:
     columns = (LoanEvent.id, LoanEvent.loan_id, LoanEvent.event_id, LoanEvent.on_date, LoanEvent.period_start,
                LoanEvent.period_end, LoanEvent.interest_fen, Loan.uscc, Loan.bank_code, Loan.contract_no)
     for where in in_sets(db, LoanEvent.id, wanted):
-        rows = db.execute(
+        rows = reader(db).execute(
             select(*columns).join(Loan, Loan.id == LoanEvent.loan_id)
             .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, where)
         ).all()

@@ -111,6 +111,8 @@ def in_sets(db: Session, column, values: list) -> Iterable[Any]:
     if not values:
         return
     if is_postgres(db):
+        # A real array parameter: PostgreSQL folds it to a constant and hashes it (a cast from
+        # text would be evaluated on every row).
         array = ARRAY(BigInteger if isinstance(values[0], int) else String)
         for chunk in chunks(values, PG_CHUNK):
             yield column == any_(bindparam(None, chunk, type_=array))
@@ -119,14 +121,22 @@ def in_sets(db: Session, column, values: list) -> Iterable[Any]:
             yield column.in_(chunk)
 
 
+def reader(db: Session):
+    """The session's connection, for Core reads: plain rows without the ORM's result layer
+    (autoflushing first, as `Session.execute` would)."""
+    if db.autoflush:
+        db.flush()
+    return db.connection()
+
+
 def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
     ids = sorted(set(loan_ids))
     out: dict[int, LoanData] = {}
     for where_id, where_loan in zip(in_sets(db, Loan.id, ids), in_sets(db, LoanEvent.loan_id, ids)):
-        for loan in db.execute(select(Loan.__table__).where(where_id)):
+        for loan in reader(db).execute(select(Loan.__table__).where(where_id)):
             out[loan.id] = LoanData(loan)
         # Core rows (attribute access like the ORM's, a fraction of the cost): read-only facts.
-        events = db.execute(
+        events = reader(db).execute(
             select(LoanEvent.__table__).where(where_loan).order_by(LoanEvent.id)
         )
         for event in events:
