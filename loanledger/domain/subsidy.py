@@ -65,6 +65,9 @@ def subsidised_balances(
     loans: list[tuple[Key, list[Segment]]], eligible_investment_fen: int
 ) -> dict[Key, list[Segment]]:
     """Bs per loan (§4.3): in the caller's order each loan takes min(B, what is left)."""
+    if len(loans) == 1 and _canonical_within(loans[0][1], eligible_investment_fen):
+        # Alone on its filing and never above the investment: Bs is B (the same list, read only).
+        return {loans[0][0]: loans[0][1]}
     change_dates = sorted({s.start for _, segments in loans for s in segments})
     points: dict[Key, list[tuple[date, int]]] = {key: [] for key, _ in loans}
     for d in change_dates:
@@ -74,6 +77,19 @@ def subsidised_balances(
             left_fen -= taken_fen
             points[key].append((d, taken_fen))
     return {key: segments_from_points(p) for key, p in points.items()}
+
+
+def _canonical_within(segments: list[Segment], ceiling_fen: int) -> bool:
+    """A canonical step function (as segments_from_points makes them) with 0 <= value <= ceiling."""
+    previous = 0
+    for i, s in enumerate(segments):
+        if s.value == previous or not 0 <= s.value <= ceiling_fen:
+            return False
+        following = segments[i + 1].start if i + 1 < len(segments) else None
+        if s.end != following or (following is not None and not s.start < following):
+            return False
+        previous = s.value
+    return True
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,9 @@ class _Facts:
         out = {data.loan.id: balance_segments(data.disbursements(), data.repayments())
                for data in self.loans.values() if data.loan.filing_no not in self.filings}
         for filing_no, members in self.members.items():
-            members = sorted(members, key=lambda d: (d.first_disbursement() or dt.date.max, d.loan.bank_code, d.loan.contract_no))
+            if len(members) > 1:
+                members = sorted(members, key=lambda d: (d.first_disbursement() or dt.date.max, d.loan.bank_code,
+                                                         d.loan.contract_no))
             ordered = [(d.loan.id, balance_segments(d.disbursements(), d.repayments())) for d in members]
             out.update(subsidised_balances(ordered, self.filings[filing_no].eligible_investment_fen))
         return out
