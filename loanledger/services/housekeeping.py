@@ -1,28 +1,67 @@
 """What the scheduler does, as plain functions over a session (issue 5; domain.md §7).
 
 Each job is idempotent: run twice, or by two processes, or again after a kill, it ends in
-the same state. A job lock (an advisory lock on PostgreSQL; SQLite serialises writers with
-BEGIN IMMEDIATE) only decides who works; the close has its own lock and answers a repeat
-with the same result.
+the same state. A job lock (`job_lock`: an advisory lock on PostgreSQL, a leased lock row on
+SQLite) only decides who works; the close has its own lock and answers a repeat with the
+same result.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
+import os
+import socket
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
-from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Period, Posting
+from loanledger.persistence.db import as_utc, is_postgres
+from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock, Period, Posting
 from loanledger.services import audit, dirty, locks, registry, retention
 from loanledger.services.close import close_period
 
 log = logging.getLogger("loanledger.jobs")
 ACTOR = "scheduler"
 SessionFactory = Callable[[], Session]
+
+
+LEASE = dt.timedelta(minutes=15)  # a SQLite lock row older than this belongs to a dead process
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextlib.contextmanager
+def job_lock(sessions: SessionFactory, name: str) -> Iterator[bool]:
+    """Whether this process may run job `name` now; held until the block ends.
+
+    PostgreSQL: a transaction-level advisory lock on a session kept open for the block (a
+    killed process's lock goes with its connection). SQLite: a row in `locks`, committed at
+    once (SQLite has one writer; an open transaction would block the job's own work), taken
+    when free or when its lease ran out, and cleared at the end."""
+    with sessions() as guard:
+        if is_postgres(guard):
+            yield locks.try_exclusive(guard, f"job:{name}")
+            return
+        now = dt.datetime.now(dt.timezone.utc)
+        row = guard.get(Lock, f"job:{name}")
+        if row is not None and row.holder and row.acquired_at and as_utc(row.acquired_at) > now - LEASE:
+            yield False
+            return
+        guard.merge(Lock(name=f"job:{name}", holder=_holder(), acquired_at=now))
+        guard.commit()
+        try:
+            yield True
+        finally:
+            guard.rollback()
+            guard.execute(update(Lock).where(Lock.name == f"job:{name}", Lock.holder == _holder())
+                          .values(holder=None, acquired_at=None))
+            guard.commit()
 
 
 def period_of(day: dt.date) -> str:
@@ -59,8 +98,8 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
     """Catch up every due close, one transaction each, oldest first. A close already done by
     another process (or an earlier, killed run that committed) is answered the same, so a
     repeat closes nothing twice."""
-    with sessions() as guard:  # its transaction holds the job lock until the catch-up ends
-        if not locks.try_exclusive(guard, "job:closes"):
+    with job_lock(sessions, "closes") as mine:
+        if not mine:
             log.info("closes: another scheduler is working")
             return []
         with sessions() as db:
@@ -82,7 +121,9 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
 def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
     from loanledger.services import payouts
 
-    with sessions() as db:
+    with job_lock(sessions, "publicity") as mine, sessions() as db:
+        if not mine:
+            return 0
         moved = payouts.refresh_publicity(db, today, ACTOR)
         db.commit()
     if moved:
@@ -93,8 +134,8 @@ def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
 def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
     """Record each filing that has lapsed (no disbursement within the policy's days) once in
     the audit trail, and mark it so the next close looks at its loans again."""
-    with sessions() as db:
-        if not locks.try_exclusive(db, "job:filing_lapse"):
+    with job_lock(sessions, "filing_lapse") as mine, sessions() as db:
+        if not mine:
             return []
         filings = list(db.scalars(select(Filing).where(Filing.revoked_on.is_(None))))
         statuses = registry.filing_statuses(db, filings, today) if filings else {}
@@ -111,7 +152,9 @@ def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
 
 
 def run_purge(sessions: SessionFactory, now: dt.datetime, **ttl: int) -> dict[str, int]:
-    with sessions() as db:
+    with job_lock(sessions, "purge") as mine, sessions() as db:
+        if not mine:
+            return {}
         counts = retention.purge_expired(db, now, **ttl)
         db.commit()
     log.info("purged %s", counts)

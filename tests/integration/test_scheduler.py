@@ -118,6 +118,26 @@ def test_a_filing_that_lapses_is_recorded_once(app, staff, bank, db):
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "filing.lapsed")) == 1
 
 
+@pytest.mark.skipif(os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite") != "sqlite", reason="SQLite's lock rows")
+def test_on_sqlite_a_live_lock_row_keeps_a_second_scheduler_out_until_its_lease_ends(app, staff, bank, db):
+    from loanledger.persistence.tables import Lock
+
+    _play_without_closes(staff, bank)
+    sessions = app.extensions["loanledger"].sessionmaker
+    now = dt.datetime.now(dt.timezone.utc)
+    with sessions() as s:
+        s.add(Lock(name="job:closes", holder="other-host:42", acquired_at=now))
+        s.commit()
+    assert housekeeping.run_closes(sessions, dt.date(2023, 7, 10)) == []  # the other one works
+    with sessions() as s:
+        s.get(Lock, "job:closes").acquired_at = now - housekeeping.LEASE - dt.timedelta(seconds=1)
+        s.commit()
+    assert housekeeping.run_closes(sessions, dt.date(2023, 7, 10)) == PERIODS  # it died: take over
+    with sessions() as s:
+        row = s.get(Lock, "job:closes")
+        assert (row.holder, row.acquired_at) == (None, None)  # released at the end
+
+
 def test_the_scheduler_is_configured_as_issue_5_says(app):
     scheduler = build_scheduler(Jobs(app.extensions["loanledger"].settings, app.extensions["loanledger"].sessionmaker))
     assert str(scheduler.timezone) == "Asia/Shanghai"
