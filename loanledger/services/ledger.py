@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.ledger import JournalEntry as Entry, Posting as DomainPosting, UnbalancedEntry, base_code
-from loanledger.persistence.db import is_postgres
+from loanledger.persistence.db import copy_rows, is_postgres
 from loanledger.persistence.tables import JournalEntry, Posting
 
 
@@ -60,12 +60,7 @@ def post_stream(db: Session, kind: str, memo: str, postings: Iterable[DomainPost
             header_id = header.id
         out = [(header_id, account, base, amount) for account, base, amount in rows]
         if is_postgres(db):
-            db.flush()
-            raw = db.connection().connection.driver_connection
-            with raw.cursor() as cursor, cursor.copy(
-                    "COPY postings (entry_id, account, base_account, amount_fen) FROM STDIN") as copy:
-                for row in out:
-                    copy.write_row(row)
+            copy_rows(db, "postings", ("entry_id", "account", "base_account", "amount_fen"), out)
         else:
             db.execute(insert(Posting), [{"entry_id": e, "account": a, "base_account": b, "amount_fen": f}
                                          for e, a, b, f in out])
