@@ -70,9 +70,11 @@ def _stored_integrity(cursor) -> dict[str, Any] | None:
     checked_at, ok, detail = row
     if isinstance(detail, str):
         detail = json.loads(detail)
-    if isinstance(checked_at, dt.datetime):
-        checked_at = checked_at.isoformat(timespec="seconds")
-    return {"ok": bool(ok), "detail": detail, "checked_at": str(checked_at)}
+    if isinstance(checked_at, str):  # SQLite hands back text
+        checked_at = dt.datetime.fromisoformat(checked_at)
+    if checked_at.tzinfo is None:  # stored in UTC (persistence.db.as_utc)
+        checked_at = checked_at.replace(tzinfo=dt.timezone.utc)
+    return {"ok": bool(ok), "detail": detail, "checked_at": checked_at.isoformat(timespec="seconds")}
 
 
 def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:

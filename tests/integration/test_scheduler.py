@@ -93,7 +93,8 @@ def test_run_once_moves_publicity_records_lapses_and_checks_integrity(app, staff
 
     health.clear_integrity()  # what another process (an API worker) sees: the stored check
     stored = app.test_client().get("/readyz").get_json()["integrity"]
-    assert stored["ok"] is True and stored["detail"]["trial_balance_zero"] is True and stored["checked_at"]
+    assert stored["ok"] is True and stored["detail"]["trial_balance_zero"] is True
+    assert dt.datetime.fromisoformat(stored["checked_at"]).utcoffset() == dt.timedelta(0)
     staff.set_business_date("2023-07-31")
     again = jobs.run_once()
     assert (again["closes"], again["publicity"], again["filing_lapse"]) == ([], 2, [])
