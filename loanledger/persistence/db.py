@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -71,3 +71,13 @@ def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[
             write = copy.write_row
             for row in rows:
                 write(row)
+
+
+def write_rows(db: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Many rows without JSON columns: COPY on PostgreSQL, one executemany on SQLite."""
+    if not rows:
+        return
+    if is_postgres(db):
+        copy_rows(db, table.name, columns, rows)
+    else:
+        db.execute(insert(table), [dict(zip(columns, row)) for row in rows])

@@ -21,7 +21,7 @@ from loanledger.api.fastparse import fast_event
 from loanledger.api.schemas import BulkEventIn, LoanIn
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen
-from loanledger.persistence.db import copy_rows, is_postgres
+from loanledger.persistence.db import write_rows
 from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
 from loanledger.services import locks
 from loanledger.services.intake import EVENT_COLUMNS, LOAN_ID, EventBook, LoanBook, event_shape_errors
@@ -145,12 +145,7 @@ def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) 
 
 def write_events(db: Session, rows: list[tuple]) -> None:
     """Rows are tuples in EVENT_COLUMNS order, as EventBook.check built them."""
-    if not rows:
-        return
-    if is_postgres(db):
-        copy_rows(db, "loan_events", EVENT_COLUMNS, rows)
-    else:
-        db.execute(insert(LoanEvent.__table__), [dict(zip(EVENT_COLUMNS, row)) for row in rows])
+    write_rows(db, LoanEvent.__table__, EVENT_COLUMNS, rows)
 
 # ------------------------------------------------------------------ loans
 def ingest_loans(db: Session, bank_code: str, raw_items: list[Any], today: dt.date, *, atomic: bool,

@@ -21,7 +21,7 @@ from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
-from loanledger.persistence.db import as_utc, copy_rows, is_postgres
+from loanledger.persistence.db import as_utc, copy_rows, is_postgres, write_rows
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
@@ -173,12 +173,7 @@ def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], la
 
 
 def _write_payees(db: Session, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    if is_postgres(db):
-        copy_rows(db, "batch_payees", PAYEE_COLUMNS, rows)
-    else:
-        db.execute(insert(BatchPayee.__table__), [dict(zip(PAYEE_COLUMNS, r)) for r in rows])
+    write_rows(db, BatchPayee.__table__, PAYEE_COLUMNS, rows)
 
 
 def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False) -> Iterator[tuple]:

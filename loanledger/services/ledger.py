@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.ledger import JournalEntry as Entry, Posting as DomainPosting, UnbalancedEntry, base_code
-from loanledger.persistence.db import copy_rows, is_postgres
+from loanledger.persistence.db import write_rows
 from loanledger.persistence.tables import JournalEntry, Posting
 
 
@@ -59,11 +59,7 @@ def post_stream(db: Session, kind: str, memo: str, postings: Iterable[DomainPost
             db.flush()
             header_id = header.id
         out = [(header_id, account, base, amount) for account, base, amount in rows]
-        if is_postgres(db):
-            copy_rows(db, "postings", ("entry_id", "account", "base_account", "amount_fen"), out)
-        else:
-            db.execute(insert(Posting), [{"entry_id": e, "account": a, "base_account": b, "amount_fen": f}
-                                         for e, a, b, f in out])
+        write_rows(db, Posting.__table__, ("entry_id", "account", "base_account", "amount_fen"), out)
         rows.clear()
 
     for p in postings:
