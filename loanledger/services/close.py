@@ -26,9 +26,10 @@ from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Pe
 from loanledger.services import ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
 from loanledger.services.close_compensation import compensation_lines
-from loanledger.services.close_subsidy import LineDraft, subsidy_lines
+from loanledger.services.close_subsidy import LineDraft, SubsidyResult, subsidy_lines
 from loanledger.services.errors import Conflict
 from loanledger.services.facts import in_sets
+from loanledger.services.pipeline import read_only_session, writing_behind
 from loanledger.services.policy_book import PolicyBook
 
 RECEIVABLE_BASE = {"subsidy": "1201", "compensation": "1202"}
@@ -58,7 +59,7 @@ def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: 
         batches["subsidy"].write(lines)
 
     # Streamed: each chunk of enterprises writes its states and lines, then is dropped.
-    subsidy = subsidy_lines(db, last_day, book, registry.lpr_table(db), full=full, sink=store)
+    subsidy = _subsidy_streamed(db, last_day, book, full, store)
     subsidy_count = batches["subsidy"].count
     compensation = compensation_lines(db, period, last_day, book)
     for kind in ("subsidy", "compensation"):
@@ -74,6 +75,17 @@ def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: 
     db.flush()
     metrics.observe_close(time.perf_counter() - started, line_total)
     return period_view(db, period)
+
+
+def _subsidy_streamed(db: Session, last_day: dt.date, book: PolicyBook, full: bool, store) -> SubsidyResult:
+    """On PostgreSQL the chunks are read and computed on a second connection while a thread
+    writes the previous chunk in this transaction (services.pipeline); SQLite has one writer
+    and one core's worth of work, so it computes and writes in turn."""
+    lpr_table = registry.lpr_table(db)
+    if not is_postgres(db):
+        return subsidy_lines(db, last_day, book, lpr_table, full=full, sink=store)
+    with read_only_session(db) as read_db, writing_behind(store) as write:
+        return subsidy_lines(read_db, last_day, book, lpr_table, full=full, sink=write)
 
 
 def _check_order(db: Session, period: str, today: dt.date) -> None:

@@ -35,6 +35,7 @@ from loanledger.persistence.tables import (
     RecoveryShare,
 )
 from loanledger.services import close as close_module
+from loanledger.services import close_subsidy as close_subsidy_module
 from loanledger.services import registry
 from loanledger.services.close import close_period
 from loanledger.services.close_subsidy import SubsidyResult, subsidy_lines
@@ -503,6 +504,25 @@ def test_incremental_close_equals_full_recomputation(seed, staff, bank, db):
     accepted = sum(n for (kind, status, _), n in stats.statuses.items() if kind == "event" and status in (200, 201))
     refused = sum(n for (kind, status, _), n in stats.statuses.items() if kind == "event" and status >= 400)
     assert accepted > 3 * refused, stats.statuses
+
+
+def test_a_close_in_chunks_of_one_enterprise_writes_what_one_pass_computes(staff, bank, db, monkeypatch):
+    """Every enterprise its own chunk: on PostgreSQL each chunk is computed on the reading
+    connection while the writer thread writes the one before (services.pipeline). After every
+    close a full recomputation must find nothing left to grant (check_after_close), so the
+    chunks wrote exactly what one pass computes, whatever their interleaving."""
+    monkeypatch.setattr(close_subsidy_module, "CHUNK_LOANS", 1)
+    written: list[int] = []
+    real = close_module._store_states
+
+    def counting(db_, inserts, updates):
+        written.append(len(inserts) + len(updates))
+        return real(db_, inserts, updates)
+
+    monkeypatch.setattr(close_module, "_store_states", counting)
+    stats, _watch = play_random_programme(SEEDS[0], staff, bank, db)
+    assert stats.lines > 0
+    assert sum(1 for n in written if n) > len(WALK_PERIODS), written  # many chunks, not one per close
 
 
 def test_the_generator_makes_a_varied_programme():
