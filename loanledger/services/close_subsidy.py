@@ -192,16 +192,19 @@ class _Facts:
 
     @staticmethod
     def _enterprises(db: Session, usccs: list[str]) -> dict[str, EnterpriseFacts]:
-        blacklist: dict[str, list] = defaultdict(list)
-        rows: dict[str, dt.date] = {}
-        for where, where_blacklist in zip(in_sets(db, Enterprise.uscc, usccs), in_sets(db, BlacklistEntry.uscc, usccs)):
-            rows.update((r[0], r[1]) for r in reader(db).execute(select(Enterprise.uscc, Enterprise.established_on)
-                                   .where(where)).all())
-            for entry in reader(db).execute(select(BlacklistEntry.uscc, BlacklistEntry.effective_from,
-                                           BlacklistEntry.effective_to).where(where_blacklist)):
-                blacklist[entry.uscc].append((entry.effective_from, entry.effective_to))
-        return {u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist[u])))
-                for u, established_on in rows.items()}
+        """One query per set: each enterprise with its blacklist entries (a row per entry, or
+        one row of NULLs when it has none)."""
+        established: dict[str, dt.date] = {}
+        blacklist: dict[str, list] = {}
+        query = select(Enterprise.uscc, Enterprise.established_on, BlacklistEntry.effective_from,
+                       BlacklistEntry.effective_to).outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
+        for where in in_sets(db, Enterprise.uscc, usccs):
+            for uscc, established_on, effective_from, effective_to in reader(db).execute(query.where(where)):
+                established[uscc] = established_on
+                if effective_from is not None:
+                    blacklist.setdefault(uscc, []).append((effective_from, effective_to))
+        return {u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist.get(u, ()))))
+                for u, established_on in established.items()}
 
     def _subsidised(self):
         out = {data.loan.id: balance_segments(data.disbursements(), data.repayments())

@@ -30,6 +30,7 @@ class LoanData:
     voided_ids: set[str] = field(default_factory=set)  # bank event_ids voided
     _live: dict[str, list[Any]] | None = field(default=None, repr=False)
     _intervals: list[tuple[dt.date, dt.date, str]] | None = field(default=None, repr=False)
+    _facts: LoanFacts | None = field(default=None, repr=False)
 
     def live(self, kind: str) -> list[Any]:
         if self._live is None:
@@ -43,6 +44,7 @@ class LoanData:
     def append(self, event: Any) -> None:
         """An event accepted in this request, not yet written: later checks must see it."""
         self.events.append(event)
+        self._facts = None
         if event.type == "void":
             self.voided_ids.add(event.target_event_id)
             self._live = self._intervals = None  # a live event just died: regroup on the next read
@@ -85,6 +87,13 @@ class LoanData:
         return [e for e in self.events if e.type == "interest"]
 
     def facts(self) -> LoanFacts:
+        """The same object for every record of the loan (until an event is appended): the
+        close computes each record with it, and the domain caches step functions by it."""
+        if self._facts is None:
+            self._facts = self._make_facts()
+        return self._facts
+
+    def _make_facts(self) -> LoanFacts:
         loan = self.loan
         return LoanFacts(
             bank_code=loan.bank_code,
