@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from loanledger.domain.dates import next_period, period_bounds
 from loanledger.domain.ledger import Posting, batch_line_postings, carried_in_postings, receivable_move_postings
 from loanledger.domain.money import format_fen
-from loanledger.domain.payees import payee_total
+from loanledger.domain.payees import PayeeTotal, payee_total
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
 from loanledger.persistence.db import as_utc, copy_rows, is_postgres, write_rows
@@ -166,26 +166,30 @@ def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], la
         db.execute(update(BatchPayee).where(BatchPayee.id.in_([p.id for p in failed]))
                    .values(carried_to_batch_id=batch.id))
     lines.write(carried + [_failed_line(kind, p) for p in failed])
-    total_fen = payee_count = 0
-    buffered: list[tuple] = []
-    for payee_id, payee_type, total in _payee_totals(db, batch.id, ordered=True):
-        t = payee_total([total])
-        total_fen += t.pays_fen
-        payee_count += 1
-        buffered.append((batch.id, payee_type, payee_id, t.total_fen, t.pays_fen, t.carried_out_fen,
-                         "pending" if t.pays_fen > 0 else "none"))
-        if len(buffered) >= ROWS_AT_ONCE:
-            _write_payees(db, buffered)
-            buffered = []
-    _write_payees(db, buffered)
-    batch.total_fen, batch.line_count, batch.payee_count = total_fen, lines.count, payee_count
-    db.flush()
+    batch.line_count = lines.count
     _post_batch(db, batch, last_day)
     return batch
 
 
-def _write_payees(db: Session, rows: list[tuple]) -> None:
-    write_rows(db, BatchPayee.__table__, PAYEE_COLUMNS, rows)
+class _PayeeRows:
+    """A batch's payee rows, written as they are summed (in payee order), with their totals."""
+
+    def __init__(self, db: Session, batch_id: int):
+        self.db, self.batch_id = db, batch_id
+        self.total_fen = self.count = 0
+        self.rows: list[tuple] = []
+
+    def add(self, payee_id: str, payee_type: str, t: PayeeTotal) -> None:
+        self.total_fen += t.pays_fen
+        self.count += 1
+        self.rows.append((self.batch_id, payee_type, payee_id, t.total_fen, t.pays_fen, t.carried_out_fen,
+                          "pending" if t.pays_fen > 0 else "none"))
+        if len(self.rows) >= ROWS_AT_ONCE:
+            self.flush()
+
+    def flush(self) -> None:
+        write_rows(self.db, BatchPayee.__table__, PAYEE_COLUMNS, self.rows)
+        self.rows = []
 
 
 def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False) -> Iterator[tuple]:
@@ -260,26 +264,33 @@ def _line_tuple(batch_id: int, period: str, d: LineDraft) -> tuple:
 
 
 def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
-    """One balanced entry per batch: each payee's lines summed, then the postings of §10,
-    merged by account (each payee's own accounts as the payee is read, the shared ones at the end)."""
+    """One pass over the batch's lines summed per payee, in payee order, writes the payee rows
+    and the batch's one balanced entry: each payee's postings of §10 merged by account (its own
+    accounts as the payee is read, the shared ones at the end)."""
+    payees = _PayeeRows(db, batch.id)
+
     def postings() -> Iterator[Posting]:
         shared: dict[str, int] = {}
-        for payee, _payee_type, total_fen, carried_fen in _payee_totals(db, batch.id, carried=True):
+        for payee, payee_type, total_fen, carried_fen in _payee_totals(db, batch.id, ordered=True, carried=True):
+            t = payee_total([total_fen])
+            payees.add(payee, payee_type, t)
             own: dict[str, int] = {}
             line_fen = total_fen - carried_fen
             payee_postings = batch_line_postings(batch.kind, payee, line_fen) if line_fen else []
             payee_postings += carried_in_postings(batch.kind, payee, carried_fen)
-            carried_out_fen = payee_total([total_fen]).carried_out_fen
-            if carried_out_fen < 0:
-                payee_postings += receivable_move_postings(batch.kind, payee, -carried_out_fen)
+            if t.carried_out_fen < 0:
+                payee_postings += receivable_move_postings(batch.kind, payee, -t.carried_out_fen)
             for p in payee_postings:
                 target = own if p.account.endswith(f":{payee}") else shared
                 target[p.account] = target.get(p.account, 0) + p.amount_fen
             yield from (Posting(a, v) for a, v in own.items() if v)
+        payees.flush()
         yield from (Posting(a, v) for a, v in shared.items() if v)
 
     ledger.post_stream(db, f"close:{batch.kind}", f"{batch.period} {batch.kind} batch {batch.id}", postings(),
                        last_day, period=batch.period, batch_id=batch.id)
+    batch.total_fen, batch.payee_count = payees.total_fen, payees.count
+    db.flush()
 
 
 # ------------------------------------------------------------------ views
