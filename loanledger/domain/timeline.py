@@ -9,37 +9,40 @@ number of events, never in the number of days.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable
+from operator import attrgetter
+from typing import Callable, Iterable, NamedTuple
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: a close builds several per loan, and a frozen
+    # dataclass's __init__ (one object.__setattr__ per field) costs about four times as much.
     start: date
     end: date | None  # exclusive; None = forever
     value: int
 
 
+_start = attrgetter("start")  # the bisect key: C, unlike a lambda
+
+
 def segments_from_points(points: Iterable[tuple[date, int]]) -> list[Segment]:
     """(date, value from that date on), sorted by date; a later point on the same date wins."""
-    changes: list[tuple[date, int]] = []
+    starts: list[date] = []
+    values: list[int] = []
     for d, value in points:
-        if changes and changes[-1][0] == d:
-            changes.pop()
-        changes.append((d, value))
-    kept: list[tuple[date, int]] = []
-    for d, value in changes:
+        if starts and starts[-1] == d:
+            starts.pop()  # replaced by the later point on its date
+            values.pop()
         # A point that repeats the value in force (0 before the first) changes nothing.
-        if value != (kept[-1][1] if kept else 0):
-            kept.append((d, value))
-    ends = [d for d, _ in kept[1:]] + [None]
-    return [Segment(d, end, value) for (d, value), end in zip(kept, ends)]
+        if value != (values[-1] if values else 0):
+            starts.append(d)
+            values.append(value)
+    return list(map(Segment, starts, starts[1:] + [None], values))
 
 
 def value_on(segments: list[Segment], d: date) -> int:
     """The step function's value on day d (0 before its first segment)."""
-    i = bisect.bisect_right(segments, d, key=lambda s: s.start)
+    i = bisect.bisect_right(segments, d, key=_start)
     return segments[i - 1].value if i else 0
 
 
@@ -48,8 +51,10 @@ balance_on = value_on
 
 def change_points(segments: list[Segment], start: date, end: date) -> list[date]:
     """The dates strictly inside (start, end) on which the value changes."""
-    lo = bisect.bisect_right(segments, start, key=lambda s: s.start)
-    hi = bisect.bisect_left(segments, end, key=lambda s: s.start)
+    lo = bisect.bisect_right(segments, start, key=_start)
+    if lo == len(segments) or segments[lo].start >= end:
+        return []  # the usual case: no change inside a record's period
+    hi = bisect.bisect_left(segments, end, lo, key=_start)
     return [s.start for s in segments[lo:hi]]
 
 
