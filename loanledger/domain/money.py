@@ -50,10 +50,11 @@ def round_half_up(x: Fraction | Decimal | int) -> int:
     """Nearest integer, halves away from zero (so -2.5 -> -3), exactly."""
     if isinstance(x, float):
         raise TypeError("floats are not accepted for money")
-    q = Fraction(x)
-    if q < 0:
-        return -round_half_up(-q)
-    return (2 * q.numerator + q.denominator) // (2 * q.denominator)
+    q = x if type(x) is Fraction else Fraction(x)  # once per record in a close: no needless copy
+    n, d = q.numerator, q.denominator  # d > 0
+    if n < 0:
+        return -((-2 * n + d) // (2 * d))
+    return (2 * n + d) // (2 * d)
 
 
 def parse_rate(text: str) -> int:
