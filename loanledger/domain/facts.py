@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
+
+_date_of = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class LoanFacts:
 
     @property
     def first_disbursement(self) -> date | None:
-        return min((d for d, _ in self.disbursements), default=None)
+        # Read several times per record in a close: a C key, not a generator.
+        return min(self.disbursements, key=_date_of)[0] if self.disbursements else None
 
 
 @dataclass(frozen=True)
