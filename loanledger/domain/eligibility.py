@@ -5,8 +5,9 @@ so callers can cut a period at the interval ends and test one day per piece.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .dates import add_years
 from .facts import EnterpriseFacts, FilingFacts, LoanFacts
@@ -26,18 +27,33 @@ Interval = tuple[date, date | None]  # [start, end); None = forever
 
 def sort_reasons(reasons: set[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """§8 order, unknown codes last, so lines read the same every time."""
+    if not reasons:
+        return ()  # the usual record: nothing to sort
     return tuple(sorted(set(reasons), key=lambda r: (_RANK.get(r, len(_RANK)), r)))
 
 
-@dataclass(frozen=True)
-class Removal:
-    """A day rule: the days in any of `intervals` are removed with `reason`."""
+class Removal(NamedTuple):
+    """A day rule: the days in any of `intervals` are removed with `reason`.
+
+    A NamedTuple, not a frozen dataclass: every record builds up to seven of them.
+    """
 
     reason: str
     intervals: tuple[Interval, ...]
 
     def covers(self, d: date) -> bool:
-        return any(start <= d and (end is None or d < end) for start, end in self.intervals)
+        for start, end in self.intervals:
+            if start <= d and (end is None or d < end):
+                return True
+        return False
+
+    def meets(self, start: date, end: date) -> bool:
+        """Whether it removes any day of [start, end)."""
+        for a, b in self.intervals:
+            stop = end if b is None or end < b else b  # min(b, end), None being forever
+            if a < stop and start < stop:  # max(a, start) < min(b, end): a day in both
+                return True
+        return False
 
     def bounds(self) -> list[date]:
         return [b for start, end in self.intervals for b in (start, end) if b is not None]
@@ -77,30 +93,41 @@ def day_removals(
     loan: LoanFacts, filing: FilingFacts, enterprise: EnterpriseFacts, policy: Policy, first: date
 ) -> list[Removal]:
     """The day rules (§4.2 items 1, 3-6) of a loan that passed the whole-loan conditions."""
-    window_end = add_years(first, policy.subsidy_years)
+    _anniversaries, window_end = subsidy_window(first, policy.subsidy_years)
     policy_gaps: list[Interval] = [(date.min, policy.effective_from)]
     if policy.effective_to is not None:
         policy_gaps.append((policy.effective_to + timedelta(days=1), None))
     dq = loan.delinquencies
-    npl_on = npl_date(list(dq), policy.npl_dpd, policy.npl_classifications)
-    rules = [
-        Removal("filing_revoked", () if filing.revoked_on is None else ((filing.revoked_on, None),)),
-        Removal("outside_window", ((date.min, first), (window_end, None))),
-        Removal("outside_policy", tuple(policy_gaps)),
-        Removal("after_maturity", ((loan.maturity_date, None),)),
-        Removal("overdue", tuple(overdue_intervals([(a, k, s) for a, k, _c, s in dq]))),
-        Removal("npl", () if npl_on is None else ((npl_on, None),)),
-        Removal("blacklisted", tuple(_blacklist_intervals(enterprise))),
-    ]
-    return [rule for rule in rules if rule.intervals]
+    # Most loans never report a delinquency nor sit on the blacklist: skip that work for them.
+    npl_on = npl_date(list(dq), policy.npl_dpd, policy.npl_classifications) if dq else None
+    rules = (
+        ("filing_revoked", () if filing.revoked_on is None else ((filing.revoked_on, None),)),
+        ("outside_window", ((date.min, first), (window_end, None))),
+        ("outside_policy", tuple(policy_gaps)),
+        ("after_maturity", ((loan.maturity_date, None),)),
+        ("overdue", tuple(overdue_intervals([(a, k, s) for a, k, _c, s in dq])) if dq else ()),
+        ("npl", () if npl_on is None else ((npl_on, None),)),
+        ("blacklisted", _blacklist_intervals(enterprise) if enterprise.blacklist else ()),
+    )
+    # A Removal only for a rule that removes something: most of them are empty.
+    return [Removal(reason, intervals) for reason, intervals in rules if intervals]
 
 
-def _blacklist_intervals(enterprise: EnterpriseFacts) -> list[Interval]:
+@functools.lru_cache(maxsize=1024)
+def subsidy_window(first: date, years: int) -> tuple[tuple[date, ...], date]:
+    """(the ends of window years 1 .. years-1, the window's end) from the first disbursement.
+
+    Cached: a close asks once per record, and many loans share a first disbursement date.
+    """
+    return tuple(add_years(first, k) for k in range(1, years)), add_years(first, years)
+
+
+def _blacklist_intervals(enterprise: EnterpriseFacts) -> tuple[Interval, ...]:
     # Entries are inclusive at both ends; the interval form is half-open.
-    return [
+    return tuple(
         (start, None if end is None else end + timedelta(days=1))
         for start, end in enterprise.blacklist
-    ]
+    )
 
 
 def eligibility_on(
