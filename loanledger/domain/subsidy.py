@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import bisect
 import functools
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from itertools import pairwise
-from typing import Hashable, TypeVar
+from typing import Hashable, NamedTuple, TypeVar
 
-from .dates import add_years
 from .eligibility import (
-    REASON_CODES, Removal, day_removals, is_clawed_back, sort_reasons, whole_loan_reasons,
+    REASON_CODES, Removal, day_removals, is_clawed_back, sort_reasons, subsidy_window, whole_loan_reasons,
 )
 from .facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts, filing_lapsed
 from .money import RATE_SCALE, round_half_up
@@ -40,8 +38,9 @@ BPS_TO_E4 = 100  # 1 basis point = 0.01 percent = 100 in rate_e4
 Key = TypeVar("Key", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class SegmentDetail:
+# NamedTuples, not frozen dataclasses: the close builds these once per record, and a frozen
+# dataclass costs about four times as much to construct.
+class SegmentDetail(NamedTuple):
     start: date
     end: date  # exclusive
     balance_fen: int
@@ -52,8 +51,7 @@ class SegmentDetail:
     days: int
 
 
-@dataclass(frozen=True)
-class RecordResult:
+class RecordResult(NamedTuple):
     computed_fen: int
     exact: Fraction  # in fen, before the single rounding
     reasons: tuple[str, ...]
@@ -92,8 +90,7 @@ def _canonical_within(segments: list[Segment], ceiling_fen: int) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class _Picture:
+class _Picture(NamedTuple):
     """The loan's step functions and year boundaries, for one record's period."""
 
     balance: list[Segment]
@@ -101,32 +98,40 @@ class _Picture:
     rate: list[Segment]
     lpr: list[Segment] | None  # None when the policy sets no rate cap
     spread_e4: int
-    anniversaries: list[date]  # ends of window years 1 .. n-1
+    anniversaries: tuple[date, ...]  # ends of window years 1 .. n-1
     ratios: tuple[Fraction, ...]
 
-    def cut_points(self, start: date, end: date) -> set[date]:
-        points: set[date] = set()
-        for steps in (self.balance, self.subsidised, self.rate, self.lpr or []):
-            points.update(change_points(steps, start, end))
-        points.update(d for d in self.anniversaries if start < d < end)
+    def cut_points(self, start: date, end: date) -> list[date]:
+        """Where any figure may change inside (start, end); unsorted, maybe repeated."""
+        years = self.anniversaries
+        points = list(years[bisect.bisect_right(years, start):bisect.bisect_left(years, end)])
+        for steps in (self.balance, self.subsidised, self.rate, self.lpr or ()):
+            if steps and start < steps[-1].start:  # most steps have all their changes before start
+                points += change_points(steps, start, end)
         return points
 
-    def subsidised_rate_e4(self, d: date) -> int:
+    def figures(self, d: date) -> tuple[int, int, int, int, Fraction]:
+        """(balance, subsidised balance, rate, subsidised rate, ratio) on day d."""
         rate_e4 = value_on(self.rate, d)
+        ratio = self.ratios[bisect.bisect_right(self.anniversaries, d)]
+        return value_on(self.balance, d), value_on(self.subsidised, d), rate_e4, self._capped(rate_e4, d), ratio
+
+    def _capped(self, rate_e4: int, d: date) -> int:
         if self.lpr is None or not self.lpr or d < self.lpr[0].start:
             return rate_e4  # no cap set, or no LPR published yet: nothing to cap against
         return max(0, min(rate_e4, value_on(self.lpr, d) + self.spread_e4))
 
-    def ratio(self, d: date) -> Fraction:
-        return self.ratios[bisect.bisect_right(self.anniversaries, d)]
-
 
 # A close computes every record of a loan with the same facts: build each step function
-# once. Cached lists are shared, so they are only ever read.
+# once. Keyed by the facts the steps are made of, not the whole LoanFacts, whose hash (its
+# strings, its delinquencies) and equality cost more than building one balance. Cached
+# lists are shared, so they are only ever read.
 @functools.lru_cache(maxsize=4096)
-def _loan_steps(loan: LoanFacts) -> tuple[list[Segment], list[Segment]]:
-    balance = balance_segments(list(loan.disbursements), list(loan.repayments))
-    rate = rate_segments(loan.annual_rate_e4, loan.start_date, list(loan.rate_changes))
+def _loan_steps(
+    disbursements: tuple, repayments: tuple, annual_rate_e4: int, start: date, rate_changes: tuple,
+) -> tuple[list[Segment], list[Segment]]:
+    balance = balance_segments(list(disbursements), list(repayments))
+    rate = rate_segments(annual_rate_e4, start, list(rate_changes))
     return balance, rate
 
 
@@ -140,14 +145,15 @@ def _picture(
     subsidised: list[Segment], first: date,
 ) -> _Picture:
     spread_bps = policy.rate_cap_spread_bps
-    balance, rate = _loan_steps(loan)
+    balance, rate = _loan_steps(
+        loan.disbursements, loan.repayments, loan.annual_rate_e4, loan.start_date, loan.rate_changes)
     return _Picture(
         balance=balance,
         subsidised=subsidised,
         rate=rate,
         lpr=None if spread_bps is None else _lpr_steps(tuple(lpr_table)),
         spread_e4=0 if spread_bps is None else spread_bps * BPS_TO_E4,
-        anniversaries=[add_years(first, k) for k in range(1, policy.subsidy_years)],
+        anniversaries=subsidy_window(first, policy.subsidy_years)[0],
         ratios=policy.subsidy_ratios,
     )
 
@@ -174,9 +180,11 @@ def compute_record(
     whole = whole_loan_reasons(loan, filing, enterprise, policy)
     if whole:
         return _zero(whole, {reason: period_days for reason in whole} if period_days else {})
-    assert filing is not None and loan.first_disbursement is not None
     first = loan.first_disbursement
-    removals = day_removals(loan, filing, enterprise, policy, first)
+    assert filing is not None and first is not None
+    # Only a rule that removes a day of the period can cut it; most records meet none.
+    removals = [rule for rule in day_removals(loan, filing, enterprise, policy, first)
+                if rule.meets(record.period_start, record.period_end)]
     picture = _picture(loan, policy, lpr_table, subsidised, first)
     return _sum_pieces(record, removals, picture)
 
@@ -186,74 +194,67 @@ def _pieces(record: InterestRecord, removals: list[Removal], picture: _Picture) 
     if end <= start:
         return []
     cuts = picture.cut_points(start, end)
-    cuts.update(b for rule in removals for b in rule.bounds() if start < b < end)
-    ordered = [start, *sorted(cuts), end]
-    return list(pairwise(ordered))
+    for rule in removals:
+        cuts += [b for b in rule.bounds() if start < b < end]
+    if not cuts:
+        return [(start, end)]  # the usual record: nothing changes inside its period
+    return list(pairwise([start, *sorted(set(cuts)), end]))
 
 
 def _sum_pieces(record: InterestRecord, removals: list[Removal], picture: _Picture) -> RecordResult:
-    exact = Fraction(0)
     removed_days: dict[str, int] = {}
-    flags: set[str] = set()
     details: list[SegmentDetail] = []
     for start, end in _pieces(record, removals, picture):
         days = (end - start).days
-        removed = [rule.reason for rule in removals if rule.covers(start)]
+        removed = [rule.reason for rule in removals if rule.covers(start)] if removals else ()
         for reason in removed:
             removed_days[reason] = removed_days.get(reason, 0) + days
         if removed:
             continue
-        detail = _detail(picture, start, end, days)
-        exact += _piece_interest(detail)
-        flags.update(_detail_flags(detail))
-        details.append(detail)
+        figures = picture.figures(start)
+        prev = details[-1] if details else None
+        if prev is not None and prev.end == start and _figures(prev) == figures:
+            # Cut only by a rule that did not bite: the same figures, one line of the breakdown.
+            details[-1] = SegmentDetail(prev.start, end, *figures, prev.days + days)
+        else:
+            details.append(SegmentDetail(start, end, *figures, days))
+    exact = _exact_fen(details)
+    flags = _flags(details)
     rounded_fen = round_half_up(exact)
     if rounded_fen > record.interest_fen:
         flags.add("interest_paid_limit")
     computed_fen = max(0, min(rounded_fen, record.interest_fen))
-    reasons = sort_reasons(set(removed_days) | flags)
-    return RecordResult(computed_fen, exact, reasons, tuple(_merge_details(details)), removed_days)
+    flags.update(removed_days)
+    return RecordResult(computed_fen, exact, sort_reasons(flags), tuple(details), removed_days)
 
 
-def _detail(picture: _Picture, start: date, end: date, days: int) -> SegmentDetail:
-    return SegmentDetail(
-        start=start, end=end,
-        balance_fen=value_on(picture.balance, start),
-        subsidised_fen=value_on(picture.subsidised, start),
-        rate_e4=value_on(picture.rate, start),
-        subsidised_rate_e4=picture.subsidised_rate_e4(start),
-        ratio=picture.ratio(start),
-        days=days,
-    )
-
-
-def _piece_interest(detail: SegmentDetail) -> Fraction:
-    """Exact fen: Bs x rs/100/360 x ratio x days, all integers until the ratio."""
-    fen_days = detail.subsidised_fen * detail.subsidised_rate_e4 * detail.days
-    return Fraction(fen_days, _DAILY_DIVISOR) * detail.ratio
-
-
-def _detail_flags(detail: SegmentDetail) -> list[str]:
-    flags = []
-    if detail.subsidised_fen < detail.balance_fen:
-        flags.append("investment_cap")
-    # A capped rate on a day with nothing subsidised took no money, so it is not reported.
-    if detail.subsidised_rate_e4 < detail.rate_e4 and detail.subsidised_fen > 0:
-        flags.append("rate_cap")
-    return flags
-
-
-def _merge_details(details: list[SegmentDetail]) -> list[SegmentDetail]:
-    """Join adjacent pieces whose figures are identical (cut only by a rule that did not bite)."""
-    merged: list[SegmentDetail] = []
-    for d in details:
-        prev = merged[-1] if merged else None
-        if prev is not None and prev.end == d.start and _figures(prev) == _figures(d):
-            merged[-1] = SegmentDetail(prev.start, d.end, *_figures(d), prev.days + d.days)
-        else:
-            merged.append(d)
-    return merged
-
-
-def _figures(d: SegmentDetail) -> tuple:
+def _figures(d: SegmentDetail) -> tuple[int, int, int, int, Fraction]:
     return (d.balance_fen, d.subsidised_fen, d.rate_e4, d.subsidised_rate_e4, d.ratio)
+
+
+def _exact_fen(details: list[SegmentDetail]) -> Fraction:
+    """Exact fen: the sum of Bs x rs/100/360 x ratio x days over the pieces.
+
+    Kept as integers over a common denominator (the ratios' own) and made a Fraction once:
+    a Fraction per piece would reduce by a gcd at every step, and the value is the same.
+    """
+    numerator, denominator = 0, 1
+    for d in details:
+        fen_days = d.subsidised_fen * d.subsidised_rate_e4 * d.days
+        p, q = d.ratio.numerator, d.ratio.denominator
+        if q == denominator:
+            numerator += fen_days * p
+        else:
+            numerator, denominator = numerator * q + fen_days * p * denominator, denominator * q
+    return Fraction(numerator, denominator * _DAILY_DIVISOR)
+
+
+def _flags(details: list[SegmentDetail]) -> set[str]:
+    flags = set()
+    for d in details:
+        if d.subsidised_fen < d.balance_fen:
+            flags.add("investment_cap")
+        # A capped rate on a day with nothing subsidised took no money, so it is not reported.
+        if d.subsidised_rate_e4 < d.rate_e4 and d.subsidised_fen > 0:
+            flags.add("rate_cap")
+    return flags
