@@ -27,8 +27,8 @@ Interval = tuple[date, date | None]  # [start, end); None = forever
 
 def sort_reasons(reasons: set[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """§8 order, unknown codes last, so lines read the same every time."""
-    if not reasons:
-        return ()  # the usual record: nothing to sort
+    if len(reasons) < 2:
+        return tuple(reasons)  # most records: nothing to order
     return tuple(sorted(set(reasons), key=lambda r: (_RANK.get(r, len(_RANK)), r)))
 
 
