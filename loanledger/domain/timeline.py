@@ -62,6 +62,8 @@ def balance_segments(
     disbursements: list[tuple[date, int]], repayments: list[tuple[date, int]]
 ) -> list[Segment]:
     """B(d) = disbursed on or before d - repaid on or before d (算头不算尾)."""
+    if len(disbursements) == 1 and not repayments:
+        return segments_from_points(disbursements)  # most loans: one drawdown, nothing repaid yet
     delta_fen: dict[date, int] = {}
     for d, amount_fen in disbursements:
         delta_fen[d] = delta_fen.get(d, 0) + amount_fen
@@ -93,6 +95,8 @@ def rate_segments(
     rate_changes are (effective_on, rate_e4, received_seq); on equal effective_on the
     later-received one wins. A change effective before `start` already applies on it.
     """
+    if not rate_changes:
+        return segments_from_points([(start, annual_rate_e4)])  # most loans: the contract rate throughout
     ordered = sorted(rate_changes, key=lambda c: (c[0], c[2]))
     rate_at_start_e4 = annual_rate_e4
     points: list[tuple[date, int]] = []
