@@ -123,9 +123,9 @@ class _Picture(NamedTuple):
 
 
 # A close computes every record of a loan with the same facts: build each step function
-# once. Keyed by the facts the steps are made of, not the whole LoanFacts, whose hash (its
-# strings, its delinquencies) and equality cost more than building one balance. Cached
-# lists are shared, so they are only ever read.
+# once. Keyed by the facts the steps are made of, not the whole LoanFacts: hashing that
+# also walks its strings and delinquencies on every call, hit or miss. Cached lists are
+# shared, so they are only ever read.
 @functools.lru_cache(maxsize=4096)
 def _loan_steps(
     disbursements: tuple, repayments: tuple, annual_rate_e4: int, start: date, rate_changes: tuple,
