@@ -23,7 +23,7 @@ from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
 from loanledger.persistence.db import as_utc, copy_rows, is_postgres, write_rows
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
-from loanledger.services import ledger, locks, registry, workcalendar
+from loanledger.services import collector, ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
 from loanledger.services.close_compensation import compensation_lines
 from loanledger.services.close_subsidy import LineDraft, SubsidyResult, subsidy_lines
@@ -36,6 +36,11 @@ RECEIVABLE_BASE = {"subsidy": "1201", "compensation": "1202"}
 
 
 def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: bool = False) -> dict[str, Any]:
+    with collector.paused():
+        return _close(db, period, actor, today, full)
+
+
+def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> dict[str, Any]:
     started = time.perf_counter()
     locks.exclusive(db, locks.CLOSE)
     row = db.get(Period, period)

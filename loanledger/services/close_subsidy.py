@@ -26,6 +26,7 @@ from loanledger.domain.timeline import balance_segments
 from loanledger.persistence.tables import (
     BlacklistEntry, DirtyMark, Enterprise, Filing, Loan, LoanEvent, RecordState,
 )
+from loanledger.services import collector
 from loanledger.services.facts import LoanData, in_sets, load_loans, reader
 from loanledger.services.policy_book import PolicyBook
 
@@ -285,6 +286,8 @@ def subsidy_lines(db: Session, last_day: dt.date, book: PolicyBook, lpr_table, *
             out.state_updates.extend(updates)
         else:
             sink(lines, inserts, updates)
+        del lines, inserts, updates
+        collector.between_chunks()
     return out
 
 
