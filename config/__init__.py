@@ -36,6 +36,9 @@ class Settings:
     rate_limit_per_second: float = 200.0
     rate_limit_burst: int = 400
     sqlite_wal: bool = True
+    # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
+    # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
+    session_cookie_secure: bool = False
 
 
 def _defaults(env: str) -> Settings:
@@ -60,6 +63,7 @@ def _defaults(env: str) -> Settings:
         database_url="postgresql+psycopg:///loanledger",
         secret_key=None,
         allow_manual_business_date=False,
+        session_cookie_secure=True,
     )
 
 
@@ -96,6 +100,8 @@ def load_settings(env: str | None = None, environ: dict[str, str] | None = None,
             settings,
             allow_manual_business_date=_flag(environ["LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE"]),
         )
+    if "LOANLEDGER_SESSION_COOKIE_SECURE" in environ:
+        settings = replace(settings, session_cookie_secure=_flag(environ["LOANLEDGER_SESSION_COOKIE_SECURE"]))
     if "LOANLEDGER_RATE_LIMIT_PER_SECOND" in environ:
         settings = replace(settings, rate_limit_per_second=_number(
             "LOANLEDGER_RATE_LIMIT_PER_SECOND", environ["LOANLEDGER_RATE_LIMIT_PER_SECOND"], float))

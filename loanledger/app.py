@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         API_TITLE="LoanLedger",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

@@ -1,10 +1,13 @@
 """Settings: per-environment defaults, environment variables on top, unsafe ones refused."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from click.testing import CliRunner
 
 from config import ConfigError, load_settings
+from loanledger.app import create_app
 from loanledger.cli import main
 
 
@@ -43,10 +46,34 @@ def test_the_environment_picks_the_defaults():
     assert load_settings(environ={}).allow_manual_business_date is True
 
 
+def test_the_session_cookie_is_https_only_in_production_unless_turned_off():
+    secret = {"LOANLEDGER_SECRET_KEY": "s" * 32}
+    assert load_settings(env="production", environ=secret).session_cookie_secure is True
+    assert load_settings(env="development", environ={}).session_cookie_secure is False
+    off = {**secret, "LOANLEDGER_SESSION_COOKIE_SECURE": "false"}
+    assert load_settings(env="production", environ=off).session_cookie_secure is False
+    assert load_settings(env="development", environ={"LOANLEDGER_SESSION_COOKIE_SECURE": "on"}).session_cookie_secure
+
+
+def _session_cookie(app) -> str:
+    response = app.test_client().get("/login")  # the form's CSRF token starts a session
+    assert response.status_code == 200
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1
+    return cookies[0]
+
+
+def test_a_browser_gets_the_session_cookie_only_over_https_when_the_setting_is_on(settings, engine):
+    secure = _session_cookie(create_app(replace(settings, session_cookie_secure=True), engine))
+    assert "Secure" in secure and "HttpOnly" in secure and "SameSite=Lax" in secure
+    assert "Secure" not in _session_cookie(create_app(settings, engine))
+
+
 @pytest.mark.parametrize("environ", [
     {"LOANLEDGER_ENV": "staging"},
     {"LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "perhaps"},
     {"LOANLEDGER_SECRET_KEY": ""},
+    {"LOANLEDGER_SESSION_COOKIE_SECURE": "sometimes"},
 ])
 def test_bad_values_are_refused(environ):
     with pytest.raises(ConfigError):
