@@ -142,6 +142,16 @@ class Nonce(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
 
 
+class SignInFailure(Base):
+    """A failed password sign-in (API or web), kept for the throttle's window (services.sign_in).
+    The name as typed: unknown names count too, so the answer tells nothing about who exists."""
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_username_failed_at", "username", "failed_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
+
+
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (

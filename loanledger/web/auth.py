@@ -7,13 +7,14 @@ changed role takes effect at once.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from loanledger.api.context import session as db_session
 from loanledger.persistence.tables import User
-from loanledger.services import identity
+from loanledger.services import sign_in
 from loanledger.web import web
 from loanledger.web.i18n import LANGUAGES, error_text, t
 
@@ -100,11 +101,22 @@ def login():
         return render_template("login.html", next=_safe_next(request.args.get("next")))
     username = (request.form.get("username") or "").strip()[:MAX_FIELD]
     password = (request.form.get("password") or "")[:MAX_FIELD]
-    user = identity.authenticate_password(db_session(), username, password) if username and password else None
     target = _safe_next(request.form.get("next"))
-    if user is None:
+    again = redirect(url_for("web.login", next=target) if target else url_for("web.login"))
+    if not (username and password):
         flash(error_text("bad_login"), "error")
-        return redirect(url_for("web.login", next=target) if target else url_for("web.login"))
+        return again
+    db = db_session()
+    try:
+        user = sign_in.sign_in(db, username, password)
+    except sign_in.TooManyAttempts as refused:
+        flash(t("login.too_many", minutes=math.ceil(refused.retry_after_seconds / 60)), "error")
+        return again
+    if user is None:
+        db.commit()  # the failure counts, though the answer is a refusal
+        flash(error_text("bad_login"), "error")
+        return again
+    db.commit()  # the user's earlier failures are forgotten
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in (no fixation)
     if lang:

@@ -267,6 +267,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.welcome": ("欢迎，{name}", "Welcome, {name}"),
+    "login.too_many": ("该用户名登录失败次数过多，请 {minutes} 分钟后再试。",
+                       "Too many failed sign-ins for this username; try again in {minutes} minutes."),
     "logout.done": ("您已退出。", "You have signed out."),
     "login.required": ("请先登录。", "Please sign in."),
     # errors

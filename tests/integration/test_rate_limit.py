@@ -148,11 +148,11 @@ def test_purge_keeps_keys_seven_days_and_nonces_600_seconds(bank, probe, db):
     db.execute(Nonce.__table__.update().where(Nonce.id == nonce_ids[0]).values(seen_at=now - dt.timedelta(seconds=601)))
     db.execute(Nonce.__table__.update().where(Nonce.id == nonce_ids[1]).values(seen_at=now - dt.timedelta(seconds=599)))
     db.commit()
-    assert purge_expired(db, now) == {"idempotency_keys": 1, "nonces": 1}
+    assert purge_expired(db, now) == {"idempotency_keys": 1, "nonces": 1, "sign_in_failures": 0}
     db.commit()
     assert sorted(db.scalars(select(IdempotencyRecord.key))) == ["k1", "k2"]
     assert db.scalar(select(func.count()).select_from(Nonce)) == len(nonce_ids) - 1
-    assert purge_expired(db, now) == {"idempotency_keys": 0, "nonces": 0}
+    assert purge_expired(db, now) == {"idempotency_keys": 0, "nonces": 0, "sign_in_failures": 0}
     db.commit()
     # A purged key is a new key: the write runs again.
     again = bk.post(f"{PROBE}/bank", json={"n": 0}, idempotency_key="k0")
@@ -178,4 +178,4 @@ def test_the_purge_command(bank, probe, db, database_url):
     db.commit()
     result = run(database_url, "purge")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"idempotency_keys": 1, "nonces": 1}
+    assert json.loads(result.stdout) == {"idempotency_keys": 1, "nonces": 1, "sign_in_failures": 0}

@@ -218,6 +218,17 @@ def test_the_language_switch(people, web):
     assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
 
 
+def test_a_username_that_failed_ten_times_is_refused_on_the_sign_in_page_too(people, web):
+    web.client.get("/lang/en")
+    for _ in range(10):
+        assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
+    refused = web.login("clerk1", "clerk1-password")
+    assert flashes(refused, "error") == ["Too many failed sign-ins for this username; try again in 15 minutes."]
+    home = web.get("/bureau")
+    assert home.status_code == 302 and "/login" in home.headers["Location"]  # not signed in
+    assert flashes(web.login("approver1", "approver1-password"), "success")  # another name is not throttled
+
+
 def test_the_language_switch_never_leaves_the_site(web):
     response = web.client.get("/lang/en", headers={"Referer": "http://evil.example/x"})
     assert response.headers["Location"] in ("/", "http://localhost/")

@@ -10,7 +10,7 @@ from loanledger.api.errors import ApiError
 from loanledger.api.fields import Schema
 from flask import current_app
 
-from loanledger.services import identity
+from loanledger.services import identity, sign_in
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff and enterprise sign-in")
 
@@ -32,8 +32,13 @@ class Tokens(MethodView):
     @blp.response(201, TokenOut)
     def post(self, data):
         db = session()
-        user = identity.authenticate_password(db, data["username"], data["password"])
+        try:
+            user = sign_in.sign_in(db, data["username"], data["password"])
+        except sign_in.TooManyAttempts as refused:
+            raise ApiError(429, "rate_limited", f"too many failed sign-ins for this username; {refused}",
+                           "username", headers={"Retry-After": str(refused.retry_after_seconds)}) from None
         if user is None:
+            db.commit()  # the failure counts, though the answer is a refusal
             raise ApiError(401, "invalid_token", "unknown user or wrong password")
         ttl = current_app.extensions["loanledger"].settings.token_ttl_seconds
         token, expires_at = identity.issue_token(db, user, ttl)
