@@ -97,7 +97,7 @@ def index():
 
 @web.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes here too)
         return render_template("login.html", next=_safe_next(request.args.get("next")))
     username = (request.form.get("username") or "").strip()[:MAX_FIELD]
     password = (request.form.get("password") or "")[:MAX_FIELD]

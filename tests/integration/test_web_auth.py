@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from loanledger.persistence.tables import AuditEntry, Period
+from loanledger.persistence.tables import AuditEntry, Period, SignInFailure
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -227,6 +227,12 @@ def test_a_username_that_failed_ten_times_is_refused_on_the_sign_in_page_too(peo
     home = web.get("/bureau")
     assert home.status_code == 302 and "/login" in home.headers["Location"]  # not signed in
     assert flashes(web.login("approver1", "approver1-password"), "success")  # another name is not throttled
+
+
+def test_a_head_request_for_the_sign_in_page_is_not_a_failed_sign_in(web, db):
+    assert web.client.head("/login").status_code == 200
+    assert flashes(web.get("/login"), "error") == []
+    assert db.scalar(select(func.count()).select_from(SignInFailure)) == 0
 
 
 def test_the_language_switch_never_leaves_the_site(web):
