@@ -39,6 +39,8 @@ class Settings:
     # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
     # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
     session_cookie_secure: bool = False
+    # /metrics answers 404 when off (a deployment that scrapes nothing, or exposes the port).
+    metrics_enabled: bool = True
 
 
 def _defaults(env: str) -> Settings:
@@ -102,6 +104,8 @@ def load_settings(env: str | None = None, environ: dict[str, str] | None = None,
         )
     if "LOANLEDGER_SESSION_COOKIE_SECURE" in environ:
         settings = replace(settings, session_cookie_secure=_flag(environ["LOANLEDGER_SESSION_COOKIE_SECURE"]))
+    if "LOANLEDGER_METRICS_ENABLED" in environ:
+        settings = replace(settings, metrics_enabled=_flag(environ["LOANLEDGER_METRICS_ENABLED"]))
     if "LOANLEDGER_RATE_LIMIT_PER_SECOND" in environ:
         settings = replace(settings, rate_limit_per_second=_number(
             "LOANLEDGER_RATE_LIMIT_PER_SECOND", environ["LOANLEDGER_RATE_LIMIT_PER_SECOND"], float))

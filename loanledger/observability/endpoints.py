@@ -5,11 +5,9 @@ document (plain Flask routes, not flask-smorest blueprints). docs/operations.md 
 """
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from config import Settings, _flag
+from config import Settings
 from loanledger.observability import health, logs, metrics
 
 ops = Blueprint("ops", __name__)
@@ -56,7 +54,7 @@ def _after(response: Response) -> Response:
 def init_app(app: Flask, settings: Settings) -> None:
     """Register the endpoints and the per-request hooks; outside the tests, JSON logging.
     /metrics can be turned off with LOANLEDGER_METRICS_ENABLED=false (answers 404)."""
-    app.config.setdefault(METRICS_SETTING, _flag(os.environ.get(METRICS_SETTING, "true")))
+    app.config.setdefault(METRICS_SETTING, settings.metrics_enabled)
     app.register_blueprint(ops)
     # First of the app's before_request functions: every request has its id and start time,
     # whatever another hook answers.

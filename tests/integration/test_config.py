@@ -69,11 +69,20 @@ def test_a_browser_gets_the_session_cookie_only_over_https_when_the_setting_is_o
     assert "Secure" not in _session_cookie(create_app(settings, engine))
 
 
+def test_metrics_can_be_turned_off_by_the_environment(settings, engine):
+    assert load_settings(environ={}).metrics_enabled is True
+    off = load_settings(environ={"LOANLEDGER_METRICS_ENABLED": "false"})
+    assert off.metrics_enabled is False
+    assert create_app(replace(settings, metrics_enabled=False), engine).test_client().get("/metrics").status_code == 404
+    assert create_app(settings, engine).test_client().get("/metrics").status_code == 200
+
+
 @pytest.mark.parametrize("environ", [
     {"LOANLEDGER_ENV": "staging"},
     {"LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "perhaps"},
     {"LOANLEDGER_SECRET_KEY": ""},
     {"LOANLEDGER_SESSION_COOKIE_SECURE": "sometimes"},
+    {"LOANLEDGER_METRICS_ENABLED": "maybe"},
 ])
 def test_bad_values_are_refused(environ):
     with pytest.raises(ConfigError):
