@@ -238,7 +238,8 @@ def close(period: str) -> None:
 
 @main.command()
 def purge() -> None:
-    """Delete expired Idempotency-Keys and nonces, and failed sign-ins past their window; prints the counts as JSON."""
+    """Delete expired Idempotency-Keys and nonces, and failed sign-ins past their window;
+    prints the counts as JSON."""
     import datetime as dt
 
     from loanledger.services.retention import purge_expired

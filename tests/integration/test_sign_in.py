@@ -26,7 +26,9 @@ def test_ten_failures_refuse_the_username_even_with_the_right_password(staff, cl
     assert refused.mimetype == "application/problem+json"
     error = refused.get_json()["errors"][0]
     assert (error["code"], error["field"]) == ("rate_limited", "username")
-    assert 890 <= int(refused.headers["Retry-After"]) <= 900
+    wait = int(refused.headers["Retry-After"])
+    assert 890 <= wait <= 900
+    assert refused.get_json()["detail"] == f"too many failed sign-ins for this username; try again in {wait} s"
     assert db.scalar(select(func.count()).select_from(ApiToken)) == 0
     # refused attempts are not counted: the window does not grow while someone keeps trying
     assert db.scalar(select(func.count()).select_from(SignInFailure)) == 10
