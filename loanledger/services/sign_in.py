@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 class TooManyAttempts(Exception):
     def __init__(self, retry_after_seconds: int):
-        super().__init__(f"too many failed sign-ins; try again in {retry_after_seconds} s")
+        super().__init__(f"too many failed sign-ins for this username; try again in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -35,9 +35,8 @@ class Tokens(MethodView):
         try:
             user = sign_in.sign_in(db, data["username"], data["password"])
         except sign_in.TooManyAttempts as refused:
-            wait = refused.retry_after_seconds
-            raise ApiError(429, "rate_limited", f"too many failed sign-ins for this username; try again in {wait} s",
-                           "username", headers={"Retry-After": str(wait)}) from None
+            raise ApiError(429, "rate_limited", str(refused), "username",
+                           headers={"Retry-After": str(refused.retry_after_seconds)}) from None
         if user is None:
             db.commit()  # the failure counts, though the answer is a refusal
             raise ApiError(401, "invalid_token", "unknown user or wrong password")
