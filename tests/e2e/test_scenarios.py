@@ -1,24 +1,22 @@
-"""Acceptance: every scenario file in shared/spec/scenarios, played through the HTTP API.
+"""Acceptance: every scenario file in tests/e2e/scenarios (the repository's copy of
+shared/spec/scenarios), played through the HTTP API.
 
 New files dropped into that folder are picked up by the parametrisation.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
 
-from tests.e2e.scenario_player import Player, expected_key, line_key, load, scenario_dir, scenario_files
+from tests.support.scenarios import Player, expected_key, line_key, load, scenario_dir, scenario_files
 
 FILES = scenario_files()
 
 
 def test_scenarios_are_present():
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        assert FILES, f"no scenario files in {scenario_dir()}"
-    elif not FILES:
-        pytest.skip(f"no scenario files in {scenario_dir()}")
+    # The copy lives in the repository, so an empty folder is a broken checkout, not a skip.
+    assert len(FILES) >= 5, f"expected the scenario files in {scenario_dir()}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

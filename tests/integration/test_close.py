@@ -40,7 +40,7 @@ from loanledger.services import registry
 from loanledger.services.close import close_period
 from loanledger.services.close_subsidy import SubsidyResult, subsidy_lines
 from loanledger.services.policy_book import PolicyBook
-from tests.e2e.scenario_player import Player, load, scenario_dir
+from tests.support.scenarios import Player, load, scenario_dir
 
 API = "/api/v1"
 ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loanledger.persistence.tables import AuditEntry, Batch
-from tests.e2e.scenario_player import Player, load, scenario_dir
+from tests.support.scenarios import Player, load, scenario_dir
 from tests.integration.test_close import balances, ok, paged, trial_balance
 
 API = "/api/v1"

@@ -25,7 +25,7 @@ from loanledger.persistence.db import make_engine
 from loanledger.persistence.tables import AuditEntry, Batch, Line, Period, Posting
 from loanledger.services import housekeeping
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.e2e.scenario_player import Player, load, scenario_dir
+from tests.support.scenarios import Player, load, scenario_dir
 
 SCENARIO = "01-basic-quarterly.json"
 PERIODS = ["2023-03", "2023-04", "2023-05", "2023-06"]

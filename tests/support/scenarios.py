@@ -1,4 +1,4 @@
-"""Plays a scenario file (shared/spec/scenarios/FORMAT.md) through the HTTP API.
+"""Plays a scenario file (tests/e2e/scenarios/FORMAT.md, a copy of shared/spec/scenarios) through the HTTP API.
 
 Bank steps are signed requests with a fresh Idempotency-Key; staff steps use tokens; the
 business date only ever moves forward, to each step's own date.
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def scenario_dir() -> Path:
-    return Path(os.environ.get("LOANLEDGER_SCENARIOS_DIR", REPO.parent / "shared" / "spec" / "scenarios"))
+    return Path(os.environ.get("LOANLEDGER_SCENARIOS_DIR", REPO / "tests" / "e2e" / "scenarios"))
 
 
 def scenario_files() -> list[Path]:
