@@ -192,18 +192,20 @@ def _parse_tiers(c: _Collector, value: Any) -> tuple[tuple[int | None, Fraction]
     items = c.parse("compensation_tiers", value, _string_list)
     if items is None:
         return None
-    tiers = [_parse_tier(c, i, tier) for i, tier in enumerate(items)]
-    if None in tiers:
+    parsed = [_parse_tier(c, i, tier) for i, tier in enumerate(items)]
+    tiers = [tier for tier in parsed if tier is not None]
+    if len(tiers) != len(parsed):
         return None
     if not 1 <= len(tiers) <= MAX_TIERS:
         c.add("compensation_tiers", "invalid_format", f"between 1 and {MAX_TIERS} tiers")
         return None
     bounds = [up_to for up_to, _ in tiers]
     # Every principal must find a tier: ascending finite bounds, then exactly one open tier.
-    if bounds[-1] is not None or None in bounds[:-1]:
+    finite = [up_to for up_to in bounds[:-1] if up_to is not None]
+    if bounds[-1] is not None or len(finite) != len(bounds) - 1:
         c.add("compensation_tiers", "invalid_format", "only the last tier has up_to null, and it must")
         return None
-    if any(not a < b for a, b in zip([0] + bounds[:-2], bounds[:-1])):
+    if any(not a < b for a, b in zip([0, *finite[:-1]], finite)):
         c.add("compensation_tiers", "invalid_format", "up_to must be positive and strictly ascending")
         return None
     return tuple(tiers)
