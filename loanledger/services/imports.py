@@ -44,11 +44,11 @@ from sqlalchemy.orm import Session
 from loanledger.api.errors import flatten_messages
 from loanledger.api.fields import Key, Money, Rate, StrictDate
 from loanledger.api.schemas import BulkEventIn, LoanIn
+from loanledger.domain.events import EVENT_FIELDS
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ImportJob, ImportRowError, utcnow
 from loanledger.services import bulk
 from loanledger.services.audit import record
-from loanledger.services.intake import EVENT_FIELDS
 
 KINDS = ("loans", "events")
 MAX_ROWS = 200_000
