@@ -2,7 +2,8 @@
 
 Services raise `ApiError` (or `domain.errors.DomainError`, mapped to 422); marshmallow
 validation errors are flattened into `{field, code, message}` with field paths like
-`events[3].amount`. Anything unexpected is logged and answered 500 without internals.
+`events[3].amount` (`wire/messages.py`). Anything unexpected is logged and answered 500
+without internals.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from loanledger.domain.errors import DomainError
 from loanledger.observability import metrics
 from loanledger.services.errors import Conflict, NotFound
+from loanledger.wire.messages import validation_errors
 
 log = logging.getLogger(__name__)
 
@@ -127,65 +129,6 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-# ------------------------------------------------------------- marshmallow → codes
-_MESSAGE_CODES = {
-    "Unknown field.": "unknown_field",
-    "Missing data for required field.": "required",
-    "Field may not be null.": "required",
-}
-
-
-def _code_for(message: str) -> str:
-    if message in _MESSAGE_CODES:
-        return _MESSAGE_CODES[message]
-    if message.startswith("code:"):
-        return message.split(":", 2)[1]
-    return "invalid_format"
-
-
-def _message_for(message: str) -> str:
-    return message.split(":", 2)[2] if message.startswith("code:") else message
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
-    """{'events': {3: {'amount': ['Not a valid ...']}}} → [{'field': 'events[3].amount', ...}]"""
-    out: list[dict[str, str]] = []
-    if isinstance(messages, dict):
-        # by field path: list indexes numerically, names alphabetically
-        for key in sorted(messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")):
-            value = messages[key]
-            if key == "_schema":
-                path = prefix or None
-            elif isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(flatten_messages(value, path or ""))
-    elif isinstance(messages, (list, tuple)):
-        for item in messages:
-            if isinstance(item, (dict, list)):
-                out.extend(flatten_messages(item, prefix))
-            else:
-                out.append(
-                    {"field": prefix or None, "code": _code_for(str(item)), "message": _message_for(str(item))}
-                )
-    else:
-        out.append({"field": prefix or None, "code": _code_for(str(messages)), "message": _message_for(str(messages))})
-    return out
-
-
-def validation_errors(data: dict[str, Any] | None) -> list[dict[str, str]]:
-    messages = (data or {}).get("messages") or {}
-    # webargs nests by location: {"json": {...}, "query": {...}}
-    flat: list[dict[str, str]] = []
-    for location in ("json", "query", "form", "files", "headers", "view_args"):
-        if location in messages:
-            flat.extend(flatten_messages(messages[location]))
-    if not flat and messages:
-        flat = flatten_messages(messages)
-    return flat
 
 
 def register_error_handlers(app: Flask) -> None:

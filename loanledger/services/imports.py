@@ -41,9 +41,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loanledger.api.errors import flatten_messages
-from loanledger.api.fields import Key, Money, Rate, StrictDate
-from loanledger.api.schemas import BulkEventIn, LoanIn
+from loanledger.wire.messages import flatten_messages
+from loanledger.wire.fields import Key, Money, Rate, StrictDate
+from loanledger.wire.schemas import BulkEventIn, LoanIn
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ImportJob, ImportRowError, utcnow

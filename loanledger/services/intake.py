@@ -1,6 +1,6 @@
 """Bank intake: registering loans and recording loan events.
 
-Input arrives already parsed into internal units (fen, rate_e4, dates) by the API
+Input arrives already parsed into internal units (fen, rate_e4, dates) by the wire
 schemas. Here the business rules are checked in a fixed order and the first one broken is
 raised as a DomainError (422); nothing is written unless every rule holds.
 """

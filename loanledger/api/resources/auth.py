@@ -7,7 +7,7 @@ from marshmallow import fields
 
 from loanledger.api.context import session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Schema
+from loanledger.wire.fields import Schema
 from flask import current_app
 
 from loanledger.services import identity, sign_in

@@ -15,7 +15,7 @@ from marshmallow import fields
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import ApiError, problem
-from loanledger.api.fields import Document, Schema
+from loanledger.wire.fields import Document, Schema
 from loanledger.persistence.tables import ImportJob
 from loanledger.services import imports
 from loanledger.services.errors import NotFound

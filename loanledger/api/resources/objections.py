@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.api.context import business_date, principal, session
-from loanledger.api.fields import Schema, free_text
+from loanledger.wire.fields import Schema, free_text
 from loanledger.api.pagination import PageQuery, page_of, paginate
 from loanledger.persistence.tables import Objection
 from loanledger.services import objections as service, payouts

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.api.context import path_period, session
-from loanledger.api.fields import Document, Schema
+from loanledger.wire.fields import Document, Schema
 from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.services import reconciliation
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from loanledger.api.auth import endpoint
 from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import problem
-from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate, free_text
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.policy import DEFAULT_POLICY_DOC

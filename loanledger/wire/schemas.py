@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any, Callable
 
-from loanledger.api.fields import DATE_PATTERN, KEY_PATTERN
+from loanledger.wire.fields import DATE_PATTERN, KEY_PATTERN
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import parse_rate, parse_yuan
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
