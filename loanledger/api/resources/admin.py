@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.api.context import principal, session
+from loanledger.request_context import principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Schema, StrictDate, free_text
 from loanledger.services import clock, workcalendar

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from loanledger.api.context import session
+from loanledger.request_context import session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Schema
 from flask import current_app

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
+from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError, problem
 from loanledger.wire.fields import Document, Schema
 from loanledger.persistence.tables import ImportJob

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
+from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Document, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
