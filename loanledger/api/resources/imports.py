@@ -14,7 +14,8 @@ from marshmallow import fields
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
 from loanledger.request_context import business_date, principal, session
-from loanledger.api.errors import ApiError, problem
+from loanledger.api.errors import ApiError
+from loanledger.problems import problem
 from loanledger.wire.fields import Document, Schema
 from loanledger.persistence.tables import ImportJob
 from loanledger.services import imports, spreadsheets
