@@ -348,7 +348,7 @@ def probe_blueprint():
     import flask
 
     from loanledger.api.auth import endpoint
-    from loanledger.api.context import principal
+    from loanledger.request_context import principal
     from loanledger.api.errors import ApiError
 
     blueprint = flask.Blueprint("probe", __name__, url_prefix=f"{API}/_probe")

@@ -7,7 +7,7 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from loanledger.api.auth import RATE_LIMIT_EXTENSION
-from loanledger.api.fields import register_fields
+from loanledger.wire.fields import register_fields
 from loanledger.api.openapi import register_openapi
 from loanledger.api.ratelimit import TokenBuckets
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from loanledger.api.context import Principal, session
+from loanledger.request_context import Principal, session
 from loanledger.api.errors import ApiError
 from loanledger.api.ratelimit import TokenBuckets
 from loanledger.domain.errors import DomainError

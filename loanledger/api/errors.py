@@ -2,37 +2,23 @@
 
 Services raise `ApiError` (or `domain.errors.DomainError`, mapped to 422); marshmallow
 validation errors are flattened into `{field, code, message}` with field paths like
-`events[3].amount`. Anything unexpected is logged and answered 500 without internals.
+`events[3].amount` (`wire/messages.py`). Anything unexpected is logged and answered 500
+without internals.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from loanledger.domain.errors import DomainError
-from loanledger.observability import metrics
 from loanledger.services.errors import Conflict, NotFound
+from loanledger.problems import http_exception_response, problem
 
 log = logging.getLogger(__name__)
-
-TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-}
 
 
 # api.md's table: the codes each error status may carry (documented on every operation).
@@ -53,7 +39,6 @@ ERROR_CODES = {
           "balance_not_zero"),
     429: ("rate_limited",),
 }
-PROBLEM_MIMETYPE = "application/problem+json"
 
 
 class ProblemErrorSchema(Schema):
@@ -110,84 +95,6 @@ def invalid(code: str, message: str, field: str | None = None) -> ApiError:
     return ApiError(422, code, message, field)
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None) -> Response:
-    metrics.count_error(errors[0]["code"] if errors else str(status))
-    body = {
-        "type": f"https://loanledger.example/problems/{errors[0]['code'] if errors else status}",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "errors": errors,
-    }
-    response = Response(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        mimetype=PROBLEM_MIMETYPE,
-    )
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-# ------------------------------------------------------------- marshmallow → codes
-_MESSAGE_CODES = {
-    "Unknown field.": "unknown_field",
-    "Missing data for required field.": "required",
-    "Field may not be null.": "required",
-}
-
-
-def _code_for(message: str) -> str:
-    if message in _MESSAGE_CODES:
-        return _MESSAGE_CODES[message]
-    if message.startswith("code:"):
-        return message.split(":", 2)[1]
-    return "invalid_format"
-
-
-def _message_for(message: str) -> str:
-    return message.split(":", 2)[2] if message.startswith("code:") else message
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
-    """{'events': {3: {'amount': ['Not a valid ...']}}} → [{'field': 'events[3].amount', ...}]"""
-    out: list[dict[str, str]] = []
-    if isinstance(messages, dict):
-        # by field path: list indexes numerically, names alphabetically
-        for key in sorted(messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")):
-            value = messages[key]
-            if key == "_schema":
-                path = prefix or None
-            elif isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(flatten_messages(value, path or ""))
-    elif isinstance(messages, (list, tuple)):
-        for item in messages:
-            if isinstance(item, (dict, list)):
-                out.extend(flatten_messages(item, prefix))
-            else:
-                out.append(
-                    {"field": prefix or None, "code": _code_for(str(item)), "message": _message_for(str(item))}
-                )
-    else:
-        out.append({"field": prefix or None, "code": _code_for(str(messages)), "message": _message_for(str(messages))})
-    return out
-
-
-def validation_errors(data: dict[str, Any] | None) -> list[dict[str, str]]:
-    messages = (data or {}).get("messages") or {}
-    # webargs nests by location: {"json": {...}, "query": {...}}
-    flat: list[dict[str, str]] = []
-    for location in ("json", "query", "form", "files", "headers", "view_args"):
-        if location in messages:
-            flat.extend(flatten_messages(messages[location]))
-    if not flat and messages:
-        flat = flatten_messages(messages)
-    return flat
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -215,23 +122,3 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal error", [{"field": None, "code": "internal", "message": "internal error"}])
-
-
-def http_exception_response(error: HTTPException) -> Response:
-    status = error.code or 500
-    data = getattr(error, "data", None)
-    headers = dict(error.get_headers()) if status == 405 else {}
-    headers.pop("Content-Type", None)
-    if status == 422 and data:
-        errors = validation_errors(data)
-        return problem(422, "the request is not valid", errors or [{"field": None, "code": "invalid_format", "message": "invalid"}])
-    if status == 413:
-        return problem(413, "the body is too large", [{"field": None, "code": "body_too_large", "message": "request body too large"}])
-    if status == 400:
-        return problem(400, error.description or "bad request", [{"field": None, "code": "malformed_json", "message": error.description or "malformed request"}])
-    if status == 404:
-        return problem(404, "not found", [{"field": None, "code": "not_found", "message": "no such resource"}])
-    if status == 405:
-        return problem(405, "method not allowed", [{"field": None, "code": "method_not_allowed", "message": error.description or ""}], headers)
-    code = {401: "invalid_token", 403: "forbidden", 415: "unsupported_media_type"}.get(status, "error")
-    return problem(status, error.description or "", [{"field": None, "code": code, "message": error.description or ""}])

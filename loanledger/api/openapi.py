@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 
-from loanledger.api.errors import ERROR_CODES, PROBLEM_MIMETYPE, ProblemSchema
+from loanledger.api.errors import ERROR_CODES, ProblemSchema
+from loanledger.problems import PROBLEM_MIMETYPE
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WRITE_METHODS = ("post", "put", "patch", "delete")

@@ -31,7 +31,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Schema
+from loanledger.wire.fields import Schema
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100

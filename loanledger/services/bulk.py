@@ -16,9 +16,9 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from loanledger.api.errors import flatten_messages
-from loanledger.api.fastparse import fast_event
-from loanledger.api.schemas import BulkEventIn, LoanIn
+from loanledger.wire.messages import flatten_messages
+from loanledger.wire.fastparse import fast_event
+from loanledger.wire.schemas import BulkEventIn, LoanIn
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import write_rows

@@ -1,6 +1,6 @@
 """Bank intake: registering loans and recording loan events.
 
-Input arrives already parsed into internal units (fen, rate_e4, dates) by the API
+Input arrives already parsed into internal units (fen, rate_e4, dates) by the wire
 schemas. Here the business rules are checked in a fixed order and the first one broken is
 raised as a DomainError (422); nothing is written unless every rule holds.
 """
@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from loanledger.domain.errors import DomainError
+from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
 from loanledger.persistence.tables import Enterprise, Filing, Loan, LoanAmendment, LoanEvent, Product
@@ -28,17 +29,6 @@ from loanledger.persistence.tables import utcnow
 from loanledger.services.facts import LoanData, chunks, load_loan, load_loans
 from loanledger.persistence.db import is_postgres
 
-EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # type: (required, optional)
-    "disbursement": (("date", "amount"), ()),
-    "repayment": (("date", "principal"), ()),
-    "interest": (("period_start", "period_end", "paid_on", "interest"), ("penalty_interest", "compound_interest")),
-    "rate_change": (("effective_on", "annual_rate"), ()),
-    "delinquency": (("as_of", "days_past_due"), ("classification",)),
-    "recovery": (("date", "amount"), ()),
-    "settlement": (("date",), ()),
-    "void": (("target_event_id", "reason"), ()),
-}
 ALL_EVENT_FIELDS = sorted({f for req, opt in EVENT_FIELDS.values() for f in req + opt})
 COMMON_FIELDS = ("event_id", "type", "contract_no")
 MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound_interest")

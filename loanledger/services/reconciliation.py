@@ -25,7 +25,7 @@ from loanledger.domain.ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
 from loanledger.domain.money import MONEY_PATTERN, format_fen, parse_yuan
 from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, LoanEvent, Period, Posting
 from loanledger.services import registry, statements
-from loanledger.services.imports import spreadsheet_safe
+from loanledger.services.spreadsheets import spreadsheet_safe
 
 PAYABLE_ACCOUNT = {"subsidy": SUBSIDY_PAYABLE, "compensation": COMPENSATION_PAYABLE}
 DISCREPANCY_KEYS = ("check", "entity", "batch_id", "entry_id", "account", "payee_id", "bank_code", "event_id",

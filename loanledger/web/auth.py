@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
-from loanledger.api.context import session as db_session
+from loanledger.request_context import session as db_session
 from loanledger.persistence.tables import User
 from loanledger.services import sign_in
 from loanledger.web import web

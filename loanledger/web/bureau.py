@@ -6,7 +6,7 @@ import math
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
-from loanledger.api.context import business_date, session as db_session
+from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.persistence.tables import LINE_KINDS, Batch, Enterprise, Line
 from loanledger.services import registry

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as HttpNotFound
 
-from loanledger.api.errors import http_exception_response
+from loanledger.problems import http_exception_response
 from loanledger.services.errors import NotFound
 from loanledger.web import web
 
@@ -36,7 +36,7 @@ def _unexpected(_error: Exception):
 
 def register_app_handlers(app: Flask) -> None:
     """A URL no route matches belongs to no blueprint: answer it as a page unless it is
-    under /api/, which answers exactly as before (api/errors.py)."""
+    under /api/, which answers exactly as before (problems.py)."""
 
     def unmatched(error: HTTPException):
         if request.path == "/api" or request.path.startswith("/api/"):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import flash
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from loanledger.api.context import session as db_session
+from loanledger.request_context import session as db_session
 from loanledger.domain.errors import DomainError
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.web.i18n import error_text, t

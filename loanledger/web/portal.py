@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from loanledger.api.context import business_date, session as db_session
+from loanledger.request_context import business_date, session as db_session
 from loanledger.persistence.tables import Batch, Enterprise
 from loanledger.web import forms, queries, web
 from loanledger.web.auth import current_user, roles_required

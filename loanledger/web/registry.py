@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from loanledger.api.context import business_date, session as db_session
+from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.timeline import balance_segments
 from loanledger.persistence.tables import Line, Loan
 from loanledger.services import registry

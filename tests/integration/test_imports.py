@@ -19,14 +19,14 @@ from loanledger.client import TestClientBank
 from loanledger.persistence.tables import (
     AuditEntry, DirtyMark, ImportJob, ImportRowError, Loan, LoanEvent,
 )
-from loanledger.services import imports
+from loanledger.services import imports, spreadsheets
 
 API = "/api/v1"
 USCC = "914420006FA300000G"
 OTHER_USCC = "91442000LNJ300000F"
 LOAN_HEADER = ["contract_no", "product_code", "uscc", "filing_no", "principal", "annual_rate", "start_date",
                "maturity_date", "repayment_method", "interest_settlement"]
-EVENT_HEADER = list(imports.COLUMNS["events"])
+EVENT_HEADER = list(spreadsheets.COLUMNS["events"])
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_utf8_csv_with_bom_of_events(loans_in):
 
 
 def test_gb18030_csv_with_captions_and_chinese_text(loans_in, db):
-    captions = [imports.EVENT_CAPTIONS[name] for name in EVENT_HEADER]
+    captions = [spreadsheets.EVENT_CAPTIONS[name] for name in EVENT_HEADER]
     rows = [captions, EVENT_HEADER,
             event_row(event_id="D1", type="disbursement", contract_no="C-1", date="2023/2/1", amount="3000000.00"),
             event_row(event_id="V1", type="void", contract_no="C-1", target_event_id="D1", reason="金额录入错误，撤销"),
@@ -166,7 +166,7 @@ def xlsx_bytes(rows: list[list], formats: dict[tuple[int, int], str] | None = No
 
 
 def test_xlsx_with_captions_date_cells_numbers_and_a_numeric_uscc(world, db):
-    captions = [imports.CAPTIONS[name] for name in LOAN_HEADER]
+    captions = [spreadsheets.CAPTIONS[name] for name in LOAN_HEADER]
     start = dt.datetime(2023, 2, 1)
     rate_column = LOAN_HEADER.index("annual_rate") + 1
     rows = [
@@ -323,7 +323,7 @@ def test_errors_csv_has_a_bom_and_escapes_formulas(world, db):
 
 
 def test_spreadsheet_safe():
-    assert [imports.spreadsheet_safe(v) for v in ("=1", "+1", "-1", "@a", "\t", "\r", "a=1", 5, "")] == [
+    assert [spreadsheets.spreadsheet_safe(v) for v in ("=1", "+1", "-1", "@a", "\t", "\r", "a=1", 5, "")] == [
         "'=1", "'+1", "'-1", "'@a", "'\t", "'\r", "a=1", 5, ""]
 
 
@@ -373,19 +373,19 @@ def _validations(sheet) -> dict[str, tuple[str, str | None]]:
 def test_templates_have_captions_keys_formats_and_validation(world, staff, kind, text_columns, lists, dates):
     workbook = _template(world["boc"].get, kind)
     sheet = workbook.worksheets[0]
-    names = list(imports.COLUMNS[kind])
-    captions = imports.CAPTIONS if kind == "loans" else imports.EVENT_CAPTIONS
+    names = list(spreadsheets.COLUMNS[kind])
+    captions = spreadsheets.CAPTIONS if kind == "loans" else spreadsheets.EVENT_CAPTIONS
     assert [c.value for c in sheet[1]] == [captions[n] for n in names]
     assert [c.value for c in sheet[2]] == names
     assert sheet.freeze_panes == "A3"
-    letter = {name: imports.column_letter(i) for i, name in enumerate(names)}
+    letter = {name: spreadsheets.column_letter(i) for i, name in enumerate(names)}
     for name in text_columns:
-        for row in (3, 2 + imports.TEMPLATE_ROWS):
+        for row in (3, 2 + spreadsheets.TEMPLATE_ROWS):
             assert sheet[f"{letter[name]}{row}"].number_format == "@", (name, row)
     rules = _validations(sheet)
     for name in lists:
         rule_type, formula = rules[letter[name]]
-        assert rule_type == "list" and formula.strip('"').split(",") == list(imports._choices(kind, name))
+        assert rule_type == "list" and formula.strip('"').split(",") == list(spreadsheets._choices(kind, name))
     for name in dates:
         assert rules[letter[name]][0] == "date"
     if kind == "loans":
@@ -453,7 +453,7 @@ TOO_MANY = 3
 ], ids=["empty", "header-only", "unknown-column", "duplicate-column", "missing-column", "no-header",
         "wrong-kind", "too-many-rows", "not-text", "xls"])
 def test_a_refused_file_changes_nothing_but_the_import_record(world, db, monkeypatch, data, kind, code, field):
-    monkeypatch.setattr(imports, "MAX_ROWS", TOO_MANY)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", TOO_MANY)
     before = counts(db)
     response = upload(world["boc"], data, kind)
     assert response.status_code == 422, response.get_data(as_text=True)
@@ -471,7 +471,7 @@ def test_a_refused_file_changes_nothing_but_the_import_record(world, db, monkeyp
 
 
 def test_exactly_max_rows_is_accepted(world, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", TOO_MANY)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", TOO_MANY)
     data = csv_bytes([LOAN_HEADER] + [loan_row(f"C-{i}") for i in range(TOO_MANY)])
     assert accepted(upload(world["boc"], data, "loans"))["accepted"] == TOO_MANY
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 from marshmallow import ValidationError
 
-from loanledger.api.fastparse import fast_event
-from loanledger.api.schemas import BulkEventIn
+from loanledger.wire.fastparse import fast_event
+from loanledger.wire.schemas import BulkEventIn
 
 VALUES = {
     "event_id": ["E1", "事件-1", "", " ", "a/b", "x" * 64, "x" * 65, "E\x00", 7, None],

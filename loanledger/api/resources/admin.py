@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.api.context import principal, session
+from loanledger.request_context import principal, session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Schema, StrictDate, free_text
+from loanledger.wire.fields import Schema, StrictDate, free_text
 from loanledger.services import clock, workcalendar
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")

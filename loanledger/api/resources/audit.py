@@ -9,8 +9,8 @@ from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import func, select
 
 from loanledger.api.auth import endpoint
-from loanledger.api.context import advance_publicity, business_date, principal, session
-from loanledger.api.fields import Document, Schema
+from loanledger.request_context import advance_publicity, business_date, principal, session
+from loanledger.wire.fields import Document, Schema
 from loanledger.api.pagination import PageQuery, page_of, paginate
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import as_utc

@@ -5,9 +5,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from loanledger.api.context import session
+from loanledger.request_context import session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Schema
+from loanledger.wire.fields import Schema
 from flask import current_app
 
 from loanledger.services import identity, sign_in

@@ -13,11 +13,12 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
-from loanledger.api.errors import ApiError, problem
-from loanledger.api.fields import Document, Schema
+from loanledger.request_context import business_date, principal, session
+from loanledger.api.errors import ApiError
+from loanledger.problems import problem
+from loanledger.wire.fields import Document, Schema
 from loanledger.persistence.tables import ImportJob
-from loanledger.services import imports
+from loanledger.services import imports, spreadsheets
 from loanledger.services.errors import NotFound
 
 blp = Blueprint("imports", __name__, url_prefix="/imports",
@@ -161,7 +162,7 @@ class ImportTemplate(MethodView):
     def get(self, kind):
         if kind not in imports.KINDS:
             raise NotFound(f"template {kind}")
-        return Response(imports.template(kind), mimetype=XLSX_MIMETYPE,
+        return Response(spreadsheets.template(kind), mimetype=XLSX_MIMETYPE,
                         headers={"Content-Disposition": f'attachment; filename="loanledger-{kind}.xlsx"'})
 
 

@@ -9,10 +9,10 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
+from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
-from loanledger.api.fields import Document, Schema
-from loanledger.api.schemas import EventIn, LoanIn, LoanPatch
+from loanledger.wire.fields import Document, Schema
+from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.errors import DomainError
 from loanledger.observability.metrics import count_intake

@@ -6,8 +6,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, principal, session
-from loanledger.api.fields import Schema, free_text
+from loanledger.request_context import business_date, principal, session
+from loanledger.wire.fields import Schema, free_text
 from loanledger.api.pagination import PageQuery, page_of, paginate
 from loanledger.persistence.tables import Objection
 from loanledger.services import objections as service, payouts

@@ -8,8 +8,8 @@ from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import case, func, select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import advance_publicity, business_date, path_period, principal, session
-from loanledger.api.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
+from loanledger.request_context import advance_publicity, business_date, path_period, principal, session
+from loanledger.wire.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import next_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code

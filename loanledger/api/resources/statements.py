@@ -7,9 +7,9 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from loanledger.api.auth import STAFF_ROLES, endpoint
-from loanledger.api.context import business_date, path_period, principal, session
+from loanledger.request_context import business_date, path_period, principal, session
 from loanledger.api.errors import invalid
-from loanledger.api.fields import Document, Money, Period as PeriodField, Schema
+from loanledger.wire.fields import Document, Money, Period as PeriodField, Schema
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import period_bounds
 from loanledger.persistence.tables import Batch, ControlTotal, Line

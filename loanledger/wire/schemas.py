@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from loanledger.api.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
-from loanledger.services.intake import EVENT_FIELDS
 
 REPAYMENT_METHODS = ("bullet", "equal_installment", "equal_principal", "interest_only")
 

@@ -13,10 +13,10 @@ import datetime as dt
 import re
 from typing import Any, Callable
 
-from loanledger.api.fields import DATE_PATTERN, KEY_PATTERN
+from loanledger.wire.fields import DATE_PATTERN, KEY_PATTERN
+from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import parse_rate, parse_yuan
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
-from loanledger.services.intake import EVENT_FIELDS
 
 _DATE = re.compile(DATE_PATTERN, re.ASCII)
 _KEY = re.compile(KEY_PATTERN)

@@ -1,4 +1,6 @@
-"""Per-request plumbing: the database session and who is calling."""
+"""Per-request plumbing: the database session, who is calling, the business date.
+
+Beside app.py, so that the API and the web pages share it without one importing the other."""
 from __future__ import annotations
 
 from dataclasses import dataclass
