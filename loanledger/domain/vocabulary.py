@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 
-def words(vocabulary: type[StrEnum]) -> tuple[str, ...]:
-    """The plain strings of a vocabulary, in order (for validators, choices and SQL)."""
+def words(vocabulary: Iterable[StrEnum]) -> tuple[str, ...]:
+    """The plain strings of a vocabulary or a subset of one, in order (for validators,
+    choices and SQL)."""
     return tuple(member.value for member in vocabulary)
 
 
@@ -63,6 +64,11 @@ class LineKind(StrEnum):
     RECOVERY_SHARE = "recovery_share"
 
 
+# The lines an enterprise may object to: those about an interest record (carried lines only
+# move receivables and payments between batches).
+OBJECTABLE_LINE_KINDS: tuple[LineKind, ...] = (LineKind.INTEREST, LineKind.ADJUSTMENT)
+
+
 class LineStatus(StrEnum):
     ACTIVE = "active"
     HELD = "held"  # after an upheld objection
@@ -94,6 +100,14 @@ class ObjectionStatus(StrEnum):
 
 # How a clerk resolves an open objection.
 OBJECTION_RESOLUTIONS: tuple[ObjectionStatus, ...] = (ObjectionStatus.UPHELD, ObjectionStatus.DISMISSED)
+
+
+class ClaimStatus(StrEnum):
+    """A claim as shown (GET /claims): computed from its lines and their payments."""
+
+    LINED = "lined"  # fully lined, not all paid yet
+    SHORTFALL = "shortfall"  # the pool's cash did not cover it all yet
+    PAID = "paid"
 
 
 class PeriodStatus(StrEnum):
