@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from config import ConfigError, Settings, load_settings
+from loanledger.domain.vocabulary import Role, words
 
 EXIT_FAILURE, EXIT_USAGE = 1, 2
 
@@ -144,7 +145,7 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "clerk", "approver", "auditor", "enterprise"]))
+@click.option("--role", required=True, type=click.Choice(words(Role)))
 @click.option("--uscc", default=None, help="the enterprise's USCC (role enterprise only)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def user_create(username: str, role: str, uscc: str | None, password: str) -> None:

@@ -25,6 +25,7 @@ from loanledger.request_context import Principal, session
 from loanledger.api.errors import ApiError
 from loanledger.api.ratelimit import TokenBuckets
 from loanledger.domain.errors import DomainError
+from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import identity
@@ -32,7 +33,6 @@ from loanledger.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("admin", "clerk", "approver", "auditor")
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 IDEMPOTENCY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -128,8 +128,7 @@ def _authenticate(bank: bool, roles: tuple[str, ...]) -> Principal:
         return _authenticate_bank()
     if roles and (request.headers.get("Authorization") or not bank):
         user = _authenticate_user()
-        allowed = user.role in roles or (user.role == "admin" and any(r in STAFF_ROLES for r in roles))
-        if not allowed:
+        if not role_may_act_as(user.role, roles):
             raise ApiError(403, "forbidden", f"role {user.role} may not do this")
         return user
     return _authenticate_bank()

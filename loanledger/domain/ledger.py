@@ -6,9 +6,11 @@ its postings sum to zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Iterable
 
-Kind = Literal["subsidy", "compensation"]
+from .vocabulary import AccountKind, BatchKind
+
+Kind = BatchKind  # a batch's kind picks its expense, payable, receivable and cash accounts
 
 TREASURY_CASH = "1001"
 POOL_CASH = "1101"
@@ -46,12 +48,15 @@ ACCOUNT_NAMES_ZH = {
     COMPENSATION_EXPENSE: "风险补偿支出",
 }
 ACCOUNT_KINDS = {
-    TREASURY_CASH: "asset", POOL_CASH: "asset",
-    CLAWBACK_RECEIVABLE: "asset", RECOVERY_RECEIVABLE: "asset",
-    SUBSIDY_PAYABLE: "liability", COMPENSATION_PAYABLE: "liability",
-    APPROPRIATION: "net_assets", POOL_CAPITAL: "net_assets",
-    SUBSIDY_EXPENSE: "expense", COMPENSATION_EXPENSE: "expense",
+    TREASURY_CASH: AccountKind.ASSET, POOL_CASH: AccountKind.ASSET,
+    CLAWBACK_RECEIVABLE: AccountKind.ASSET, RECOVERY_RECEIVABLE: AccountKind.ASSET,
+    SUBSIDY_PAYABLE: AccountKind.LIABILITY, COMPENSATION_PAYABLE: AccountKind.LIABILITY,
+    APPROPRIATION: AccountKind.NET_ASSETS, POOL_CAPITAL: AccountKind.NET_ASSETS,
+    SUBSIDY_EXPENSE: AccountKind.EXPENSE, COMPENSATION_EXPENSE: AccountKind.EXPENSE,
 }
+# Base codes by batch kind: where its payees' lines are owed, and where a negative total waits.
+PAYABLE_BASE = {BatchKind.SUBSIDY: SUBSIDY_PAYABLE, BatchKind.COMPENSATION: COMPENSATION_PAYABLE}
+RECEIVABLE_BASE = {BatchKind.SUBSIDY: CLAWBACK_RECEIVABLE, BatchKind.COMPENSATION: RECOVERY_RECEIVABLE}
 
 
 def base_code(code: str) -> str:
@@ -116,9 +121,9 @@ def _transfer(debit: str, credit: str, amount_fen: int) -> list[Posting]:
 
 def _accounts(kind: Kind, payee_id: str) -> tuple[str, str, str, str]:
     """(expense, payable, receivable, cash) for a batch kind."""
-    if kind == "subsidy":
+    if kind == BatchKind.SUBSIDY:
         return SUBSIDY_EXPENSE, subsidy_payable(payee_id), clawback_receivable(payee_id), TREASURY_CASH
-    if kind == "compensation":
+    if kind == BatchKind.COMPENSATION:
         return COMPENSATION_EXPENSE, compensation_payable(payee_id), recovery_receivable(payee_id), POOL_CASH
     raise ValueError(f"unknown batch kind {kind!r}")
 

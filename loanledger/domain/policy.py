@@ -15,13 +15,14 @@ from typing import Any, Callable, Iterable
 from .dates import parse_date
 from .errors import FieldError, PolicyInvalid
 from .money import format_fen, format_ratio, parse_ratio, parse_yuan
+from .vocabulary import PayeeType, words
 
 __all__ = [
     "Policy", "PolicyInvalid", "DEFAULT_POLICY_DOC", "DEFAULT_POLICY", "PAYEES",
     "LOAN_CLASSIFICATIONS", "policy_from_doc", "policy_to_doc", "default_policy_doc",
 ]
 
-PAYEES = ("enterprise", "bank")
+PAYEES = words(PayeeType)
 LOAN_CLASSIFICATIONS = ("normal", "special_mention", "substandard", "doubtful", "loss")
 
 
@@ -56,7 +57,7 @@ DEFAULT_POLICY_DOC: dict[str, Any] = {
     "min_enterprise_age_years": 1,
     "max_active_filings": 2,
     "filing_lapse_days": 180,
-    "payee": "enterprise",
+    "payee": PayeeType.ENTERPRISE.value,
     "publicity_working_days": 5,
     "close_day": 5,
     "npl_dpd": 90,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
+from .ledger import PAYABLE_BASE, POOL_CASH
 
 TRIAL_BALANCE = "trial_balance_zero"
 BATCH_TOTALS = "batch_totals"
@@ -21,8 +21,6 @@ POOL = "pool_covers_owed"
 CONTROL_TOTALS = "control_totals"
 SUBSIDY_WITHIN_INTEREST = "subsidy_within_interest"
 CHECK_NAMES = (TRIAL_BALANCE, BATCH_TOTALS, PAYABLES, POOL, CONTROL_TOTALS, SUBSIDY_WITHIN_INTEREST)
-
-PAYABLE_BASE = {"subsidy": SUBSIDY_PAYABLE, "compensation": COMPENSATION_PAYABLE}
 
 Unit = Literal["money", "count"]
 
@@ -194,7 +192,7 @@ def pool_covers_owed(cash_fen: int, owed_fen: int) -> Check:
     """The risk pool's cash (1101) covers what it owes the banks."""
     found = () if cash_fen >= owed_fen else (
         Discrepancy(POOL, "risk_pool", "pool cash against what the pool owes (cash must not be less)",
-                    owed_fen, cash_fen, account="1101"),)
+                    owed_fen, cash_fen, account=POOL_CASH),)
     return Check(POOL, {"cash_fen": cash_fen, "owed_fen": owed_fen, "available_fen": cash_fen - owed_fen}, found)
 
 

@@ -7,6 +7,7 @@ are CHECK constraints; natural keys are UNIQUE so a retried write cannot duplica
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from loanledger.domain.vocabulary import (
+    AccountKind,
+    BatchKind,
+    BatchStatus,
+    Coverage,
+    InterestSettlement,
+    LineKind,
+    LineStatus,
+    ObjectionStatus,
+    PayeeType,
+    PaymentStatus,
+    PeriodStatus,
+    RepaymentMethod,
+    Role,
+    words,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -42,6 +60,11 @@ Fen = BigInteger
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def in_list(column: str, words: Iterable[str]) -> str:
+    """`column IN ('a','b')`, the SQL of a CHECK that a column holds one of `words`."""
+    return f"{column} IN (" + ",".join(f"'{word}'" for word in words) + ")"
 
 
 class Base(DeclarativeBase):
@@ -88,10 +111,8 @@ class AuditEntry(Base):
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('admin','clerk','approver','auditor','enterprise')", name="role"
-        ),
-        CheckConstraint("role <> 'enterprise' OR uscc IS NOT NULL", name="enterprise_uscc"),
+        CheckConstraint(in_list("role", Role), name="role"),
+        CheckConstraint(f"role <> '{Role.ENTERPRISE}' OR uscc IS NOT NULL", name="enterprise_uscc"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -194,9 +215,7 @@ class Account(Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('asset','liability','net_assets','expense')", name="kind"
-        ),
+        CheckConstraint(in_list("kind", AccountKind), name="kind"),
     )
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
@@ -291,18 +310,13 @@ class Loan(Base):
         CheckConstraint("principal_fen > 0", name="principal_positive"),
         CheckConstraint("annual_rate_e4 > 0 AND annual_rate_e4 <= 240000", name="rate_range"),
         CheckConstraint("maturity_date > start_date", name="maturity_after_start"),
-        CheckConstraint(
-            "coverage IN ('covered','not_covered','not_covered_capacity')", name="coverage"
-        ),
+        CheckConstraint(in_list("coverage", Coverage), name="coverage"),
         CheckConstraint(
             "link_problem IS NULL OR link_problem IN ('no_filing','ambiguous_filing')",
             name="link_problem",
         ),
-        CheckConstraint(
-            "repayment_method IN ('bullet','equal_installment','equal_principal','interest_only')",
-            name="repayment_method",
-        ),
-        CheckConstraint("interest_settlement IN ('monthly','quarterly')", name="settlement"),
+        CheckConstraint(in_list("repayment_method", RepaymentMethod), name="repayment_method"),
+        CheckConstraint(in_list("interest_settlement", InterestSettlement), name="settlement"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"))
@@ -343,9 +357,7 @@ class LoanEvent(Base):
     __tablename__ = "loan_events"
     __table_args__ = (
         UniqueConstraint("bank_code", "event_id"),
-        CheckConstraint(
-            "type IN (" + ",".join(f"'{t}'" for t in EVENT_TYPES) + ")", name="type"
-        ),
+        CheckConstraint(in_list("type", EVENT_TYPES), name="type"),
         CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_positive"),
         CheckConstraint("interest_fen IS NULL OR interest_fen >= 0", name="interest_sign"),
         CheckConstraint(
@@ -412,7 +424,7 @@ class DirtyMark(Base):
 # ---------------------------------------------------------------- close results
 class Period(Base):
     __tablename__ = "periods"
-    __table_args__ = (CheckConstraint("status IN ('open','closed')", name="status"),)
+    __table_args__ = (CheckConstraint(in_list("status", PeriodStatus), name="status"),)
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     closed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
@@ -449,11 +461,8 @@ class Batch(Base):
     __tablename__ = "batches"
     __table_args__ = (
         UniqueConstraint("period", "kind"),
-        CheckConstraint("kind IN ('subsidy','compensation')", name="kind"),
-        CheckConstraint(
-            "status IN ('publicity','ready','submitted','approved','paid','partially_paid')",
-            name="status",
-        ),
+        CheckConstraint(in_list("kind", BatchKind), name="kind"),
+        CheckConstraint(in_list("status", BatchStatus), name="status"),
         CheckConstraint("total_fen >= 0", name="total_sign"),
         CheckConstraint(
             "approved_by IS NULL OR submitted_by IS NULL OR approved_by <> submitted_by",
@@ -478,7 +487,8 @@ class Batch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-LINE_KINDS = ("interest", "adjustment", "carried", "claim", "shortfall", "recovery_share")
+# The line kinds as plain strings; tests/integration/test_web_i18n.py imports this name.
+LINE_KINDS = words(LineKind)
 
 
 class Line(Base):
@@ -490,12 +500,10 @@ class Line(Base):
     __tablename__ = "lines"
     __table_args__ = (
         UniqueConstraint("period", "record_key"),
-        CheckConstraint(
-            "kind IN (" + ",".join(f"'{k}'" for k in LINE_KINDS) + ")", name="kind"
-        ),
+        CheckConstraint(in_list("kind", LineKind), name="kind"),
         CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
-        CheckConstraint("payee_type IN ('enterprise','bank')", name="payee_type"),
-        CheckConstraint("status IN ('active','held')", name="status"),
+        CheckConstraint(in_list("payee_type", PayeeType), name="payee_type"),
+        CheckConstraint(in_list("status", LineStatus), name="status"),
         Index("ix_lines_batch_payee", "batch_id", "payee_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -518,7 +526,7 @@ class Line(Base):
     amount_fen: Mapped[int] = mapped_column(Fen)
     reasons: Mapped[list[Any]] = mapped_column(JSON)
     policy_version: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=LineStatus.ACTIVE.value)
     breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -529,9 +537,7 @@ class BatchPayee(Base):
         CheckConstraint("pays_fen >= 0", name="pays_sign"),
         CheckConstraint("carried_out_fen <= 0", name="carried_sign"),
         CheckConstraint("pays_fen + carried_out_fen = total_fen", name="split"),
-        CheckConstraint(
-            "payment_status IN ('none','pending','paid','failed')", name="payment_status"
-        ),
+        CheckConstraint(in_list("payment_status", PaymentStatus), name="payment_status"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
@@ -645,9 +651,7 @@ class ImportJob(Base):
     __table_args__ = (
         UniqueConstraint("bank_code", "file_key"),
         CheckConstraint("kind IN ('loans','events')", name="kind"),
-        CheckConstraint(
-            "status IN (" + ",".join(f"'{s}'" for s in IMPORT_STATUSES) + ")", name="status"
-        ),
+        CheckConstraint(in_list("status", IMPORT_STATUSES), name="status"),
         CheckConstraint(
             "status <> 'done' OR accepted + duplicates + rejected = rows", name="counts_add_up"
         ),
@@ -695,20 +699,21 @@ class Objection(Base):
 
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint("status IN ('open','upheld','dismissed')", name="status"),
+        CheckConstraint(in_list("status", ObjectionStatus), name="status"),
         CheckConstraint(
-            "(status = 'open') = (resolved_by IS NULL)", name="resolved_when_closed"
+            f"(status = '{ObjectionStatus.OPEN}') = (resolved_by IS NULL)", name="resolved_when_closed"
         ),
         # One open objection per line, also when two arrive at once.
         Index("uq_objections_open_line", "line_id", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+              sqlite_where=text(f"status = '{ObjectionStatus.OPEN}'"),
+              postgresql_where=text(f"status = '{ObjectionStatus.OPEN}'")),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=ObjectionStatus.OPEN.value)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     resolution_note: Mapped[str | None] = mapped_column(Text)

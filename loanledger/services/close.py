@@ -16,9 +16,14 @@ from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
-from loanledger.domain.ledger import Posting, batch_line_postings, carried_in_postings, receivable_move_postings
+from loanledger.domain.ledger import (
+    RECEIVABLE_BASE, Posting, batch_line_postings, carried_in_postings, receivable_move_postings,
+)
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import PayeeTotal, payee_total
+from loanledger.domain.vocabulary import (
+    BatchKind, BatchStatus, LineKind, LineStatus, PayeeType, PaymentStatus, PeriodStatus,
+)
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
 from loanledger.persistence.db import as_utc, copy_rows, is_postgres, write_rows
@@ -32,8 +37,6 @@ from loanledger.services.facts import in_sets
 from loanledger.services.pipeline import read_only_session, writing_behind
 from loanledger.services.policy_book import PolicyBook
 
-RECEIVABLE_BASE = {"subsidy": "1201", "compensation": "1202"}
-
 
 def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: bool = False) -> dict[str, Any]:
     with collector.paused():
@@ -44,7 +47,7 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     started = time.perf_counter()
     locks.exclusive(db, locks.CLOSE)
     row = db.get(Period, period)
-    if row is not None and row.status == "closed":
+    if row is not None and row.status == PeriodStatus.CLOSED:
         return period_view(db, period)
     _check_order(db, period, today)
     first_day, last_day = period_bounds(period)
@@ -52,30 +55,31 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     _version, policy_today = book.on(today)
     is_workday = workcalendar.is_workday_rule(db)
     batches = {kind: _BatchLines(db, period, kind, today, policy_today.publicity_working_days, is_workday)
-               for kind in ("subsidy", "compensation")}
+               for kind in BatchKind}
 
     if row is None:  # before the first line: a batch names its period
-        row = Period(period=period, status="open")
+        row = Period(period=period, status=PeriodStatus.OPEN)
         db.add(row)
         db.flush()
 
     def store(lines: list[LineDraft], inserts: list[dict], updates: list[dict]) -> None:
         _store_states(db, inserts, updates)
-        batches["subsidy"].write(lines)
+        batches[BatchKind.SUBSIDY].write(lines)
 
     # Streamed: each chunk of enterprises writes its states and lines, then is dropped.
     subsidy = _subsidy_streamed(db, last_day, book, full, store)
-    subsidy_count = batches["subsidy"].count
+    subsidy_count = batches[BatchKind.SUBSIDY].count
     compensation = compensation_lines(db, period, last_day, book)
-    for kind in ("subsidy", "compensation"):
-        kind_drafts = compensation.lines if kind == "compensation" else []
+    for kind in BatchKind:
+        kind_drafts = compensation.lines if kind == BatchKind.COMPENSATION else []
         if kind_drafts or batches[kind].count:
             _make_batch(db, period, kind, kind_drafts, last_day, batches[kind])
     db.execute(delete(DirtyMark).where(DirtyMark.id <= subsidy.consumed_mark_id))
-    row.status, row.closed_at, row.closed_by, row.business_date = "closed", dt.datetime.now(dt.timezone.utc), actor, today
+    row.status, row.closed_at = PeriodStatus.CLOSED, dt.datetime.now(dt.timezone.utc)
+    row.closed_by, row.business_date = actor, today
     line_total = subsidy_count + len(compensation.lines)
-    record(db, actor, "period.close", "period", period, {"status": "open"},
-           {"status": "closed", "lines": line_total, "records_computed": subsidy.records_computed,
+    record(db, actor, "period.close", "period", period, {"status": PeriodStatus.OPEN},
+           {"status": PeriodStatus.CLOSED, "lines": line_total, "records_computed": subsidy.records_computed,
             "claims_created": len(compensation.new_claims)})
     db.flush()
     metrics.observe_close(time.perf_counter() - started, line_total)
@@ -97,7 +101,7 @@ def _check_order(db: Session, period: str, today: dt.date) -> None:
     _first, last_day = period_bounds(period)
     if today <= last_day:
         raise Conflict("period_not_over", f"{period} ends on {last_day}; the business date is {today}", "period")
-    closed = list(db.scalars(select(Period.period).where(Period.status == "closed").order_by(Period.period)))
+    closed = list(db.scalars(select(Period.period).where(Period.status == PeriodStatus.CLOSED).order_by(Period.period)))
     if not closed:
         return
     if period < closed[0]:
@@ -142,9 +146,9 @@ class _BatchLines:
             return
         db = self.db
         if self.batch is None:
-            subsidy = self.kind == "subsidy"
+            subsidy = self.kind == BatchKind.SUBSIDY
             self.batch = Batch(
-                period=self.period, kind=self.kind, status="publicity" if subsidy else "ready",
+                period=self.period, kind=self.kind, status=BatchStatus.PUBLICITY if subsidy else BatchStatus.READY,
                 total_fen=0, line_count=0, payee_count=0,
                 publicity_ends_on=publicity_end(self.today, self.publicity_days, self.is_workday) if subsidy else None,
             )
@@ -188,7 +192,7 @@ class _PayeeRows:
         self.total_fen += t.pays_fen
         self.count += 1
         self.rows.append((self.batch_id, payee_type, payee_id, t.total_fen, t.pays_fen, t.carried_out_fen,
-                          "pending" if t.pays_fen > 0 else "none"))
+                          PaymentStatus.PENDING if t.pays_fen > 0 else PaymentStatus.NONE))
         if len(self.rows) >= ROWS_AT_ONCE:
             self.flush()
 
@@ -201,7 +205,7 @@ def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried:
     """(payee_id, payee_type, Σ amount[, Σ carried amount]) per payee of a batch, streamed from its lines."""
     columns = [Line.payee_id, func.min(Line.payee_type), func.sum(Line.amount_fen)]
     if carried:
-        columns.append(func.sum(case((Line.kind == "carried", Line.amount_fen), else_=0)))
+        columns.append(func.sum(case((Line.kind == LineKind.CARRIED, Line.amount_fen), else_=0)))
     query = select(*columns).where(Line.batch_id == batch_id).group_by(Line.payee_id)
     if ordered:  # Python's order (code points), whatever the database's collation
         query = query.order_by(Line.payee_id.collate("C") if is_postgres(db) else Line.payee_id)
@@ -225,9 +229,9 @@ def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
     payees = _payees_with_lines(db, batch_id, list(owing))
     out = []
     for payee, payee_type in sorted(payees.items()):
-        out.append(LineDraft(batch_kind=kind, record_key=f"k:{kind}:{payee}", kind="carried",
+        out.append(LineDraft(batch_kind=kind, record_key=f"k:{kind}:{payee}", kind=LineKind.CARRIED,
                              payee_type=payee_type, payee_id=payee, amount_fen=-owing[payee],
-                             bank_code=payee if payee_type == "bank" else None, reasons=[]))
+                             bank_code=payee if payee_type == PayeeType.BANK else None, reasons=[]))
     return out
 
 
@@ -235,8 +239,8 @@ def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
     """Failed payments of earlier batches of the kind, not yet carried, for payees with lines now."""
     return list(db.scalars(
         select(BatchPayee).join(Batch, Batch.id == BatchPayee.batch_id)
-        .where(Batch.kind == kind, BatchPayee.payment_status == "failed", BatchPayee.carried_to_batch_id.is_(None),
-               BatchPayee.batch_id != batch_id,
+        .where(Batch.kind == kind, BatchPayee.payment_status == PaymentStatus.FAILED,
+               BatchPayee.carried_to_batch_id.is_(None), BatchPayee.batch_id != batch_id,
                exists().where(Line.batch_id == batch_id, Line.payee_id == BatchPayee.payee_id))
         .order_by(BatchPayee.id)))
 
@@ -244,9 +248,9 @@ def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
 def _failed_line(kind: str, failed: BatchPayee) -> LineDraft:
     """A positive carried line: paid again in this batch. It posts nothing, because the failed
     payment never cleared the payable the earlier batch posted."""
-    return LineDraft(batch_kind=kind, record_key=f"f:{failed.id}", kind="carried", payee_type=failed.payee_type,
+    return LineDraft(batch_kind=kind, record_key=f"f:{failed.id}", kind=LineKind.CARRIED, payee_type=failed.payee_type,
                      payee_id=failed.payee_id, amount_fen=failed.pays_fen,
-                     bank_code=failed.payee_id if failed.payee_type == "bank" else None, reasons=[])
+                     bank_code=failed.payee_id if failed.payee_type == PayeeType.BANK else None, reasons=[])
 
 
 def _line_row(batch_id: int, period: str, d: LineDraft) -> dict[str, Any]:
@@ -256,7 +260,7 @@ def _line_row(batch_id: int, period: str, d: LineDraft) -> dict[str, Any]:
         "event_id": d.event_id, "event_pk": d.event_pk, "claim_id": d.claim_id, "period_start": d.period_start,
         "period_end": d.period_end, "interest_fen": d.interest_fen, "computed_fen": d.computed_fen,
         "capped_fen": d.capped_fen, "amount_fen": d.amount_fen, "reasons": d.reasons,
-        "policy_version": d.policy_version, "status": "active", "breakdown": d.breakdown,
+        "policy_version": d.policy_version, "status": LineStatus.ACTIVE, "breakdown": d.breakdown,
     }
 
 
@@ -264,7 +268,7 @@ def _line_tuple(batch_id: int, period: str, d: LineDraft) -> tuple:
     """The same row in LINE_COLUMNS order for COPY, JSON as SQLAlchemy's JSON type writes it."""
     return (batch_id, period, d.record_key, d.kind, d.payee_type, d.payee_id, d.bank_code, d.contract_no,
             d.event_id, d.event_pk, d.claim_id, d.period_start, d.period_end, d.interest_fen, d.computed_fen,
-            d.capped_fen, d.amount_fen, json.dumps(d.reasons), d.policy_version, "active",
+            d.capped_fen, d.amount_fen, json.dumps(d.reasons), d.policy_version, LineStatus.ACTIVE,
             json.dumps(d.breakdown))  # None is JSON null, as the JSON type (none_as_null=False) writes it
 
 
@@ -313,9 +317,9 @@ def period_view(db: Session, period: str) -> dict[str, Any]:
     totals = {b.kind: b.total_fen for b in batches}
     return {
         "period": period,
-        "status": row.status if row else "open",
+        "status": row.status if row else PeriodStatus.OPEN,
         "closed_at": as_utc(row.closed_at).isoformat() if row and row.closed_at else None,
-        "subsidy_total": format_fen(totals.get("subsidy", 0)),
-        "compensation_total": format_fen(totals.get("compensation", 0)),
+        "subsidy_total": format_fen(totals.get(BatchKind.SUBSIDY, 0)),
+        "compensation_total": format_fen(totals.get(BatchKind.COMPENSATION, 0)),
         "batches": [batch_summary(b) for b in batches],
     }

@@ -10,9 +10,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.compensation import claim_compensation, pool_grant, recovery_shares
-from loanledger.domain.ledger import POOL_CASH
+from loanledger.domain.ledger import COMPENSATION_PAYABLE, POOL_CASH, RECOVERY_RECEIVABLE
 from loanledger.domain.money import format_ratio
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
+from loanledger.domain.vocabulary import BatchKind, Coverage, LineKind, PayeeType
 from loanledger.persistence.tables import Claim, Loan, LoanEvent, RecoveryShare
 from loanledger.services import ledger
 from loanledger.services.close_subsidy import LineDraft
@@ -43,8 +44,8 @@ def compensation_lines(db: Session, period: str, last_day: dt.date, book: Policy
             continue
         first = claim.period == period and claim.lined_fen == 0
         lines.append(LineDraft(
-            batch_kind="compensation", record_key=f"{'c' if first else 's'}:{claim.id}",
-            kind="claim" if first else "shortfall", payee_type="bank", payee_id=claim.bank_code,
+            batch_kind=BatchKind.COMPENSATION, record_key=f"{'c' if first else 's'}:{claim.id}",
+            kind=LineKind.CLAIM if first else LineKind.SHORTFALL, payee_type=PayeeType.BANK, payee_id=claim.bank_code,
             amount_fen=granted_fen, bank_code=claim.bank_code, contract_no=claim.contract_no,
             claim_id=claim.id, reasons=[],
         ))
@@ -56,7 +57,7 @@ def compensation_lines(db: Session, period: str, last_day: dt.date, book: Policy
 def _new_claims(db: Session, period: str, last_day: dt.date, book: PolicyBook) -> list[Claim]:
     candidates = db.scalars(
         select(Loan.id).where(
-            Loan.coverage == "covered",
+            Loan.coverage == Coverage.COVERED,
             ~exists().where(Claim.loan_id == Loan.id),
             exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "delinquency"),
         )
@@ -115,7 +116,8 @@ def _shares_of(db: Session, claim: Claim, data: LoanData, lined: dict, last_day:
         else:
             state.lined_fen += delta_fen
         out.append(LineDraft(
-            batch_kind="compensation", record_key=f"r:{event.id}", kind="recovery_share", payee_type="bank",
+            batch_kind=BatchKind.COMPENSATION, record_key=f"r:{event.id}", kind=LineKind.RECOVERY_SHARE,
+            payee_type=PayeeType.BANK,
             payee_id=claim.bank_code, amount_fen=-delta_fen, bank_code=claim.bank_code,
             contract_no=claim.contract_no, event_id=event.event_id, event_pk=event.id, claim_id=claim.id,
             reasons=["voided"] if event.event_id in data.voided_ids else [],
@@ -127,7 +129,7 @@ def _owed_by_bank(db: Session) -> dict[str, int]:
     """What the pool owes each bank: lines so far net of shares, less what was paid
     (credit balance of 2002:bank less debit balance of 1202:bank)."""
     owed: dict[str, int] = {}
-    for base in ("2002", "1202"):
+    for base in (COMPENSATION_PAYABLE, RECOVERY_RECEIVABLE):
         for account, balance_fen in ledger.balances_like(db, base).items():
             bank = account.split(":", 1)[1]
             owed[bank] = owed.get(bank, 0) - balance_fen

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
+from loanledger.domain.vocabulary import FilingStatus, PeriodStatus
 from loanledger.persistence.db import as_utc, is_postgres
 from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock, Period, Posting
 from loanledger.services import audit, dirty, locks, registry, retention
@@ -77,7 +78,7 @@ def close_due_on(period: str, close_day: int) -> dt.date:
 def due_periods(db: Session, today: dt.date) -> list[str]:
     """Every period whose close is due and not done, oldest first: after the last closed
     period, or, if none was ever closed, from the month of the earliest event."""
-    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == "closed"))
+    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == PeriodStatus.CLOSED))
     if last_closed:
         period = next_period(last_closed)
     else:
@@ -140,10 +141,10 @@ def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
         filings = list(db.scalars(select(Filing).where(Filing.revoked_on.is_(None))))
         statuses = registry.filing_statuses(db, filings, today) if filings else {}
         recorded = set(db.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "filing.lapsed")))
-        lapsed = sorted(no for no, status in statuses.items() if status == "lapsed" and no not in recorded)
+        lapsed = sorted(no for no, status in statuses.items() if status == FilingStatus.LAPSED and no not in recorded)
         for filing_no in lapsed:
-            audit.record(db, ACTOR, "filing.lapsed", "filing", filing_no, {"status": "active"},
-                         {"status": "lapsed", "as_of": today.isoformat()})
+            audit.record(db, ACTOR, "filing.lapsed", "filing", filing_no, {"status": FilingStatus.ACTIVE},
+                         {"status": FilingStatus.LAPSED, "as_of": today.isoformat()})
             dirty.mark(db, "filing", filing_no)
         db.commit()
     if lapsed:
@@ -165,7 +166,7 @@ def integrity(db: Session) -> dict[str, Any]:
     """The trial balance sums to zero, and the latest closed period reconciles."""
     total = int(db.scalar(select(func.coalesce(func.sum(Posting.amount_fen), 0))))
     checks: dict[str, Any] = {"trial_balance_zero": total == 0, "trial_balance_fen": total}
-    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == "closed"))
+    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == PeriodStatus.CLOSED))
     if last_closed:
         from loanledger.services.reconciliation import reconcile
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from loanledger.domain.vocabulary import Role, words
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
 from loanledger.services.audit import record
 
-ROLES = ("admin", "clerk", "approver", "auditor", "enterprise")
+ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
 
 
@@ -37,7 +38,7 @@ def _now() -> dt.datetime:
 def create_user(db: Session, username: str, role: str, password: str, uscc: str | None = None, actor: str = "cli") -> User:
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}")
-    if role == "enterprise" and not uscc:
+    if role == Role.ENTERPRISE and not uscc:
         raise IdentityError("an enterprise user needs --uscc")
     if len(password) < 8:
         raise IdentityError("a password needs at least 8 characters")

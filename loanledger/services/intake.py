@@ -20,6 +20,7 @@ from loanledger.domain.errors import DomainError
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
+from loanledger.domain.vocabulary import Coverage, FilingStatus
 from loanledger.persistence.tables import Enterprise, Filing, Loan, LoanAmendment, LoanEvent, Product
 from loanledger.domain.uscc import uscc_valid
 from loanledger.services import dirty, locks, registry
@@ -133,7 +134,7 @@ class LoanBook:
         candidates = [
             f for f in self.filings.get(data["uscc"], [])
             if f.revoked_on is None and f.approved_on <= start
-            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy) == "active"
+            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy) == FilingStatus.ACTIVE
         ]
         if len(candidates) == 1:
             return candidates[0].filing_no, None
@@ -142,11 +143,11 @@ class LoanBook:
     def _coverage(self, product: Product, principal_fen: int) -> str:
         """domain.md §5: decided once, at registration, against the pool's leverage."""
         if not product.risk_covered:
-            return "not_covered"
+            return Coverage.NOT_COVERED
         if self.covered_fen + principal_fen <= self.capacity_fen:
             self.covered_fen += principal_fen
-            return "covered"
-        return "not_covered_capacity"
+            return Coverage.COVERED
+        return Coverage.NOT_COVERED_CAPACITY
 
 
 def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loan:

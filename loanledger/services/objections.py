@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 from loanledger.domain.ledger import hold_entry
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
+from loanledger.domain.vocabulary import (
+    OBJECTABLE_LINE_KINDS, BatchStatus, LineStatus, ObjectionStatus, PayeeType, PaymentStatus,
+)
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, Line, LoanEvent, Objection, RecordState
 from loanledger.services import audit, dirty, ledger
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.payouts import get_batch
 
-# Lines about an interest record; carried lines only move receivables and payments between batches.
-OBJECTABLE_KINDS = ("interest", "adjustment")
-HOLDABLE_BATCH_STATUSES = ("publicity", "ready")
+OBJECTABLE_KINDS = OBJECTABLE_LINE_KINDS
+HOLDABLE_BATCH_STATUSES = (BatchStatus.PUBLICITY, BatchStatus.READY)
 
 
 def _now() -> dt.datetime:
@@ -56,18 +58,18 @@ def list_stmt(status: str | None = None, uscc: str | None = None, batch_id: int 
 
 def file_objection(db: Session, line_id: int, uscc: str, reason: str, actor: str, today: dt.date) -> Objection:
     line = db.get(Line, line_id)
-    if line is None or line.payee_type != "enterprise" or line.payee_id != uscc:
+    if line is None or line.payee_type != PayeeType.ENTERPRISE or line.payee_id != uscc:
         raise NotFound(f"line {line_id}")  # another enterprise's line is not shown to exist
     batch = get_batch(db, line.batch_id, for_update=True)  # a submit waits for this, or this sees it
-    if batch.status != "publicity" or today > batch.publicity_ends_on:
+    if batch.status != BatchStatus.PUBLICITY or today > batch.publicity_ends_on:
         raise Conflict("invalid_state", f"公示 of batch {batch.id} ended on {batch.publicity_ends_on}; "
                        "objections are taken during 公示 only", "line_id")
     if line.kind not in OBJECTABLE_KINDS:
         raise Conflict("invalid_state", f"a {line.kind} line is not about an interest record; "
                        "object to the interest or adjustment line instead", "line_id")
-    if line.status != "active":
+    if line.status != LineStatus.ACTIVE:
         raise Conflict("invalid_state", f"line {line.id} is already held back", "line_id")
-    objection = Objection(line_id=line.id, batch_id=batch.id, uscc=uscc, reason=reason, status="open",
+    objection = Objection(line_id=line.id, batch_id=batch.id, uscc=uscc, reason=reason, status=ObjectionStatus.OPEN,
                           created_by=actor)
     try:
         with db.begin_nested():
@@ -81,19 +83,19 @@ def file_objection(db: Session, line_id: int, uscc: str, reason: str, actor: str
 
 def resolve(db: Session, objection_id: int, resolution: str, note: str, actor: str, today: dt.date) -> Objection:
     objection = get_objection(db, objection_id)
-    if objection.status != "open":
+    if objection.status != ObjectionStatus.OPEN:
         raise Conflict("invalid_state", f"objection {objection.id} is already {objection.status}", "resolution")
     line = db.get(Line, objection.line_id)
-    hold = _hold_line(db, line, actor, today) if resolution == "upheld" else None
+    hold = _hold_line(db, line, actor, today) if resolution == ObjectionStatus.UPHELD else None
     done = db.execute(
-        update(Objection).where(Objection.id == objection.id, Objection.status == "open")
+        update(Objection).where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN)
         .values(status=resolution, resolution_note=note, resolved_by=actor, resolved_at=_now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"objection {objection.id} was resolved meanwhile", "resolution")
     objection = get_objection(db, objection.id)
-    audit.record(db, actor, f"objection.{resolution}", "objection", str(objection.id), {"status": "open"},
+    audit.record(db, actor, f"objection.{resolution}", "objection", str(objection.id), {"status": ObjectionStatus.OPEN},
                  {"status": resolution, "note": note, "hold": hold})
     return objection
 
@@ -110,9 +112,9 @@ def _hold_line(db: Session, line: Line, actor: str, today: dt.date) -> dict[str,
                                                 BatchPayee.payee_id == line.payee_id)).one()
     before, after = payee_total([payee.total_fen]), payee_total([payee.total_fen - line.amount_fen])
     payee.total_fen, payee.pays_fen, payee.carried_out_fen = after.total_fen, after.pays_fen, after.carried_out_fen
-    payee.payment_status = "pending" if after.pays_fen > 0 else "none"
+    payee.payment_status = PaymentStatus.PENDING if after.pays_fen > 0 else PaymentStatus.NONE
     batch.total_fen += after.pays_fen - before.pays_fen
-    line.status = "held"
+    line.status = LineStatus.HELD
     entry = hold_entry(batch.kind, line.payee_id, line.amount_fen, before.carried_out_fen, after.carried_out_fen,
                        f"{batch.period} batch {batch.id}: line {line.id} held back after an upheld objection")
     entry_id = ledger.post(db, entry, today, period=batch.period, batch_id=batch.id)

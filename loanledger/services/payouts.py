@@ -17,19 +17,20 @@ from sqlalchemy.orm import Session
 from loanledger.domain.errors import DomainError
 from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
+from loanledger.domain.vocabulary import BatchKind, BatchStatus, ObjectionStatus, PaymentStatus
 from loanledger.persistence.tables import Batch, BatchPayee, Objection
 from loanledger.services import audit, ledger, locks, registry
 from loanledger.services.errors import Conflict, NotFound
 
 SYSTEM = "system"
 PAYOUT_LOCK = "loanledger:payout"
-APPROVED = ("approved", "partially_paid")
+APPROVED = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
 
 
 @dataclass(frozen=True)
 class PaymentResult:
     payee_id: str
-    status: str  # "paid" | "failed"
+    status: str  # PAYMENT_RESULTS: paid | failed
     paid_on: dt.date | None = None
     reference: str | None = None
 
@@ -61,17 +62,20 @@ def _transition(db: Session, batch: Batch, from_status: str, actor: str, action:
 # ------------------------------------------------------------------ 公示
 def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
     """Batches whose 公示 ended before `today` become `ready` (any request, or the scheduler)."""
-    due = list(db.scalars(select(Batch).where(Batch.status == "publicity", Batch.publicity_ends_on < today)))
+    due = list(db.scalars(select(Batch).where(Batch.status == BatchStatus.PUBLICITY,
+                                              Batch.publicity_ends_on < today)))
     moved = 0
     for batch in due:
         done = db.execute(
-            update(Batch).where(Batch.id == batch.id, Batch.status == "publicity").values(status="ready")
+            update(Batch).where(Batch.id == batch.id, Batch.status == BatchStatus.PUBLICITY)
+            .values(status=BatchStatus.READY)
             .execution_options(synchronize_session=False)
         ).rowcount
         if done:
             moved += 1
-            audit.record(db, actor, "batch.publicity_over", "batch", str(batch.id), {"status": "publicity"},
-                         {"status": "ready", "publicity_ends_on": batch.publicity_ends_on.isoformat()})
+            audit.record(db, actor, "batch.publicity_over", "batch", str(batch.id),
+                         {"status": BatchStatus.PUBLICITY},
+                         {"status": BatchStatus.READY, "publicity_ends_on": batch.publicity_ends_on.isoformat()})
     if moved:
         db.expire_all()
     return moved
@@ -79,22 +83,23 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
 
 def open_objection_count(db: Session, batch_id: int) -> int:
     return int(db.scalar(select(func.count()).select_from(Objection)
-                         .where(Objection.batch_id == batch_id, Objection.status == "open")))
+                         .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)))
 
 
 # ------------------------------------------------------------------ maker-checker
 def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     refresh_publicity(db, today)
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status == "publicity":
+    if batch.status == BatchStatus.PUBLICITY:
         raise Conflict("publicity_not_over", f"公示 of batch {batch.id} runs until {batch.publicity_ends_on}; "
                        f"it can be submitted from {batch.publicity_ends_on + dt.timedelta(days=1)}", "status")
-    if batch.status != "ready":
+    if batch.status != BatchStatus.READY:
         raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a ready batch is submitted", "status")
     objections = open_objection_count(db, batch.id)
     if objections:
         raise Conflict("open_objections", f"batch {batch.id} has {objections} open objection(s); resolve them first")
-    return _transition(db, batch, "ready", actor, "batch.submit", status="submitted", submitted_by=actor,
+    return _transition(db, batch, BatchStatus.READY, actor, "batch.submit", status=BatchStatus.SUBMITTED,
+                       submitted_by=actor,
                        submitted_at=_now())
 
 
@@ -107,19 +112,21 @@ def _check_not_submitter(batch: Batch, actor: str, verb: str) -> None:
 def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     locks.exclusive(db, PAYOUT_LOCK)  # budget checks of two batches approved at once are serialised
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status != "submitted":
+    if batch.status != BatchStatus.SUBMITTED:
         raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a submitted batch is approved",
                        "status")
     _check_not_submitter(batch, actor, "approve")
     _check_funds(db, batch)
     nothing_to_pay = not db.scalar(select(func.count()).select_from(BatchPayee)
-                                   .where(BatchPayee.batch_id == batch.id, BatchPayee.payment_status == "pending"))
-    return _transition(db, batch, "submitted", actor, "batch.approve",
-                       status="paid" if nothing_to_pay else "approved", approved_by=actor, approved_at=_now())
+                                   .where(BatchPayee.batch_id == batch.id,
+                                          BatchPayee.payment_status == PaymentStatus.PENDING))
+    return _transition(db, batch, BatchStatus.SUBMITTED, actor, "batch.approve",
+                       status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
+                       approved_by=actor, approved_at=_now())
 
 
 def _check_funds(db: Session, batch: Batch) -> None:
-    if batch.kind == "subsidy":
+    if batch.kind == BatchKind.SUBSIDY:
         year = int(batch.period[:4])
         left_fen = registry.budget_left(db, year)
         if left_fen < batch.total_fen:
@@ -129,7 +136,8 @@ def _check_funds(db: Session, batch: Batch) -> None:
     # Compensation is paid from the risk pool: what it holds, less what approved batches still owe.
     owed_fen = int(db.scalar(
         select(func.coalesce(func.sum(BatchPayee.pays_fen), 0)).join(Batch, Batch.id == BatchPayee.batch_id)
-        .where(Batch.kind == "compensation", Batch.status.in_(APPROVED), BatchPayee.payment_status == "pending")))
+        .where(Batch.kind == BatchKind.COMPENSATION, Batch.status.in_(APPROVED),
+               BatchPayee.payment_status == PaymentStatus.PENDING)))
     left_fen = registry.pool_cash(db) - owed_fen
     if left_fen < batch.total_fen:
         raise Conflict("budget_exceeded", f"the risk pool has {format_fen(left_fen)} not yet committed; "
@@ -138,13 +146,14 @@ def _check_funds(db: Session, batch: Batch) -> None:
 
 def reject(db: Session, batch_id: int, actor: str, reason: str, today: dt.date) -> Batch:
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status != "submitted":
+    if batch.status != BatchStatus.SUBMITTED:
         raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a submitted batch is rejected",
                        "status")
     _check_not_submitter(batch, actor, "reject")
     if not reason or not reason.strip():
         raise DomainError("required", "a rejection needs a reason the clerk can act on", "reason")
-    return _transition(db, batch, "submitted", actor, "batch.reject", status="ready", rejected_reason=reason,
+    return _transition(db, batch, BatchStatus.SUBMITTED, actor, "batch.reject", status=BatchStatus.READY,
+                       rejected_reason=reason,
                        rejected_by=actor, rejected_at=_now(), submitted_by=None, submitted_at=None)
 
 
@@ -156,7 +165,7 @@ def record_payments(db: Session, batch_id: int, results: list[PaymentResult], ac
     same way is a no-op, so a clerk's retry changes nothing; a different one is refused."""
     locks.shared(db, locks.CLOSE)  # a close that carries failed payments sees these whole
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status not in APPROVED + ("paid",):  # paid: only a repeat of what was recorded gets through
+    if batch.status not in APPROVED + (BatchStatus.PAID,):  # paid: only a repeat of what was recorded gets through
         raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; payments are recorded for an "
                        "approved batch", "status")
     _validate(results, today)
@@ -177,9 +186,9 @@ def _validate(results: list[PaymentResult], today: dt.date) -> None:
         if r.payee_id in seen:
             raise DomainError("invalid_format", f"{r.payee_id} is listed twice", f"payments[{i}].payee_id")
         seen.add(r.payee_id)
-        if r.status == "paid" and r.paid_on is None:
+        if r.status == PaymentStatus.PAID and r.paid_on is None:
             raise DomainError("required", "a paid payment needs paid_on", f"payments[{i}].paid_on")
-        if r.status == "paid" and not r.reference:
+        if r.status == PaymentStatus.PAID and not r.reference:
             raise DomainError("required", "a paid payment needs the bank's reference", f"payments[{i}].reference")
         if r.paid_on is not None and r.paid_on > today:
             raise DomainError("future_date", f"{r.paid_on} is after the business date {today}",
@@ -187,18 +196,18 @@ def _validate(results: list[PaymentResult], today: dt.date) -> None:
 
 
 def _apply(db: Session, batch: Batch, payee: BatchPayee, result: PaymentResult, index: int, actor: str) -> None:
-    if payee.payment_status != "pending":
+    if payee.payment_status != PaymentStatus.PENDING:
         same = (payee.payment_status, payee.paid_on, payee.reference) == (result.status, result.paid_on,
                                                                             result.reference)
         if same:
             return
         raise Conflict("invalid_state", f"{payee.payee_id}: payment is {payee.payment_status}, not pending",
                        f"payments[{index}].status")
-    before = {"payment_status": "pending"}
+    before = {"payment_status": PaymentStatus.PENDING}
     payee.payment_status, payee.paid_on, payee.reference = result.status, result.paid_on, result.reference
     payee.recorded_by, payee.recorded_at = actor, _now()
     entry_id = None
-    if result.status == "paid":
+    if result.status == PaymentStatus.PAID:
         entry = payment_entry(batch.kind, payee.payee_id, payee.pays_fen,
                               f"{batch.period} {batch.kind} batch {batch.id}: paid {result.reference}")
         entry_id = ledger.post(db, entry, result.paid_on, period=batch.period, batch_id=batch.id)
@@ -211,8 +220,8 @@ def _apply(db: Session, batch: Batch, payee: BatchPayee, result: PaymentResult, 
 def _settle_status(db: Session, batch: Batch, actor: str) -> Batch:
     db.flush()
     statuses = set(db.scalars(select(BatchPayee.payment_status).where(
-        BatchPayee.batch_id == batch.id, BatchPayee.payment_status != "none")))
-    new_status = "paid" if statuses <= {"paid"} else "partially_paid"
+        BatchPayee.batch_id == batch.id, BatchPayee.payment_status != PaymentStatus.NONE)))
+    new_status = BatchStatus.PAID if statuses <= {PaymentStatus.PAID} else BatchStatus.PARTIALLY_PAID
     if new_status == batch.status:
         return batch
     return _transition(db, batch, batch.status, actor, "batch.payments", status=new_status)

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain import reconciliation as rules
 from loanledger.domain.dates import period_bounds
-from loanledger.domain.ledger import COMPENSATION_PAYABLE, SUBSIDY_PAYABLE
+from loanledger.domain.ledger import PAYABLE_BASE
 from loanledger.domain.money import MONEY_PATTERN, format_fen, parse_yuan
+from loanledger.domain.vocabulary import LineKind, LineStatus, PaymentStatus, PeriodStatus
 from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, LoanEvent, Period, Posting
 from loanledger.services import registry, statements
 from loanledger.services.spreadsheets import spreadsheet_safe
 
-PAYABLE_ACCOUNT = {"subsidy": SUBSIDY_PAYABLE, "compensation": COMPENSATION_PAYABLE}
 DISCREPANCY_KEYS = ("check", "entity", "batch_id", "entry_id", "account", "payee_id", "bank_code", "event_id",
                     "measure", "unit", "expected", "actual", "difference")
 
@@ -73,28 +73,28 @@ def _batch_totals(db: Session, period: str) -> rules.Check:
     ids = [b.batch_id for b in batches]
     payees = [rules.PayeeRow(*row) for row in db.execute(
         select(BatchPayee.batch_id, BatchPayee.payee_id, BatchPayee.pays_fen).where(BatchPayee.batch_id.in_(ids)))]
-    carried_in = case((and_(Line.kind == "carried", Line.amount_fen > 0), Line.amount_fen), else_=0)
+    carried_in = case((and_(Line.kind == LineKind.CARRIED, Line.amount_fen > 0), Line.amount_fen), else_=0)
     lines = [rules.PayeeLines(b_id, payee, int(active), int(carried)) for b_id, payee, active, carried in db.execute(
         select(Line.batch_id, Line.payee_id, func.sum(Line.amount_fen), func.sum(carried_in))
-        .where(Line.batch_id.in_(ids), Line.status == "active").group_by(Line.batch_id, Line.payee_id))]
+        .where(Line.batch_id.in_(ids), Line.status == LineStatus.ACTIVE).group_by(Line.batch_id, Line.payee_id))]
     movements = [rules.Movement(b_id, account, int(total)) for b_id, account, total in db.execute(
         select(JournalEntry.batch_id, Posting.account, func.sum(Posting.amount_fen))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(JournalEntry.batch_id.in_(ids), ~JournalEntry.kind.startswith("payment"),
-               Posting.base_account.in_(tuple(PAYABLE_ACCOUNT.values())))
+               Posting.base_account.in_(tuple(PAYABLE_BASE.values())))
         .group_by(JournalEntry.batch_id, Posting.account))]
     check = rules.batch_totals(batches, payees, lines, movements)
-    status = db.scalar(select(Period.status).where(Period.period == period)) or "open"
+    status = db.scalar(select(Period.status).where(Period.period == period)) or PeriodStatus.OPEN
     return rules.Check(check.name, {"period_status": status, **check.detail}, check.discrepancies)
 
 
 def _payables(db: Session) -> rules.Check:
     balances = {account: int(total) for account, total in db.execute(
         select(Posting.account, func.sum(Posting.amount_fen))
-        .where(Posting.base_account.in_(tuple(PAYABLE_ACCOUNT.values()))).group_by(Posting.account))}
-    unpaid = or_(BatchPayee.payment_status == "pending",
-                 and_(BatchPayee.payment_status == "failed", BatchPayee.carried_to_batch_id.is_(None)))
-    outstanding = {f"{PAYABLE_ACCOUNT[kind]}:{payee}": int(total) for kind, payee, total in db.execute(
+        .where(Posting.base_account.in_(tuple(PAYABLE_BASE.values()))).group_by(Posting.account))}
+    unpaid = or_(BatchPayee.payment_status == PaymentStatus.PENDING,
+                 and_(BatchPayee.payment_status == PaymentStatus.FAILED, BatchPayee.carried_to_batch_id.is_(None)))
+    outstanding = {f"{PAYABLE_BASE[kind]}:{payee}": int(total) for kind, payee, total in db.execute(
         select(Batch.kind, BatchPayee.payee_id, func.sum(BatchPayee.pays_fen))
         .join(Batch, Batch.id == BatchPayee.batch_id).where(unpaid)
         .group_by(Batch.kind, BatchPayee.payee_id))}
@@ -120,7 +120,7 @@ def _subsidy_within_interest(db: Session) -> rules.Check:
     over = db.execute(
         select(LoanEvent.id, LoanEvent.bank_code, LoanEvent.event_id, LoanEvent.interest_fen, lined)
         .join(Line, Line.event_pk == LoanEvent.id)
-        .where(LoanEvent.type == "interest", Line.status == "active")
+        .where(LoanEvent.type == "interest", Line.status == LineStatus.ACTIVE)
         .group_by(LoanEvent.id, LoanEvent.bank_code, LoanEvent.event_id, LoanEvent.interest_fen)
         .having(lined > func.coalesce(LoanEvent.interest_fen, 0))
     ).all()

@@ -26,6 +26,7 @@ from loanledger.domain.errors import DomainError, PolicyInvalid
 from loanledger.domain.facts import filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
+from loanledger.domain.vocabulary import BatchKind, BatchStatus, Coverage, FilingStatus, PaymentStatus
 from loanledger.persistence.tables import (
     Bank,
     Batch,
@@ -46,8 +47,6 @@ from loanledger.persistence.tables import (
 from loanledger.services import audit, dirty, ledger
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.policy_book import PolicyBook
-
-FILING_STATUSES = ("active", "revoked", "lapsed")
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -330,13 +329,13 @@ def first_disbursements(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.
     return {filing_no: first for filing_no, first in rows if first is not None}
 
 
-def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> str:
+def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> FilingStatus:
     if filing.revoked_on is not None and filing.revoked_on <= on:
-        return "revoked"
+        return FilingStatus.REVOKED
     deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
     if on > deadline and filing_lapsed(filing.approved_on, [first] if first else [], policy.filing_lapse_days):
-        return "lapsed"
-    return "active"
+        return FilingStatus.LAPSED
+    return FilingStatus.ACTIVE
 
 
 def filing_statuses(db: Session, filings: Sequence[Filing], on: dt.date,
@@ -415,7 +414,7 @@ def create_filing(db: Session, filing_no: str, uscc: str, project_name: str,
         raise DomainError("unknown_enterprise", f"no enterprise {uscc}", "uscc")
     policy = policy_in_force(db, today)[1]
     others = list(db.scalars(select(Filing).where(Filing.uscc == uscc)))
-    active = sum(1 for s in filing_statuses(db, others, today, policy).values() if s == "active")
+    active = sum(1 for s in filing_statuses(db, others, today, policy).values() if s == FilingStatus.ACTIVE)
     if active >= policy.max_active_filings:
         raise DomainError("max_active_filings",
                           f"enterprise {uscc} already has {active} active filings "
@@ -480,7 +479,7 @@ class BudgetYear:
         return self.appropriated_fen - self.paid_fen - self.approved_unpaid_fen
 
 
-APPROVED_STATUSES = ("approved", "paid", "partially_paid")
+APPROVED_STATUSES = (BatchStatus.APPROVED, BatchStatus.PAID, BatchStatus.PARTIALLY_PAID)
 
 
 def budget_years(db: Session, years: Iterable[int] | None = None) -> list[BudgetYear]:
@@ -496,12 +495,12 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
     for year, batch_status, payment_status, total in db.execute(
         select(batch_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen))
         .join(BatchPayee, BatchPayee.batch_id == Batch.id)
-        .where(Batch.kind == "subsidy")
+        .where(Batch.kind == BatchKind.SUBSIDY)
         .group_by(batch_year, Batch.status, BatchPayee.payment_status)
     ):
-        if payment_status == "paid":
+        if payment_status == PaymentStatus.PAID:
             paid[int(year)] += int(total)
-        elif batch_status in APPROVED_STATUSES and payment_status in ("none", "pending"):
+        elif batch_status in APPROVED_STATUSES and payment_status in (PaymentStatus.NONE, PaymentStatus.PENDING):
             unpaid[int(year)] += int(total)
     wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
     return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
@@ -547,7 +546,7 @@ def covered_principal(db: Session) -> int:
     settled = exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent))
     claimed = exists().where(Claim.loan_id == Loan.id)
     total = db.scalar(select(func.coalesce(func.sum(Loan.principal_fen), 0))
-                      .where(Loan.coverage == "covered", ~settled, ~claimed))
+                      .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed))
     return int(total)
 
 
@@ -589,9 +588,9 @@ def add_pool_deposit(db: Session, amount_fen: int, deposited_on: dt.date, refere
 
 # ====================================================================== receivables
 def receivable_account(kind: str, payee_id: str) -> str:
-    if kind == "subsidy":
+    if kind == BatchKind.SUBSIDY:
         return ledger_rules.clawback_receivable(payee_id)
-    if kind == "compensation":
+    if kind == BatchKind.COMPENSATION:
         return ledger_rules.recovery_receivable(payee_id)
     raise ValueError(kind)
 
@@ -599,7 +598,7 @@ def receivable_account(kind: str, payee_id: str) -> str:
 def _payee_exists(db: Session, kind: str, payee_id: str) -> bool:
     if db.get(Bank, payee_id) is not None:
         return True
-    return kind == "subsidy" and db.get(Enterprise, payee_id) is not None
+    return kind == BatchKind.SUBSIDY and db.get(Enterprise, payee_id) is not None
 
 
 @dataclass(frozen=True)

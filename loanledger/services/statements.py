@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.dates import period_bounds
 from loanledger.domain.money import format_fen
+from loanledger.domain.vocabulary import PayeeType, PeriodStatus
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, ControlTotal, Line, LoanEvent, Period
 from loanledger.services.audit import record
@@ -134,7 +135,7 @@ def _batch_wire(db: Session, batch: Batch, bank_code: str) -> dict[str, Any]:
     payee_ids = select(Line.payee_id).where(Line.batch_id == batch.id, Line.bank_code == bank_code).distinct()
     payees = db.scalars(select(BatchPayee).where(BatchPayee.batch_id == batch.id, BatchPayee.payee_id.in_(payee_ids))
                         .order_by(BatchPayee.payee_type, BatchPayee.payee_id)).all()
-    own = next((p for p in payees if p.payee_type == "bank" and p.payee_id == bank_code), None)
+    own = next((p for p in payees if p.payee_type == PayeeType.BANK and p.payee_id == bank_code), None)
     return {
         "batch_id": batch.id, "kind": batch.kind, "status": batch.status,
         "publicity_ends_on": batch.publicity_ends_on.isoformat() if batch.publicity_ends_on else None,
@@ -164,7 +165,7 @@ def statement_header(db: Session, bank_code: str, period: str) -> dict[str, Any]
     held = held_totals(db, period, [bank_code]).get(bank_code, (0, 0))
     return {
         "period": period, "bank_code": bank_code,
-        "period_status": row.status if row else "open",
+        "period_status": row.status if row else PeriodStatus.OPEN,
         "totals": [{"kind": kind, "line_count": int(n), "amount": format_fen(int(amount))} for kind, n, amount in totals],
         "batches": [_batch_wire(db, batch, bank_code) for batch in batches],
         "control_total": {

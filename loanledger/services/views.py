@@ -11,6 +11,7 @@ from loanledger.domain.eligibility import eligibility_on
 from loanledger.domain.facts import EnterpriseFacts, FilingFacts, filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
+from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import (
     BatchPayee, BlacklistEntry, Claim, Enterprise, Filing, Line, Loan, RecordState,
 )
@@ -42,7 +43,8 @@ def line_wire(line: Line) -> dict[str, Any]:
 def claim_wire(db: Session, claim: Claim) -> dict[str, Any]:
     paid_fen = _claim_paid(db, claim)
     shortfall_fen = claim.compensation_fen - claim.lined_fen
-    status = "paid" if paid_fen >= claim.compensation_fen else ("lined" if shortfall_fen == 0 else "shortfall")
+    status = (ClaimStatus.PAID if paid_fen >= claim.compensation_fen
+              else ClaimStatus.LINED if shortfall_fen == 0 else ClaimStatus.SHORTFALL)
     return {
         "claim_id": claim.id, "period": claim.period, "bank_code": claim.bank_code,
         "contract_no": claim.contract_no, "npl_date": _iso(claim.npl_date), "loss_base": format_fen(claim.loss_base_fen),
@@ -56,7 +58,8 @@ def _claim_paid(db: Session, claim: Claim) -> int:
     total = db.scalar(
         select(func.coalesce(func.sum(Line.amount_fen), 0))
         .join(BatchPayee, (BatchPayee.batch_id == Line.batch_id) & (BatchPayee.payee_id == Line.payee_id))
-        .where(Line.claim_id == claim.id, Line.kind.in_(("claim", "shortfall")), BatchPayee.payment_status == "paid")
+        .where(Line.claim_id == claim.id, Line.kind.in_((LineKind.CLAIM, LineKind.SHORTFALL)),
+               BatchPayee.payment_status == PaymentStatus.PAID)
     )
     return int(total or 0)
 
@@ -88,7 +91,8 @@ def loan_view(db: Session, loan: Loan, today: dt.date, book: PolicyBook | None =
     _version, policy = book.on(today)
     npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
     settled_on = data.settlement_date()
-    status = "settled" if settled_on else ("npl" if npl_on and npl_on <= today else "active")
+    status = (LoanStatus.SETTLED if settled_on
+              else LoanStatus.NPL if npl_on and npl_on <= today else LoanStatus.ACTIVE)
     granted = db.scalar(select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(RecordState.loan_id == loan.id))
     lines = db.scalars(select(Line).where(Line.bank_code == loan.bank_code, Line.contract_no == loan.contract_no)
                        .order_by(Line.id)).all()

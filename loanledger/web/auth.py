@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from loanledger.request_context import session as db_session
+from loanledger.domain.vocabulary import STAFF_ROLES, Role, role_may_act_as
 from loanledger.persistence.tables import User
 from loanledger.services import sign_in
 from loanledger.web import web
 from loanledger.web.i18n import LANGUAGES, error_text, t
 
-STAFF_ROLES = ("admin", "clerk", "approver", "auditor")
 MAX_FIELD = 200
 
 
@@ -39,7 +39,7 @@ class WebUser:
 
     def can(self, *roles: str) -> bool:
         """A role may act; admin may act in every staff role (still bound by maker-checker)."""
-        return self.role in roles or (self.role == "admin" and any(r in STAFF_ROLES for r in roles))
+        return role_may_act_as(self.role, roles)
 
 
 def current_user() -> WebUser | None:
@@ -60,7 +60,7 @@ def _load_user() -> WebUser | None:
 
 
 def home_for(user: WebUser) -> str:
-    return url_for("web.portal") if user.role == "enterprise" else url_for("web.dashboard")
+    return url_for("web.portal") if user.role == Role.ENTERPRISE else url_for("web.dashboard")
 
 
 def roles_required(*roles: str):
@@ -126,7 +126,7 @@ def login():
     g.pop("web_user", None)
     flash(t("login.welcome", name=user.username), "success")
     web_user = current_user()
-    if target and (web_user.role == "enterprise") == target.startswith("/portal"):
+    if target and (web_user.role == Role.ENTERPRISE) == target.startswith("/portal"):
         return redirect(target)
     return redirect(home_for(web_user))
 

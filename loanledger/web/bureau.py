@@ -8,16 +8,21 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.capitals import yuan_in_capitals
-from loanledger.persistence.tables import LINE_KINDS, Batch, Enterprise, Line
+from loanledger.domain.vocabulary import (
+    OBJECTION_RESOLUTIONS, PAYMENT_RESULTS, STAFF_ROLES, BatchStatus, LineKind, LineStatus, ObjectionStatus, PayeeType,
+    PaymentStatus, Role, words,
+)
+from loanledger.persistence.tables import Batch, Enterprise, Line
 from loanledger.services import registry
 from loanledger.services.close import close_period, period_view
 from loanledger.web import chart, forms, queries, web
-from loanledger.web.auth import STAFF_ROLES, current_user, roles_required
+from loanledger.web.auth import current_user, roles_required
 
-LINE_STATUSES = ("active", "held")
-OBJECTION_STATUSES = ("open", "upheld", "dismissed")
-SUBMITTABLE = ("publicity", "ready")
-PAYABLE = ("approved", "partially_paid")
+LINE_KINDS = words(LineKind)
+LINE_STATUSES = words(LineStatus)
+OBJECTION_STATUSES = words(ObjectionStatus)
+SUBMITTABLE = (BatchStatus.PUBLICITY, BatchStatus.READY)
+PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
 
 
 def _refresh_publicity() -> None:
@@ -52,7 +57,7 @@ def dashboard():
 
 
 @web.post("/bureau/close")
-@roles_required("clerk")
+@roles_required(Role.CLERK)
 def close():
     try:
         period = forms.period(request.form.get("period"))
@@ -102,9 +107,9 @@ def batch_page(batch_id: int):
         names=queries.payee_names(db, [p.payee_id for p in payees]),
         open_objections=queries.open_objections_by_line(db, [line.id for line in lines]),
         objections=objections,
-        can_submit=user.can("clerk") and batch.status in SUBMITTABLE,
-        can_check=user.can("approver") and batch.status == "submitted",
-        can_pay=user.can("clerk") and batch.status in PAYABLE,
+        can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
+        can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
+        can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,
         today=business_date(),
     )
 
@@ -116,7 +121,7 @@ def _batch_action(batch_id: int, call, success_key: str):
 
 
 @web.post("/bureau/batches/<int:batch_id>/submit")
-@roles_required("clerk")
+@roles_required(Role.CLERK)
 def submit_batch(batch_id: int):
     from loanledger.services import payouts
 
@@ -126,7 +131,7 @@ def submit_batch(batch_id: int):
 
 
 @web.post("/bureau/batches/<int:batch_id>/approve")
-@roles_required("approver")
+@roles_required(Role.APPROVER)
 def approve_batch(batch_id: int):
     from loanledger.services import payouts
 
@@ -136,7 +141,7 @@ def approve_batch(batch_id: int):
 
 
 @web.post("/bureau/batches/<int:batch_id>/reject")
-@roles_required("approver")
+@roles_required(Role.APPROVER)
 def reject_batch(batch_id: int):
     from loanledger.services import payouts
 
@@ -170,7 +175,7 @@ def payments_page(batch_id: int):
     payees = queries.batch_payees(db, batch.id)
     return render_template("bureau/payments.html", batch=batch, payees=payees,
                            names=queries.payee_names(db, [p.payee_id for p in payees]), today=business_date(),
-                           can_pay=current_user().can("clerk") and batch.status in PAYABLE)
+                           can_pay=current_user().can(Role.CLERK) and batch.status in PAYABLE)
 
 
 def _payment_results():
@@ -184,12 +189,12 @@ def _payment_results():
         raise forms.FormError("invalid_format")
     results = []
     for payee_id, status, paid_on, reference in zip(ids, statuses, dates, references):
-        status = forms.choice(status, ("paid", "failed"))
+        status = forms.choice(status, words(PAYMENT_RESULTS))
         if status is None:
             continue  # left for now
         results.append(PaymentResult(
             payee_id=forms.text(payee_id, required=True, max_length=32), status=status,
-            paid_on=forms.date(paid_on, required=status == "paid"),
+            paid_on=forms.date(paid_on, required=status == PaymentStatus.PAID),
             reference=forms.text(reference, max_length=255) or None,
         ))
     if not results:
@@ -198,7 +203,7 @@ def _payment_results():
 
 
 @web.post("/bureau/batches/<int:batch_id>/payments")
-@roles_required("clerk")
+@roles_required(Role.CLERK)
 def record_payments(batch_id: int):
     from loanledger.services import payouts
 
@@ -221,7 +226,7 @@ def voucher(batch_id: int, payee_id: str):
     payee = queries.batch_payee(db, batch.id, payee_id)
     if payee is None:
         abort(404)
-    enterprise = db.get(Enterprise, payee_id) if payee.payee_type == "enterprise" else None
+    enterprise = db.get(Enterprise, payee_id) if payee.payee_type == PayeeType.ENTERPRISE else None
     return render_template("bureau/voucher.html", batch=batch, payee=payee, enterprise=enterprise,
                            name=queries.payee_names(db, [payee_id]).get(payee_id, payee_id),
                            capitals=yuan_in_capitals(payee.pays_fen), today=business_date())
@@ -240,18 +245,18 @@ def objections_page():
     rows = queries.objections(db, status)
     return render_template("bureau/objections.html", rows=rows, status=status, statuses=OBJECTION_STATUSES,
                            names=queries.payee_names(db, [o.uscc for o, _line in rows]),
-                           can_resolve=current_user().can("clerk"))
+                           can_resolve=current_user().can(Role.CLERK))
 
 
 @web.post("/bureau/objections/<int:objection_id>/resolve")
-@roles_required("clerk")
+@roles_required(Role.CLERK)
 def resolve_objection(objection_id: int):
     from loanledger.services import objections
 
     actor = current_user().actor
 
     def call():
-        resolution = forms.choice(request.form.get("resolution"), ("upheld", "dismissed"), required=True)
+        resolution = forms.choice(request.form.get("resolution"), words(OBJECTION_RESOLUTIONS), required=True)
         note = forms.text(request.form.get("note"))
         return objections.resolve(db_session(), objection_id, resolution, note, actor, business_date())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from loanledger.request_context import business_date, session as db_session
+from loanledger.domain.vocabulary import OBJECTABLE_LINE_KINDS, BatchStatus, LineStatus, PayeeType, Role
 from loanledger.persistence.tables import Batch, Enterprise
 from loanledger.web import forms, queries, web
 from loanledger.web.auth import current_user, roles_required
@@ -17,7 +18,7 @@ def _uscc() -> str:
 
 
 @web.get("/portal")
-@roles_required("enterprise")
+@roles_required(Role.ENTERPRISE)
 def portal():
     from loanledger.services import payouts
 
@@ -38,9 +39,10 @@ def portal():
 
 
 def _objectable(line, batch, today, open_by_line) -> bool:
-    return (batch.status == "publicity" and batch.publicity_ends_on is not None and today <= batch.publicity_ends_on
-            and line.kind in ("interest", "adjustment") and line.status == "active"
-            and line.payee_type == "enterprise" and line.id not in open_by_line)
+    return (batch.status == BatchStatus.PUBLICITY and batch.publicity_ends_on is not None
+            and today <= batch.publicity_ends_on
+            and line.kind in OBJECTABLE_LINE_KINDS and line.status == LineStatus.ACTIVE
+            and line.payee_type == PayeeType.ENTERPRISE and line.id not in open_by_line)
 
 
 @web.app_template_global()
@@ -49,7 +51,7 @@ def objectable(line, batch, today, open_by_line) -> bool:
 
 
 @web.get("/portal/loans/<bank_code>/<contract_no>")
-@roles_required("enterprise")
+@roles_required(Role.ENTERPRISE)
 def portal_loan(bank_code: str, contract_no: str):
     loan = queries.find_loan(db_session(), bank_code, contract_no)
     if loan is None or loan.uscc != _uscc():
@@ -58,7 +60,7 @@ def portal_loan(bank_code: str, contract_no: str):
 
 
 @web.get("/portal/lines/<int:line_id>")
-@roles_required("enterprise")
+@roles_required(Role.ENTERPRISE)
 def portal_line(line_id: int):
     db = db_session()
     line = queries.my_line(db, _uscc(), line_id)
@@ -70,7 +72,7 @@ def portal_line(line_id: int):
 
 
 @web.post("/portal/lines/<int:line_id>/objection")
-@roles_required("enterprise")
+@roles_required(Role.ENTERPRISE)
 def file_objection(line_id: int):
     from loanledger.services import objections
 

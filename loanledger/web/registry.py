@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.timeline import balance_segments
+from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.persistence.tables import Line, Loan
 from loanledger.services import registry
 from loanledger.services.facts import load_loan
 from loanledger.services.views import loan_view
 from loanledger.web import forms, queries, web
-from loanledger.web.auth import STAFF_ROLES, roles_required
+from loanledger.web.auth import roles_required
 
 
 def loan_page_context(loan: Loan) -> dict:

@@ -6,8 +6,9 @@ from marshmallow import fields, validate
 from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
+from loanledger.domain.vocabulary import InterestSettlement, RepaymentMethod, words
 
-REPAYMENT_METHODS = ("bullet", "equal_installment", "equal_principal", "interest_only")
+REPAYMENT_METHODS = words(RepaymentMethod)
 
 
 class LoanIn(Schema):
@@ -20,7 +21,7 @@ class LoanIn(Schema):
     start_date = StrictDate(required=True)
     maturity_date = StrictDate(required=True)
     repayment_method = fields.String(required=True, validate=validate.OneOf(REPAYMENT_METHODS))
-    interest_settlement = fields.String(required=True, validate=validate.OneOf(("monthly", "quarterly")))
+    interest_settlement = fields.String(required=True, validate=validate.OneOf(words(InterestSettlement)))
 
 
 class LoanPatch(Schema):

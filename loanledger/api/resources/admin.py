@@ -10,6 +10,7 @@ from loanledger.api.auth import endpoint
 from loanledger.request_context import principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Schema, StrictDate, free_text
+from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.services import clock, workcalendar
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
@@ -25,12 +26,12 @@ def _manual() -> bool:
 
 @blp.route("/business-date")
 class BusinessDateResource(MethodView):
-    @endpoint("admin", "clerk", "approver", "auditor")
+    @endpoint(*STAFF_ROLES)
     @blp.response(200, BusinessDateSchema)
     def get(self):
         return {"date": clock.today(session(), manual=_manual())}
 
-    @endpoint("admin")
+    @endpoint(Role.ADMIN)
     @blp.arguments(BusinessDateSchema)
     @blp.response(200, BusinessDateSchema)
     def put(self, data):
@@ -69,7 +70,7 @@ class CalendarOut(Schema):
 
 @blp.route("/calendar")
 class Calendar(MethodView):
-    @endpoint("admin", "clerk", "approver", "auditor")
+    @endpoint(*STAFF_ROLES)
     @blp.arguments(CalendarQuery, location="query")
     @blp.response(200, CalendarOut)
     def get(self, query):
@@ -81,7 +82,7 @@ class Calendar(MethodView):
         return {"items": [workcalendar.calendar_day_doc(d) for d in days],
                 "covered_years": {str(y): workcalendar.covered(y) for y in sorted(years)}}
 
-    @endpoint("admin")
+    @endpoint(Role.ADMIN)
     @blp.arguments(CalendarDayIn)
     @blp.response(201, CalendarDayOut)
     def post(self, data):

@@ -13,6 +13,7 @@ from loanledger.request_context import advance_publicity, business_date, princip
 from loanledger.wire.fields import Document, Schema
 from loanledger.api.pagination import PageQuery, page_of, paginate
 from loanledger.domain.money import format_fen
+from loanledger.domain.vocabulary import Role
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Enterprise, Line, Loan
 from loanledger.services import objections
@@ -42,7 +43,7 @@ class AuditOut(Schema):
 
 @audit.route("")
 class AuditTrail(MethodView):
-    @endpoint("auditor", "admin")
+    @endpoint(Role.AUDITOR, Role.ADMIN)
     @audit.arguments(AuditQuery, location="query")
     @audit.response(200, page_of(AuditOut))
     def get(self, query):
@@ -69,7 +70,7 @@ class MySubsidiesOut(Document):
 
 @me.route("/subsidies")
 class MySubsidies(MethodView):
-    @endpoint("enterprise")
+    @endpoint(Role.ENTERPRISE)
     @me.response(200, MySubsidiesOut)
     def get(self):
         """My loans, my lines (with the batch's 公示 and payment state), payments and objections."""

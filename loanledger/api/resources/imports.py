@@ -12,11 +12,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.problems import problem
 from loanledger.wire.fields import Document, Schema
+from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.persistence.tables import ImportJob
 from loanledger.services import imports, spreadsheets
 from loanledger.services.errors import NotFound

@@ -8,13 +8,14 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Document, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.errors import DomainError
+from loanledger.domain.vocabulary import STAFF_ROLES, LoanStatus, Role, words
 from loanledger.observability.metrics import count_intake
 from loanledger.persistence.tables import Loan
 from loanledger.services import bulk, intake
@@ -29,7 +30,7 @@ class LinkIn(Schema):
 
 
 class LoanListQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(("active", "settled", "npl")))
+    status = fields.String(validate=validate.OneOf(words(LoanStatus)))
     uscc = fields.String(validate=validate.Length(equal=18))
 
 
@@ -170,7 +171,7 @@ class StaffLoan(MethodView):
 
 @blp.route("/<string:bank_code>/<string:contract_no>/filing")
 class LoanFiling(MethodView):
-    @endpoint("clerk")
+    @endpoint(Role.CLERK)
     @blp.arguments(LinkIn)
     @blp.response(200, LoanView)
     def put(self, data, bank_code, contract_no):

@@ -5,16 +5,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.wire.fields import Schema, free_text
 from loanledger.api.pagination import PageQuery, page_of, paginate
+from loanledger.domain.vocabulary import OBJECTION_RESOLUTIONS, STAFF_ROLES, ObjectionStatus, Role, words
 from loanledger.persistence.tables import Objection
 from loanledger.services import objections as service, payouts
 
 blp = Blueprint("objections", __name__, url_prefix="/objections", description="Objections during 公示")
 
-STATUSES = ("open", "upheld", "dismissed")
+STATUSES = words(ObjectionStatus)
 
 
 class ObjectionIn(Schema):
@@ -23,7 +24,7 @@ class ObjectionIn(Schema):
 
 
 class ResolutionIn(Schema):
-    resolution = fields.String(required=True, validate=validate.OneOf(("upheld", "dismissed")))
+    resolution = fields.String(required=True, validate=validate.OneOf(words(OBJECTION_RESOLUTIONS)))
     note = free_text(2000, required=True)
 
 
@@ -49,12 +50,12 @@ class ObjectionQuery(PageQuery):
 def _own_uscc() -> str | None:
     """An enterprise sees only its own objections; staff see all."""
     who = principal()
-    return who.uscc if who.role == "enterprise" else None
+    return who.uscc if who.role == Role.ENTERPRISE else None
 
 
 @blp.route("")
 class Objections(MethodView):
-    @endpoint("enterprise")
+    @endpoint(Role.ENTERPRISE)
     @blp.arguments(ObjectionIn)
     @blp.response(201, ObjectionOut)
     def post(self, data):
@@ -64,7 +65,7 @@ class Objections(MethodView):
         objection = service.file_objection(db, data["line_id"], who.uscc, data["reason"], who.actor, business_date())
         return service.objection_wire(objection)
 
-    @endpoint(*STAFF_ROLES, "enterprise")
+    @endpoint(*STAFF_ROLES, Role.ENTERPRISE)
     @blp.arguments(ObjectionQuery, location="query")
     @blp.response(200, page_of(ObjectionOut))
     def get(self, query):
@@ -75,7 +76,7 @@ class Objections(MethodView):
 
 @blp.route("/<int:objection_id>")
 class OneObjection(MethodView):
-    @endpoint(*STAFF_ROLES, "enterprise")
+    @endpoint(*STAFF_ROLES, Role.ENTERPRISE)
     @blp.response(200, ObjectionOut)
     def get(self, objection_id):
         return service.objection_wire(service.get_objection(session(), objection_id, _own_uscc()))
@@ -83,7 +84,7 @@ class OneObjection(MethodView):
 
 @blp.route("/<int:objection_id>/resolve")
 class ResolveObjection(MethodView):
-    @endpoint("clerk")
+    @endpoint(Role.CLERK)
     @blp.arguments(ResolutionIn)
     @blp.response(200, ObjectionOut)
     def post(self, data, objection_id):

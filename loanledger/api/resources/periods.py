@@ -7,13 +7,16 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
 from sqlalchemy import case, func, select
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import advance_publicity, business_date, path_period, principal, session
 from loanledger.wire.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import next_period
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
 from loanledger.domain.money import format_fen
+from loanledger.domain.vocabulary import (
+    PAYMENT_RESULTS, STAFF_ROLES, BatchKind, BatchStatus, LineKind, Role, words,
+)
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
 from loanledger.services import payouts
@@ -48,15 +51,13 @@ class PeriodList(Schema):
 
 class BatchQuery(Schema):
     period = PeriodField()
-    kind = fields.String(validate=validate.OneOf(("subsidy", "compensation")))
-    status = fields.String(validate=validate.OneOf(
-        ("publicity", "ready", "submitted", "approved", "paid", "partially_paid")))
+    kind = fields.String(validate=validate.OneOf(words(BatchKind)))
+    status = fields.String(validate=validate.OneOf(words(BatchStatus)))
 
 
 class LineQuery(PageQuery):
     payee_id = fields.String(validate=validate.Length(min=1, max=32))
-    kind = fields.String(validate=validate.OneOf(
-        ("interest", "adjustment", "carried", "claim", "shortfall", "recovery_share")))
+    kind = fields.String(validate=validate.OneOf(words(LineKind)))
 
 
 class ClaimQuery(PageQuery):
@@ -69,7 +70,7 @@ class RejectIn(Schema):
 
 class PaymentIn(Schema):
     payee_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    status = fields.String(required=True, validate=validate.OneOf(("paid", "failed")))
+    status = fields.String(required=True, validate=validate.OneOf(words(PAYMENT_RESULTS)))
     paid_on = StrictDate(allow_none=True, load_default=None,
                          metadata={"description": "required when paid; the date the money left"})
     reference = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=255),
@@ -88,7 +89,7 @@ class TrialBalanceQuery(Schema):
 # ------------------------------------------------------------------ periods
 @periods.route("/<string:period>/close")
 class ClosePeriod(MethodView):
-    @endpoint("clerk")
+    @endpoint(Role.CLERK)
     @periods.response(200, Open)
     def post(self, period):
         return close_period(session(), path_period(period), principal().actor, business_date())
@@ -169,7 +170,7 @@ def _batch_action(action, batch_id: int, *args):
 
 @batches.route("/<int:batch_id>/submit")
 class SubmitBatch(MethodView):
-    @endpoint("clerk")
+    @endpoint(Role.CLERK)
     @batches.response(200, Open)
     def post(self, batch_id):
         """A clerk submits a batch whose 公示 is over and which has no open objection."""
@@ -178,7 +179,7 @@ class SubmitBatch(MethodView):
 
 @batches.route("/<int:batch_id>/approve")
 class ApproveBatch(MethodView):
-    @endpoint("approver")
+    @endpoint(Role.APPROVER)
     @batches.response(200, Open)
     def post(self, batch_id):
         """An approver other than the submitter approves, within the year's budget (or the pool's cash)."""
@@ -187,7 +188,7 @@ class ApproveBatch(MethodView):
 
 @batches.route("/<int:batch_id>/reject")
 class RejectBatch(MethodView):
-    @endpoint("approver")
+    @endpoint(Role.APPROVER)
     @batches.arguments(RejectIn)
     @batches.response(200, Open)
     def post(self, data, batch_id):
@@ -197,7 +198,7 @@ class RejectBatch(MethodView):
 
 @batches.route("/<int:batch_id>/payments")
 class BatchPayments(MethodView):
-    @endpoint("clerk")
+    @endpoint(Role.CLERK)
     @batches.arguments(PaymentsIn)
     @batches.response(200, Open)
     def post(self, data, batch_id):

@@ -10,10 +10,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import path_period, session
 from loanledger.wire.fields import Document, Schema
 from loanledger.domain.reconciliation import CHECK_NAMES
+from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.services import reconciliation
 
 blp = Blueprint("reconciliation", __name__, url_prefix="/periods",

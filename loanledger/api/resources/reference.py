@@ -21,12 +21,13 @@ from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, p
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
 from loanledger.domain.uscc import ALPHABET, uscc_valid
+from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
 from loanledger.persistence.tables import Enterprise, Filing, LprRate, Product
 from loanledger.services import registry
 
-STAFF = ("admin", "clerk", "approver", "auditor")
-MAKER = ("clerk",)
-ADMIN = ("admin",)
+STAFF = STAFF_ROLES
+MAKER = (Role.CLERK,)
+ADMIN = (Role.ADMIN,)
 MAX_TEXT = 2000
 
 
@@ -178,7 +179,7 @@ class FilingSchema(Schema):
     project_name = _text(255, required=True)
     eligible_investment = Money(required=True, validate=_positive)
     approved_on = StrictDate(required=True)
-    status = fields.String(dump_only=True, metadata={"enum": list(registry.FILING_STATUSES)})
+    status = fields.String(dump_only=True, metadata={"enum": list(words(FilingStatus))})
     revoked_on = StrictDate(dump_only=True, allow_none=True)
     revoke_reason = fields.String(dump_only=True, allow_none=True)
     clawback = fields.Boolean(dump_only=True)
@@ -267,7 +268,7 @@ class BlacklistLift(MethodView):
 # ====================================================================== filings
 class FilingQuery(PageQuery):
     uscc = fields.String(validate=validate.Length(min=1, max=18))
-    status = fields.String(validate=validate.OneOf(registry.FILING_STATUSES))
+    status = fields.String(validate=validate.OneOf(words(FilingStatus)))
 
 
 class RevokeSchema(Schema):
@@ -530,7 +531,7 @@ class PoolDeposits(MethodView):
 
 # ====================================================================== receivables
 class SettlementSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("subsidy", "compensation")))
+    kind = fields.String(required=True, validate=validate.OneOf(words(BatchKind)))
     amount = Money(required=True, validate=_positive)
     settled_on = StrictDate(required=True)
     reference = _text(255, required=True)

@@ -6,12 +6,13 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from loanledger.api.auth import STAFF_ROLES, endpoint
+from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, path_period, principal, session
 from loanledger.api.errors import invalid
 from loanledger.wire.fields import Document, Money, Period as PeriodField, Schema
 from loanledger.api.pagination import PageQuery, paginate
 from loanledger.domain.dates import period_bounds
+from loanledger.domain.vocabulary import STAFF_ROLES, PeriodStatus, words
 from loanledger.persistence.tables import Batch, ControlTotal, Line
 from loanledger.services import statements
 
@@ -107,7 +108,7 @@ class KindTotal(Schema):
 class StatementOut(Document):
     period = fields.String(required=True)
     bank_code = fields.String(required=True)
-    period_status = fields.String(required=True, validate=validate.OneOf(("open", "closed")))
+    period_status = fields.String(required=True, validate=validate.OneOf(words(PeriodStatus)))
     totals = fields.List(fields.Nested(KindTotal), required=True, metadata={"description": "all lines, by kind"})
     batches = fields.List(fields.Nested(StatementBatch), required=True)
     control_total = fields.Nested(StatementControlTotal, required=True)
