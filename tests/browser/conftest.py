@@ -29,7 +29,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from loanledger.domain.uscc import uscc_with_check
-from tests.conftest import IN_CI
+from tests.support.environment import IN_CI
 
 CHROMIUM = os.environ.get("LOANLEDGER_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 # The probe's flags (machine notes): without the background-networking ones chromium keeps

@@ -150,7 +150,7 @@ def crash_bank(crash_app, bank_for):
 
 @pytest.fixture
 def bank_for():
-    from tests.conftest import BankFactory
+    from tests.support.people import BankFactory
 
     return lambda app: BankFactory(app, app.test_client())("BK1")
 

@@ -14,7 +14,7 @@ from loanledger.app import create_app
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
-from tests.conftest import BankFactory
+from tests.support.people import BankFactory
 from tests.integration.test_cli import run
 from tests.integration.test_intake import loan_body, world  # noqa: F401 (fixture)
 
