@@ -16,7 +16,7 @@ from loanledger.services import retention
 from loanledger.services.retention import purge_expired
 from tests.support.people import BankFactory
 from tests.integration.test_cli import run
-from tests.integration.test_intake import loan_body, world  # noqa: F401 (fixture)
+from tests.support.world import loan_body
 
 API = "/api/v1"
 PROBE = "/api/v1/_probe"
