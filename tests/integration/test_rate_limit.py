@@ -14,8 +14,8 @@ from loanledger.app import create_app
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
+from tests.support.cli import run
 from tests.support.people import BankFactory
-from tests.integration.test_cli import run
 from tests.support.world import loan_body
 
 API = "/api/v1"
