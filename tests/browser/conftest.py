@@ -128,19 +128,6 @@ def shots(request) -> Shots:
     return Shots(request.node.name)
 
 
-def login(page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-
-
-def logout(page) -> None:
-    with page.expect_navigation():
-        page.click("#logout")
-
-
 # ---------------------------------------------------------------- the data
 USCC = uscc_with_check("91442000MA4UJX9X1")
 OTHER_USCC = uscc_with_check("91442000MA4WKP2Q2")
