@@ -11,13 +11,11 @@ Tests marked `pg` run only on PostgreSQL. Pure unit tests ask for none of these 
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -28,19 +26,15 @@ from werkzeug.security import generate_password_hash as _werkzeug_hash
 
 from config import Settings, load_settings
 from loanledger.app import create_app
-from loanledger.client import TestClientBank
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine, make_sessionmaker
 from loanledger.persistence.tables import Base
 from loanledger.services import identity
 from loanledger.services.seed import seed
-
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
-PG_URL = os.environ.get("LOANLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-if make_url(PG_URL).drivername == "postgresql":  # plain postgresql:// would mean psycopg2
-    PG_URL = make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-API = "/api/v1"
+from tests.support.api import API
+from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.environment import ENGINE, IN_CI, PG_URL
+from tests.support.people import BankFactory, Staff
 
 if ENGINE not in ("sqlite", "postgresql"):
     raise pytest.UsageError(f"LOANLEDGER_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}")
@@ -106,20 +100,6 @@ def pg_server() -> Iterator[Engine]:
     engine = _pg_server_engine()
     yield engine
     engine.dispose()
-
-
-def create_pg_database(server: Engine, name: str) -> str:
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        # A throwaway database: commits need not wait for the disk.
-        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(server: Engine, name: str) -> None:
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -257,44 +237,6 @@ def db(engine: Engine, database_url: str) -> Iterator[Session]:
 
 
 # ---------------------------------------------------------------- people and banks
-@dataclass
-class Staff:
-    """Creates users on demand and signs them in; `headers(role)` for a request as that role."""
-
-    app: object
-    client: object
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def create(self, username: str, role: str, password: str | None = None, uscc: str | None = None) -> str:
-        password = password or f"{username}-password"
-        with self.app.extensions["loanledger"].sessionmaker() as session:
-            identity.create_user(session, username, role, password, uscc=uscc, actor="test")
-            session.commit()
-        return password
-
-    def login(self, username: str, password: str) -> str:
-        response = self.client.post(f"{API}/auth/tokens", json={"username": username, "password": password})
-        assert response.status_code == 201, response.get_data(as_text=True)
-        return response.get_json()["token"]
-
-    def token(self, role: str = "admin", uscc: str | None = None) -> str:
-        if role not in self.tokens:
-            username = f"{role}-{uuid.uuid4().hex[:6]}"
-            self.tokens[role] = self.login(username, self.create(username, role, uscc=uscc))
-        return self.tokens[role]
-
-    def headers(self, role: str = "admin") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role)}"}
-
-    def request(self, role: str, method: str, path: str, json=None, **kwargs):
-        return self.client.open(API + path, method=method, json=json, headers=self.headers(role), **kwargs)
-
-    def set_business_date(self, day: dt.date | str):
-        response = self.request("admin", "PUT", "/admin/business-date", {"date": str(day)})
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response
-
-
 @pytest.fixture
 def staff(app, client) -> Staff:
     return Staff(app, client)
@@ -309,31 +251,6 @@ def staff_for():
 @pytest.fixture
 def admin_token(staff: Staff) -> str:
     return staff.token("admin")
-
-
-class BankFactory:
-    """`bank("BK1")` → a signed client for a new bank; `bank.rotate(c)` adds a key."""
-
-    def __init__(self, app, client):
-        self.app, self.client = app, client
-
-    def _unit(self, action):
-        ext = self.app.extensions["loanledger"]
-        with ext.sessionmaker() as session:
-            issued = action(session, ext.settings.secret_key)
-            session.commit()
-        return TestClientBank(self.client, issued["key_id"], issued["secret"], issued["bank_code"])
-
-    def __call__(self, code: str = "BK1", name: str | None = None) -> TestClientBank:
-        return self._unit(lambda s, key: identity.create_bank(s, code, name or f"Bank {code}", key, actor="test"))
-
-    def rotate(self, bank_client: TestClientBank) -> TestClientBank:
-        return self._unit(lambda s, key: identity.rotate_key(s, bank_client.bank_code, key, actor="test"))
-
-    def revoke(self, bank_client: TestClientBank) -> None:
-        with self.app.extensions["loanledger"].sessionmaker() as session:
-            identity.revoke_key(session, bank_client.key_id, actor="test")
-            session.commit()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from loanledger.domain.uscc import uscc_with_check
-from tests.conftest import IN_CI
+from tests.support.environment import IN_CI
 
 CHROMIUM = os.environ.get("LOANLEDGER_CHROMIUM", "/usr/bin/chromium")  # Debian's package
 # The probe's flags (machine notes): without the background-networking ones chromium keeps
@@ -126,19 +126,6 @@ class Shots:
 @pytest.fixture
 def shots(request) -> Shots:
     return Shots(request.node.name)
-
-
-def login(page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-
-
-def logout(page) -> None:
-    with page.expect_navigation():
-        page.click("#logout")
 
 
 # ---------------------------------------------------------------- the data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login, logout
+from tests.support.browser import login, logout
 
 pytestmark = pytest.mark.browser
 

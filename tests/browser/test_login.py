@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login
+from tests.support.browser import login
 
 pytestmark = pytest.mark.browser
 

@@ -43,7 +43,7 @@ from config import load_settings
 from loanledger.app import create_app
 from loanledger.client import canonical_query, new_nonce, sign
 from loanledger.persistence.db import make_engine
-from tests.conftest import Staff
+from tests.support.people import Staff
 
 API = "/api/v1"
 EXAMPLES = int(os.environ.get("LOANLEDGER_CONTRACT_EXAMPLES", "10"))

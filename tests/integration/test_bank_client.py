@@ -14,8 +14,8 @@ import urllib.error
 import pytest
 
 from loanledger.client import BankClient, BulkError, Response, RetryPolicy, TestClientBank
-from tests.integration.test_cli import SECRET, run
-from tests.integration.test_intake import USCC, loan_body, world  # noqa: F401 (fixture)
+from tests.support.cli import SECRET, run
+from tests.support.world import loan_body
 
 API = "/api/v1"
 

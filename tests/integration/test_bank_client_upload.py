@@ -1,8 +1,6 @@
 """BankClient.upload_import: a signed multipart upload, as the integration guide shows."""
 from __future__ import annotations
 
-from tests.integration.test_intake import world  # noqa: F401 (fixture)
-
 API = "/api/v1"
 CSV = ("contract_no,product_code,uscc,filing_no,principal,annual_rate,start_date,maturity_date,"
        "repayment_method,interest_settlement\n"

@@ -18,7 +18,6 @@ from werkzeug.serving import make_server
 from loanledger.api import auth
 from loanledger.api.errors import ERROR_CODES
 from loanledger.client import sign, string_to_sign
-from tests.integration.test_intake import world  # noqa: F401 (fixture)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bank-integration.md"
 BLOCK = re.compile(r"<!-- (example|snippet):(\w+) -->\n```\w*\n(.*?)\n```", re.S)

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from loanledger.persistence.tables import DirtyMark, Loan, LoanEvent
-from tests.integration.test_intake import USCC, counts, loan_body, refused, world  # noqa: F401 (fixture)
+from tests.support.api import refused
+from tests.support.world import counts, loan_body
 
 API = "/api/v1"
 

@@ -10,24 +10,15 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from loanledger.cli import main
 from loanledger.client import BankClient
 from loanledger.domain.ledger import ACCOUNT_NAMES
 from loanledger.persistence.tables import Account, BankKey, BusinessDate, LprRate, PolicyVersion, User
 from loanledger.services import identity
 from loanledger.services.seed import POLICY_V1_IN_FORCE_FROM, lpr_rows
-
-SECRET = "cli-test-secret"
-
-
-def run(url: str, *args: str, input: str | None = None):
-    env = {"LOANLEDGER_ENV": "testing", "LOANLEDGER_DATABASE_URL": url, "LOANLEDGER_SECRET_KEY": SECRET,
-           "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": None}
-    return CliRunner().invoke(main, list(args), env=env, input=input)
+from tests.support.cli import SECRET, run
 
 
 def _counts(db) -> tuple[int, int, int]:

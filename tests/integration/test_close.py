@@ -21,8 +21,6 @@ import random
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -40,63 +38,24 @@ from loanledger.services import registry
 from loanledger.services.close import close_period
 from loanledger.services.close_subsidy import SubsidyResult, subsidy_lines
 from loanledger.services.policy_book import PolicyBook
+from tests.support.api import ok, paged, put_policy, staff_post
+from tests.support.ledger import balances, close, fen, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
+from tests.support.world import USCCS, add_enterprise, claim_world, event, loan, small_world
 
 API = "/api/v1"
 ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 D = dt.date
 DAY = dt.timedelta(days=1)
-USCCS = ["914420006FA300000G", "91442000LNJ300000F", "91442000H644000008"]
 
 
 # ====================================================================== helpers
-def fen(text: str | None) -> int:
-    """A yuan string of the API as integer fen (through Decimal, never a float)."""
-    value = Decimal(text) * 100
-    assert value == value.to_integral_value(), text
-    return int(value)
-
-
-def ok(response, *statuses: int):
-    statuses = statuses or (200, 201)
-    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
-    return response.get_json()
-
-
-def staff_post(staff, path: str, body: dict, role: str = "clerk"):
-    return ok(staff.request(role, "POST", path, body))
-
-
-def put_policy(staff, changes: dict[str, Any]):
-    current = ok(staff.request("admin", "GET", "/policy"))
-    return staff.request("admin", "PUT", "/policy", {**current, **changes})
-
-
-def paged(staff, path: str) -> list[dict]:
-    items, cursor = [], None
-    sep = "&" if "?" in path else "?"
-    while True:
-        page = ok(staff.request("auditor", "GET", f"{path}{sep}limit=1000" + (f"&cursor={cursor}" if cursor else "")))
-        items.extend(page["items"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
 def batches_of(staff, period: str) -> list[dict]:
     return ok(staff.request("auditor", "GET", f"/batches?period={period}"))["items"]
 
 
 def lines_of_period(staff, period: str) -> list[dict]:
     return [line for b in batches_of(staff, period) for line in paged(staff, f"/batches/{b['batch_id']}/lines")]
-
-
-def trial_balance(staff) -> dict:
-    return ok(staff.request("auditor", "GET", "/ledger/trial-balance"))
-
-
-def balances(staff) -> dict[str, int]:
-    return {a["code"]: fen(a["balance"]) for a in trial_balance(staff)["accounts"]}
 
 
 def count_rows(db: Session) -> dict[str, int]:
@@ -544,41 +503,6 @@ def test_the_generator_makes_a_varied_programme():
 
 
 # ====================================================================== small worlds
-def small_world(staff, bank, *, start: str = "2023-01-02", annual_cap: str | None = None):
-    staff.set_business_date(start)
-    banks = {code: bank(code, f"Bank {code}") for code in ("BK1", "BK2")}
-    if annual_cap:
-        assert put_policy(staff, {"annual_cap_per_enterprise": annual_cap}).status_code == 200
-    for body in (
-        {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
-        {"product_code": "BK2-P", "bank_code": "BK2", "name": "智造贷", "risk_covered": True},
-    ):
-        staff_post(staff, "/products", body)
-    staff_post(staff, "/risk-pool/deposits", {"amount": "5000000.00", "deposited_on": start, "reference": "池"})
-    return banks
-
-
-def add_enterprise(staff, uscc: str, filing_no: str, investment: str = "800000.00"):
-    staff_post(staff, "/enterprises", {"uscc": uscc, "name": f"企业{uscc[-4:]}", "established_on": "2012-01-01"})
-    staff_post(staff, "/filings", {"filing_no": filing_no, "uscc": uscc, "project_name": "MES",
-                                   "eligible_investment": investment, "approved_on": "2022-12-01"})
-
-
-def loan(client, contract: str, uscc: str, filing_no: str, principal: str, start: str, **extra):
-    body = {"contract_no": contract, "product_code": f"{client.bank_code}-P", "uscc": uscc, "filing_no": filing_no,
-            "principal": principal, "annual_rate": "3.6000", "start_date": start, "maturity_date": "2025-01-01",
-            "repayment_method": "interest_only", "interest_settlement": "monthly", **extra}
-    return ok(client.post(f"{API}/loans", json=body))
-
-
-def event(client, contract: str, **body):
-    return ok(client.post(f"{API}/loans/{contract}/events", json=body))
-
-
-def close(staff, period: str, role: str = "clerk"):
-    return staff.request(role, "POST", f"/periods/{period}/close")
-
-
 def problem_code(response) -> str:
     return response.get_json()["errors"][0]["code"]
 
@@ -931,27 +855,6 @@ def test_owed_amounts_do_not_depend_on_arrival_order(staff, bank, db):
 
 
 # ====================================================================== 5. concurrency and crashes
-def _claim_world(staff, bank) -> dict:
-    """March 2023 has a subsidy line and a new claim: a close makes two batches."""
-    banks = small_world(staff, bank)
-    add_enterprise(staff, USCCS[0], "F1")
-    add_enterprise(staff, USCCS[1], "F2")
-    loan(banks["BK1"], "C1", USCCS[0], "F1", "500000.00", "2023-01-03")
-    loan(banks["BK2"], "C2", USCCS[1], "F2", "800000.00", "2023-01-03")
-    staff.set_business_date("2023-01-03")
-    event(banks["BK1"], "C1", event_id="D1", type="disbursement", date="2023-01-03", amount="500000.00")
-    event(banks["BK2"], "C2", event_id="D2", type="disbursement", date="2023-01-03", amount="800000.00")
-    staff.set_business_date("2023-03-21")
-    event(banks["BK1"], "C1", event_id="I1", type="interest", period_start="2023-01-03", period_end="2023-03-21",
-          paid_on="2023-03-21", interest="3900.00")
-    event(banks["BK2"], "C2", event_id="Q1", type="delinquency", as_of="2023-03-20", days_past_due=30,
-          classification="substandard")
-    event(banks["BK2"], "C2", event_id="I2", type="interest", period_start="2023-01-03", period_end="2023-02-03",
-          paid_on="2023-03-21", interest="2480.00")
-    staff.set_business_date("2023-04-03")
-    return banks
-
-
 def _lines_now(db: Session) -> list[tuple]:
     db.expire_all()
     # not record_key: it holds ids, and PostgreSQL does not give back a rolled-back id
@@ -960,7 +863,7 @@ def _lines_now(db: Session) -> list[tuple]:
 
 
 def test_a_close_that_dies_half_way_leaves_nothing_behind(staff, bank, engine, db, monkeypatch):
-    _claim_world(staff, bank)
+    claim_world(staff, bank)
     today = D(2023, 4, 3)
     # a clean run, rolled back: the lines a close must give
     with Session(engine) as clean:
@@ -1004,7 +907,7 @@ def test_a_close_that_dies_half_way_leaves_nothing_behind(staff, bank, engine, d
 
 @pytest.mark.pg
 def test_two_closes_at_once_close_once(staff, bank, engine, db):
-    _claim_world(staff, bank)
+    claim_world(staff, bank)
     today = D(2023, 4, 3)
     before = count_rows(db)
     barrier = threading.Barrier(2)
@@ -1064,7 +967,7 @@ def test_a_change_committed_while_a_close_runs_is_not_lost(staff, bank, engine, 
     while a close runs: its dirty mark got its id before a mark that was committed before the
     close read the marks, and it commits after that read. The close must not consume a mark it
     never saw: the next close has to apply the blacklist entry."""
-    banks = _claim_world(staff, bank)
+    banks = claim_world(staff, bank)
     today = D(2023, 4, 3)
     other = Session(engine)
     try:

@@ -23,7 +23,7 @@ from loanledger.api.auth import endpoint
 from loanledger.app import create_app
 from loanledger.client import RetryPolicy, TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Loan
-from tests.integration.test_intake import loan_body, world  # noqa: F401 (fixture)
+from tests.support.world import loan_body
 
 API = "/api/v1"
 PROBE = "/api/v1/_probe"
@@ -150,7 +150,7 @@ def crash_bank(crash_app, bank_for):
 
 @pytest.fixture
 def bank_for():
-    from tests.conftest import BankFactory
+    from tests.support.people import BankFactory
 
     return lambda app: BankFactory(app, app.test_client())("BK1")
 

@@ -15,7 +15,8 @@ from loanledger.app import create_app
 from loanledger.observability import health, logs
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine
-from tests.conftest import API, ENGINE
+from tests.support.api import API
+from tests.support.environment import ENGINE
 
 USCC = "914420006FA300000G"
 

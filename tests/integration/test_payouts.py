@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loanledger.persistence.tables import AuditEntry, Batch
+from tests.support.api import ok, paged
+from tests.support.ledger import balances, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
-from tests.integration.test_close import balances, ok, paged, trial_balance
 
 API = "/api/v1"
 ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()

@@ -14,9 +14,9 @@ from loanledger.app import create_app
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
-from tests.conftest import BankFactory
-from tests.integration.test_cli import run
-from tests.integration.test_intake import loan_body, world  # noqa: F401 (fixture)
+from tests.support.cli import run
+from tests.support.people import BankFactory
+from tests.support.world import loan_body
 
 API = "/api/v1"
 PROBE = "/api/v1/_probe"

@@ -19,7 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, Posting
 from loanledger.services.reconciliation import CSV_COLUMNS, DISCREPANCY_KEYS, reconcile
-from tests.integration.test_close import USCCS, _claim_world, close, ok
+from tests.support.api import ok
+from tests.support.ledger import close
+from tests.support.world import USCCS, claim_world
 
 ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 PERIOD = "2023-03"
@@ -31,7 +33,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def closed(staff, bank):
     """2023-03 closed: subsidy batch (USCCS[0] 3850.00 for BK1/I1, USCCS[1] 2480.00 for BK2/I2)
     and compensation batch (BK2 400000.00); pool cash 5000000.00."""
-    banks = _claim_world(staff, bank)
+    banks = claim_world(staff, bank)
     ok(close(staff, PERIOD), 200)
     return banks
 

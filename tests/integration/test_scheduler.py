@@ -24,7 +24,7 @@ from loanledger.jobs import Jobs, build_scheduler
 from loanledger.persistence.db import make_engine
 from loanledger.persistence.tables import AuditEntry, Batch, Line, Period, Posting
 from loanledger.services import housekeeping
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.support.databases import create_pg_database, drop_pg_database
 from tests.support.scenarios import Player, load, scenario_dir
 
 SCENARIO = "01-basic-quarterly.json"

@@ -8,7 +8,9 @@ from sqlalchemy import select, update
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee, ControlTotal
 from loanledger.services.statements import control_total_checks, held_totals
-from tests.integration.test_close import _claim_world, close, event, ok
+from tests.support.api import ok
+from tests.support.ledger import close
+from tests.support.world import claim_world, event
 
 API = "/api/v1"
 
@@ -24,7 +26,7 @@ def declare(client, period="2023-03", records=1, total="3900.00", **options):
 
 @pytest.fixture
 def banks(staff, bank):
-    return _claim_world(staff, bank)  # business date 2023-04-03; BK1: I1 3900.00, BK2: I2 2480.00
+    return claim_world(staff, bank)  # business date 2023-04-03; BK1: I1 3900.00, BK2: I2 2480.00
 
 
 # ---------------------------------------------------------------- control totals

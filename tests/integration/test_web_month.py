@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
-from tests.integration.test_web_auth import Web, flashes, text
+from tests.support.web import Web, flashes, text
 
 API = "/api/v1"
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
