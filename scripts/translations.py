@@ -9,8 +9,8 @@ The same as `pybabel extract -F loanledger/translations/babel.cfg -k lazy_gettex
 - A file is written only when a message in it changed: a run that changes nothing leaves the
   work tree clean (no dates or Babel versions alone).
 
-It fails when a catalog has an error by Babel's checks (a msgstr whose placeholders differ
-from its msgid's). English entries still untranslated or fuzzy are listed: they show in
+It fails when a catalog has an error: Babel's checks, and a translation whose %(name)s
+placeholders are not those of its msgid (Babel lets a translation drop them all). English entries still untranslated or fuzzy are listed: they show in
 Chinese until translated, and tests/integration/test_web_i18n.py fails on them.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import configparser
 import copy
 import io
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +46,7 @@ HEADER = """\
 # The msgids are the Chinese text; a msgctxt tells apart one Chinese word with two
 # meanings. After editing, run `make translations` (docs/decisions.md, "Translations").
 #"""
+PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
 # Header lines that change with the date or the Babel version alone.
 VOLATILE = (b'"POT-Creation-Date:', b'"PO-Revision-Date:', b'"Generated-By:')
 
@@ -92,6 +94,17 @@ def merged(template: Catalog, locale: str) -> Catalog:
     return catalog
 
 
+def errors(catalog: Catalog) -> list[str]:
+    """What would compile wrong (a fuzzy message is not compiled: it waits for its translator)."""
+    found = [f"{message.context or ''} {message.id!r}: {error}"
+             for message, problems in catalog.check() if not message.fuzzy for error in problems]
+    for message in catalog:
+        if message.id and message.string and not message.fuzzy:
+            if sorted(PLACEHOLDER.findall(message.string)) != sorted(PLACEHOLDER.findall(message.id)):
+                found.append(f"{message.context or ''} {message.id!r}: placeholders differ in {message.string!r}")
+    return found
+
+
 def po_bytes(catalog: Catalog) -> bytes:
     out = io.BytesIO()
     write_po(out, catalog, width=0, include_previous=True, include_lineno=False)
@@ -125,11 +138,14 @@ def main() -> int:
         path = catalog_path(locale)
         write_if_changed(path, po_bytes(merged(template, locale)))
         catalog = load(path, locale)  # compile what is on disk
-        for message, errors in catalog.check():
+        problems = errors(catalog)
+        for problem in problems:
+            print(f"{path.relative_to(ROOT)}: {problem}", file=sys.stderr)
+        if problems:
             failed = True
-            for error in errors:
-                print(f"{path.relative_to(ROOT)}: {message.context or ''} {message.id!r}: {error}", file=sys.stderr)
-        write_if_changed(catalog_path(locale, "mo"), mo_bytes(catalog), compare=bytes)
+            print(f"{locale}: not compiled", file=sys.stderr)
+        else:
+            write_if_changed(catalog_path(locale, "mo"), mo_bytes(catalog), compare=bytes)
         missing = [m for m in catalog if m.id and (not m.string or m.fuzzy)]
         for message in missing:
             state = "fuzzy" if message.fuzzy and message.string else "untranslated"
