@@ -9,9 +9,10 @@ The same as `pybabel extract -F loanledger/translations/babel.cfg -k lazy_gettex
 - A file is written only when a message in it changed: a run that changes nothing leaves the
   work tree clean (no dates or Babel versions alone).
 
-It fails when a catalog has an error: Babel's checks, and a translation whose %(name)s
-placeholders are not those of its msgid (Babel lets a translation drop them all). English entries still untranslated or fuzzy are listed: they show in
-Chinese until translated, and tests/integration/test_web_i18n.py fails on them.
+It fails, and leaves that catalog's .mo as it was, when a catalog has an error: Babel's
+checks, and a translation whose %(name)s placeholders are not those of its msgid (Babel lets
+a translation drop them all). English entries still untranslated or fuzzy are listed: they
+show in Chinese until translated, and tests/integration/test_web_i18n.py fails on them.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import copy
 import io
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -82,7 +83,7 @@ def merged(template: Catalog, locale: str) -> Catalog:
     else:
         catalog = Catalog(locale=locale, project=PROJECT[0], version=PROJECT[1], charset="utf-8",
                           header_comment=HEADER.format(what=f"the {locale} catalog"),
-                          revision_date=datetime.now(timezone.utc), fuzzy=False)
+                          revision_date=datetime.now(UTC), fuzzy=False)
     # A copy: update() adopts the template's message objects, and zh_CN's are filled below.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=False, update_header_comment=False)
     if locale == SOURCE_LOCALE:
@@ -99,9 +100,9 @@ def errors(catalog: Catalog) -> list[str]:
     found = [f"{message.context or ''} {message.id!r}: {error}"
              for message, problems in catalog.check() if not message.fuzzy for error in problems]
     for message in catalog:
-        if message.id and message.string and not message.fuzzy:
-            if sorted(PLACEHOLDER.findall(message.string)) != sorted(PLACEHOLDER.findall(message.id)):
-                found.append(f"{message.context or ''} {message.id!r}: placeholders differ in {message.string!r}")
+        translated = message.id and message.string and not message.fuzzy
+        if translated and sorted(PLACEHOLDER.findall(message.string)) != sorted(PLACEHOLDER.findall(message.id)):
+            found.append(f"{message.context or ''} {message.id!r}: placeholders differ in {message.string!r}")
     return found
 
 

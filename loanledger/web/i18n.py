@@ -255,4 +255,3 @@ MESSAGES: dict[str, LazyString] = {
     "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),
     "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿"),
 }
-

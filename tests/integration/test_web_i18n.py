@@ -129,8 +129,8 @@ def test_every_refusal_a_page_can_meet_is_in_words():
 
 
 def test_statuses_and_kinds_have_names():
-    for code in LINE_KINDS + ("publicity", "ready", "submitted", "approved", "paid", "partially_paid",
-                              "pending", "failed", "none", "open", "upheld", "dismissed", "active", "held"):
+    for code in (*LINE_KINDS, "publicity", "ready", "submitted", "approved", "paid", "partially_paid",
+                 "pending", "failed", "none", "open", "upheld", "dismissed", "active", "held"):
         assert code in i18n.STATUSES, code
 
 
