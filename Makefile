@@ -13,7 +13,7 @@ export LOANLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/te
 DEV_DB := sqlite:///$(CURDIR)/instance/loanledger.db
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql install migration clean-dev
+.PHONY: run test test-sqlite test-postgresql install migration translations clean-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ migration: $(STAMP)
 	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db upgrade head
 	next=$$(printf '%04d' $$(( $$(ls migrations/versions/[0-9][0-9][0-9][0-9]_*.py | wc -l) + 1 ))); \
 	$(BIN)/alembic -x url=sqlite:////tmp/loanledger-migration.db revision --autogenerate --rev-id "$$next" -m "$$MSG"
+
+# The pages' text: extract the msgids (Chinese) from templates and web code, merge them into
+# loanledger/translations/{zh_CN,en}/LC_MESSAGES/messages.po and compile the .mo files (committed).
+# It lists English entries left to translate; files change only when a message did.
+translations: $(STAMP)
+	$(BIN)/python scripts/translations.py
 
 clean-dev:
 	rm -f instance/loanledger.db instance/loanledger.db-wal instance/loanledger.db-shm

@@ -487,9 +487,6 @@ class Batch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-# The line kinds as plain strings; tests/integration/test_web_i18n.py imports this name.
-LINE_KINDS = words(LineKind)
-
 
 class Line(Base):
     """One line of a batch. `record_key` names what the line is about, so one record gets

@@ -21,7 +21,7 @@ csrf = CSRFProtect()
 def register_web(app: Flask) -> None:
     from loanledger.web import auth, bureau, errors, portal, registry  # noqa: F401 - routes attach to `web`
     from loanledger.web.format import day, rate, yuan
-    from loanledger.web.i18n import current_language, error_text, reason_short, reason_text, status_text, t
+    from loanledger.web.i18n import init_app as init_i18n
 
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -36,8 +36,7 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     env = app.jinja_env
     env.filters.update(yuan=yuan, rate=rate, day=day)
-    env.globals.update(t=t, _=t, reason_text=reason_text, reason_short=reason_short, status_text=status_text,
-                       error_text=error_text, lang=current_language)
+    init_i18n(app)  # Flask-Babel, and the text helpers the templates call
     app.register_blueprint(web)
     errors.register_app_handlers(app)
 

@@ -176,6 +176,40 @@ def test_the_language_switch(people, web):
     assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
 
 
+def test_chinese_by_default(web):
+    for header in (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh", "zh-TW", "fr-FR,fr;q=0.9", "*", ""):
+        page = web.client.get("/login", headers={"Accept-Language": header} if header is not None else {})
+        assert 'lang="zh-CN"' in text(page) and "用户名" in text(page) and "Username" not in text(page), header
+
+
+def test_the_browser_language_picks_english_without_the_switch(people, web):
+    for header in ("en", "en-US,en;q=0.9,zh-CN;q=0.8", "en-GB", "fr-FR,en;q=0.5"):
+        page = web.client.get("/login", headers={"Accept-Language": header})
+        assert 'lang="en"' in text(page) and "Username" in text(page) and "用户名" not in text(page), header
+        assert "Accept-Language" in page.headers.get("Vary", ""), header  # a cache keeps both languages
+    web.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
+    assert flashes(web.login("clerk1", "clerk1-password"), "success") == ["Welcome, clerk1"]
+    page = text(web.get("/bureau"))
+    assert "Close the month" in page and 'id="lang-switch"' in page and ">中文</a>" in page
+    missing = web.get("/bureau/batches/999")
+    assert missing.status_code == 404 and "There is no such page or record." in text(missing)
+
+
+def test_the_switch_wins_over_the_browser_language(people, web):
+    web.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    web.client.get("/lang/zh")
+    page = web.get("/login")
+    assert 'lang="zh-CN"' in text(page) and "用户名" in text(page)
+    assert "Accept-Language" not in page.headers.get("Vary", "")  # the session decided
+    assert flashes(web.login("clerk1", "clerk1-password"), "success") == ["欢迎，clerk1"]
+    assert "结账" in text(web.get("/bureau"))
+    # and the other way round
+    web.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh"
+    web.client.get("/lang/en")
+    assert "Close the month" in text(web.get("/bureau"))
+
+
 def test_a_username_that_failed_ten_times_is_refused_on_the_sign_in_page_too(people, web):
     web.client.get("/lang/en")
     for _ in range(10):
