@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
+from loanledger.domain.errors import Refusal
 from loanledger.observability import metrics
 from loanledger.wire.messages import validation_errors
 
@@ -32,7 +33,8 @@ TITLES = {
 PROBLEM_MIMETYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None) -> Response:
+def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None,
+            members: dict[str, Any] | None = None) -> Response:
     metrics.count_error(errors[0]["code"] if errors else str(status))
     body = {
         "type": f"https://loanledger.example/problems/{errors[0]['code'] if errors else status}",
@@ -40,6 +42,7 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None
         "status": status,
         "detail": detail,
         "errors": errors,
+        **(members or {}),
     }
     response = Response(
         json.dumps(body, ensure_ascii=False),
@@ -49,6 +52,11 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def refusal_response(error: Refusal) -> Response:
+    """Any refusal as problem+json: its status, `detail`, every problem, headers and members."""
+    return problem(error.status, error.detail, error.problems, error.headers, error.members)
 
 
 def http_exception_response(error: HTTPException) -> Response:

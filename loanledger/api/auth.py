@@ -24,12 +24,11 @@ from werkzeug.exceptions import HTTPException
 from loanledger.request_context import Principal, session
 from loanledger.api.errors import ApiError
 from loanledger.api.ratelimit import TokenBuckets
-from loanledger.domain.errors import DomainError
+from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import identity
-from loanledger.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -260,14 +259,8 @@ def _refusal(error: Exception) -> Response | None:
     """The problem+json answer of an expected refusal (4xx), or None for anything else."""
     if isinstance(error, HTTPException):
         status = error.code or 500
-    elif isinstance(error, ApiError):
+    elif isinstance(error, Refusal):
         status = error.status
-    elif isinstance(error, DomainError):
-        status = 422
-    elif isinstance(error, Conflict):
-        status = 409
-    elif isinstance(error, NotFound):
-        status = 404
     else:
         return None
     if status >= 500 or status in NOT_STORED_STATUSES:

@@ -1,6 +1,9 @@
 """Errors as application/problem+json (RFC 9457) with field-level `errors`.
 
-Services raise `ApiError` (or `domain.errors.DomainError`, mapped to 422); marshmallow
+Every refusal is a `domain.errors.Refusal`: the domain raises `DomainError` (422), the use
+cases `Conflict` (409) and `NotFound` (404), the api itself `ApiError` for what the HTTP
+protocol refuses (headers, signatures, tokens, roles, rate limits). One handler answers each
+from its status, code, message and field (`problems.refusal_response`); marshmallow
 validation errors are flattened into `{field, code, message}` with field paths like
 `events[3].amount` (`wire/messages.py`). Anything unexpected is logged and answered 500
 without internals.
@@ -14,9 +17,8 @@ from flask import Flask, request
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from loanledger.domain.errors import DomainError
-from loanledger.services.errors import Conflict, NotFound
-from loanledger.problems import http_exception_response, problem
+from loanledger.domain.errors import Refusal
+from loanledger.problems import http_exception_response, problem, refusal_response
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,10 @@ class ProblemSchema(Schema):
     errors = fields.List(fields.Nested(ProblemErrorSchema), required=True)
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
+    """A refusal of the HTTP layer itself; its status is the protocol step's (400 a missing
+    header, 401 a signature or token, 403 a role, 409 a request in flight, 422, 429)."""
+
     def __init__(
         self,
         status: int,
@@ -73,22 +78,8 @@ class ApiError(Exception):
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ):
-        super().__init__(message)
+        super().__init__(code, message, field, problems=errors, headers=headers)
         self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors if errors is not None else [
-            {"field": field, "code": code, "message": message}
-        ]
-        self.headers = headers or {}
-
-
-def not_found(what: str) -> ApiError:
-    return ApiError(404, "not_found", f"{what} not found")
-
-
-def conflict(code: str, message: str) -> ApiError:
-    return ApiError(409, code, message)
 
 
 def invalid(code: str, message: str, field: str | None = None) -> ApiError:
@@ -96,23 +87,9 @@ def invalid(code: str, message: str, field: str | None = None) -> ApiError:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):
-        return problem(error.status, error.message, error.errors, error.headers)
-
-    @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError):
-        return problem(
-            422, error.message, [{"field": error.field, "code": error.code, "message": error.message}]
-        )
-
-    @app.errorhandler(Conflict)
-    def _conflict(error: Conflict):
-        return problem(409, error.message, [{"field": error.field, "code": error.code, "message": error.message}])
-
-    @app.errorhandler(NotFound)
-    def _not_found(error: NotFound):
-        return problem(404, error.message, [{"field": None, "code": "not_found", "message": error.message}])
+    @app.errorhandler(Refusal)
+    def _refusal(error: Refusal):
+        return refusal_response(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

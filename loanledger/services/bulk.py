@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from loanledger.wire.messages import flatten_messages
 from loanledger.wire.fastparse import fast_event
 from loanledger.wire.schemas import BulkEventIn, LoanIn
-from loanledger.domain.errors import DomainError
+from loanledger.domain.errors import DomainError, Refusal
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import write_rows
 from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
@@ -45,11 +45,16 @@ class BulkOutcome:
         return [e for r in self.results for e in r.get("errors", [])]
 
 
-class BulkRefused(Exception):
-    """atomic=True and at least one item was rejected: nothing was written."""
+class BulkRefused(Refusal):
+    """atomic=True and at least one item was rejected: nothing was written (422, listing
+    every rejected item's errors)."""
+
+    status = 422
 
     def __init__(self, outcome: BulkOutcome):
-        super().__init__(f"{outcome.rejected} item(s) rejected")
+        errors = outcome.errors()
+        super().__init__(errors[0]["code"], f"{outcome.rejected} of {len(outcome.results)} items were rejected; "
+                         "nothing was kept (atomic=true)", problems=errors)
         self.outcome = outcome
 
 

@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import BusinessDate
 from loanledger.services.audit import record
+from loanledger.services.errors import Conflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class BackwardsDate(ValueError):
-    pass
+class BackwardsDate(Conflict):
+    """The business date only moves forward (409 business_date_backwards)."""
+
+    def __init__(self, message: str):
+        super().__init__("business_date_backwards", message, "date")
 
 
 def shanghai_today() -> dt.date:

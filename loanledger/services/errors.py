@@ -1,16 +1,21 @@
-"""Refusals a use case raises; the API maps them to 404 and 409 problem+json."""
+"""Refusals a use case raises besides the domain's `DomainError` (422): a state conflict
+(409) and a thing that does not exist (404). Both are `domain.errors.Refusal`s, answered
+by every adapter from their status, code and message."""
 from __future__ import annotations
 
+from loanledger.domain.errors import Refusal
 
-class Conflict(Exception):
+
+class Conflict(Refusal):
     """A state conflict (409) with a code from api.md."""
 
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
+    status = 409
 
 
-class NotFound(Exception):
+class NotFound(Refusal):
+    """What was asked for does not exist (404 not_found)."""
+
+    status = 404
+
     def __init__(self, what: str):
-        super().__init__(f"{what} not found")
-        self.message = f"{what} not found"
+        super().__init__("not_found", f"{what} not found")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import Role, words
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
@@ -20,8 +21,11 @@ ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
 
 
-class IdentityError(ValueError):
-    pass
+class IdentityError(Refusal):
+    """A set-up command refused (users, banks, keys): the command line shows the sentence alone."""
+
+    def __init__(self, message: str):
+        super().__init__(None, message)
 
 
 def _fernet(secret_key: str) -> Fernet:

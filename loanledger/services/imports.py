@@ -143,7 +143,8 @@ def start(db: Session, bank_code: str, kind: str, upload: Spooled, filename: str
 
 def process(db: Session, job: ImportJob, source: IO[bytes], today: dt.date) -> ImportJob:
     """pending → running → done. A file refused as a whole: `failed`, its errors kept on the
-    job, and FileRefused raised (nothing else was written: rows are staged before any intake)."""
+    job, and FileRefused raised naming the job (nothing else was written: rows are staged
+    before any intake)."""
     assert job.status == "pending"
     job.status, job.started_at = "running", utcnow()
     db.flush()
@@ -153,6 +154,7 @@ def process(db: Session, job: ImportJob, source: IO[bytes], today: dt.date) -> I
         job.status, job.file_key, job.finished_at = "failed", None, utcnow()
         _keep_errors(db, job, [{"row": None, **error} for error in refused.errors])
         db.flush()
+        refused.members["import_id"] = job.id
         raise
     with staged.lines:
         job.file_format, job.encoding, job.header_row = staged.file_format, staged.encoding, staged.header_row

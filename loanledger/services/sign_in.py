@@ -17,6 +17,7 @@ import math
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from loanledger.domain.errors import Refusal
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import SignInFailure, User
 from loanledger.services import identity
@@ -28,9 +29,15 @@ NAME_CHARS = 64  # users.username's length: a longer name is no user's
 log = logging.getLogger(__name__)
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(Refusal):
+    """The name is throttled (429 rate_limited), with the seconds until it may try again."""
+
+    status = 429
+
     def __init__(self, retry_after_seconds: int):
-        super().__init__(f"too many failed sign-ins for this username; try again in {retry_after_seconds} s")
+        super().__init__("rate_limited",
+                         f"too many failed sign-ins for this username; try again in {retry_after_seconds} s",
+                         "username", headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from marshmallow import ValidationError, fields as ma_fields, validate
 
+from loanledger.domain.errors import Refusal
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.wire.fields import Key, Money, Rate, StrictDate
 from loanledger.wire.messages import flatten_messages
@@ -98,20 +99,25 @@ def column_letter(position: int) -> str:
 
 
 # ===================================================================== refusals
-class FileRefused(Exception):
-    """The file as a whole cannot be imported (422). `errors`: [{column, code, message}]."""
+class FileRefused(Refusal):
+    """The file as a whole cannot be imported (422). `errors`: [{column, code, message}], as
+    kept on the import; the answer lists them by field (the column, else `file`) and names
+    the import (`import_id`, added by `imports.process`)."""
+
+    status = 422
 
     def __init__(self, code: str, message: str, column: str | None = None,
                  errors: list[dict[str, Any]] | None = None):
-        super().__init__(message)
-        self.code, self.message = code, message
         self.errors = errors or [{"column": column, "code": code, "message": message}]
+        super().__init__(code, message, column, problems=[
+            {"field": e["column"] or "file", "code": e["code"], "message": e["message"]} for e in self.errors])
 
 
-class CellError(Exception):
+class CellError(Refusal):
+    """One cell's value is refused: it becomes an error of its row, never an answer of its own."""
+
     def __init__(self, message: str, code: str = "invalid_format"):
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(code, message)
 
 
 # ===================================================================== reading (an import's pass 1)

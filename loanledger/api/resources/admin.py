@@ -37,10 +37,7 @@ class BusinessDateResource(MethodView):
     def put(self, data):
         if not _manual():
             raise ApiError(403, "forbidden", "the business date follows the calendar in this environment")
-        try:
-            clock.set_today(session(), data["date"], principal().actor)
-        except clock.BackwardsDate as exc:
-            raise ApiError(409, "business_date_backwards", str(exc), "date") from None
+        clock.set_today(session(), data["date"], principal().actor)  # BackwardsDate: 409
         return {"date": data["date"]}
 
 

@@ -32,11 +32,7 @@ class Tokens(MethodView):
     @blp.response(201, TokenOut)
     def post(self, data):
         db = session()
-        try:
-            user = sign_in.sign_in(db, data["username"], data["password"])
-        except sign_in.TooManyAttempts as refused:
-            raise ApiError(429, "rate_limited", str(refused), "username",
-                           headers={"Retry-After": str(refused.retry_after_seconds)}) from None
+        user = sign_in.sign_in(db, data["username"], data["password"])  # TooManyAttempts: 429, Retry-After
         if user is None:
             db.commit()  # the failure counts, though the answer is a refusal
             raise ApiError(401, "invalid_token", "unknown user or wrong password")

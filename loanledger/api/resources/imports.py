@@ -5,8 +5,6 @@ shaped, and who may see which import decided (a bank its own; staff roles any).
 """
 from __future__ import annotations
 
-import json
-
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -15,7 +13,6 @@ from marshmallow import fields
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
-from loanledger.problems import problem
 from loanledger.wire.fields import Document, Schema
 from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.persistence.tables import ImportJob
@@ -92,15 +89,6 @@ def _filename(upload) -> str:
     return name[:255] or "upload"
 
 
-def _refused(job: ImportJob, refused: imports.FileRefused) -> Response:
-    errors = [{"field": e["column"] or "file", "code": e["code"], "message": e["message"]} for e in refused.errors]
-    response = problem(422, refused.message, errors)
-    body = json.loads(response.get_data())
-    body["import_id"] = job.id
-    response.set_data(json.dumps(body, ensure_ascii=False))
-    return response
-
-
 def _visible(import_id: int) -> ImportJob:
     job = session().get(ImportJob, import_id)
     who = principal()
@@ -127,12 +115,12 @@ class Imports(MethodView):
                 return {**imports.view(db, job), "duplicate_of": job.id}, 200
             try:
                 imports.process(db, job, spooled.file, business_date())
-            except imports.FileRefused as refused:
-                # Refused as a whole: the import record (status failed, with the reason) is kept,
-                # nothing else was written. Committed here because a refusal's transaction is
-                # otherwise rolled back.
+            except imports.FileRefused:
+                # Refused as a whole, yet the import record (status failed, with the reason) is
+                # kept: committed here, on purpose, because the refusal then rolls the request's
+                # unit of work back. Nothing else was written. The answer names the import.
                 db.commit()
-                return _refused(job, refused)
+                raise
         return imports.view(db, job), 202, {"Location": f"/api/v1/imports/{job.id}"}
 
 

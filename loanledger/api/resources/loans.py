@@ -14,12 +14,12 @@ from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Document, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery, paginate
-from loanledger.domain.errors import DomainError
+from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import STAFF_ROLES, LoanStatus, Role, words
 from loanledger.observability.metrics import count_intake
 from loanledger.persistence.tables import Loan
 from loanledger.services import bulk, intake
-from loanledger.services.errors import Conflict, NotFound
+from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.views import loan_summary, loan_view
 
@@ -75,7 +75,7 @@ def _counted(kind: str):
     """loanledger_intake_items_total for one item: count(created) inside, rejected on a refusal."""
     try:
         yield lambda created: count_intake(kind, "created" if created else "duplicate")
-    except (ApiError, DomainError, Conflict, NotFound):
+    except Refusal:
         count_intake(kind, "rejected")
         raise
 
@@ -212,11 +212,9 @@ def _bulk(ingest, name: str, body, query):
     kind = name.rstrip("s")
     try:
         outcome = ingest(session(), principal().bank_code, body[name], business_date(), atomic=query["atomic"])
-    except bulk.BulkRefused as refused:
+    except bulk.BulkRefused:
         count_intake(kind, "rejected", len(body[name]))  # atomic: nothing was kept
-        errors = refused.outcome.errors()
-        raise ApiError(422, errors[0]["code"], f"{refused.outcome.rejected} of {len(body[name])} items were "
-                       "rejected; nothing was kept (atomic=true)", errors=errors) from None
+        raise
     count_intake(kind, "created", outcome.accepted)
     count_intake(kind, "duplicate", outcome.duplicates)
     count_intake(kind, "rejected", outcome.rejected)

@@ -15,10 +15,8 @@ from sqlalchemy import select
 
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
-from loanledger.problems import problem
 from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
-from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
 from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
@@ -82,14 +80,6 @@ blp_budgets = Blueprint("budgets", __name__, url_prefix="/budgets", description=
 blp_pool = Blueprint("risk_pool", __name__, url_prefix="/risk-pool", description="The risk-compensation pool")
 blp_receivables = Blueprint("receivables", __name__, url_prefix="/receivables",
                             description="Receivables paid back in cash")
-
-
-# services.errors.NotFound / Conflict are mapped app-wide by api.errors; a policy document
-# lists every problem, not only the first as a DomainError would.
-@blp_products.app_errorhandler(PolicyInvalid)
-def _policy_invalid(error: PolicyInvalid):
-    return problem(422, "the policy document is not valid",
-                   [{"field": f, "code": c, "message": m} for f, c, m in error.errors])
 
 
 # ====================================================================== products
