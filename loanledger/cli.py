@@ -62,13 +62,25 @@ def _database_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A use case's refusal as one line: its code (when it has one) and its message."""
+    from loanledger.domain.errors import Refusal
+
+    try:
+        yield
+    except Refusal as error:
+        raise Refused(f"{error.code}: {error.message}" if error.code else error.message) from None
+
+
+@contextlib.contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
-    """One unit of work: committed if the block ends normally, rolled back otherwise."""
+    """One unit of work: committed if the block ends normally, rolled back otherwise; a
+    refusal ends the command with its one line."""
     from loanledger.persistence.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
     try:
-        with _database_errors(), make_sessionmaker(engine)() as db:
+        with _refusals(), _database_errors(), make_sessionmaker(engine)() as db:
             yield db
             db.commit()
     finally:
@@ -153,11 +165,8 @@ def user_create(username: str, role: str, uscc: str | None, password: str) -> No
     from loanledger.services import identity
 
     settings = _settings()
-    try:
-        with _session(settings) as db:
-            identity.create_user(db, username, role, password, uscc=uscc, actor="cli")
-    except identity.IdentityError as error:
-        raise Refused(str(error)) from None
+    with _session(settings) as db:
+        identity.create_user(db, username, role, password, uscc=uscc, actor="cli")
     click.echo(f"user {username} created ({role})")
 
 
@@ -168,14 +177,8 @@ def bank() -> None:
 
 
 def _bank_call(action) -> None:
-    from loanledger.services import identity
-
-    settings = _settings()
-    try:
-        with _session(settings) as db:
-            result = action(db)
-    except identity.IdentityError as error:
-        raise Refused(str(error)) from None
+    with _session(_settings()) as db:
+        result = action(db)
     _print_json(result)
 
 
@@ -220,20 +223,13 @@ def _period(_ctx, _param, value: str) -> str:
 @click.argument("period", callback=_period)
 def close(period: str) -> None:
     """Close a month (YYYY-MM) and print the period view."""
-    from loanledger.api.errors import ApiError
-    from loanledger.domain.errors import DomainError
     from loanledger.services import clock
     from loanledger.services.close import close_period
-    from loanledger.services.errors import Conflict, NotFound
 
     settings = _settings()
-    try:
-        with _session(settings) as db:
-            today = clock.today(db, manual=settings.allow_manual_business_date)
-            view = close_period(db, period, actor="cli", today=today)
-    except (ApiError, DomainError, Conflict, NotFound) as error:
-        code = getattr(error, "code", None)
-        raise Refused(f"{code}: {error.message}" if code else error.message) from None
+    with _session(settings) as db:
+        today = clock.today(db, manual=settings.allow_manual_business_date)
+        view = close_period(db, period, actor="cli", today=today)
     _print_json(view)
 
 

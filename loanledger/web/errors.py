@@ -6,8 +6,8 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as HttpNotFound
 
+from loanledger.domain.errors import Refusal
 from loanledger.problems import http_exception_response
-from loanledger.services.errors import NotFound
 from loanledger.web import web
 
 log = logging.getLogger(__name__)
@@ -23,9 +23,10 @@ def _http(error: HTTPException):
     return error_page(error.code or 500)
 
 
-@web.errorhandler(NotFound)
-def _not_found(_error: NotFound):
-    return error_page(404)
+@web.errorhandler(Refusal)
+def _refusal(error: Refusal):
+    """A refusal no form caught (a NotFound on a page's own object, mostly): its status's page."""
+    return error_page(error.status)
 
 
 @web.errorhandler(Exception)

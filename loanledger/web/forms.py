@@ -11,8 +11,7 @@ from flask import flash
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from loanledger.request_context import session as db_session
-from loanledger.domain.errors import DomainError
-from loanledger.services.errors import Conflict, NotFound
+from loanledger.domain.errors import Refusal
 from loanledger.web.i18n import error_text, t
 
 log = logging.getLogger(__name__)
@@ -25,10 +24,11 @@ MAX_TEXT = 2000
 GENERAL_CODES = ("invalid_state", "required", "invalid_format", "future_date", "unknown_target")
 
 
-class FormError(ValueError):
+class FormError(Refusal):
+    """A form or query field the page cannot use; `code` names its sentence (web/i18n.py)."""
+
     def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code, self.detail = code, detail
+        super().__init__(code, detail)
 
 
 def text(value: str | None, *, required: bool = False, max_length: int = MAX_TEXT) -> str:
@@ -102,17 +102,9 @@ def perform(action: Callable[[], object], success_key: str, **values) -> bool:
     try:
         action()
         db.commit()
-    except FormError as error:
-        db.rollback()
-        flash_form_error(error)
-        return False
-    except (Conflict, DomainError) as error:
+    except Refusal as error:
         db.rollback()
         flash(refusal_message(error.code, error.message), "error")
-        return False
-    except NotFound:
-        db.rollback()
-        flash(error_text("not_found"), "error")
         return False
     except (IntegrityError, OperationalError):
         # A concurrent change won (a unique index, a lock): nothing of this request is kept.
