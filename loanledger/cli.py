@@ -77,12 +77,12 @@ def _session(settings: Settings) -> Iterator[Session]:
     """One unit of work: committed if the block ends normally, rolled back otherwise; a
     refusal ends the command with its one line."""
     from loanledger.persistence.db import make_engine, make_sessionmaker
+    from loanledger.services.unit_of_work import unit_of_work
 
     engine = make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
     try:
-        with _refusals(), _database_errors(), make_sessionmaker(engine)() as db:
+        with _refusals(), _database_errors(), unit_of_work(make_sessionmaker(engine)) as db:
             yield db
-            db.commit()
     finally:
         engine.dispose()
 

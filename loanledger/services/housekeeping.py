@@ -1,4 +1,5 @@
-"""What the scheduler does, as plain functions over a session (issue 5; domain.md §7).
+"""What the scheduler does, as plain functions over a session (issue 5; domain.md §7). Each
+job's work is one unit of work (services/unit_of_work.py), a close one per period.
 
 Each job is idempotent: run twice, or by two processes, or again after a kill, it ends in
 the same state. A job lock (`job_lock`: an advisory lock on PostgreSQL, a leased lock row on
@@ -24,6 +25,7 @@ from loanledger.persistence.db import as_utc, is_postgres
 from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock, Period, Posting
 from loanledger.services import audit, dirty, locks, registry, retention
 from loanledger.services.close import close_period
+from loanledger.services.unit_of_work import unit_of_work
 
 log = logging.getLogger("loanledger.jobs")
 ACTOR = "scheduler"
@@ -44,7 +46,12 @@ def job_lock(sessions: SessionFactory, name: str) -> Iterator[bool]:
     PostgreSQL: a transaction-level advisory lock on a session kept open for the block (a
     killed process's lock goes with its connection). SQLite: a row in `locks`, committed at
     once (SQLite has one writer; an open transaction would block the job's own work), taken
-    when free or when its lease ran out, and cleared at the end."""
+    when free or when its lease ran out, and cleared at the end.
+
+    Not a unit of work, on purpose: the guard's session is not the job's. On PostgreSQL its
+    transaction stays open for the whole job (that is what holds the lock) and is never
+    committed; on SQLite the lock row is committed before the job and cleared after it,
+    whatever the job's own transactions did."""
     with sessions() as guard:
         if is_postgres(guard):
             yield locks.try_exclusive(guard, f"job:{name}")
@@ -107,10 +114,9 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
             periods = due_periods(db, today)
         closed = []
         for period in periods:
-            with sessions() as db:
+            with unit_of_work(sessions) as db:  # the close takes its own lock in this transaction
                 started = dt.datetime.now(dt.timezone.utc)
                 view = close_period(db, period, ACTOR, today)
-                db.commit()
             closed.append(period)
             seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
             log.info("closed %s in %.1f s", period, seconds,
@@ -122,11 +128,10 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
 def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
     from loanledger.services import payouts
 
-    with job_lock(sessions, "publicity") as mine, sessions() as db:
+    with job_lock(sessions, "publicity") as mine, unit_of_work(sessions) as db:
         if not mine:
             return 0
         moved = payouts.refresh_publicity(db, today, ACTOR)
-        db.commit()
     if moved:
         log.info("公示 over: %d batch(es) ready", moved)
     return moved
@@ -135,7 +140,7 @@ def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
 def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
     """Record each filing that has lapsed (no disbursement within the policy's days) once in
     the audit trail, and mark it so the next close looks at its loans again."""
-    with job_lock(sessions, "filing_lapse") as mine, sessions() as db:
+    with job_lock(sessions, "filing_lapse") as mine, unit_of_work(sessions) as db:
         if not mine:
             return []
         filings = list(db.scalars(select(Filing).where(Filing.revoked_on.is_(None))))
@@ -146,18 +151,16 @@ def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
             audit.record(db, ACTOR, "filing.lapsed", "filing", filing_no, {"status": FilingStatus.ACTIVE},
                          {"status": FilingStatus.LAPSED, "as_of": today.isoformat()})
             dirty.mark(db, "filing", filing_no)
-        db.commit()
     if lapsed:
         log.info("filings lapsed: %s", ", ".join(lapsed))
     return lapsed
 
 
 def run_purge(sessions: SessionFactory, now: dt.datetime, **ttl: int) -> dict[str, int]:
-    with job_lock(sessions, "purge") as mine, sessions() as db:
+    with job_lock(sessions, "purge") as mine, unit_of_work(sessions) as db:
         if not mine:
             return {}
         counts = retention.purge_expired(db, now, **ttl)
-        db.commit()
     log.info("purged %s", counts)
     return counts
 
@@ -179,10 +182,9 @@ def integrity(db: Session) -> dict[str, Any]:
 
 def run_integrity(sessions: SessionFactory) -> dict[str, Any]:
     """Check, log, and store the result, which every API process's /readyz reports."""
-    with sessions() as db:
+    with unit_of_work(sessions) as db:
         result = integrity(db)
         db.add(IntegrityCheck(ok=result["ok"], detail=result))
-        db.commit()
     (log.info if result["ok"] else log.error)("integrity %s", "ok" if result["ok"] else "FAILED",
                                                extra={"integrity": result})
     try:
