@@ -62,8 +62,9 @@ def path_period(period: str) -> str:
 
 def advance_publicity() -> None:
     """Any request may move batches whose 公示 is over to `ready` (api.md). A GET does not
-    commit its session, so the move is committed here, on its own."""
+    commit its session, so the move is a unit of work of its own, before the GET reads."""
     from loanledger.services import payouts
+    from loanledger.services.unit_of_work import unit_of_work
 
-    if payouts.refresh_publicity(session(), business_date()):
-        session().commit()
+    with unit_of_work(session()) as db:
+        payouts.refresh_publicity(db, business_date())

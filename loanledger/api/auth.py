@@ -2,7 +2,8 @@
 
 Every endpoint is wrapped by `endpoint(...)`, which decides who may call it, replays
 idempotent bank writes, and commits the request's unit of work only on success — so a
-refused request changes nothing.
+refused request changes nothing. A staff write is one `unit_of_work`; a bank write keeps its
+own three transactions (claim, work with its answer, release), said below.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import identity
+from loanledger.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,9 @@ def _rate_limit(bank_code: str) -> None:
 # A 5xx or an unexpected error stores nothing and deletes the claim, so a retry runs again.
 # A claim older than settings.idempotency_abandon_seconds belongs to a crashed request and
 # is taken over by the next retry.
+# These commits are not a `unit_of_work`, on purpose: the claim must be committed before
+# the work starts (so that a second request sees it), and a refusal's answer must be
+# committed after the work is rolled back (so that the key keeps it).
 class _Found(Exception):
     """The key is already answered (or being answered): the response to give instead."""
 
@@ -339,9 +344,12 @@ def endpoint(*roles: str, bank: bool = False):
             g.principal = who
             if who.kind == "bank" and request.method in WRITE_METHODS:
                 return _run_idempotent(view, args, kwargs, who)
-            response = current_app.make_response(view(*args, **kwargs))
-            if request.method in WRITE_METHODS and response.status_code < 400:
-                session().commit()
+            if request.method not in WRITE_METHODS:
+                return current_app.make_response(view(*args, **kwargs))  # a read commits nothing
+            with unit_of_work(session()) as db:
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code >= 400:
+                    db.rollback()  # a refusal answered rather than raised keeps nothing either
             return response
 
         wrapper._apidoc = _security_doc(view, bank, roles)

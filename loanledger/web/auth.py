@@ -16,6 +16,7 @@ from loanledger.request_context import session as db_session
 from loanledger.domain.vocabulary import STAFF_ROLES, Role, role_may_act_as
 from loanledger.persistence.tables import User
 from loanledger.services import sign_in
+from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web import web
 from loanledger.web.i18n import LANGUAGES, error_text, t
 
@@ -106,17 +107,17 @@ def login():
     if not (username and password):
         flash(error_text("bad_login"), "error")
         return again
-    db = db_session()
     try:
-        user = sign_in.sign_in(db, username, password)
+        # Committed either way: a failure counts though the answer is a refusal; a success
+        # forgets the user's earlier failures.
+        with unit_of_work(db_session()) as db:
+            user = sign_in.sign_in(db, username, password)
     except sign_in.TooManyAttempts as refused:
         flash(t("login.too_many", minutes=math.ceil(refused.retry_after_seconds / 60)), "error")
         return again
     if user is None:
-        db.commit()  # the failure counts, though the answer is a refusal
         flash(error_text("bad_login"), "error")
         return again
-    db.commit()  # the user's earlier failures are forgotten
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in (no fixation)
     if lang:

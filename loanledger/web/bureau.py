@@ -28,10 +28,10 @@ PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
 def _refresh_publicity() -> None:
     """Batches whose 公示 ended become `ready` before anyone looks at them."""
     from loanledger.services import payouts
+    from loanledger.services.unit_of_work import unit_of_work
 
-    db = db_session()
-    if payouts.refresh_publicity(db, business_date()):
-        db.commit()
+    with unit_of_work(db_session()) as db:
+        payouts.refresh_publicity(db, business_date())
 
 
 def _batch_or_404(batch_id: int) -> Batch:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from loanledger.request_context import session as db_session
 from loanledger.domain.errors import Refusal
+from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web.i18n import error_text, t
 
 log = logging.getLogger(__name__)
@@ -98,17 +99,14 @@ def flash_form_error(error: FormError) -> None:
 def perform(action: Callable[[], object], success_key: str, **values) -> bool:
     """Run one use case in the request's unit of work: commit and say so, or roll back and
     show the refusal. True when it was done."""
-    db = db_session()
     try:
-        action()
-        db.commit()
+        with unit_of_work(db_session()):
+            action()
     except Refusal as error:
-        db.rollback()
         flash(refusal_message(error.code, error.message), "error")
         return False
     except (IntegrityError, OperationalError):
         # A concurrent change won (a unique index, a lock): nothing of this request is kept.
-        db.rollback()
         log.warning("web action refused by the database", exc_info=True)
         flash(error_text("invalid_state"), "error")
         return False

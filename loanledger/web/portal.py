@@ -21,11 +21,11 @@ def _uscc() -> str:
 @roles_required(Role.ENTERPRISE)
 def portal():
     from loanledger.services import payouts
+    from loanledger.services.unit_of_work import unit_of_work
 
-    db = db_session()
     today = business_date()
-    if payouts.refresh_publicity(db, today):
-        db.commit()
+    with unit_of_work(db_session()) as db:
+        payouts.refresh_publicity(db, today)
     uscc = _uscc()
     enterprise = db.get(Enterprise, uscc)
     loans = queries.my_loans(db, uscc)

@@ -11,6 +11,7 @@ from loanledger.wire.fields import Schema
 from flask import current_app
 
 from loanledger.services import identity, sign_in
+from loanledger.services.unit_of_work import unit_of_work
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff and enterprise sign-in")
 
@@ -31,14 +32,14 @@ class Tokens(MethodView):
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
     def post(self, data):
-        db = session()
-        user = sign_in.sign_in(db, data["username"], data["password"])  # TooManyAttempts: 429, Retry-After
-        if user is None:
-            db.commit()  # the failure counts, though the answer is a refusal
-            raise ApiError(401, "invalid_token", "unknown user or wrong password")
         ttl = current_app.extensions["loanledger"].settings.token_ttl_seconds
-        token, expires_at = identity.issue_token(db, user, ttl)
-        db.commit()
+        with unit_of_work(session()) as db:
+            user = sign_in.sign_in(db, data["username"], data["password"])  # TooManyAttempts: 429, Retry-After
+            if user is not None:
+                token, expires_at = identity.issue_token(db, user, ttl)
+        if user is None:
+            # Refused only after the unit of work: the failure it committed counts toward the throttle.
+            raise ApiError(401, "invalid_token", "unknown user or wrong password")
         return {"token": token, "expires_at": expires_at, "role": user.role}
 
 
