@@ -20,6 +20,7 @@ from loanledger.domain.money import format_fen, round_half_up
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import Bank, BankKey, BusinessDate, User
 from loanledger.services import identity
+from loanledger.services.unit_of_work import unit_of_work
 
 API = "/api/v1"
 STAFF = (("admin", "admin"), ("clerk", "clerk"), ("approver", "approver"), ("auditor", "auditor"))
@@ -89,14 +90,13 @@ class Loader:
 
     # ------------------------------------------------------------- identities (no HTTP API for these)
     def ensure_users(self) -> None:
-        with self.ext.sessionmaker() as db:
+        with unit_of_work(self.ext.sessionmaker) as db:
             wanted = [(name, role, None) for name, role in STAFF]
             wanted.append(("enterprise", "enterprise", ENTERPRISES[0][0]))
             for username, role, uscc in wanted:
                 if db.scalar(select(User).where(User.username == username)) is None:
                     identity.create_user(db, username, role, password_for(username), uscc=uscc, actor="demo")
                 self.report.users.append((username, password_for(username), role))
-            db.commit()
         for username, role in STAFF:
             response = self.client.post(f"{API}/auth/tokens",
                                         json={"username": username, "password": password_for(username)})
@@ -105,14 +105,13 @@ class Loader:
 
     def ensure_banks(self) -> None:
         secret_key = self.ext.settings.secret_key
-        with self.ext.sessionmaker() as db:
+        with unit_of_work(self.ext.sessionmaker) as db:
             for code, name in BANKS:
                 issued = self._existing_key(db, code, secret_key)
                 if issued is None:
                     issued = identity.create_bank(db, code, name, secret_key, actor="demo")
                 self.report.keys.append(issued)
                 self.banks[code] = TestClientBank(self.client, issued["key_id"], issued["secret"], code)
-            db.commit()
 
     @staticmethod
     def _existing_key(db, code: str, secret_key: str) -> dict[str, str] | None:

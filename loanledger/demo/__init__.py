@@ -48,6 +48,7 @@ def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1,
     from loanledger.demo.transport import InProcess
     from loanledger.persistence import migrate
     from loanledger.services.seed import seed as seed_reference
+    from loanledger.services.unit_of_work import unit_of_work
 
     settings = load_settings(env="development", environ={}, database_url=database_url)
     settings = replace(settings, rate_limit_per_second=0.0)
@@ -58,9 +59,8 @@ def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1,
     level = access.level
     access.setLevel(logging.WARNING)
     try:
-        with ext.sessionmaker() as db:
+        with unit_of_work(ext.sessionmaker) as db:
             seed_reference(db)
-            db.commit()
         player = Player(InProcess(app), ext.sessionmaker, settings.secret_key, programme, out, step)
         return player.play()
     finally:

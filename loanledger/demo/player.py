@@ -110,18 +110,18 @@ class Player:
     # ------------------------------------------------------------------ set-up
     def setup(self) -> None:
         from loanledger.services import identity
+        from loanledger.services.unit_of_work import unit_of_work
 
         p = self.programme
-        with self.sessionmaker() as db:
-            try:
+        try:
+            with unit_of_work(self.sessionmaker) as db:
                 for code, name in p.banks:
                     issued = identity.create_bank(db, code, name, self.secret_key, actor="demo")
                     self.banks[code] = self.http.bank(issued["key_id"], issued["secret"], code)
                 for username, role in STAFF:
                     identity.create_user(db, username, role, password_for(username), actor="demo")
-            except identity.IdentityError as error:
-                raise DemoError(f"{error}: the demo needs a database without its banks and users") from None
-            db.commit()
+        except identity.IdentityError as error:
+            raise DemoError(f"{error}: the demo needs a database without its banks and users") from None
         self.login(*(u for u, _ in STAFF))
         self.move_to(p.start)
         for product in p.products:
@@ -133,10 +133,9 @@ class Player:
         for budget in p.budgets:
             self.call("demo-clerk", "POST", "/budgets", budget)
         self.call("demo-clerk", "POST", "/risk-pool/deposits", p.deposit)
-        with self.sessionmaker() as db:
+        with unit_of_work(self.sessionmaker) as db:
             identity.create_user(db, ENTERPRISE_USER, "enterprise", password_for(ENTERPRISE_USER),
                                  uscc=p.objector, actor="demo")
-            db.commit()
         self.login(ENTERPRISE_USER)
         roles = dict(STAFF) | {ENTERPRISE_USER: "enterprise"}
         self.result.logins = [(u, password_for(u), roles[u]) for u in roles]
