@@ -1,11 +1,11 @@
 """The web pages: bureau staff and enterprises in a browser (Flask + Jinja2).
 
-Thin adapters over the services, like the API: a page reads, a form calls one use case,
-commits on success, and on a refusal rolls back and shows the refusal as a flash message
-(Post/Redirect/Get). Sessions are Flask's signed cookie (HttpOnly, SameSite=Lax, Secure in
-production); every form carries a CSRF token (Flask-WTF), checked for this blueprint only —
-/api/v1 is authenticated by HMAC signatures and bearer tokens, which a browser does not send
-by itself.
+Thin adapters over the services, like the API: a page reads, a form calls one use case in
+one unit of work (`forms.perform`), committed on success, and on a refusal rolled back and
+shown as a flash message (Post/Redirect/Get). Sessions are Flask's signed cookie (HttpOnly,
+SameSite=Lax, Secure in production); every form carries a CSRF token (Flask-WTF), checked
+for this blueprint only — /api/v1 is authenticated by HMAC signatures and bearer tokens,
+which a browser does not send by itself.
 """
 from __future__ import annotations
 
