@@ -67,5 +67,6 @@ class PolicyInvalid(DomainError):
             raise ValueError("PolicyInvalid needs at least one error")
         self.errors = list(errors)
         field, code, message = self.errors[0]
-        super().__init__(code, message, field, detail="the policy document is not valid",
-                         problems=[{"field": f, "code": c, "message": m} for f, c, m in self.errors])
+        problems = [{"field": f, "code": c, "message": m} for f, c, m in self.errors]
+        super().__init__(code, message, field, problems=problems,
+                         detail="the policy document is not valid")

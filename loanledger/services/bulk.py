@@ -53,8 +53,9 @@ class BulkRefused(Refusal):
 
     def __init__(self, outcome: BulkOutcome):
         errors = outcome.errors()
-        super().__init__(errors[0]["code"], f"{outcome.rejected} of {len(outcome.results)} items were rejected; "
-                         "nothing was kept (atomic=true)", problems=errors)
+        message = (f"{outcome.rejected} of {len(outcome.results)} items were rejected; "
+                   "nothing was kept (atomic=true)")
+        super().__init__(errors[0]["code"], message, problems=errors)
         self.outcome = outcome
 
 

@@ -3,8 +3,9 @@ budgets, the risk pool and receivable settlements.
 
 Each function takes the request's Session (and the actor and business date where it
 needs them), flushes, never commits: the caller's unit of work (the api's `endpoint`, the
-web's `perform`) commits on success, so a refused request changes nothing. Every state change is audited; a change that can move a subsidy
-also marks its scope dirty for the next close.
+web's `perform`) commits on success, so a refused request changes nothing. Every state
+change is audited; a change that can move a subsidy also marks its scope dirty for the next
+close.
 
 Refusals: `DomainError` (→ 422 with its code and field), `NotFound` (→ 404) and
 `Conflict` (→ 409).

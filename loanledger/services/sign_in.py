@@ -35,9 +35,9 @@ class TooManyAttempts(Refusal):
     status = 429
 
     def __init__(self, retry_after_seconds: int):
-        super().__init__("rate_limited",
-                         f"too many failed sign-ins for this username; try again in {retry_after_seconds} s",
-                         "username", headers={"Retry-After": str(retry_after_seconds)})
+        message = f"too many failed sign-ins for this username; try again in {retry_after_seconds} s"
+        super().__init__("rate_limited", message, "username",
+                         headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -109,8 +109,9 @@ class FileRefused(Refusal):
     def __init__(self, code: str, message: str, column: str | None = None,
                  errors: list[dict[str, Any]] | None = None):
         self.errors = errors or [{"column": column, "code": code, "message": message}]
-        super().__init__(code, message, column, problems=[
-            {"field": e["column"] or "file", "code": e["code"], "message": e["message"]} for e in self.errors])
+        problems = [{"field": e["column"] or "file", "code": e["code"], "message": e["message"]}
+                    for e in self.errors]
+        super().__init__(code, message, column, problems=problems)
 
 
 class CellError(Refusal):

@@ -34,11 +34,12 @@ class Tokens(MethodView):
     def post(self, data):
         ttl = current_app.extensions["loanledger"].settings.token_ttl_seconds
         with unit_of_work(session()) as db:
-            user = sign_in.sign_in(db, data["username"], data["password"])  # TooManyAttempts: 429, Retry-After
+            # TooManyAttempts: 429 with Retry-After
+            user = sign_in.sign_in(db, data["username"], data["password"])
             if user is not None:
                 token, expires_at = identity.issue_token(db, user, ttl)
         if user is None:
-            # Refused only after the unit of work: the failure it committed counts toward the throttle.
+            # Refused only after the unit of work: the failure it committed counts.
             raise ApiError(401, "invalid_token", "unknown user or wrong password")
         return {"token": token, "expires_at": expires_at, "role": user.role}
 
