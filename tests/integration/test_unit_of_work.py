@@ -33,11 +33,10 @@ def test_a_block_that_ends_is_committed(sessions):
 
 
 def test_a_refusal_keeps_nothing_and_is_raised(sessions):
-    with pytest.raises(Conflict):
-        with unit_of_work(sessions) as db:
-            db.add(BusinessDate(id=1, today=DAY))
-            db.flush()
-            raise Conflict("invalid_state", "no")
+    with pytest.raises(Conflict), unit_of_work(sessions) as db:
+        db.add(BusinessDate(id=1, today=DAY))
+        db.flush()
+        raise Conflict("invalid_state", "no")
     assert stored(sessions) is None
 
 
@@ -46,9 +45,8 @@ def test_a_failed_commit_is_rolled_back_and_the_session_stays_usable(sessions):
         db.add(BusinessDate(id=1, today=DAY))
     request = sessions()
     try:
-        with pytest.raises(IntegrityError):
-            with unit_of_work(request) as db:
-                db.add(BusinessDate(id=1, today=DAY + dt.timedelta(days=1)))
+        with pytest.raises(IntegrityError), unit_of_work(request) as db:
+            db.add(BusinessDate(id=1, today=DAY + dt.timedelta(days=1)))
         assert not request.in_transaction()
         assert request.get(BusinessDate, 1).today == DAY  # the same session, still open
     finally:
