@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 from loanledger.api.auth import endpoint
 from loanledger.api.context import advance_publicity, business_date, principal, session
 from loanledger.api.fields import Document, Schema
-from loanledger.api.pagination import PageQuery, page_of, paginate
+from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import as_utc
-from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Enterprise, Line, Loan
-from loanledger.services import objections
+from loanledger.persistence.tables import Batch, BatchPayee, Enterprise, Line, Loan
+from loanledger.services import objections, read
 from loanledger.services.errors import NotFound
-from loanledger.services.views import line_wire, loan_summary
+from loanledger.services.read import line_wire, loan_summary
 
 audit = Blueprint("audit", __name__, url_prefix="/audit", description="The audit trail")
 me = Blueprint("me", __name__, url_prefix="/me", description="An enterprise's own subsidies")
@@ -47,13 +47,8 @@ class AuditTrail(MethodView):
     @audit.response(200, page_of(AuditOut))
     def get(self, query):
         """Every state change, oldest first: who, when, what, before and after."""
-        stmt = select(AuditEntry)
-        if query.get("since"):
-            stmt = stmt.where(AuditEntry.at >= query["since"])
-        for name in ("entity", "action"):
-            if query.get(name):
-                stmt = stmt.where(getattr(AuditEntry, name) == query[name])
-        page = paginate(session(), stmt, [AuditEntry.id], limit=query["limit"], cursor=query["cursor"])
+        page = read.audit_trail(session(), query.get("since"), query.get("entity"), query.get("action"),
+                                limit=query["limit"], cursor=query["cursor"])
         return {"items": [{"audit_id": a.id, "at": as_utc(a.at).isoformat(), "actor": a.actor, "action": a.action,
                            "entity": a.entity, "entity_id": a.entity_id, "before": a.before, "after": a.after}
                           for a in page.items],
