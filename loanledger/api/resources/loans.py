@@ -100,10 +100,6 @@ def _staff_loan_to_change(bank_code: str, contract_no: str):
     return _found(intake.loan_to_change(session(), bank_code, contract_no), f"{bank_code}/{contract_no}")
 
 
-def _status(loan, today) -> str:
-    return loan_view(session(), loan, today)["status"]
-
-
 @blp.route("")
 class Loans(MethodView):
     @endpoint(bank=True)
@@ -123,11 +119,9 @@ class Loans(MethodView):
     def get(self, query):
         who, today = principal(), business_date()
         page = read.loans(session(), today, bank_code=who.bank_code if who.kind == "bank" else None,
-                          uscc=query.get("uscc"), limit=query["limit"], cursor=query["cursor"])
-        items = page.items
-        if query.get("status"):
-            items = [loan for loan in items if _status(loan, today) == query["status"]]
-        return {"items": [loan_summary(loan) for loan in items], "next_cursor": page.next_cursor}
+                          uscc=query.get("uscc"), status=query.get("status"), limit=query["limit"],
+                          cursor=query["cursor"])
+        return {"items": [loan_summary(loan) for loan in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/<string:contract_no>")

@@ -16,7 +16,7 @@ from loanledger.services.read.enterprise import (
     enterprise_loans, enterprise_payments, enterprise_subsidies, granted_by_loan,
 )
 from loanledger.services.read.ledger import AccountEntry, AccountTotal, TrialBalance, account_entries, trial_balance
-from loanledger.services.read.loans import loan, loan_lines, loans
+from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
 from loanledger.services.read.objections import ObjectionLine, objections, objections_page, open_objections_by_line
 from loanledger.services.read.paging import Page
 from loanledger.services.read.periods import (
@@ -31,13 +31,13 @@ from loanledger.services.read.views import claim_wire, line_wire, loan_summary, 
 
 __all__ = [
     "AccountEntry", "AccountTotal", "EnterpriseLine", "EnterprisePayment", "EnterpriseSubsidies", "LINES_PAGE_SIZE",
-    "LineFilter", "MonthTotals", "NumberedPage", "ObjectionLine", "Page", "TrialBalance", "account_entries",
-    "audit_trail", "batch", "batch_kinds", "batch_lines", "batch_lines_numbered", "batch_payee", "batch_payees",
-    "batch_payees_page", "batch_reason_codes", "batch_summary", "batches", "budget_years", "can_object",
-    "claim_wire", "claims", "control_totals", "enterprise", "enterprise_line", "enterprise_lines",
+    "LOAN_STATUSES", "LineFilter", "MonthTotals", "NumberedPage", "ObjectionLine", "Page", "TrialBalance",
+    "account_entries", "audit_trail", "batch", "batch_kinds", "batch_lines", "batch_lines_numbered", "batch_payee",
+    "batch_payees", "batch_payees_page", "batch_reason_codes", "batch_summary", "batches", "budget_years",
+    "can_object", "claim_wire", "claims", "control_totals", "enterprise", "enterprise_line", "enterprise_lines",
     "enterprise_loans", "enterprise_payments", "enterprise_subsidies", "enterprises", "enterprises_matching",
     "filings", "granted_by_loan", "last_closed_period", "latest_control_totals", "line", "line_wire", "loan",
-    "loan_lines", "loan_summary", "loan_view", "loans", "lpr_rates", "monthly_totals", "next_closable_period",
-    "objections", "objections_page", "open_objections_by_line", "payee_names", "period_names", "period_view",
-    "periods", "products", "statement_lines", "trial_balance",
+    "loan_lines", "loan_status_is", "loan_summary", "loan_view", "loans", "lpr_rates", "monthly_totals",
+    "next_closable_period", "objections", "objections_page", "open_objections_by_line", "payee_names",
+    "period_names", "period_view", "periods", "products", "statement_lines", "trial_balance",
 ]
