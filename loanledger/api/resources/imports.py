@@ -17,7 +17,7 @@ from loanledger.api.context import business_date, principal, session
 from loanledger.api.errors import ApiError, problem
 from loanledger.api.fields import Document, Schema
 from loanledger.persistence.tables import ImportJob
-from loanledger.services import imports
+from loanledger.services import imports, read
 from loanledger.services.errors import NotFound
 
 blp = Blueprint("imports", __name__, url_prefix="/imports",
@@ -99,8 +99,8 @@ def _refused(job: ImportJob, refused: imports.FileRefused) -> Response:
     return response
 
 
-def _visible(import_id: int) -> ImportJob:
-    job = session().get(ImportJob, import_id)
+def _visible(import_id: int):
+    job = read.import_job(session(), import_id)
     who = principal()
     if job is None or (who.kind == "bank" and job.bank_code != who.bank_code):
         raise NotFound(f"import {import_id}")

@@ -15,6 +15,7 @@ from loanledger.services.read.enterprise import (
     EnterpriseLine, EnterprisePayment, EnterpriseSubsidies, can_object, enterprise_line, enterprise_lines,
     enterprise_loans, enterprise_payments, enterprise_subsidies, granted_by_loan,
 )
+from loanledger.services.read.imports import import_job
 from loanledger.services.read.ledger import AccountEntry, AccountTotal, TrialBalance, account_entries, trial_balance
 from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
 from loanledger.services.read.objections import ObjectionLine, objections, objections_page, open_objections_by_line
@@ -36,8 +37,8 @@ __all__ = [
     "batch_payees", "batch_payees_page", "batch_reason_codes", "batch_summary", "batches", "budget_years",
     "can_object", "claim_wire", "claims", "control_totals", "enterprise", "enterprise_line", "enterprise_lines",
     "enterprise_loans", "enterprise_payments", "enterprise_subsidies", "enterprises", "enterprises_matching",
-    "filings", "granted_by_loan", "last_closed_period", "latest_control_totals", "line", "line_wire", "loan",
-    "loan_lines", "loan_status_is", "loan_summary", "loan_view", "loans", "lpr_rates", "monthly_totals",
+    "filings", "granted_by_loan", "import_job", "last_closed_period", "latest_control_totals", "line", "line_wire",
+    "loan", "loan_lines", "loan_status_is", "loan_summary", "loan_view", "loans", "lpr_rates", "monthly_totals",
     "next_closable_period", "objections", "objections_page", "open_objections_by_line", "payee_names",
     "period_names", "period_view", "periods", "products", "statement_lines", "trial_balance",
 ]
