@@ -42,7 +42,6 @@ from loanledger.domain.vocabulary import (
     PeriodStatus,
     RepaymentMethod,
     Role,
-    words,
 )
 
 NAMING_CONVENTION = {

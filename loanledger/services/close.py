@@ -19,14 +19,13 @@ from loanledger.domain.dates import next_period, period_bounds
 from loanledger.domain.ledger import (
     RECEIVABLE_BASE, Posting, batch_line_postings, carried_in_postings, receivable_move_postings,
 )
-from loanledger.domain.money import format_fen
 from loanledger.domain.payees import PayeeTotal, payee_total
 from loanledger.domain.vocabulary import (
     BatchKind, BatchStatus, LineKind, LineStatus, PayeeType, PaymentStatus, PeriodStatus,
 )
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
-from loanledger.persistence.db import as_utc, copy_rows, is_postgres, write_rows
+from loanledger.persistence.db import copy_rows, is_postgres, write_rows
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
 from loanledger.services import collector, ledger, locks, registry, workcalendar
 from loanledger.services.audit import record
@@ -36,6 +35,7 @@ from loanledger.services.errors import Conflict
 from loanledger.services.facts import in_sets
 from loanledger.services.pipeline import read_only_session, writing_behind
 from loanledger.services.policy_book import PolicyBook
+from loanledger.services.read import period_view
 
 
 def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: bool = False) -> dict[str, Any]:
@@ -300,26 +300,3 @@ def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
                        last_day, period=batch.period, batch_id=batch.id)
     batch.total_fen, batch.payee_count = payees.total_fen, payees.count
     db.flush()
-
-
-# ------------------------------------------------------------------ views
-def batch_summary(batch: Batch) -> dict[str, Any]:
-    return {
-        "batch_id": batch.id, "period": batch.period, "kind": batch.kind, "status": batch.status,
-        "total": format_fen(batch.total_fen), "payee_count": batch.payee_count, "line_count": batch.line_count,
-        "publicity_ends_on": batch.publicity_ends_on.isoformat() if batch.publicity_ends_on else None,
-    }
-
-
-def period_view(db: Session, period: str) -> dict[str, Any]:
-    row = db.get(Period, period)
-    batches = db.scalars(select(Batch).where(Batch.period == period).order_by(Batch.kind.desc())).all()
-    totals = {b.kind: b.total_fen for b in batches}
-    return {
-        "period": period,
-        "status": row.status if row else PeriodStatus.OPEN,
-        "closed_at": as_utc(row.closed_at).isoformat() if row and row.closed_at else None,
-        "subsidy_total": format_fen(totals.get(BatchKind.SUBSIDY, 0)),
-        "compensation_total": format_fen(totals.get(BatchKind.COMPENSATION, 0)),
-        "batches": [batch_summary(b) for b in batches],
-    }

@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
-from loanledger.domain.vocabulary import FilingStatus, PeriodStatus
+from loanledger.domain.vocabulary import FilingStatus
 from loanledger.persistence.db import as_utc, is_postgres
-from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock, Period, Posting
-from loanledger.services import audit, dirty, locks, registry, retention
+from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock
+from loanledger.services import audit, dirty, locks, read, registry, retention
 from loanledger.services.close import close_period
 from loanledger.services.unit_of_work import unit_of_work
 
@@ -85,7 +85,7 @@ def close_due_on(period: str, close_day: int) -> dt.date:
 def due_periods(db: Session, today: dt.date) -> list[str]:
     """Every period whose close is due and not done, oldest first: after the last closed
     period, or, if none was ever closed, from the month of the earliest event."""
-    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == PeriodStatus.CLOSED))
+    last_closed = read.last_closed_period(db)
     if last_closed:
         period = next_period(last_closed)
     else:
@@ -167,9 +167,10 @@ def run_purge(sessions: SessionFactory, now: dt.datetime, **ttl: int) -> dict[st
 
 def integrity(db: Session) -> dict[str, Any]:
     """The trial balance sums to zero, and the latest closed period reconciles."""
-    total = int(db.scalar(select(func.coalesce(func.sum(Posting.amount_fen), 0))))
+    balance = read.trial_balance(db, level="base")
+    total = balance.total_debit_fen - balance.total_credit_fen
     checks: dict[str, Any] = {"trial_balance_zero": total == 0, "trial_balance_fen": total}
-    last_closed = db.scalar(select(func.max(Period.period)).where(Period.status == PeriodStatus.CLOSED))
+    last_closed = read.last_closed_period(db)
     if last_closed:
         from loanledger.services.reconciliation import reconcile
 

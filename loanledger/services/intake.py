@@ -150,6 +150,11 @@ class LoanBook:
         return Coverage.NOT_COVERED_CAPACITY
 
 
+def loan_to_change(db: Session, bank_code: str, contract_no: str) -> Loan | None:
+    """The loan a use case below changes (the read side's `read.loan` only reads)."""
+    return db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no))
+
+
 def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loan:
     locks.shared(db, locks.CLOSE)
     before = {"maturity_date": loan.maturity_date.isoformat(), "principal": format_fen(loan.principal_fen)}

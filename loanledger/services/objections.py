@@ -45,17 +45,6 @@ def get_objection(db: Session, objection_id: int, uscc: str | None = None) -> Ob
     return o
 
 
-def list_stmt(status: str | None = None, uscc: str | None = None, batch_id: int | None = None):
-    stmt = select(Objection)
-    if status:
-        stmt = stmt.where(Objection.status == status)
-    if uscc:
-        stmt = stmt.where(Objection.uscc == uscc)
-    if batch_id:
-        stmt = stmt.where(Objection.batch_id == batch_id)
-    return stmt
-
-
 def file_objection(db: Session, line_id: int, uscc: str, reason: str, actor: str, today: dt.date) -> Objection:
     line = db.get(Line, line_id)
     if line is None or line.payee_type != PayeeType.ENTERPRISE or line.payee_id != uscc:

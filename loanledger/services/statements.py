@@ -22,7 +22,7 @@ from loanledger.domain.vocabulary import PayeeType, PeriodStatus
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, ControlTotal, Line, LoanEvent, Period
 from loanledger.services.audit import record
-from loanledger.services.views import line_wire
+from loanledger.services.read import latest_control_totals, line_wire
 
 
 # ------------------------------------------------------------------ control totals
@@ -83,19 +83,6 @@ def control_total_wire(row: ControlTotal, held: tuple[int, int], revisions: int)
     }
 
 
-def latest_control_totals_stmt(bank_code: str | None, period: str | None):
-    """The latest submission per bank and period, for `paginate` ordered by
-    (period, bank_code, id)."""
-    newer = aliased(ControlTotal)
-    stmt = select(ControlTotal).where(~exists().where(and_(
-        newer.bank_code == ControlTotal.bank_code, newer.period == ControlTotal.period, newer.id > ControlTotal.id)))
-    if bank_code is not None:
-        stmt = stmt.where(ControlTotal.bank_code == bank_code)
-    if period is not None:
-        stmt = stmt.where(ControlTotal.period == period)
-    return stmt
-
-
 def control_totals_wire(db: Session, rows: list[ControlTotal]) -> list[dict[str, Any]]:
     held: dict[tuple[str, str], tuple[int, int]] = {}
     for period in sorted({row.period for row in rows}):
@@ -115,7 +102,7 @@ def latest_control_total(db: Session, bank_code: str, period: str) -> ControlTot
 def control_total_checks(db: Session, period: str) -> list[dict[str, Any]]:
     """For reconciliation: per bank that submitted a control total for the period, its
     latest figures against LoanLedger's. `ok` when both the count and the sum agree."""
-    rows = list(db.scalars(latest_control_totals_stmt(None, period).order_by(ControlTotal.bank_code)))
+    rows = latest_control_totals(db, period)
     return [
         {"name": f"control_total:{wire['bank_code']}", "ok": wire["matches"],
          "detail": {"declared": {"interest_records": wire["interest_records"], "interest_total": wire["interest_total"]},
@@ -125,10 +112,6 @@ def control_total_checks(db: Session, period: str) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ statements
-def statement_lines_stmt(bank_code: str, period: str):
-    return select(Line).where(Line.bank_code == bank_code, Line.period == period)
-
-
 def _batch_wire(db: Session, batch: Batch, bank_code: str) -> dict[str, Any]:
     """The batch, the bank's own payee row (compensation) in full, and the payment state of
     the payees of the bank's lines (enterprises: status only; their totals mix banks)."""

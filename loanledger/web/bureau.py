@@ -2,8 +2,6 @@
 the voucher, objections, reconciliation. Every action is one service call (perform)."""
 from __future__ import annotations
 
-import math
-
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from loanledger.request_context import business_date, session as db_session
@@ -12,10 +10,9 @@ from loanledger.domain.vocabulary import (
     OBJECTION_RESOLUTIONS, PAYMENT_RESULTS, STAFF_ROLES, BatchStatus, LineKind, LineStatus, ObjectionStatus, PayeeType,
     PaymentStatus, Role, words,
 )
-from loanledger.persistence.tables import Batch, Enterprise, Line
-from loanledger.services import registry
-from loanledger.services.close import close_period, period_view
-from loanledger.web import chart, forms, queries, web
+from loanledger.services import read, registry
+from loanledger.services.close import close_period
+from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 
 LINE_KINDS = words(LineKind)
@@ -34,8 +31,8 @@ def _refresh_publicity() -> None:
         payouts.refresh_publicity(db, business_date())
 
 
-def _batch_or_404(batch_id: int) -> Batch:
-    batch = db_session().get(Batch, batch_id)
+def _batch_or_404(batch_id: int):
+    batch = read.batch(db_session(), batch_id)
     if batch is None:
         abort(404)
     return batch
@@ -48,11 +45,11 @@ def dashboard():
     _refresh_publicity()
     db = db_session()
     today = business_date()
-    periods = [period_view(db, p) for p in reversed(queries.period_names(db))]
+    newest_first = sorted(read.batches(db), key=lambda b: b.period, reverse=True)  # stable: kinds keep their order
     return render_template(
-        "bureau/dashboard.html", today=today, periods=periods, batches=queries.all_batches(db),
+        "bureau/dashboard.html", today=today, periods=list(reversed(read.periods(db))), batches=newest_first,
         budgets=registry.budget_years(db), pool=registry.pool_status(db, today),
-        chart=chart.build(queries.monthly_totals(db)), next_period=queries.next_closable(db, today),
+        chart=chart.build(read.monthly_totals(db)), next_period=read.next_closable_period(db, today),
     )
 
 
@@ -70,15 +67,15 @@ def close():
 
 
 # ------------------------------------------------------------------ one batch
-def _line_filter() -> queries.LineFilter:
+def _line_filter() -> read.LineFilter:
     try:
         payee_id = forms.text(request.args.get("payee_id"), max_length=32) or None
         kind = forms.choice(request.args.get("kind"), LINE_KINDS)
         status = forms.choice(request.args.get("status"), LINE_STATUSES)
     except forms.FormError as error:
         forms.flash_form_error(error)
-        return queries.LineFilter()
-    return queries.LineFilter(payee_id, kind, status)
+        return read.LineFilter()
+    return read.LineFilter(payee_id, kind, status)
 
 
 def _page() -> int:
@@ -96,16 +93,16 @@ def batch_page(batch_id: int):
     db = db_session()
     batch = _batch_or_404(batch_id)
     line_filter, page = _line_filter(), _page()
-    lines, count = queries.batch_lines(db, batch.id, line_filter, page)
-    payees = queries.batch_payees(db, batch.id)
+    lines = read.batch_lines_numbered(db, batch.id, line_filter, page)
+    payees = read.batch_payees(db, batch.id)
     user = current_user()
-    objections = queries.objections(db, batch_id=batch.id)
+    objections = read.objections(db, batch_id=batch.id)
     return render_template(
-        "bureau/batch.html", batch=batch, lines=lines, count=count, page=page,
-        pages=max(1, math.ceil(count / queries.PAGE_SIZE)), line_filter=line_filter, line_kinds=LINE_KINDS,
-        line_statuses=LINE_STATUSES, payees=payees, reason_codes=queries.batch_reason_codes(db, batch.id),
-        names=queries.payee_names(db, [p.payee_id for p in payees]),
-        open_objections=queries.open_objections_by_line(db, [line.id for line in lines]),
+        "bureau/batch.html", batch=batch, lines=lines.items, count=lines.count, page=page,
+        pages=lines.pages, line_filter=line_filter, line_kinds=LINE_KINDS,
+        line_statuses=LINE_STATUSES, payees=payees, reason_codes=read.batch_reason_codes(db, batch.id),
+        names=read.payee_names(db, [p.payee_id for p in payees]),
+        open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
         objections=objections,
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
         can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
@@ -158,12 +155,11 @@ def reject_batch(batch_id: int):
 @roles_required(*STAFF_ROLES)
 def line_page(line_id: int):
     db = db_session()
-    line = db.get(Line, line_id)
+    line = read.line(db, line_id)
     if line is None:
         abort(404)
-    return render_template("portal/line.html", line=line, batch=db.get(Batch, line.batch_id), portal=False,
-                           today=business_date(), open_by_line=queries.open_objections_by_line(db, [line.id]),
-                           names=queries.payee_names(db, [line.payee_id]))
+    return render_template("portal/line.html", line=line, batch=read.batch(db, line.batch_id), portal=False,
+                           today=business_date(), names=read.payee_names(db, [line.payee_id]))
 
 
 # ------------------------------------------------------------------ payments and voucher
@@ -172,9 +168,9 @@ def line_page(line_id: int):
 def payments_page(batch_id: int):
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payees = queries.batch_payees(db, batch.id)
+    payees = read.batch_payees(db, batch.id)
     return render_template("bureau/payments.html", batch=batch, payees=payees,
-                           names=queries.payee_names(db, [p.payee_id for p in payees]), today=business_date(),
+                           names=read.payee_names(db, [p.payee_id for p in payees]), today=business_date(),
                            can_pay=current_user().can(Role.CLERK) and batch.status in PAYABLE)
 
 
@@ -223,12 +219,12 @@ def record_payments(batch_id: int):
 def voucher(batch_id: int, payee_id: str):
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payee = queries.batch_payee(db, batch.id, payee_id)
+    payee = read.batch_payee(db, batch.id, payee_id)
     if payee is None:
         abort(404)
-    enterprise = db.get(Enterprise, payee_id) if payee.payee_type == PayeeType.ENTERPRISE else None
+    enterprise = read.enterprise(db, payee_id) if payee.payee_type == PayeeType.ENTERPRISE else None
     return render_template("bureau/voucher.html", batch=batch, payee=payee, enterprise=enterprise,
-                           name=queries.payee_names(db, [payee_id]).get(payee_id, payee_id),
+                           name=read.payee_names(db, [payee_id]).get(payee_id, payee_id),
                            capitals=yuan_in_capitals(payee.pays_fen), today=business_date())
 
 
@@ -242,9 +238,9 @@ def objections_page():
         forms.flash_form_error(error)
         status = None
     db = db_session()
-    rows = queries.objections(db, status)
+    rows = read.objections(db, status)
     return render_template("bureau/objections.html", rows=rows, status=status, statuses=OBJECTION_STATUSES,
-                           names=queries.payee_names(db, [o.uscc for o, _line in rows]),
+                           names=read.payee_names(db, [o.uscc for o, _line in rows]),
                            can_resolve=current_user().can(Role.CLERK))
 
 

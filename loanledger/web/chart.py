@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loanledger.web.queries import MonthTotals
+from loanledger.services.read import MonthTotals
 
 WIDTH, HEIGHT = 760, 260
 LEFT, RIGHT, TOP, BOTTOM = 90, 10, 16, 40

@@ -3,28 +3,25 @@ and its lines. Read-only; the data itself is kept through the API."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import select
 
 from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.timeline import balance_segments
 from loanledger.domain.vocabulary import STAFF_ROLES
-from loanledger.persistence.tables import Line, Loan
-from loanledger.services import registry
+from loanledger.services import registry, read
 from loanledger.services.facts import load_loan
-from loanledger.services.views import loan_view
-from loanledger.web import forms, queries, web
+
+from loanledger.web import forms, web
 from loanledger.web.auth import roles_required
 
 
-def loan_page_context(loan: Loan) -> dict:
+def loan_page_context(loan) -> dict:
     """What a loan page shows (staff and the enterprise alike)."""
     db = db_session()
-    view = loan_view(db, loan, business_date())
+    view = read.loan_view(db, loan, business_date())
     data = load_loan(db, loan)
     timeline = balance_segments(data.disbursements(), data.repayments())
-    lines = db.scalars(select(Line).where(Line.bank_code == loan.bank_code, Line.contract_no == loan.contract_no)
-                       .order_by(Line.id)).all()
-    return {"loan": loan, "view": view, "timeline": timeline, "line_rows": list(lines),
+    return {"loan": loan, "view": view, "timeline": timeline,
+            "line_rows": read.loan_lines(db, loan.bank_code, loan.contract_no),
             "enterprise": registry.get_enterprise(db, loan.uscc)}
 
 
@@ -36,7 +33,7 @@ def enterprises_page():
     except forms.FormError as error:
         forms.flash_form_error(error)
         q = ""
-    return render_template("registry/enterprises.html", q=q, rows=queries.enterprises(db_session(), q or None))
+    return render_template("registry/enterprises.html", q=q, rows=read.enterprises_matching(db_session(), q or None))
 
 
 @web.get("/bureau/enterprises/<uscc>")
@@ -58,7 +55,7 @@ def filing_page(filing_no: str):
 @web.get("/bureau/loans/<bank_code>/<contract_no>")
 @roles_required(*STAFF_ROLES)
 def loan_page(bank_code: str, contract_no: str):
-    loan = queries.find_loan(db_session(), bank_code, contract_no)
+    loan = read.loan(db_session(), bank_code, contract_no)
     if loan is None:
         abort(404)
     return render_template("registry/loan.html", portal=False, **loan_page_context(loan))

@@ -13,7 +13,7 @@ import urllib.error
 
 import pytest
 
-from loanledger.client import BankClient, BulkError, Response, RetryPolicy, TestClientBank
+from loanledger.client import BankClient, BulkError, Response, RetryPolicy
 from tests.support.cli import SECRET, run
 from tests.support.world import loan_body
 

@@ -4,10 +4,13 @@ Each refusal is checked for its status, its code and field, and that nothing cha
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.support.api import refused
-from tests.support.world import USCC, counts, loan_body
+from tests.support.world import OTHER_USCC, USCC, counts, loan_body
+from loanledger.services import read
 
 API = "/api/v1"
 
@@ -202,3 +205,94 @@ def test_extension_keeps_the_original_maturity(loan, staff):
     assert response.status_code == 200, response.get_data(as_text=True)
     view = response.get_json()
     assert view["maturity_date"] == "2026-02-01" and view["original_maturity_date"] == "2025-02-01"
+
+
+# ------------------------------------------------------------------ the loan list
+STATUS_STORIES = {  # contract → (events after a 100,000.00 disbursement on 2023-02-01, its status on 2023-12-31)
+    "C-1": ([{"type": "delinquency", "as_of": "2023-11-30", "days_past_due": 5}], "active"),
+    "C-2": ([{"type": "repayment", "date": "2023-06-01", "principal": "100000.00"},
+             {"type": "settlement", "date": "2023-06-01"}], "settled"),
+    "C-3": ([{"type": "delinquency", "as_of": "2023-11-30", "days_past_due": 95}], "npl"),  # NPL on 11-25
+    "C-4": ([{"type": "delinquency", "as_of": "2023-04-30", "days_past_due": 91},
+             {"type": "repayment", "date": "2023-06-01", "principal": "100000.00"},
+             {"type": "settlement", "date": "2023-06-01"}], "settled"),
+    "C-5": ([{"type": "repayment", "date": "2023-06-01", "principal": "100000.00"},
+             {"type": "settlement", "date": "2023-06-01"},
+             {"type": "void", "target_event_id": "C-5-E1", "reason": "not settled after all"}], "active"),
+    "C-6": ([{"type": "delinquency", "as_of": "2023-10-31", "days_past_due": 10,
+              "classification": "substandard"}], "npl"),
+    "C-7": ([{"type": "delinquency", "as_of": "2023-11-30", "days_past_due": 120},
+             {"type": "void", "target_event_id": "C-7-E0", "reason": "reported in error"}], "active"),
+    "C-8": ([{"type": "repayment", "date": "2023-06-01", "principal": "100000.00"},
+             {"type": "settlement", "date": "2023-06-01"}], "settled"),
+}
+
+
+@pytest.fixture
+def eight_loans(world, staff):
+    """Eight BOC loans whose statuses interleave in registration order (A S N S A N A S), and
+    an active ABC loan, A-1. Business date 2023-12-31."""
+    staff.set_business_date("2023-12-31")
+    for contract_no, (events, _status) in STATUS_STORIES.items():
+        assert world["boc"].post(f"{API}/loans", json=loan_body(contract_no=contract_no,
+                                                               principal="100000.00")).status_code == 201
+        first = {"event_id": f"{contract_no}-D", "type": "disbursement", "date": "2023-02-01", "amount": "100000.00"}
+        for i, event in enumerate([first] + [{"event_id": f"{contract_no}-E{i}", **e} for i, e in enumerate(events)]):
+            response = post_event(world["boc"], event, contract_no)
+            assert response.status_code == 201, (contract_no, i, response.get_data(as_text=True))
+    abc = world["abc"]
+    assert abc.post(f"{API}/loans", json=loan_body(contract_no="A-1", product_code="ABC-ZZD",
+                                                    principal="100000.00")).status_code == 201
+    # ABC's own event that happens to be called like BOC's settlement of C-2, voided at ABC:
+    # C-2 stays settled (a void cancels an event of its own loan only).
+    for event in ({"event_id": "C-2-E1", "type": "disbursement", "date": "2023-02-01", "amount": "50000.00"},
+                  {"event_id": "A-1-D2", "type": "disbursement", "date": "2023-03-01", "amount": "50000.00"},
+                  {"event_id": "A-1-V", "type": "void", "target_event_id": "C-2-E1", "reason": "twice"}):
+        assert post_event(abc, event, "A-1").status_code == 201, event
+    return world
+
+
+def pages(client, auth=None, **query) -> list[list[str]]:
+    """Every page of GET /loans?{query}, following next_cursor, as contract numbers."""
+    out, cursor = [], None
+    while True:
+        params = {**query, **({"cursor": cursor} if cursor else {})}
+        if auth:
+            response = client.get(f"{API}/loans", query_string=params, headers=auth)
+        else:
+            response = client.get(f"{API}/loans", params=params)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        out.append([loan["contract_no"] for loan in body["items"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return out
+
+
+def test_the_status_filter_is_applied_before_the_page_is_cut(eight_loans, staff):
+    """A page of two holds the next two loans with that status, not the matching part of the
+    next two loans; the last page says so (next_cursor null)."""
+    boc = eight_loans["boc"]
+    assert pages(boc, status="settled", limit=2) == [["C-2", "C-4"], ["C-8"]]
+    assert pages(boc, status="npl", limit=2) == [["C-3", "C-6"]]
+    assert pages(boc, status="active", limit=2) == [["C-1", "C-5"], ["C-7"]]
+    assert pages(boc, limit=3) == [["C-1", "C-2", "C-3"], ["C-4", "C-5", "C-6"], ["C-7", "C-8"]]
+    for contract_no, (_events, status) in STATUS_STORIES.items():
+        assert boc.get(f"{API}/loans/{contract_no}").get_json()["status"] == status, contract_no
+    auditor = staff.headers("auditor")
+    assert pages(staff.client, auditor, status="active", limit=2) == [["C-1", "C-5"], ["C-7", "A-1"]]
+    assert pages(staff.client, auditor, status="npl", uscc=USCC) == [["C-3", "C-6"]]
+    assert pages(staff.client, auditor, status="npl", uscc=OTHER_USCC) == [[]]
+
+
+@pytest.mark.parametrize("today", ["2023-10-30", "2023-10-31", "2023-11-24", "2023-11-25", "2023-12-31"])
+def test_the_status_in_sql_is_the_loan_views_status_on_every_day(eight_loans, db, today):
+    """The SELECT's status and the loan view's agree on the days an NPL date falls (C-3 on
+    11-25 by days past due, C-6 on 10-31 by classification) and either side of them."""
+    day = dt.date.fromisoformat(today)
+    db.expire_all()
+    every = read.loans(db, day, limit=100, cursor=None).items
+    by_view = {loan.contract_no: read.loan_view(db, loan, day)["status"] for loan in every}
+    for status in read.LOAN_STATUSES:
+        listed = [loan.contract_no for loan in read.loans(db, day, status=status, limit=100, cursor=None).items]
+        assert listed == [c for c, s in by_view.items() if s == status], (today, status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -270,6 +271,77 @@ def test_registry_pages(month, app):
     loan = text(clerk.get("/bureau/loans/BK1/C-A"))
     assert 'id="balance-timeline"' in loan and "¥500,000.00" in loan and "C-A-I1" in loan
     assert "¥800,000.00" in text(clerk.get("/bureau/filings/F-A"))
+
+
+# ------------------------------------------------------------------ one read side: the API and the portal agree
+def _on_the_api(month, username: str) -> dict:
+    token = month.login(username, f"{username}-password")
+    return ok(month.client.get(f"{API}/me/subsidies", headers={"Authorization": f"Bearer {token}"}))
+
+
+def _on_the_portal(app, username: str) -> dict:
+    page = text(signed_in(app, username).get("/portal"))
+    return {
+        "loans": re.findall(r'class="loan-row" data-contract-no="([^"]+)"', page),
+        "lines": [int(i) for i in re.findall(r'class="line-row" data-line-id="(\d+)"', page)],
+        "objectable": [int(i) for i in re.findall(r'class="objection-form" data-line-id="(\d+)"', page)],
+        "payments": [int(i) for i in re.findall(r'class="payment-row" data-batch-id="(\d+)"', page)],
+        "objections": [int(i) for i in re.findall(r'class="objection-row" data-objection-id="(\d+)"', page)],
+    }
+
+
+def assert_the_same(month, app, username: str) -> dict:
+    """/me/subsidies and /portal show the same loans, lines, objectable lines, payments and
+    objections (the page newest first)."""
+    api, page = _on_the_api(month, username), _on_the_portal(app, username)
+    assert page["loans"] == [loan["contract_no"] for loan in api["loans"]]
+    assert page["lines"] == [line["line_id"] for line in reversed(api["lines"])]
+    assert page["objectable"] == [line["line_id"] for line in reversed(api["lines"]) if line["can_object"]]
+    assert page["payments"] == [p["batch_id"] for p in reversed(api["payments"])]
+    assert page["objections"] == [o["objection_id"] for o in reversed(api["objections"])]
+    return api
+
+
+def test_the_api_and_the_portal_show_an_enterprise_the_same_lines(month, app, db, bank):
+    """Its lines are those paid to it and those about its own loans. Under a policy that pays
+    the bank (payee "bank") the line about its loan is paid to BK1: the portal listed it,
+    /me/subsidies did not. Both list it now; neither offers an objection to it."""
+    february = close_in_browser(app)
+    ent_a = signed_in(app, "ent_a")
+    a_line = db.scalar(select(Line).where(Line.batch_id == february, Line.payee_id == USCC_A))
+    ent_a.post(f"/portal/lines/{a_line.id}/objection", {"reason": "利息期间有误"}, from_page="/portal")
+    during_publicity = assert_the_same(month, app, "ent_a")
+    assert [(x["line_id"], x["can_object"]) for x in during_publicity["lines"]] == [(a_line.id, False)]
+    assert len(during_publicity["objections"]) == 1
+    assert_the_same(month, app, "ent_b")
+    assert [x["can_object"] for x in _on_the_api(month, "ent_b")["lines"]] == [True]
+
+    policy = ok(month.request("admin", "GET", "/policy"))
+    ok(month.request("admin", "PUT", "/policy", {**policy, "payee": "bank"}))
+    month.set_business_date("2023-03-31")
+    bk1 = bank.rotate(SimpleNamespace(bank_code="BK1"))
+    for contract in ("C-A", "C-B"):
+        ok(bk1.post(f"{API}/loans/{contract}/events", json={
+            "event_id": f"{contract}-I2", "type": "interest", "period_start": "2023-02-21",
+            "period_end": "2023-03-31", "paid_on": "2023-03-31", "interest": "1500.00"}))
+    month.set_business_date("2023-04-03")
+    march = ok(month.request("clerk", "POST", "/periods/2023-03/close"))["batches"][0]["batch_id"]
+    to_the_bank = {line.contract_no: line for line in db.scalars(select(Line).where(Line.batch_id == march))}
+    assert {(c, line.payee_type, line.payee_id) for c, line in to_the_bank.items()} == {
+        ("C-A", "bank", "BK1"), ("C-B", "bank", "BK1")}
+
+    mine = assert_the_same(month, app, "ent_a")
+    assert [(x["line_id"], x["payee_type"], x["batch_status"], x["can_object"]) for x in mine["lines"]] == [
+        (a_line.id, "enterprise", "ready", False), (to_the_bank["C-A"].id, "bank", "publicity", False)]
+    staff_view = ok(month.request("auditor", "GET", "/loans/BK1/C-A"))
+    assert [loan["subsidy_granted"] for loan in mine["loans"]] == [staff_view["subsidy_granted"]]
+    theirs = assert_the_same(month, app, "ent_b")
+    assert to_the_bank["C-A"].id not in [x["line_id"] for x in theirs["lines"]]
+    assert to_the_bank["C-B"].id in [x["line_id"] for x in theirs["lines"]]
+    # its own line page shows the line paid to its bank, and takes no objection to it
+    own = signed_in(app, "ent_a").get(f"/portal/lines/{to_the_bank['C-A'].id}")
+    assert own.status_code == 200 and 'class="objection-form"' not in text(own)
+    assert signed_in(app, "ent_a").get(f"/portal/lines/{to_the_bank['C-B'].id}").status_code == 404
 
 
 def test_the_english_pages(month, app):

@@ -15,8 +15,7 @@ from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Document, Schema
 from loanledger.domain.vocabulary import STAFF_ROLES
-from loanledger.persistence.tables import ImportJob
-from loanledger.services import imports, spreadsheets
+from loanledger.services import imports, spreadsheets, read
 from loanledger.services.errors import NotFound
 
 blp = Blueprint("imports", __name__, url_prefix="/imports",
@@ -89,8 +88,8 @@ def _filename(upload) -> str:
     return name[:255] or "upload"
 
 
-def _visible(import_id: int) -> ImportJob:
-    job = session().get(ImportJob, import_id)
+def _visible(import_id: int):
+    job = read.import_job(session(), import_id)
     who = principal()
     if job is None or (who.kind == "bank" and job.bank_code != who.bank_code):
         raise NotFound(f"import {import_id}")

@@ -6,22 +6,20 @@ import contextlib
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
 from loanledger.wire.fields import Document, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
-from loanledger.api.pagination import PageQuery, paginate
+from loanledger.api.pagination import PageQuery
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import STAFF_ROLES, LoanStatus, Role, words
 from loanledger.observability.metrics import count_intake
-from loanledger.persistence.tables import Loan
-from loanledger.services import bulk, intake
+from loanledger.services import bulk, intake, read
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
-from loanledger.services.views import loan_summary, loan_view
+from loanledger.services.read import loan_summary, loan_view
 
 blp = Blueprint("loans", __name__, url_prefix="/loans", description="Loans and loan events (banks sign requests)")
 
@@ -80,22 +78,27 @@ def _counted(kind: str):
         raise
 
 
-def _bank_loan(contract_no: str) -> Loan:
-    loan = session().scalar(select(Loan).where(Loan.bank_code == principal().bank_code, Loan.contract_no == contract_no))
+def _found(loan, what: str):
     if loan is None:
-        raise NotFound(f"loan {contract_no}")
+        raise NotFound(f"loan {what}")
     return loan
 
 
-def _staff_loan(bank_code: str, contract_no: str) -> Loan:
-    loan = session().scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no))
-    if loan is None:
-        raise NotFound(f"loan {bank_code}/{contract_no}")
-    return loan
+def _bank_loan(contract_no: str):
+    """The calling bank's loan, to read."""
+    return _found(read.loan(session(), principal().bank_code, contract_no), contract_no)
 
 
-def _status(loan: Loan, today) -> str:
-    return loan_view(session(), loan, today)["status"]
+def _bank_loan_to_change(contract_no: str):
+    return _found(intake.loan_to_change(session(), principal().bank_code, contract_no), contract_no)
+
+
+def _staff_loan(bank_code: str, contract_no: str):
+    return _found(read.loan(session(), bank_code, contract_no), f"{bank_code}/{contract_no}")
+
+
+def _staff_loan_to_change(bank_code: str, contract_no: str):
+    return _found(intake.loan_to_change(session(), bank_code, contract_no), f"{bank_code}/{contract_no}")
 
 
 @blp.route("")
@@ -116,16 +119,10 @@ class Loans(MethodView):
     @blp.response(200, LoanPage)
     def get(self, query):
         who, today = principal(), business_date()
-        stmt = select(Loan)
-        if who.kind == "bank":
-            stmt = stmt.where(Loan.bank_code == who.bank_code)
-        if query.get("uscc"):
-            stmt = stmt.where(Loan.uscc == query["uscc"])
-        page = paginate(session(), stmt, [Loan.id], limit=query["limit"], cursor=query["cursor"])
-        items = page.items
-        if query.get("status"):
-            items = [loan for loan in items if _status(loan, today) == query["status"]]
-        return {"items": [loan_summary(loan) for loan in items], "next_cursor": page.next_cursor}
+        page = read.loans(session(), today, bank_code=who.bank_code if who.kind == "bank" else None,
+                          uscc=query.get("uscc"), status=query.get("status"), limit=query["limit"],
+                          cursor=query["cursor"])
+        return {"items": [loan_summary(loan) for loan in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/<string:contract_no>")
@@ -139,7 +136,7 @@ class BankLoan(MethodView):
     @blp.arguments(LoanPatch)
     @blp.response(200, LoanView)
     def patch(self, data, contract_no):
-        loan = intake.amend_loan(session(), _bank_loan(contract_no), data, principal().actor)
+        loan = intake.amend_loan(session(), _bank_loan_to_change(contract_no), data, principal().actor)
         return loan_view(session(), loan, business_date())
 
 
@@ -154,7 +151,7 @@ class LoanEvents(MethodView):
             errors = intake.event_shape_errors(data)
             if errors:
                 raise ApiError(422, errors[0]["code"], "the event is not valid", errors=errors)
-            loan = _bank_loan(contract_no)
+            loan = _bank_loan_to_change(contract_no)
             event, created = bulk.record_event(session(), loan, data, business_date())
             count(created)
         voided = load_loan(session(), loan).voided_ids
@@ -175,7 +172,7 @@ class LoanFiling(MethodView):
     @blp.arguments(LinkIn)
     @blp.response(200, LoanView)
     def put(self, data, bank_code, contract_no):
-        loan = intake.link_filing(session(), _staff_loan(bank_code, contract_no), data["filing_no"],
+        loan = intake.link_filing(session(), _staff_loan_to_change(bank_code, contract_no), data["filing_no"],
                                   principal().actor)
         return loan_view(session(), loan, business_date())
 

@@ -8,10 +8,9 @@ from marshmallow import fields, validate
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.wire.fields import Schema, free_text
-from loanledger.api.pagination import PageQuery, page_of, paginate
+from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.vocabulary import OBJECTION_RESOLUTIONS, STAFF_ROLES, ObjectionStatus, Role, words
-from loanledger.persistence.tables import Objection
-from loanledger.services import objections as service, payouts
+from loanledger.services import objections as service, payouts, read
 
 blp = Blueprint("objections", __name__, url_prefix="/objections", description="Objections during 公示")
 
@@ -69,8 +68,8 @@ class Objections(MethodView):
     @blp.arguments(ObjectionQuery, location="query")
     @blp.response(200, page_of(ObjectionOut))
     def get(self, query):
-        stmt = service.list_stmt(query.get("status"), _own_uscc(), query.get("batch_id"))
-        page = paginate(session(), stmt, [Objection.id], limit=query["limit"], cursor=query["cursor"])
+        page = read.objections_page(session(), query.get("status"), _own_uscc(), query.get("batch_id"),
+                                    limit=query["limit"], cursor=query["cursor"])
         return {"items": [service.objection_wire(o) for o in page.items], "next_cursor": page.next_cursor}
 
 

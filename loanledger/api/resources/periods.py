@@ -5,24 +5,19 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
-from sqlalchemy import case, func, select
 
 from loanledger.api.auth import endpoint
 from loanledger.request_context import advance_publicity, business_date, path_period, principal, session
 from loanledger.wire.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
-from loanledger.api.pagination import PageQuery, paginate
-from loanledger.domain.dates import next_period
-from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
+from loanledger.api.pagination import PageQuery
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import (
     PAYMENT_RESULTS, STAFF_ROLES, BatchKind, BatchStatus, LineKind, Role, words,
 )
 from loanledger.persistence.db import as_utc
-from loanledger.persistence.tables import Batch, BatchPayee, Claim, JournalEntry, Line, Period, Posting
-from loanledger.services import payouts
-from loanledger.services.close import batch_summary, close_period, period_view
+from loanledger.services import payouts, read
+from loanledger.services.close import close_period
 from loanledger.services.errors import NotFound
-from loanledger.services.views import claim_wire, line_wire
 
 periods = Blueprint("periods", __name__, url_prefix="/periods", description="Month-end close")
 batches = Blueprint("batches", __name__, url_prefix="/batches", description="Batches, lines and payees")
@@ -100,12 +95,8 @@ class Periods(MethodView):
     @endpoint(*STAFF_ROLES)
     @periods.response(200, PeriodList)
     def get(self):
-        db = session()
         advance_publicity()
-        names = list(db.scalars(select(Period.period).order_by(Period.period)))
-        if names and next_period(names[-1]) not in names:
-            names.append(next_period(names[-1]))
-        return {"items": [period_view(db, p) for p in names]}
+        return {"items": read.periods(session())}
 
 
 @periods.route("/<string:period>")
@@ -114,19 +105,19 @@ class OnePeriod(MethodView):
     @periods.response(200, Open)
     def get(self, period):
         advance_publicity()
-        return period_view(session(), path_period(period))
+        return read.period_view(session(), path_period(period))
 
 
 # ------------------------------------------------------------------ batches
-def _batch(batch_id: int) -> Batch:
-    batch = session().get(Batch, batch_id)
+def _batch(batch_id: int):
+    batch = read.batch(session(), batch_id)
     if batch is None:
         raise NotFound(f"batch {batch_id}")
     return batch
 
 
-def batch_detail(batch: Batch) -> dict:
-    out = batch_summary(batch)
+def batch_detail(batch) -> dict:
+    out = read.batch_summary(batch)
     out.update({
         "submitted_by": batch.submitted_by,
         "submitted_at": as_utc(batch.submitted_at).isoformat() if batch.submitted_at else None,
@@ -147,11 +138,8 @@ class Batches(MethodView):
     @batches.response(200, PeriodList)
     def get(self, query):
         advance_publicity()
-        stmt = select(Batch).order_by(Batch.period, Batch.kind.desc())
-        for name in ("period", "kind", "status"):
-            if query.get(name):
-                stmt = stmt.where(getattr(Batch, name) == query[name])
-        return {"items": [batch_summary(b) for b in session().scalars(stmt)]}
+        rows = read.batches(session(), query.get("period"), query.get("kind"), query.get("status"))
+        return {"items": [read.batch_summary(b) for b in rows]}
 
 
 @batches.route("/<int:batch_id>")
@@ -216,12 +204,9 @@ class BatchLines(MethodView):
     @batches.response(200, PageOut)
     def get(self, query, batch_id):
         _batch(batch_id)
-        stmt = select(Line).where(Line.batch_id == batch_id)
-        for name in ("payee_id", "kind"):
-            if query.get(name):
-                stmt = stmt.where(getattr(Line, name) == query[name])
-        page = paginate(session(), stmt, [Line.id], limit=query["limit"], cursor=query["cursor"])
-        return {"items": [line_wire(line) for line in page.items], "next_cursor": page.next_cursor}
+        page = read.batch_lines(session(), batch_id, read.LineFilter(query.get("payee_id"), query.get("kind")),
+                                limit=query["limit"], cursor=query["cursor"])
+        return {"items": [read.line_wire(line) for line in page.items], "next_cursor": page.next_cursor}
 
 
 @batches.route("/<int:batch_id>/payees")
@@ -231,12 +216,11 @@ class BatchPayees(MethodView):
     @batches.response(200, PageOut)
     def get(self, query, batch_id):
         _batch(batch_id)
-        stmt = select(BatchPayee).where(BatchPayee.batch_id == batch_id)
-        page = paginate(session(), stmt, [BatchPayee.id], limit=query["limit"], cursor=query["cursor"])
+        page = read.batch_payees_page(session(), batch_id, limit=query["limit"], cursor=query["cursor"])
         return {"items": [_payee_wire(p) for p in page.items], "next_cursor": page.next_cursor}
 
 
-def _payee_wire(p: BatchPayee) -> dict:
+def _payee_wire(p) -> dict:
     return {
         "payee_type": p.payee_type, "payee_id": p.payee_id, "total": format_fen(p.total_fen),
         "pays": format_fen(p.pays_fen), "carried_out": format_fen(p.carried_out_fen),
@@ -251,10 +235,10 @@ class OneLine(MethodView):
     @endpoint(*STAFF_ROLES)
     @lines.response(200, Open)
     def get(self, line_id):
-        line = session().get(Line, line_id)
+        line = read.line(session(), line_id)
         if line is None:
             raise NotFound(f"line {line_id}")
-        out = line_wire(line)
+        out = read.line_wire(line)
         breakdown = line.breakdown or {}
         out["segments"] = breakdown.get("segments", [])
         out["removed_days"] = breakdown.get("removed_days", {})
@@ -267,11 +251,8 @@ class Claims(MethodView):
     @claims.arguments(ClaimQuery, location="query")
     @claims.response(200, PageOut)
     def get(self, query):
-        stmt = select(Claim)
-        if query.get("period"):
-            stmt = stmt.where(Claim.period == query["period"])
-        page = paginate(session(), stmt, [Claim.id], limit=query["limit"], cursor=query["cursor"])
-        return {"items": [claim_wire(session(), c) for c in page.items], "next_cursor": page.next_cursor}
+        page = read.claims(session(), query.get("period"), limit=query["limit"], cursor=query["cursor"])
+        return {"items": [read.claim_wire(session(), c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 # ------------------------------------------------------------------ ledger
@@ -282,24 +263,11 @@ class TrialBalance(MethodView):
     @ledger.response(200, Open)
     def get(self, query):
         as_of = query.get("as_of") or business_date()
-        column = Posting.base_account if query["level"] == "base" else Posting.account
-        debit = func.sum(case((Posting.amount_fen > 0, Posting.amount_fen), else_=0))
-        rows = session().execute(
-            select(column, func.coalesce(func.sum(Posting.amount_fen), 0), debit, func.count())
-            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(JournalEntry.posted_on <= as_of).group_by(column).order_by(column)
-        ).all()
-        accounts = []
-        for code, balance_fen, debit_fen, _n in rows:
-            debit_fen = int(debit_fen or 0)
-            credit_fen = debit_fen - int(balance_fen)
-            accounts.append({"code": code, "name": ACCOUNT_NAMES.get(base_code(code), code),
-                             "debit": format_fen(debit_fen), "credit": format_fen(credit_fen),
-                             "balance": format_fen(int(balance_fen))})
-        total_debit = sum(int(r[2] or 0) for r in rows)
-        total_credit = total_debit - sum(int(r[1]) for r in rows)
+        tb = read.trial_balance(session(), as_of, query["level"])
+        accounts = [{"code": a.code, "name": a.name, "debit": format_fen(a.debit_fen),
+                     "credit": format_fen(a.credit_fen), "balance": format_fen(a.balance_fen)} for a in tb.accounts]
         return {"as_of": as_of.isoformat(), "accounts": accounts,
-                "total_debit": format_fen(total_debit), "total_credit": format_fen(total_credit)}
+                "total_debit": format_fen(tb.total_debit_fen), "total_credit": format_fen(tb.total_credit_fen)}
 
 
 @ledger.route("/accounts/<string:code>/entries")
@@ -308,14 +276,10 @@ class AccountEntries(MethodView):
     @ledger.arguments(PageQuery, location="query")
     @ledger.response(200, PageOut)
     def get(self, query, code):
-        stmt = select(Posting).where(Posting.account == code)
-        page = paginate(session(), stmt, [Posting.id], limit=query["limit"], cursor=query["cursor"])
-        entries = {e.id: e for e in session().scalars(
-            select(JournalEntry).where(JournalEntry.id.in_([p.entry_id for p in page.items])))} if page.items else {}
-        items = [{"entry_id": p.entry_id, "posted_on": entries[p.entry_id].posted_on.isoformat(),
-                  "kind": entries[p.entry_id].kind, "memo": entries[p.entry_id].memo, "account": p.account,
-                  "debit": format_fen(max(p.amount_fen, 0)), "credit": format_fen(max(-p.amount_fen, 0))}
-                 for p in page.items]
+        page = read.account_entries(session(), code, limit=query["limit"], cursor=query["cursor"])
+        items = [{"entry_id": e.entry_id, "posted_on": e.posted_on.isoformat(), "kind": e.kind, "memo": e.memo,
+                  "account": e.account, "debit": format_fen(max(e.amount_fen, 0)),
+                  "credit": format_fen(max(-e.amount_fen, 0))} for e in page.items]
         return {"items": items, "next_cursor": page.next_cursor}
 
 

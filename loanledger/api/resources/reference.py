@@ -11,17 +11,15 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, ValidationError, fields, validate
-from sqlalchemy import select
 
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
-from loanledger.api.pagination import PageQuery, decode_cursor, encode_cursor, page_of, paginate
+from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
 from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
-from loanledger.persistence.tables import Enterprise, Filing, LprRate, Product
-from loanledger.services import registry
+from loanledger.services import registry, read
 
 STAFF = STAFF_ROLES
 MAKER = (Role.CLERK,)
@@ -100,10 +98,7 @@ class Products(MethodView):
     @blp_products.arguments(ProductQuery, location="query")
     @blp_products.response(200, page_of(ProductSchema))
     def get(self, query):
-        stmt = select(Product)
-        if "bank_code" in query:
-            stmt = stmt.where(Product.bank_code == query["bank_code"])
-        page = paginate(session(), stmt, [Product.product_code], limit=query["limit"], cursor=query["cursor"])
+        page = read.products(session(), query.get("bank_code"), limit=query["limit"], cursor=query["cursor"])
         return {"items": [registry.product_doc(p) for p in page.items], "next_cursor": page.next_cursor}
 
     @endpoint(*MAKER)
@@ -206,7 +201,7 @@ class Enterprises(MethodView):
     @blp_enterprises.arguments(PageQuery, location="query")
     @blp_enterprises.response(200, page_of(EnterpriseSchema))
     def get(self, query):
-        page = paginate(session(), select(Enterprise), [Enterprise.uscc], limit=query["limit"], cursor=query["cursor"])
+        page = read.enterprises(session(), limit=query["limit"], cursor=query["cursor"])
         return {"items": [registry.enterprise_doc(e) for e in page.items], "next_cursor": page.next_cursor}
 
     @endpoint(*MAKER)
@@ -274,18 +269,8 @@ class Filings(MethodView):
     @blp_filings.response(200, page_of(FilingSchema))
     def get(self, query):
         db, today = session(), business_date()
-        stmt = select(Filing)
-        if "uscc" in query:
-            stmt = stmt.where(Filing.uscc == query["uscc"])
-        keep = None
-        if "status" in query:
-            policy = registry.policy_in_force(db, today)[1]
-
-            def keep(rows: list[Filing]) -> list[Filing]:
-                statuses = registry.filing_statuses(db, rows, today, policy)
-                return [f for f in rows if statuses[f.filing_no] == query["status"]]
-
-        page = paginate(db, stmt, [Filing.filing_no], limit=query["limit"], cursor=query["cursor"], keep=keep)
+        page = read.filings(db, today, query.get("uscc"), query.get("status"), limit=query["limit"],
+                            cursor=query["cursor"])
         return {"items": registry.filing_docs(db, page.items, today), "next_cursor": page.next_cursor}
 
     @endpoint(*MAKER)
@@ -408,7 +393,7 @@ class LprSchema(Schema):
     lpr_5y = Rate(required=True)
 
 
-def _lpr_doc(row: LprRate) -> dict[str, Any]:
+def _lpr_doc(row) -> dict[str, Any]:
     return {"published_on": row.published_on, "lpr_1y": row.lpr_1y_e4, "lpr_5y": row.lpr_5y_e4}
 
 
@@ -418,7 +403,7 @@ class Lpr(MethodView):
     @blp_lpr.arguments(PageQuery, location="query")
     @blp_lpr.response(200, page_of(LprSchema))
     def get(self, query):
-        page = paginate(session(), select(LprRate), [LprRate.published_on], limit=query["limit"], cursor=query["cursor"])
+        page = read.lpr_rates(session(), limit=query["limit"], cursor=query["cursor"])
         return {"items": [_lpr_doc(r) for r in page.items], "next_cursor": page.next_cursor}
 
     @endpoint(*ADMIN)
@@ -457,15 +442,11 @@ class Budgets(MethodView):
     @blp_budgets.arguments(PageQuery, location="query")
     @blp_budgets.response(200, page_of(BudgetYearSchema))
     def get(self, query):
-        years = registry.budget_years(session())
-        if query["cursor"] is not None:
-            after = decode_cursor(query["cursor"], [int])[0]
-            years = [y for y in years if y.year > after]
-        page, more = years[:query["limit"]], len(years) > query["limit"]
+        page = read.budget_years(session(), limit=query["limit"], cursor=query["cursor"])
         return {
             "items": [{"year": y.year, "appropriated": y.appropriated_fen, "paid": y.paid_fen,
-                       "approved_unpaid": y.approved_unpaid_fen, "left": y.left_fen} for y in page],
-            "next_cursor": encode_cursor([page[-1].year]) if more else None,
+                       "approved_unpaid": y.approved_unpaid_fen, "left": y.left_fen} for y in page.items],
+            "next_cursor": page.next_cursor,
         }
 
     @endpoint(*MAKER)

@@ -4,17 +4,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, path_period, principal, session
 from loanledger.api.errors import invalid
 from loanledger.wire.fields import Document, Money, Period as PeriodField, Schema
-from loanledger.api.pagination import PageQuery, paginate
+from loanledger.api.pagination import PageQuery
 from loanledger.domain.dates import period_bounds
 from loanledger.domain.vocabulary import STAFF_ROLES, PeriodStatus, words
-from loanledger.persistence.tables import Batch, ControlTotal, Line
-from loanledger.services import statements
+from loanledger.services import statements, read
 
 control_totals = Blueprint("control_totals", __name__, url_prefix="/control-totals",
                            description="A bank's own count and sum of its interest records per period")
@@ -142,10 +140,8 @@ class ControlTotals(MethodView):
     def get(self, query):
         """The latest control total per bank and period: a bank sees its own, staff all."""
         who, db = principal(), session()
-        stmt = statements.latest_control_totals_stmt(who.bank_code if who.kind == "bank" else None,
-                                                     query.get("period"))
-        page = paginate(db, stmt, [ControlTotal.period, ControlTotal.bank_code, ControlTotal.id],
-                        limit=query["limit"], cursor=query["cursor"])
+        page = read.control_totals(db, who.bank_code if who.kind == "bank" else None, query.get("period"),
+                                   limit=query["limit"], cursor=query["cursor"])
         return {"items": statements.control_totals_wire(db, page.items), "next_cursor": page.next_cursor}
 
 
@@ -162,10 +158,8 @@ class Statement(MethodView):
         db, bank_code = session(), principal().bank_code
         period = path_period(period)
         out = statements.statement_header(db, bank_code, period)
-        page = paginate(db, statements.statement_lines_stmt(bank_code, period), [Line.id],
-                        limit=query["limit"], cursor=query["cursor"])
-        kinds = dict(db.execute(select(Batch.id, Batch.kind).where(
-            Batch.id.in_({line.batch_id for line in page.items}))).all()) if page.items else {}
+        page = read.statement_lines(db, bank_code, period, limit=query["limit"], cursor=query["cursor"])
+        kinds = read.batch_kinds(db, [line.batch_id for line in page.items])
         out["lines"] = [statements.statement_line_wire(line, kinds) for line in page.items]
         out["next_cursor"] = page.next_cursor
         return out

@@ -1,4 +1,4 @@
-"""Read models: the loan view, lines and claims as the API shows them (wire form)."""
+"""The loan view, lines and claims as the API shows them (wire form)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,6 +19,7 @@ from loanledger.services.facts import LoanData, load_loan
 from loanledger.services import registry
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
+from loanledger.services.read.loans import loan_lines
 
 
 def _iso(d: dt.date | None) -> str | None:
@@ -94,8 +95,7 @@ def loan_view(db: Session, loan: Loan, today: dt.date, book: PolicyBook | None =
     status = (LoanStatus.SETTLED if settled_on
               else LoanStatus.NPL if npl_on and npl_on <= today else LoanStatus.ACTIVE)
     granted = db.scalar(select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(RecordState.loan_id == loan.id))
-    lines = db.scalars(select(Line).where(Line.bank_code == loan.bank_code, Line.contract_no == loan.contract_no)
-                       .order_by(Line.id)).all()
+    lines = loan_lines(db, loan.bank_code, loan.contract_no)
     claims = db.scalars(select(Claim).where(Claim.loan_id == loan.id)).all()
     return {
         "contract_no": loan.contract_no, "bank_code": loan.bank_code, "product_code": loan.product_code,

@@ -1,0 +1,120 @@
+"""Batches: the list, one batch, its lines (filtered, in pages), its payees and the reason
+codes its lines carry; one line; claims; the names of payees."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from loanledger.persistence.tables import Bank, Batch, BatchPayee, Claim, Enterprise, Line
+from loanledger.services.read.paging import Page, keyset_page
+
+LINES_PAGE_SIZE = 200  # the batch page's numbered pages
+
+
+def batches(db: Session, period: str | None = None, kind: str | None = None, status: str | None = None) -> list[Row]:
+    """Batches by period, subsidy before compensation."""
+    stmt = select(Batch.__table__).order_by(Batch.period, Batch.kind.desc())
+    for column, value in ((Batch.period, period), (Batch.kind, kind), (Batch.status, status)):
+        if value:
+            stmt = stmt.where(column == value)
+    return list(db.execute(stmt).all())
+
+
+def batch(db: Session, batch_id: int) -> Row | None:
+    return db.execute(select(Batch.__table__).where(Batch.id == batch_id)).one_or_none()
+
+
+def line(db: Session, line_id: int) -> Row | None:
+    return db.execute(select(Line.__table__).where(Line.id == line_id)).one_or_none()
+
+
+# ------------------------------------------------------------------ a batch's lines
+@dataclass(frozen=True)
+class LineFilter:
+    payee_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+def _lines_of(batch_id: int, f: LineFilter):
+    stmt = select(Line.__table__).where(Line.batch_id == batch_id)
+    for column, value in ((Line.payee_id, f.payee_id), (Line.kind, f.kind), (Line.status, f.status)):
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def batch_lines(db: Session, batch_id: int, f: LineFilter, *, limit: int, cursor: str | None) -> Page:
+    """A keyset page of the batch's lines that pass the filter, in line order (the API)."""
+    return keyset_page(db, _lines_of(batch_id, f), [Line.id], limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    items: list[Row]
+    count: int  # of every page
+    pages: int
+
+
+def batch_lines_numbered(db: Session, batch_id: int, f: LineFilter, page: int) -> NumberedPage:
+    """Page `page` (from 1) of the batch's lines that pass the filter, LINES_PAGE_SIZE a page
+    (the batch page)."""
+    stmt = _lines_of(batch_id, f)
+    count = int(db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = db.execute(stmt.order_by(Line.id).limit(LINES_PAGE_SIZE).offset((page - 1) * LINES_PAGE_SIZE)).all()
+    return NumberedPage(list(rows), count, max(1, -(-count // LINES_PAGE_SIZE)))
+
+
+def batch_reason_codes(db: Session, batch_id: int) -> list[str]:
+    """The reason codes the batch's lines carry, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for reasons in db.scalars(select(Line.reasons).where(Line.batch_id == batch_id)):
+        for code in reasons or []:
+            seen.setdefault(code, None)
+    return list(seen)
+
+
+# ------------------------------------------------------------------ payees
+def batch_payees(db: Session, batch_id: int) -> list[Row]:
+    return list(db.execute(select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id)
+                           .order_by(BatchPayee.payee_id)).all())
+
+
+def batch_payees_page(db: Session, batch_id: int, *, limit: int, cursor: str | None) -> Page:
+    return keyset_page(db, select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id), [BatchPayee.id],
+                       limit=limit, cursor=cursor)
+
+
+def batch_payee(db: Session, batch_id: int, payee_id: str) -> Row | None:
+    return db.execute(select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id,
+                                                         BatchPayee.payee_id == payee_id)).one_or_none()
+
+
+def payee_names(db: Session, payee_ids: Iterable[str]) -> dict[str, str]:
+    """payee id (USCC or bank code) → name; unknown ids are absent."""
+    ids = sorted(set(payee_ids))
+    names: dict[str, str] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        names.update(db.execute(select(Enterprise.uscc, Enterprise.name).where(Enterprise.uscc.in_(chunk))).all())
+        names.update(db.execute(select(Bank.bank_code, Bank.name).where(Bank.bank_code.in_(chunk))).all())
+    return names
+
+
+def batch_kinds(db: Session, batch_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(batch_ids))
+    if not ids:
+        return {}
+    return dict(db.execute(select(Batch.id, Batch.kind).where(Batch.id.in_(ids))).all())
+
+
+# ------------------------------------------------------------------ claims
+def claims(db: Session, period: str | None = None, *, limit: int, cursor: str | None) -> Page:
+    """A page of claims (rows) in claim order, of one period or all."""
+    stmt = select(Claim.__table__)
+    if period:
+        stmt = stmt.where(Claim.period == period)
+    return keyset_page(db, stmt, [Claim.id], limit=limit, cursor=cursor)

@@ -1,0 +1,118 @@
+"""What an enterprise sees of its own: its loans, its lines, its payments and objections,
+the same on `GET /me/subsidies` and on the portal.
+
+Its lines (docs/decisions-payout.md, "Roles") are the subsidy lines paid to it and those
+about its own loans, which a policy with `payee: bank` pays to its bank. It objects only to
+a line paid to it, during 公示 (domain.md §7).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import Row, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
+from loanledger.services.objections import OBJECTABLE_KINDS
+from loanledger.services.read.objections import ObjectionLine, objections
+from loanledger.services.read.registry import enterprise
+
+
+class EnterpriseLine(NamedTuple):
+    line: Row
+    batch: Row
+    has_open_objection: bool
+    can_object: bool
+
+
+class EnterprisePayment(NamedTuple):
+    payee: Row
+    batch: Row
+
+
+@dataclass(frozen=True)
+class EnterpriseSubsidies:
+    """Everything oldest first."""
+
+    uscc: str
+    enterprise: Row | None
+    loans: list[Row]
+    lines: list[EnterpriseLine]
+    payments: list[EnterprisePayment]
+    objections: list[ObjectionLine]
+    granted_fen: dict[tuple[str, str], int]  # (bank_code, contract_no) → granted_by_loan
+
+
+def enterprise_subsidies(db: Session, uscc: str, today: dt.date) -> EnterpriseSubsidies:
+    """Its loans, lines, payments and objections (GET /me/subsidies, /portal)."""
+    lines = enterprise_lines(db, uscc, today)
+    return EnterpriseSubsidies(uscc, enterprise(db, uscc), enterprise_loans(db, uscc), lines,
+                               enterprise_payments(db, uscc), list(reversed(objections(db, uscc=uscc))),
+                               granted_by_loan(lines))
+
+
+def enterprise_loans(db: Session, uscc: str) -> list[Row]:
+    return list(db.execute(select(Loan.__table__).where(Loan.uscc == uscc).order_by(Loan.start_date, Loan.id)).all())
+
+
+def _its_line(uscc: str):
+    paid_to_it = and_(Line.payee_type == "enterprise", Line.payee_id == uscc)
+    about_its_loan = exists().where(Loan.uscc == uscc, Loan.bank_code == Line.bank_code,
+                                    Loan.contract_no == Line.contract_no)
+    return and_(or_(paid_to_it, about_its_loan),
+                Line.batch_id.in_(select(Batch.id).where(Batch.kind == "subsidy")))
+
+
+def enterprise_lines(db: Session, uscc: str, today: dt.date) -> list[EnterpriseLine]:
+    """Its lines by period, each with its batch and whether it can object to it today."""
+    rows = db.execute(select(Line.__table__).where(_its_line(uscc)).order_by(Line.period, Line.id)).all()
+    return _with_batches(db, uscc, list(rows), today)
+
+
+def enterprise_line(db: Session, uscc: str, line_id: int, today: dt.date) -> EnterpriseLine | None:
+    """One of its lines; None for a line that is not its own (or no line at all)."""
+    rows = db.execute(select(Line.__table__).where(Line.id == line_id, _its_line(uscc))).all()
+    found = _with_batches(db, uscc, list(rows), today)
+    return found[0] if found else None
+
+
+def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> list[EnterpriseLine]:
+    ids = sorted({line.batch_id for line in lines})
+    batches = {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))} if ids else {}
+    open_lines = set(db.scalars(select(Objection.line_id).where(Objection.uscc == uscc, Objection.status == "open")))
+    out = []
+    for line in lines:
+        batch, has_open = batches[line.batch_id], line.id in open_lines
+        out.append(EnterpriseLine(line, batch, has_open, can_object(uscc, line, batch, today, has_open)))
+    return out
+
+
+def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_objection: bool) -> bool:
+    """Whether the enterprise may object to the line today: its batch is in 公示, the line is
+    paid to it, is about an interest record, is not held back and has no open objection."""
+    in_publicity = (batch.status == "publicity" and batch.publicity_ends_on is not None
+                    and today <= batch.publicity_ends_on)
+    return (in_publicity and line.payee_type == "enterprise" and line.payee_id == uscc
+            and line.kind in OBJECTABLE_KINDS and line.status == "active" and not has_open_objection)
+
+
+def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
+    """(bank_code, contract_no) → the subsidy its active lines grant (carried lines aside)."""
+    granted: dict[tuple[str, str], int] = defaultdict(int)
+    for line, _batch, _open, _can in lines:
+        if line.status == "active" and line.kind != "carried" and line.contract_no is not None:
+            granted[(line.bank_code, line.contract_no)] += line.amount_fen
+    return dict(granted)
+
+
+def enterprise_payments(db: Session, uscc: str) -> list[EnterprisePayment]:
+    """Its payee rows, by batch."""
+    payees = db.execute(select(BatchPayee.__table__).where(BatchPayee.payee_type == "enterprise",
+                                                            BatchPayee.payee_id == uscc)
+                        .order_by(BatchPayee.batch_id)).all()
+    ids = sorted({p.batch_id for p in payees})
+    batches = {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))} if ids else {}
+    return [EnterprisePayment(p, batches[p.batch_id]) for p in payees]
