@@ -1,5 +1,6 @@
 # make run   — a development server on http://127.0.0.1:5000 with demo data and the scheduler (SQLite)
 # make test  — the whole suite on SQLite, then on PostgreSQL when it answers (CI=true: it must)
+# make lint  — ruff (format check + lint) and mypy on the domain and the services
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
@@ -13,7 +14,7 @@ export LOANLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/te
 DEV_DB := sqlite:///$(CURDIR)/instance/loanledger.db
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql install migration translations clean-dev
+.PHONY: run test test-sqlite test-postgresql lint format install migration translations clean-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,17 @@ run: $(STAMP)
 	@$(BIN)/loanledger scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null || true' EXIT INT TERM; \
 	$(BIN)/loanledger serve --host $(HOST) --port $(PORT)
+
+# ruff (formatting and lint) over the code, mypy over the domain and the services (pyproject.toml).
+LINT_PATHS := loanledger config tests bench scripts migrations
+lint: $(STAMP)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 # Both runs always happen (a SQLite failure must not hide the PostgreSQL result); either fails the target.
 test: $(STAMP)
