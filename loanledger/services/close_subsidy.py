@@ -92,13 +92,6 @@ class SubsidyResult:
 CHUNK_LOANS = 10_000  # loans computed at once: whole enterprises, so the annual cap stays in one chunk
 
 
-def dirty_loan_ids(db: Session, last_day: dt.date, *, full: bool) -> tuple[set[int], int]:
-    everything, ids, max_id = _marked(db, last_day, full=full)
-    if everything:
-        return set(reader(db).scalars(select(Loan.id))), max_id
-    return {i for _uscc, i in _with_filing_siblings(db, ids)}, max_id
-
-
 def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[int], int]:
     """(every loan?, the loans the marks and unprocessed records name, the last mark read).
     The marks are streamed: a million of them are read without keeping a row each."""
