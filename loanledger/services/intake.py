@@ -37,7 +37,7 @@ MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound
 def _wire(value: Any, name: str) -> Any:
     if value is None:
         return None
-    if name in MONEY_FIELDS or name == "principal":
+    if name in MONEY_FIELDS:
         return format_fen(value)
     if name == "annual_rate":
         return format_rate(value)
