@@ -5,6 +5,7 @@ mapped column, a click command…) is listed in scripts/vulture_whitelist.py, gr
 anything else it reports is dead and is deleted. Vulture matches names, not objects: a dead
 definition whose name is used elsewhere goes unseen, and it skips variables named `_x`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,10 +39,15 @@ def test_vulture_finds_no_dead_code(capsys):
     found = [_report(item) for item in scan.get_unused_code(min_confidence=MIN_CONFIDENCE)]
     assert not found, (
         "unused code: delete it, or, when a framework uses it by name, add it to its group in "
-        "scripts/vulture_whitelist.py\n" + "\n".join(found))
+        "scripts/vulture_whitelist.py\n" + "\n".join(found)
+    )
 
 
 def test_the_scan_reports_an_unused_function(tmp_path):
-    (tmp_path / "module.py").write_text("def used():\n    pass\n\n\ndef unused():\n    pass\n\n\nused()\n")
+    (tmp_path / "module.py").write_text(
+        "def used():\n    pass\n\n\ndef unused():\n    pass\n\n\nused()\n"
+    )
     found = _scan([tmp_path]).get_unused_code(min_confidence=MIN_CONFIDENCE)
-    assert [(item.name, item.typ, item.first_lineno) for item in found] == [("unused", "function", 5)]
+    assert [(item.name, item.typ, item.first_lineno) for item in found] == [
+        ("unused", "function", 5)
+    ]
