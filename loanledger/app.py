@@ -40,7 +40,6 @@ class Extension:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__, instance_relative_config=False)
-    app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,

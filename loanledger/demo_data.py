@@ -55,7 +55,6 @@ class Report:
     users: list[tuple[str, str, str]] = field(default_factory=list)   # username, password, role
     keys: list[dict[str, str]] = field(default_factory=list)          # bank_code, key_id, secret
     warnings: list[str] = field(default_factory=list)
-    calls: int = 0                                                      # HTTP calls made
 
 
 class Loader:
@@ -70,7 +69,6 @@ class Loader:
     # ------------------------------------------------------------- plumbing
     def check(self, response, what: str) -> bool:
         """True for 200/201; anything else becomes a warning and the load goes on."""
-        self.report.calls += 1
         if response.status_code in (200, 201):
             return True
         body = response.get_json(silent=True) or {}

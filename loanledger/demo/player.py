@@ -43,7 +43,6 @@ class MonthResult:
     loans: int = 0               # registered so far
     new_loans: int = 0
     events: int = 0              # posted this month (accepted)
-    rejected: int = 0
     subsidy_total: int = 0       # fen
     compensation_total: int = 0
     paid: int = 0
@@ -200,7 +199,6 @@ class Player:
             row.events += answer["accepted"] + answer["duplicates"]
         for result in answer["results"]:
             if result["status"] == "rejected":
-                row.rejected += 1
                 item = items[result["index"]]
                 self.result.problems.append(
                     f"{what}: {item.get('event_id') or item.get('contract_no')} rejected {result.get('errors')}")

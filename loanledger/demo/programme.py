@@ -78,7 +78,6 @@ class Loan:
     covered_product: bool
     uscc: str
     filing_no: str | None          # None: left for the service to match (免申即享)
-    filing_of: str                 # the filing it belongs to (for the generator's own plans)
     principal_fen: int
     rate_e4: int
     start: dt.date
@@ -110,10 +109,6 @@ class Month:
     revoke: dict[str, Any] | None = None     # {"filing_no", "reason", "effective_on", "clawback"}
     objection_by: str | None = None          # the enterprise (USCC) that objects to its line
     failed_payee: str | None = None          # the payee whose payment fails this month
-
-    @property
-    def event_count(self) -> int:
-        return sum(len(v) for v in self.events.values())
 
     @property
     def loan_count(self) -> int:
@@ -252,7 +247,7 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
         loans.append(Loan(
             bank_code=bank_code, contract_no=f"{bank_code}-{begin.year}-{serial[bank_code]:04d}",
             product_code=product["product_code"], covered_product=product["risk_covered"], uscc=uscc,
-            filing_no=None, filing_of="", principal_fen=principal,
+            filing_no=None, principal_fen=principal,
             rate_e4=rng.randrange(31000, 45001, 500), start=begin,
             maturity=add_months(begin, rng.choice((12, 24, 24, 36))),
             repayment_method=rng.choices(("interest_only", "bullet", "equal_principal"), (5, 3, 2))[0],
@@ -280,7 +275,6 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
                 "approved_on": (earliest - dt.timedelta(days=rng.randint(5, 150))).isoformat(),
             })
             for loan in group:
-                loan.filing_of = filing_no
                 # a loan of an enterprise with one filing may leave it out: the service matches it
                 loan.filing_no = None if len(groups) == 1 and rng.random() < 0.1 else filing_no
         # an enterprise must be a year old at its first disbursement (domain.md §4.2)

@@ -159,7 +159,6 @@ _SCALAR_PARSERS: dict[str, Callable[[Any], Any]] = {
     "npl_classifications": _classifications,
     **{name: _strict_int(lo, hi) for name, (lo, hi) in _INT_BOUNDS.items()},
 }
-_LIST_FIELDS = ("subsidy_ratios", "compensation_tiers")
 DOC_FIELDS = tuple(DEFAULT_POLICY_DOC)
 
 

@@ -50,8 +50,3 @@ def set_today(db: Session, new_date: dt.date, actor: str) -> dt.date:
                {"date": row.today.isoformat()}, {"date": new_date.isoformat()})
         row.today = new_date
     return new_date
-
-
-def ensure_row(db: Session) -> None:
-    if db.get(BusinessDate, 1) is None:
-        db.add(BusinessDate(id=1, today=shanghai_today()))

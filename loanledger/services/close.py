@@ -174,7 +174,7 @@ def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], la
     if failed:
         db.execute(update(BatchPayee).where(BatchPayee.id.in_([p.id for p in failed]))
                    .values(carried_to_batch_id=batch.id))
-    lines.write(carried + [_failed_line(kind, p) for p in failed])
+    lines.write(carried + [_failed_line(p) for p in failed])
     batch.line_count = lines.count
     _post_batch(db, batch, last_day)
     return batch
@@ -229,7 +229,7 @@ def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
     payees = _payees_with_lines(db, batch_id, list(owing))
     out = []
     for payee, payee_type in sorted(payees.items()):
-        out.append(LineDraft(batch_kind=kind, record_key=f"k:{kind}:{payee}", kind=LineKind.CARRIED,
+        out.append(LineDraft(record_key=f"k:{kind}:{payee}", kind=LineKind.CARRIED,
                              payee_type=payee_type, payee_id=payee, amount_fen=-owing[payee],
                              bank_code=payee if payee_type == PayeeType.BANK else None, reasons=[]))
     return out
@@ -245,10 +245,10 @@ def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
         .order_by(BatchPayee.id)))
 
 
-def _failed_line(kind: str, failed: BatchPayee) -> LineDraft:
+def _failed_line(failed: BatchPayee) -> LineDraft:
     """A positive carried line: paid again in this batch. It posts nothing, because the failed
     payment never cleared the payable the earlier batch posted."""
-    return LineDraft(batch_kind=kind, record_key=f"f:{failed.id}", kind=LineKind.CARRIED, payee_type=failed.payee_type,
+    return LineDraft(record_key=f"f:{failed.id}", kind=LineKind.CARRIED, payee_type=failed.payee_type,
                      payee_id=failed.payee_id, amount_fen=failed.pays_fen,
                      bank_code=failed.payee_id if failed.payee_type == PayeeType.BANK else None, reasons=[])
 

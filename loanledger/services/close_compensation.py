@@ -13,7 +13,7 @@ from loanledger.domain.compensation import claim_compensation, pool_grant, recov
 from loanledger.domain.ledger import COMPENSATION_PAYABLE, POOL_CASH, RECOVERY_RECEIVABLE
 from loanledger.domain.money import format_ratio
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
-from loanledger.domain.vocabulary import BatchKind, Coverage, LineKind, PayeeType
+from loanledger.domain.vocabulary import Coverage, LineKind, PayeeType
 from loanledger.persistence.tables import Claim, Loan, LoanEvent, RecoveryShare
 from loanledger.services import ledger
 from loanledger.services.close_subsidy import LineDraft
@@ -44,7 +44,7 @@ def compensation_lines(db: Session, period: str, last_day: dt.date, book: Policy
             continue
         first = claim.period == period and claim.lined_fen == 0
         lines.append(LineDraft(
-            batch_kind=BatchKind.COMPENSATION, record_key=f"{'c' if first else 's'}:{claim.id}",
+            record_key=f"{'c' if first else 's'}:{claim.id}",
             kind=LineKind.CLAIM if first else LineKind.SHORTFALL, payee_type=PayeeType.BANK, payee_id=claim.bank_code,
             amount_fen=granted_fen, bank_code=claim.bank_code, contract_no=claim.contract_no,
             claim_id=claim.id, reasons=[],
@@ -116,7 +116,7 @@ def _shares_of(db: Session, claim: Claim, data: LoanData, lined: dict, last_day:
         else:
             state.lined_fen += delta_fen
         out.append(LineDraft(
-            batch_kind=BatchKind.COMPENSATION, record_key=f"r:{event.id}", kind=LineKind.RECOVERY_SHARE,
+            record_key=f"r:{event.id}", kind=LineKind.RECOVERY_SHARE,
             payee_type=PayeeType.BANK,
             payee_id=claim.bank_code, amount_fen=-delta_fen, bank_code=claim.bank_code,
             contract_no=claim.contract_no, event_id=event.event_id, event_pk=event.id, claim_id=claim.id,

@@ -23,7 +23,7 @@ from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord
 from loanledger.domain.money import format_fen, format_rate, format_ratio
 from loanledger.domain.subsidy import RecordResult, compute_record, subsidised_balances
 from loanledger.domain.timeline import balance_segments
-from loanledger.domain.vocabulary import BatchKind, LineKind, PayeeType
+from loanledger.domain.vocabulary import LineKind, PayeeType
 from loanledger.persistence.tables import (
     BlacklistEntry, DirtyMark, Enterprise, Filing, Loan, LoanEvent, RecordState,
 )
@@ -34,7 +34,6 @@ from loanledger.services.policy_book import PolicyBook
 
 @dataclass
 class LineDraft:
-    batch_kind: str
     record_key: str
     kind: str
     payee_type: str
@@ -90,13 +89,6 @@ class SubsidyResult:
 
 # ------------------------------------------------------------------ scope
 CHUNK_LOANS = 10_000  # loans computed at once: whole enterprises, so the annual cap stays in one chunk
-
-
-def dirty_loan_ids(db: Session, last_day: dt.date, *, full: bool) -> tuple[set[int], int]:
-    everything, ids, max_id = _marked(db, last_day, full=full)
-    if everything:
-        return set(reader(db).scalars(select(Loan.id))), max_id
-    return {i for _uscc, i in _with_filing_siblings(db, ids)}, max_id
 
 
 def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[int], int]:
@@ -379,7 +371,7 @@ def _settle(item: _Item, owed_fen: int, capped_fen: int, state: Any, book: Polic
     if amount_fen != 0:
         payee_type = book.version(item.version).payee
         line = LineDraft(
-            batch_kind=BatchKind.SUBSIDY, record_key=f"i:{item.event_pk}",
+            record_key=f"i:{item.event_pk}",
             kind=LineKind.ADJUSTMENT if state and state.line_count else LineKind.INTEREST,
             payee_type=payee_type, payee_id=item.uscc if payee_type == PayeeType.ENTERPRISE else item.bank_code,
             amount_fen=amount_fen, bank_code=item.bank_code, contract_no=item.contract_no,

@@ -31,15 +31,13 @@ from loanledger.services.facts import LoanData, chunks, load_loan, load_loans
 from loanledger.persistence.db import is_postgres
 
 ALL_EVENT_FIELDS = sorted({f for req, opt in EVENT_FIELDS.values() for f in req + opt})
-COMMON_FIELDS = ("event_id", "type", "contract_no")
 MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound_interest")
-DATE_FIELDS = ("date", "period_start", "period_end", "paid_on", "effective_on", "as_of")
 
 
 def _wire(value: Any, name: str) -> Any:
     if value is None:
         return None
-    if name in MONEY_FIELDS or name == "principal":
+    if name in MONEY_FIELDS:
         return format_fen(value)
     if name == "annual_rate":
         return format_rate(value)

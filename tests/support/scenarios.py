@@ -44,7 +44,6 @@ class Player:
         self.today = dt.date.fromisoformat(scenario["start_date"])
         staff.set_business_date(self.today)
         self.banks = {b["bank_code"]: bank_factory(b["bank_code"], b["name"]) for b in scenario.get("banks", [])}
-        self.log: list[str] = []
 
     # ---------------------------------------------------------- helpers
     def advance(self, day: dt.date) -> None:
