@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,11 +76,12 @@ def resolve(db: Session, objection_id: int, resolution: str, note: str, actor: s
         raise Conflict("invalid_state", f"objection {objection.id} is already {objection.status}", "resolution")
     line = db.get(Line, objection.line_id)
     hold = _hold_line(db, line, actor, today) if resolution == ObjectionStatus.UPHELD else None
-    done = db.execute(
+    # An UPDATE's result is a CursorResult, though Session.execute is typed as any Result.
+    done = cast(CursorResult[Any], db.execute(
         update(Objection).where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN)
         .values(status=resolution, resolution_note=note, resolved_by=actor, resolved_at=_now())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"objection {objection.id} was resolved meanwhile", "resolution")
     objection = get_objection(db, objection.id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.errors import DomainError
@@ -48,10 +49,11 @@ def get_batch(db: Session, batch_id: int, *, for_update: bool = False) -> Batch:
 
 def _transition(db: Session, batch: Batch, from_status: str, actor: str, action: str, **values) -> Batch:
     """One conditional UPDATE; losing a race is `invalid_state`, never a second transition."""
-    done = db.execute(
+    # An UPDATE's result is a CursorResult, though Session.execute is typed as any Result.
+    done = cast(CursorResult[Any], db.execute(
         update(Batch).where(Batch.id == batch.id, Batch.status == from_status).values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"batch {batch.id} is no longer {from_status}", "status")
     after = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in values.items()}
@@ -66,11 +68,11 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
                                               Batch.publicity_ends_on < today)))
     moved = 0
     for batch in due:
-        done = db.execute(
+        done = cast(CursorResult[Any], db.execute(
             update(Batch).where(Batch.id == batch.id, Batch.status == BatchStatus.PUBLICITY)
             .values(status=BatchStatus.READY)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         if done:
             moved += 1
             audit.record(db, actor, "batch.publicity_over", "batch", str(batch.id),
