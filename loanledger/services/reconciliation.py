@@ -200,6 +200,7 @@ def reconciliation_xlsx(doc: dict[str, Any]) -> bytes:
 
     workbook = Workbook()
     summary = workbook.active
+    assert summary is not None  # a new workbook has one sheet, active
     summary.title = "概要 summary"
     for number, (caption, key, value) in enumerate(
             (("期间", "period", doc["period"]), ("全部通过", "ok", doc["ok"]),
