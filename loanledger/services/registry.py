@@ -546,8 +546,8 @@ def covered_principal(db: Session) -> int:
     """Σ contract principal of covered loans with no live settlement event and no claim."""
     settled = exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent))
     claimed = exists().where(Claim.loan_id == Loan.id)
-    total = db.scalar(select(func.coalesce(func.sum(Loan.principal_fen), 0))
-                      .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed))
+    total = db.execute(select(func.coalesce(func.sum(Loan.principal_fen), 0))
+                       .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed)).scalar_one()
     return int(total)
 
 
