@@ -11,7 +11,7 @@ lines of the period's batches, the payments of those lines' payees, and the cont
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -35,7 +35,7 @@ def submit_control_total(db: Session, bank_code: str, period: str, interest_reco
                        submitted_at=dt.datetime.now(dt.timezone.utc))
     db.add(row)
     db.flush()
-    record(db, actor, "control_total.submit", "control_total", row.id, None,
+    record(db, actor, "control_total.submit", "control_total", str(row.id), None,
            {"bank_code": bank_code, "period": period, "interest_records": interest_records,
             "interest_total_fen": interest_total_fen})
     return row
@@ -55,7 +55,8 @@ def held_totals(db: Session, period: str, bank_codes: list[str] | None = None) -
     )
     if bank_codes is not None:
         stmt = stmt.where(LoanEvent.bank_code.in_(bank_codes))
-    return {bank: (int(count), int(total)) for bank, count, total in db.execute(stmt)}
+    # COALESCE(…, 0) is never NULL, though typed after its nullable column.
+    return {bank: (int(count), int(cast(int, total))) for bank, count, total in db.execute(stmt)}
 
 
 def _revisions(db: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
