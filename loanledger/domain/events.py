@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # type: (required, optional)
+    # event type: (required, optional)
     "disbursement": (("date", "amount"), ()),
     "repayment": (("date", "principal"), ()),
     "interest": (("period_start", "period_end", "paid_on", "interest"), ("penalty_interest", "compound_interest")),
