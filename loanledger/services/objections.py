@@ -114,7 +114,8 @@ def _hold_line(db: Session, line: Line, actor: str, today: dt.date) -> dict[str,
         state.granted_fen -= line.amount_fen
         state.line_count -= 1
     # An objectable line (interest, adjustment) is about one interest record: event_pk is set.
-    dirty.mark(db, "loan", db.execute(select(LoanEvent.loan_id).where(LoanEvent.id == line.event_pk))
-               .scalar_one())
+    loan_id = db.execute(
+        select(LoanEvent.loan_id).where(LoanEvent.id == line.event_pk)).scalar_one()
+    dirty.mark(db, "loan", loan_id)
     return {"line_id": line.id, "amount": format_fen(line.amount_fen), "batch_total": format_fen(batch.total_fen),
             "entry_id": entry_id}

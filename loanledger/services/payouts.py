@@ -85,9 +85,10 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
 
 
 def open_objection_count(db: Session, batch_id: int) -> int:
-    return int(db.execute(select(func.count()).select_from(Objection)
-                          .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN))
-               .scalar_one())
+    return int(db.execute(
+        select(func.count()).select_from(Objection)
+        .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
+    ).scalar_one())
 
 
 # ------------------------------------------------------------------ maker-checker

@@ -40,6 +40,7 @@ def purge_expired(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - dt.timedelta(days=idempotency_ttl_days))
     )).rowcount
     nonces = cast(CursorResult[Any], db.execute(
-        delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds)))).rowcount
+        delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds))
+    )).rowcount
     return {"idempotency_keys": int(keys or 0), "nonces": int(nonces or 0),
             "sign_in_failures": sign_in.purge(db, now)}
