@@ -11,9 +11,10 @@ lines of the period's batches, the payments of those lines' payees, and the cont
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Row, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.dates import period_bounds
@@ -72,7 +73,8 @@ def _revisions(db: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str]
     return {(bank, period): int(n) for bank, period, n in rows}
 
 
-def control_total_wire(row: ControlTotal, held: tuple[int, int], revisions: int) -> dict[str, Any]:
+def control_total_wire(row: ControlTotal | Row, held: tuple[int, int],
+                       revisions: int) -> dict[str, Any]:
     held_count, held_fen = held
     return {
         "bank_code": row.bank_code, "period": row.period,
@@ -84,7 +86,8 @@ def control_total_wire(row: ControlTotal, held: tuple[int, int], revisions: int)
     }
 
 
-def control_totals_wire(db: Session, rows: list[ControlTotal]) -> list[dict[str, Any]]:
+def control_totals_wire(db: Session, rows: Sequence[ControlTotal | Row]) -> list[dict[str, Any]]:
+    """`rows`: ControlTotals, or control_totals rows as the read side answers them."""
     held: dict[tuple[str, str], tuple[int, int]] = {}
     for period in sorted({row.period for row in rows}):
         banks = sorted({row.bank_code for row in rows if row.period == period})
