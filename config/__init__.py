@@ -5,6 +5,7 @@ Read once into a typed, frozen object (`load_settings`) and handed to the app fa
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def _number(name: str, value: str, kind: type):
     return number
 
 
-def load_settings(env: str | None = None, environ: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(env: str | None = None, environ: Mapping[str, str] | None = None,
+                  **overrides) -> Settings:
     environ = os.environ if environ is None else environ
     env = env or environ.get("LOANLEDGER_ENV", "development")
     if env not in ENVIRONMENTS:

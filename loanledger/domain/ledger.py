@@ -5,12 +5,15 @@ its postings sum to zero.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TypeAlias
 
 from .vocabulary import AccountKind, BatchKind
 
-Kind = BatchKind  # a batch's kind picks its expense, payable, receivable and cash accounts
+# A batch's kind picks its expense, payable, receivable and cash accounts: a BatchKind, or
+# the plain string a batch row holds (a BatchKind member is that string).
+Kind: TypeAlias = str
 
 TREASURY_CASH = "1001"
 POOL_CASH = "1101"
@@ -55,8 +58,10 @@ ACCOUNT_KINDS = {
     SUBSIDY_EXPENSE: AccountKind.EXPENSE, COMPENSATION_EXPENSE: AccountKind.EXPENSE,
 }
 # Base codes by batch kind: where its payees' lines are owed, and where a negative total waits.
-PAYABLE_BASE = {BatchKind.SUBSIDY: SUBSIDY_PAYABLE, BatchKind.COMPENSATION: COMPENSATION_PAYABLE}
-RECEIVABLE_BASE = {BatchKind.SUBSIDY: CLAWBACK_RECEIVABLE, BatchKind.COMPENSATION: RECOVERY_RECEIVABLE}
+PAYABLE_BASE: dict[Kind, str] = {
+    BatchKind.SUBSIDY: SUBSIDY_PAYABLE, BatchKind.COMPENSATION: COMPENSATION_PAYABLE}
+RECEIVABLE_BASE: dict[Kind, str] = {
+    BatchKind.SUBSIDY: CLAWBACK_RECEIVABLE, BatchKind.COMPENSATION: RECOVERY_RECEIVABLE}
 
 
 def base_code(code: str) -> str:

@@ -66,6 +66,7 @@ def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[
     write); rows are tuples in `columns` order, JSON columns already as text."""
     db.flush()
     raw = db.connection().connection.driver_connection
+    assert raw is not None  # None only once the pool invalidated it; the session just flushed on it
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             write = copy.write_row

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -69,6 +70,11 @@ def in_list(column: str, words: Iterable[str]) -> str:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table of its own (DeclarativeBase types it as any
+        # FromClause), so `Model.__table__` serves insert() and write_rows as it is.
+        __table__: ClassVar[Table]
 
 
 Timestamp = DateTime(timezone=True)

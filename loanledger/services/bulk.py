@@ -9,6 +9,7 @@ refuses the whole request and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -97,10 +98,13 @@ def parse(schema: Schema, raw_items: list[Any], path: str, *, shape: Callable | 
     return items
 
 
-def _apply(items: list[_Item], book, key_name: str, path: str, atomic: bool) -> tuple[BulkOutcome, list[dict]]:
+def _apply(items: list[_Item], book, key_name: str, path: str,
+           atomic: bool) -> tuple[BulkOutcome, list[Any]]:
+    """The outcome, and the accepted rows as the book's check built them (an event's a tuple
+    in EVENT_COLUMNS order, a loan's a dict)."""
     outcome, rows = BulkOutcome(), []
     for item in items:
-        result = {"index": item.index, key_name: item.key}
+        result: dict[str, Any] = {"index": item.index, key_name: item.key}
         if item.data is not None:
             try:
                 status, row = book.check(item.data)
@@ -144,8 +148,9 @@ def record_event(db: Session, loan: Loan, data: dict[str, Any], today: dt.date) 
     """One event already parsed by the endpoint's schema: (event, created) or a DomainError."""
     outcome = _single(apply_events, db, loan.bank_code, {**data, "contract_no": loan.contract_no}, today,
                       data["event_id"])
-    event = db.scalar(select(LoanEvent).where(LoanEvent.bank_code == loan.bank_code,
-                                              LoanEvent.event_id == data["event_id"]))
+    # Accepted or a duplicate (_single raised otherwise): the event is there.
+    event = db.scalars(select(LoanEvent).where(LoanEvent.bank_code == loan.bank_code,
+                                               LoanEvent.event_id == data["event_id"])).one()
     return event, outcome.accepted == 1
 
 
@@ -180,7 +185,9 @@ def apply_loans(db: Session, bank_code: str, items: list[_Item], today: dt.date,
 
 def register_loan(db: Session, bank_code: str, data: dict[str, Any], today: dt.date) -> tuple[Loan, bool]:
     outcome = _single(apply_loans, db, bank_code, data, today, data["contract_no"])
-    loan = db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == data["contract_no"]))
+    # Accepted or a duplicate (_single raised otherwise): the loan is there.
+    loan = db.scalars(select(Loan).where(Loan.bank_code == bank_code,
+                                         Loan.contract_no == data["contract_no"])).one()
     return loan, outcome.accepted == 1
 
 
@@ -200,6 +207,6 @@ def _lock(db: Session, bank_code: str) -> None:
     locks.exclusive(db, f"intake:{bank_code}")
 
 
-def _mark_loans(db: Session, loan_ids: list[int]) -> None:
+def _mark_loans(db: Session, loan_ids: Sequence[int]) -> None:
     if loan_ids:
         db.execute(insert(DirtyMark.__table__), [{"scope": "loan", "key": str(i)} for i in loan_ids])

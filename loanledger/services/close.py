@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func, insert, select, update
+from sqlalchemy import SQLColumnExpression, case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
@@ -203,7 +203,8 @@ class _PayeeRows:
 
 def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False) -> Iterator[tuple]:
     """(payee_id, payee_type, Σ amount[, Σ carried amount]) per payee of a batch, streamed from its lines."""
-    columns = [Line.payee_id, func.min(Line.payee_type), func.sum(Line.amount_fen)]
+    columns: list[SQLColumnExpression[Any]] = [
+        Line.payee_id, func.min(Line.payee_type), func.sum(Line.amount_fen)]
     if carried:
         columns.append(func.sum(case((Line.kind == LineKind.CARRIED, Line.amount_fen), else_=0)))
     query = select(*columns).where(Line.batch_id == batch_id).group_by(Line.payee_id)

@@ -4,6 +4,7 @@ as large as the pool's cash allows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -83,7 +84,8 @@ def _new_claims(db: Session, period: str, last_day: dt.date, book: PolicyBook) -
     return created
 
 
-def _recovery_share_lines(db: Session, claims: list[Claim], last_day: dt.date) -> list[LineDraft]:
+def _recovery_share_lines(db: Session, claims: Sequence[Claim],
+                          last_day: dt.date) -> list[LineDraft]:
     by_loan = {c.loan_id: c for c in claims}
     with_recoveries = db.scalars(
         select(LoanEvent.loan_id).where(LoanEvent.type == "recovery", LoanEvent.loan_id.in_(list(by_loan)))

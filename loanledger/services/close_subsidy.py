@@ -224,7 +224,8 @@ class _Facts:
             )
         return self._filing_facts[key]
 
-    def compute(self, data: LoanData, event: LoanEvent, lpr_table) -> tuple[RecordResult, int]:
+    def compute(self, data: LoanData, event: Any, lpr_table) -> tuple[RecordResult, int]:
+        """One interest record: `event` is its loan_events row as load_loans reads it (Core)."""
         version, policy = self.book.on(event.on_date)
         record = InterestRecord(event.period_start, event.period_end, event.on_date, event.interest_fen,
                                 event.event_id in data.voided_ids)
@@ -349,7 +350,9 @@ def _allocate(items: dict[int, _Item], states: dict[int, Any], book: PolicyBook)
     by_year: dict[tuple[str, int], list[_Item]] = defaultdict(list)
     for item in items.values():
         by_year[(item.uscc, item.paid_on.year)].append(item)
-    lines, inserts, updates = [], [], []
+    lines: list[LineDraft] = []
+    inserts: list[dict[str, Any]] = []  # RecordState rows, as _settle builds them
+    updates: list[dict[str, Any]] = []
     for key in sorted(by_year):
         group = sorted(by_year[key], key=lambda i: i.order)
         caps = [book.version(i.version).annual_cap_per_enterprise_fen for i in group]

@@ -82,8 +82,9 @@ class LoanData:
         dates = [e.on_date for e in self.live("settlement")]
         return min(dates) if dates else None
 
-    def interest_records(self) -> list[LoanEvent]:
-        """Every interest record, voided ones included: a voided record is owed zero."""
+    def interest_records(self) -> list[Any]:
+        """Every interest record, voided ones included: a voided record is owed zero. Rows of
+        `events`: Core rows from load_loans, LoanEvents from load_loan, pending ones in intake."""
         return [e for e in self.events if e.type == "interest"]
 
     def facts(self) -> LoanFacts:
@@ -161,5 +162,6 @@ def load_loan(db: Session, loan: Loan) -> LoanData:
     for event in db.scalars(select(LoanEvent).where(LoanEvent.loan_id == loan.id).order_by(LoanEvent.id)):
         data.events.append(event)
         if event.type == "void":
+            assert event.target_event_id is not None  # a void names its target (EVENT_FIELDS)
             data.voided_ids.add(event.target_event_id)
     return data

@@ -93,7 +93,7 @@ def due_periods(db: Session, today: dt.date) -> list[str]:
         if earliest is None:
             return []
         period = period_of(earliest)
-    due = []
+    due: list[str] = []
     while True:
         close_day = registry.policy_in_force(db, period_bounds(period)[1])[1].close_day
         if close_due_on(period, close_day) > today:

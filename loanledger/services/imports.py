@@ -79,7 +79,9 @@ def run(db: Session, job: ImportJob, staged: Staged, today: dt.date) -> None:
     """Pass 2: the staged rows through bulk intake, chunk by chunk, counting and keeping errors."""
     ingest = bulk.ingest_loans if job.kind == "loans" else bulk.ingest_events
     for chunk in _chunks(staged.lines, CHUNK_ROWS):
-        items, numbers, errors = [], [], []
+        items: list[dict[str, Any]] = []
+        numbers: list[int] = []
+        errors: list[dict[str, Any]] = []
         for number, item, row_errors in chunk:
             if row_errors:
                 job.rejected += 1

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from collections import namedtuple
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -252,8 +251,9 @@ class EventBook:
         self.npl_dpd, self.npl_classifications = policy.npl_dpd, policy.npl_classifications
         self.received_at = utcnow()  # one request, one moment received
 
-    def check(self, data: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        """('duplicate', None) or ('created', row values); raises DomainError on a refusal."""
+    def check(self, data: dict[str, Any]) -> tuple[str, tuple[Any, ...] | None]:
+        """('duplicate', None) or ('created', the row in EVENT_COLUMNS order); raises
+        DomainError on a refusal."""
         loan = self.loans.get(data["contract_no"])
         if loan is None:
             raise DomainError("not_found", f"no loan {data['contract_no']} of bank {self.bank_code}", "contract_no")
@@ -271,15 +271,34 @@ class EventBook:
         return "created", row
 
 
+class _Pending(NamedTuple):
+    """An accepted event not yet written, as later checks of the same request read it: a
+    pseudo id, then the event's row."""
+
+    id: int
+    bank_code: str
+    event_id: str
+    loan_id: int
+    type: str
+    on_date: dt.date | None
+    amount_fen: int | None
+    period_start: dt.date | None
+    period_end: dt.date | None
+    interest_fen: int | None
+    penalty_fen: int | None
+    compound_fen: int | None
+    rate_e4: int | None
+    days_past_due: int | None
+    classification: str | None
+    target_event_id: str | None
+    reason: str | None
+    content_hash: str
+    received_at: dt.datetime
+
+
 # A new event's row: these columns of loan_events, in this order (the COPY's column list).
-EVENT_COLUMNS = (
-    "bank_code", "event_id", "loan_id", "type", "on_date", "amount_fen", "period_start", "period_end",
-    "interest_fen", "penalty_fen", "compound_fen", "rate_e4", "days_past_due", "classification",
-    "target_event_id", "reason", "content_hash", "received_at",
-)
+EVENT_COLUMNS = _Pending._fields[1:]
 LOAN_ID = EVENT_COLUMNS.index("loan_id")
-# An accepted event not yet written, as later checks of the same request read it.
-_Pending = namedtuple("_Pending", ("id",) + EVENT_COLUMNS)
 
 
 def event_row(loan: Loan, data: dict[str, Any], content_hash: str, received_at: dt.datetime) -> tuple:
@@ -402,7 +421,7 @@ def event_to_wire(event: LoanEvent, voided_ids: set[str] | frozenset = frozenset
         "annual_rate": event.rate_e4, "days_past_due": event.days_past_due,
         "classification": event.classification, "target_event_id": event.target_event_id, "reason": event.reason,
     }
-    wire = {"event_id": event.event_id, "type": event.type}
+    wire: dict[str, Any] = {"event_id": event.event_id, "type": event.type}
     for name in required + optional:
         wire[name] = _wire(values[name], name)
     wire["voided"] = event.event_id in voided_ids

@@ -80,7 +80,7 @@ def balance(db: Session, account: str, as_of: dt.date | None = None) -> int:
     query = select(func.coalesce(func.sum(Posting.amount_fen), 0)).where(Posting.account == account)
     if as_of is not None:
         query = query.join(JournalEntry, JournalEntry.id == Posting.entry_id).where(JournalEntry.posted_on <= as_of)
-    return int(db.scalar(query))
+    return int(db.execute(query).scalar_one())  # an aggregate: always one row
 
 
 def balances_like(db: Session, base: str) -> dict[str, int]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,8 @@ def file_objection(db: Session, line_id: int, uscc: str, reason: str, actor: str
     if line is None or line.payee_type != PayeeType.ENTERPRISE or line.payee_id != uscc:
         raise NotFound(f"line {line_id}")  # another enterprise's line is not shown to exist
     batch = get_batch(db, line.batch_id, for_update=True)  # a submit waits for this, or this sees it
-    if batch.status != BatchStatus.PUBLICITY or today > batch.publicity_ends_on:
+    ends_on = batch.publicity_ends_on  # None only off 公示: a close sets it on a batch in 公示
+    if batch.status != BatchStatus.PUBLICITY or ends_on is None or today > ends_on:
         raise Conflict("invalid_state", f"公示 of batch {batch.id} ended on {batch.publicity_ends_on}; "
                        "objections are taken during 公示 only", "line_id")
     if line.kind not in OBJECTABLE_KINDS:
@@ -74,13 +75,14 @@ def resolve(db: Session, objection_id: int, resolution: str, note: str, actor: s
     objection = get_objection(db, objection_id)
     if objection.status != ObjectionStatus.OPEN:
         raise Conflict("invalid_state", f"objection {objection.id} is already {objection.status}", "resolution")
-    line = db.get(Line, objection.line_id)
+    line = db.get_one(Line, objection.line_id)  # a foreign key: the line is there
     hold = _hold_line(db, line, actor, today) if resolution == ObjectionStatus.UPHELD else None
-    done = db.execute(
+    # An UPDATE's result is a CursorResult, though Session.execute is typed as any Result.
+    done = cast(CursorResult[Any], db.execute(
         update(Objection).where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN)
         .values(status=resolution, resolution_note=note, resolved_by=actor, resolved_at=_now())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"objection {objection.id} was resolved meanwhile", "resolution")
     objection = get_objection(db, objection.id)
@@ -111,6 +113,9 @@ def _hold_line(db: Session, line: Line, actor: str, today: dt.date) -> dict[str,
     if state is not None:
         state.granted_fen -= line.amount_fen
         state.line_count -= 1
-    dirty.mark(db, "loan", db.scalar(select(LoanEvent.loan_id).where(LoanEvent.id == line.event_pk)))
+    # An objectable line (interest, adjustment) is about one interest record: event_pk is set.
+    loan_id = db.execute(
+        select(LoanEvent.loan_id).where(LoanEvent.id == line.event_pk)).scalar_one()
+    dirty.mark(db, "loan", loan_id)
     return {"line_id": line.id, "amount": format_fen(line.amount_fen), "batch_total": format_fen(batch.total_fen),
             "entry_id": entry_id}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from loanledger.domain.errors import DomainError
@@ -48,10 +49,11 @@ def get_batch(db: Session, batch_id: int, *, for_update: bool = False) -> Batch:
 
 def _transition(db: Session, batch: Batch, from_status: str, actor: str, action: str, **values) -> Batch:
     """One conditional UPDATE; losing a race is `invalid_state`, never a second transition."""
-    done = db.execute(
+    # An UPDATE's result is a CursorResult, though Session.execute is typed as any Result.
+    done = cast(CursorResult[Any], db.execute(
         update(Batch).where(Batch.id == batch.id, Batch.status == from_status).values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"batch {batch.id} is no longer {from_status}", "status")
     after = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in values.items()}
@@ -66,13 +68,14 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
                                               Batch.publicity_ends_on < today)))
     moved = 0
     for batch in due:
-        done = db.execute(
+        done = cast(CursorResult[Any], db.execute(
             update(Batch).where(Batch.id == batch.id, Batch.status == BatchStatus.PUBLICITY)
             .values(status=BatchStatus.READY)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         if done:
             moved += 1
+            assert batch.publicity_ends_on is not None  # selected by publicity_ends_on < today
             audit.record(db, actor, "batch.publicity_over", "batch", str(batch.id),
                          {"status": BatchStatus.PUBLICITY},
                          {"status": BatchStatus.READY, "publicity_ends_on": batch.publicity_ends_on.isoformat()})
@@ -82,8 +85,10 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
 
 
 def open_objection_count(db: Session, batch_id: int) -> int:
-    return int(db.scalar(select(func.count()).select_from(Objection)
-                         .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)))
+    return int(db.execute(
+        select(func.count()).select_from(Objection)
+        .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
+    ).scalar_one())
 
 
 # ------------------------------------------------------------------ maker-checker
@@ -91,8 +96,10 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     refresh_publicity(db, today)
     batch = get_batch(db, batch_id, for_update=True)
     if batch.status == BatchStatus.PUBLICITY:
-        raise Conflict("publicity_not_over", f"公示 of batch {batch.id} runs until {batch.publicity_ends_on}; "
-                       f"it can be submitted from {batch.publicity_ends_on + dt.timedelta(days=1)}", "status")
+        ends_on = batch.publicity_ends_on
+        assert ends_on is not None  # a close makes a batch in 公示 with its end date (services.close)
+        raise Conflict("publicity_not_over", f"公示 of batch {batch.id} runs until {ends_on}; "
+                       f"it can be submitted from {ends_on + dt.timedelta(days=1)}", "status")
     if batch.status != BatchStatus.READY:
         raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a ready batch is submitted", "status")
     objections = open_objection_count(db, batch.id)
@@ -134,10 +141,10 @@ def _check_funds(db: Session, batch: Batch) -> None:
                            f"batch {batch.id} pays {format_fen(batch.total_fen)}")
         return
     # Compensation is paid from the risk pool: what it holds, less what approved batches still owe.
-    owed_fen = int(db.scalar(
+    owed_fen = int(db.execute(
         select(func.coalesce(func.sum(BatchPayee.pays_fen), 0)).join(Batch, Batch.id == BatchPayee.batch_id)
         .where(Batch.kind == BatchKind.COMPENSATION, Batch.status.in_(APPROVED),
-               BatchPayee.payment_status == PaymentStatus.PENDING)))
+               BatchPayee.payment_status == PaymentStatus.PENDING)).scalar_one())
     left_fen = registry.pool_cash(db) - owed_fen
     if left_fen < batch.total_fen:
         raise Conflict("budget_exceeded", f"the risk pool has {format_fen(left_fen)} not yet committed; "
@@ -208,6 +215,7 @@ def _apply(db: Session, batch: Batch, payee: BatchPayee, result: PaymentResult, 
     payee.recorded_by, payee.recorded_at = actor, _now()
     entry_id = None
     if result.status == PaymentStatus.PAID:
+        assert result.paid_on is not None  # _validate refused a paid result without paid_on
         entry = payment_entry(batch.kind, payee.payee_id, payee.pays_fen,
                               f"{batch.period} {batch.kind} batch {batch.id}: paid {result.reference}")
         entry_id = ledger.post(db, entry, result.paid_on, period=batch.period, batch_id=batch.id)

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -77,7 +77,9 @@ def _batch_totals(db: Session, period: str) -> rules.Check:
     lines = [rules.PayeeLines(b_id, payee, int(active), int(carried)) for b_id, payee, active, carried in db.execute(
         select(Line.batch_id, Line.payee_id, func.sum(Line.amount_fen), func.sum(carried_in))
         .where(Line.batch_id.in_(ids), Line.status == LineStatus.ACTIVE).group_by(Line.batch_id, Line.payee_id))]
-    movements = [rules.Movement(b_id, account, int(total)) for b_id, account, total in db.execute(
+    # JournalEntry.batch_id is nullable; the IN list leaves only entries of these batches.
+    movements = [rules.Movement(cast(int, b_id), account, int(total))
+                 for b_id, account, total in db.execute(
         select(JournalEntry.batch_id, Posting.account, func.sum(Posting.amount_fen))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(JournalEntry.batch_id.in_(ids), ~JournalEntry.kind.startswith("payment"),
@@ -200,6 +202,7 @@ def reconciliation_xlsx(doc: dict[str, Any]) -> bytes:
 
     workbook = Workbook()
     summary = workbook.active
+    assert summary is not None  # a new workbook has one sheet, active
     summary.title = "概要 summary"
     for number, (caption, key, value) in enumerate(
             (("期间", "period", doc["period"]), ("全部通过", "ok", doc["ok"]),

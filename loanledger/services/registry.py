@@ -16,14 +16,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain import ledger as ledger_rules
-from loanledger.domain.errors import DomainError, PolicyInvalid
+from loanledger.domain.errors import DomainError, FieldError, PolicyInvalid
 from loanledger.domain.facts import filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
@@ -128,7 +128,7 @@ def save_policy(db: Session, doc: dict[str, Any], expected_version: Any, today: 
                 actor: str) -> PolicyRecord:
     """PUT /policy: validate the whole document (PolicyInvalid → 422 listing every problem),
     then refuse a stale `version` (409), then store version + 1 in force from today."""
-    version_errors = [] if type(expected_version) is int else [(
+    version_errors: list[FieldError] = [] if type(expected_version) is int else [(
         "version", "required" if expected_version is None else "invalid_format",
         "version must be the integer version this document was read at")]
     try:
@@ -327,7 +327,8 @@ def first_disbursements(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.
         .where(Loan.filing_no.in_(filing_nos), LoanEvent.type == "disbursement", _live(LoanEvent))
         .group_by(Loan.filing_no)
     )
-    return {filing_no: first for filing_no, first in rows if first is not None}
+    # Loan.filing_no is nullable, but the IN list leaves only loans linked to a filing.
+    return {cast(str, filing_no): first for filing_no, first in rows if first is not None}
 
 
 def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> FilingStatus:
@@ -374,7 +375,7 @@ def filing_loans(db: Session, filing_nos: Iterable[str]) -> dict[str, list[tuple
             select(Loan.filing_no, Loan.bank_code, Loan.contract_no)
             .where(Loan.filing_no.in_(filing_nos)).order_by(Loan.bank_code, Loan.contract_no)
         ):
-            out[filing_no].append((bank_code, contract_no))
+            out[cast(str, filing_no)].append((bank_code, contract_no))  # linked: IN filing_nos
     return out
 
 
@@ -546,8 +547,8 @@ def covered_principal(db: Session) -> int:
     """Σ contract principal of covered loans with no live settlement event and no claim."""
     settled = exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent))
     claimed = exists().where(Claim.loan_id == Loan.id)
-    total = db.scalar(select(func.coalesce(func.sum(Loan.principal_fen), 0))
-                      .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed))
+    total = db.execute(select(func.coalesce(func.sum(Loan.principal_fen), 0))
+                       .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed)).scalar_one()
     return int(total)
 
 

@@ -8,8 +8,9 @@ their timestamps).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
@@ -34,9 +35,12 @@ def purge_expired(
     assert now.tzinfo is not None, "now must be timezone-aware (UTC)"
     assert idempotency_ttl_days >= 7, "api.md: keys are kept at least 7 days"
     assert nonce_ttl_seconds >= 600, "api.md: a nonce is refused if seen in the last 600 s"
-    keys = db.execute(
+    # A DELETE's result is a CursorResult, though Session.execute is typed as any Result.
+    keys = cast(CursorResult[Any], db.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - dt.timedelta(days=idempotency_ttl_days))
-    ).rowcount
-    nonces = db.execute(delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds))).rowcount
+    )).rowcount
+    nonces = cast(CursorResult[Any], db.execute(
+        delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds))
+    )).rowcount
     return {"idempotency_keys": int(keys or 0), "nonces": int(nonces or 0),
             "sign_in_failures": sign_in.purge(db, now)}

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.errors import Refusal
@@ -65,4 +66,7 @@ def sign_in(db: Session, username: str, password: str, now: dt.datetime | None =
 
 def purge(db: Session, now: dt.datetime) -> int:
     """Failures that no longer count. Flushes; the caller commits."""
-    return int(db.execute(delete(SignInFailure).where(SignInFailure.failed_at <= now - WINDOW)).rowcount or 0)
+    # A DELETE's result is a CursorResult, though Session.execute is typed as any Result.
+    deleted = cast(CursorResult[Any], db.execute(
+        delete(SignInFailure).where(SignInFailure.failed_at <= now - WINDOW)))
+    return int(deleted.rowcount or 0)

@@ -20,7 +20,7 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -137,7 +137,7 @@ class _Reader:
     file_format = ""
     encoding: str | None = None
 
-    def rows(self) -> Iterator[list[Any]]:
+    def rows(self) -> Generator[list[Any], None, None]:  # a generator: _stage closes it
         raise NotImplementedError
 
     def text(self, raw: Any) -> str:
@@ -177,7 +177,7 @@ class CsvReader(_Reader):
         self.source, self.codec = source, encoding
         self.encoding = {"utf-8-sig": "utf-8", "gb18030": "gb18030"}[encoding]
 
-    def rows(self) -> Iterator[list[Any]]:
+    def rows(self) -> Generator[list[Any], None, None]:
         self.source.seek(0)
         if self.source.read(3) == b"\xef\xbb\xbf":
             self.encoding = "utf-8-bom"
@@ -225,7 +225,7 @@ class XlsxReader(_Reader):
                                                 f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MiB")
         self.source.seek(0)
 
-    def rows(self) -> Iterator[list[Any]]:
+    def rows(self) -> Generator[list[Any], None, None]:
         import openpyxl  # noqa: PLC0415 - only imports need it
 
         self._check_archive()
@@ -483,6 +483,7 @@ def template(kind: str) -> bytes:
     captions = CAPTIONS if kind == "loans" else EVENT_CAPTIONS
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet, active
     sheet.title = "贷款" if kind == "loans" else "事件"
     last = 2 + TEMPLATE_ROWS
     for position, name in enumerate(COLUMNS[kind]):

@@ -11,9 +11,10 @@ lines of the period's batches, the payments of those lines' payees, and the cont
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Row, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.dates import period_bounds
@@ -35,7 +36,7 @@ def submit_control_total(db: Session, bank_code: str, period: str, interest_reco
                        submitted_at=dt.datetime.now(dt.timezone.utc))
     db.add(row)
     db.flush()
-    record(db, actor, "control_total.submit", "control_total", row.id, None,
+    record(db, actor, "control_total.submit", "control_total", str(row.id), None,
            {"bank_code": bank_code, "period": period, "interest_records": interest_records,
             "interest_total_fen": interest_total_fen})
     return row
@@ -55,7 +56,8 @@ def held_totals(db: Session, period: str, bank_codes: list[str] | None = None) -
     )
     if bank_codes is not None:
         stmt = stmt.where(LoanEvent.bank_code.in_(bank_codes))
-    return {bank: (int(count), int(total)) for bank, count, total in db.execute(stmt)}
+    # COALESCE(…, 0) is never NULL, though typed after its nullable column.
+    return {bank: (int(count), int(cast(int, total))) for bank, count, total in db.execute(stmt)}
 
 
 def _revisions(db: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -71,7 +73,8 @@ def _revisions(db: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str]
     return {(bank, period): int(n) for bank, period, n in rows}
 
 
-def control_total_wire(row: ControlTotal, held: tuple[int, int], revisions: int) -> dict[str, Any]:
+def control_total_wire(row: ControlTotal | Row, held: tuple[int, int],
+                       revisions: int) -> dict[str, Any]:
     held_count, held_fen = held
     return {
         "bank_code": row.bank_code, "period": row.period,
@@ -83,7 +86,8 @@ def control_total_wire(row: ControlTotal, held: tuple[int, int], revisions: int)
     }
 
 
-def control_totals_wire(db: Session, rows: list[ControlTotal]) -> list[dict[str, Any]]:
+def control_totals_wire(db: Session, rows: Sequence[ControlTotal | Row]) -> list[dict[str, Any]]:
+    """`rows`: ControlTotals, or control_totals rows as the read side answers them."""
     held: dict[tuple[str, str], tuple[int, int]] = {}
     for period in sorted({row.period for row in rows}):
         banks = sorted({row.bank_code for row in rows if row.period == period})

@@ -27,9 +27,9 @@ def _message_for(message: str) -> str:
     return message.split(":", 2)[2] if message.startswith("code:") else message
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str | None]]:
     """{'events': {3: {'amount': ['Not a valid ...']}}} → [{'field': 'events[3].amount', ...}]"""
-    out: list[dict[str, str]] = []
+    out: list[dict[str, str | None]] = []
     if isinstance(messages, dict):
         # by field path: list indexes numerically, names alphabetically
         for key in sorted(messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")):
@@ -54,10 +54,10 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
-def validation_errors(data: dict[str, Any] | None) -> list[dict[str, str]]:
+def validation_errors(data: dict[str, Any] | None) -> list[dict[str, str | None]]:
     messages = (data or {}).get("messages") or {}
     # webargs nests by location: {"json": {...}, "query": {...}}
-    flat: list[dict[str, str]] = []
+    flat: list[dict[str, str | None]] = []
     for location in ("json", "query", "form", "files", "headers", "view_args"):
         if location in messages:
             flat.extend(flatten_messages(messages[location]))
