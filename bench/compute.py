@@ -15,6 +15,7 @@ median of --repeat runs, in microseconds per record. `digest` hashes every resul
 close reads, so two versions of the code can be compared for identical results.
 Prints one JSON line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,17 +46,28 @@ INVESTMENT_FEN = 10**10
 def lpr_table() -> list[tuple[dt.date, int]]:
     """The seeded LPR table (services/seed.py reads the same file), as registry.lpr_table gives it."""
     text = resources.files("loanledger.data").joinpath("lpr.csv").read_text(encoding="utf-8")
-    return sorted((dt.date.fromisoformat(row["published_on"]), parse_rate(row["lpr_1y"]))
-                  for row in csv.DictReader(text.splitlines()))
+    return sorted(
+        (dt.date.fromisoformat(row["published_on"]), parse_rate(row["lpr_1y"]))
+        for row in csv.DictReader(text.splitlines())
+    )
 
 
 def population(n: int) -> list[tuple]:
     """(loan facts fields, record, filing, enterprise) per loan, like bench/close.py's."""
     out = []
     for i in range(n):
-        fields = dict(bank_code="BENCH", contract_no=f"C{i}", annual_rate_e4=34500, start_date=START,
-                      maturity_date=MATURITY, disbursements=((START, 500_000_000 + i * 100),), repayments=(),
-                      rate_changes=(), delinquencies=(), link_problem=None)
+        fields = dict(
+            bank_code="BENCH",
+            contract_no=f"C{i}",
+            annual_rate_e4=34500,
+            start_date=START,
+            maturity_date=MATURITY,
+            disbursements=((START, 500_000_000 + i * 100),),
+            repayments=(),
+            rate_changes=(),
+            delinquencies=(),
+            link_problem=None,
+        )
         record = InterestRecord(START, PAID, PAID, 4_408_333 + i, False)
         filing = FilingFacts(f"F{i}", INVESTMENT_FEN, APPROVED, None, False, False)
         enterprise = EnterpriseFacts(f"U{i}", ESTABLISHED, ())
@@ -69,24 +81,44 @@ def time_balances(people: list[tuple]) -> tuple[float, list]:
     out = []
     for fields, _record, filing, _enterprise in people:
         own = balance_segments(list(fields["disbursements"]), list(fields["repayments"]))
-        out.append(subsidised_balances([(filing.filing_no, own)], filing.eligible_investment_fen)[filing.filing_no])
+        out.append(
+            subsidised_balances([(filing.filing_no, own)], filing.eligible_investment_fen)[
+                filing.filing_no
+            ]
+        )
     return time.process_time() - began, out
 
 
 def time_records(people: list[tuple], subsidised: list, policy, lpr) -> tuple[float, str]:
     """CPU seconds of compute_record over every record, and a digest of what the close reads."""
     digest = hashlib.sha256()
-    loans = [LoanFacts(**fields) for fields, *_ in people]  # fresh objects, as each close builds them
+    loans = [
+        LoanFacts(**fields) for fields, *_ in people
+    ]  # fresh objects, as each close builds them
     results = []
     began = time.process_time()
     for (_fields, record, filing, enterprise), loan, bs in zip(people, loans, subsidised):
         results.append(compute_record(record, loan, filing, enterprise, policy, lpr, bs))
     seconds = time.process_time() - began
     for r in results:
-        segments = [(s.start, s.end, s.balance_fen, s.subsidised_fen, s.rate_e4, s.subsidised_rate_e4,
-                     s.ratio, s.days) for s in r.segments]
-        digest.update(repr((r.computed_fen, r.exact, r.reasons, segments, sorted(r.removed_days.items())))
-                      .encode())
+        segments = [
+            (
+                s.start,
+                s.end,
+                s.balance_fen,
+                s.subsidised_fen,
+                s.rate_e4,
+                s.subsidised_rate_e4,
+                s.ratio,
+                s.days,
+            )
+            for s in r.segments
+        ]
+        digest.update(
+            repr(
+                (r.computed_fen, r.exact, r.reasons, segments, sorted(r.removed_days.items()))
+            ).encode()
+        )
     return seconds, digest.hexdigest()[:16]
 
 
@@ -96,8 +128,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     people, lpr = population(args.records), lpr_table()
-    policies = {"default": DEFAULT_POLICY,
-                "rate_cap": dataclasses.replace(DEFAULT_POLICY, rate_cap_spread_bps=-50)}
+    policies = {
+        "default": DEFAULT_POLICY,
+        "rate_cap": dataclasses.replace(DEFAULT_POLICY, rate_cap_spread_bps=-50),
+    }
     runs: dict[str, list[float]] = {"balances": [], **{name: [] for name in policies}}
     digests: dict[str, str] = {}
     for _ in range(args.repeat):
@@ -106,8 +140,15 @@ def main() -> None:
         for name, policy in policies.items():
             seconds, digests[name] = time_records(people, subsidised, policy, lpr)
             runs[name].append(seconds)
-    per_record = {f"{name}_us": round(statistics.median(s) / args.records * 1e6, 2) for name, s in runs.items()}
-    print(json.dumps({"records": args.records, "repeat": args.repeat, **per_record, "digest": digests}))
+    per_record = {
+        f"{name}_us": round(statistics.median(s) / args.records * 1e6, 2)
+        for name, s in runs.items()
+    }
+    print(
+        json.dumps(
+            {"records": args.records, "repeat": args.repeat, **per_record, "digest": digests}
+        )
+    )
 
 
 if __name__ == "__main__":

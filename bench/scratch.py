@@ -1,5 +1,6 @@
 """A scratch database for a benchmark: a temporary SQLite file, or a database created on
 the given PostgreSQL server and dropped afterwards (never the server's own databases)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -17,8 +18,10 @@ def scratch_database(server_url: str | None, prefix: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/{prefix}.db"
         return
-    server = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
+    server = create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
     name = f"loanledger_{prefix}_{os.getpid()}"
     with server.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))

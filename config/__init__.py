@@ -2,6 +2,7 @@
 
 Read once into a typed, frozen object (`load_settings`) and handed to the app factory.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,9 @@ def _number(name: str, value: str, kind: type):
     return number
 
 
-def load_settings(env: str | None = None, environ: Mapping[str, str] | None = None,
-                  **overrides) -> Settings:
+def load_settings(
+    env: str | None = None, environ: Mapping[str, str] | None = None, **overrides
+) -> Settings:
     environ = os.environ if environ is None else environ
     env = env or environ.get("LOANLEDGER_ENV", "development")
     if env not in ENVIRONMENTS:
@@ -105,15 +107,27 @@ def load_settings(env: str | None = None, environ: Mapping[str, str] | None = No
             allow_manual_business_date=_flag(environ["LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE"]),
         )
     if "LOANLEDGER_SESSION_COOKIE_SECURE" in environ:
-        settings = replace(settings, session_cookie_secure=_flag(environ["LOANLEDGER_SESSION_COOKIE_SECURE"]))
+        settings = replace(
+            settings, session_cookie_secure=_flag(environ["LOANLEDGER_SESSION_COOKIE_SECURE"])
+        )
     if "LOANLEDGER_METRICS_ENABLED" in environ:
         settings = replace(settings, metrics_enabled=_flag(environ["LOANLEDGER_METRICS_ENABLED"]))
     if "LOANLEDGER_RATE_LIMIT_PER_SECOND" in environ:
-        settings = replace(settings, rate_limit_per_second=_number(
-            "LOANLEDGER_RATE_LIMIT_PER_SECOND", environ["LOANLEDGER_RATE_LIMIT_PER_SECOND"], float))
+        settings = replace(
+            settings,
+            rate_limit_per_second=_number(
+                "LOANLEDGER_RATE_LIMIT_PER_SECOND",
+                environ["LOANLEDGER_RATE_LIMIT_PER_SECOND"],
+                float,
+            ),
+        )
     if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
-        settings = replace(settings, rate_limit_burst=_number(
-            "LOANLEDGER_RATE_LIMIT_BURST", environ["LOANLEDGER_RATE_LIMIT_BURST"], int))
+        settings = replace(
+            settings,
+            rate_limit_burst=_number(
+                "LOANLEDGER_RATE_LIMIT_BURST", environ["LOANLEDGER_RATE_LIMIT_BURST"], int
+            ),
+        )
     settings = replace(settings, **overrides)
     check_settings(settings)
     return settings

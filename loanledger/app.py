@@ -1,4 +1,5 @@
 """The application factory."""
+
 from __future__ import annotations
 
 import decimal
@@ -58,11 +59,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
     app.extensions["loanledger"] = Extension(settings, engine, make_sessionmaker(engine))
     app.teardown_appcontext(close_session)
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
-        "bankHmac": {"type": "apiKey", "in": "header", "name": "X-LL-Signature",
-                     "description": "HMAC-SHA256; see docs/bank-integration.md"},
-        "bearer": {"type": "http", "scheme": "bearer"},
-    }}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bankHmac": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "X-LL-Signature",
+                        "description": "HMAC-SHA256; see docs/bank-integration.md",
+                    },
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                }
+            }
+        },
+    )
     register_api(api)
     register_error_handlers(app)
     _serve_swagger_ui(app)

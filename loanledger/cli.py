@@ -3,6 +3,7 @@
 User mistakes end with one line on stderr and exit status 1 (2 for bad usage or
 configuration), never a traceback.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,7 +31,9 @@ class Refused(click.ClickException):
 
     def show(self, file=None) -> None:
         # Driver messages may span lines; the contract is one line.
-        message = " ".join(part.strip() for part in self.format_message().splitlines() if part.strip())
+        message = " ".join(
+            part.strip() for part in self.format_message().splitlines() if part.strip()
+        )
         click.echo(f"loanledger: {message}", err=True)
 
 
@@ -57,7 +60,11 @@ def _database_errors() -> Iterator[None]:
         yield
     except (OperationalError, ProgrammingError) as error:
         detail = str(error.orig or error)
-        hint = " (has `loanledger init` run?)" if "no such table" in detail or "does not exist" in detail else ""
+        hint = (
+            " (has `loanledger init` run?)"
+            if "no such table" in detail or "does not exist" in detail
+            else ""
+        )
         raise Refused(f"database error: {detail}{hint}") from None
 
 
@@ -243,9 +250,12 @@ def purge() -> None:
 
     settings = _settings()
     with _session(settings) as db:
-        counts = purge_expired(db, dt.datetime.now(dt.timezone.utc),
-                               idempotency_ttl_days=settings.idempotency_ttl_days,
-                               nonce_ttl_seconds=settings.nonce_ttl_seconds)
+        counts = purge_expired(
+            db,
+            dt.datetime.now(dt.timezone.utc),
+            idempotency_ttl_days=settings.idempotency_ttl_days,
+            nonce_ttl_seconds=settings.nonce_ttl_seconds,
+        )
     _print_json(counts)
 
 
@@ -260,7 +270,9 @@ def scheduler(once: bool) -> None:
 
     settings = _settings()
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
     jobs = Jobs(settings)
     with _database_errors():
         if once:
@@ -285,21 +297,46 @@ def demo_data() -> None:
     click.echo(demo.describe(report))
 
 
-
 @main.command()
 @click.option("--months", default=12, show_default=True, type=click.IntRange(1, 24))
 @click.option("--seed", default=2024, show_default=True, type=int)
-@click.option("--start", default="2024-01", show_default=True, callback=_period, help="first month, YYYY-MM")
-@click.option("--profile", default="full", show_default=True, type=click.Choice(["full", "small"]),
-              help="full: 11 banks, 16 products, 100 enterprises, ~300 loans; small: a quick one")
-@click.option("--url", default=None, help="a running server (http://host:port); default: the app in this process")
-@click.option("--db", "database_url", default=None,
-              help="database URL (in-process: default a fresh SQLite file in --out; with --url: where banks "
-                   "and users are created, default the configured one)")
-@click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for the reports (default instance/demo-<timestamp>)")
-def demo(months: int, seed: int, start: str, profile: str, url: str | None, database_url: str | None,
-         out: Path | None) -> None:
+@click.option(
+    "--start", default="2024-01", show_default=True, callback=_period, help="first month, YYYY-MM"
+)
+@click.option(
+    "--profile",
+    default="full",
+    show_default=True,
+    type=click.Choice(["full", "small"]),
+    help="full: 11 banks, 16 products, 100 enterprises, ~300 loans; small: a quick one",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="a running server (http://host:port); default: the app in this process",
+)
+@click.option(
+    "--db",
+    "database_url",
+    default=None,
+    help="database URL (in-process: default a fresh SQLite file in --out; with --url: where banks "
+    "and users are created, default the configured one)",
+)
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for the reports (default instance/demo-<timestamp>)",
+)
+def demo(
+    months: int,
+    seed: int,
+    start: str,
+    profile: str,
+    url: str | None,
+    database_url: str | None,
+    out: Path | None,
+) -> None:
     """Play a year of the programme through the HTTP API and print a summary per month."""
     import datetime as dt
     import time
@@ -311,12 +348,15 @@ def demo(months: int, seed: int, start: str, profile: str, url: str | None, data
     if url is None and database_url is None:
         database_url = f"sqlite:///{(out / 'demo.db').resolve()}"
         if (out / "demo.db").exists():
-            raise Refused(f"{out / 'demo.db'} exists: the demo needs a fresh database (choose another --out)")
+            raise Refused(
+                f"{out / 'demo.db'} exists: the demo needs a fresh database (choose another --out)"
+            )
     if url is None:
         _ensure_sqlite_dir(database_url)
     began = time.monotonic()
-    with click.progressbar(length=months + 1, label="demo", file=sys.stderr,
-                           item_show_func=lambda label: label) as bar:
+    with click.progressbar(
+        length=months + 1, label="demo", file=sys.stderr, item_show_func=lambda label: label
+    ) as bar:
         labels: list[str] = []
 
         def step(label: str) -> None:
@@ -329,8 +369,16 @@ def demo(months: int, seed: int, start: str, profile: str, url: str | None, data
 
         try:
             with _database_errors():
-                result = demo_run.run(months=months, seed=seed, start=dt.date.fromisoformat(f"{start}-01"),
-                                      profile=profile, out=out, url=url, database_url=database_url, step=step)
+                result = demo_run.run(
+                    months=months,
+                    seed=seed,
+                    start=dt.date.fromisoformat(f"{start}-01"),
+                    profile=profile,
+                    out=out,
+                    url=url,
+                    database_url=database_url,
+                    step=step,
+                )
         except demo_run.DemoError as error:
             raise Refused(f"demo stopped: {error}") from None
         except ConfigError as error:
@@ -339,12 +387,16 @@ def demo(months: int, seed: int, start: str, profile: str, url: str | None, data
             raise Refused(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
         bar.update(1, "done")
     click.echo(demo_run.summary(result))
-    click.echo(f"server: {url}" if url else
-               f"database: {make_url(database_url).render_as_string(hide_password=True)}")
+    click.echo(
+        f"server: {url}"
+        if url
+        else f"database: {make_url(database_url).render_as_string(hide_password=True)}"
+    )
     click.echo("logins: " + ", ".join(f"{u} / {p} ({r})" for u, p, r in result.logins))
     click.echo(f"took {time.monotonic() - began:.1f} s")
     if not result.ok:
         sys.exit(EXIT_FAILURE)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

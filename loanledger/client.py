@@ -13,6 +13,7 @@ Standard library only, so a bank integration (or a benchmark) can copy this one 
 - `post_events_bulk` / `post_loans_bulk` cut a list into requests of at most 5,000 items and
   add up the per-item results.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,11 +44,17 @@ def canonical_query(query: str) -> str:
     return "&".join(sorted(pairs, key=lambda p: tuple(p.split("=", 1) + [""])[:2]))
 
 
-def string_to_sign(method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes) -> str:
-    return "\n".join([method, path, canonical_query(query), timestamp, nonce, hashlib.sha256(body).hexdigest()])
+def string_to_sign(
+    method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes
+) -> str:
+    return "\n".join(
+        [method, path, canonical_query(query), timestamp, nonce, hashlib.sha256(body).hexdigest()]
+    )
 
 
-def sign(secret: str, method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes) -> str:
+def sign(
+    secret: str, method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes
+) -> str:
     """Lower-case hex HMAC-SHA256 of the string-to-sign."""
     message = string_to_sign(method.upper(), path, query, str(timestamp), nonce, body)
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
@@ -74,9 +81,9 @@ class RetryPolicy:
     in [0, min(max_delay, base_delay × 2^(n-1))] ("full jitter"), or `Retry-After` seconds
     (at most max_delay) plus up to base_delay of jitter when the server sent one."""
 
-    attempts: int = 5            # in all, the first one included
-    base_delay: float = 0.5      # seconds
-    max_delay: float = 30.0      # seconds, for one wait
+    attempts: int = 5  # in all, the first one included
+    base_delay: float = 0.5  # seconds
+    max_delay: float = 30.0  # seconds, for one wait
     statuses: tuple[int, ...] = (429, 500, 502, 503, 504)
     in_flight_code: str = "request_in_flight"  # the one 409 worth retrying
 
@@ -118,8 +125,8 @@ def problem_code(response: Any) -> str | None:
 @dataclass
 class Prepared:
     method: str
-    path: str          # percent-encoded, as signed
-    query: str         # percent-encoded, as sent
+    path: str  # percent-encoded, as signed
+    query: str  # percent-encoded, as sent
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -132,9 +139,17 @@ class BankClient:
     """Signs and sends requests: fresh nonce and timestamp each time, and a fresh
     Idempotency-Key on every write unless the caller passes one; retries by `retry`."""
 
-    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30.0,
-                 retry: RetryPolicy | None = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        base_url: str,
+        key_id: str,
+        secret: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ):
         self.base_url = base_url.rstrip("/")
         self.prefix = urlsplit(self.base_url).path.rstrip("/")
         self.key_id = key_id
@@ -144,21 +159,33 @@ class BankClient:
         self.sleep = sleep
         self.jitter = jitter  # uniform in [0, 1)
 
-    def prepare(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
-                *, idempotency_key: str | None = None, body: bytes | None = None,
-                content_type: str | None = None) -> Prepared:
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Prepared:
         method = method.upper()
         if body is None:
             body = b"" if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
         query = urlencode(sorted((params or {}).items()), doseq=True, quote_via=quote)
         prepared = Prepared(method, quote(self.prefix + path, safe=PATH_SAFE), query, body)
         timestamp, nonce = str(int(time.time())), new_nonce()
-        prepared.headers.update({
-            "X-LL-Key": self.key_id,
-            "X-LL-Timestamp": timestamp,
-            "X-LL-Nonce": nonce,
-            "X-LL-Signature": sign(self.secret, method, prepared.path, query, timestamp, nonce, body),
-        })
+        prepared.headers.update(
+            {
+                "X-LL-Key": self.key_id,
+                "X-LL-Timestamp": timestamp,
+                "X-LL-Nonce": nonce,
+                "X-LL-Signature": sign(
+                    self.secret, method, prepared.path, query, timestamp, nonce, body
+                ),
+            }
+        )
         if content_type is not None:
             prepared.headers["Content-Type"] = content_type
         elif json is not None or body:
@@ -167,17 +194,32 @@ class BankClient:
             prepared.headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         return prepared
 
-    def request(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None,
-                *, idempotency_key: str | None = None, body: bytes | None = None,
-                content_type: str | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Response:
         """Send, and retry what may succeed later (see RetryPolicy), each time newly signed
         and always with the same Idempotency-Key. Returns the last answer; raises the
         network error of the last attempt."""
         if method.upper() in WRITE_METHODS and idempotency_key is None:
             idempotency_key = str(uuid.uuid4())
         for attempt in range(1, self.retry.attempts + 1):
-            prepared = self.prepare(method, path, json, params, idempotency_key=idempotency_key, body=body,
-                                    content_type=content_type)
+            prepared = self.prepare(
+                method,
+                path,
+                json,
+                params,
+                idempotency_key=idempotency_key,
+                body=body,
+                content_type=content_type,
+            )
             try:
                 response = self.send(prepared)
             except NETWORK_ERRORS:
@@ -200,7 +242,10 @@ class BankClient:
             return None
         retry_after = (response.headers.get("Retry-After") or "").strip()
         if retry_after.isdigit():
-            return min(float(retry_after), self.retry.max_delay) + self.jitter() * self.retry.base_delay
+            return (
+                min(float(retry_after), self.retry.max_delay)
+                + self.jitter() * self.retry.base_delay
+            )
         return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
@@ -212,33 +257,61 @@ class BankClient:
     def post(self, path: str, json: Any = None, **options: Any) -> Response:
         return self.request("POST", path, json, **options)
 
-    def upload_import(self, kind: str, filename: str, content: bytes, *,
-                      idempotency_key: str | None = None) -> Response:
+    def upload_import(
+        self, kind: str, filename: str, content: bytes, *, idempotency_key: str | None = None
+    ) -> Response:
         """POST /imports: the file as multipart/form-data, signed over the exact body bytes."""
         boundary = "ll-" + uuid.uuid4().hex
         safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "")
-        body = b"".join([
-            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'.encode(),
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode(),
-            content, f"\r\n--{boundary}--\r\n".encode(),
-        ])
-        return self.request("POST", API + "/imports", body=body, idempotency_key=idempotency_key,
-                            content_type=f"multipart/form-data; boundary={boundary}")
+        body = b"".join(
+            [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'.encode(),
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n".encode(),
+                content,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        return self.request(
+            "POST",
+            API + "/imports",
+            body=body,
+            idempotency_key=idempotency_key,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
 
     # ------------------------------------------------------------------ bulk
-    def post_events_bulk(self, events: Sequence[Mapping[str, Any]], *, chunk: int = BULK_MAX_ITEMS,
-                         atomic: bool = False, idempotency_key: str | None = None) -> dict[str, Any]:
+    def post_events_bulk(
+        self,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        chunk: int = BULK_MAX_ITEMS,
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """POST /events:bulk in requests of `chunk` events; see `_bulk`."""
         return self._bulk("/events:bulk", "events", events, chunk, atomic, idempotency_key)
 
-    def post_loans_bulk(self, loans: Sequence[Mapping[str, Any]], *, chunk: int = BULK_MAX_ITEMS,
-                        atomic: bool = False, idempotency_key: str | None = None) -> dict[str, Any]:
+    def post_loans_bulk(
+        self,
+        loans: Sequence[Mapping[str, Any]],
+        *,
+        chunk: int = BULK_MAX_ITEMS,
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """POST /loans:bulk in requests of `chunk` loans; see `_bulk`."""
         return self._bulk("/loans:bulk", "loans", loans, chunk, atomic, idempotency_key)
 
-    def _bulk(self, path: str, name: str, items: Sequence[Mapping[str, Any]], chunk: int, atomic: bool,
-              idempotency_key: str | None) -> dict[str, Any]:
+    def _bulk(
+        self,
+        path: str,
+        name: str,
+        items: Sequence[Mapping[str, Any]],
+        chunk: int,
+        atomic: bool,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
         """One answer for the whole list: `{accepted, duplicates, rejected, results}` with each
         result's `index` into `items`. The requests go one after the other, each committed on
         its own (with atomic=True each request is all-or-nothing, not the whole list). A
@@ -253,20 +326,32 @@ class BankClient:
         params = {"atomic": "true"} if atomic else None
         for number, offset in enumerate(range(0, len(items), chunk)):
             key = None if idempotency_key is None else f"{idempotency_key}/{number}"
-            response = self.post(API + path, json={name: list(items[offset:offset + chunk])}, params=params,
-                                 idempotency_key=key)
+            response = self.post(
+                API + path,
+                json={name: list(items[offset : offset + chunk])},
+                params=params,
+                idempotency_key=key,
+            )
             if response.status_code != 200:
                 raise BulkError(response, offset, total)
             answer = _json_of(response)
             for count in ("accepted", "duplicates", "rejected"):
                 total[count] += answer[count]
-            total["results"].extend({**result, "index": result["index"] + offset} for result in answer["results"])
+            total["results"].extend(
+                {**result, "index": result["index"] + offset} for result in answer["results"]
+            )
         return total
 
     def send(self, prepared: Prepared) -> Response:
-        origin = self.base_url[: len(self.base_url) - len(self.prefix)] if self.prefix else self.base_url
-        request = urllib.request.Request(origin + prepared.target, data=prepared.body or None,
-                                         headers=prepared.headers, method=prepared.method)
+        origin = (
+            self.base_url[: len(self.base_url) - len(self.prefix)] if self.prefix else self.base_url
+        )
+        request = urllib.request.Request(
+            origin + prepared.target,
+            data=prepared.body or None,
+            headers=prepared.headers,
+            method=prepared.method,
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 return Response(answer.status, dict(answer.headers), answer.read())
@@ -281,13 +366,22 @@ class TestClientBank(BankClient):
 
     __test__ = False  # not a pytest test class, despite the name
 
-    def __init__(self, test_client: Any, key_id: str, secret: str, bank_code: str | None = None,
-                 *, retry: RetryPolicy | None = None, **options: Any):
+    def __init__(
+        self,
+        test_client: Any,
+        key_id: str,
+        secret: str,
+        bank_code: str | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        **options: Any,
+    ):
         # No retries unless asked: tests look at each answer as the server gave it.
         super().__init__("http://localhost", key_id, secret, retry=retry, **options)
         self.test_client = test_client
         self.bank_code = bank_code
 
     def send(self, prepared: Prepared) -> Any:
-        return self.test_client.open(prepared.target, method=prepared.method,
-                                     data=prepared.body, headers=prepared.headers)
+        return self.test_client.open(
+            prepared.target, method=prepared.method, data=prepared.body, headers=prepared.headers
+        )

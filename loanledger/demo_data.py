@@ -5,6 +5,7 @@ requests, staff tokens), so the demo also shows the API working. Only what is mi
 created; a second run changes nothing. An endpoint that is missing or refuses is reported
 as a warning and the rest goes on.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,8 +53,8 @@ def password_for(username: str) -> str:
 
 @dataclass
 class Report:
-    users: list[tuple[str, str, str]] = field(default_factory=list)   # username, password, role
-    keys: list[dict[str, str]] = field(default_factory=list)          # bank_code, key_id, secret
+    users: list[tuple[str, str, str]] = field(default_factory=list)  # username, password, role
+    keys: list[dict[str, str]] = field(default_factory=list)  # bank_code, key_id, secret
     warnings: list[str] = field(default_factory=list)
 
 
@@ -78,8 +79,12 @@ class Loader:
         return False
 
     def staff(self, role: str, method: str, path: str, json: Any = None, what: str = ""):
-        response = self.client.open(API + path, method=method, json=json,
-                                    headers={"Authorization": f"Bearer {self.tokens.get(role, '')}"})
+        response = self.client.open(
+            API + path,
+            method=method,
+            json=json,
+            headers={"Authorization": f"Bearer {self.tokens.get(role, '')}"},
+        )
         return response if self.check(response, what or f"{method} {path}") else None
 
     def bank(self, code: str, method: str, path: str, json: Any = None, what: str = ""):
@@ -93,11 +98,15 @@ class Loader:
             wanted.append(("enterprise", "enterprise", ENTERPRISES[0][0]))
             for username, role, uscc in wanted:
                 if db.scalar(select(User).where(User.username == username)) is None:
-                    identity.create_user(db, username, role, password_for(username), uscc=uscc, actor="demo")
+                    identity.create_user(
+                        db, username, role, password_for(username), uscc=uscc, actor="demo"
+                    )
                 self.report.users.append((username, password_for(username), role))
         for username, role in STAFF:
-            response = self.client.post(f"{API}/auth/tokens",
-                                        json={"username": username, "password": password_for(username)})
+            response = self.client.post(
+                f"{API}/auth/tokens",
+                json={"username": username, "password": password_for(username)},
+            )
             if self.check(response, f"token for {username}"):
                 self.tokens[role] = response.get_json()["token"]
 
@@ -109,13 +118,17 @@ class Loader:
                 if issued is None:
                     issued = identity.create_bank(db, code, name, secret_key, actor="demo")
                 self.report.keys.append(issued)
-                self.banks[code] = TestClientBank(self.client, issued["key_id"], issued["secret"], code)
+                self.banks[code] = TestClientBank(
+                    self.client, issued["key_id"], issued["secret"], code
+                )
 
     @staticmethod
     def _existing_key(db, code: str, secret_key: str) -> dict[str, str] | None:
         if db.get(Bank, code) is None:
             return None
-        for key_id in db.scalars(select(BankKey.key_id).where(BankKey.bank_code == code, BankKey.status == "active")):
+        for key_id in db.scalars(
+            select(BankKey.key_id).where(BankKey.bank_code == code, BankKey.status == "active")
+        ):
             found = identity.active_bank_key(db, key_id, secret_key)
             if found is not None:
                 return {"bank_code": code, "key_id": key_id, "secret": found[1]}
@@ -128,21 +141,41 @@ class Loader:
             row = db.get(BusinessDate, 1)
             current = row.today if row else None
         if current is None or current < dt.date.fromisoformat(day):
-            self.staff("admin", "PUT", "/admin/business-date", {"date": day}, f"business date {day}")
+            self.staff(
+                "admin", "PUT", "/admin/business-date", {"date": day}, f"business date {day}"
+            )
 
     # ------------------------------------------------------------- reference data
     def ensure_reference(self) -> None:
         self.ensure_products()
         for index, (uscc, name, town) in enumerate(ENTERPRISES):
-            self.ensure("/enterprises", uscc, {
-                "uscc": uscc, "name": name, "established_on": f"201{index + 6}-03-01", "town": town,
-                "industry": "制造业",
-                "account": {"holder": name, "number": f"62220200000000{index + 1:04d}", "bank_name": "中山农商银行"},
-            })
-            self.ensure("/filings", f"DEMO-F-{index + 1}", {
-                "filing_no": f"DEMO-F-{index + 1}", "uscc": uscc, "project_name": f"{name}技术改造项目",
-                "eligible_investment": "8000000.00", "approved_on": "2024-11-01",
-            })
+            self.ensure(
+                "/enterprises",
+                uscc,
+                {
+                    "uscc": uscc,
+                    "name": name,
+                    "established_on": f"201{index + 6}-03-01",
+                    "town": town,
+                    "industry": "制造业",
+                    "account": {
+                        "holder": name,
+                        "number": f"62220200000000{index + 1:04d}",
+                        "bank_name": "中山农商银行",
+                    },
+                },
+            )
+            self.ensure(
+                "/filings",
+                f"DEMO-F-{index + 1}",
+                {
+                    "filing_no": f"DEMO-F-{index + 1}",
+                    "uscc": uscc,
+                    "project_name": f"{name}技术改造项目",
+                    "eligible_investment": "8000000.00",
+                    "approved_on": "2024-11-01",
+                },
+            )
         self.ensure_money()
 
     def ensure_products(self) -> None:
@@ -152,50 +185,100 @@ class Loader:
         known = {item["product_code"] for item in listing.get_json().get("items", [])}
         for code, bank_code, name, covered in PRODUCTS:
             if code not in known:
-                self.staff("clerk", "POST", "/products", {
-                    "product_code": code, "bank_code": bank_code, "name": name, "risk_covered": covered,
-                })
+                self.staff(
+                    "clerk",
+                    "POST",
+                    "/products",
+                    {
+                        "product_code": code,
+                        "bank_code": bank_code,
+                        "name": name,
+                        "risk_covered": covered,
+                    },
+                )
 
     def ensure(self, collection: str, key: str, body: dict[str, Any]) -> None:
-        exists = self.client.get(f"{API}{collection}/{key}",
-                                 headers={"Authorization": f"Bearer {self.tokens.get('clerk', '')}"})
+        exists = self.client.get(
+            f"{API}{collection}/{key}",
+            headers={"Authorization": f"Bearer {self.tokens.get('clerk', '')}"},
+        )
         if exists.status_code != 200:
             self.staff("clerk", "POST", collection, body)
 
     def ensure_money(self) -> None:
         budgets = self.staff("clerk", "GET", "/budgets", what="list budgets")
-        if budgets is not None and not any(str(b.get("year")) == "2025" for b in _items(budgets.get_json())):
-            self.staff("clerk", "POST", "/budgets",
-                       {"year": 2025, "amount": "3000000.00", "reference": "中财〔2025〕1号"})
+        if budgets is not None and not any(
+            str(b.get("year")) == "2025" for b in _items(budgets.get_json())
+        ):
+            self.staff(
+                "clerk",
+                "POST",
+                "/budgets",
+                {"year": 2025, "amount": "3000000.00", "reference": "中财〔2025〕1号"},
+            )
         pool = self.staff("clerk", "GET", "/risk-pool", what="risk pool")
         if pool is not None and (pool.get_json() or {}).get("cash") in (None, "0.00"):
-            self.staff("clerk", "POST", "/risk-pool/deposits",
-                       {"amount": "5000000.00", "deposited_on": "2025-01-02", "reference": "风险池首期注资"})
+            self.staff(
+                "clerk",
+                "POST",
+                "/risk-pool/deposits",
+                {
+                    "amount": "5000000.00",
+                    "deposited_on": "2025-01-02",
+                    "reference": "风险池首期注资",
+                },
+            )
 
     # ------------------------------------------------------------- loans, events, closes
     def register_loans(self, start: str) -> None:
         for bank_code, contract_no, product, who, principal, rate, start_date, maturity in LOANS:
             if start_date != start:
                 continue
-            self.bank(bank_code, "POST", "/loans", {
-                "contract_no": contract_no, "product_code": product, "uscc": ENTERPRISES[who][0],
-                "filing_no": f"DEMO-F-{who + 1}", "principal": f"{principal}.00", "annual_rate": rate,
-                "start_date": start_date, "maturity_date": maturity,
-                "repayment_method": "interest_only", "interest_settlement": "monthly",
-            })
-            self.bank(bank_code, "POST", f"/loans/{contract_no}/events", {
-                "event_id": f"{contract_no}-D1", "type": "disbursement", "date": start_date,
-                "amount": f"{principal}.00",
-            })
+            self.bank(
+                bank_code,
+                "POST",
+                "/loans",
+                {
+                    "contract_no": contract_no,
+                    "product_code": product,
+                    "uscc": ENTERPRISES[who][0],
+                    "filing_no": f"DEMO-F-{who + 1}",
+                    "principal": f"{principal}.00",
+                    "annual_rate": rate,
+                    "start_date": start_date,
+                    "maturity_date": maturity,
+                    "repayment_method": "interest_only",
+                    "interest_settlement": "monthly",
+                },
+            )
+            self.bank(
+                bank_code,
+                "POST",
+                f"/loans/{contract_no}/events",
+                {
+                    "event_id": f"{contract_no}-D1",
+                    "type": "disbursement",
+                    "date": start_date,
+                    "amount": f"{principal}.00",
+                },
+            )
 
     def pay_interest(self, paid_on: str, number: int) -> None:
         for bank_code, contract_no, _product, _who, principal, rate, start_date, _maturity in LOANS:
             begin = INTEREST_DATES[number - 2] if number > 1 else start_date
-            self.bank(bank_code, "POST", f"/loans/{contract_no}/events", {
-                "event_id": f"{contract_no}-I{number}", "type": "interest", "period_start": begin,
-                "period_end": paid_on, "paid_on": paid_on,
-                "interest": interest_due(principal, rate, begin, paid_on),
-            })
+            self.bank(
+                bank_code,
+                "POST",
+                f"/loans/{contract_no}/events",
+                {
+                    "event_id": f"{contract_no}-I{number}",
+                    "type": "interest",
+                    "period_start": begin,
+                    "period_end": paid_on,
+                    "paid_on": paid_on,
+                    "interest": interest_due(principal, rate, begin, paid_on),
+                },
+            )
 
     def close(self, period: str, day: str) -> None:
         self.move_date(day)
@@ -236,7 +319,10 @@ def describe(report: Report) -> str:
     lines = ["Demo logins (username / password, role):"]
     lines += [f"  {user} / {password}  ({role})" for user, password, role in report.users]
     lines.append("Bank keys (sign requests with these; see README):")
-    lines += [f"  {key['bank_code']}: key_id={key['key_id']} secret={key['secret']}" for key in report.keys]
+    lines += [
+        f"  {key['bank_code']}: key_id={key['key_id']} secret={key['secret']}"
+        for key in report.keys
+    ]
     if report.warnings:
         lines.append(f"{len(report.warnings)} step(s) skipped (endpoint missing or refused):")
         lines += [f"  warning: {warning}" for warning in report.warnings]

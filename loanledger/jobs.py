@@ -6,6 +6,7 @@ store (nothing pickled), Asia/Shanghai time; `coalesce` (a backlog of missed run
 run), `max_instances=1`, `misfire_grace_time=None` (a late run still runs). At start every job
 runs once, so a scheduler that was down for a week catches up at once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,9 @@ class Jobs:
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session] | None = None):
         self.settings = settings
-        self.sessions = sessions or make_sessionmaker(make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal))
+        self.sessions = sessions or make_sessionmaker(
+            make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
+        )
 
     def today(self) -> dt.date:
         with self.sessions() as db:
@@ -44,17 +47,25 @@ class Jobs:
         return housekeeping.run_filing_lapse(self.sessions, self.today())
 
     def purge(self) -> dict[str, int]:
-        return housekeeping.run_purge(self.sessions, dt.datetime.now(dt.timezone.utc),
-                                      idempotency_ttl_days=self.settings.idempotency_ttl_days,
-                                      nonce_ttl_seconds=self.settings.nonce_ttl_seconds)
+        return housekeeping.run_purge(
+            self.sessions,
+            dt.datetime.now(dt.timezone.utc),
+            idempotency_ttl_days=self.settings.idempotency_ttl_days,
+            nonce_ttl_seconds=self.settings.nonce_ttl_seconds,
+        )
 
     def integrity(self) -> dict:
         return housekeeping.run_integrity(self.sessions)
 
     def run_once(self) -> dict:
         """Every job once, in order (`loanledger scheduler --once`, and the start of a run)."""
-        return {"closes": self.closes(), "publicity": self.publicity(), "filing_lapse": self.filing_lapse(),
-                "purge": self.purge(), "integrity": self.integrity()}
+        return {
+            "closes": self.closes(),
+            "publicity": self.publicity(),
+            "filing_lapse": self.filing_lapse(),
+            "purge": self.purge(),
+            "integrity": self.integrity(),
+        }
 
 
 def build_scheduler(jobs: Jobs) -> BlockingScheduler:
@@ -67,7 +78,9 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
     # date can move (development), and a close that failed is retried.
     scheduler.add_job(jobs.closes, "cron", minute="*/15", id="closes", next_run_time=now)
     scheduler.add_job(jobs.publicity, "cron", minute="*/15", id="publicity", next_run_time=now)
-    scheduler.add_job(jobs.filing_lapse, "cron", hour=0, minute=20, id="filing_lapse", next_run_time=now)
+    scheduler.add_job(
+        jobs.filing_lapse, "cron", hour=0, minute=20, id="filing_lapse", next_run_time=now
+    )
     scheduler.add_job(jobs.purge, "cron", minute=40, id="purge", next_run_time=now)
     scheduler.add_job(jobs.integrity, "cron", hour=2, minute=0, id="integrity", next_run_time=now)
     return scheduler

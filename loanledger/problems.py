@@ -4,6 +4,7 @@ exception (malformed JSON, a body too large, an unknown URL, a schema's refusal)
 Beside app.py: the API's error handlers answer with it, and so does the app-wide handler for
 a URL under /api/ that no route matches (web/errors.py), without the web importing the API.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,13 @@ TITLES = {
 PROBLEM_MIMETYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]], headers=None,
-            members: dict[str, Any] | None = None) -> Response:
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]],
+    headers=None,
+    members: dict[str, Any] | None = None,
+) -> Response:
     metrics.count_error(errors[0]["code"] if errors else str(status))
     body = {
         "type": f"https://loanledger.example/problems/{errors[0]['code'] if errors else status}",
@@ -66,14 +72,45 @@ def http_exception_response(error: HTTPException) -> Response:
     headers.pop("Content-Type", None)
     if status == 422 and data:
         errors = validation_errors(data)
-        return problem(422, "the request is not valid", errors or [{"field": None, "code": "invalid_format", "message": "invalid"}])
+        return problem(
+            422,
+            "the request is not valid",
+            errors or [{"field": None, "code": "invalid_format", "message": "invalid"}],
+        )
     if status == 413:
-        return problem(413, "the body is too large", [{"field": None, "code": "body_too_large", "message": "request body too large"}])
+        return problem(
+            413,
+            "the body is too large",
+            [{"field": None, "code": "body_too_large", "message": "request body too large"}],
+        )
     if status == 400:
-        return problem(400, error.description or "bad request", [{"field": None, "code": "malformed_json", "message": error.description or "malformed request"}])
+        return problem(
+            400,
+            error.description or "bad request",
+            [
+                {
+                    "field": None,
+                    "code": "malformed_json",
+                    "message": error.description or "malformed request",
+                }
+            ],
+        )
     if status == 404:
-        return problem(404, "not found", [{"field": None, "code": "not_found", "message": "no such resource"}])
+        return problem(
+            404, "not found", [{"field": None, "code": "not_found", "message": "no such resource"}]
+        )
     if status == 405:
-        return problem(405, "method not allowed", [{"field": None, "code": "method_not_allowed", "message": error.description or ""}], headers)
-    code = {401: "invalid_token", 403: "forbidden", 415: "unsupported_media_type"}.get(status, "error")
-    return problem(status, error.description or "", [{"field": None, "code": code, "message": error.description or ""}])
+        return problem(
+            405,
+            "method not allowed",
+            [{"field": None, "code": "method_not_allowed", "message": error.description or ""}],
+            headers,
+        )
+    code = {401: "invalid_token", 403: "forbidden", 415: "unsupported_media_type"}.get(
+        status, "error"
+    )
+    return problem(
+        status,
+        error.description or "",
+        [{"field": None, "code": code, "message": error.description or ""}],
+    )

@@ -1,6 +1,7 @@
 """Per-request plumbing: the database session, who is calling, the business date.
 
 Beside app.py, so that the API and the web pages share it without one importing the other."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ A caller may hand over an open connection (`config.attributes["connection"]`, se
 loanledger.persistence.migrate); otherwise the URL comes from `-x url=...`,
 `sqlalchemy.url`, or the service settings (LOANLEDGER_DATABASE_URL).
 """
+
 from __future__ import annotations
 
 from alembic import context

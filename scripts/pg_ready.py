@@ -1,4 +1,5 @@
 """Exit 0 when the PostgreSQL of the test suite answers (LOANLEDGER_TEST_PG_URL), 1 otherwise."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,9 @@ DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def main() -> int:
     url = make_url(os.environ.get("LOANLEDGER_TEST_PG_URL") or DEFAULT).set(drivername="postgresql")
     try:
-        with psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=5) as connection:
+        with psycopg.connect(
+            url.render_as_string(hide_password=False), connect_timeout=5
+        ) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as error:
         print(f"PostgreSQL not reachable: {str(error).strip().splitlines()[0]}", file=sys.stderr)

@@ -14,6 +14,7 @@ checks, and a translation whose %(name)s placeholders are not those of its msgid
 a translation drop them all). English entries still untranslated or fuzzy are listed: they
 show in Chinese until translated, and tests/integration/test_web_i18n.py fails on them.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -60,10 +61,15 @@ def extract() -> Catalog:
     """Every msgid the templates and the web code use, as a template catalog."""
     with MAPPING.open(encoding="utf-8") as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)
-    catalog = Catalog(*PROJECT, header_comment=HEADER.format(what="the template"),
-                      charset="utf-8")
-    found = extract_from_dir(str(PACKAGE), method_map, options_map, keywords=KEYWORDS,
-                             comment_tags=COMMENT_TAGS, strip_comment_tags=True)
+    catalog = Catalog(*PROJECT, header_comment=HEADER.format(what="the template"), charset="utf-8")
+    found = extract_from_dir(
+        str(PACKAGE),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
+    )
     for filename, lineno, message, comments, context in found:
         location = "loanledger/" + Path(filename).as_posix()
         catalog.add(message, None, [(location, lineno)], auto_comments=comments, context=context)
@@ -81,9 +87,15 @@ def merged(template: Catalog, locale: str) -> Catalog:
     if path.exists():
         catalog = load(path, locale)
     else:
-        catalog = Catalog(locale=locale, project=PROJECT[0], version=PROJECT[1], charset="utf-8",
-                          header_comment=HEADER.format(what=f"the {locale} catalog"),
-                          revision_date=datetime.now(UTC), fuzzy=False)
+        catalog = Catalog(
+            locale=locale,
+            project=PROJECT[0],
+            version=PROJECT[1],
+            charset="utf-8",
+            header_comment=HEADER.format(what=f"the {locale} catalog"),
+            revision_date=datetime.now(UTC),
+            fuzzy=False,
+        )
     # A copy: update() adopts the template's message objects, and zh_CN's are filled below.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=False, update_header_comment=False)
     if locale == SOURCE_LOCALE:
@@ -97,12 +109,20 @@ def merged(template: Catalog, locale: str) -> Catalog:
 
 def errors(catalog: Catalog) -> list[str]:
     """What would compile wrong (a fuzzy message is not compiled: it waits for its translator)."""
-    found = [f"{message.context or ''} {message.id!r}: {error}"
-             for message, problems in catalog.check() if not message.fuzzy for error in problems]
+    found = [
+        f"{message.context or ''} {message.id!r}: {error}"
+        for message, problems in catalog.check()
+        if not message.fuzzy
+        for error in problems
+    ]
     for message in catalog:
         translated = message.id and message.string and not message.fuzzy
-        if translated and sorted(PLACEHOLDER.findall(message.string)) != sorted(PLACEHOLDER.findall(message.id)):
-            found.append(f"{message.context or ''} {message.id!r}: placeholders differ in {message.string!r}")
+        if translated and sorted(PLACEHOLDER.findall(message.string)) != sorted(
+            PLACEHOLDER.findall(message.id)
+        ):
+            found.append(
+                f"{message.context or ''} {message.id!r}: placeholders differ in {message.string!r}"
+            )
     return found
 
 

@@ -9,6 +9,7 @@
 
 Tests marked `pg` run only on PostgreSQL. Pure unit tests ask for none of these fixtures.
 """
+
 from __future__ import annotations
 
 import functools
@@ -50,7 +51,9 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 def pytest_report_header(config) -> str:
-    return f"loanledger test engine: {ENGINE}" + (f" ({_redacted(PG_URL)})" if ENGINE == "postgresql" else "")
+    return f"loanledger test engine: {ENGINE}" + (
+        f" ({_redacted(PG_URL)})" if ENGINE == "postgresql" else ""
+    )
 
 
 def _redacted(url: str) -> str:
@@ -67,8 +70,9 @@ def _fast_password_hashes():
     check_password_hash reads the method from the hash, so sign-in works unchanged;
     tests/integration/test_cli.py checks that real users still get scrypt."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "generate_password_hash",
-                      functools.partial(_werkzeug_hash, method=FAST_HASH))
+        patch.setattr(
+            identity, "generate_password_hash", functools.partial(_werkzeug_hash, method=FAST_HASH)
+        )
         yield
 
 
@@ -187,7 +191,9 @@ def _shared_app():
     """Building the app (the OpenAPI spec of every endpoint) costs ~0.3 s: build it once per
     process, with the probe endpoints, and point it at each test's database."""
     placeholder = make_engine("sqlite://")
-    app = create_app(load_settings(env="testing", environ={}, database_url="sqlite://"), engine=placeholder)
+    app = create_app(
+        load_settings(env="testing", environ={}, database_url="sqlite://"), engine=placeholder
+    )
     probe = probe_blueprint()
     app.register_blueprint(probe)
     yield app, dict(app.config), probe
@@ -218,7 +224,9 @@ def _inspection_engine(url: str) -> Engine:
     holds no lock afterwards (the app's engine begins every transaction IMMEDIATE, which
     would make the next HTTP call wait for the test). Writes still lock until commit."""
     own = create_engine(url, connect_args={"timeout": 5})
-    event.listen(own, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys=ON"))
+    event.listen(
+        own, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys=ON")
+    )
     return own
 
 
@@ -275,14 +283,21 @@ def probe_blueprint():
     @blueprint.get("/bank/<path:rest>")
     @endpoint(bank=True)
     def read(rest: str = ""):
-        return {"bank_code": principal().bank_code, "rest": rest,
-                "args": flask.request.args.to_dict(flat=False)}
+        return {
+            "bank_code": principal().bank_code,
+            "rest": rest,
+            "args": flask.request.args.to_dict(flat=False),
+        }
 
     @blueprint.post("/bank")
     @endpoint(bank=True)
     def write():
         runs.append(uuid.uuid4().hex)
-        return {"bank_code": principal().bank_code, "echo": flask.request.get_json(), "run": runs[-1]}, 201
+        return {
+            "bank_code": principal().bank_code,
+            "echo": flask.request.get_json(),
+            "run": runs[-1],
+        }, 201
 
     @blueprint.post("/refuse")
     @endpoint(bank=True)

@@ -1,4 +1,5 @@
 """The HTTP API under /api/v1: one blueprint per resource family."""
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -12,15 +13,15 @@ from loanledger.api.openapi import register_openapi
 from loanledger.api.ratelimit import TokenBuckets
 
 RESOURCE_MODULES = (
-    "auth",       # tokens
-    "admin",      # business date
+    "auth",  # tokens
+    "admin",  # business date
     "reference",  # products, enterprises, blacklist, filings, policy, LPR, budgets, pool
-    "loans",      # bank loans and events, staff loan views and linking
-    "periods",    # close, periods, batches, lines, claims, ledger
-    "statements", # bank control totals and statements
-    "imports",    # file imports of loans and events, templates
-    "objections", # objections during 公示
-    "audit",      # the audit trail, an enterprise's own subsidies
+    "loans",  # bank loans and events, staff loan views and linking
+    "periods",  # close, periods, batches, lines, claims, ledger
+    "statements",  # bank control totals and statements
+    "imports",  # file imports of loans and events, templates
+    "objections",  # objections during 公示
+    "audit",  # the audit trail, an enterprise's own subsidies
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
 )
 

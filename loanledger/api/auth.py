@@ -5,6 +5,7 @@ idempotent bank writes, and commits the request's unit of work only on success �
 refused request changes nothing. A staff write is one `unit_of_work`; a bank write keeps its
 own three transactions (claim, work with its answer, release), said below.
 """
+
 from __future__ import annotations
 
 import copy
@@ -62,7 +63,9 @@ def signing_query() -> str:
     return "&".join(sorted(pairs, key=lambda p: tuple(p.split("=", 1) + [""])[:2]))
 
 
-def string_to_sign(method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes) -> str:
+def string_to_sign(
+    method: str, path: str, query: str, timestamp: str, nonce: str, body: bytes
+) -> str:
     return "\n".join([method, path, query, timestamp, nonce, hashlib.sha256(body).hexdigest()])
 
 
@@ -77,13 +80,31 @@ def _authenticate_bank() -> Principal:
     if key is None:
         raise _unauthorized("unknown_key", "unknown or revoked key")
     bank_code, secret = key
-    if not re.fullmatch(r"-?\d{1,12}", timestamp) or abs(time.time() - int(timestamp)) > settings.signature_skew_seconds:
-        raise _unauthorized("timestamp_skew", f"X-LL-Timestamp must be within ±{settings.signature_skew_seconds} s of server time")
+    if (
+        not re.fullmatch(r"-?\d{1,12}", timestamp)
+        or abs(time.time() - int(timestamp)) > settings.signature_skew_seconds
+    ):
+        raise _unauthorized(
+            "timestamp_skew",
+            f"X-LL-Timestamp must be within ±{settings.signature_skew_seconds} s of server time",
+        )
     if not NONCE_PATTERN.match(nonce):
-        raise ApiError(400, "missing_header", "X-LL-Nonce must be 16–64 characters of [A-Za-z0-9_-]", "X-LL-Nonce")
+        raise ApiError(
+            400,
+            "missing_header",
+            "X-LL-Nonce must be 16–64 characters of [A-Za-z0-9_-]",
+            "X-LL-Nonce",
+        )
     expected = hmac.new(
         secret.encode(),
-        string_to_sign(request.method, signing_path(), signing_query(), timestamp, nonce, request.get_data(cache=True)).encode(),
+        string_to_sign(
+            request.method,
+            signing_path(),
+            signing_query(),
+            timestamp,
+            nonce,
+            request.get_data(cache=True),
+        ).encode(),
         hashlib.sha256,
     ).hexdigest()
     if not hmac.compare_digest(expected, headers["X-LL-Signature"].strip().lower()):
@@ -100,7 +121,8 @@ def _burn_nonce(key_id: str, nonce: str, ttl_seconds: int) -> None:
     db = session()
     db.execute(
         delete(Nonce).where(
-            Nonce.key_id == key_id, Nonce.nonce == nonce,
+            Nonce.key_id == key_id,
+            Nonce.nonce == nonce,
             Nonce.seen_at < now - dt.timedelta(seconds=ttl_seconds),
         )
     )
@@ -116,11 +138,20 @@ def _burn_nonce(key_id: str, nonce: str, ttl_seconds: int) -> None:
 def _authenticate_user() -> Principal:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        raise ApiError(401, "invalid_token", "send Authorization: Bearer <token> (POST /api/v1/auth/tokens)",
-                       headers={"WWW-Authenticate": "Bearer"})
-    user = identity.user_for_token(session(), header[len("Bearer "):].strip())
+        raise ApiError(
+            401,
+            "invalid_token",
+            "send Authorization: Bearer <token> (POST /api/v1/auth/tokens)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = identity.user_for_token(session(), header[len("Bearer ") :].strip())
     if user is None:
-        raise ApiError(401, "invalid_token", "the token is unknown or expired", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "invalid_token",
+            "the token is unknown or expired",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Principal(kind="user", username=user.username, role=user.role, uscc=user.uscc)
 
 
@@ -142,10 +173,16 @@ def _rate_limit(bank_code: str) -> None:
     buckets = current_app.extensions.get(RATE_LIMIT_EXTENSION)
     if buckets is None:
         buckets = current_app.extensions.setdefault(RATE_LIMIT_EXTENSION, TokenBuckets())
-    wait = buckets.take(bank_code, ext.settings.rate_limit_per_second, ext.settings.rate_limit_burst, owner=ext)
+    wait = buckets.take(
+        bank_code, ext.settings.rate_limit_per_second, ext.settings.rate_limit_burst, owner=ext
+    )
     if wait:
-        raise ApiError(429, "rate_limited", f"too many requests for bank {bank_code}; retry in {wait} s",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many requests for bank {bank_code}; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 # ------------------------------------------------------------------ idempotency
@@ -181,9 +218,19 @@ def _request_hash() -> str:
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key")
     if not key:
-        raise ApiError(400, "missing_header", "header Idempotency-Key is required on bank writes", "Idempotency-Key")
+        raise ApiError(
+            400,
+            "missing_header",
+            "header Idempotency-Key is required on bank writes",
+            "Idempotency-Key",
+        )
     if not IDEMPOTENCY_PATTERN.match(key):
-        raise ApiError(400, "missing_header", "Idempotency-Key must be 1–255 printable ASCII characters", "Idempotency-Key")
+        raise ApiError(
+            400,
+            "missing_header",
+            "Idempotency-Key must be 1–255 printable ASCII characters",
+            "Idempotency-Key",
+        )
     return key
 
 
@@ -196,23 +243,34 @@ def _replay(record: IdempotencyRecord) -> Response:
 
 def _find_record(bank_code: str, key: str) -> IdempotencyRecord | None:
     return session().scalar(
-        select(IdempotencyRecord).where(IdempotencyRecord.bank_code == bank_code, IdempotencyRecord.key == key)
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.bank_code == bank_code, IdempotencyRecord.key == key
+        )
     )
 
 
 def _in_flight() -> ApiError:
-    return ApiError(409, "request_in_flight",
-                    "a request with this Idempotency-Key is still running; retry it later with the same key",
-                    "Idempotency-Key")
+    return ApiError(
+        409,
+        "request_in_flight",
+        "a request with this Idempotency-Key is still running; retry it later with the same key",
+        "Idempotency-Key",
+    )
 
 
-def _answer_of(record: IdempotencyRecord, request_hash: str, abandon_before: dt.datetime | None) -> None:
+def _answer_of(
+    record: IdempotencyRecord, request_hash: str, abandon_before: dt.datetime | None
+) -> None:
     """Raises the answer a found row gives: its stored answer (`_Found`), 422
     idempotency_key_reused or 409 request_in_flight. Returns only when the row is an
     `in_flight` claim older than `abandon_before` (None: never), which may be taken over."""
     if record.request_hash != request_hash:
-        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another request",
-                       "Idempotency-Key")
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another request",
+            "Idempotency-Key",
+        )
     if record.state == "done":
         raise _Found(_replay(record))
     if abandon_before is None or as_utc(record.created_at) > abandon_before:
@@ -226,8 +284,13 @@ def _claim(bank_code: str, key: str, request_hash: str) -> int:
     db = session()
     for _attempt in range(3):
         now = dt.datetime.now(dt.timezone.utc)
-        record = IdempotencyRecord(bank_code=bank_code, key=key, request_hash=request_hash,
-                                   state="in_flight", created_at=now)
+        record = IdempotencyRecord(
+            bank_code=bank_code,
+            key=key,
+            request_hash=request_hash,
+            state="in_flight",
+            created_at=now,
+        )
         db.add(record)
         try:
             db.commit()
@@ -237,11 +300,17 @@ def _claim(bank_code: str, key: str, request_hash: str) -> int:
         existing = _find_record(bank_code, key)
         if existing is None:
             continue  # its request failed and let go of the key meanwhile: claim it again
-        _answer_of(existing, request_hash, now - dt.timedelta(seconds=settings.idempotency_abandon_seconds))
+        _answer_of(
+            existing, request_hash, now - dt.timedelta(seconds=settings.idempotency_abandon_seconds)
+        )
         # Abandoned by a crashed request: delete it (only if still that abandoned row) and claim.
-        db.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.id == existing.id, IdempotencyRecord.state == "in_flight",
-            IdempotencyRecord.created_at == existing.created_at))
+        db.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.id == existing.id,
+                IdempotencyRecord.state == "in_flight",
+                IdempotencyRecord.created_at == existing.created_at,
+            )
+        )
         db.commit()
         log.warning("idempotency key of bank %s taken over from an abandoned request", bank_code)
     raise _in_flight()
@@ -252,8 +321,11 @@ def _release(record_id: int) -> None:
     db = session()
     try:
         db.rollback()
-        db.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight"))
+        db.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight"
+            )
+        )
         db.commit()
     except Exception:  # noqa: BLE001 - the original error matters more; the row will be abandoned
         log.exception("could not release idempotency claim %s", record_id)
@@ -273,13 +345,19 @@ def _refusal(error: Exception) -> Response | None:
     return current_app.make_response(current_app.handle_user_exception(error))
 
 
-def _finish(record_id: int, response: Response, bank_code: str, key: str, request_hash: str) -> Response:
+def _finish(
+    record_id: int, response: Response, bank_code: str, key: str, request_hash: str
+) -> Response:
     """Step 3: the answer joins the request's transaction and is committed with it."""
     db = session()
     stored = db.execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight")
-        .values(state="done", status_code=response.status_code, response_body=response.get_data(as_text=True))
+        .values(
+            state="done",
+            status_code=response.status_code,
+            response_body=response.get_data(as_text=True),
+        )
     )
     if stored.rowcount != 1:
         # Our claim was taken over as abandoned (this request outlived idempotency_abandon_seconds):

@@ -8,6 +8,7 @@ validation errors are flattened into `{field, code, message}` with field paths l
 `events[3].amount` (`wire/messages.py`). Anything unexpected is logged and answered 500
 without internals.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,23 +30,57 @@ ERROR_CODES = {
     401: ("unknown_key", "bad_signature", "timestamp_skew", "nonce_reused", "invalid_token"),
     403: ("forbidden",),
     404: ("not_found",),
-    409: ("invalid_state", "request_in_flight", "version_conflict", "period_not_over", "previous_period_open",
-          "period_before_first_close", "business_date_backwards", "publicity_not_over", "open_objections",
-          "same_person", "budget_exceeded", "already_linked"),
+    409: (
+        "invalid_state",
+        "request_in_flight",
+        "version_conflict",
+        "period_not_over",
+        "previous_period_open",
+        "period_before_first_close",
+        "business_date_backwards",
+        "publicity_not_over",
+        "open_objections",
+        "same_person",
+        "budget_exceeded",
+        "already_linked",
+    ),
     413: ("body_too_large",),
-    422: ("invalid_format", "unknown_field", "required", "invalid_uscc", "unknown_product", "unknown_enterprise",
-          "unknown_filing", "filing_enterprise_mismatch", "max_active_filings", "maturity_not_after_start",
-          "contract_conflict", "event_id_conflict", "idempotency_key_reused", "future_date",
-          "exceeds_contract_principal", "balance_negative", "interest_period_overlap", "no_disbursement",
-          "before_start_date", "after_maturity_date", "not_npl", "unknown_target", "loan_settled",
-          "balance_not_zero"),
+    422: (
+        "invalid_format",
+        "unknown_field",
+        "required",
+        "invalid_uscc",
+        "unknown_product",
+        "unknown_enterprise",
+        "unknown_filing",
+        "filing_enterprise_mismatch",
+        "max_active_filings",
+        "maturity_not_after_start",
+        "contract_conflict",
+        "event_id_conflict",
+        "idempotency_key_reused",
+        "future_date",
+        "exceeds_contract_principal",
+        "balance_negative",
+        "interest_period_overlap",
+        "no_disbursement",
+        "before_start_date",
+        "after_maturity_date",
+        "not_npl",
+        "unknown_target",
+        "loan_settled",
+        "balance_not_zero",
+    ),
     429: ("rate_limited",),
 }
 
 
 class ProblemErrorSchema(Schema):
-    field = fields.String(allow_none=True, required=True,
-                          metadata={"description": "path of the offending field, e.g. `events[3].amount`"})
+    field = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "path of the offending field, e.g. `events[3].amount`"},
+    )
     code = fields.String(required=True, metadata={"description": "a code of api.md's error table"})
     message = fields.String(required=True)
 
@@ -98,4 +133,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem(500, "internal error", [{"field": None, "code": "internal", "message": "internal error"}])
+        return problem(
+            500,
+            "internal error",
+            [{"field": None, "code": "internal", "message": "internal error"}],
+        )

@@ -9,6 +9,7 @@
 
 `security` itself comes from `loanledger.api.auth.endpoint`, which knows who may call.
 """
+
 from __future__ import annotations
 
 from apispec import BasePlugin
@@ -33,8 +34,13 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "required": True,
     "description": "1–255 printable ASCII characters, scoped to the bank: a repeat with the same body gets the "
-                   "first answer again with `Idempotent-Replayed: true` (docs/bank-integration.md)",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]{1,255}$"},
+    "first answer again with `Idempotent-Replayed: true` (docs/bank-integration.md)",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[\\x20-\\x7e]{1,255}$",
+    },
 }
 REPLAYED_HEADER = {
     "description": "`true` when this is the stored answer of an earlier request with the same Idempotency-Key",
@@ -52,12 +58,17 @@ class ProblemResponsesPlugin(BasePlugin):
         spec.components.schema("Problem", schema=ProblemSchema)
         for status, codes in ERROR_CODES.items():
             response = {
-                "description": f"{ERROR_DESCRIPTIONS[status]}. Codes: " + ", ".join(f"`{c}`" for c in codes),
+                "description": f"{ERROR_DESCRIPTIONS[status]}. Codes: "
+                + ", ".join(f"`{c}`" for c in codes),
                 "content": {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
             if status == 429:
-                response["headers"] = {"Retry-After": {
-                    "description": "whole seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
+                response["headers"] = {
+                    "Retry-After": {
+                        "description": "whole seconds to wait",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                }
             spec.components.response(_response_name(status), response)
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:

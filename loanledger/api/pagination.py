@@ -12,6 +12,7 @@ The query string and the page's schema; the pages themselves are read by
         page = read.loans(db, today, status=query.get("status"), limit=query["limit"], cursor=query["cursor"])
         return {"items": [view(loan) for loan in page.items], "next_cursor": page.next_cursor}
 """
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -45,8 +46,12 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     """`{"items": [item], "next_cursor": null|"…"}` for a response, one class per item schema."""
     if item_schema not in _PAGE_SCHEMAS:
         name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
-        _PAGE_SCHEMAS[item_schema] = type(name, (Schema,), {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "next_cursor": fields.String(allow_none=True, required=True),
-        })
+        _PAGE_SCHEMAS[item_schema] = type(
+            name,
+            (Schema,),
+            {
+                "items": fields.List(fields.Nested(item_schema), required=True),
+                "next_cursor": fields.String(allow_none=True, required=True),
+            },
+        )
     return _PAGE_SCHEMAS[item_schema]

@@ -6,6 +6,7 @@ seconds until a token is back). The buckets live in the worker process: with N g
 workers a bank may get up to N × rate. A limit shared by all workers would need a shared
 store (Redis); it is not adopted (docs/decisions-bank-surface.md).
 """
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@
 - `player` plays it month by month through the API (a live server, or the app in this
   process) and writes the reconciliation reports and trial balances.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +20,17 @@ from loanledger.demo.programme import PROFILES, Programme, generate
 __all__ = ["DemoError", "PROFILES", "Programme", "Result", "generate", "run", "summary"]
 
 
-def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1, 1), profile: str = "full",
-        out: Path, url: str | None = None, database_url: str | None = None,
-        step: Callable[[str], None] = lambda _label: None) -> Result:
+def run(
+    *,
+    months: int = 12,
+    seed: int = 2024,
+    start: dt.date = dt.date(2024, 1, 1),
+    profile: str = "full",
+    out: Path,
+    url: str | None = None,
+    database_url: str | None = None,
+    step: Callable[[str], None] = lambda _label: None,
+) -> Result:
     """Generate and play. With `url`, requests go to that server and `database_url` (or the
     configured one) is used only to create the banks and users, with the configured secret
     key (the server's). Without it, a development app runs in this process on `database_url`,
@@ -36,10 +45,14 @@ def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1,
 
         settings = load_settings()
         transport = Http(url)
-        transport.request("GET", "/api/v1/openapi.json")  # fails before anything is written when nobody answers
+        transport.request(
+            "GET", "/api/v1/openapi.json"
+        )  # fails before anything is written when nobody answers
         engine = make_engine(database_url or settings.database_url)
         try:
-            player = Player(transport, make_sessionmaker(engine), settings.secret_key, programme, out, step)
+            player = Player(
+                transport, make_sessionmaker(engine), settings.secret_key, programme, out, step
+            )
             return player.play()
         finally:
             engine.dispose()
@@ -55,7 +68,9 @@ def run(*, months: int = 12, seed: int = 2024, start: dt.date = dt.date(2024, 1,
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
     ext = app.extensions["loanledger"]
-    access = logging.getLogger("loanledger.access")  # one line a request: the progress bar says enough
+    access = logging.getLogger(
+        "loanledger.access"
+    )  # one line a request: the progress bar says enough
     level = access.level
     access.setLevel(logging.WARNING)
     try:

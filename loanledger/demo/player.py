@@ -10,6 +10,7 @@ post its events in bulk, move to the 1st and close, let an enterprise object dur
 failed in month 1, carried into the next batch), then write the reconciliation (JSON, CSV,
 XLSX) and the trial balance under `out/<period>/`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,13 @@ from loanledger.demo.programme import Programme
 from loanledger.domain.money import format_fen, parse_yuan
 
 API = "/api/v1"
-STAFF = (("demo-admin", "admin"), ("demo-clerk", "clerk"), ("demo-clerk2", "clerk"),
-         ("demo-approver", "approver"), ("demo-auditor", "auditor"))
+STAFF = (
+    ("demo-admin", "admin"),
+    ("demo-clerk", "clerk"),
+    ("demo-clerk2", "clerk"),
+    ("demo-approver", "approver"),
+    ("demo-auditor", "auditor"),
+)
 ENTERPRISE_USER = "demo-enterprise"
 
 
@@ -40,13 +46,13 @@ class DemoError(RuntimeError):
 @dataclass
 class MonthResult:
     period: str
-    loans: int = 0               # registered so far
+    loans: int = 0  # registered so far
     new_loans: int = 0
-    events: int = 0              # posted this month (accepted)
-    subsidy_total: int = 0       # fen
+    events: int = 0  # posted this month (accepted)
+    subsidy_total: int = 0  # fen
     compensation_total: int = 0
     paid: int = 0
-    carried: int = 0             # failed payments, carried into a later batch
+    carried: int = 0  # failed payments, carried into a later batch
     batches: list[str] = field(default_factory=list)  # "subsidy:paid"
     reconciliation_ok: bool = False
 
@@ -58,7 +64,7 @@ class Result:
     out: Path | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     objection: dict[str, Any] | None = None
-    carried_lines: int = 0       # carried lines that showed up in a later batch
+    carried_lines: int = 0  # carried lines that showed up in a later batch
 
     @property
     def ok(self) -> bool:
@@ -66,8 +72,15 @@ class Result:
 
 
 class Player:
-    def __init__(self, transport: Any, sessionmaker: Callable, secret_key: str, programme: Programme, out: Path,
-                 step: Callable[[str], None] = lambda _label: None):
+    def __init__(
+        self,
+        transport: Any,
+        sessionmaker: Callable,
+        secret_key: str,
+        programme: Programme,
+        out: Path,
+        step: Callable[[str], None] = lambda _label: None,
+    ):
         self.http = transport
         self.sessionmaker = sessionmaker
         self.secret_key = secret_key
@@ -81,11 +94,21 @@ class Player:
         self.registered = 0
 
     # ------------------------------------------------------------------ plumbing
-    def call(self, who: str, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200, 201)):
+    def call(
+        self,
+        who: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        expect: tuple[int, ...] = (200, 201),
+    ):
         answer = self.http.request(method, API + path, json=body, token=self.tokens.get(who))
         if answer.status_code not in expect:
-            raise DemoError(f"{method} {API}{path} as {who} {json.dumps(body, ensure_ascii=False)[:300]} → "
-                            f"HTTP {answer.status_code} {answer.data.decode('utf-8', 'replace')[:600]}")
+            raise DemoError(
+                f"{method} {API}{path} as {who} {json.dumps(body, ensure_ascii=False)[:300]} → "
+                f"HTTP {answer.status_code} {answer.data.decode('utf-8', 'replace')[:600]}"
+            )
         return answer
 
     def get(self, path: str, who: str = "demo-auditor") -> Any:
@@ -120,7 +143,9 @@ class Player:
                 for username, role in STAFF:
                     identity.create_user(db, username, role, password_for(username), actor="demo")
         except identity.IdentityError as error:
-            raise DemoError(f"{error}: the demo needs a database without its banks and users") from None
+            raise DemoError(
+                f"{error}: the demo needs a database without its banks and users"
+            ) from None
         self.login(*(u for u, _ in STAFF))
         self.move_to(p.start)
         for product in p.products:
@@ -133,15 +158,26 @@ class Player:
             self.call("demo-clerk", "POST", "/budgets", budget)
         self.call("demo-clerk", "POST", "/risk-pool/deposits", p.deposit)
         with unit_of_work(self.sessionmaker) as db:
-            identity.create_user(db, ENTERPRISE_USER, "enterprise", password_for(ENTERPRISE_USER),
-                                 uscc=p.objector, actor="demo")
+            identity.create_user(
+                db,
+                ENTERPRISE_USER,
+                "enterprise",
+                password_for(ENTERPRISE_USER),
+                uscc=p.objector,
+                actor="demo",
+            )
         self.login(ENTERPRISE_USER)
         roles = dict(STAFF) | {ENTERPRISE_USER: "enterprise"}
         self.result.logins = [(u, password_for(u), roles[u]) for u in roles]
 
     def login(self, *usernames: str) -> None:
         for username in usernames:
-            answer = self.call("", "POST", "/auth/tokens", {"username": username, "password": password_for(username)})
+            answer = self.call(
+                "",
+                "POST",
+                "/auth/tokens",
+                {"username": username, "password": password_for(username)},
+            )
             self.tokens[username] = answer.json["token"]
 
     # ------------------------------------------------------------------ a month
@@ -152,8 +188,11 @@ class Player:
             self.step(f"{month.period}: events, close, 公示, approval, payments")
             self.result.months.append(self.play_month(index))
         self.result.carried_lines = sum(
-            1 for m in self.result.months for b in self.period_batches(m.period)
-            for _ in self.paged(f"/batches/{b['batch_id']}/lines?kind=carried"))
+            1
+            for m in self.result.months
+            for b in self.period_batches(m.period)
+            for _ in self.paged(f"/batches/{b['batch_id']}/lines?kind=carried")
+        )
         return self.result
 
     def play_month(self, index: int) -> MonthResult:
@@ -166,9 +205,17 @@ class Player:
         for code, client in self.banks.items():
             loans, events = month.loans.get(code, []), month.events.get(code, [])
             if loans:
-                self.bulk(row, client.post_loans_bulk, loans, f"{month.period} {code} loans", count=False)
+                self.bulk(
+                    row, client.post_loans_bulk, loans, f"{month.period} {code} loans", count=False
+                )
             if events:
-                self.bulk(row, client.post_events_bulk, events, f"{month.period} {code} events", count=True)
+                self.bulk(
+                    row,
+                    client.post_events_bulk,
+                    events,
+                    f"{month.period} {code} events",
+                    count=True,
+                )
         self.registered += month.loan_count
         row.new_loans, row.loans = month.loan_count, self.registered
 
@@ -180,28 +227,39 @@ class Player:
         subsidy = [b for b in batches if b["kind"] == "subsidy"]
         if month.objection_by and subsidy:
             self.object(subsidy[0]["batch_id"], month.objection_by)
-        ends = [dt.date.fromisoformat(b["publicity_ends_on"]) for b in batches if b.get("publicity_ends_on")]
+        ends = [
+            dt.date.fromisoformat(b["publicity_ends_on"])
+            for b in batches
+            if b.get("publicity_ends_on")
+        ]
         if ends:
             self.move_to(max(ends) + dt.timedelta(days=1))
         for batch in batches:
-            self.pay(row, batch["batch_id"], month.failed_payee if batch["kind"] == "subsidy" else None)
+            self.pay(
+                row, batch["batch_id"], month.failed_payee if batch["kind"] == "subsidy" else None
+            )
         row.batches = [f"{b['kind']}:{b['status']}" for b in self.period_batches(month.period)]
         row.reconciliation_ok = self.reports(month.period)
         return row
 
-    def bulk(self, row: MonthResult, send: Callable, items: list[dict[str, Any]], what: str, count: bool) -> None:
+    def bulk(
+        self, row: MonthResult, send: Callable, items: list[dict[str, Any]], what: str, count: bool
+    ) -> None:
         try:
             answer = send(items)
         except BulkError as error:
-            raise DemoError(f"{what}: HTTP {error.response.status_code} "
-                            f"{bytes(getattr(error.response, 'data', b'')).decode('utf-8', 'replace')[:600]}") from None
+            raise DemoError(
+                f"{what}: HTTP {error.response.status_code} "
+                f"{bytes(getattr(error.response, 'data', b'')).decode('utf-8', 'replace')[:600]}"
+            ) from None
         if count:
             row.events += answer["accepted"] + answer["duplicates"]
         for result in answer["results"]:
             if result["status"] == "rejected":
                 item = items[result["index"]]
                 self.result.problems.append(
-                    f"{what}: {item.get('event_id') or item.get('contract_no')} rejected {result.get('errors')}")
+                    f"{what}: {item.get('event_id') or item.get('contract_no')} rejected {result.get('errors')}"
+                )
 
     def period_batches(self, period: str) -> list[dict[str, Any]]:
         return self.paged(f"/batches?period={period}")
@@ -212,11 +270,23 @@ class Player:
             self.result.problems.append(f"objection: {uscc} has no line in batch {batch_id}")
             return
         line = lines[0]
-        filed = self.call(ENTERPRISE_USER, "POST", "/objections",
-                          {"line_id": line["line_id"], "reason": "贴息金额与银行回单不符，请核实"}).json
-        resolved = self.call("demo-clerk2", "POST", f"/objections/{filed['objection_id']}/resolve",
-                             {"resolution": "upheld", "note": "经核实银行利息数据待更正，本期暂缓发放"}).json
-        self.result.objection = {"line_id": line["line_id"], "amount": line["amount"], "status": resolved["status"]}
+        filed = self.call(
+            ENTERPRISE_USER,
+            "POST",
+            "/objections",
+            {"line_id": line["line_id"], "reason": "贴息金额与银行回单不符，请核实"},
+        ).json
+        resolved = self.call(
+            "demo-clerk2",
+            "POST",
+            f"/objections/{filed['objection_id']}/resolve",
+            {"resolution": "upheld", "note": "经核实银行利息数据待更正，本期暂缓发放"},
+        ).json
+        self.result.objection = {
+            "line_id": line["line_id"],
+            "amount": line["amount"],
+            "status": resolved["status"],
+        }
 
     def pay(self, row: MonthResult, batch_id: int, failing: str | None) -> None:
         batch = self.get(f"/batches/{batch_id}")
@@ -225,20 +295,36 @@ class Player:
             batch = self.call("demo-approver", "POST", f"/batches/{batch_id}/approve", {}).json
         if batch["status"] not in ("approved",):
             return
-        payees = [p for p in self.paged(f"/batches/{batch_id}/payees") if p["payment_status"] == "pending"]
+        payees = [
+            p for p in self.paged(f"/batches/{batch_id}/payees") if p["payment_status"] == "pending"
+        ]
         payments = []
         for number, payee in enumerate(payees, start=1):
             amount = parse_yuan(payee["pays"], allow_negative=True)
             if payee["payee_id"] == failing:
-                payments.append({"payee_id": payee["payee_id"], "status": "failed",
-                                 "paid_on": self.today.isoformat(), "reference": "退票：收款账户已冻结"})
+                payments.append(
+                    {
+                        "payee_id": payee["payee_id"],
+                        "status": "failed",
+                        "paid_on": self.today.isoformat(),
+                        "reference": "退票：收款账户已冻结",
+                    }
+                )
                 row.carried += amount
             else:
-                payments.append({"payee_id": payee["payee_id"], "status": "paid", "paid_on": self.today.isoformat(),
-                                 "reference": f"ZSCZ-{batch_id:04d}-{number:04d}"})
+                payments.append(
+                    {
+                        "payee_id": payee["payee_id"],
+                        "status": "paid",
+                        "paid_on": self.today.isoformat(),
+                        "reference": f"ZSCZ-{batch_id:04d}-{number:04d}",
+                    }
+                )
                 row.paid += amount
         if payments:
-            self.call("demo-clerk2", "POST", f"/batches/{batch_id}/payments", {"payments": payments})
+            self.call(
+                "demo-clerk2", "POST", f"/batches/{batch_id}/payments", {"payments": payments}
+            )
 
     def reports(self, period: str) -> bool:
         folder = self.out / period
@@ -248,7 +334,9 @@ class Player:
         for suffix in ("csv", "xlsx"):
             answer = self.call("demo-auditor", "GET", f"/periods/{period}/reconciliation.{suffix}")
             (folder / f"reconciliation.{suffix}").write_bytes(answer.data)
-        tb = self.call("demo-auditor", "GET", f"/ledger/trial-balance?as_of={self.today.isoformat()}")
+        tb = self.call(
+            "demo-auditor", "GET", f"/ledger/trial-balance?as_of={self.today.isoformat()}"
+        )
         (folder / "trial-balance.json").write_bytes(tb.data)
         body = recon.json
         if not body.get("ok"):
@@ -262,16 +350,46 @@ class Player:
 
 # ---------------------------------------------------------------------- the summary
 def summary(result: Result) -> str:
-    head = ("period", "loans", "new", "events", "subsidy", "compensation", "paid", "carried", "recon")
+    head = (
+        "period",
+        "loans",
+        "new",
+        "events",
+        "subsidy",
+        "compensation",
+        "paid",
+        "carried",
+        "recon",
+    )
     rows = [head]
     for m in result.months:
-        rows.append((m.period, str(m.loans), str(m.new_loans), str(m.events), format_fen(m.subsidy_total),
-                     format_fen(m.compensation_total), format_fen(m.paid), format_fen(m.carried),
-                     "ok" if m.reconciliation_ok else "NOT OK"))
-    totals = [sum(getattr(m, f) for m in result.months) for f in
-              ("events", "subsidy_total", "compensation_total", "paid", "carried")]
-    rows.append(("total", str(result.months[-1].loans if result.months else 0), "", str(totals[0]),
-                 *(format_fen(t) for t in totals[1:]), "ok" if result.ok else "NOT OK"))
+        rows.append(
+            (
+                m.period,
+                str(m.loans),
+                str(m.new_loans),
+                str(m.events),
+                format_fen(m.subsidy_total),
+                format_fen(m.compensation_total),
+                format_fen(m.paid),
+                format_fen(m.carried),
+                "ok" if m.reconciliation_ok else "NOT OK",
+            )
+        )
+    totals = [
+        sum(getattr(m, f) for m in result.months)
+        for f in ("events", "subsidy_total", "compensation_total", "paid", "carried")
+    ]
+    rows.append(
+        (
+            "total",
+            str(result.months[-1].loans if result.months else 0),
+            "",
+            str(totals[0]),
+            *(format_fen(t) for t in totals[1:]),
+            "ok" if result.ok else "NOT OK",
+        )
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = []
     for number, r in enumerate(rows):

@@ -13,6 +13,7 @@ What a programme holds:
 - the staff acts: budgets, a risk-pool deposit, one filing revocation, one objection, one
   failed payment.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,31 +29,95 @@ SETTLEMENT_DAY = 21  # banks settle interest on the 21st
 QUARTER_MONTHS = (3, 6, 9, 12)
 
 BANKS = (
-    ("ZSRCB", "中山农村商业银行"), ("BOC-ZS", "中国银行中山分行"), ("ICBC-ZS", "中国工商银行中山分行"),
-    ("CCB-ZS", "中国建设银行中山分行"), ("ABC-ZS", "中国农业银行中山分行"), ("BOCOM-ZS", "交通银行中山分行"),
-    ("CMB-ZS", "招商银行中山分行"), ("GDB-ZS", "广发银行中山分行"), ("PAB-ZS", "平安银行中山分行"),
-    ("CIB-ZS", "兴业银行中山分行"), ("GZB-ZS", "广州银行中山分行"),
+    ("ZSRCB", "中山农村商业银行"),
+    ("BOC-ZS", "中国银行中山分行"),
+    ("ICBC-ZS", "中国工商银行中山分行"),
+    ("CCB-ZS", "中国建设银行中山分行"),
+    ("ABC-ZS", "中国农业银行中山分行"),
+    ("BOCOM-ZS", "交通银行中山分行"),
+    ("CMB-ZS", "招商银行中山分行"),
+    ("GDB-ZS", "广发银行中山分行"),
+    ("PAB-ZS", "平安银行中山分行"),
+    ("CIB-ZS", "兴业银行中山分行"),
+    ("GZB-ZS", "广州银行中山分行"),
 )
 # (product_code, bank_code, name, risk_covered): one per bank first, then the second products.
 PRODUCTS = (
-    ("ZSRCB-SZD", "ZSRCB", "数字贷", True), ("BOC-ZZD", "BOC-ZS", "智造贷", True),
-    ("ICBC-SZD", "ICBC-ZS", "数字工贷", False), ("CCB-KJD", "CCB-ZS", "科技贷", True),
-    ("ABC-JGD", "ABC-ZS", "技改贷", False), ("BOCOM-SZD", "BOCOM-ZS", "数转贷", True),
-    ("CMB-ZZD", "CMB-ZS", "智造e贷", False), ("GDB-SZD", "GDB-ZS", "数字普惠贷", True),
-    ("PAB-XWD", "PAB-ZS", "小微数贷", False), ("CIB-JGD", "CIB-ZS", "技改融", True),
+    ("ZSRCB-SZD", "ZSRCB", "数字贷", True),
+    ("BOC-ZZD", "BOC-ZS", "智造贷", True),
+    ("ICBC-SZD", "ICBC-ZS", "数字工贷", False),
+    ("CCB-KJD", "CCB-ZS", "科技贷", True),
+    ("ABC-JGD", "ABC-ZS", "技改贷", False),
+    ("BOCOM-SZD", "BOCOM-ZS", "数转贷", True),
+    ("CMB-ZZD", "CMB-ZS", "智造e贷", False),
+    ("GDB-SZD", "GDB-ZS", "数字普惠贷", True),
+    ("PAB-XWD", "PAB-ZS", "小微数贷", False),
+    ("CIB-JGD", "CIB-ZS", "技改融", True),
     ("GZB-ZZD", "GZB-ZS", "智能制造贷", False),
-    ("ZSRCB-XWD", "ZSRCB", "小微快贷", False), ("BOC-KJD", "BOC-ZS", "科创贷", True),
-    ("ICBC-ZZD", "ICBC-ZS", "智改数转贷", True), ("CCB-SBD", "CCB-ZS", "设备更新贷", False),
+    ("ZSRCB-XWD", "ZSRCB", "小微快贷", False),
+    ("BOC-KJD", "BOC-ZS", "科创贷", True),
+    ("ICBC-ZZD", "ICBC-ZS", "智改数转贷", True),
+    ("CCB-SBD", "CCB-ZS", "设备更新贷", False),
     ("ABC-ZZD", "ABC-ZS", "智造快贷", True),
 )
-TOWNS = ("火炬开发区", "古镇镇", "小榄镇", "东凤镇", "南头镇", "黄圃镇", "三角镇", "港口镇", "东升镇",
-         "坦洲镇", "三乡镇", "板芙镇", "大涌镇", "沙溪镇", "横栏镇", "民众街道", "南朗街道", "石岐街道")
-WORDS = ("华星", "美灯", "精工", "宏达", "新能", "智造", "明辉", "众诚", "永盛", "海川", "粤通", "恒力",
-         "科达", "金鼎", "瑞丰", "德昌", "博远", "星河", "嘉华", "立信", "伟业", "联创", "兴隆", "鸿图")
-TRADES = (("五金制品", "金属制品业"), ("照明科技", "电气机械和器材制造业"), ("电器", "电气机械和器材制造业"),
-          ("家具", "家具制造业"), ("服装", "纺织服装业"), ("智能装备", "专用设备制造业"),
-          ("包装材料", "印刷和记录媒介复制业"), ("电子科技", "计算机、通信和其他电子设备制造业"),
-          ("精密机械", "通用设备制造业"), ("新材料", "橡胶和塑料制品业"))
+TOWNS = (
+    "火炬开发区",
+    "古镇镇",
+    "小榄镇",
+    "东凤镇",
+    "南头镇",
+    "黄圃镇",
+    "三角镇",
+    "港口镇",
+    "东升镇",
+    "坦洲镇",
+    "三乡镇",
+    "板芙镇",
+    "大涌镇",
+    "沙溪镇",
+    "横栏镇",
+    "民众街道",
+    "南朗街道",
+    "石岐街道",
+)
+WORDS = (
+    "华星",
+    "美灯",
+    "精工",
+    "宏达",
+    "新能",
+    "智造",
+    "明辉",
+    "众诚",
+    "永盛",
+    "海川",
+    "粤通",
+    "恒力",
+    "科达",
+    "金鼎",
+    "瑞丰",
+    "德昌",
+    "博远",
+    "星河",
+    "嘉华",
+    "立信",
+    "伟业",
+    "联创",
+    "兴隆",
+    "鸿图",
+)
+TRADES = (
+    ("五金制品", "金属制品业"),
+    ("照明科技", "电气机械和器材制造业"),
+    ("电器", "电气机械和器材制造业"),
+    ("家具", "家具制造业"),
+    ("服装", "纺织服装业"),
+    ("智能装备", "专用设备制造业"),
+    ("包装材料", "印刷和记录媒介复制业"),
+    ("电子科技", "计算机、通信和其他电子设备制造业"),
+    ("精密机械", "通用设备制造业"),
+    ("新材料", "橡胶和塑料制品业"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,22 +142,27 @@ class Loan:
     product_code: str
     covered_product: bool
     uscc: str
-    filing_no: str | None          # None: left for the service to match (免申即享)
+    filing_no: str | None  # None: left for the service to match (免申即享)
     principal_fen: int
     rate_e4: int
     start: dt.date
     maturity: dt.date
     repayment_method: str
-    settlement: str                # monthly | quarterly
+    settlement: str  # monthly | quarterly
     events: list[dict[str, Any]] = field(default_factory=list)
     npl_as_of: dt.date | None = None
 
     def body(self) -> dict[str, Any]:
         body = {
-            "contract_no": self.contract_no, "product_code": self.product_code, "uscc": self.uscc,
-            "principal": format_fen(self.principal_fen), "annual_rate": format_rate(self.rate_e4),
-            "start_date": self.start.isoformat(), "maturity_date": self.maturity.isoformat(),
-            "repayment_method": self.repayment_method, "interest_settlement": self.settlement,
+            "contract_no": self.contract_no,
+            "product_code": self.product_code,
+            "uscc": self.uscc,
+            "principal": format_fen(self.principal_fen),
+            "annual_rate": format_rate(self.rate_e4),
+            "start_date": self.start.isoformat(),
+            "maturity_date": self.maturity.isoformat(),
+            "repayment_method": self.repayment_method,
+            "interest_settlement": self.settlement,
         }
         if self.filing_no is not None:
             body["filing_no"] = self.filing_no
@@ -104,11 +174,11 @@ class Month:
     period: str
     first: dt.date
     last: dt.date
-    loans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)    # bank → loan bodies
-    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)   # bank → events, in order
-    revoke: dict[str, Any] | None = None     # {"filing_no", "reason", "effective_on", "clawback"}
-    objection_by: str | None = None          # the enterprise (USCC) that objects to its line
-    failed_payee: str | None = None          # the payee whose payment fails this month
+    loans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bank → loan bodies
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bank → events, in order
+    revoke: dict[str, Any] | None = None  # {"filing_no", "reason", "effective_on", "clawback"}
+    objection_by: str | None = None  # the enterprise (USCC) that objects to its line
+    failed_payee: str | None = None  # the payee whose payment fails this month
 
     @property
     def loan_count(self) -> int:
@@ -127,7 +197,7 @@ class Programme:
     months: list[Month]
     budgets: list[dict[str, Any]]
     deposit: dict[str, Any]
-    objector: str        # the enterprise user's USCC
+    objector: str  # the enterprise user's USCC
 
     @property
     def start(self) -> dt.date:
@@ -158,8 +228,9 @@ def settlement_dates(settlement: str, first_disbursement: dt.date, until: dt.dat
 
 
 # ---------------------------------------------------------------- money
-def interest_fen(flows: list[tuple[dt.date, int]], rates: list[tuple[dt.date, int]], start: dt.date,
-                 end: dt.date) -> int:
+def interest_fen(
+    flows: list[tuple[dt.date, int]], rates: list[tuple[dt.date, int]], start: dt.date, end: dt.date
+) -> int:
     """What the bank charges for [start, end): Σ balance × rate / 360 a day (Actual/360), one
     rounding half up. `flows` are (date, ±fen) principal movements, `rates` (effective_on,
     rate_e4) in date order, the first one the contract rate."""
@@ -202,18 +273,31 @@ def _enterprises(rng: random.Random, count: int) -> list[dict[str, Any]]:
             name = f"中山市{word}{trade}{index + 1}号有限公司"
         names.add(name)
         town = rng.choice(TOWNS)
-        out.append({
-            "uscc": _uscc(rng, taken), "name": name,
-            "established_on": dt.date(rng.randint(2003, 2021), rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
-            "town": town, "industry": industry,
-            "account": {"holder": name, "number": "6222" + "".join(rng.choice("0123456789") for _ in range(15)),
-                        "bank_name": rng.choice(BANKS)[1]},
-        })
+        out.append(
+            {
+                "uscc": _uscc(rng, taken),
+                "name": name,
+                "established_on": dt.date(
+                    rng.randint(2003, 2021), rng.randint(1, 12), rng.randint(1, 28)
+                ).isoformat(),
+                "town": town,
+                "industry": industry,
+                "account": {
+                    "holder": name,
+                    "number": "6222" + "".join(rng.choice("0123456789") for _ in range(15)),
+                    "bank_name": rng.choice(BANKS)[1],
+                },
+            }
+        )
     return out
 
 
-def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 1, 1),
-             profile: Profile = PROFILES["full"]) -> Programme:
+def generate(
+    seed: int = 2024,
+    months: int = 12,
+    start: dt.date = dt.date(2024, 1, 1),
+    profile: Profile = PROFILES["full"],
+) -> Programme:
     """The whole run, month by month. `start` is the first day of the first month."""
     if not 1 <= months <= 24:
         raise ValueError("months: 1–24")
@@ -224,8 +308,11 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
 
     banks = list(BANKS[: profile.banks])
     codes = {code for code, _ in banks}
-    products = [{"product_code": p, "bank_code": b, "name": n, "risk_covered": c}
-                for p, b, n, c in PRODUCTS if b in codes][: profile.products]
+    products = [
+        {"product_code": p, "bank_code": b, "name": n, "risk_covered": c}
+        for p, b, n, c in PRODUCTS
+        if b in codes
+    ][: profile.products]
     enterprises = _enterprises(rng, profile.enterprises)
 
     # ---- loans: about a third already running when the run starts
@@ -243,16 +330,27 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
             begin = first + dt.timedelta(days=rng.randint(0, 27))
         bank_code = product["bank_code"]
         serial[bank_code] = serial.get(bank_code, 0) + 1
-        principal = _round_to(int(50_000_000 * 20 ** rng.random()), 1_000_000)  # 0.5–10 million yuan
-        loans.append(Loan(
-            bank_code=bank_code, contract_no=f"{bank_code}-{begin.year}-{serial[bank_code]:04d}",
-            product_code=product["product_code"], covered_product=product["risk_covered"], uscc=uscc,
-            filing_no=None, principal_fen=principal,
-            rate_e4=rng.randrange(31000, 45001, 500), start=begin,
-            maturity=add_months(begin, rng.choice((12, 24, 24, 36))),
-            repayment_method=rng.choices(("interest_only", "bullet", "equal_principal"), (5, 3, 2))[0],
-            settlement=rng.choices(("monthly", "quarterly"), (65, 35))[0],
-        ))
+        principal = _round_to(
+            int(50_000_000 * 20 ** rng.random()), 1_000_000
+        )  # 0.5–10 million yuan
+        loans.append(
+            Loan(
+                bank_code=bank_code,
+                contract_no=f"{bank_code}-{begin.year}-{serial[bank_code]:04d}",
+                product_code=product["product_code"],
+                covered_product=product["risk_covered"],
+                uscc=uscc,
+                filing_no=None,
+                principal_fen=principal,
+                rate_e4=rng.randrange(31000, 45001, 500),
+                start=begin,
+                maturity=add_months(begin, rng.choice((12, 24, 24, 36))),
+                repayment_method=rng.choices(
+                    ("interest_only", "bullet", "equal_principal"), (5, 3, 2)
+                )[0],
+                settlement=rng.choices(("monthly", "quarterly"), (65, 35))[0],
+            )
+        )
 
     # ---- filings: one per enterprise, a second for some; approved before the first loan
     filings: list[dict[str, Any]] = []
@@ -265,15 +363,22 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
         for suffix, group in enumerate(groups):
             if not group:
                 continue
-            filing_no = f"ZSGX-{start.year - 1}-{number:04d}" + ("" if suffix == 0 else f"-{suffix + 1}")
+            filing_no = f"ZSGX-{start.year - 1}-{number:04d}" + (
+                "" if suffix == 0 else f"-{suffix + 1}"
+            )
             earliest = min(x.start for x in group)
-            investment = _round_to(int(sum(x.principal_fen for x in group) * rng.uniform(0.7, 1.6)), 1_000_000)
-            filings.append({
-                "filing_no": filing_no, "uscc": enterprise["uscc"],
-                "project_name": f"{enterprise['name'].removeprefix('中山市').removesuffix('有限公司')}数字化改造项目",
-                "eligible_investment": format_fen(investment),
-                "approved_on": (earliest - dt.timedelta(days=rng.randint(5, 150))).isoformat(),
-            })
+            investment = _round_to(
+                int(sum(x.principal_fen for x in group) * rng.uniform(0.7, 1.6)), 1_000_000
+            )
+            filings.append(
+                {
+                    "filing_no": filing_no,
+                    "uscc": enterprise["uscc"],
+                    "project_name": f"{enterprise['name'].removeprefix('中山市').removesuffix('有限公司')}数字化改造项目",
+                    "eligible_investment": format_fen(investment),
+                    "approved_on": (earliest - dt.timedelta(days=rng.randint(5, 150))).isoformat(),
+                }
+            )
             for loan in group:
                 # a loan of an enterprise with one filing may leave it out: the service matches it
                 loan.filing_no = None if len(groups) == 1 and rng.random() < 0.1 else filing_no
@@ -284,7 +389,9 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
                 enterprise["established_on"] = latest.replace(day=min(latest.day, 28)).isoformat()
 
     # ---- plans: NPLs among running covered loans, a recovery, a revocation, the objector
-    candidates = [x for x in loans if x.covered_product and x.start < start - dt.timedelta(days=130)]
+    candidates = [
+        x for x in loans if x.covered_product and x.start < start - dt.timedelta(days=130)
+    ]
     rng.shuffle(candidates)
     npl_loans = candidates[: profile.npls]
     for index, loan in enumerate(npl_loans):
@@ -292,27 +399,48 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
         loan.npl_as_of = month.last
         loan.maturity = max(loan.maturity, add_months(run_end, 6))
         loan.repayment_method = "interest_only"
-    recovery_loan = next((x for x in npl_loans if x.npl_as_of is not None and x.npl_as_of < run_months[-1].first),
-                         None)
+    recovery_loan = next(
+        (x for x in npl_loans if x.npl_as_of is not None and x.npl_as_of < run_months[-1].first),
+        None,
+    )
     protected = {x.uscc for x in npl_loans}
-    running_monthly = [x for x in loans if x.settlement == "monthly" and x.start < start - dt.timedelta(days=10)
-                       and x.uscc not in protected and x.maturity > add_months(run_end, 1)]
+    running_monthly = [
+        x
+        for x in loans
+        if x.settlement == "monthly"
+        and x.start < start - dt.timedelta(days=10)
+        and x.uscc not in protected
+        and x.maturity > add_months(run_end, 1)
+    ]
     objector = running_monthly[0].uscc
     failing = next(x.uscc for x in running_monthly if x.uscc != objector)
     protected |= {objector, failing}
     revocable = [f for f in filings if f["uscc"] not in protected]
     revoke_month = run_months[max(0, months // 2)] if months > 1 else run_months[0]
     revoked = revocable[0]
-    revoke_month.revoke = {"filing_no": revoked["filing_no"], "reason": "项目未按备案内容实施，撤销备案",
-                           "effective_on": revoke_month.first.isoformat(), "clawback": False}
+    revoke_month.revoke = {
+        "filing_no": revoked["filing_no"],
+        "reason": "项目未按备案内容实施，撤销备案",
+        "effective_on": revoke_month.first.isoformat(),
+        "clawback": False,
+    }
     run_months[0].objection_by = objector
     run_months[0].failed_payee = failing
-    protected_loans = {id(x) for x in npl_loans} | {id(x) for x in loans if x.uscc in (objector, failing)}
+    protected_loans = {id(x) for x in npl_loans} | {
+        id(x) for x in loans if x.uscc in (objector, failing)
+    }
 
     # ---- each loan's facts
     for loan in loans:
-        _facts(rng, loan, start, run_end, plain=id(loan) in protected_loans,
-               recovery=loan is recovery_loan, months=run_months)
+        _facts(
+            rng,
+            loan,
+            start,
+            run_end,
+            plain=id(loan) in protected_loans,
+            recovery=loan is recovery_loan,
+            months=run_months,
+        )
 
     # ---- registration and posting months
     def month_of(day: dt.date) -> Month:
@@ -321,15 +449,26 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
                 return month
         raise AssertionError(day)
 
-    order = {"disbursement": 0, "rate_change": 1, "interest": 2, "repayment": 3, "delinquency": 4,
-             "recovery": 5, "settlement": 6}
+    order = {
+        "disbursement": 0,
+        "rate_change": 1,
+        "interest": 2,
+        "repayment": 3,
+        "delinquency": 4,
+        "recovery": 5,
+        "settlement": 6,
+    }
     for loan in loans:
         month_of(max(loan.start, start)).loans.setdefault(loan.bank_code, []).append(loan.body())
         for event in loan.events:
-            month_of(max(_event_day(event), start)).events.setdefault(loan.bank_code, []).append(event)
+            month_of(max(_event_day(event), start)).events.setdefault(loan.bank_code, []).append(
+                event
+            )
     for month in run_months:
         for events in month.events.values():
-            events.sort(key=lambda e: (_event_day(e), order[e["type"]], e["contract_no"], e["event_id"]))
+            events.sort(
+                key=lambda e: (_event_day(e), order[e["type"]], e["contract_no"], e["event_id"])
+            )
 
     # ---- money: budgets cover the year's interest with room; the pool covers its leverage
     interest_by_year: dict[int, int] = {}
@@ -338,19 +477,40 @@ def generate(seed: int = 2024, months: int = 12, start: dt.date = dt.date(2024, 
             if event["type"] == "interest":
                 year = dt.date.fromisoformat(event["paid_on"]).year
                 interest_by_year[year] = interest_by_year.get(year, 0) + _fen(event["interest"])
-    budgets = [{"year": year, "amount": format_fen(_round_to(amount * 13 // 10 + 100_000_000, 100_000_000)),
-                "reference": f"中财〔{year}〕{7 + index}号"}
-               for index, (year, amount) in enumerate(sorted(interest_by_year.items()))]
+    budgets = [
+        {
+            "year": year,
+            "amount": format_fen(_round_to(amount * 13 // 10 + 100_000_000, 100_000_000)),
+            "reference": f"中财〔{year}〕{7 + index}号",
+        }
+        for index, (year, amount) in enumerate(sorted(interest_by_year.items()))
+    ]
     covered = sum(x.principal_fen for x in loans if x.covered_product)
-    deposit = {"amount": format_fen(_round_to(covered * 12 // 100 + 1_000_000_000, 100_000_000)),
-               "deposited_on": start.isoformat(), "reference": f"风险补偿资金池{start.year}年度注资"}
-    return Programme(seed, profile, banks, products, enterprises, filings, loans, run_months, budgets,
-                     deposit, objector)
+    deposit = {
+        "amount": format_fen(_round_to(covered * 12 // 100 + 1_000_000_000, 100_000_000)),
+        "deposited_on": start.isoformat(),
+        "reference": f"风险补偿资金池{start.year}年度注资",
+    }
+    return Programme(
+        seed,
+        profile,
+        banks,
+        products,
+        enterprises,
+        filings,
+        loans,
+        run_months,
+        budgets,
+        deposit,
+        objector,
+    )
 
 
 def _fen(yuan: str) -> int:
     whole, _, frac = yuan.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2]) if not whole.startswith("-") else -_fen(yuan[1:])
+    return (
+        int(whole) * 100 + int((frac + "00")[:2]) if not whole.startswith("-") else -_fen(yuan[1:])
+    )
 
 
 def _event_day(event: dict[str, Any]) -> dt.date:
@@ -360,8 +520,16 @@ def _event_day(event: dict[str, Any]) -> dt.date:
     raise AssertionError(event)
 
 
-def _facts(rng: random.Random, loan: Loan, run_start: dt.date, run_end: dt.date, *, plain: bool,
-           recovery: bool, months: list[Month]) -> None:
+def _facts(
+    rng: random.Random,
+    loan: Loan,
+    run_start: dt.date,
+    run_end: dt.date,
+    *,
+    plain: bool,
+    recovery: bool,
+    months: list[Month],
+) -> None:
     """Disbursements, repayments, rate changes, interest records, delinquency and recovery of
     one loan, each dated; only what falls on or before `run_end` (interest: within the run)."""
     cid = loan.contract_no
@@ -388,13 +556,23 @@ def _facts(rng: random.Random, loan: Loan, run_start: dt.date, run_end: dt.date,
     for number, (day, amount) in enumerate(tranches, start=1):
         if day <= run_end and day < loan.maturity and (terminal is None or day < terminal):
             flows.append((day, amount))
-            events.append({"contract_no": cid, "event_id": f"{cid}-D{number}", "type": "disbursement",
-                           "date": day.isoformat(), "amount": format_fen(amount)})
+            events.append(
+                {
+                    "contract_no": cid,
+                    "event_id": f"{cid}-D{number}",
+                    "type": "disbursement",
+                    "date": day.isoformat(),
+                    "amount": format_fen(amount),
+                }
+            )
     # candidate repayments: equal principal each quarter, a prepayment, an early settlement
     planned: list[tuple[dt.date, int | None]] = []  # None: whatever is left
     if loan.repayment_method == "equal_principal":
-        term_quarters = max(1, ((loan.maturity.year - loan.start.year) * 12 + loan.maturity.month
-                                - loan.start.month) // 3)
+        term_quarters = max(
+            1,
+            ((loan.maturity.year - loan.start.year) * 12 + loan.maturity.month - loan.start.month)
+            // 3,
+        )
         step = _round_to(loan.principal_fen // term_quarters, 100)
         planned += [(day, step) for day in settlement_dates("quarterly", loan.start, run_end)]
     if partial:
@@ -417,40 +595,78 @@ def _facts(rng: random.Random, loan: Loan, run_start: dt.date, run_end: dt.date,
             continue
         repaid += 1
         flows.append((day, -amount))
-        events.append({"contract_no": cid, "event_id": f"{cid}-R{repaid}", "type": "repayment",
-                       "date": day.isoformat(), "principal": format_fen(amount)})
+        events.append(
+            {
+                "contract_no": cid,
+                "event_id": f"{cid}-R{repaid}",
+                "type": "repayment",
+                "date": day.isoformat(),
+                "principal": format_fen(amount),
+            }
+        )
     # rate changes: a quarter of the loans follow an LPR cut
     rates = [(loan.start, loan.rate_e4)]
-    if not plain and loan.npl_as_of is None and rng.random() < 0.25 and run_start + dt.timedelta(days=31) < run_end:
+    if (
+        not plain
+        and loan.npl_as_of is None
+        and rng.random() < 0.25
+        and run_start + dt.timedelta(days=31) < run_end
+    ):
         effective = run_start + dt.timedelta(days=rng.randint(31, (run_end - run_start).days))
         if loan.start < effective < (terminal or loan.maturity):
             new_rate = loan.rate_e4 - rng.choice((1000, 1500, 2000, 2500))
             rates.append((effective, new_rate))
-            events.append({"contract_no": cid, "event_id": f"{cid}-RC1", "type": "rate_change",
-                           "effective_on": effective.isoformat(), "annual_rate": format_rate(new_rate)})
+            events.append(
+                {
+                    "contract_no": cid,
+                    "event_id": f"{cid}-RC1",
+                    "type": "rate_change",
+                    "effective_on": effective.isoformat(),
+                    "annual_rate": format_rate(new_rate),
+                }
+            )
     # delinquency: unpaid from `overdue_from`; reported at each month end, NPL at the last one
     paid_until = terminal or run_end
     if loan.npl_as_of is not None:
         dpd = NPL_DPD + rng.randint(0, 20)
         overdue_from = loan.npl_as_of - dt.timedelta(days=dpd - 1)
         paid_until = overdue_from
-        reports = [m.last for m in months if overdue_from <= m.last < loan.npl_as_of] + [loan.npl_as_of]
+        reports = [m.last for m in months if overdue_from <= m.last < loan.npl_as_of] + [
+            loan.npl_as_of
+        ]
         for number, as_of in enumerate(reports, start=1):
             days = (as_of - overdue_from).days + 1
-            events.append({"contract_no": cid, "event_id": f"{cid}-DQ{number}", "type": "delinquency",
-                           "as_of": as_of.isoformat(), "days_past_due": days,
-                           "classification": "substandard" if days >= NPL_DPD else "special_mention"})
+            events.append(
+                {
+                    "contract_no": cid,
+                    "event_id": f"{cid}-DQ{number}",
+                    "type": "delinquency",
+                    "as_of": as_of.isoformat(),
+                    "days_past_due": days,
+                    "classification": "substandard" if days >= NPL_DPD else "special_mention",
+                }
+            )
         if recovery:
             after = next(m for m in months if m.first > loan.npl_as_of)
             balance = sum(a for d, a in flows)
             day = after.last - dt.timedelta(days=rng.randint(3, 15))
-            events.append({"contract_no": cid, "event_id": f"{cid}-RV1", "type": "recovery",
-                           "date": day.isoformat(),
-                           "amount": format_fen(_round_to(balance * rng.randint(15, 35) // 100, 100_000))})
+            events.append(
+                {
+                    "contract_no": cid,
+                    "event_id": f"{cid}-RV1",
+                    "type": "recovery",
+                    "date": day.isoformat(),
+                    "amount": format_fen(_round_to(balance * rng.randint(15, 35) // 100, 100_000)),
+                }
+            )
     # interest: one record per settlement period ending in the run, while the loan pays
     if flows:
         first_day = flows[0][0]
-        ends = [d for d in settlement_dates(loan.settlement, first_day, min(paid_until, run_end)) if d < loan.maturity]
+        ends = [
+            d
+            for d in settlement_dates(loan.settlement, first_day, min(paid_until, run_end))
+            if d < loan.maturity
+        ]
         if terminal is not None and terminal <= paid_until and (not ends or ends[-1] < terminal):
             ends.append(terminal)
         begin = first_day
@@ -458,11 +674,25 @@ def _facts(rng: random.Random, loan: Loan, run_start: dt.date, run_end: dt.date,
             if end >= run_start:
                 amount = interest_fen(flows, rates, begin, end)
                 if amount > 0:
-                    events.append({"contract_no": cid, "event_id": f"{cid}-I{end:%Y%m%d}", "type": "interest",
-                                   "period_start": begin.isoformat(), "period_end": end.isoformat(),
-                                   "paid_on": end.isoformat(), "interest": format_fen(amount)})
+                    events.append(
+                        {
+                            "contract_no": cid,
+                            "event_id": f"{cid}-I{end:%Y%m%d}",
+                            "type": "interest",
+                            "period_start": begin.isoformat(),
+                            "period_end": end.isoformat(),
+                            "paid_on": end.isoformat(),
+                            "interest": format_fen(amount),
+                        }
+                    )
             begin = end
         if terminal is not None and sum(a for _, a in flows) == 0:
-            events.append({"contract_no": cid, "event_id": f"{cid}-S", "type": "settlement",
-                           "date": terminal.isoformat()})
+            events.append(
+                {
+                    "contract_no": cid,
+                    "event_id": f"{cid}-S",
+                    "type": "settlement",
+                    "date": terminal.isoformat(),
+                }
+            )
     loan.events = [e for e in events if _event_day(e) <= run_end]

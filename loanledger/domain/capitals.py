@@ -20,6 +20,7 @@ they allow two:
 
 Pure: standard library only, no floats.
 """
+
 from __future__ import annotations
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

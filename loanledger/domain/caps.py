@@ -1,4 +1,5 @@
 """The annual cap per enterprise and calendar year of paid_on (domain.md §4.5)."""
+
 from __future__ import annotations
 
 
@@ -16,7 +17,9 @@ def allocate_annual_cap(computed_fen: list[int], cap_fen: int) -> list[tuple[int
     return allocation
 
 
-def allocate_annual_cap_by_record(computed_fen: list[int], caps_fen: list[int]) -> list[tuple[int, int]]:
+def allocate_annual_cap_by_record(
+    computed_fen: list[int], caps_fen: list[int]
+) -> list[tuple[int, int]]:
     """Like allocate_annual_cap, with each record's cap from its own policy version.
 
     A later version may lower or raise the cap mid-year; each record may use what is left

@@ -1,4 +1,5 @@
 """Risk compensation: claim size, recovery shares, what the pool can pay now (domain.md §5)."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -18,13 +19,17 @@ def tier_ratio(principal_fen: int, tiers: tuple[Tier, ...] | list[Tier]) -> Frac
     raise ValueError(f"no compensation tier covers a principal of {principal_fen} fen")
 
 
-def claim_compensation(loss_base_fen: int, principal_fen: int, policy: Policy) -> tuple[Fraction, int]:
+def claim_compensation(
+    loss_base_fen: int, principal_fen: int, policy: Policy
+) -> tuple[Fraction, int]:
     """(tier ratio, min(round_half_up(loss_base x ratio), claim cap per loan))."""
     ratio = tier_ratio(principal_fen, policy.compensation_tiers)
     return ratio, min(round_half_up(loss_base_fen * ratio), policy.claim_cap_per_loan_fen)
 
 
-def recovery_shares(recoveries_fen: list[int], compensation_fen: int, loss_base_fen: int) -> list[int]:
+def recovery_shares(
+    recoveries_fen: list[int], compensation_fen: int, loss_base_fen: int
+) -> list[int]:
     """The pool's share (positive fen) of each recovery, in the order received.
 
     Each is round_half_up(amount x compensation / loss_base), cut so that the shares

@@ -1,4 +1,5 @@
 """Calendar helpers: anniversaries, ISO dates and YYYY-MM periods."""
+
 from __future__ import annotations
 
 import calendar

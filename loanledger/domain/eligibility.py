@@ -3,6 +3,7 @@
 Each day rule is expressed as the half-open date intervals on which it removes days,
 so callers can cut a period at the interval ends and test one day per piece.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,10 +16,26 @@ from .policy import Policy
 from .timeline import npl_date, overdue_intervals
 
 REASON_CODES = (
-    "no_filing", "ambiguous_filing", "filing_after_disbursement", "filing_lapsed",
-    "filing_revoked", "enterprise_too_young", "outside_window", "outside_policy",
-    "after_maturity", "overdue", "npl", "blacklisted", "investment_cap", "rate_cap",
-    "interest_paid_limit", "annual_cap", "adjustment", "clawback", "voided", "no_disbursement",
+    "no_filing",
+    "ambiguous_filing",
+    "filing_after_disbursement",
+    "filing_lapsed",
+    "filing_revoked",
+    "enterprise_too_young",
+    "outside_window",
+    "outside_policy",
+    "after_maturity",
+    "overdue",
+    "npl",
+    "blacklisted",
+    "investment_cap",
+    "rate_cap",
+    "interest_paid_limit",
+    "annual_cap",
+    "adjustment",
+    "clawback",
+    "voided",
+    "no_disbursement",
 )
 _RANK = {code: i for i, code in enumerate(REASON_CODES)}
 
@@ -84,7 +101,10 @@ def whole_loan_reasons(
         reasons.append("filing_after_disbursement")
     if f is not None and f.lapsed:
         reasons.append("filing_lapsed")
-    if first is not None and add_years(enterprise.established_on, policy.min_enterprise_age_years) > first:
+    if (
+        first is not None
+        and add_years(enterprise.established_on, policy.min_enterprise_age_years) > first
+    ):
         reasons.append("enterprise_too_young")
     return sort_reasons(reasons)
 
@@ -131,7 +151,11 @@ def _blacklist_intervals(enterprise: EnterpriseFacts) -> tuple[Interval, ...]:
 
 
 def eligibility_on(
-    loan: LoanFacts, filing: FilingFacts | None, enterprise: EnterpriseFacts, policy: Policy, d: date
+    loan: LoanFacts,
+    filing: FilingFacts | None,
+    enterprise: EnterpriseFacts,
+    policy: Policy,
+    d: date,
 ) -> tuple[bool, tuple[str, ...]]:
     """(eligible, reasons) of one day: the loan view's eligibility as of the business date."""
     if is_clawed_back(loan, filing):

@@ -7,6 +7,7 @@ into a flash message or an error page (web/forms.py, web/errors.py), the command
 one line on stderr (cli.py). The domain raises `DomainError` (422); the use cases also
 `Conflict` (409) and `NotFound` (404) (services/errors.py).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,9 +40,11 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.field = field
-        self.problems = list(problems) if problems is not None else [
-            {"field": field, "code": code, "message": message}
-        ]
+        self.problems = (
+            list(problems)
+            if problems is not None
+            else [{"field": field, "code": code, "message": message}]
+        )
         self.detail = message if detail is None else detail
         self.headers = dict(headers or {})
         self.members = dict(members or {})
@@ -68,5 +71,6 @@ class PolicyInvalid(DomainError):
         self.errors = list(errors)
         field, code, message = self.errors[0]
         problems = [{"field": f, "code": c, "message": m} for f, c, m in self.errors]
-        super().__init__(code, message, field, problems=problems,
-                         detail="the policy document is not valid")
+        super().__init__(
+            code, message, field, problems=problems, detail="the policy document is not valid"
+        )

@@ -2,6 +2,7 @@
 
 Services load these from the database; the domain never sees an ORM object.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ class FilingFacts:
 class EnterpriseFacts:
     uscc: str
     established_on: date
-    blacklist: tuple[tuple[date, date | None], ...]  # (effective_from, effective_to), both inclusive
+    blacklist: tuple[
+        tuple[date, date | None], ...
+    ]  # (effective_from, effective_to), both inclusive
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Amounts are signed fen: debit positive, credit negative, so an entry balances when
 its postings sum to zero.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -51,17 +52,26 @@ ACCOUNT_NAMES_ZH = {
     COMPENSATION_EXPENSE: "风险补偿支出",
 }
 ACCOUNT_KINDS = {
-    TREASURY_CASH: AccountKind.ASSET, POOL_CASH: AccountKind.ASSET,
-    CLAWBACK_RECEIVABLE: AccountKind.ASSET, RECOVERY_RECEIVABLE: AccountKind.ASSET,
-    SUBSIDY_PAYABLE: AccountKind.LIABILITY, COMPENSATION_PAYABLE: AccountKind.LIABILITY,
-    APPROPRIATION: AccountKind.NET_ASSETS, POOL_CAPITAL: AccountKind.NET_ASSETS,
-    SUBSIDY_EXPENSE: AccountKind.EXPENSE, COMPENSATION_EXPENSE: AccountKind.EXPENSE,
+    TREASURY_CASH: AccountKind.ASSET,
+    POOL_CASH: AccountKind.ASSET,
+    CLAWBACK_RECEIVABLE: AccountKind.ASSET,
+    RECOVERY_RECEIVABLE: AccountKind.ASSET,
+    SUBSIDY_PAYABLE: AccountKind.LIABILITY,
+    COMPENSATION_PAYABLE: AccountKind.LIABILITY,
+    APPROPRIATION: AccountKind.NET_ASSETS,
+    POOL_CAPITAL: AccountKind.NET_ASSETS,
+    SUBSIDY_EXPENSE: AccountKind.EXPENSE,
+    COMPENSATION_EXPENSE: AccountKind.EXPENSE,
 }
 # Base codes by batch kind: where its payees' lines are owed, and where a negative total waits.
 PAYABLE_BASE: dict[Kind, str] = {
-    BatchKind.SUBSIDY: SUBSIDY_PAYABLE, BatchKind.COMPENSATION: COMPENSATION_PAYABLE}
+    BatchKind.SUBSIDY: SUBSIDY_PAYABLE,
+    BatchKind.COMPENSATION: COMPENSATION_PAYABLE,
+}
 RECEIVABLE_BASE: dict[Kind, str] = {
-    BatchKind.SUBSIDY: CLAWBACK_RECEIVABLE, BatchKind.COMPENSATION: RECOVERY_RECEIVABLE}
+    BatchKind.SUBSIDY: CLAWBACK_RECEIVABLE,
+    BatchKind.COMPENSATION: RECOVERY_RECEIVABLE,
+}
 
 
 def base_code(code: str) -> str:
@@ -127,20 +137,36 @@ def _transfer(debit: str, credit: str, amount_fen: int) -> list[Posting]:
 def _accounts(kind: Kind, payee_id: str) -> tuple[str, str, str, str]:
     """(expense, payable, receivable, cash) for a batch kind."""
     if kind == BatchKind.SUBSIDY:
-        return SUBSIDY_EXPENSE, subsidy_payable(payee_id), clawback_receivable(payee_id), TREASURY_CASH
+        return (
+            SUBSIDY_EXPENSE,
+            subsidy_payable(payee_id),
+            clawback_receivable(payee_id),
+            TREASURY_CASH,
+        )
     if kind == BatchKind.COMPENSATION:
-        return COMPENSATION_EXPENSE, compensation_payable(payee_id), recovery_receivable(payee_id), POOL_CASH
+        return (
+            COMPENSATION_EXPENSE,
+            compensation_payable(payee_id),
+            recovery_receivable(payee_id),
+            POOL_CASH,
+        )
     raise ValueError(f"unknown batch kind {kind!r}")
 
 
 def appropriation_entry(year: int, amount_fen: int, memo: str = "") -> JournalEntry:
-    return JournalEntry("appropriation", memo or f"appropriation {year}",
-                        tuple(_transfer(TREASURY_CASH, appropriation(year), amount_fen)))
+    return JournalEntry(
+        "appropriation",
+        memo or f"appropriation {year}",
+        tuple(_transfer(TREASURY_CASH, appropriation(year), amount_fen)),
+    )
 
 
 def pool_deposit_entry(amount_fen: int, memo: str = "") -> JournalEntry:
-    return JournalEntry("pool_deposit", memo or "risk pool deposit",
-                        tuple(_transfer(POOL_CASH, POOL_CAPITAL, amount_fen)))
+    return JournalEntry(
+        "pool_deposit",
+        memo or "risk pool deposit",
+        tuple(_transfer(POOL_CASH, POOL_CAPITAL, amount_fen)),
+    )
 
 
 def batch_line_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Posting]:
@@ -170,15 +196,23 @@ def carried_in_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Post
 def payment_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") -> JournalEntry:
     """Dr payable / Cr cash (1001 for subsidies, 1101 for compensation)."""
     _expense, payable, _receivable, cash = _accounts(kind, payee_id)
-    return JournalEntry("payment", memo or f"{kind} payment to {payee_id}",
-                        tuple(_transfer(payable, cash, amount_fen)))
+    return JournalEntry(
+        "payment",
+        memo or f"{kind} payment to {payee_id}",
+        tuple(_transfer(payable, cash, amount_fen)),
+    )
 
 
-def receivable_settlement_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") -> JournalEntry:
+def receivable_settlement_entry(
+    kind: Kind, payee_id: str, amount_fen: int, memo: str = ""
+) -> JournalEntry:
     """A receivable paid back in cash: Dr cash / Cr receivable."""
     _expense, _payable, receivable, cash = _accounts(kind, payee_id)
-    return JournalEntry("receivable_settlement", memo or f"{kind} receivable settled by {payee_id}",
-                        tuple(_transfer(cash, receivable, amount_fen)))
+    return JournalEntry(
+        "receivable_settlement",
+        memo or f"{kind} receivable settled by {payee_id}",
+        tuple(_transfer(cash, receivable, amount_fen)),
+    )
 
 
 def merge_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
@@ -189,8 +223,14 @@ def merge_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     return tuple(Posting(account, amount) for account, amount in totals.items() if amount != 0)
 
 
-def hold_entry(kind: Kind, payee_id: str, line_amount_fen: int, carried_out_before_fen: int,
-               carried_out_after_fen: int, memo: str = "") -> JournalEntry:
+def hold_entry(
+    kind: Kind,
+    payee_id: str,
+    line_amount_fen: int,
+    carried_out_before_fen: int,
+    carried_out_after_fen: int,
+    memo: str = "",
+) -> JournalEntry:
     """A line held back after an upheld objection: the line's close postings reversed, and
     the payee's receivable move adjusted to its new batch total (carried_out is ≤ 0).
 
@@ -199,5 +239,6 @@ def hold_entry(kind: Kind, payee_id: str, line_amount_fen: int, carried_out_befo
     expense, payable, receivable, _cash = _accounts(kind, payee_id)
     postings = _transfer(payable, expense, line_amount_fen)
     postings += _transfer(receivable, payable, carried_out_before_fen - carried_out_after_fen)
-    return JournalEntry(f"hold:{kind}", memo or f"{kind} line of {payee_id} held back",
-                        merge_postings(postings))
+    return JournalEntry(
+        f"hold:{kind}", memo or f"{kind} line of {payee_id} held back", merge_postings(postings)
+    )

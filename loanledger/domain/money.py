@@ -2,6 +2,7 @@
 
 Nothing here ever touches a float: wire strings are parsed digit by digit.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A payee's total in one batch (domain.md §7)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The wire form is what `GET /policy` shows and `PUT /policy` takes: money as yuan
 strings, ratios as decimal strings, dates ISO. Validation collects every problem
 instead of stopping at the first, so a clerk fixes a document in one round.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,8 +19,15 @@ from .money import format_fen, format_ratio, parse_ratio, parse_yuan
 from .vocabulary import PayeeType, words
 
 __all__ = [
-    "Policy", "PolicyInvalid", "DEFAULT_POLICY_DOC", "DEFAULT_POLICY", "PAYEES",
-    "LOAN_CLASSIFICATIONS", "policy_from_doc", "policy_to_doc", "default_policy_doc",
+    "Policy",
+    "PolicyInvalid",
+    "DEFAULT_POLICY_DOC",
+    "DEFAULT_POLICY",
+    "PAYEES",
+    "LOAN_CLASSIFICATIONS",
+    "policy_from_doc",
+    "policy_to_doc",
+    "default_policy_doc",
 ]
 
 PAYEES = words(PayeeType)
@@ -114,6 +122,7 @@ def _strict_int(lo: int, hi: int) -> Callable[[Any], int]:
         if not lo <= value <= hi:
             raise ValueError(f"must be between {lo} and {hi}, got {value}")
         return value
+
     return parse
 
 
@@ -137,7 +146,9 @@ def _classifications(value: Any) -> tuple[str, ...]:
     items = _string_list(value)
     for item in items:
         if item not in LOAN_CLASSIFICATIONS:
-            raise ValueError(f"unknown classification {item!r}; use {', '.join(LOAN_CLASSIFICATIONS)}")
+            raise ValueError(
+                f"unknown classification {item!r}; use {', '.join(LOAN_CLASSIFICATIONS)}"
+            )
     if len(set(items)) != len(items):
         raise ValueError("classifications must be distinct")
     return tuple(items)
@@ -203,10 +214,14 @@ def _parse_tiers(c: _Collector, value: Any) -> tuple[tuple[int | None, Fraction]
     # Every principal must find a tier: ascending finite bounds, then exactly one open tier.
     finite = [up_to for up_to in bounds[:-1] if up_to is not None]
     if bounds[-1] is not None or len(finite) != len(bounds) - 1:
-        c.add("compensation_tiers", "invalid_format", "only the last tier has up_to null, and it must")
+        c.add(
+            "compensation_tiers", "invalid_format", "only the last tier has up_to null, and it must"
+        )
         return None
     if any(not a < b for a, b in zip([0, *finite[:-1]], finite)):
-        c.add("compensation_tiers", "invalid_format", "up_to must be positive and strictly ascending")
+        c.add(
+            "compensation_tiers", "invalid_format", "up_to must be positive and strictly ascending"
+        )
         return None
     return tuple(tiers)
 

@@ -5,6 +5,7 @@ Each check is a pure function of plain rows that the service loads in sets; it a
 found, each naming the entity it is about and what was expected against what was found.
 A check is ok when it found no discrepancy. Amounts are integer fen throughout.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -30,7 +31,9 @@ class Discrepancy:
     """One disagreement: `measure` of the entity was `actual` where `expected` was due."""
 
     check: str
-    entity: str  # ledger, journal_entry, batch, batch_payee, account, risk_pool, bank, interest_record
+    entity: (
+        str  # ledger, journal_entry, batch, batch_payee, account, risk_pool, bank, interest_record
+    )
     measure: str
     expected: int
     actual: int
@@ -78,12 +81,22 @@ def trial_balance_zero(total_fen: int, entries: Iterable[EntrySum], entry_count:
         found.append(Discrepancy(TRIAL_BALANCE, "ledger", "sum of all postings", 0, total_fen))
     unbalanced = sorted((e for e in entries if e.sum_fen != 0), key=lambda e: e.entry_id)
     found.extend(
-        Discrepancy(TRIAL_BALANCE, "journal_entry", f"sum of the postings of a {e.kind or 'journal'} entry",
-                    0, e.sum_fen, entry_id=e.entry_id, batch_id=e.batch_id)
+        Discrepancy(
+            TRIAL_BALANCE,
+            "journal_entry",
+            f"sum of the postings of a {e.kind or 'journal'} entry",
+            0,
+            e.sum_fen,
+            entry_id=e.entry_id,
+            batch_id=e.batch_id,
+        )
         for e in unbalanced
     )
-    return Check(TRIAL_BALANCE, {"total_fen": total_fen, "entries": entry_count,
-                                 "unbalanced_entries": len(unbalanced)}, tuple(found))
+    return Check(
+        TRIAL_BALANCE,
+        {"total_fen": total_fen, "entries": entry_count, "unbalanced_entries": len(unbalanced)},
+        tuple(found),
+    )
 
 
 # ------------------------------------------------------------------ 2. batch totals
@@ -124,8 +137,12 @@ def _payee_of(account: str) -> str:
     return account.split(":", 1)[1] if ":" in account else ""
 
 
-def batch_totals(batches: Iterable[BatchRow], payees: Iterable[PayeeRow], lines: Iterable[PayeeLines],
-                 movements: Iterable[Movement]) -> Check:
+def batch_totals(
+    batches: Iterable[BatchRow],
+    payees: Iterable[PayeeRow],
+    lines: Iterable[PayeeLines],
+    movements: Iterable[Movement],
+) -> Check:
     """For each batch: total == Σ pays == Σ max(0, active lines per payee) == ledger movement,
     where the movement is the net credit to the kind's payable accounts by the batch's
     non-payment entries plus its positive carried lines (a failed payment carried in, whose
@@ -138,7 +155,9 @@ def batch_totals(batches: Iterable[BatchRow], payees: Iterable[PayeeRow], lines:
     owed: dict[int, dict[str, int]] = defaultdict(dict)
     moved: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for line in lines:
-        owed[line.batch_id][line.payee_id] = owed[line.batch_id].get(line.payee_id, 0) + line.active_fen
+        owed[line.batch_id][line.payee_id] = (
+            owed[line.batch_id].get(line.payee_id, 0) + line.active_fen
+        )
         moved[line.batch_id][line.payee_id] += line.carried_in_fen
     for m in movements:
         base = PAYABLE_BASE.get(kinds.get(m.batch_id, ""))
@@ -146,28 +165,57 @@ def batch_totals(batches: Iterable[BatchRow], payees: Iterable[PayeeRow], lines:
             moved[m.batch_id][_payee_of(m.account)] -= m.sum_fen
     found: list[Discrepancy] = []
     for batch in batches:
-        found.extend(_one_batch(batch, pays[batch.batch_id], owed[batch.batch_id], moved[batch.batch_id]))
-    return Check(BATCH_TOTALS, {"batches": len(batches), "total_fen": sum(b.total_fen for b in batches)},
-                 tuple(found))
+        found.extend(
+            _one_batch(batch, pays[batch.batch_id], owed[batch.batch_id], moved[batch.batch_id])
+        )
+    return Check(
+        BATCH_TOTALS,
+        {"batches": len(batches), "total_fen": sum(b.total_fen for b in batches)},
+        tuple(found),
+    )
 
 
-def _one_batch(batch: BatchRow, pays: Mapping[str, int], owed: Mapping[str, int],
-               moved: Mapping[str, int]) -> list[Discrepancy]:
+def _one_batch(
+    batch: BatchRow, pays: Mapping[str, int], owed: Mapping[str, int], moved: Mapping[str, int]
+) -> list[Discrepancy]:
     base = PAYABLE_BASE[batch.kind]
     found = []
     for payee in sorted(set(pays) | set(owed) | set(moved)):
         due = max(0, owed.get(payee, 0))
-        for measure, actual in (("batch_payees.pays", pays.get(payee, 0)), ("ledger movement", moved.get(payee, 0))):
+        for measure, actual in (
+            ("batch_payees.pays", pays.get(payee, 0)),
+            ("ledger movement", moved.get(payee, 0)),
+        ):
             if actual != due:
-                found.append(Discrepancy(BATCH_TOTALS, "batch_payee", f"{measure} against max(0, active lines)",
-                                         due, actual, batch_id=batch.batch_id, payee_id=payee,
-                                         account=f"{base}:{payee}"))
-    sums = (("Σ batch_payees.pays", sum(pays.values())),
-            ("Σ max(0, active lines per payee)", sum(max(0, v) for v in owed.values())),
-            ("ledger movement", sum(moved.values())))
-    found[:0] = [Discrepancy(BATCH_TOTALS, "batch", f"{measure} against batch total", batch.total_fen, actual,
-                             batch_id=batch.batch_id)
-                 for measure, actual in sums if actual != batch.total_fen]
+                found.append(
+                    Discrepancy(
+                        BATCH_TOTALS,
+                        "batch_payee",
+                        f"{measure} against max(0, active lines)",
+                        due,
+                        actual,
+                        batch_id=batch.batch_id,
+                        payee_id=payee,
+                        account=f"{base}:{payee}",
+                    )
+                )
+    sums = (
+        ("Σ batch_payees.pays", sum(pays.values())),
+        ("Σ max(0, active lines per payee)", sum(max(0, v) for v in owed.values())),
+        ("ledger movement", sum(moved.values())),
+    )
+    found[:0] = [
+        Discrepancy(
+            BATCH_TOTALS,
+            "batch",
+            f"{measure} against batch total",
+            batch.total_fen,
+            actual,
+            batch_id=batch.batch_id,
+        )
+        for measure, actual in sums
+        if actual != batch.total_fen
+    ]
     return found
 
 
@@ -181,19 +229,50 @@ def payables(balances: Mapping[str, int], outstanding: Mapping[str, int]) -> Che
         credit = -balances.get(account, 0)
         due = outstanding.get(account, 0)
         if credit != due:
-            found.append(Discrepancy(PAYABLES, "account", "credit balance against pending payments", due, credit,
-                                     account=account, payee_id=_payee_of(account) or None))
-    return Check(PAYABLES, {"accounts": len(accounts), "credit_balance_fen": -sum(balances.values()),
-                            "outstanding_fen": sum(outstanding.values())}, tuple(found))
+            found.append(
+                Discrepancy(
+                    PAYABLES,
+                    "account",
+                    "credit balance against pending payments",
+                    due,
+                    credit,
+                    account=account,
+                    payee_id=_payee_of(account) or None,
+                )
+            )
+    return Check(
+        PAYABLES,
+        {
+            "accounts": len(accounts),
+            "credit_balance_fen": -sum(balances.values()),
+            "outstanding_fen": sum(outstanding.values()),
+        },
+        tuple(found),
+    )
 
 
 # ------------------------------------------------------------------ 4. risk pool
 def pool_covers_owed(cash_fen: int, owed_fen: int) -> Check:
     """The risk pool's cash (1101) covers what it owes the banks."""
-    found = () if cash_fen >= owed_fen else (
-        Discrepancy(POOL, "risk_pool", "pool cash against what the pool owes (cash must not be less)",
-                    owed_fen, cash_fen, account=POOL_CASH),)
-    return Check(POOL, {"cash_fen": cash_fen, "owed_fen": owed_fen, "available_fen": cash_fen - owed_fen}, found)
+    found = (
+        ()
+        if cash_fen >= owed_fen
+        else (
+            Discrepancy(
+                POOL,
+                "risk_pool",
+                "pool cash against what the pool owes (cash must not be less)",
+                owed_fen,
+                cash_fen,
+                account=POOL_CASH,
+            ),
+        )
+    )
+    return Check(
+        POOL,
+        {"cash_fen": cash_fen, "owed_fen": owed_fen, "available_fen": cash_fen - owed_fen},
+        found,
+    )
 
 
 # ------------------------------------------------------------------ 5. control totals
@@ -215,14 +294,40 @@ def control_totals(banks: Iterable[BankFigures], undeclared: Iterable[str] = ())
     found = []
     for b in banks:
         if b.declared_records != b.held_records:
-            found.append(Discrepancy(CONTROL_TOTALS, "bank", "interest_records", b.declared_records, b.held_records,
-                                     unit="count", bank_code=b.bank_code))
+            found.append(
+                Discrepancy(
+                    CONTROL_TOTALS,
+                    "bank",
+                    "interest_records",
+                    b.declared_records,
+                    b.held_records,
+                    unit="count",
+                    bank_code=b.bank_code,
+                )
+            )
         if b.declared_fen != b.held_fen:
-            found.append(Discrepancy(CONTROL_TOTALS, "bank", "interest_total", b.declared_fen, b.held_fen,
-                                     bank_code=b.bank_code))
-    matching = sum(1 for b in banks if (b.declared_records, b.declared_fen) == (b.held_records, b.held_fen))
-    return Check(CONTROL_TOTALS, {"banks_declared": len(banks), "banks_matching": matching,
-                                  "banks_without_control_total": sorted(set(undeclared))}, tuple(found))
+            found.append(
+                Discrepancy(
+                    CONTROL_TOTALS,
+                    "bank",
+                    "interest_total",
+                    b.declared_fen,
+                    b.held_fen,
+                    bank_code=b.bank_code,
+                )
+            )
+    matching = sum(
+        1 for b in banks if (b.declared_records, b.declared_fen) == (b.held_records, b.held_fen)
+    )
+    return Check(
+        CONTROL_TOTALS,
+        {
+            "banks_declared": len(banks),
+            "banks_matching": matching,
+            "banks_without_control_total": sorted(set(undeclared)),
+        },
+        tuple(found),
+    )
 
 
 # ------------------------------------------------------------------ 6. subsidy within interest
@@ -239,10 +344,22 @@ class RecordLines:
 
 def subsidy_within_interest(records: Iterable[RecordLines], records_checked: int = 0) -> Check:
     """No interest record is granted more, over all its lines, than the interest paid."""
-    over = sorted((r for r in records if r.lined_fen > r.interest_fen), key=lambda r: (r.bank_code, r.event_id))
+    over = sorted(
+        (r for r in records if r.lined_fen > r.interest_fen),
+        key=lambda r: (r.bank_code, r.event_id),
+    )
     found = tuple(
-        Discrepancy(SUBSIDY_WITHIN_INTEREST, "interest_record", "Σ active lines against interest paid (at most)",
-                    r.interest_fen, r.lined_fen, bank_code=r.bank_code, event_id=r.event_id)
+        Discrepancy(
+            SUBSIDY_WITHIN_INTEREST,
+            "interest_record",
+            "Σ active lines against interest paid (at most)",
+            r.interest_fen,
+            r.lined_fen,
+            bank_code=r.bank_code,
+            event_id=r.event_id,
+        )
         for r in over
     )
-    return Check(SUBSIDY_WITHIN_INTEREST, {"records": records_checked, "records_over": len(over)}, found)
+    return Check(
+        SUBSIDY_WITHIN_INTEREST, {"records": records_checked, "records_over": len(over)}, found
+    )

@@ -5,6 +5,7 @@ The record's period is cut at every date where anything that matters can change
 intervals, NPL date, revocation, blacklist entries); each piece is constant, so
 its contribution is one exact multiplication. One rounding at the very end.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -15,19 +16,38 @@ from itertools import pairwise
 from typing import Hashable, NamedTuple, TypeVar
 
 from .eligibility import (
-    REASON_CODES, Removal, day_removals, is_clawed_back, sort_reasons, subsidy_window, whole_loan_reasons,
+    REASON_CODES,
+    Removal,
+    day_removals,
+    is_clawed_back,
+    sort_reasons,
+    subsidy_window,
+    whole_loan_reasons,
 )
 from .facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts, filing_lapsed
 from .money import RATE_SCALE, round_half_up
 from .policy import Policy
 from .timeline import (
-    Segment, balance_segments, change_points, lpr_segments, rate_segments,
-    segments_from_points, value_on,
+    Segment,
+    balance_segments,
+    change_points,
+    lpr_segments,
+    rate_segments,
+    segments_from_points,
+    value_on,
 )
 
 __all__ = [
-    "REASON_CODES", "FilingFacts", "EnterpriseFacts", "LoanFacts", "InterestRecord",
-    "SegmentDetail", "RecordResult", "filing_lapsed", "subsidised_balances", "compute_record",
+    "REASON_CODES",
+    "FilingFacts",
+    "EnterpriseFacts",
+    "LoanFacts",
+    "InterestRecord",
+    "SegmentDetail",
+    "RecordResult",
+    "filing_lapsed",
+    "subsidised_balances",
+    "compute_record",
 ]
 
 DAY_COUNT_BASIS = 360
@@ -104,7 +124,7 @@ class _Picture(NamedTuple):
     def cut_points(self, start: date, end: date) -> list[date]:
         """Where any figure may change inside (start, end); unsorted, maybe repeated."""
         years = self.anniversaries
-        points = list(years[bisect.bisect_right(years, start):bisect.bisect_left(years, end)])
+        points = list(years[bisect.bisect_right(years, start) : bisect.bisect_left(years, end)])
         for steps in (self.balance, self.subsidised, self.rate, self.lpr or ()):
             if steps and start < steps[-1].start:  # most steps have all their changes before start
                 points += change_points(steps, start, end)
@@ -114,7 +134,13 @@ class _Picture(NamedTuple):
         """(balance, subsidised balance, rate, subsidised rate, ratio) on day d."""
         rate_e4 = value_on(self.rate, d)
         ratio = self.ratios[bisect.bisect_right(self.anniversaries, d)]
-        return value_on(self.balance, d), value_on(self.subsidised, d), rate_e4, self._capped(rate_e4, d), ratio
+        return (
+            value_on(self.balance, d),
+            value_on(self.subsidised, d),
+            rate_e4,
+            self._capped(rate_e4, d),
+            ratio,
+        )
 
     def _capped(self, rate_e4: int, d: date) -> int:
         if self.lpr is None or not self.lpr or d < self.lpr[0].start:
@@ -128,7 +154,11 @@ class _Picture(NamedTuple):
 # shared, so they are only ever read.
 @functools.lru_cache(maxsize=4096)
 def _loan_steps(
-    disbursements: tuple, repayments: tuple, annual_rate_e4: int, start: date, rate_changes: tuple,
+    disbursements: tuple,
+    repayments: tuple,
+    annual_rate_e4: int,
+    start: date,
+    rate_changes: tuple,
 ) -> tuple[list[Segment], list[Segment]]:
     balance = balance_segments(list(disbursements), list(repayments))
     rate = rate_segments(annual_rate_e4, start, list(rate_changes))
@@ -141,12 +171,16 @@ def _lpr_steps(table: tuple[tuple[date, int], ...]) -> list[Segment]:
 
 
 def _picture(
-    loan: LoanFacts, policy: Policy, lpr_table: list[tuple[date, int]],
-    subsidised: list[Segment], first: date,
+    loan: LoanFacts,
+    policy: Policy,
+    lpr_table: list[tuple[date, int]],
+    subsidised: list[Segment],
+    first: date,
 ) -> _Picture:
     spread_bps = policy.rate_cap_spread_bps
     balance, rate = _loan_steps(
-        loan.disbursements, loan.repayments, loan.annual_rate_e4, loan.start_date, loan.rate_changes)
+        loan.disbursements, loan.repayments, loan.annual_rate_e4, loan.start_date, loan.rate_changes
+    )
     return _Picture(
         balance=balance,
         subsidised=subsidised,
@@ -183,13 +217,18 @@ def compute_record(
     first = loan.first_disbursement
     assert filing is not None and first is not None
     # Only a rule that removes a day of the period can cut it; most records meet none.
-    removals = [rule for rule in day_removals(loan, filing, enterprise, policy, first)
-                if rule.meets(record.period_start, record.period_end)]
+    removals = [
+        rule
+        for rule in day_removals(loan, filing, enterprise, policy, first)
+        if rule.meets(record.period_start, record.period_end)
+    ]
     picture = _picture(loan, policy, lpr_table, subsidised, first)
     return _sum_pieces(record, removals, picture)
 
 
-def _pieces(record: InterestRecord, removals: list[Removal], picture: _Picture) -> list[tuple[date, date]]:
+def _pieces(
+    record: InterestRecord, removals: list[Removal], picture: _Picture
+) -> list[tuple[date, date]]:
     start, end = record.period_start, record.period_end
     if end <= start:
         return []

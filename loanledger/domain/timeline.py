@@ -6,6 +6,7 @@ kept canonical: no segment repeats the value before it, so two step functions
 that are equal as functions are equal as lists. Everything here is linear in the
 number of events, never in the number of days.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -96,7 +97,9 @@ def rate_segments(
     later-received one wins. A change effective before `start` already applies on it.
     """
     if not rate_changes:
-        return segments_from_points([(start, annual_rate_e4)])  # most loans: the contract rate throughout
+        return segments_from_points(
+            [(start, annual_rate_e4)]
+        )  # most loans: the contract rate throughout
     ordered = sorted(rate_changes, key=lambda c: (c[0], c[2]))
     rate_at_start_e4 = annual_rate_e4
     points: list[tuple[date, int]] = []
@@ -122,12 +125,11 @@ def lpr_lookup(table: list[tuple[date, int]]) -> Callable[[date], int | None]:
         if first is None or d < first:
             return None
         return value_on(segments, d)
+
     return lookup
 
 
-def overdue_intervals(
-    delinquencies: list[tuple[date, int, int]]
-) -> list[tuple[date, date | None]]:
+def overdue_intervals(delinquencies: list[tuple[date, int, int]]) -> list[tuple[date, date | None]]:
     """Overdue intervals [start, end) from (as_of, days_past_due, received_seq) events.
 
     Read in as_of order (ties by seq): dpd k > 0 opens [as_of - k + 1, ...) unless one is

@@ -1,4 +1,5 @@
 """统一社会信用代码 check character, GB 32100-2015 (domain.md §9)."""
+
 from __future__ import annotations
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -7,6 +7,7 @@ the database is unchanged. The CHECK constraints (persistence.tables), the valid
 the form and CLI choices are built from these; a member's order is the order those lists
 keep. The ledger's account codes and names live beside the ledger (domain.ledger).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -99,7 +100,10 @@ class ObjectionStatus(StrEnum):
 
 
 # How a clerk resolves an open objection.
-OBJECTION_RESOLUTIONS: tuple[ObjectionStatus, ...] = (ObjectionStatus.UPHELD, ObjectionStatus.DISMISSED)
+OBJECTION_RESOLUTIONS: tuple[ObjectionStatus, ...] = (
+    ObjectionStatus.UPHELD,
+    ObjectionStatus.DISMISSED,
+)
 
 
 class ClaimStatus(StrEnum):

@@ -3,6 +3,7 @@
 The calendar data (holidays, make-up workdays) is passed in; without data for a year
 the rule falls back to Monday–Friday.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,7 +14,9 @@ def weekday_rule(d: date) -> bool:
     return d.weekday() < 5
 
 
-def publicity_end(closed_on: date, working_days: int, is_workday: Callable[[date], bool] = weekday_rule) -> date:
+def publicity_end(
+    closed_on: date, working_days: int, is_workday: Callable[[date], bool] = weekday_rule
+) -> date:
     """The last working day of a 公示 that starts on the working day after `closed_on`.
     With no 公示 (0 days) it is over on the day of the close."""
     assert working_days >= 0

@@ -5,6 +5,7 @@ called once by create_app. docs/operations.md describes them for those who run t
 Light on purpose: services import `loanledger.observability.metrics` (the close), which
 must not pull in Flask.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 The three endpoints live outside /api/v1, need no authentication and are not in the OpenAPI
 document (plain Flask routes, not flask-smorest blueprints). docs/operations.md has the rest.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request

@@ -9,6 +9,7 @@
   information, not a readiness condition (a ledger discrepancy is not cured by taking every
   API process out of the load balancer).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,11 @@ def set_integrity(ok: bool, detail: dict) -> None:
     Kept in this process's memory: /readyz of the process that ran the check reports it."""
     global _integrity
     with _integrity_lock:
-        _integrity = {"ok": bool(ok), "detail": dict(detail),
-                      "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        _integrity = {
+            "ok": bool(ok),
+            "detail": dict(detail),
+            "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
 
 
 def get_integrity() -> dict[str, Any] | None:
@@ -61,7 +65,9 @@ def _reason(error: Exception) -> str:
 def _stored_integrity(cursor) -> dict[str, Any] | None:
     """The scheduler's latest stored check (table integrity_checks), or None."""
     try:
-        cursor.execute("SELECT checked_at, ok, detail FROM integrity_checks ORDER BY id DESC LIMIT 1")
+        cursor.execute(
+            "SELECT checked_at, ok, detail FROM integrity_checks ORDER BY id DESC LIMIT 1"
+        )
         row = cursor.fetchone()
     except Exception:  # noqa: BLE001 - the answer stands without it
         return None
@@ -74,7 +80,11 @@ def _stored_integrity(cursor) -> dict[str, Any] | None:
         checked_at = dt.datetime.fromisoformat(checked_at)
     if checked_at.tzinfo is None:  # stored in UTC (persistence.db.as_utc)
         checked_at = checked_at.replace(tzinfo=dt.timezone.utc)
-    return {"ok": bool(ok), "detail": detail, "checked_at": checked_at.isoformat(timespec="seconds")}
+    return {
+        "ok": bool(ok),
+        "detail": detail,
+        "checked_at": checked_at.isoformat(timespec="seconds"),
+    }
 
 
 def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
@@ -99,7 +109,10 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
                 checks["database"] = {"ok": True}
             except Exception as error:  # noqa: BLE001
                 checks["database"] = {"ok": False, "error": _reason(error)}
-                checks["schema"] = {"ok": False, "error": "not checked: the database is unreachable"}
+                checks["schema"] = {
+                    "ok": False,
+                    "error": "not checked: the database is unreachable",
+                }
             if checks["database"]["ok"]:
                 head = sorted(alembic_heads())
                 try:
@@ -107,7 +120,12 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
                     current = sorted(row[0] for row in cursor.fetchall())
                     checks["schema"] = {"ok": current == head, "revision": current, "head": head}
                 except Exception as error:  # noqa: BLE001 - no alembic_version: never migrated
-                    checks["schema"] = {"ok": False, "revision": [], "head": head, "error": _reason(error)}
+                    checks["schema"] = {
+                        "ok": False,
+                        "revision": [],
+                        "head": head,
+                        "error": _reason(error),
+                    }
                 if checks["schema"]["ok"]:
                     stored = _stored_integrity(cursor)
             cursor.close()
@@ -118,6 +136,10 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
             except Exception:  # noqa: BLE001 - a broken connection: drop it, the answer stands
                 raw.invalidate()
     failed = [name for name, check in checks.items() if not check["ok"]]
-    body = {"status": "ready" if not failed else "unavailable", "failed": failed, "checks": checks,
-            "integrity": stored or get_integrity()}
+    body = {
+        "status": "ready" if not failed else "unavailable",
+        "failed": failed,
+        "checks": checks,
+        "integrity": stored or get_integrity(),
+    }
     return not failed, body

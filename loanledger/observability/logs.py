@@ -9,6 +9,7 @@
   1–128 printable ASCII characters, else a new uuid4 hex), return it in `X-Request-Id`, and
   write one access record to the `loanledger.access` logger.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,11 @@ _VALID_ID = re.compile(r"[\x20-\x7e]{1,128}")
 access_log = logging.getLogger("loanledger.access")
 
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "request_id",
+}
 
 
 def request_id_for(incoming: str | None) -> str:
@@ -45,7 +50,9 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -104,12 +111,21 @@ def end_request(response: Response, seconds: float) -> Response:
     request_id = g.get("request_id") or request_id_for(None)
     response.headers[REQUEST_ID_HEADER] = request_id
     # LOANLEDGER_ACCESS_LOG=False in app.config: no access records (an in-process client, e.g. demo data).
-    if access_log.isEnabledFor(logging.INFO) and current_app.config.get("LOANLEDGER_ACCESS_LOG", True):
+    if access_log.isEnabledFor(logging.INFO) and current_app.config.get(
+        "LOANLEDGER_ACCESS_LOG", True
+    ):
         who = g.get("principal")
         access_log.info(
-            "%s %s %s", request.method, request.path, response.status_code,
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
-                   "duration_ms": round(seconds * 1000, 1),
-                   "principal": who.actor if who is not None else None},
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 1),
+                "principal": who.actor if who is not None else None,
+            },
         )
     return response

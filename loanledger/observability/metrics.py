@@ -9,6 +9,7 @@ the server's environment, not by the app. Without it the process's default regis
 
 This module imports no Flask: services (the close) may call it.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,21 +24,29 @@ from prometheus_client import (
 )
 
 HTTP_REQUESTS = Counter(
-    "loanledger_http_requests", "HTTP requests answered, by method, URL rule and status",
-    ["method", "endpoint", "status"])
+    "loanledger_http_requests",
+    "HTTP requests answered, by method, URL rule and status",
+    ["method", "endpoint", "status"],
+)
 HTTP_SECONDS = Histogram(
-    "loanledger_http_request_seconds", "Time to answer an HTTP request, by method and URL rule",
-    ["method", "endpoint"])
-ERRORS = Counter(
-    "loanledger_errors", "problem+json answers, by their first error code", ["code"])
+    "loanledger_http_request_seconds",
+    "Time to answer an HTTP request, by method and URL rule",
+    ["method", "endpoint"],
+)
+ERRORS = Counter("loanledger_errors", "problem+json answers, by their first error code", ["code"])
 INTAKE_ITEMS = Counter(
-    "loanledger_intake_items", "Loans and events received from banks over the API, by outcome",
-    ["kind", "status"])
+    "loanledger_intake_items",
+    "Loans and events received from banks over the API, by outcome",
+    ["kind", "status"],
+)
 CLOSE_SECONDS = Histogram(
-    "loanledger_close_seconds", "Time to close a period (close_period, without the commit)",
-    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, float("inf")))
+    "loanledger_close_seconds",
+    "Time to close a period (close_period, without the commit)",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, float("inf")),
+)
 CLOSE_LINES = Counter(
-    "loanledger_close_lines", "Lines computed by period closes (subsidy and compensation)")
+    "loanledger_close_lines", "Lines computed by period closes (subsidy and compensation)"
+)
 
 UNMATCHED = "<unmatched>"  # the endpoint label of a request no URL rule matched (404s)
 

@@ -1,4 +1,5 @@
 """Engine and session set-up for SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def make_engine(url: str, *, sqlite_wal: bool = True) -> Engine:
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine, wal=sqlite_wal and ":memory:" not in url and url != "sqlite://")
@@ -17,8 +18,9 @@ def make_engine(url: str, *, sqlite_wal: bool = True) -> Engine:
     # psycopg prepares a statement after 5 runs, and PostgreSQL then may switch to a generic
     # plan: for `event_id IN (…900 ids…)` that plan scanned the table (2 s a lookup at 60k
     # events). Custom plans keep the index; parsing stays prepared.
-    return create_engine(url, pool_pre_ping=True,
-                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"options": "-c plan_cache_mode=force_custom_plan"}
+    )
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
@@ -45,7 +47,11 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def is_postgres(session_or_engine) -> bool:
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    bind = (
+        session_or_engine.get_bind()
+        if isinstance(session_or_engine, Session)
+        else session_or_engine
+    )
     return bind.dialect.name == "postgresql"
 
 

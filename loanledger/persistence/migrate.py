@@ -3,6 +3,7 @@
 The revisions live in `migrations/` at the repository root (the app is installed editable
 from its checkout); `alembic.ini` beside it serves the `alembic` command for authoring.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

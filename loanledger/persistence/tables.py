@@ -4,6 +4,7 @@ Money is integer fen (`*_fen`), rates are integer percent × 10^4 (`*_e4`): SQLi
 NUMERIC as REAL, so nothing here is stored as a decimal. Invariants that a bug could break
 are CHECK constraints; natural keys are UNIQUE so a retried write cannot duplicate a row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -171,6 +172,7 @@ class Nonce(Base):
 class SignInFailure(Base):
     """A failed password sign-in (API or web), kept for the throttle's window (services.sign_in).
     The name as typed: unknown names count too, so the answer tells nothing about who exists."""
+
     __tablename__ = "sign_in_failures"
     __table_args__ = (Index("ix_sign_in_failures_username_failed_at", "username", "failed_at"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -207,9 +209,7 @@ class PolicyVersion(Base):
 
 class LprRate(Base):
     __tablename__ = "lpr_rates"
-    __table_args__ = (
-        CheckConstraint("lpr_1y_e4 > 0 AND lpr_5y_e4 > 0", name="positive"),
-    )
+    __table_args__ = (CheckConstraint("lpr_1y_e4 > 0 AND lpr_5y_e4 > 0", name="positive"),)
     published_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     lpr_1y_e4: Mapped[int] = mapped_column(Integer)
     lpr_5y_e4: Mapped[int] = mapped_column(Integer)
@@ -219,9 +219,7 @@ class Account(Base):
     """Chart of accounts by base code (payee-level accounts add ':{payee}')."""
 
     __tablename__ = "accounts"
-    __table_args__ = (
-        CheckConstraint(in_list("kind", AccountKind), name="kind"),
-    )
+    __table_args__ = (CheckConstraint(in_list("kind", AccountKind), name="kind"),)
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     name_zh: Mapped[str] = mapped_column(String(128))
@@ -253,9 +251,7 @@ class Enterprise(Base):
 class BlacklistEntry(Base):
     __tablename__ = "blacklist_entries"
     __table_args__ = (
-        CheckConstraint(
-            "effective_to IS NULL OR effective_to >= effective_from", name="interval"
-        ),
+        CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="interval"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
@@ -365,18 +361,10 @@ class LoanEvent(Base):
         CheckConstraint(in_list("type", EVENT_TYPES), name="type"),
         CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_positive"),
         CheckConstraint("interest_fen IS NULL OR interest_fen >= 0", name="interest_sign"),
-        CheckConstraint(
-            "penalty_fen IS NULL OR penalty_fen >= 0", name="penalty_sign"
-        ),
-        CheckConstraint(
-            "compound_fen IS NULL OR compound_fen >= 0", name="compound_sign"
-        ),
-        CheckConstraint(
-            "days_past_due IS NULL OR days_past_due >= 0", name="dpd_sign"
-        ),
-        CheckConstraint(
-            "period_end IS NULL OR period_end > period_start", name="period_order"
-        ),
+        CheckConstraint("penalty_fen IS NULL OR penalty_fen >= 0", name="penalty_sign"),
+        CheckConstraint("compound_fen IS NULL OR compound_fen >= 0", name="compound_sign"),
+        CheckConstraint("days_past_due IS NULL OR days_past_due >= 0", name="dpd_sign"),
+        CheckConstraint("period_end IS NULL OR period_end > period_start", name="period_order"),
         Index("ix_loan_events_loan_type", "loan_id", "type"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -492,7 +480,6 @@ class Batch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-
 class Line(Base):
     """One line of a batch. `record_key` names what the line is about, so one record gets
     at most one line per close: 'i:{event pk}', 'c:{claim id}', 's:{claim id}',
@@ -564,9 +551,7 @@ class Claim(Base):
         UniqueConstraint("loan_id"),
         CheckConstraint("loss_base_fen > 0", name="loss_base_positive"),
         CheckConstraint("compensation_fen >= 0", name="compensation_sign"),
-        CheckConstraint(
-            "lined_fen >= 0 AND lined_fen <= compensation_fen", name="lined_range"
-        ),
+        CheckConstraint("lined_fen >= 0 AND lined_fen <= compensation_fen", name="lined_range"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     period: Mapped[str] = mapped_column(ForeignKey("periods.period"))
@@ -703,12 +688,17 @@ class Objection(Base):
     __table_args__ = (
         CheckConstraint(in_list("status", ObjectionStatus), name="status"),
         CheckConstraint(
-            f"(status = '{ObjectionStatus.OPEN}') = (resolved_by IS NULL)", name="resolved_when_closed"
+            f"(status = '{ObjectionStatus.OPEN}') = (resolved_by IS NULL)",
+            name="resolved_when_closed",
         ),
         # One open objection per line, also when two arrive at once.
-        Index("uq_objections_open_line", "line_id", unique=True,
-              sqlite_where=text(f"status = '{ObjectionStatus.OPEN}'"),
-              postgresql_where=text(f"status = '{ObjectionStatus.OPEN}'")),
+        Index(
+            "uq_objections_open_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text(f"status = '{ObjectionStatus.OPEN}'"),
+            postgresql_where=text(f"status = '{ObjectionStatus.OPEN}'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))

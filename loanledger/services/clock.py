@@ -3,6 +3,7 @@
 With the manual business date allowed (development, test) an admin moves it forward;
 otherwise it follows the Asia/Shanghai calendar.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,12 +42,27 @@ def set_today(db: Session, new_date: dt.date, actor: str) -> dt.date:
     row = db.get(BusinessDate, 1, with_for_update=True)
     if row is None:
         db.add(BusinessDate(id=1, today=new_date))
-        record(db, actor, "business_date.set", "business_date", "1", None, {"date": new_date.isoformat()})
+        record(
+            db,
+            actor,
+            "business_date.set",
+            "business_date",
+            "1",
+            None,
+            {"date": new_date.isoformat()},
+        )
         return new_date
     if new_date < row.today:
         raise BackwardsDate(f"the business date is {row.today}; it cannot move back to {new_date}")
     if new_date != row.today:
-        record(db, actor, "business_date.set", "business_date", "1",
-               {"date": row.today.isoformat()}, {"date": new_date.isoformat()})
+        record(
+            db,
+            actor,
+            "business_date.set",
+            "business_date",
+            "1",
+            {"date": row.today.isoformat()},
+            {"date": new_date.isoformat()},
+        )
         row.today = new_date
     return new_date

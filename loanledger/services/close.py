@@ -4,6 +4,7 @@ The whole close is one transaction under an exclusive lock (a PostgreSQL advisor
 SQLite's BEGIN IMMEDIATE), so a second request waits and then finds the period closed
 and answers the same, and a process killed half-way leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,11 +18,21 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period, period_bounds
 from loanledger.domain.ledger import (
-    RECEIVABLE_BASE, Posting, batch_line_postings, carried_in_postings, receivable_move_postings,
+    RECEIVABLE_BASE,
+    Posting,
+    batch_line_postings,
+    carried_in_postings,
+    receivable_move_postings,
 )
 from loanledger.domain.payees import PayeeTotal, payee_total
 from loanledger.domain.vocabulary import (
-    BatchKind, BatchStatus, LineKind, LineStatus, PayeeType, PaymentStatus, PeriodStatus,
+    BatchKind,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    PayeeType,
+    PaymentStatus,
+    PeriodStatus,
 )
 from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
@@ -38,7 +49,9 @@ from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read import period_view
 
 
-def close_period(db: Session, period: str, actor: str, today: dt.date, *, full: bool = False) -> dict[str, Any]:
+def close_period(
+    db: Session, period: str, actor: str, today: dt.date, *, full: bool = False
+) -> dict[str, Any]:
     with collector.paused():
         return _close(db, period, actor, today, full)
 
@@ -54,8 +67,10 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     book = PolicyBook.load(db)
     _version, policy_today = book.on(today)
     is_workday = workcalendar.is_workday_rule(db)
-    batches = {kind: _BatchLines(db, period, kind, today, policy_today.publicity_working_days, is_workday)
-               for kind in BatchKind}
+    batches = {
+        kind: _BatchLines(db, period, kind, today, policy_today.publicity_working_days, is_workday)
+        for kind in BatchKind
+    }
 
     if row is None:  # before the first line: a batch names its period
         row = Period(period=period, status=PeriodStatus.OPEN)
@@ -78,15 +93,28 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     row.status, row.closed_at = PeriodStatus.CLOSED, dt.datetime.now(dt.timezone.utc)
     row.closed_by, row.business_date = actor, today
     line_total = subsidy_count + len(compensation.lines)
-    record(db, actor, "period.close", "period", period, {"status": PeriodStatus.OPEN},
-           {"status": PeriodStatus.CLOSED, "lines": line_total, "records_computed": subsidy.records_computed,
-            "claims_created": len(compensation.new_claims)})
+    record(
+        db,
+        actor,
+        "period.close",
+        "period",
+        period,
+        {"status": PeriodStatus.OPEN},
+        {
+            "status": PeriodStatus.CLOSED,
+            "lines": line_total,
+            "records_computed": subsidy.records_computed,
+            "claims_created": len(compensation.new_claims),
+        },
+    )
     db.flush()
     metrics.observe_close(time.perf_counter() - started, line_total)
     return period_view(db, period)
 
 
-def _subsidy_streamed(db: Session, last_day: dt.date, book: PolicyBook, full: bool, store) -> SubsidyResult:
+def _subsidy_streamed(
+    db: Session, last_day: dt.date, book: PolicyBook, full: bool, store
+) -> SubsidyResult:
     """On PostgreSQL the chunks are read and computed on a second connection while a thread
     writes the previous chunk in this transaction (services.pipeline); SQLite has one writer
     and one core's worth of work, so it computes and writes in turn."""
@@ -100,30 +128,88 @@ def _subsidy_streamed(db: Session, last_day: dt.date, book: PolicyBook, full: bo
 def _check_order(db: Session, period: str, today: dt.date) -> None:
     _first, last_day = period_bounds(period)
     if today <= last_day:
-        raise Conflict("period_not_over", f"{period} ends on {last_day}; the business date is {today}", "period")
-    closed = list(db.scalars(select(Period.period).where(Period.status == PeriodStatus.CLOSED).order_by(Period.period)))
+        raise Conflict(
+            "period_not_over",
+            f"{period} ends on {last_day}; the business date is {today}",
+            "period",
+        )
+    closed = list(
+        db.scalars(
+            select(Period.period)
+            .where(Period.status == PeriodStatus.CLOSED)
+            .order_by(Period.period)
+        )
+    )
     if not closed:
         return
     if period < closed[0]:
-        raise Conflict("period_before_first_close", f"the first closed period is {closed[0]}", "period")
+        raise Conflict(
+            "period_before_first_close", f"the first closed period is {closed[0]}", "period"
+        )
     if period != next_period(closed[-1]):
         raise Conflict("previous_period_open", f"close {next_period(closed[-1])} first", "period")
 
 
-STATE_COLUMNS = ("event_pk", "loan_id", "uscc", "year", "computed_fen", "capped_fen", "owed_fen", "granted_fen",
-                 "line_count", "reasons", "policy_version")
-LINE_COLUMNS = ("batch_id", "period", "record_key", "kind", "payee_type", "payee_id", "bank_code", "contract_no",
-                "event_id", "event_pk", "claim_id", "period_start", "period_end", "interest_fen", "computed_fen",
-                "capped_fen", "amount_fen", "reasons", "policy_version", "status", "breakdown")
-PAYEE_COLUMNS = ("batch_id", "payee_type", "payee_id", "total_fen", "pays_fen", "carried_out_fen", "payment_status")
+STATE_COLUMNS = (
+    "event_pk",
+    "loan_id",
+    "uscc",
+    "year",
+    "computed_fen",
+    "capped_fen",
+    "owed_fen",
+    "granted_fen",
+    "line_count",
+    "reasons",
+    "policy_version",
+)
+LINE_COLUMNS = (
+    "batch_id",
+    "period",
+    "record_key",
+    "kind",
+    "payee_type",
+    "payee_id",
+    "bank_code",
+    "contract_no",
+    "event_id",
+    "event_pk",
+    "claim_id",
+    "period_start",
+    "period_end",
+    "interest_fen",
+    "computed_fen",
+    "capped_fen",
+    "amount_fen",
+    "reasons",
+    "policy_version",
+    "status",
+    "breakdown",
+)
+PAYEE_COLUMNS = (
+    "batch_id",
+    "payee_type",
+    "payee_id",
+    "total_fen",
+    "pays_fen",
+    "carried_out_fen",
+    "payment_status",
+)
 ROWS_AT_ONCE = 20_000  # rows buffered before a COPY / executemany while streaming an aggregate
 
 
 def _store_states(db: Session, inserts: list[dict], updates: list[dict]) -> None:
     if inserts:
         if is_postgres(db):
-            copy_rows(db, "record_states", STATE_COLUMNS,
-                      (tuple(json.dumps(r[c]) if c == "reasons" else r[c] for c in STATE_COLUMNS) for r in inserts))
+            copy_rows(
+                db,
+                "record_states",
+                STATE_COLUMNS,
+                (
+                    tuple(json.dumps(r[c]) if c == "reasons" else r[c] for c in STATE_COLUMNS)
+                    for r in inserts
+                ),
+            )
         else:
             db.execute(insert(RecordState.__table__), inserts)
     if updates:
@@ -135,7 +221,9 @@ class _BatchLines:
     """A batch's lines, written as they come: the batch row is made with the first line,
     its totals are set when the batch is finished (`_make_batch`)."""
 
-    def __init__(self, db: Session, period: str, kind: str, today: dt.date, publicity_days: int, is_workday):
+    def __init__(
+        self, db: Session, period: str, kind: str, today: dt.date, publicity_days: int, is_workday
+    ):
         self.db, self.period, self.kind = db, period, kind
         self.today, self.publicity_days, self.is_workday = today, publicity_days, is_workday
         self.batch: Batch | None = None
@@ -148,22 +236,38 @@ class _BatchLines:
         if self.batch is None:
             subsidy = self.kind == BatchKind.SUBSIDY
             self.batch = Batch(
-                period=self.period, kind=self.kind, status=BatchStatus.PUBLICITY if subsidy else BatchStatus.READY,
-                total_fen=0, line_count=0, payee_count=0,
-                publicity_ends_on=publicity_end(self.today, self.publicity_days, self.is_workday) if subsidy else None,
+                period=self.period,
+                kind=self.kind,
+                status=BatchStatus.PUBLICITY if subsidy else BatchStatus.READY,
+                total_fen=0,
+                line_count=0,
+                payee_count=0,
+                publicity_ends_on=publicity_end(self.today, self.publicity_days, self.is_workday)
+                if subsidy
+                else None,
             )
             db.add(self.batch)
             db.flush()
         batch_id = self.batch.id
         if is_postgres(db):
-            copy_rows(db, "lines", LINE_COLUMNS, (_line_tuple(batch_id, self.period, d) for d in drafts))
+            copy_rows(
+                db, "lines", LINE_COLUMNS, (_line_tuple(batch_id, self.period, d) for d in drafts)
+            )
         else:
-            db.execute(insert(Line.__table__), [_line_row(batch_id, self.period, d) for d in drafts])
+            db.execute(
+                insert(Line.__table__), [_line_row(batch_id, self.period, d) for d in drafts]
+            )
         self.count += len(drafts)
 
 
-def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], last_day: dt.date,
-                lines: _BatchLines) -> Batch:
+def _make_batch(
+    db: Session,
+    period: str,
+    kind: str,
+    drafts: list[LineDraft],
+    last_day: dt.date,
+    lines: _BatchLines,
+) -> Batch:
     """Finish a batch: its remaining lines, the carried and failed lines of its payees, one row
     per payee (streamed from the lines, in payee order) and one ledger entry."""
     lines.write(drafts)
@@ -172,8 +276,11 @@ def _make_batch(db: Session, period: str, kind: str, drafts: list[LineDraft], la
     failed = _failed_payments(db, kind, batch.id)
     carried = _carried_lines(db, kind, batch.id)
     if failed:
-        db.execute(update(BatchPayee).where(BatchPayee.id.in_([p.id for p in failed]))
-                   .values(carried_to_batch_id=batch.id))
+        db.execute(
+            update(BatchPayee)
+            .where(BatchPayee.id.in_([p.id for p in failed]))
+            .values(carried_to_batch_id=batch.id)
+        )
     lines.write(carried + [_failed_line(p) for p in failed])
     batch.line_count = lines.count
     _post_batch(db, batch, last_day)
@@ -191,8 +298,17 @@ class _PayeeRows:
     def add(self, payee_id: str, payee_type: str, t: PayeeTotal) -> None:
         self.total_fen += t.pays_fen
         self.count += 1
-        self.rows.append((self.batch_id, payee_type, payee_id, t.total_fen, t.pays_fen, t.carried_out_fen,
-                          PaymentStatus.PENDING if t.pays_fen > 0 else PaymentStatus.NONE))
+        self.rows.append(
+            (
+                self.batch_id,
+                payee_type,
+                payee_id,
+                t.total_fen,
+                t.pays_fen,
+                t.carried_out_fen,
+                PaymentStatus.PENDING if t.pays_fen > 0 else PaymentStatus.NONE,
+            )
+        )
         if len(self.rows) >= ROWS_AT_ONCE:
             self.flush()
 
@@ -201,10 +317,15 @@ class _PayeeRows:
         self.rows = []
 
 
-def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False) -> Iterator[tuple]:
+def _payee_totals(
+    db: Session, batch_id: int, *, ordered: bool = False, carried: bool = False
+) -> Iterator[tuple]:
     """(payee_id, payee_type, Σ amount[, Σ carried amount]) per payee of a batch, streamed from its lines."""
     columns: list[SQLColumnExpression[Any]] = [
-        Line.payee_id, func.min(Line.payee_type), func.sum(Line.amount_fen)]
+        Line.payee_id,
+        func.min(Line.payee_type),
+        func.sum(Line.amount_fen),
+    ]
     if carried:
         columns.append(func.sum(case((Line.kind == LineKind.CARRIED, Line.amount_fen), else_=0)))
     query = select(*columns).where(Line.batch_id == batch_id).group_by(Line.payee_id)
@@ -217,60 +338,124 @@ def _payee_totals(db: Session, batch_id: int, *, ordered: bool = False, carried:
 def _payees_with_lines(db: Session, batch_id: int, payee_ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for where in in_sets(db, Line.payee_id, sorted(payee_ids)):
-        out.update(db.execute(select(Line.payee_id, func.max(Line.payee_type))
-                              .where(Line.batch_id == batch_id, where).group_by(Line.payee_id)).all())
+        out.update(
+            db.execute(
+                select(Line.payee_id, func.max(Line.payee_type))
+                .where(Line.batch_id == batch_id, where)
+                .group_by(Line.payee_id)
+            ).all()
+        )
     return out
 
 
 def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
     """A receivable from an earlier batch is netted in the next batch that has lines for the payee."""
     prefix = f"{RECEIVABLE_BASE[kind]}:"
-    owing = {account[len(prefix):]: balance_fen
-             for account, balance_fen in ledger.balances_like(db, RECEIVABLE_BASE[kind]).items() if balance_fen > 0}
+    owing = {
+        account[len(prefix) :]: balance_fen
+        for account, balance_fen in ledger.balances_like(db, RECEIVABLE_BASE[kind]).items()
+        if balance_fen > 0
+    }
     payees = _payees_with_lines(db, batch_id, list(owing))
     out = []
     for payee, payee_type in sorted(payees.items()):
-        out.append(LineDraft(record_key=f"k:{kind}:{payee}", kind=LineKind.CARRIED,
-                             payee_type=payee_type, payee_id=payee, amount_fen=-owing[payee],
-                             bank_code=payee if payee_type == PayeeType.BANK else None, reasons=[]))
+        out.append(
+            LineDraft(
+                record_key=f"k:{kind}:{payee}",
+                kind=LineKind.CARRIED,
+                payee_type=payee_type,
+                payee_id=payee,
+                amount_fen=-owing[payee],
+                bank_code=payee if payee_type == PayeeType.BANK else None,
+                reasons=[],
+            )
+        )
     return out
 
 
 def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
     """Failed payments of earlier batches of the kind, not yet carried, for payees with lines now."""
-    return list(db.scalars(
-        select(BatchPayee).join(Batch, Batch.id == BatchPayee.batch_id)
-        .where(Batch.kind == kind, BatchPayee.payment_status == PaymentStatus.FAILED,
-               BatchPayee.carried_to_batch_id.is_(None), BatchPayee.batch_id != batch_id,
-               exists().where(Line.batch_id == batch_id, Line.payee_id == BatchPayee.payee_id))
-        .order_by(BatchPayee.id)))
+    return list(
+        db.scalars(
+            select(BatchPayee)
+            .join(Batch, Batch.id == BatchPayee.batch_id)
+            .where(
+                Batch.kind == kind,
+                BatchPayee.payment_status == PaymentStatus.FAILED,
+                BatchPayee.carried_to_batch_id.is_(None),
+                BatchPayee.batch_id != batch_id,
+                exists().where(Line.batch_id == batch_id, Line.payee_id == BatchPayee.payee_id),
+            )
+            .order_by(BatchPayee.id)
+        )
+    )
 
 
 def _failed_line(failed: BatchPayee) -> LineDraft:
     """A positive carried line: paid again in this batch. It posts nothing, because the failed
     payment never cleared the payable the earlier batch posted."""
-    return LineDraft(record_key=f"f:{failed.id}", kind=LineKind.CARRIED, payee_type=failed.payee_type,
-                     payee_id=failed.payee_id, amount_fen=failed.pays_fen,
-                     bank_code=failed.payee_id if failed.payee_type == PayeeType.BANK else None, reasons=[])
+    return LineDraft(
+        record_key=f"f:{failed.id}",
+        kind=LineKind.CARRIED,
+        payee_type=failed.payee_type,
+        payee_id=failed.payee_id,
+        amount_fen=failed.pays_fen,
+        bank_code=failed.payee_id if failed.payee_type == PayeeType.BANK else None,
+        reasons=[],
+    )
 
 
 def _line_row(batch_id: int, period: str, d: LineDraft) -> dict[str, Any]:
     return {
-        "batch_id": batch_id, "period": period, "record_key": d.record_key, "kind": d.kind,
-        "payee_type": d.payee_type, "payee_id": d.payee_id, "bank_code": d.bank_code, "contract_no": d.contract_no,
-        "event_id": d.event_id, "event_pk": d.event_pk, "claim_id": d.claim_id, "period_start": d.period_start,
-        "period_end": d.period_end, "interest_fen": d.interest_fen, "computed_fen": d.computed_fen,
-        "capped_fen": d.capped_fen, "amount_fen": d.amount_fen, "reasons": d.reasons,
-        "policy_version": d.policy_version, "status": LineStatus.ACTIVE, "breakdown": d.breakdown,
+        "batch_id": batch_id,
+        "period": period,
+        "record_key": d.record_key,
+        "kind": d.kind,
+        "payee_type": d.payee_type,
+        "payee_id": d.payee_id,
+        "bank_code": d.bank_code,
+        "contract_no": d.contract_no,
+        "event_id": d.event_id,
+        "event_pk": d.event_pk,
+        "claim_id": d.claim_id,
+        "period_start": d.period_start,
+        "period_end": d.period_end,
+        "interest_fen": d.interest_fen,
+        "computed_fen": d.computed_fen,
+        "capped_fen": d.capped_fen,
+        "amount_fen": d.amount_fen,
+        "reasons": d.reasons,
+        "policy_version": d.policy_version,
+        "status": LineStatus.ACTIVE,
+        "breakdown": d.breakdown,
     }
 
 
 def _line_tuple(batch_id: int, period: str, d: LineDraft) -> tuple:
     """The same row in LINE_COLUMNS order for COPY, JSON as SQLAlchemy's JSON type writes it."""
-    return (batch_id, period, d.record_key, d.kind, d.payee_type, d.payee_id, d.bank_code, d.contract_no,
-            d.event_id, d.event_pk, d.claim_id, d.period_start, d.period_end, d.interest_fen, d.computed_fen,
-            d.capped_fen, d.amount_fen, json.dumps(d.reasons), d.policy_version, LineStatus.ACTIVE,
-            json.dumps(d.breakdown))  # None is JSON null, as the JSON type (none_as_null=False) writes it
+    return (
+        batch_id,
+        period,
+        d.record_key,
+        d.kind,
+        d.payee_type,
+        d.payee_id,
+        d.bank_code,
+        d.contract_no,
+        d.event_id,
+        d.event_pk,
+        d.claim_id,
+        d.period_start,
+        d.period_end,
+        d.interest_fen,
+        d.computed_fen,
+        d.capped_fen,
+        d.amount_fen,
+        json.dumps(d.reasons),
+        d.policy_version,
+        LineStatus.ACTIVE,
+        json.dumps(d.breakdown),
+    )  # None is JSON null, as the JSON type (none_as_null=False) writes it
 
 
 def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
@@ -281,7 +466,9 @@ def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
 
     def postings() -> Iterator[Posting]:
         shared: dict[str, int] = {}
-        for payee, payee_type, total_fen, carried_fen in _payee_totals(db, batch.id, ordered=True, carried=True):
+        for payee, payee_type, total_fen, carried_fen in _payee_totals(
+            db, batch.id, ordered=True, carried=True
+        ):
             t = payee_total([total_fen])
             payees.add(payee, payee_type, t)
             own: dict[str, int] = {}
@@ -297,7 +484,14 @@ def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
         payees.flush()
         yield from (Posting(a, v) for a, v in shared.items() if v)
 
-    ledger.post_stream(db, f"close:{batch.kind}", f"{batch.period} {batch.kind} batch {batch.id}", postings(),
-                       last_day, period=batch.period, batch_id=batch.id)
+    ledger.post_stream(
+        db,
+        f"close:{batch.kind}",
+        f"{batch.period} {batch.kind} batch {batch.id}",
+        postings(),
+        last_day,
+        period=batch.period,
+        batch_id=batch.id,
+    )
     batch.total_fen, batch.payee_count = payees.total_fen, payees.count
     db.flush()

@@ -7,6 +7,7 @@ one enterprise-year, so every touched enterprise-year is re-allocated as a whole
 the stored `computed` of records whose loans did not change. `full=True` recomputes
 everything; a test proves both give the same lines.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,13 @@ from loanledger.domain.subsidy import RecordResult, compute_record, subsidised_b
 from loanledger.domain.timeline import balance_segments
 from loanledger.domain.vocabulary import LineKind, PayeeType
 from loanledger.persistence.tables import (
-    BlacklistEntry, DirtyMark, Enterprise, Filing, Loan, LoanEvent, RecordState,
+    BlacklistEntry,
+    DirtyMark,
+    Enterprise,
+    Filing,
+    Loan,
+    LoanEvent,
+    RecordState,
 )
 from loanledger.services import collector
 from loanledger.services.facts import LoanData, in_sets, load_loans, reader
@@ -88,7 +95,9 @@ class SubsidyResult:
 
 
 # ------------------------------------------------------------------ scope
-CHUNK_LOANS = 10_000  # loans computed at once: whole enterprises, so the annual cap stays in one chunk
+CHUNK_LOANS = (
+    10_000  # loans computed at once: whole enterprises, so the annual cap stays in one chunk
+)
 
 
 def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[int], int]:
@@ -98,8 +107,9 @@ def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[in
     ids: set[int] = set()
     filings: set[str] = set()
     enterprises: set[str] = set()
-    for mark_id, scope, key in reader(db).execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)
-                                          .execution_options(yield_per=50_000)):
+    for mark_id, scope, key in reader(db).execute(
+        select(DirtyMark.id, DirtyMark.scope, DirtyMark.key).execution_options(yield_per=50_000)
+    ):
         max_id = max(max_id, mark_id)
         if everything:
             continue
@@ -120,7 +130,11 @@ def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[in
     unprocessed = (
         select(LoanEvent.loan_id)
         .outerjoin(RecordState, RecordState.event_pk == LoanEvent.id)
-        .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, RecordState.event_pk.is_(None))
+        .where(
+            LoanEvent.type == "interest",
+            LoanEvent.on_date <= last_day,
+            RecordState.event_pk.is_(None),
+        )
     )
     ids.update(reader(db).scalars(unprocessed.execution_options(yield_per=50_000)))
     return False, ids, max_id
@@ -131,23 +145,35 @@ def _with_filing_siblings(db: Session, ids: set[int]) -> list[tuple[str, int]]:
     filings: set[str] = set()
     out: list[tuple[str, int]] = []
     for where in in_sets(db, Loan.id, sorted(ids)):
-        for loan_id, uscc, filing_no in reader(db).execute(select(Loan.id, Loan.uscc, Loan.filing_no).where(where)):
+        for loan_id, uscc, filing_no in reader(db).execute(
+            select(Loan.id, Loan.uscc, Loan.filing_no).where(where)
+        ):
             out.append((uscc, loan_id))
             if filing_no:
                 filings.add(filing_no)
     for where in in_sets(db, Loan.filing_no, sorted(filings)):
-        out.extend((uscc, loan_id) for loan_id, uscc in reader(db).execute(select(Loan.id, Loan.uscc).where(where))
-                   if loan_id not in ids)
+        out.extend(
+            (uscc, loan_id)
+            for loan_id, uscc in reader(db).execute(select(Loan.id, Loan.uscc).where(where))
+            if loan_id not in ids
+        )
     return out
 
 
-def loan_chunks(db: Session, last_day: dt.date, *, full: bool, size: int | None = None) -> tuple[list[list[int]], int]:
+def loan_chunks(
+    db: Session, last_day: dt.date, *, full: bool, size: int | None = None
+) -> tuple[list[list[int]], int]:
     """The dirty loans (widened to filing siblings) as chunks of about `size` loans in uscc order,
     each holding whole enterprises; and the last mark read."""
     size = size or CHUNK_LOANS
     everything, ids, max_id = _marked(db, last_day, full=full)
     if everything:
-        pairs = [(uscc, i) for i, uscc in reader(db).execute(select(Loan.id, Loan.uscc).execution_options(yield_per=50_000))]
+        pairs = [
+            (uscc, i)
+            for i, uscc in reader(db).execute(
+                select(Loan.id, Loan.uscc).execution_options(yield_per=50_000)
+            )
+        ]
     else:
         pairs = _with_filing_siblings(db, ids)
     del ids
@@ -174,8 +200,11 @@ class _Facts:
         self.loans, self.book = loans, book
         filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
         usccs = sorted({d.loan.uscc for d in loans.values()})
-        self.filings = {f.filing_no: f for where in in_sets(db, Filing.filing_no, filing_nos)
-                        for f in reader(db).execute(select(Filing.__table__).where(where))}
+        self.filings = {
+            f.filing_no: f
+            for where in in_sets(db, Filing.filing_no, filing_nos)
+            for f in reader(db).execute(select(Filing.__table__).where(where))
+        }
         self.enterprises = self._enterprises(db, usccs)
         self.members: dict[str, list[LoanData]] = defaultdict(list)
         for data in loans.values():
@@ -190,25 +219,46 @@ class _Facts:
         one row of NULLs when it has none)."""
         established: dict[str, dt.date] = {}
         blacklist: dict[str, list] = {}
-        query = select(Enterprise.uscc, Enterprise.established_on, BlacklistEntry.effective_from,
-                       BlacklistEntry.effective_to).outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
+        query = select(
+            Enterprise.uscc,
+            Enterprise.established_on,
+            BlacklistEntry.effective_from,
+            BlacklistEntry.effective_to,
+        ).outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
         for where in in_sets(db, Enterprise.uscc, usccs):
-            for uscc, established_on, effective_from, effective_to in reader(db).execute(query.where(where)):
+            for uscc, established_on, effective_from, effective_to in reader(db).execute(
+                query.where(where)
+            ):
                 established[uscc] = established_on
                 if effective_from is not None:
                     blacklist.setdefault(uscc, []).append((effective_from, effective_to))
-        return {u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist.get(u, ()))))
-                for u, established_on in established.items()}
+        return {
+            u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist.get(u, ()))))
+            for u, established_on in established.items()
+        }
 
     def _subsidised(self):
-        out = {data.loan.id: balance_segments(data.disbursements(), data.repayments())
-               for data in self.loans.values() if data.loan.filing_no not in self.filings}
+        out = {
+            data.loan.id: balance_segments(data.disbursements(), data.repayments())
+            for data in self.loans.values()
+            if data.loan.filing_no not in self.filings
+        }
         for filing_no, members in self.members.items():
             if len(members) > 1:
-                members = sorted(members, key=lambda d: (d.first_disbursement() or dt.date.max, d.loan.bank_code,
-                                                         d.loan.contract_no))
-            ordered = [(d.loan.id, balance_segments(d.disbursements(), d.repayments())) for d in members]
-            out.update(subsidised_balances(ordered, self.filings[filing_no].eligible_investment_fen))
+                members = sorted(
+                    members,
+                    key=lambda d: (
+                        d.first_disbursement() or dt.date.max,
+                        d.loan.bank_code,
+                        d.loan.contract_no,
+                    ),
+                )
+            ordered = [
+                (d.loan.id, balance_segments(d.disbursements(), d.repayments())) for d in members
+            ]
+            out.update(
+                subsidised_balances(ordered, self.filings[filing_no].eligible_investment_fen)
+            )
         return out
 
     def filing(self, filing_no: str | None, lapse_days: int) -> FilingFacts | None:
@@ -219,7 +269,11 @@ class _Facts:
             f = self.filings[filing_no]
             firsts = [d.first_disbursement() for d in self.members[filing_no]]
             self._filing_facts[key] = FilingFacts(
-                f.filing_no, f.eligible_investment_fen, f.approved_on, f.revoked_on, bool(f.clawback),
+                f.filing_no,
+                f.eligible_investment_fen,
+                f.approved_on,
+                f.revoked_on,
+                bool(f.clawback),
                 filing_lapsed(f.approved_on, [d for d in firsts if d is not None], lapse_days),
             )
         return self._filing_facts[key]
@@ -227,10 +281,22 @@ class _Facts:
     def compute(self, data: LoanData, event: Any, lpr_table) -> tuple[RecordResult, int]:
         """One interest record: `event` is its loan_events row as load_loans reads it (Core)."""
         version, policy = self.book.on(event.on_date)
-        record = InterestRecord(event.period_start, event.period_end, event.on_date, event.interest_fen,
-                                event.event_id in data.voided_ids)
-        result = compute_record(record, data.facts(), self.filing(data.loan.filing_no, policy.filing_lapse_days),
-                                self.enterprises[data.loan.uscc], policy, lpr_table, self.subsidised[data.loan.id])
+        record = InterestRecord(
+            event.period_start,
+            event.period_end,
+            event.on_date,
+            event.interest_fen,
+            event.event_id in data.voided_ids,
+        )
+        result = compute_record(
+            record,
+            data.facts(),
+            self.filing(data.loan.filing_no, policy.filing_lapse_days),
+            self.enterprises[data.loan.uscc],
+            policy,
+            lpr_table,
+            self.subsidised[data.loan.id],
+        )
         return result, version
 
 
@@ -249,9 +315,16 @@ def breakdown_of(result: RecordResult) -> dict[str, Any]:
         # exact fen before the one rounding, as a fraction: never through a float
         "exact_fen": f"{result.exact.numerator}/{result.exact.denominator}",
         "segments": [
-            {"from": s.start.isoformat(), "to": s.end.isoformat(), "balance": format_fen(s.balance_fen),
-             "subsidised_balance": format_fen(s.subsidised_fen), "rate": _rate_text(s.rate_e4),
-             "subsidised_rate": _rate_text(s.subsidised_rate_e4), "ratio": _ratio_text(s.ratio), "days": s.days}
+            {
+                "from": s.start.isoformat(),
+                "to": s.end.isoformat(),
+                "balance": format_fen(s.balance_fen),
+                "subsidised_balance": format_fen(s.subsidised_fen),
+                "rate": _rate_text(s.rate_e4),
+                "subsidised_rate": _rate_text(s.subsidised_rate_e4),
+                "ratio": _ratio_text(s.ratio),
+                "days": s.days,
+            }
             for s in result.segments
         ],
         "removed_days": dict(sorted(result.removed_days.items())),
@@ -262,8 +335,15 @@ def breakdown_of(result: RecordResult) -> dict[str, Any]:
 Sink = Callable[[list[LineDraft], list[dict[str, Any]], list[dict[str, Any]]], None]
 
 
-def subsidy_lines(db: Session, last_day: dt.date, book: PolicyBook, lpr_table, *, full: bool = False,
-                  sink: Sink | None = None) -> SubsidyResult:
+def subsidy_lines(
+    db: Session,
+    last_day: dt.date,
+    book: PolicyBook,
+    lpr_table,
+    *,
+    full: bool = False,
+    sink: Sink | None = None,
+) -> SubsidyResult:
     """The lines and record states of the close, a chunk of whole enterprises at a time.
     With a `sink`, each chunk's (lines, state inserts, state updates) goes to it and is
     dropped, so memory stays bounded by the chunk; without one, they are returned."""
@@ -290,16 +370,26 @@ def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBoo
     other loans as facts (those are computed in their own enterprise's chunk)."""
     loans = load_loans(db, ids)
     filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
-    siblings = [i for where in in_sets(db, Loan.filing_no, filing_nos)
-                for i in reader(db).scalars(select(Loan.id).where(where)) if i not in loans]
+    siblings = [
+        i
+        for where in in_sets(db, Loan.filing_no, filing_nos)
+        for i in reader(db).scalars(select(Loan.id).where(where))
+        if i not in loans
+    ]
     facts = _Facts(db, {**loans, **load_loans(db, siblings)} if siblings else loans, book)
     fresh: dict[int, _Item] = {}
     for data in loans.values():
         for event in data.interest_records():
             if event.on_date <= last_day:
                 result, version = facts.compute(data, event, lpr_table)
-                fresh[event.id] = _item(data.loan, event, result.computed_fen, result.reasons, version,
-                                        breakdown_of(result))
+                fresh[event.id] = _item(
+                    data.loan,
+                    event,
+                    result.computed_fen,
+                    result.reasons,
+                    version,
+                    breakdown_of(result),
+                )
     touched = {(i.uscc, i.paid_on.year) for i in fresh.values()}
     states = _states_in(db, touched)
     items = _stored_items(db, touched, last_day, fresh, states)
@@ -309,9 +399,22 @@ def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBoo
 
 
 def _item(loan: Loan, event, computed_fen: int, reasons, version: int, breakdown) -> _Item:
-    return _Item(event.id, loan.id, loan.uscc, loan.bank_code, loan.contract_no, event.event_id, event.on_date,
-                 event.period_start, event.period_end, event.interest_fen, computed_fen, tuple(reasons),
-                 version, breakdown)
+    return _Item(
+        event.id,
+        loan.id,
+        loan.uscc,
+        loan.bank_code,
+        loan.contract_no,
+        event.event_id,
+        event.on_date,
+        event.period_start,
+        event.period_end,
+        event.interest_fen,
+        computed_fen,
+        tuple(reasons),
+        version,
+        breakdown,
+    )
 
 
 def _states_in(db: Session, touched: set[tuple[str, int]]) -> dict[int, Any]:
@@ -329,20 +432,48 @@ def _stored_items(db, touched, last_day, fresh, states) -> dict[int, _Item]:
     Only a record with a state can be one (no state ⇒ unprocessed ⇒ its loan was dirty ⇒ fresh)."""
     out: dict[int, _Item] = {}
     wanted = sorted(pk for pk in states if pk not in fresh)
-    columns = (LoanEvent.id, LoanEvent.loan_id, LoanEvent.event_id, LoanEvent.on_date, LoanEvent.period_start,
-               LoanEvent.period_end, LoanEvent.interest_fen, Loan.uscc, Loan.bank_code, Loan.contract_no)
+    columns = (
+        LoanEvent.id,
+        LoanEvent.loan_id,
+        LoanEvent.event_id,
+        LoanEvent.on_date,
+        LoanEvent.period_start,
+        LoanEvent.period_end,
+        LoanEvent.interest_fen,
+        Loan.uscc,
+        Loan.bank_code,
+        Loan.contract_no,
+    )
     for where in in_sets(db, LoanEvent.id, wanted):
-        rows = reader(db).execute(
-            select(*columns).join(Loan, Loan.id == LoanEvent.loan_id)
-            .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, where)
-        ).all()
+        rows = (
+            reader(db)
+            .execute(
+                select(*columns)
+                .join(Loan, Loan.id == LoanEvent.loan_id)
+                .where(LoanEvent.type == "interest", LoanEvent.on_date <= last_day, where)
+            )
+            .all()
+        )
         for r in rows:
             if (r.uscc, r.on_date.year) not in touched:
                 continue
             state = states[r.id]
-            out[r.id] = _Item(r.id, r.loan_id, r.uscc, r.bank_code, r.contract_no, r.event_id, r.on_date,
-                              r.period_start, r.period_end, r.interest_fen, state.computed_fen,
-                              tuple(x for x in state.reasons if x != "annual_cap"), state.policy_version, None)
+            out[r.id] = _Item(
+                r.id,
+                r.loan_id,
+                r.uscc,
+                r.bank_code,
+                r.contract_no,
+                r.event_id,
+                r.on_date,
+                r.period_start,
+                r.period_end,
+                r.interest_fen,
+                state.computed_fen,
+                tuple(x for x in state.reasons if x != "annual_cap"),
+                state.policy_version,
+                None,
+            )
     return out
 
 
@@ -376,17 +507,34 @@ def _settle(item: _Item, owed_fen: int, capped_fen: int, state: Any, book: Polic
         line = LineDraft(
             record_key=f"i:{item.event_pk}",
             kind=LineKind.ADJUSTMENT if state and state.line_count else LineKind.INTEREST,
-            payee_type=payee_type, payee_id=item.uscc if payee_type == PayeeType.ENTERPRISE else item.bank_code,
-            amount_fen=amount_fen, bank_code=item.bank_code, contract_no=item.contract_no,
-            event_id=item.event_id, event_pk=item.event_pk, period_start=item.period_start,
-            period_end=item.period_end, interest_fen=item.interest_fen, computed_fen=item.computed_fen,
-            capped_fen=capped_fen, reasons=reasons, policy_version=item.version, breakdown=item.breakdown,
+            payee_type=payee_type,
+            payee_id=item.uscc if payee_type == PayeeType.ENTERPRISE else item.bank_code,
+            amount_fen=amount_fen,
+            bank_code=item.bank_code,
+            contract_no=item.contract_no,
+            event_id=item.event_id,
+            event_pk=item.event_pk,
+            period_start=item.period_start,
+            period_end=item.period_end,
+            interest_fen=item.interest_fen,
+            computed_fen=item.computed_fen,
+            capped_fen=capped_fen,
+            reasons=reasons,
+            policy_version=item.version,
+            breakdown=item.breakdown,
         )
     row = {
-        "event_pk": item.event_pk, "loan_id": item.loan_id, "uscc": item.uscc, "year": item.paid_on.year,
-        "computed_fen": item.computed_fen, "capped_fen": capped_fen, "owed_fen": owed_fen,
-        "granted_fen": owed_fen, "line_count": (state.line_count if state else 0) + (1 if line else 0),
-        "reasons": reasons, "policy_version": item.version,
+        "event_pk": item.event_pk,
+        "loan_id": item.loan_id,
+        "uscc": item.uscc,
+        "year": item.paid_on.year,
+        "computed_fen": item.computed_fen,
+        "capped_fen": capped_fen,
+        "owed_fen": owed_fen,
+        "granted_fen": owed_fen,
+        "line_count": (state.line_count if state else 0) + (1 if line else 0),
+        "reasons": reasons,
+        "policy_version": item.version,
     }
     if state is not None and _unchanged(state, row):
         return line, None, False
@@ -395,5 +543,3 @@ def _settle(item: _Item, owed_fen: int, capped_fen: int, state: Any, book: Polic
 
 def _unchanged(state: Any, row: dict[str, Any]) -> bool:
     return all(getattr(state, k) == v for k, v in row.items())
-
-

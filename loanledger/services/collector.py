@@ -7,6 +7,7 @@ reference counting as each chunk is dropped. Whatever cyclic garbage a chunk lea
 driver's, the ORM's) is collected between chunks, where only the young generations are
 traversed and little is alive in them.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -4,6 +4,7 @@ Every service that changes data a subsidy or claim depends on calls `mark` in th
 transaction as the change. Scopes: 'loan' (loan id), 'filing' (filing_no), 'enterprise'
 (uscc), 'all' (reference data every loan depends on, e.g. the LPR table).
 """
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

@@ -1,6 +1,7 @@
 """Refusals a use case raises besides the domain's `DomainError` (422): a state conflict
 (409) and a thing that does not exist (404). Both are `domain.errors.Refusal`s, answered
 by every adapter from their status, code and message."""
+
 from __future__ import annotations
 
 from loanledger.domain.errors import Refusal

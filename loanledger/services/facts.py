@@ -2,6 +2,7 @@
 
 One query for the loans, one for all their events: never a query per loan.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -26,7 +27,7 @@ PG_CHUNK = 20_000  # PostgreSQL: one array parameter, `= ANY(:values)`; no param
 @dataclass
 class LoanData:
     loan: Loan
-    events: list[Any] = field(default_factory=list)    # LoanEvent rows, in received order
+    events: list[Any] = field(default_factory=list)  # LoanEvent rows, in received order
     voided_ids: set[str] = field(default_factory=set)  # bank event_ids voided
     _live: dict[str, list[Any]] | None = field(default=None, repr=False)
     _intervals: list[tuple[dt.date, dt.date, str]] | None = field(default=None, repr=False)
@@ -54,12 +55,16 @@ class LoanData:
         if event.type == "interest" and self._intervals is not None:
             bisect.insort(self._intervals, (event.period_start, event.period_end, event.event_id))
 
-    def interest_overlapping(self, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date, str] | None:
+    def interest_overlapping(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[dt.date, dt.date, str] | None:
         """The live interest record overlapping [start, end), if any, in O(log n).
         Live records never overlap each other (intake refuses it), so sorted by start they
         are sorted by end too: of those starting before `end`, only the last can reach `start`."""
         if self._intervals is None:
-            self._intervals = sorted((e.period_start, e.period_end, e.event_id) for e in self.live("interest"))
+            self._intervals = sorted(
+                (e.period_start, e.period_end, e.event_id) for e in self.live("interest")
+            )
         i = bisect.bisect_left(self._intervals, (end,))
         if i and self._intervals[i - 1][1] > start:
             return self._intervals[i - 1]
@@ -72,7 +77,9 @@ class LoanData:
         return [(e.on_date, e.amount_fen) for e in self.live("repayment")]
 
     def delinquencies(self) -> list[tuple[dt.date, int, str | None, int]]:
-        return [(e.on_date, e.days_past_due, e.classification, e.id) for e in self.live("delinquency")]
+        return [
+            (e.on_date, e.days_past_due, e.classification, e.id) for e in self.live("delinquency")
+        ]
 
     def first_disbursement(self) -> dt.date | None:
         dates = [d for d, _ in self.disbursements()]
@@ -112,7 +119,7 @@ class LoanData:
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def in_sets(db: Session, column, values: list) -> Iterable[Any]:
@@ -159,7 +166,9 @@ def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
 
 def load_loan(db: Session, loan: Loan) -> LoanData:
     data = LoanData(loan)
-    for event in db.scalars(select(LoanEvent).where(LoanEvent.loan_id == loan.id).order_by(LoanEvent.id)):
+    for event in db.scalars(
+        select(LoanEvent).where(LoanEvent.loan_id == loan.id).order_by(LoanEvent.id)
+    ):
         data.events.append(event)
         if event.type == "void":
             assert event.target_event_id is not None  # a void names its target (EVENT_FIELDS)

@@ -6,6 +6,7 @@ the same state. A job lock (`job_lock`: an advisory lock on PostgreSQL, a leased
 SQLite) only decides who works; the close has its own lock and answers a repeat with the
 same result.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -58,7 +59,12 @@ def job_lock(sessions: SessionFactory, name: str) -> Iterator[bool]:
             return
         now = dt.datetime.now(dt.timezone.utc)
         row = guard.get(Lock, f"job:{name}")
-        if row is not None and row.holder and row.acquired_at and as_utc(row.acquired_at) > now - LEASE:
+        if (
+            row is not None
+            and row.holder
+            and row.acquired_at
+            and as_utc(row.acquired_at) > now - LEASE
+        ):
             yield False
             return
         guard.merge(Lock(name=f"job:{name}", holder=_holder(), acquired_at=now))
@@ -67,8 +73,11 @@ def job_lock(sessions: SessionFactory, name: str) -> Iterator[bool]:
             yield True
         finally:
             guard.rollback()
-            guard.execute(update(Lock).where(Lock.name == f"job:{name}", Lock.holder == _holder())
-                          .values(holder=None, acquired_at=None))
+            guard.execute(
+                update(Lock)
+                .where(Lock.name == f"job:{name}", Lock.holder == _holder())
+                .values(holder=None, acquired_at=None)
+            )
             guard.commit()
 
 
@@ -119,9 +128,17 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
                 view = close_period(db, period, ACTOR, today)
             closed.append(period)
             seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
-            log.info("closed %s in %.1f s", period, seconds,
-                     extra={"period": period, "subsidy_total": view["subsidy_total"],
-                            "compensation_total": view["compensation_total"], "seconds": seconds})
+            log.info(
+                "closed %s in %.1f s",
+                period,
+                seconds,
+                extra={
+                    "period": period,
+                    "subsidy_total": view["subsidy_total"],
+                    "compensation_total": view["compensation_total"],
+                    "seconds": seconds,
+                },
+            )
     return closed
 
 
@@ -145,11 +162,24 @@ def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
             return []
         filings = list(db.scalars(select(Filing).where(Filing.revoked_on.is_(None))))
         statuses = registry.filing_statuses(db, filings, today) if filings else {}
-        recorded = set(db.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "filing.lapsed")))
-        lapsed = sorted(no for no, status in statuses.items() if status == FilingStatus.LAPSED and no not in recorded)
+        recorded = set(
+            db.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "filing.lapsed"))
+        )
+        lapsed = sorted(
+            no
+            for no, status in statuses.items()
+            if status == FilingStatus.LAPSED and no not in recorded
+        )
         for filing_no in lapsed:
-            audit.record(db, ACTOR, "filing.lapsed", "filing", filing_no, {"status": FilingStatus.ACTIVE},
-                         {"status": FilingStatus.LAPSED, "as_of": today.isoformat()})
+            audit.record(
+                db,
+                ACTOR,
+                "filing.lapsed",
+                "filing",
+                filing_no,
+                {"status": FilingStatus.ACTIVE},
+                {"status": FilingStatus.LAPSED, "as_of": today.isoformat()},
+            )
             dirty.mark(db, "filing", filing_no)
     if lapsed:
         log.info("filings lapsed: %s", ", ".join(lapsed))
@@ -175,8 +205,11 @@ def integrity(db: Session) -> dict[str, Any]:
         from loanledger.services.reconciliation import reconcile
 
         report = reconcile(db, last_closed)
-        checks["reconciliation"] = {"period": last_closed, "ok": report["ok"],
-                                    "failed": [c["name"] for c in report["checks"] if not c["ok"]]}
+        checks["reconciliation"] = {
+            "period": last_closed,
+            "ok": report["ok"],
+            "failed": [c["name"] for c in report["checks"] if not c["ok"]],
+        }
     checks["ok"] = checks["trial_balance_zero"] and checks.get("reconciliation", {"ok": True})["ok"]
     return checks
 
@@ -186,8 +219,9 @@ def run_integrity(sessions: SessionFactory) -> dict[str, Any]:
     with unit_of_work(sessions) as db:
         result = integrity(db)
         db.add(IntegrityCheck(ok=result["ok"], detail=result))
-    (log.info if result["ok"] else log.error)("integrity %s", "ok" if result["ok"] else "FAILED",
-                                               extra={"integrity": result})
+    (log.info if result["ok"] else log.error)(
+        "integrity %s", "ok" if result["ok"] else "FAILED", extra={"integrity": result}
+    )
     try:
         from loanledger.observability.health import set_integrity
     except ImportError:  # the health module is optional to the job itself

@@ -1,4 +1,5 @@
 """Users, bearer tokens, banks and their HMAC keys."""
+
 from __future__ import annotations
 
 import base64
@@ -36,10 +37,15 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-
-
 # ------------------------------------------------------------------ users
-def create_user(db: Session, username: str, role: str, password: str, uscc: str | None = None, actor: str = "cli") -> User:
+def create_user(
+    db: Session,
+    username: str,
+    role: str,
+    password: str,
+    uscc: str | None = None,
+    actor: str = "cli",
+) -> User:
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}")
     if role == Role.ENTERPRISE and not uscc:
@@ -48,7 +54,9 @@ def create_user(db: Session, username: str, role: str, password: str, uscc: str 
         raise IdentityError("a password needs at least 8 characters")
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists")
-    user = User(username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password))
+    user = User(
+        username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password)
+    )
     db.add(user)
     db.flush()
     record(db, actor, "user.create", "user", username, None, {"role": role, "uscc": uscc})
@@ -65,7 +73,13 @@ def authenticate_password(db: Session, username: str, password: str) -> User | N
 def issue_token(db: Session, user: User, ttl_seconds: int) -> tuple[str, dt.datetime]:
     token = secrets.token_urlsafe(32)
     expires_at = _now() + dt.timedelta(seconds=ttl_seconds)
-    db.add(ApiToken(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id, expires_at=expires_at))
+    db.add(
+        ApiToken(
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            user_id=user.id,
+            expires_at=expires_at,
+        )
+    )
     return token, expires_at
 
 
@@ -81,12 +95,20 @@ def user_for_token(db: Session, token: str) -> User | None:
 def _new_key(db: Session, bank_code: str, secret_key: str) -> dict[str, str]:
     key_id = "k_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    db.add(BankKey(key_id=key_id, bank_code=bank_code, status="active",
-                   secret_encrypted=_fernet(secret_key).encrypt(secret.encode()).decode()))
+    db.add(
+        BankKey(
+            key_id=key_id,
+            bank_code=bank_code,
+            status="active",
+            secret_encrypted=_fernet(secret_key).encrypt(secret.encode()).decode(),
+        )
+    )
     return {"bank_code": bank_code, "key_id": key_id, "secret": secret}
 
 
-def create_bank(db: Session, code: str, name: str, secret_key: str, actor: str = "cli") -> dict[str, str]:
+def create_bank(
+    db: Session, code: str, name: str, secret_key: str, actor: str = "cli"
+) -> dict[str, str]:
     if db.get(Bank, code) is not None:
         raise IdentityError(f"bank {code} exists")
     db.add(Bank(bank_code=code, name=name))
@@ -101,10 +123,14 @@ def rotate_key(db: Session, code: str, secret_key: str, actor: str = "cli") -> d
     if db.get(Bank, code) is None:
         raise IdentityError(f"no bank {code}")
     active = db.scalars(
-        select(BankKey).where(BankKey.bank_code == code, BankKey.status == "active").order_by(BankKey.created_at)
+        select(BankKey)
+        .where(BankKey.bank_code == code, BankKey.status == "active")
+        .order_by(BankKey.created_at)
     ).all()
     if len(active) >= MAX_ACTIVE_KEYS:
-        raise IdentityError(f"bank {code} already has {MAX_ACTIVE_KEYS} active keys; revoke one first")
+        raise IdentityError(
+            f"bank {code} already has {MAX_ACTIVE_KEYS} active keys; revoke one first"
+        )
     issued = _new_key(db, code, secret_key)
     record(db, actor, "bank.rotate_key", "bank", code, None, {"key_id": issued["key_id"]})
     return issued
@@ -116,7 +142,15 @@ def revoke_key(db: Session, key_id: str, actor: str = "cli") -> dict[str, str]:
         raise IdentityError(f"no key {key_id}")
     if key.status != "revoked":
         key.status, key.revoked_at = "revoked", _now()
-        record(db, actor, "bank.revoke_key", "bank_key", key_id, {"status": "active"}, {"status": "revoked"})
+        record(
+            db,
+            actor,
+            "bank.revoke_key",
+            "bank_key",
+            key_id,
+            {"status": "active"},
+            {"status": "revoked"},
+        )
     return {"bank_code": key.bank_code, "key_id": key_id, "status": "revoked"}
 
 

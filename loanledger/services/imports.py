@@ -15,6 +15,7 @@ now all of it happens inside the POST request, in its transaction, so a client o
 sees `done` or `failed`; the states are in the table so that a background worker can take
 `pending` jobs over later without changing the API (docs/decisions-imports.md).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,8 +38,8 @@ from loanledger.services.audit import record
 from loanledger.services.spreadsheets import KINDS, ROW_PATH, FileRefused, Staged, column_of, stage
 
 CHUNK_ROWS = bulk.MAX_ITEMS
-MAX_STORED_ERRORS = 100_000         # per import; error_count still counts them all
-MAX_SHOWN_ERRORS = 1000             # in GET /imports/{id}
+MAX_STORED_ERRORS = 100_000  # per import; error_count still counts them all
+MAX_SHOWN_ERRORS = 1000  # in GET /imports/{id}
 SPOOL_CHUNK_BYTES = 64 * 1024
 
 
@@ -95,9 +96,14 @@ def run(db: Session, job: ImportJob, staged: Staged, today: dt.date) -> None:
             job.duplicates += outcome.duplicates
             job.rejected += outcome.rejected
             errors.extend(
-                {"row": numbers[result["index"]], "column": column_of(job.kind, error.get("field")),
-                 "code": error["code"], "message": error["message"]}
-                for result in outcome.results for error in result.get("errors", ())
+                {
+                    "row": numbers[result["index"]],
+                    "column": column_of(job.kind, error.get("field")),
+                    "code": error["code"],
+                    "message": error["message"],
+                }
+                for result in outcome.results
+                for error in result.get("errors", ())
             )
         errors.sort(key=lambda error: error["row"])  # stable: a row's errors keep their order
         _keep_errors(db, job, errors)
@@ -106,31 +112,54 @@ def run(db: Session, job: ImportJob, staged: Staged, today: dt.date) -> None:
 def _keep_errors(db: Session, job: ImportJob, errors: list[dict[str, Any]]) -> None:
     room = max(0, MAX_STORED_ERRORS - job.error_count)
     if errors[:room]:
-        db.execute(insert(ImportRowError.__table__), [
-            {"import_id": job.id, "row": e["row"], "column_name": e["column"], "code": e["code"],
-             "message": e["message"][:2000]}
-            for e in errors[:room]
-        ])
+        db.execute(
+            insert(ImportRowError.__table__),
+            [
+                {
+                    "import_id": job.id,
+                    "row": e["row"],
+                    "column_name": e["column"],
+                    "code": e["code"],
+                    "message": e["message"][:2000],
+                }
+                for e in errors[:room]
+            ],
+        )
     job.error_count += len(errors)
 
 
 # ===================================================================== the use case
 def find_import(db: Session, bank_code: str, sha256: str) -> ImportJob | None:
     """The earlier import of the same file by the same bank (refused files do not count)."""
-    return db.scalar(select(ImportJob).where(ImportJob.bank_code == bank_code, ImportJob.file_key == sha256))
+    return db.scalar(
+        select(ImportJob).where(ImportJob.bank_code == bank_code, ImportJob.file_key == sha256)
+    )
 
 
-def start(db: Session, bank_code: str, kind: str, upload: Spooled, filename: str,
-          actor: str) -> tuple[ImportJob, bool]:
+def start(
+    db: Session, bank_code: str, kind: str, upload: Spooled, filename: str, actor: str
+) -> tuple[ImportJob, bool]:
     """(job, created): a new `pending` import, or the earlier import of the same file."""
     assert kind in KINDS
     earlier = find_import(db, bank_code, upload.sha256)
     if earlier is not None:
         return earlier, False
-    job = ImportJob(bank_code=bank_code, kind=kind, filename=filename, sha256=upload.sha256,
-                    file_key=upload.sha256, size_bytes=upload.size_bytes, status="pending",
-                    rows=0, accepted=0, duplicates=0, rejected=0, error_count=0, created_by=actor,
-                    created_at=utcnow())
+    job = ImportJob(
+        bank_code=bank_code,
+        kind=kind,
+        filename=filename,
+        sha256=upload.sha256,
+        file_key=upload.sha256,
+        size_bytes=upload.size_bytes,
+        status="pending",
+        rows=0,
+        accepted=0,
+        duplicates=0,
+        rejected=0,
+        error_count=0,
+        created_by=actor,
+        created_at=utcnow(),
+    )
     try:
         with db.begin_nested():
             db.add(job)
@@ -159,24 +188,46 @@ def process(db: Session, job: ImportJob, source: IO[bytes], today: dt.date) -> I
         refused.members["import_id"] = job.id
         raise
     with staged.lines:
-        job.file_format, job.encoding, job.header_row = staged.file_format, staged.encoding, staged.header_row
+        job.file_format, job.encoding, job.header_row = (
+            staged.file_format,
+            staged.encoding,
+            staged.header_row,
+        )
         job.rows = staged.rows
         run(db, job, staged, today)
     job.status, job.finished_at = "done", utcnow()
     db.flush()
-    record(db, job.created_by, "import.done", "import", str(job.id), None, {
-        "kind": job.kind, "filename": job.filename, "sha256": job.sha256, "rows": job.rows,
-        "accepted": job.accepted, "duplicates": job.duplicates, "rejected": job.rejected,
-    })
+    record(
+        db,
+        job.created_by,
+        "import.done",
+        "import",
+        str(job.id),
+        None,
+        {
+            "kind": job.kind,
+            "filename": job.filename,
+            "sha256": job.sha256,
+            "rows": job.rows,
+            "accepted": job.accepted,
+            "duplicates": job.duplicates,
+            "rejected": job.rejected,
+        },
+    )
     return job
 
 
 # ===================================================================== reading it back
 def errors_of(db: Session, job: ImportJob, limit: int | None = None) -> list[dict[str, Any]]:
-    stmt = select(ImportRowError).where(ImportRowError.import_id == job.id).order_by(ImportRowError.id)
+    stmt = (
+        select(ImportRowError).where(ImportRowError.import_id == job.id).order_by(ImportRowError.id)
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [{"row": e.row, "column": e.column_name, "code": e.code, "message": e.message} for e in db.scalars(stmt)]
+    return [
+        {"row": e.row, "column": e.column_name, "code": e.code, "message": e.message}
+        for e in db.scalars(stmt)
+    ]
 
 
 def errors_csv(db: Session, job: ImportJob) -> bytes:
@@ -189,11 +240,22 @@ def view(db: Session, job: ImportJob) -> dict[str, Any]:
         return as_utc(value).isoformat() if value is not None else None
 
     return {
-        "import_id": job.id, "kind": job.kind, "filename": job.filename, "sha256": job.sha256,
-        "size_bytes": job.size_bytes, "format": job.file_format, "encoding": job.encoding,
-        "status": job.status, "header_row": job.header_row, "rows": job.rows, "accepted": job.accepted,
-        "duplicates": job.duplicates, "rejected": job.rejected, "error_count": job.error_count,
+        "import_id": job.id,
+        "kind": job.kind,
+        "filename": job.filename,
+        "sha256": job.sha256,
+        "size_bytes": job.size_bytes,
+        "format": job.file_format,
+        "encoding": job.encoding,
+        "status": job.status,
+        "header_row": job.header_row,
+        "rows": job.rows,
+        "accepted": job.accepted,
+        "duplicates": job.duplicates,
+        "rejected": job.rejected,
+        "error_count": job.error_count,
         "errors": errors_of(db, job, MAX_SHOWN_ERRORS),
-        "created_at": stamp(job.created_at), "started_at": stamp(job.started_at),
+        "created_at": stamp(job.created_at),
+        "started_at": stamp(job.started_at),
         "finished_at": stamp(job.finished_at),
     }

@@ -4,6 +4,7 @@ Input arrives already parsed into internal units (fen, rate_e4, dates) by the wi
 schemas. Here the business rules are checked in a fixed order and the first one broken is
 raised as a DomainError (422); nothing is written unless every rule holds.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,14 @@ from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
 from loanledger.domain.vocabulary import Coverage, FilingStatus
-from loanledger.persistence.tables import Enterprise, Filing, Loan, LoanAmendment, LoanEvent, Product
+from loanledger.persistence.tables import (
+    Enterprise,
+    Filing,
+    Loan,
+    LoanAmendment,
+    LoanEvent,
+    Product,
+)
 from loanledger.domain.uscc import uscc_valid
 from loanledger.services import dirty, locks, registry
 from loanledger.services.audit import record
@@ -46,8 +54,18 @@ def _wire(value: Any, name: str) -> Any:
 
 
 # ===================================================================== loans
-LOAN_FIELDS = ("contract_no", "product_code", "uscc", "filing_no", "principal", "annual_rate",
-               "start_date", "maturity_date", "repayment_method", "interest_settlement")
+LOAN_FIELDS = (
+    "contract_no",
+    "product_code",
+    "uscc",
+    "filing_no",
+    "principal",
+    "annual_rate",
+    "start_date",
+    "maturity_date",
+    "repayment_method",
+    "interest_settlement",
+)
 
 
 def _digest(values: tuple) -> str:
@@ -68,18 +86,34 @@ class LoanBook:
         self.db, self.bank_code, self.today = db, bank_code, today
         contracts = sorted({d["contract_no"] for d in items})
         usccs = sorted({d["uscc"] for d in items})
-        self.existing = {loan.contract_no: loan for c in chunks(contracts) for loan in db.scalars(
-            select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no.in_(c)))}
-        self.products = {p.product_code: p for p in db.scalars(select(Product).where(Product.bank_code == bank_code))}
-        self.enterprises = {u for c in chunks(usccs) for u in db.scalars(
-            select(Enterprise.uscc).where(Enterprise.uscc.in_(c)))}
+        self.existing = {
+            loan.contract_no: loan
+            for c in chunks(contracts)
+            for loan in db.scalars(
+                select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no.in_(c))
+            )
+        }
+        self.products = {
+            p.product_code: p
+            for p in db.scalars(select(Product).where(Product.bank_code == bank_code))
+        }
+        self.enterprises = {
+            u
+            for c in chunks(usccs)
+            for u in db.scalars(select(Enterprise.uscc).where(Enterprise.uscc.in_(c)))
+        }
         self.filings: dict[str, list[Filing]] = {}
         for c in chunks(usccs):
             for f in db.scalars(select(Filing).where(Filing.uscc.in_(c))):
                 self.filings.setdefault(f.uscc, []).append(f)
-        self.named = {f.filing_no: f for c in chunks(sorted({d["filing_no"] for d in items if d.get("filing_no")}))
-                      for f in db.scalars(select(Filing).where(Filing.filing_no.in_(c)))}
-        self.firsts = registry.first_disbursements(db, [f.filing_no for fs in self.filings.values() for f in fs])
+        self.named = {
+            f.filing_no: f
+            for c in chunks(sorted({d["filing_no"] for d in items if d.get("filing_no")}))
+            for f in db.scalars(select(Filing).where(Filing.filing_no.in_(c)))
+        }
+        self.firsts = registry.first_disbursements(
+            db, [f.filing_no for fs in self.filings.values() for f in fs]
+        )
         _version, self.policy = registry.policy_in_force(db, today)
         self.capacity_fen = registry.pool_cash(db) * self.policy.pool_leverage
         self.covered_fen = registry.covered_principal(db)
@@ -92,29 +126,54 @@ class LoanBook:
         earlier = known.content_hash if known is not None else self.hashes.get(data["contract_no"])
         if earlier is not None:
             if earlier != content_hash:
-                raise DomainError("contract_conflict", "this contract was registered with other content; "
-                                  "change terms with events or PATCH", "contract_no")
+                raise DomainError(
+                    "contract_conflict",
+                    "this contract was registered with other content; "
+                    "change terms with events or PATCH",
+                    "contract_no",
+                )
             return "duplicate", None
         product = self.products.get(data["product_code"])
         if product is None:
-            raise DomainError("unknown_product", f"no product {data['product_code']} of bank {self.bank_code}",
-                              "product_code")
+            raise DomainError(
+                "unknown_product",
+                f"no product {data['product_code']} of bank {self.bank_code}",
+                "product_code",
+            )
         if not uscc_valid(data["uscc"]):
-            raise DomainError("invalid_uscc", "not a valid 统一社会信用代码 (GB 32100-2015 check character)", "uscc")
+            raise DomainError(
+                "invalid_uscc",
+                "not a valid 统一社会信用代码 (GB 32100-2015 check character)",
+                "uscc",
+            )
         if data["uscc"] not in self.enterprises:
             raise DomainError("unknown_enterprise", f"no enterprise {data['uscc']}", "uscc")
         filing_no, link_problem = self._match_filing(data)
         if data["maturity_date"] <= data["start_date"]:
-            raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
+            raise DomainError(
+                "maturity_not_after_start",
+                "maturity_date must be after start_date",
+                "maturity_date",
+            )
         self.hashes[data["contract_no"]] = content_hash
         return "created", {
-            "bank_code": self.bank_code, "contract_no": data["contract_no"], "product_code": product.product_code,
-            "uscc": data["uscc"], "filing_no": filing_no, "link_problem": link_problem,
-            "principal_fen": data["principal"], "annual_rate_e4": data["annual_rate"],
-            "start_date": data["start_date"], "maturity_date": data["maturity_date"],
-            "original_maturity_date": data["maturity_date"], "repayment_method": data["repayment_method"],
-            "interest_settlement": data["interest_settlement"], "coverage": self._coverage(product, data["principal"]),
-            "registered_on": self.today, "content_hash": content_hash, "created_at": utcnow(),
+            "bank_code": self.bank_code,
+            "contract_no": data["contract_no"],
+            "product_code": product.product_code,
+            "uscc": data["uscc"],
+            "filing_no": filing_no,
+            "link_problem": link_problem,
+            "principal_fen": data["principal"],
+            "annual_rate_e4": data["annual_rate"],
+            "start_date": data["start_date"],
+            "maturity_date": data["maturity_date"],
+            "original_maturity_date": data["maturity_date"],
+            "repayment_method": data["repayment_method"],
+            "interest_settlement": data["interest_settlement"],
+            "coverage": self._coverage(product, data["principal"]),
+            "registered_on": self.today,
+            "content_hash": content_hash,
+            "created_at": utcnow(),
         }
 
     def _match_filing(self, data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -124,14 +183,20 @@ class LoanBook:
             if filing is None:
                 raise DomainError("unknown_filing", f"no filing {data['filing_no']}", "filing_no")
             if filing.uscc != data["uscc"]:
-                raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise",
-                                  "filing_no")
+                raise DomainError(
+                    "filing_enterprise_mismatch",
+                    "the filing belongs to another enterprise",
+                    "filing_no",
+                )
             return filing.filing_no, None
         start = data["start_date"]
         candidates = [
-            f for f in self.filings.get(data["uscc"], [])
-            if f.revoked_on is None and f.approved_on <= start
-            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy) == FilingStatus.ACTIVE
+            f
+            for f in self.filings.get(data["uscc"], [])
+            if f.revoked_on is None
+            and f.approved_on <= start
+            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy)
+            == FilingStatus.ACTIVE
         ]
         if len(candidates) == 1:
             return candidates[0].filing_no, None
@@ -149,26 +214,38 @@ class LoanBook:
 
 def loan_to_change(db: Session, bank_code: str, contract_no: str) -> Loan | None:
     """The loan a use case below changes (the read side's `read.loan` only reads)."""
-    return db.scalar(select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no))
+    return db.scalar(
+        select(Loan).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no)
+    )
 
 
 def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loan:
     locks.shared(db, locks.CLOSE)
-    before = {"maturity_date": loan.maturity_date.isoformat(), "principal": format_fen(loan.principal_fen)}
+    before = {
+        "maturity_date": loan.maturity_date.isoformat(),
+        "principal": format_fen(loan.principal_fen),
+    }
     maturity = data.get("maturity_date") or loan.maturity_date
     principal = data.get("principal") or loan.principal_fen
     if maturity <= loan.start_date:
-        raise DomainError("maturity_not_after_start", "maturity_date must be after start_date", "maturity_date")
+        raise DomainError(
+            "maturity_not_after_start", "maturity_date must be after start_date", "maturity_date"
+        )
     disbursed = sum(amount for _d, amount in load_loan(db, loan).disbursements())
     if principal < disbursed:
-        raise DomainError("exceeds_contract_principal",
-                          f"{format_fen(disbursed)} is already disbursed", "principal")
+        raise DomainError(
+            "exceeds_contract_principal",
+            f"{format_fen(disbursed)} is already disbursed",
+            "principal",
+        )
     loan.maturity_date, loan.principal_fen = maturity, principal
     after = {"maturity_date": maturity.isoformat(), "principal": format_fen(principal)}
     if after != before:
         db.add(LoanAmendment(loan_id=loan.id, before=before, after=after))
         dirty.mark(db, "loan", loan.id)
-        record(db, actor, "loan.amend", "loan", f"{loan.bank_code}/{loan.contract_no}", before, after)
+        record(
+            db, actor, "loan.amend", "loan", f"{loan.bank_code}/{loan.contract_no}", before, after
+        )
     return loan
 
 
@@ -180,12 +257,22 @@ def link_filing(db: Session, loan: Loan, filing_no: str, actor: str) -> Loan:
     if filing is None:
         raise DomainError("unknown_filing", f"no filing {filing_no}", "filing_no")
     if filing.uscc != loan.uscc:
-        raise DomainError("filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no")
+        raise DomainError(
+            "filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no"
+        )
     before = {"filing_no": None, "link_problem": loan.link_problem}
     loan.filing_no, loan.link_problem = filing_no, None
     dirty.mark(db, "loan", loan.id)
     dirty.mark(db, "filing", filing_no)
-    record(db, actor, "loan.link", "loan", f"{loan.bank_code}/{loan.contract_no}", before, {"filing_no": filing_no})
+    record(
+        db,
+        actor,
+        "loan.link",
+        "loan",
+        f"{loan.bank_code}/{loan.contract_no}",
+        before,
+        {"filing_no": filing_no},
+    )
     return loan
 
 
@@ -202,20 +289,32 @@ def event_shape_errors(data: dict[str, Any], prefix: str = "") -> list[dict[str,
     required, optional = EVENT_FIELDS[kind]
     allowed = _HASHED_FIELDS[kind]
     if all(data.get(name) is not None for name in required) and all(
-            value is None or name in allowed or name not in _ALL_EVENT_FIELD_SET for name, value in data.items()):
+        value is None or name in allowed or name not in _ALL_EVENT_FIELD_SET
+        for name, value in data.items()
+    ):
         return []  # the usual case, decided without building the error list
     errors = []
     for name in required:
         if data.get(name) is None:
-            errors.append({"field": prefix + name, "code": "required", "message": f"{kind} needs {name}"})
+            errors.append(
+                {"field": prefix + name, "code": "required", "message": f"{kind} needs {name}"}
+            )
     for name in ALL_EVENT_FIELDS:
         if name not in required + optional and data.get(name) is not None:
-            errors.append({"field": prefix + name, "code": "unknown_field", "message": f"{kind} has no {name}"})
+            errors.append(
+                {
+                    "field": prefix + name,
+                    "code": "unknown_field",
+                    "message": f"{kind} has no {name}",
+                }
+            )
     return sorted(errors, key=lambda e: e["field"])
 
 
 def event_content_hash(data: dict[str, Any]) -> str:
-    return _digest((data["event_id"], data["type"]) + tuple(map(data.get, _HASHED_FIELDS[data["type"]])))
+    return _digest(
+        (data["event_id"], data["type"]) + tuple(map(data.get, _HASHED_FIELDS[data["type"]]))
+    )
 
 
 def _among(db: Session, column, values: list[str]) -> list:
@@ -240,12 +339,20 @@ class EventBook:
         self.bank_code, self.today = bank_code, today
         contracts = sorted({d["contract_no"] for d in items})
         event_ids = sorted({d["event_id"] for d in items})
-        self.loans = {loan.contract_no: loan for match in _among(db, Loan.contract_no, contracts)
-                      for loan in db.scalars(select(Loan).where(Loan.bank_code == bank_code, match))}
-        self.known = {row.event_id: (row.content_hash, row.loan_id)
-                      for match in _among(db, LoanEvent.event_id, event_ids) for row in db.execute(
-                          select(LoanEvent.event_id, LoanEvent.content_hash, LoanEvent.loan_id)
-                          .where(LoanEvent.bank_code == bank_code, match))}
+        self.loans = {
+            loan.contract_no: loan
+            for match in _among(db, Loan.contract_no, contracts)
+            for loan in db.scalars(select(Loan).where(Loan.bank_code == bank_code, match))
+        }
+        self.known = {
+            row.event_id: (row.content_hash, row.loan_id)
+            for match in _among(db, LoanEvent.event_id, event_ids)
+            for row in db.execute(
+                select(LoanEvent.event_id, LoanEvent.content_hash, LoanEvent.loan_id).where(
+                    LoanEvent.bank_code == bank_code, match
+                )
+            )
+        }
         self.data = load_loans(db, [loan.id for loan in self.loans.values()])
         _version, policy = registry.policy_in_force(db, today)
         self.npl_dpd, self.npl_classifications = policy.npl_dpd, policy.npl_classifications
@@ -256,12 +363,18 @@ class EventBook:
         DomainError on a refusal."""
         loan = self.loans.get(data["contract_no"])
         if loan is None:
-            raise DomainError("not_found", f"no loan {data['contract_no']} of bank {self.bank_code}", "contract_no")
+            raise DomainError(
+                "not_found",
+                f"no loan {data['contract_no']} of bank {self.bank_code}",
+                "contract_no",
+            )
         content_hash = event_content_hash(data)
         if data["event_id"] in self.known:
             earlier_hash, loan_id = self.known[data["event_id"]]
             if earlier_hash != content_hash or loan_id != loan.id:
-                raise DomainError("event_id_conflict", "this event_id exists with other content", "event_id")
+                raise DomainError(
+                    "event_id_conflict", "this event_id exists with other content", "event_id"
+                )
             return "duplicate", None
         loan_data = self.data[loan.id]
         _check_event(self, loan_data, data)
@@ -301,16 +414,30 @@ EVENT_COLUMNS = _Pending._fields[1:]
 LOAN_ID = EVENT_COLUMNS.index("loan_id")
 
 
-def event_row(loan: Loan, data: dict[str, Any], content_hash: str, received_at: dt.datetime) -> tuple:
+def event_row(
+    loan: Loan, data: dict[str, Any], content_hash: str, received_at: dt.datetime
+) -> tuple:
     """The row (EVENT_COLUMNS order) of an accepted event: a tuple, written as it is."""
     get = data.get
     return (
-        loan.bank_code, data["event_id"], loan.id, data["type"],
+        loan.bank_code,
+        data["event_id"],
+        loan.id,
+        data["type"],
         get("date") or get("paid_on") or get("as_of") or get("effective_on"),
-        get("amount") or get("principal"), get("period_start"), get("period_end"),
-        get("interest"), get("penalty_interest"), get("compound_interest"), get("annual_rate"),
-        get("days_past_due"), get("classification"), get("target_event_id"), get("reason"),
-        content_hash, received_at,
+        get("amount") or get("principal"),
+        get("period_start"),
+        get("period_end"),
+        get("interest"),
+        get("penalty_interest"),
+        get("compound_interest"),
+        get("annual_rate"),
+        get("days_past_due"),
+        get("classification"),
+        get("target_event_id"),
+        get("reason"),
+        content_hash,
+        received_at,
     )
 
 
@@ -324,7 +451,9 @@ def _fact_date(data: dict[str, Any]) -> tuple[str, dt.date] | None:
 def _check_event(book: EventBook, loan_data: LoanData, data: dict[str, Any]) -> None:
     for name in ("date", "paid_on", "as_of"):
         if data.get(name) is not None and data[name] > book.today:
-            raise DomainError("future_date", f"{name} {data[name]} is after the business date {book.today}", name)
+            raise DomainError(
+                "future_date", f"{name} {data[name]} is after the business date {book.today}", name
+            )
     _check_settled(loan_data, data)
     check = _CHECKS.get(data["type"])
     if check is not None:
@@ -348,32 +477,50 @@ def _check_settled(loan_data: LoanData, data: dict[str, Any]) -> None:
 def _check_disbursement(_book, loan_data: LoanData, data) -> None:
     loan = loan_data.loan
     if data["date"] < loan.start_date:
-        raise DomainError("before_start_date", f"disbursed before start_date {loan.start_date}", "date")
+        raise DomainError(
+            "before_start_date", f"disbursed before start_date {loan.start_date}", "date"
+        )
     if data["date"] >= loan.maturity_date:
-        raise DomainError("after_maturity_date", f"disbursed on or after maturity_date {loan.maturity_date}", "date")
+        raise DomainError(
+            "after_maturity_date",
+            f"disbursed on or after maturity_date {loan.maturity_date}",
+            "date",
+        )
     disbursed = sum(amount for _d, amount in loan_data.disbursements())
     if disbursed + data["amount"] > loan.principal_fen:
-        raise DomainError("exceeds_contract_principal",
-                          f"disbursements would reach {format_fen(disbursed + data['amount'])}, above the "
-                          f"contract principal {format_fen(loan.principal_fen)}", "amount")
+        raise DomainError(
+            "exceeds_contract_principal",
+            f"disbursements would reach {format_fen(disbursed + data['amount'])}, above the "
+            f"contract principal {format_fen(loan.principal_fen)}",
+            "amount",
+        )
 
 
 def _check_repayment(_book, loan_data: LoanData, data) -> None:
-    violation = min_balance_violation(loan_data.disbursements(), loan_data.repayments() + [(data["date"], data["principal"])])
+    violation = min_balance_violation(
+        loan_data.disbursements(), loan_data.repayments() + [(data["date"], data["principal"])]
+    )
     if violation is not None:
-        raise DomainError("balance_negative", f"the balance would be negative on {violation}", "principal")
+        raise DomainError(
+            "balance_negative", f"the balance would be negative on {violation}", "principal"
+        )
 
 
 def _check_interest(_book, loan_data: LoanData, data) -> None:
     if data["period_end"] <= data["period_start"]:
         raise DomainError("invalid_format", "period_end must be after period_start", "period_end")
     if not any(d < data["period_end"] for d, _ in loan_data.disbursements()):
-        raise DomainError("no_disbursement", "no disbursement before this interest period ends", "period_start")
+        raise DomainError(
+            "no_disbursement", "no disbursement before this interest period ends", "period_start"
+        )
     other = loan_data.interest_overlapping(data["period_start"], data["period_end"])
     if other is not None:
         start, end, event_id = other
-        raise DomainError("interest_period_overlap", f"overlaps interest record {event_id} [{start}, {end})",
-                          "period_start")
+        raise DomainError(
+            "interest_period_overlap",
+            f"overlaps interest record {event_id} [{start}, {end})",
+            "period_start",
+        )
 
 
 def _check_recovery(book: EventBook, loan_data: LoanData, data) -> None:
@@ -387,18 +534,29 @@ def _check_settlement(_book, loan_data: LoanData, data) -> None:
         raise DomainError("balance_not_zero", f"the balance on {data['date']} is not zero", "date")
     later = [r for r in loan_data.repayments() + loan_data.disbursements() if r[0] > data["date"]]
     if later:
-        raise DomainError("balance_not_zero", "there are principal movements after this date", "date")
+        raise DomainError(
+            "balance_not_zero", "there are principal movements after this date", "date"
+        )
 
 
 def _check_void(_book, loan_data: LoanData, data) -> None:
     target = next((e for e in loan_data.events if e.event_id == data["target_event_id"]), None)
     if target is None or target.type == "void" or target.event_id in loan_data.voided_ids:
-        raise DomainError("unknown_target", "no live event with this id on this loan", "target_event_id")
-    disbursements = [(e.on_date, e.amount_fen) for e in loan_data.live("disbursement") if e.id != target.id]
-    repayments = [(e.on_date, e.amount_fen) for e in loan_data.live("repayment") if e.id != target.id]
+        raise DomainError(
+            "unknown_target", "no live event with this id on this loan", "target_event_id"
+        )
+    disbursements = [
+        (e.on_date, e.amount_fen) for e in loan_data.live("disbursement") if e.id != target.id
+    ]
+    repayments = [
+        (e.on_date, e.amount_fen) for e in loan_data.live("repayment") if e.id != target.id
+    ]
     if min_balance_violation(disbursements, repayments) is not None:
-        raise DomainError("balance_negative", "voiding this event would make the balance negative",
-                          "target_event_id")
+        raise DomainError(
+            "balance_negative",
+            "voiding this event would make the balance negative",
+            "target_event_id",
+        )
 
 
 _CHECKS = {
@@ -411,15 +569,27 @@ _CHECKS = {
 }
 
 
-def event_to_wire(event: LoanEvent, voided_ids: set[str] | frozenset = frozenset()) -> dict[str, Any]:
+def event_to_wire(
+    event: LoanEvent, voided_ids: set[str] | frozenset = frozenset()
+) -> dict[str, Any]:
     required, optional = EVENT_FIELDS[event.type]
     values = {
-        "date": event.on_date, "paid_on": event.on_date, "as_of": event.on_date, "effective_on": event.on_date,
-        "amount": event.amount_fen, "principal": event.amount_fen,
-        "period_start": event.period_start, "period_end": event.period_end, "interest": event.interest_fen,
-        "penalty_interest": event.penalty_fen, "compound_interest": event.compound_fen,
-        "annual_rate": event.rate_e4, "days_past_due": event.days_past_due,
-        "classification": event.classification, "target_event_id": event.target_event_id, "reason": event.reason,
+        "date": event.on_date,
+        "paid_on": event.on_date,
+        "as_of": event.on_date,
+        "effective_on": event.on_date,
+        "amount": event.amount_fen,
+        "principal": event.amount_fen,
+        "period_start": event.period_start,
+        "period_end": event.period_end,
+        "interest": event.interest_fen,
+        "penalty_interest": event.penalty_fen,
+        "compound_interest": event.compound_fen,
+        "annual_rate": event.rate_e4,
+        "days_past_due": event.days_past_due,
+        "classification": event.classification,
+        "target_event_id": event.target_event_id,
+        "reason": event.reason,
     }
     wire: dict[str, Any] = {"event_id": event.event_id, "type": event.type}
     for name in required + optional:

@@ -4,6 +4,7 @@ PostgreSQL: transaction-level advisory locks (released at COMMIT/ROLLBACK, so a 
 process never leaves one behind). SQLite: every write transaction starts with
 BEGIN IMMEDIATE (persistence.db), which already serialises writers.
 """
+
 from __future__ import annotations
 
 import zlib

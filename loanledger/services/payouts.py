@@ -6,6 +6,7 @@ status = …`), so two clerks or two approvers acting at once give one transitio
 other gets 409 `invalid_state`; the database's maker_checker CHECK refuses an approver
 who is the submitter even if this code were bypassed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,16 +48,26 @@ def get_batch(db: Session, batch_id: int, *, for_update: bool = False) -> Batch:
     return batch
 
 
-def _transition(db: Session, batch: Batch, from_status: str, actor: str, action: str, **values) -> Batch:
+def _transition(
+    db: Session, batch: Batch, from_status: str, actor: str, action: str, **values
+) -> Batch:
     """One conditional UPDATE; losing a race is `invalid_state`, never a second transition."""
     # An UPDATE's result is a CursorResult, though Session.execute is typed as any Result.
-    done = cast(CursorResult[Any], db.execute(
-        update(Batch).where(Batch.id == batch.id, Batch.status == from_status).values(**values)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    done = cast(
+        CursorResult[Any],
+        db.execute(
+            update(Batch)
+            .where(Batch.id == batch.id, Batch.status == from_status)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     if done != 1:
         raise Conflict("invalid_state", f"batch {batch.id} is no longer {from_status}", "status")
-    after = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in values.items()}
+    after = {
+        k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+        for k, v in values.items()
+    }
     audit.record(db, actor, action, "batch", str(batch.id), {"status": from_status}, after)
     return get_batch(db, batch.id)
 
@@ -64,31 +75,52 @@ def _transition(db: Session, batch: Batch, from_status: str, actor: str, action:
 # ------------------------------------------------------------------ 公示
 def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
     """Batches whose 公示 ended before `today` become `ready` (any request, or the scheduler)."""
-    due = list(db.scalars(select(Batch).where(Batch.status == BatchStatus.PUBLICITY,
-                                              Batch.publicity_ends_on < today)))
+    due = list(
+        db.scalars(
+            select(Batch).where(
+                Batch.status == BatchStatus.PUBLICITY, Batch.publicity_ends_on < today
+            )
+        )
+    )
     moved = 0
     for batch in due:
-        done = cast(CursorResult[Any], db.execute(
-            update(Batch).where(Batch.id == batch.id, Batch.status == BatchStatus.PUBLICITY)
-            .values(status=BatchStatus.READY)
-            .execution_options(synchronize_session=False)
-        )).rowcount
+        done = cast(
+            CursorResult[Any],
+            db.execute(
+                update(Batch)
+                .where(Batch.id == batch.id, Batch.status == BatchStatus.PUBLICITY)
+                .values(status=BatchStatus.READY)
+                .execution_options(synchronize_session=False)
+            ),
+        ).rowcount
         if done:
             moved += 1
             assert batch.publicity_ends_on is not None  # selected by publicity_ends_on < today
-            audit.record(db, actor, "batch.publicity_over", "batch", str(batch.id),
-                         {"status": BatchStatus.PUBLICITY},
-                         {"status": BatchStatus.READY, "publicity_ends_on": batch.publicity_ends_on.isoformat()})
+            audit.record(
+                db,
+                actor,
+                "batch.publicity_over",
+                "batch",
+                str(batch.id),
+                {"status": BatchStatus.PUBLICITY},
+                {
+                    "status": BatchStatus.READY,
+                    "publicity_ends_on": batch.publicity_ends_on.isoformat(),
+                },
+            )
     if moved:
         db.expire_all()
     return moved
 
 
 def open_objection_count(db: Session, batch_id: int) -> int:
-    return int(db.execute(
-        select(func.count()).select_from(Objection)
-        .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
-    ).scalar_one())
+    return int(
+        db.execute(
+            select(func.count())
+            .select_from(Objection)
+            .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
+        ).scalar_one()
+    )
 
 
 # ------------------------------------------------------------------ maker-checker
@@ -97,39 +129,73 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     batch = get_batch(db, batch_id, for_update=True)
     if batch.status == BatchStatus.PUBLICITY:
         ends_on = batch.publicity_ends_on
-        assert ends_on is not None  # a close makes a batch in 公示 with its end date (services.close)
-        raise Conflict("publicity_not_over", f"公示 of batch {batch.id} runs until {ends_on}; "
-                       f"it can be submitted from {ends_on + dt.timedelta(days=1)}", "status")
+        assert (
+            ends_on is not None
+        )  # a close makes a batch in 公示 with its end date (services.close)
+        raise Conflict(
+            "publicity_not_over",
+            f"公示 of batch {batch.id} runs until {ends_on}; "
+            f"it can be submitted from {ends_on + dt.timedelta(days=1)}",
+            "status",
+        )
     if batch.status != BatchStatus.READY:
-        raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a ready batch is submitted", "status")
+        raise Conflict(
+            "invalid_state",
+            f"batch {batch.id} is {batch.status}; only a ready batch is submitted",
+            "status",
+        )
     objections = open_objection_count(db, batch.id)
     if objections:
-        raise Conflict("open_objections", f"batch {batch.id} has {objections} open objection(s); resolve them first")
-    return _transition(db, batch, BatchStatus.READY, actor, "batch.submit", status=BatchStatus.SUBMITTED,
-                       submitted_by=actor,
-                       submitted_at=_now())
+        raise Conflict(
+            "open_objections",
+            f"batch {batch.id} has {objections} open objection(s); resolve them first",
+        )
+    return _transition(
+        db,
+        batch,
+        BatchStatus.READY,
+        actor,
+        "batch.submit",
+        status=BatchStatus.SUBMITTED,
+        submitted_by=actor,
+        submitted_at=_now(),
+    )
 
 
 def _check_not_submitter(batch: Batch, actor: str, verb: str) -> None:
     if batch.submitted_by == actor:
-        raise Conflict("same_person", f"{actor} submitted batch {batch.id} and cannot {verb} it; "
-                       "another approver must")
+        raise Conflict(
+            "same_person",
+            f"{actor} submitted batch {batch.id} and cannot {verb} it; another approver must",
+        )
 
 
 def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     locks.exclusive(db, PAYOUT_LOCK)  # budget checks of two batches approved at once are serialised
     batch = get_batch(db, batch_id, for_update=True)
     if batch.status != BatchStatus.SUBMITTED:
-        raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a submitted batch is approved",
-                       "status")
+        raise Conflict(
+            "invalid_state",
+            f"batch {batch.id} is {batch.status}; only a submitted batch is approved",
+            "status",
+        )
     _check_not_submitter(batch, actor, "approve")
     _check_funds(db, batch)
-    nothing_to_pay = not db.scalar(select(func.count()).select_from(BatchPayee)
-                                   .where(BatchPayee.batch_id == batch.id,
-                                          BatchPayee.payment_status == PaymentStatus.PENDING))
-    return _transition(db, batch, BatchStatus.SUBMITTED, actor, "batch.approve",
-                       status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
-                       approved_by=actor, approved_at=_now())
+    nothing_to_pay = not db.scalar(
+        select(func.count())
+        .select_from(BatchPayee)
+        .where(BatchPayee.batch_id == batch.id, BatchPayee.payment_status == PaymentStatus.PENDING)
+    )
+    return _transition(
+        db,
+        batch,
+        BatchStatus.SUBMITTED,
+        actor,
+        "batch.approve",
+        status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
+        approved_by=actor,
+        approved_at=_now(),
+    )
 
 
 def _check_funds(db: Session, batch: Batch) -> None:
@@ -137,52 +203,94 @@ def _check_funds(db: Session, batch: Batch) -> None:
         year = int(batch.period[:4])
         left_fen = registry.budget_left(db, year)
         if left_fen < batch.total_fen:
-            raise Conflict("budget_exceeded", f"the {year} subsidy budget has {format_fen(left_fen)} left; "
-                           f"batch {batch.id} pays {format_fen(batch.total_fen)}")
+            raise Conflict(
+                "budget_exceeded",
+                f"the {year} subsidy budget has {format_fen(left_fen)} left; "
+                f"batch {batch.id} pays {format_fen(batch.total_fen)}",
+            )
         return
     # Compensation is paid from the risk pool: what it holds, less what approved batches still owe.
-    owed_fen = int(db.execute(
-        select(func.coalesce(func.sum(BatchPayee.pays_fen), 0)).join(Batch, Batch.id == BatchPayee.batch_id)
-        .where(Batch.kind == BatchKind.COMPENSATION, Batch.status.in_(APPROVED),
-               BatchPayee.payment_status == PaymentStatus.PENDING)).scalar_one())
+    owed_fen = int(
+        db.execute(
+            select(func.coalesce(func.sum(BatchPayee.pays_fen), 0))
+            .join(Batch, Batch.id == BatchPayee.batch_id)
+            .where(
+                Batch.kind == BatchKind.COMPENSATION,
+                Batch.status.in_(APPROVED),
+                BatchPayee.payment_status == PaymentStatus.PENDING,
+            )
+        ).scalar_one()
+    )
     left_fen = registry.pool_cash(db) - owed_fen
     if left_fen < batch.total_fen:
-        raise Conflict("budget_exceeded", f"the risk pool has {format_fen(left_fen)} not yet committed; "
-                       f"batch {batch.id} pays {format_fen(batch.total_fen)}")
+        raise Conflict(
+            "budget_exceeded",
+            f"the risk pool has {format_fen(left_fen)} not yet committed; "
+            f"batch {batch.id} pays {format_fen(batch.total_fen)}",
+        )
 
 
 def reject(db: Session, batch_id: int, actor: str, reason: str, today: dt.date) -> Batch:
     batch = get_batch(db, batch_id, for_update=True)
     if batch.status != BatchStatus.SUBMITTED:
-        raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; only a submitted batch is rejected",
-                       "status")
+        raise Conflict(
+            "invalid_state",
+            f"batch {batch.id} is {batch.status}; only a submitted batch is rejected",
+            "status",
+        )
     _check_not_submitter(batch, actor, "reject")
     if not reason or not reason.strip():
         raise DomainError("required", "a rejection needs a reason the clerk can act on", "reason")
-    return _transition(db, batch, BatchStatus.SUBMITTED, actor, "batch.reject", status=BatchStatus.READY,
-                       rejected_reason=reason,
-                       rejected_by=actor, rejected_at=_now(), submitted_by=None, submitted_at=None)
+    return _transition(
+        db,
+        batch,
+        BatchStatus.SUBMITTED,
+        actor,
+        "batch.reject",
+        status=BatchStatus.READY,
+        rejected_reason=reason,
+        rejected_by=actor,
+        rejected_at=_now(),
+        submitted_by=None,
+        submitted_at=None,
+    )
 
 
 # ------------------------------------------------------------------ payments
-def record_payments(db: Session, batch_id: int, results: list[PaymentResult], actor: str,
-                    today: dt.date) -> Batch:
+def record_payments(
+    db: Session, batch_id: int, results: list[PaymentResult], actor: str, today: dt.date
+) -> Batch:
     """Paid (Dr payable / Cr cash on the payment date) or failed (the payable stays; the next
     batch of the kind with lines for the payee carries it). A result already recorded the
     same way is a no-op, so a clerk's retry changes nothing; a different one is refused."""
     locks.shared(db, locks.CLOSE)  # a close that carries failed payments sees these whole
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status not in APPROVED + (BatchStatus.PAID,):  # paid: only a repeat of what was recorded gets through
-        raise Conflict("invalid_state", f"batch {batch.id} is {batch.status}; payments are recorded for an "
-                       "approved batch", "status")
+    if batch.status not in APPROVED + (
+        BatchStatus.PAID,
+    ):  # paid: only a repeat of what was recorded gets through
+        raise Conflict(
+            "invalid_state",
+            f"batch {batch.id} is {batch.status}; payments are recorded for an approved batch",
+            "status",
+        )
     _validate(results, today)
-    payees = {p.payee_id: p for p in db.scalars(select(BatchPayee).where(
-        BatchPayee.batch_id == batch.id, BatchPayee.payee_id.in_([r.payee_id for r in results])))}
+    payees = {
+        p.payee_id: p
+        for p in db.scalars(
+            select(BatchPayee).where(
+                BatchPayee.batch_id == batch.id,
+                BatchPayee.payee_id.in_([r.payee_id for r in results]),
+            )
+        )
+    }
     for i, result in enumerate(results):
         payee = payees.get(result.payee_id)
         if payee is None:
-            raise DomainError("unknown_target", f"{result.payee_id} is not a payee of batch {batch.id}",
-                              f"payments[{i}].payee_id")
+            raise DomainError(
+                "unknown_target",
+                f"{result.payee_id} is not a payee of batch {batch.id}",
+                f"payments[{i}].payee_id",
+            )
         _apply(db, batch, payee, result, i, actor)
     return _settle_status(db, batch, actor)
 
@@ -191,45 +299,86 @@ def _validate(results: list[PaymentResult], today: dt.date) -> None:
     seen: set[str] = set()
     for i, r in enumerate(results):
         if r.payee_id in seen:
-            raise DomainError("invalid_format", f"{r.payee_id} is listed twice", f"payments[{i}].payee_id")
+            raise DomainError(
+                "invalid_format", f"{r.payee_id} is listed twice", f"payments[{i}].payee_id"
+            )
         seen.add(r.payee_id)
         if r.status == PaymentStatus.PAID and r.paid_on is None:
             raise DomainError("required", "a paid payment needs paid_on", f"payments[{i}].paid_on")
         if r.status == PaymentStatus.PAID and not r.reference:
-            raise DomainError("required", "a paid payment needs the bank's reference", f"payments[{i}].reference")
+            raise DomainError(
+                "required", "a paid payment needs the bank's reference", f"payments[{i}].reference"
+            )
         if r.paid_on is not None and r.paid_on > today:
-            raise DomainError("future_date", f"{r.paid_on} is after the business date {today}",
-                              f"payments[{i}].paid_on")
+            raise DomainError(
+                "future_date",
+                f"{r.paid_on} is after the business date {today}",
+                f"payments[{i}].paid_on",
+            )
 
 
-def _apply(db: Session, batch: Batch, payee: BatchPayee, result: PaymentResult, index: int, actor: str) -> None:
+def _apply(
+    db: Session, batch: Batch, payee: BatchPayee, result: PaymentResult, index: int, actor: str
+) -> None:
     if payee.payment_status != PaymentStatus.PENDING:
-        same = (payee.payment_status, payee.paid_on, payee.reference) == (result.status, result.paid_on,
-                                                                            result.reference)
+        same = (payee.payment_status, payee.paid_on, payee.reference) == (
+            result.status,
+            result.paid_on,
+            result.reference,
+        )
         if same:
             return
-        raise Conflict("invalid_state", f"{payee.payee_id}: payment is {payee.payment_status}, not pending",
-                       f"payments[{index}].status")
+        raise Conflict(
+            "invalid_state",
+            f"{payee.payee_id}: payment is {payee.payment_status}, not pending",
+            f"payments[{index}].status",
+        )
     before = {"payment_status": PaymentStatus.PENDING}
-    payee.payment_status, payee.paid_on, payee.reference = result.status, result.paid_on, result.reference
+    payee.payment_status, payee.paid_on, payee.reference = (
+        result.status,
+        result.paid_on,
+        result.reference,
+    )
     payee.recorded_by, payee.recorded_at = actor, _now()
     entry_id = None
     if result.status == PaymentStatus.PAID:
         assert result.paid_on is not None  # _validate refused a paid result without paid_on
-        entry = payment_entry(batch.kind, payee.payee_id, payee.pays_fen,
-                              f"{batch.period} {batch.kind} batch {batch.id}: paid {result.reference}")
+        entry = payment_entry(
+            batch.kind,
+            payee.payee_id,
+            payee.pays_fen,
+            f"{batch.period} {batch.kind} batch {batch.id}: paid {result.reference}",
+        )
         entry_id = ledger.post(db, entry, result.paid_on, period=batch.period, batch_id=batch.id)
-    audit.record(db, actor, f"payment.{result.status}", "batch_payee", f"{batch.id}:{payee.payee_id}", before,
-                 {"payment_status": result.status, "pays": format_fen(payee.pays_fen),
-                  "paid_on": result.paid_on.isoformat() if result.paid_on else None,
-                  "reference": result.reference, "entry_id": entry_id})
+    audit.record(
+        db,
+        actor,
+        f"payment.{result.status}",
+        "batch_payee",
+        f"{batch.id}:{payee.payee_id}",
+        before,
+        {
+            "payment_status": result.status,
+            "pays": format_fen(payee.pays_fen),
+            "paid_on": result.paid_on.isoformat() if result.paid_on else None,
+            "reference": result.reference,
+            "entry_id": entry_id,
+        },
+    )
 
 
 def _settle_status(db: Session, batch: Batch, actor: str) -> Batch:
     db.flush()
-    statuses = set(db.scalars(select(BatchPayee.payment_status).where(
-        BatchPayee.batch_id == batch.id, BatchPayee.payment_status != PaymentStatus.NONE)))
-    new_status = BatchStatus.PAID if statuses <= {PaymentStatus.PAID} else BatchStatus.PARTIALLY_PAID
+    statuses = set(
+        db.scalars(
+            select(BatchPayee.payment_status).where(
+                BatchPayee.batch_id == batch.id, BatchPayee.payment_status != PaymentStatus.NONE
+            )
+        )
+    )
+    new_status = (
+        BatchStatus.PAID if statuses <= {PaymentStatus.PAID} else BatchStatus.PARTIALLY_PAID
+    )
     if new_status == batch.status:
         return batch
     return _transition(db, batch, batch.status, actor, "batch.payments", status=new_status)

@@ -7,6 +7,7 @@ while one background thread writes chunk n through the close's own transaction. 
 writes stay in that one transaction, in the order the chunks were computed; the thread is
 the only user of the close's session until it is joined.
 """
+
 from __future__ import annotations
 
 import contextlib

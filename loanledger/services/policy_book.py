@@ -1,4 +1,5 @@
 """All policy versions, loaded once per use case: 'which version is in force on d'."""
+
 from __future__ import annotations
 
 import bisect

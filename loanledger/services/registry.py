@@ -10,6 +10,7 @@ close.
 Refusals: `DomainError` (→ 422 with its code and field), `NotFound` (→ 404) and
 `Conflict` (→ 409).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,13 @@ from loanledger.domain.errors import DomainError, FieldError, PolicyInvalid
 from loanledger.domain.facts import filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
-from loanledger.domain.vocabulary import BatchKind, BatchStatus, Coverage, FilingStatus, PaymentStatus
+from loanledger.domain.vocabulary import (
+    BatchKind,
+    BatchStatus,
+    Coverage,
+    FilingStatus,
+    PaymentStatus,
+)
 from loanledger.persistence.tables import (
     Bank,
     Batch,
@@ -56,12 +63,14 @@ def _iso(value: dt.date | None) -> str | None:
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
     """An audit image: dates as ISO text (nested one level, as in `account`)."""
+
     def plain(v: Any) -> Any:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, dict):
             return {k: plain(x) for k, x in v.items()}
         return v
+
     return {k: plain(v) for k, v in doc.items()}
 
 
@@ -100,14 +109,19 @@ class PolicyRecord:
 
     def document(self) -> dict[str, Any]:
         """The wire document of GET /policy: domain.md §3 plus version and in_force_from."""
-        return {**policy_to_doc(self.policy), "version": self.version,
-                "in_force_from": self.in_force_from.isoformat()}
+        return {
+            **policy_to_doc(self.policy),
+            "version": self.version,
+            "in_force_from": self.in_force_from.isoformat(),
+        }
 
 
 def policy_versions(db: Session) -> list[tuple[int, dt.date, Policy]]:
     """Every version as (version, in_force_from, Policy), ordered by (in_force_from, version):
     the one in force on d is the last whose in_force_from ≤ d (services.policy_book)."""
-    rows = db.scalars(select(PolicyVersion).order_by(PolicyVersion.in_force_from, PolicyVersion.version))
+    rows = db.scalars(
+        select(PolicyVersion).order_by(PolicyVersion.in_force_from, PolicyVersion.version)
+    )
     return [(r.version, r.in_force_from, policy_from_doc(r.document)) for r in rows]
 
 
@@ -124,29 +138,56 @@ def current_policy(db: Session) -> PolicyRecord:
     return PolicyRecord(row.version, row.in_force_from, policy_from_doc(row.document))
 
 
-def save_policy(db: Session, doc: dict[str, Any], expected_version: Any, today: dt.date,
-                actor: str) -> PolicyRecord:
+def save_policy(
+    db: Session, doc: dict[str, Any], expected_version: Any, today: dt.date, actor: str
+) -> PolicyRecord:
     """PUT /policy: validate the whole document (PolicyInvalid → 422 listing every problem),
     then refuse a stale `version` (409), then store version + 1 in force from today."""
-    version_errors: list[FieldError] = [] if type(expected_version) is int else [(
-        "version", "required" if expected_version is None else "invalid_format",
-        "version must be the integer version this document was read at")]
+    version_errors: list[FieldError] = (
+        []
+        if type(expected_version) is int
+        else [
+            (
+                "version",
+                "required" if expected_version is None else "invalid_format",
+                "version must be the integer version this document was read at",
+            )
+        ]
+    )
     try:
         policy = policy_from_doc(doc, ignore_fields=("version", "in_force_from"))
     except PolicyInvalid as exc:
-        raise PolicyInvalid(sorted(exc.errors + version_errors, key=lambda e: (e[0] or "", e[1]))) from None
+        raise PolicyInvalid(
+            sorted(exc.errors + version_errors, key=lambda e: (e[0] or "", e[1]))
+        ) from None
     if version_errors:
         raise PolicyInvalid(version_errors)
     current = current_policy(db)
     if expected_version != current.version:
-        raise Conflict("version_conflict",
-                       f"the policy is at version {current.version}, not {expected_version}; read it again")
+        raise Conflict(
+            "version_conflict",
+            f"the policy is at version {current.version}, not {expected_version}; read it again",
+        )
     saved = PolicyRecord(current.version + 1, today, policy)
-    _savepoint_insert(db, PolicyVersion(version=saved.version, in_force_from=today,
-                                        document=policy_to_doc(policy), created_by=actor[:64]),
-                      Conflict("version_conflict", "the policy changed meanwhile; read it again"))
-    audit.record(db, actor, "policy.update", "policy", str(saved.version),
-                 current.document(), saved.document())
+    _savepoint_insert(
+        db,
+        PolicyVersion(
+            version=saved.version,
+            in_force_from=today,
+            document=policy_to_doc(policy),
+            created_by=actor[:64],
+        ),
+        Conflict("version_conflict", "the policy changed meanwhile; read it again"),
+    )
+    audit.record(
+        db,
+        actor,
+        "policy.update",
+        "policy",
+        str(saved.version),
+        current.document(),
+        saved.document(),
+    )
     dirty.mark(db, "all", "policy")
     return saved
 
@@ -154,12 +195,17 @@ def save_policy(db: Session, doc: dict[str, Any], expected_version: Any, today: 
 # ====================================================================== LPR
 def lpr_table(db: Session) -> list[tuple[dt.date, int]]:
     """[(published_on, lpr_1y_e4)] in date order: LPR1Y(d) is the last entry dated ≤ d."""
-    return [(d, r) for d, r in db.execute(select(LprRate.published_on, LprRate.lpr_1y_e4)
-                                          .order_by(LprRate.published_on))]
+    return [
+        (d, r)
+        for d, r in db.execute(
+            select(LprRate.published_on, LprRate.lpr_1y_e4).order_by(LprRate.published_on)
+        )
+    ]
 
 
-def add_lpr(db: Session, published_on: dt.date, lpr_1y_e4: int, lpr_5y_e4: int,
-            today: dt.date, actor: str) -> tuple[LprRate, bool]:
+def add_lpr(
+    db: Session, published_on: dt.date, lpr_1y_e4: int, lpr_5y_e4: int, today: dt.date, actor: str
+) -> tuple[LprRate, bool]:
     """(row, created). The same figures again are a no-op; other figures for a listed date
     are refused (409 invalid_state): a published rate is never rewritten."""
     _not_future(published_on, today, "published_on")
@@ -167,35 +213,59 @@ def add_lpr(db: Session, published_on: dt.date, lpr_1y_e4: int, lpr_5y_e4: int,
     if existing is not None:
         if (existing.lpr_1y_e4, existing.lpr_5y_e4) == (lpr_1y_e4, lpr_5y_e4):
             return existing, False
-        raise Conflict("invalid_state", f"the LPR of {published_on} is already recorded with other figures")
+        raise Conflict(
+            "invalid_state", f"the LPR of {published_on} is already recorded with other figures"
+        )
     row = LprRate(published_on=published_on, lpr_1y_e4=lpr_1y_e4, lpr_5y_e4=lpr_5y_e4)
-    _savepoint_insert(db, row, Conflict("invalid_state", f"the LPR of {published_on} is already recorded"))
-    audit.record(db, actor, "lpr.create", "lpr", published_on.isoformat(), None,
-                 {"lpr_1y": format_rate(lpr_1y_e4), "lpr_5y": format_rate(lpr_5y_e4)})
+    _savepoint_insert(
+        db, row, Conflict("invalid_state", f"the LPR of {published_on} is already recorded")
+    )
+    audit.record(
+        db,
+        actor,
+        "lpr.create",
+        "lpr",
+        published_on.isoformat(),
+        None,
+        {"lpr_1y": format_rate(lpr_1y_e4), "lpr_5y": format_rate(lpr_5y_e4)},
+    )
     dirty.mark(db, "all", "lpr")
     return row, True
 
 
 # ====================================================================== products
 def product_doc(p: Product) -> dict[str, Any]:
-    return {"product_code": p.product_code, "bank_code": p.bank_code, "name": p.name,
-            "risk_covered": p.risk_covered}
+    return {
+        "product_code": p.product_code,
+        "bank_code": p.bank_code,
+        "name": p.name,
+        "risk_covered": p.risk_covered,
+    }
 
 
-def create_product(db: Session, product_code: str, bank_code: str, name: str,
-                   risk_covered: bool, actor: str) -> tuple[Product, bool]:
+def create_product(
+    db: Session, product_code: str, bank_code: str, name: str, risk_covered: bool, actor: str
+) -> tuple[Product, bool]:
     """(product, created). A repeat with the same content is a no-op; other content → 409."""
     if db.get(Bank, bank_code) is None:
         raise DomainError("invalid_format", f"no bank {bank_code}", "bank_code")
-    wanted = {"product_code": product_code, "bank_code": bank_code, "name": name,
-              "risk_covered": risk_covered}
+    wanted = {
+        "product_code": product_code,
+        "bank_code": bank_code,
+        "name": name,
+        "risk_covered": risk_covered,
+    }
     existing = db.get(Product, product_code)
     if existing is not None:
         if product_doc(existing) == wanted:
             return existing, False
-        raise Conflict("invalid_state", f"product {product_code} exists with other content", "product_code")
+        raise Conflict(
+            "invalid_state", f"product {product_code} exists with other content", "product_code"
+        )
     product = Product(**wanted)
-    _savepoint_insert(db, product, Conflict("invalid_state", f"product {product_code} exists", "product_code"))
+    _savepoint_insert(
+        db, product, Conflict("invalid_state", f"product {product_code} exists", "product_code")
+    )
     audit.record(db, actor, "product.create", "product", product_code, None, wanted)
     return product, True
 
@@ -205,10 +275,19 @@ def enterprise_doc(e: Enterprise) -> dict[str, Any]:
     """The enterprise's own fields under their wire names."""
     account = None
     if e.account_number is not None:
-        account = {"holder": e.account_holder, "number": e.account_number,
-                   "bank_name": e.account_bank_name}
-    return {"uscc": e.uscc, "name": e.name, "established_on": e.established_on,
-            "town": e.town, "industry": e.industry, "account": account}
+        account = {
+            "holder": e.account_holder,
+            "number": e.account_number,
+            "bank_name": e.account_bank_name,
+        }
+    return {
+        "uscc": e.uscc,
+        "name": e.name,
+        "established_on": e.established_on,
+        "town": e.town,
+        "industry": e.industry,
+        "account": account,
+    }
 
 
 def _set_account(e: Enterprise, account: dict[str, str] | None) -> None:
@@ -228,17 +307,28 @@ def get_enterprise(db: Session, uscc: str) -> Enterprise:
 def create_enterprise(db: Session, data: dict[str, Any], actor: str) -> tuple[Enterprise, bool]:
     """data: uscc, name, established_on, town?, industry?, account? {holder, number, bank_name}.
     (enterprise, created); the same content again is a no-op, other content → 409."""
-    enterprise = Enterprise(uscc=data["uscc"], name=data["name"], established_on=data["established_on"],
-                            town=data.get("town"), industry=data.get("industry"))
+    enterprise = Enterprise(
+        uscc=data["uscc"],
+        name=data["name"],
+        established_on=data["established_on"],
+        town=data.get("town"),
+        industry=data.get("industry"),
+    )
     _set_account(enterprise, data.get("account"))
     wanted = enterprise_doc(enterprise)
     existing = db.get(Enterprise, data["uscc"])
     if existing is not None:
         if enterprise_doc(existing) == wanted:
             return existing, False
-        raise Conflict("invalid_state", f"enterprise {data['uscc']} exists with other content", "uscc")
-    _savepoint_insert(db, enterprise, Conflict("invalid_state", f"enterprise {data['uscc']} exists", "uscc"))
-    audit.record(db, actor, "enterprise.create", "enterprise", enterprise.uscc, None, _jsonable(wanted))
+        raise Conflict(
+            "invalid_state", f"enterprise {data['uscc']} exists with other content", "uscc"
+        )
+    _savepoint_insert(
+        db, enterprise, Conflict("invalid_state", f"enterprise {data['uscc']} exists", "uscc")
+    )
+    audit.record(
+        db, actor, "enterprise.create", "enterprise", enterprise.uscc, None, _jsonable(wanted)
+    )
     return enterprise, True
 
 
@@ -254,38 +344,71 @@ def update_enterprise(db: Session, uscc: str, changes: dict[str, Any], actor: st
     after = enterprise_doc(enterprise)
     if after != before:
         db.flush()
-        audit.record(db, actor, "enterprise.update", "enterprise", uscc,
-                     _jsonable({k: v for k, v in before.items() if after[k] != v}),
-                     _jsonable({k: v for k, v in after.items() if before[k] != v}))
+        audit.record(
+            db,
+            actor,
+            "enterprise.update",
+            "enterprise",
+            uscc,
+            _jsonable({k: v for k, v in before.items() if after[k] != v}),
+            _jsonable({k: v for k, v in after.items() if before[k] != v}),
+        )
     return enterprise
 
 
 def blacklist_doc(b: BlacklistEntry) -> dict[str, Any]:
-    return {"entry_id": b.id, "uscc": b.uscc, "reason": b.reason,
-            "effective_from": b.effective_from, "effective_to": b.effective_to,
-            "note": b.note}
+    return {
+        "entry_id": b.id,
+        "uscc": b.uscc,
+        "reason": b.reason,
+        "effective_from": b.effective_from,
+        "effective_to": b.effective_to,
+        "note": b.note,
+    }
 
 
 def blacklist_entries(db: Session, uscc: str) -> list[BlacklistEntry]:
-    return list(db.scalars(select(BlacklistEntry).where(BlacklistEntry.uscc == uscc)
-                           .order_by(BlacklistEntry.effective_from, BlacklistEntry.id)))
+    return list(
+        db.scalars(
+            select(BlacklistEntry)
+            .where(BlacklistEntry.uscc == uscc)
+            .order_by(BlacklistEntry.effective_from, BlacklistEntry.id)
+        )
+    )
 
 
-def add_blacklist_entry(db: Session, uscc: str, reason: str, effective_from: dt.date,
-                        effective_to: dt.date | None, actor: str) -> BlacklistEntry:
+def add_blacklist_entry(
+    db: Session,
+    uscc: str,
+    reason: str,
+    effective_from: dt.date,
+    effective_to: dt.date | None,
+    actor: str,
+) -> BlacklistEntry:
     get_enterprise(db, uscc)
     if effective_to is not None and effective_to < effective_from:
         raise DomainError("invalid_format", "effective_to is before effective_from", "effective_to")
-    entry = BlacklistEntry(uscc=uscc, reason=reason, effective_from=effective_from, effective_to=effective_to)
+    entry = BlacklistEntry(
+        uscc=uscc, reason=reason, effective_from=effective_from, effective_to=effective_to
+    )
     db.add(entry)
     db.flush()
-    audit.record(db, actor, "blacklist.create", "blacklist_entry", str(entry.id), None, _jsonable(blacklist_doc(entry)))
+    audit.record(
+        db,
+        actor,
+        "blacklist.create",
+        "blacklist_entry",
+        str(entry.id),
+        None,
+        _jsonable(blacklist_doc(entry)),
+    )
     dirty.mark(db, "enterprise", uscc)
     return entry
 
 
-def lift_blacklist_entry(db: Session, uscc: str, entry_id: int, effective_to: dt.date,
-                         note: str, actor: str) -> BlacklistEntry:
+def lift_blacklist_entry(
+    db: Session, uscc: str, entry_id: int, effective_to: dt.date, note: str, actor: str
+) -> BlacklistEntry:
     """Sets the entry's last day (inclusive) and the note; nothing is deleted.
 
     A lift may only end the entry earlier (or end an open one); the same lift again is a
@@ -300,16 +423,29 @@ def lift_blacklist_entry(db: Session, uscc: str, entry_id: int, effective_to: dt
             return entry
         raise Conflict("invalid_state", f"blacklist entry {entry_id} was already lifted")
     if effective_to < entry.effective_from:
-        raise DomainError("invalid_format", f"effective_to is before the entry's effective_from "
-                                            f"{entry.effective_from}", "effective_to")
+        raise DomainError(
+            "invalid_format",
+            f"effective_to is before the entry's effective_from {entry.effective_from}",
+            "effective_to",
+        )
     if entry.effective_to is not None and effective_to > entry.effective_to:
-        raise DomainError("invalid_format", f"a lift can only end the entry earlier than its "
-                                            f"effective_to {entry.effective_to}", "effective_to")
+        raise DomainError(
+            "invalid_format",
+            f"a lift can only end the entry earlier than its effective_to {entry.effective_to}",
+            "effective_to",
+        )
     before = _jsonable(blacklist_doc(entry))
     entry.effective_to, entry.note = effective_to, note
     db.flush()
-    audit.record(db, actor, "blacklist.lift", "blacklist_entry", str(entry.id), before,
-                 _jsonable(blacklist_doc(entry)))
+    audit.record(
+        db,
+        actor,
+        "blacklist.lift",
+        "blacklist_entry",
+        str(entry.id),
+        before,
+        _jsonable(blacklist_doc(entry)),
+    )
     dirty.mark(db, "enterprise", uscc)
     return entry
 
@@ -335,13 +471,16 @@ def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy
     if filing.revoked_on is not None and filing.revoked_on <= on:
         return FilingStatus.REVOKED
     deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
-    if on > deadline and filing_lapsed(filing.approved_on, [first] if first else [], policy.filing_lapse_days):
+    if on > deadline and filing_lapsed(
+        filing.approved_on, [first] if first else [], policy.filing_lapse_days
+    ):
         return FilingStatus.LAPSED
     return FilingStatus.ACTIVE
 
 
-def filing_statuses(db: Session, filings: Sequence[Filing], on: dt.date,
-                    policy: Policy | None = None) -> dict[str, str]:
+def filing_statuses(
+    db: Session, filings: Sequence[Filing], on: dt.date, policy: Policy | None = None
+) -> dict[str, str]:
     """filing_no → 'active' | 'revoked' | 'lapsed' on date `on` (one query for the lot).
 
     revoked: revoked_on ≤ on. lapsed: on > approved_on + filing_lapse_days and no loan of
@@ -352,7 +491,9 @@ def filing_statuses(db: Session, filings: Sequence[Filing], on: dt.date,
     return {f.filing_no: status_on(f, on, firsts.get(f.filing_no), policy) for f in filings}
 
 
-def filing_status(db: Session, filing: Filing | str, on: dt.date, policy: Policy | None = None) -> str:
+def filing_status(
+    db: Session, filing: Filing | str, on: dt.date, policy: Policy | None = None
+) -> str:
     """'active' | 'revoked' | 'lapsed' of one filing on `on` (domain.md §3, §4.2)."""
     if isinstance(filing, str):
         filing = get_filing(db, filing)
@@ -373,7 +514,8 @@ def filing_loans(db: Session, filing_nos: Iterable[str]) -> dict[str, list[tuple
     if filing_nos:
         for filing_no, bank_code, contract_no in db.execute(
             select(Loan.filing_no, Loan.bank_code, Loan.contract_no)
-            .where(Loan.filing_no.in_(filing_nos)).order_by(Loan.bank_code, Loan.contract_no)
+            .where(Loan.filing_no.in_(filing_nos))
+            .order_by(Loan.bank_code, Loan.contract_no)
         ):
             out[cast(str, filing_no)].append((bank_code, contract_no))  # linked: IN filing_nos
     return out
@@ -383,59 +525,106 @@ def filing_docs(db: Session, filings: Sequence[Filing], on: dt.date) -> list[dic
     """The filing views (fen as int, dates as date) with status on `on` and linked loans."""
     statuses = filing_statuses(db, filings, on)
     loans = filing_loans(db, [f.filing_no for f in filings])
-    return [{
-        "filing_no": f.filing_no, "uscc": f.uscc, "project_name": f.project_name,
-        "eligible_investment": f.eligible_investment_fen, "approved_on": f.approved_on,
-        "status": statuses[f.filing_no], "revoked_on": f.revoked_on, "revoke_reason": f.revoke_reason,
-        "clawback": f.clawback,
-        "loans": [{"bank_code": b, "contract_no": c} for b, c in loans.get(f.filing_no, [])],
-    } for f in filings]
+    return [
+        {
+            "filing_no": f.filing_no,
+            "uscc": f.uscc,
+            "project_name": f.project_name,
+            "eligible_investment": f.eligible_investment_fen,
+            "approved_on": f.approved_on,
+            "status": statuses[f.filing_no],
+            "revoked_on": f.revoked_on,
+            "revoke_reason": f.revoke_reason,
+            "clawback": f.clawback,
+            "loans": [{"bank_code": b, "contract_no": c} for b, c in loans.get(f.filing_no, [])],
+        }
+        for f in filings
+    ]
 
 
 def _filing_audit(f: Filing) -> dict[str, Any]:
-    return {"uscc": f.uscc, "project_name": f.project_name,
-            "eligible_investment": format_fen(f.eligible_investment_fen),
-            "approved_on": _iso(f.approved_on), "revoked_on": _iso(f.revoked_on),
-            "revoke_reason": f.revoke_reason, "clawback": bool(f.clawback)}
+    return {
+        "uscc": f.uscc,
+        "project_name": f.project_name,
+        "eligible_investment": format_fen(f.eligible_investment_fen),
+        "approved_on": _iso(f.approved_on),
+        "revoked_on": _iso(f.revoked_on),
+        "revoke_reason": f.revoke_reason,
+        "clawback": bool(f.clawback),
+    }
 
 
-def create_filing(db: Session, filing_no: str, uscc: str, project_name: str,
-                  eligible_investment_fen: int, approved_on: dt.date, today: dt.date,
-                  actor: str) -> tuple[Filing, bool]:
+def create_filing(
+    db: Session,
+    filing_no: str,
+    uscc: str,
+    project_name: str,
+    eligible_investment_fen: int,
+    approved_on: dt.date,
+    today: dt.date,
+    actor: str,
+) -> tuple[Filing, bool]:
     """(filing, created). Refused: unknown enterprise (422 unknown_enterprise), the enterprise
     already at max_active_filings active filings today (422 max_active_filings); the same
     content again is a no-op, other content for the same filing_no → 409 invalid_state."""
     existing = db.get(Filing, filing_no)
     if existing is not None:
-        same = (existing.uscc, existing.project_name, existing.eligible_investment_fen,
-                existing.approved_on) == (uscc, project_name, eligible_investment_fen, approved_on)
+        same = (
+            existing.uscc,
+            existing.project_name,
+            existing.eligible_investment_fen,
+            existing.approved_on,
+        ) == (uscc, project_name, eligible_investment_fen, approved_on)
         if same:
             return existing, False
-        raise Conflict("invalid_state", f"filing {filing_no} exists with other content", "filing_no")
+        raise Conflict(
+            "invalid_state", f"filing {filing_no} exists with other content", "filing_no"
+        )
     if db.get(Enterprise, uscc) is None:
         raise DomainError("unknown_enterprise", f"no enterprise {uscc}", "uscc")
     policy = policy_in_force(db, today)[1]
     others = list(db.scalars(select(Filing).where(Filing.uscc == uscc)))
-    active = sum(1 for s in filing_statuses(db, others, today, policy).values() if s == FilingStatus.ACTIVE)
+    active = sum(
+        1 for s in filing_statuses(db, others, today, policy).values() if s == FilingStatus.ACTIVE
+    )
     if active >= policy.max_active_filings:
-        raise DomainError("max_active_filings",
-                          f"enterprise {uscc} already has {active} active filings "
-                          f"(at most {policy.max_active_filings})", "uscc")
-    filing = Filing(filing_no=filing_no, uscc=uscc, project_name=project_name,
-                    eligible_investment_fen=eligible_investment_fen, approved_on=approved_on,
-                    clawback=False)
-    _savepoint_insert(db, filing, Conflict("invalid_state", f"filing {filing_no} exists", "filing_no"))
+        raise DomainError(
+            "max_active_filings",
+            f"enterprise {uscc} already has {active} active filings "
+            f"(at most {policy.max_active_filings})",
+            "uscc",
+        )
+    filing = Filing(
+        filing_no=filing_no,
+        uscc=uscc,
+        project_name=project_name,
+        eligible_investment_fen=eligible_investment_fen,
+        approved_on=approved_on,
+        clawback=False,
+    )
+    _savepoint_insert(
+        db, filing, Conflict("invalid_state", f"filing {filing_no} exists", "filing_no")
+    )
     audit.record(db, actor, "filing.create", "filing", filing_no, None, _filing_audit(filing))
     return filing, True
 
 
-def revoke_filing(db: Session, filing_no: str, reason: str, effective_on: dt.date, clawback: bool,
-                  today: dt.date, actor: str) -> Filing:
+def revoke_filing(
+    db: Session,
+    filing_no: str,
+    reason: str,
+    effective_on: dt.date,
+    clawback: bool,
+    today: dt.date,
+    actor: str,
+) -> Filing:
     """Revoked from effective_on (≤ today, else 422 future_date); clawback zeroes every
     record of its loans from the start. A second revocation → 409 invalid_state."""
     filing = get_filing(db, filing_no)
     if filing.revoked_on is not None:
-        raise Conflict("invalid_state", f"filing {filing_no} was already revoked on {filing.revoked_on}")
+        raise Conflict(
+            "invalid_state", f"filing {filing_no} was already revoked on {filing.revoked_on}"
+        )
     _not_future(effective_on, today, "effective_on")
     before = _filing_audit(filing)
     filing.revoked_on, filing.revoke_reason, filing.clawback = effective_on, reason, clawback
@@ -450,20 +639,37 @@ def enterprise_overview(db: Session, uscc: str, today: dt.date) -> dict[str, Any
     """GET /enterprises/{uscc}: the enterprise with its blacklist entries, filings (status
     today), loans, and subsidy granted per calendar year of paid_on."""
     enterprise = get_enterprise(db, uscc)
-    filings = list(db.scalars(select(Filing).where(Filing.uscc == uscc).order_by(Filing.approved_on, Filing.filing_no)))
-    loans = db.scalars(select(Loan).where(Loan.uscc == uscc).order_by(Loan.bank_code, Loan.contract_no))
+    filings = list(
+        db.scalars(
+            select(Filing).where(Filing.uscc == uscc).order_by(Filing.approved_on, Filing.filing_no)
+        )
+    )
+    loans = db.scalars(
+        select(Loan).where(Loan.uscc == uscc).order_by(Loan.bank_code, Loan.contract_no)
+    )
     granted = db.execute(
         select(RecordState.year, func.coalesce(func.sum(RecordState.granted_fen), 0))
-        .where(RecordState.uscc == uscc).group_by(RecordState.year).order_by(RecordState.year)
+        .where(RecordState.uscc == uscc)
+        .group_by(RecordState.year)
+        .order_by(RecordState.year)
     )
     return {
         **enterprise_doc(enterprise),
         "blacklist": [blacklist_doc(b) for b in blacklist_entries(db, uscc)],
         "filings": filing_docs(db, filings, today),
-        "loans": [{"bank_code": loan.bank_code, "contract_no": loan.contract_no,
-                   "product_code": loan.product_code, "filing_no": loan.filing_no,
-                   "principal": loan.principal_fen, "start_date": loan.start_date,
-                   "maturity_date": loan.maturity_date, "coverage": loan.coverage} for loan in loans],
+        "loans": [
+            {
+                "bank_code": loan.bank_code,
+                "contract_no": loan.contract_no,
+                "product_code": loan.product_code,
+                "filing_no": loan.filing_no,
+                "principal": loan.principal_fen,
+                "start_date": loan.start_date,
+                "maturity_date": loan.maturity_date,
+                "coverage": loan.coverage,
+            }
+            for loan in loans
+        ],
         "subsidy_totals": [{"year": year, "granted": int(total)} for year, total in granted],
     }
 
@@ -491,7 +697,9 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
     appropriated: dict[int, int] = defaultdict(int)
     paid: dict[int, int] = defaultdict(int)
     unpaid: dict[int, int] = defaultdict(int)
-    for year, total in db.execute(select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)):
+    for year, total in db.execute(
+        select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)
+    ):
         appropriated[int(year)] += int(total)
     batch_year = func.substr(Batch.period, 1, 4)
     for year, batch_status, payment_status, total in db.execute(
@@ -502,7 +710,10 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
     ):
         if payment_status == PaymentStatus.PAID:
             paid[int(year)] += int(total)
-        elif batch_status in APPROVED_STATUSES and payment_status in (PaymentStatus.NONE, PaymentStatus.PENDING):
+        elif batch_status in APPROVED_STATUSES and payment_status in (
+            PaymentStatus.NONE,
+            PaymentStatus.PENDING,
+        ):
             unpaid[int(year)] += int(total)
     wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
     return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
@@ -513,8 +724,9 @@ def budget_left(db: Session, year: int) -> int:
     return budget_years(db, [year])[0].left_fen
 
 
-def add_budget(db: Session, year: int, amount_fen: int, reference: str, today: dt.date,
-               actor: str) -> tuple[Budget, int]:
+def add_budget(
+    db: Session, year: int, amount_fen: int, reference: str, today: dt.date, actor: str
+) -> tuple[Budget, int]:
     """An appropriation: stored and posted Dr 1001 / Cr 3001:{year} on the business date.
     Returns (budget, journal entry id)."""
     budget = Budget(year=year, amount_fen=amount_fen, reference=reference)
@@ -522,8 +734,20 @@ def add_budget(db: Session, year: int, amount_fen: int, reference: str, today: d
     db.flush()
     entry = ledger_rules.appropriation_entry(year, amount_fen, f"appropriation {year}: {reference}")
     entry_id = ledger.post(db, entry, posted_on=today)
-    audit.record(db, actor, "budget.create", "budget", str(budget.id), None,
-                 {"year": year, "amount": format_fen(amount_fen), "reference": reference, "entry_id": entry_id})
+    audit.record(
+        db,
+        actor,
+        "budget.create",
+        "budget",
+        str(budget.id),
+        None,
+        {
+            "year": year,
+            "amount": format_fen(amount_fen),
+            "reference": reference,
+            "entry_id": entry_id,
+        },
+    )
     return budget, entry_id
 
 
@@ -545,10 +769,15 @@ def pool_owed(db: Session) -> int:
 
 def covered_principal(db: Session) -> int:
     """Σ contract principal of covered loans with no live settlement event and no claim."""
-    settled = exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent))
+    settled = exists().where(
+        LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent)
+    )
     claimed = exists().where(Claim.loan_id == Loan.id)
-    total = db.execute(select(func.coalesce(func.sum(Loan.principal_fen), 0))
-                       .where(Loan.coverage == Coverage.COVERED, ~settled, ~claimed)).scalar_one()
+    total = db.execute(
+        select(func.coalesce(func.sum(Loan.principal_fen), 0)).where(
+            Loan.coverage == Coverage.COVERED, ~settled, ~claimed
+        )
+    ).scalar_one()
     return int(total)
 
 
@@ -569,12 +798,17 @@ class PoolStatus:
 
 
 def pool_status(db: Session, today: dt.date) -> PoolStatus:
-    return PoolStatus(pool_cash(db), pool_owed(db), covered_principal(db),
-                      policy_in_force(db, today)[1].pool_leverage)
+    return PoolStatus(
+        pool_cash(db),
+        pool_owed(db),
+        covered_principal(db),
+        policy_in_force(db, today)[1].pool_leverage,
+    )
 
 
-def add_pool_deposit(db: Session, amount_fen: int, deposited_on: dt.date, reference: str,
-                     today: dt.date, actor: str) -> tuple[PoolDeposit, int]:
+def add_pool_deposit(
+    db: Session, amount_fen: int, deposited_on: dt.date, reference: str, today: dt.date, actor: str
+) -> tuple[PoolDeposit, int]:
     """Cash into the pool: stored and posted Dr 1101 / Cr 3002 on deposited_on (≤ today)."""
     _not_future(deposited_on, today, "deposited_on")
     deposit = PoolDeposit(amount_fen=amount_fen, deposited_on=deposited_on, reference=reference)
@@ -582,9 +816,20 @@ def add_pool_deposit(db: Session, amount_fen: int, deposited_on: dt.date, refere
     db.flush()
     entry = ledger_rules.pool_deposit_entry(amount_fen, f"risk pool deposit: {reference}")
     entry_id = ledger.post(db, entry, posted_on=deposited_on)
-    audit.record(db, actor, "pool_deposit.create", "pool_deposit", str(deposit.id), None,
-                 {"amount": format_fen(amount_fen), "deposited_on": deposited_on.isoformat(),
-                  "reference": reference, "entry_id": entry_id})
+    audit.record(
+        db,
+        actor,
+        "pool_deposit.create",
+        "pool_deposit",
+        str(deposit.id),
+        None,
+        {
+            "amount": format_fen(amount_fen),
+            "deposited_on": deposited_on.isoformat(),
+            "reference": reference,
+            "entry_id": entry_id,
+        },
+    )
     return deposit, entry_id
 
 
@@ -614,8 +859,16 @@ class Settlement:
     balance_fen: int  # what is still receivable after this settlement
 
 
-def settle_receivable(db: Session, payee_id: str, kind: str, amount_fen: int, settled_on: dt.date,
-                      reference: str, today: dt.date, actor: str) -> Settlement:
+def settle_receivable(
+    db: Session,
+    payee_id: str,
+    kind: str,
+    amount_fen: int,
+    settled_on: dt.date,
+    reference: str,
+    today: dt.date,
+    actor: str,
+) -> Settlement:
     """A receivable paid back in cash: Dr 1001 / Cr 1201:{payee} (subsidy) or Dr 1101 /
     Cr 1202:{bank} (compensation), on settled_on (≤ today). More than the receivable's
     balance → 422 balance_negative."""
@@ -625,15 +878,32 @@ def settle_receivable(db: Session, payee_id: str, kind: str, amount_fen: int, se
     account = receivable_account(kind, payee_id)
     balance = ledger.balance(db, account)
     if amount_fen > balance:
-        raise DomainError("balance_negative",
-                          f"{payee_id} owes {format_fen(max(0, balance))} on {account}; "
-                          f"{format_fen(amount_fen)} would make the receivable negative", "amount")
+        raise DomainError(
+            "balance_negative",
+            f"{payee_id} owes {format_fen(max(0, balance))} on {account}; "
+            f"{format_fen(amount_fen)} would make the receivable negative",
+            "amount",
+        )
     entry = ledger_rules.receivable_settlement_entry(
-        kind, payee_id, amount_fen, f"{kind} receivable settled by {payee_id}: {reference}")
+        kind, payee_id, amount_fen, f"{kind} receivable settled by {payee_id}: {reference}"
+    )
     entry_id = ledger.post(db, entry, posted_on=settled_on)
-    settlement = Settlement(entry_id, payee_id, kind, amount_fen, settled_on, reference, balance - amount_fen)
-    audit.record(db, actor, "receivable.settle", "receivable", account,
-                 {"balance": format_fen(balance)},
-                 {"balance": format_fen(settlement.balance_fen), "amount": format_fen(amount_fen),
-                  "settled_on": settled_on.isoformat(), "reference": reference, "entry_id": entry_id})
+    settlement = Settlement(
+        entry_id, payee_id, kind, amount_fen, settled_on, reference, balance - amount_fen
+    )
+    audit.record(
+        db,
+        actor,
+        "receivable.settle",
+        "receivable",
+        account,
+        {"balance": format_fen(balance)},
+        {
+            "balance": format_fen(settlement.balance_fen),
+            "amount": format_fen(amount_fen),
+            "settled_on": settled_on.isoformat(),
+            "reference": reference,
+            "entry_id": entry_id,
+        },
+    )
     return settlement

@@ -5,6 +5,7 @@ failed sign-ins (the throttle's window, services.sign_in).
 job may call it as often as it likes (it is idempotent and cheap: the tables are indexed on
 their timestamps).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,11 +37,22 @@ def purge_expired(
     assert idempotency_ttl_days >= 7, "api.md: keys are kept at least 7 days"
     assert nonce_ttl_seconds >= 600, "api.md: a nonce is refused if seen in the last 600 s"
     # A DELETE's result is a CursorResult, though Session.execute is typed as any Result.
-    keys = cast(CursorResult[Any], db.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - dt.timedelta(days=idempotency_ttl_days))
-    )).rowcount
-    nonces = cast(CursorResult[Any], db.execute(
-        delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds))
-    )).rowcount
-    return {"idempotency_keys": int(keys or 0), "nonces": int(nonces or 0),
-            "sign_in_failures": sign_in.purge(db, now)}
+    keys = cast(
+        CursorResult[Any],
+        db.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < now - dt.timedelta(days=idempotency_ttl_days)
+            )
+        ),
+    ).rowcount
+    nonces = cast(
+        CursorResult[Any],
+        db.execute(
+            delete(Nonce).where(Nonce.seen_at < now - dt.timedelta(seconds=nonce_ttl_seconds))
+        ),
+    ).rowcount
+    return {
+        "idempotency_keys": int(keys or 0),
+        "nonces": int(nonces or 0),
+        "sign_in_failures": sign_in.purge(db, now),
+    }

@@ -3,6 +3,7 @@ policy version 1. Inserts only what is missing, so `loanledger init` can run aga
 
 The business date is deliberately NOT seeded: a fresh database accepts any first date.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,11 @@ SEED_ACTOR = "system"
 def lpr_rows() -> list[LprRate]:
     text = resources.files("loanledger.data").joinpath("lpr.csv").read_text(encoding="utf-8")
     return [
-        LprRate(published_on=dt.date.fromisoformat(row["published_on"]),
-                lpr_1y_e4=parse_rate(row["lpr_1y"]), lpr_5y_e4=parse_rate(row["lpr_5y"]))
+        LprRate(
+            published_on=dt.date.fromisoformat(row["published_on"]),
+            lpr_1y_e4=parse_rate(row["lpr_1y"]),
+            lpr_5y_e4=parse_rate(row["lpr_5y"]),
+        )
         for row in csv.DictReader(text.splitlines())
     ]
 
@@ -56,11 +60,21 @@ def seed_accounts(db: Session) -> int:
 def seed_policy(db: Session) -> int:
     if db.get(PolicyVersion, 1) is not None:
         return 0
-    db.add(PolicyVersion(version=1, in_force_from=POLICY_V1_IN_FORCE_FROM,
-                         document=copy.deepcopy(DEFAULT_POLICY_DOC), created_by=SEED_ACTOR))
+    db.add(
+        PolicyVersion(
+            version=1,
+            in_force_from=POLICY_V1_IN_FORCE_FROM,
+            document=copy.deepcopy(DEFAULT_POLICY_DOC),
+            created_by=SEED_ACTOR,
+        )
+    )
     return 1
 
 
 def seed(db: Session) -> dict[str, int]:
     """Adds the missing reference rows (the caller commits); returns how many of each."""
-    return {"lpr_rates": seed_lpr(db), "accounts": seed_accounts(db), "policy_versions": seed_policy(db)}
+    return {
+        "lpr_rates": seed_lpr(db),
+        "accounts": seed_accounts(db),
+        "policy_versions": seed_policy(db),
+    }

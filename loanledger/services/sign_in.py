@@ -8,6 +8,7 @@ guesser aims at. The failures are rows, so every API process counts the same one
 price: someone who fails on purpose keeps a user out for a window; refused attempts are not
 counted, so it lasts only as long as they keep failing, and the log shows it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,20 +37,26 @@ class TooManyAttempts(Refusal):
     status = 429
 
     def __init__(self, retry_after_seconds: int):
-        message = f"too many failed sign-ins for this username; try again in {retry_after_seconds} s"
-        super().__init__("rate_limited", message, "username",
-                         headers={"Retry-After": str(retry_after_seconds)})
+        message = (
+            f"too many failed sign-ins for this username; try again in {retry_after_seconds} s"
+        )
+        super().__init__(
+            "rate_limited", message, "username", headers={"Retry-After": str(retry_after_seconds)}
+        )
         self.retry_after_seconds = retry_after_seconds
 
 
-def sign_in(db: Session, username: str, password: str, now: dt.datetime | None = None) -> User | None:
+def sign_in(
+    db: Session, username: str, password: str, now: dt.datetime | None = None
+) -> User | None:
     """The user, or None for a wrong name or password (the failure is added: the caller commits
     it even though it refuses). Raises TooManyAttempts while the name is throttled."""
     now = now or dt.datetime.now(dt.timezone.utc)
     name = username[:NAME_CHARS]
     count, oldest = db.execute(
-        select(func.count(), func.min(SignInFailure.failed_at))
-        .where(SignInFailure.username == name, SignInFailure.failed_at > now - WINDOW)
+        select(func.count(), func.min(SignInFailure.failed_at)).where(
+            SignInFailure.username == name, SignInFailure.failed_at > now - WINDOW
+        )
     ).one()
     if count >= FAILURES_ALLOWED:
         raise TooManyAttempts(max(1, math.ceil((as_utc(oldest) + WINDOW - now).total_seconds())))
@@ -67,6 +74,8 @@ def sign_in(db: Session, username: str, password: str, now: dt.datetime | None =
 def purge(db: Session, now: dt.datetime) -> int:
     """Failures that no longer count. Flushes; the caller commits."""
     # A DELETE's result is a CursorResult, though Session.execute is typed as any Result.
-    deleted = cast(CursorResult[Any], db.execute(
-        delete(SignInFailure).where(SignInFailure.failed_at <= now - WINDOW)))
+    deleted = cast(
+        CursorResult[Any],
+        db.execute(delete(SignInFailure).where(SignInFailure.failed_at <= now - WINDOW)),
+    )
     return int(deleted.rowcount or 0)

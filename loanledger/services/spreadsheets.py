@@ -8,6 +8,7 @@ writes it as one JSON line to a temporary file. What is wrong with the file as a
 (empty, unreadable, unknown / duplicate / missing columns, more than MAX_ROWS rows) refuses it
 before anything is written (`FileRefused`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,11 +37,11 @@ from loanledger.wire.schemas import BulkEventIn, LoanIn
 KINDS = ("loans", "events")
 MAX_ROWS = 200_000
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
-ROW_PATH = "rows"                   # error paths from bulk look like rows[3].amount
-TEMPLATE_ROWS = 1000                # template rows formatted and validated below the header
+ROW_PATH = "rows"  # error paths from bulk look like rows[3].amount
+TEMPLATE_ROWS = 1000  # template rows formatted and validated below the header
 
 XLSX_MAGIC = b"PK\x03\x04"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0"     # Excel 97–2003 (OLE2)
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97–2003 (OLE2)
 
 SCHEMAS = {"loans": LoanIn(), "events": BulkEventIn()}
 _EVENT_LEAD = ("event_id", "type", "contract_no")
@@ -49,7 +50,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "events": _EVENT_LEAD + tuple(n for n in BulkEventIn._declared_fields if n not in _EVENT_LEAD),
 }
 REQUIRED_COLUMNS = {
-    kind: tuple(n for n in COLUMNS[kind] if SCHEMAS[kind]._declared_fields[n].required) for kind in KINDS
+    kind: tuple(n for n in COLUMNS[kind] if SCHEMAS[kind]._declared_fields[n].required)
+    for kind in KINDS
 }
 # Codes whose digits a number cell would lose (18 characters): text cells only.
 TEXT_ONLY = frozenset({"uscc"})
@@ -57,16 +59,37 @@ TEXT_ONLY = frozenset({"uscc"})
 IDENTIFIERS = frozenset({"product_code", "filing_no"})
 
 CAPTIONS = {
-    "contract_no": "合同编号", "product_code": "产品代码", "uscc": "统一社会信用代码", "filing_no": "备案编号",
-    "principal": "合同金额(元)", "annual_rate": "年利率(%)", "start_date": "起始日", "maturity_date": "到期日",
-    "repayment_method": "还款方式", "interest_settlement": "结息方式",
+    "contract_no": "合同编号",
+    "product_code": "产品代码",
+    "uscc": "统一社会信用代码",
+    "filing_no": "备案编号",
+    "principal": "合同金额(元)",
+    "annual_rate": "年利率(%)",
+    "start_date": "起始日",
+    "maturity_date": "到期日",
+    "repayment_method": "还款方式",
+    "interest_settlement": "结息方式",
 }
 EVENT_CAPTIONS = {
-    "event_id": "事件编号", "type": "类型", "contract_no": "合同编号", "date": "日期", "amount": "金额(元)",
-    "principal": "本金(元)", "period_start": "计息起始日", "period_end": "计息截止日(不含)", "paid_on": "付息日",
-    "interest": "利息(元)", "penalty_interest": "罚息(元)", "compound_interest": "复利(元)", "effective_on": "生效日",
-    "annual_rate": "年利率(%)", "as_of": "逾期基准日", "days_past_due": "逾期天数", "classification": "五级分类",
-    "target_event_id": "被撤销事件编号", "reason": "原因",
+    "event_id": "事件编号",
+    "type": "类型",
+    "contract_no": "合同编号",
+    "date": "日期",
+    "amount": "金额(元)",
+    "principal": "本金(元)",
+    "period_start": "计息起始日",
+    "period_end": "计息截止日(不含)",
+    "paid_on": "付息日",
+    "interest": "利息(元)",
+    "penalty_interest": "罚息(元)",
+    "compound_interest": "复利(元)",
+    "effective_on": "生效日",
+    "annual_rate": "年利率(%)",
+    "as_of": "逾期基准日",
+    "days_past_due": "逾期天数",
+    "classification": "五级分类",
+    "target_event_id": "被撤销事件编号",
+    "reason": "原因",
 }
 
 
@@ -106,11 +129,18 @@ class FileRefused(Refusal):
 
     status = 422
 
-    def __init__(self, code: str, message: str, column: str | None = None,
-                 errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        column: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ):
         self.errors = errors or [{"column": column, "code": code, "message": message}]
-        problems = [{"field": e["column"] or "file", "code": e["code"], "message": e["message"]}
-                    for e in self.errors]
+        problems = [
+            {"field": e["column"] or "file", "code": e["code"], "message": e["message"]}
+            for e in self.errors
+        ]
         super().__init__(code, message, column, problems=problems)
 
 
@@ -124,7 +154,7 @@ class CellError(Refusal):
 # ===================================================================== reading (an import's pass 1)
 @dataclass
 class Staged:
-    lines: IO[str]          # one JSON line per non-empty row: [row number, wire item, [errors]]
+    lines: IO[str]  # one JSON line per non-empty row: [row number, wire item, [errors]]
     rows: int
     header_row: int
     file_format: str
@@ -219,10 +249,14 @@ class XlsxReader(_Reader):
             with zipfile.ZipFile(self.source) as archive:
                 unpacked = sum(info.file_size for info in archive.infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
-            raise FileRefused("invalid_format", "the file is not a readable XLSX workbook") from None
+            raise FileRefused(
+                "invalid_format", "the file is not a readable XLSX workbook"
+            ) from None
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise FileRefused("invalid_format", f"the workbook unpacks to more than "
-                                                f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MiB")
+            raise FileRefused(
+                "invalid_format",
+                f"the workbook unpacks to more than {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB",
+            )
         self.source.seek(0)
 
     def rows(self) -> Generator[list[Any], None, None]:
@@ -233,7 +267,9 @@ class XlsxReader(_Reader):
             with _quiet():
                 workbook = openpyxl.load_workbook(self.source, read_only=True, data_only=True)
         except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise FileRefused("invalid_format", "the file is not a readable XLSX workbook") from None
+            raise FileRefused(
+                "invalid_format", "the file is not a readable XLSX workbook"
+            ) from None
         try:
             if not workbook.worksheets:
                 raise FileRefused("invalid_format", "the workbook has no worksheet")
@@ -289,15 +325,21 @@ def _date_cell(kind_of_column: str, value: dt.date) -> str:
 
 def _number_cell(kind_of_column: str, value: int | float, number_format: str) -> Any:
     if kind_of_column == "code":
-        raise CellError("must be a text cell: as a number it loses digits (format the column as text)")
+        raise CellError(
+            "must be a text cell: as a number it loses digits (format the column as text)"
+        )
     if kind_of_column == "date":
         raise CellError("a date must be a date cell or text YYYY-MM-DD")
     if kind_of_column == "integer":
-        return int(value) if float(value).is_integer() else value  # a fraction: the schema refuses it
+        return (
+            int(value) if float(value).is_integer() else value
+        )  # a fraction: the schema refuses it
     if kind_of_column == "identifier":
         if isinstance(value, int) and abs(value) < 10**15:
             return str(value)
-        raise CellError("must be a text cell: this number may have lost digits (format the column as text)")
+        raise CellError(
+            "must be a text cell: this number may have lost digits (format the column as text)"
+        )
     # repr of a float is the shortest decimal that reads back as it, which is what Excel shows:
     # 1234.5 → "1234.5"; 1000.005 or 0.30000000000000004 keep their decimals and are refused
     # by the schema (more than two), never rounded.
@@ -309,7 +351,9 @@ def _number_cell(kind_of_column: str, value: int | float, number_format: str) ->
     return format(number, "f")
 
 
-def _header(kind: str, reader: _Reader, first: list[Any], second: list[Any] | None) -> tuple[int, list[str]]:
+def _header(
+    kind: str, reader: _Reader, first: list[Any], second: list[Any] | None
+) -> tuple[int, list[str]]:
     """(header row number, names by position): row 1, or row 2 under a row of captions."""
     known = set(COLUMNS[kind])
     for number, row in ((1, first), (2, second)):
@@ -318,8 +362,11 @@ def _header(kind: str, reader: _Reader, first: list[Any], second: list[Any] | No
             if known.intersection(names):
                 _check_header(kind, names, number)
                 return number, names
-    raise FileRefused("invalid_format", f"no header row: row 1 (or row 2, under the template's captions) "
-                                        f"must name the columns, e.g. {COLUMNS[kind][0]}")
+    raise FileRefused(
+        "invalid_format",
+        f"no header row: row 1 (or row 2, under the template's captions) "
+        f"must name the columns, e.g. {COLUMNS[kind][0]}",
+    )
 
 
 def _check_header(kind: str, names: list[str], number: int) -> None:
@@ -329,30 +376,49 @@ def _check_header(kind: str, names: list[str], number: int) -> None:
         if not name:
             continue
         if name not in known:
-            errors.append({"column": name, "code": "invalid_format",
-                           "message": f"{where}: {name!r} is not a field of {kind} "
-                                      f"(the fields are {', '.join(COLUMNS[kind])})"})
+            errors.append(
+                {
+                    "column": name,
+                    "code": "invalid_format",
+                    "message": f"{where}: {name!r} is not a field of {kind} "
+                    f"(the fields are {', '.join(COLUMNS[kind])})",
+                }
+            )
         elif name in seen:
-            errors.append({"column": name, "code": "invalid_format", "message": f"{where}: {name} appears twice"})
+            errors.append(
+                {
+                    "column": name,
+                    "code": "invalid_format",
+                    "message": f"{where}: {name} appears twice",
+                }
+            )
         seen.add(name)
     for name in REQUIRED_COLUMNS[kind]:
         if name not in seen:
-            errors.append({"column": name, "code": "required", "message": f"the column {name} is missing"})
+            errors.append(
+                {"column": name, "code": "required", "message": f"the column {name} is missing"}
+            )
     if errors:
         raise FileRefused(errors[0]["code"], errors[0]["message"], errors=errors)
 
 
-def _convert(kind: str, reader: _Reader, names: list[str], kinds: dict[str, str],
-             cells: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _convert(
+    kind: str, reader: _Reader, names: list[str], kinds: dict[str, str], cells: list[Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     item: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     for position, raw in enumerate(cells):
         name = names[position] if position < len(names) else ""
         if not name:
             if not reader.blank(raw):
-                errors.append({"column": None, "code": "unknown_field",
-                               "message": f"column {column_letter(position)} has a value but no field name "
-                                          f"in the header"})
+                errors.append(
+                    {
+                        "column": None,
+                        "code": "unknown_field",
+                        "message": f"column {column_letter(position)} has a value but no field name "
+                        f"in the header",
+                    }
+                )
             continue
         try:
             value = reader.value(kinds[name], raw)
@@ -362,18 +428,24 @@ def _convert(kind: str, reader: _Reader, names: list[str], kinds: dict[str, str]
         if value is not None:
             item[name] = value
     if errors:  # the row is refused here: report its other format errors with these
-        errors = sorted(errors + _format_errors(kind, item, {e["column"] for e in errors}),
-                        key=lambda e: (e["column"] or "", ))
+        errors = sorted(
+            errors + _format_errors(kind, item, {e["column"] for e in errors}),
+            key=lambda e: (e["column"] or "",),
+        )
     return item, errors
 
 
-def _format_errors(kind: str, item: dict[str, Any], unreadable: set[str | None]) -> list[dict[str, Any]]:
+def _format_errors(
+    kind: str, item: dict[str, Any], unreadable: set[str | None]
+) -> list[dict[str, Any]]:
     """What the wire schema says of the readable cells of a row some cells of which were not."""
     try:
         SCHEMAS[kind].load(item, partial=tuple(n for n in unreadable if n))
     except ValidationError as error:
-        return [{"column": column_of(kind, e["field"]), "code": e["code"], "message": e["message"]}
-                for e in flatten_messages(error.messages)]
+        return [
+            {"column": column_of(kind, e["field"]), "code": e["code"], "message": e["message"]}
+            for e in flatten_messages(error.messages)
+        ]
     return []
 
 
@@ -386,13 +458,20 @@ def stage(source: IO[bytes], kind: str) -> Staged:
     if head.startswith(XLSX_MAGIC):
         return _stage(kind, XlsxReader(source))
     if head.startswith(XLS_MAGIC):
-        raise FileRefused("invalid_format", "an Excel 97–2003 (.xls) workbook: save it as .xlsx or CSV")
-    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 strictly first: GB18030 would read it as mojibake
+        raise FileRefused(
+            "invalid_format", "an Excel 97–2003 (.xls) workbook: save it as .xlsx or CSV"
+        )
+    for encoding in (
+        "utf-8-sig",
+        "gb18030",
+    ):  # UTF-8 strictly first: GB18030 would read it as mojibake
         try:
             return _stage(kind, CsvReader(source, encoding))
         except UnicodeDecodeError:
             continue
-    raise FileRefused("invalid_format", "the file is neither an XLSX workbook nor CSV text in UTF-8 or GB18030")
+    raise FileRefused(
+        "invalid_format", "the file is neither an XLSX workbook nor CSV text in UTF-8 or GB18030"
+    )
 
 
 def _stage(kind: str, reader: _Reader) -> Staged:
@@ -404,14 +483,18 @@ def _stage(kind: str, reader: _Reader) -> Staged:
                 raise FileRefused("invalid_format", "the file is empty")
             header_row, names = _header(kind, reader, first, second)
             kinds = {name: column_kind(kind, name) for name in names if name}
-            data: Iterable[list[Any]] = rows if header_row == 2 or second is None else _prepend(second, rows)
+            data: Iterable[list[Any]] = (
+                rows if header_row == 2 or second is None else _prepend(second, rows)
+            )
             count = 0
             for number, cells in enumerate(data, start=header_row + 1):
                 if all(reader.blank(raw) for raw in cells):
                     continue
                 count += 1
                 if count > MAX_ROWS:
-                    raise FileRefused("too_many_rows", f"the file has more than {MAX_ROWS:,} rows: split it")
+                    raise FileRefused(
+                        "too_many_rows", f"the file has more than {MAX_ROWS:,} rows: split it"
+                    )
                 item, errors = _convert(kind, reader, names, kinds, cells)
                 lines.write(json.dumps([number, item, errors], ensure_ascii=False) + "\n")
         if count == 0:
@@ -456,8 +539,12 @@ def error_rows_csv(errors: Iterable[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["row", "column", "code", "message"])
     for error in errors:
-        writer.writerow([spreadsheet_safe("" if v is None else v)
-                         for v in (error["row"], error["column"], error["code"], error["message"])])
+        writer.writerow(
+            [
+                spreadsheet_safe("" if v is None else v)
+                for v in (error["row"], error["column"], error["code"], error["message"])
+            ]
+        )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -469,8 +556,15 @@ def _choices(kind: str, name: str) -> tuple[str, ...] | None:
     return None
 
 
-NUMBER_FORMATS = {"money": "0.00", "rate": "0.0000", "date": "yyyy-mm-dd", "integer": "0",
-                  "code": "@", "identifier": "@", "text": "@"}
+NUMBER_FORMATS = {
+    "money": "0.00",
+    "rate": "0.0000",
+    "date": "yyyy-mm-dd",
+    "integer": "0",
+    "code": "@",
+    "identifier": "@",
+    "text": "@",
+}
 
 
 @functools.lru_cache(maxsize=len(KINDS))
@@ -501,15 +595,35 @@ def template(kind: str) -> bytes:
         cells = f"{letter}3:{letter}{last}"
         choices = _choices(kind, name)
         if choices:
-            rule = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                                  showErrorMessage=True, errorTitle="取值无效", error="请从下拉列表中选择")
+            rule = DataValidation(
+                type="list",
+                formula1='"' + ",".join(choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="取值无效",
+                error="请从下拉列表中选择",
+            )
         elif kind_of_column == "date":
-            rule = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)",
-                                  formula2="DATE(2099,12,31)", allow_blank=True, showErrorMessage=True,
-                                  errorTitle="日期无效", error="请输入日期，如 2023-02-01")
+            rule = DataValidation(
+                type="date",
+                operator="between",
+                formula1="DATE(1990,1,1)",
+                formula2="DATE(2099,12,31)",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="日期无效",
+                error="请输入日期，如 2023-02-01",
+            )
         elif kind_of_column == "integer":
-            rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                                  showErrorMessage=True, errorTitle="数值无效", error="请输入非负整数")
+            rule = DataValidation(
+                type="whole",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="数值无效",
+                error="请输入非负整数",
+            )
         else:
             continue
         rule.add(cells)

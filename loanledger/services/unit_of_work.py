@@ -7,6 +7,7 @@ ends. Every adapter ends it here: the api's `endpoint` (api/auth.py), the web's 
 the idempotency claim of a bank write and the spent nonce (api/auth.py), the job locks
 (housekeeping.job_lock), an import refused as a whole (api/resources/imports.py).
 """
+
 from __future__ import annotations
 
 import contextlib

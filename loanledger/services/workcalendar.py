@@ -4,6 +4,7 @@ Three sources, in order: an administrator's own days (`calendar_days`), the
 chinese-calendar package's data (State Council notices; it knows the years it covers),
 and Monday–Friday for a year it does not cover.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,26 +48,39 @@ def is_workday_rule(db: Session) -> Callable[[dt.date], bool]:
 
 
 def calendar_day_doc(row: CalendarDay) -> dict:
-    return {"day": row.day.isoformat(), "kind": row.kind, "name": row.name, "created_by": row.created_by}
+    return {
+        "day": row.day.isoformat(),
+        "kind": row.kind,
+        "name": row.name,
+        "created_by": row.created_by,
+    }
 
 
 def list_days(db: Session, year: int | None = None) -> list[CalendarDay]:
     stmt = select(CalendarDay).order_by(CalendarDay.day)
     if year is not None:
-        stmt = stmt.where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
+        stmt = stmt.where(
+            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
+        )
     return list(db.scalars(stmt))
 
 
-def add_day(db: Session, day: dt.date, kind: str, name: str, actor: str) -> tuple[CalendarDay, bool]:
+def add_day(
+    db: Session, day: dt.date, kind: str, name: str, actor: str
+) -> tuple[CalendarDay, bool]:
     """Add a holiday or make-up working day. The same day again with the same content is a
     no-op (False); with other content it is refused: batches may already count on it."""
     existing = db.get(CalendarDay, day)
     if existing is not None:
         if (existing.kind, existing.name) == (kind, name):
             return existing, False
-        raise Conflict("invalid_state", f"{day} is already a {existing.kind} ({existing.name})", "day")
+        raise Conflict(
+            "invalid_state", f"{day} is already a {existing.kind} ({existing.name})", "day"
+        )
     row = CalendarDay(day=day, kind=kind, name=name, created_by=actor)
     db.add(row)
     db.flush()
-    audit.record(db, actor, "calendar.add", "calendar_day", day.isoformat(), None, calendar_day_doc(row))
+    audit.record(
+        db, actor, "calendar.add", "calendar_day", day.isoformat(), None, calendar_day_doc(row)
+    )
     return row, True

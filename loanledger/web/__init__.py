@@ -7,6 +7,7 @@ SameSite=Lax, Secure in production); every form carries a CSRF token (Flask-WTF)
 for this blueprint only — /api/v1 is authenticated by HMAC signatures and bearer tokens,
 which a browser does not send by itself.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,5 +44,7 @@ def register_web(app: Flask) -> None:
 
 @web.before_request
 def _check_csrf() -> None:
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and current_app.config.get("WTF_CSRF_ENABLED", True):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and current_app.config.get(
+        "WTF_CSRF_ENABLED", True
+    ):
         csrf.protect()

@@ -4,6 +4,7 @@ The same users as the API (services.identity). The session cookie holds only the
 id and the language; the user is read again on every request, so a deactivated user or a
 changed role takes effect at once.
 """
+
 from __future__ import annotations
 
 import functools

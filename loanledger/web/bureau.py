@@ -1,5 +1,6 @@
 """Bureau pages: the dashboard and close, a batch and its maker-checker actions, payments and
 the voucher, objections, reconciliation. Every action is one service call (perform)."""
+
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
@@ -7,8 +8,17 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.domain.vocabulary import (
-    OBJECTION_RESOLUTIONS, PAYMENT_RESULTS, STAFF_ROLES, BatchStatus, LineKind, LineStatus, ObjectionStatus, PayeeType,
-    PaymentStatus, Role, words,
+    OBJECTION_RESOLUTIONS,
+    PAYMENT_RESULTS,
+    STAFF_ROLES,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    ObjectionStatus,
+    PayeeType,
+    PaymentStatus,
+    Role,
+    words,
 )
 from loanledger.services import read, registry
 from loanledger.services.close import close_period
@@ -45,11 +55,18 @@ def dashboard():
     _refresh_publicity()
     db = db_session()
     today = business_date()
-    newest_first = sorted(read.batches(db), key=lambda b: b.period, reverse=True)  # stable: kinds keep their order
+    newest_first = sorted(
+        read.batches(db), key=lambda b: b.period, reverse=True
+    )  # stable: kinds keep their order
     return render_template(
-        "bureau/dashboard.html", today=today, periods=list(reversed(read.periods(db))), batches=newest_first,
-        budgets=registry.budget_years(db), pool=registry.pool_status(db, today),
-        chart=chart.build(read.monthly_totals(db)), next_period=read.next_closable_period(db, today),
+        "bureau/dashboard.html",
+        today=today,
+        periods=list(reversed(read.periods(db))),
+        batches=newest_first,
+        budgets=registry.budget_years(db),
+        pool=registry.pool_status(db, today),
+        chart=chart.build(read.monthly_totals(db)),
+        next_period=read.next_closable_period(db, today),
     )
 
 
@@ -62,7 +79,11 @@ def close():
         forms.flash_form_error(error)
         return redirect(url_for("web.dashboard"))
     actor = current_user().actor
-    forms.perform(lambda: close_period(db_session(), period, actor, business_date()), "dash.closed_ok", period=period)
+    forms.perform(
+        lambda: close_period(db_session(), period, actor, business_date()),
+        "dash.closed_ok",
+        period=period,
+    )
     return redirect(url_for("web.dashboard"))
 
 
@@ -98,9 +119,17 @@ def batch_page(batch_id: int):
     user = current_user()
     objections = read.objections(db, batch_id=batch.id)
     return render_template(
-        "bureau/batch.html", batch=batch, lines=lines.items, count=lines.count, page=page,
-        pages=lines.pages, line_filter=line_filter, line_kinds=LINE_KINDS,
-        line_statuses=LINE_STATUSES, payees=payees, reason_codes=read.batch_reason_codes(db, batch.id),
+        "bureau/batch.html",
+        batch=batch,
+        lines=lines.items,
+        count=lines.count,
+        page=page,
+        pages=lines.pages,
+        line_filter=line_filter,
+        line_kinds=LINE_KINDS,
+        line_statuses=LINE_STATUSES,
+        payees=payees,
+        reason_codes=read.batch_reason_codes(db, batch.id),
         names=read.payee_names(db, [p.payee_id for p in payees]),
         open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
         objections=objections,
@@ -123,8 +152,11 @@ def submit_batch(batch_id: int):
     from loanledger.services import payouts
 
     actor = current_user().actor
-    return _batch_action(batch_id, lambda: payouts.submit(db_session(), batch_id, actor, business_date()),
-                         "batch.submitted_ok")
+    return _batch_action(
+        batch_id,
+        lambda: payouts.submit(db_session(), batch_id, actor, business_date()),
+        "batch.submitted_ok",
+    )
 
 
 @web.post("/bureau/batches/<int:batch_id>/approve")
@@ -133,8 +165,11 @@ def approve_batch(batch_id: int):
     from loanledger.services import payouts
 
     actor = current_user().actor
-    return _batch_action(batch_id, lambda: payouts.approve(db_session(), batch_id, actor, business_date()),
-                         "batch.approved_ok")
+    return _batch_action(
+        batch_id,
+        lambda: payouts.approve(db_session(), batch_id, actor, business_date()),
+        "batch.approved_ok",
+    )
 
 
 @web.post("/bureau/batches/<int:batch_id>/reject")
@@ -158,8 +193,14 @@ def line_page(line_id: int):
     line = read.line(db, line_id)
     if line is None:
         abort(404)
-    return render_template("portal/line.html", line=line, batch=read.batch(db, line.batch_id), portal=False,
-                           today=business_date(), names=read.payee_names(db, [line.payee_id]))
+    return render_template(
+        "portal/line.html",
+        line=line,
+        batch=read.batch(db, line.batch_id),
+        portal=False,
+        today=business_date(),
+        names=read.payee_names(db, [line.payee_id]),
+    )
 
 
 # ------------------------------------------------------------------ payments and voucher
@@ -169,9 +210,14 @@ def payments_page(batch_id: int):
     db = db_session()
     batch = _batch_or_404(batch_id)
     payees = read.batch_payees(db, batch.id)
-    return render_template("bureau/payments.html", batch=batch, payees=payees,
-                           names=read.payee_names(db, [p.payee_id for p in payees]), today=business_date(),
-                           can_pay=current_user().can(Role.CLERK) and batch.status in PAYABLE)
+    return render_template(
+        "bureau/payments.html",
+        batch=batch,
+        payees=payees,
+        names=read.payee_names(db, [p.payee_id for p in payees]),
+        today=business_date(),
+        can_pay=current_user().can(Role.CLERK) and batch.status in PAYABLE,
+    )
 
 
 def _payment_results():
@@ -188,11 +234,14 @@ def _payment_results():
         status = forms.choice(status, words(PAYMENT_RESULTS))
         if status is None:
             continue  # left for now
-        results.append(PaymentResult(
-            payee_id=forms.text(payee_id, required=True, max_length=32), status=status,
-            paid_on=forms.date(paid_on, required=status == PaymentStatus.PAID),
-            reference=forms.text(reference, max_length=255) or None,
-        ))
+        results.append(
+            PaymentResult(
+                payee_id=forms.text(payee_id, required=True, max_length=32),
+                status=status,
+                paid_on=forms.date(paid_on, required=status == PaymentStatus.PAID),
+                reference=forms.text(reference, max_length=255) or None,
+            )
+        )
     if not results:
         raise forms.FormError("no_payments")
     return results
@@ -207,7 +256,9 @@ def record_payments(batch_id: int):
     actor = current_user().actor
 
     def call():
-        return payouts.record_payments(db_session(), batch_id, _payment_results(), actor, business_date())
+        return payouts.record_payments(
+            db_session(), batch_id, _payment_results(), actor, business_date()
+        )
 
     if forms.perform(call, "pay.recorded_ok"):
         return redirect(url_for("web.batch_page", batch_id=batch_id))
@@ -223,9 +274,15 @@ def voucher(batch_id: int, payee_id: str):
     if payee is None:
         abort(404)
     enterprise = read.enterprise(db, payee_id) if payee.payee_type == PayeeType.ENTERPRISE else None
-    return render_template("bureau/voucher.html", batch=batch, payee=payee, enterprise=enterprise,
-                           name=read.payee_names(db, [payee_id]).get(payee_id, payee_id),
-                           capitals=yuan_in_capitals(payee.pays_fen), today=business_date())
+    return render_template(
+        "bureau/voucher.html",
+        batch=batch,
+        payee=payee,
+        enterprise=enterprise,
+        name=read.payee_names(db, [payee_id]).get(payee_id, payee_id),
+        capitals=yuan_in_capitals(payee.pays_fen),
+        today=business_date(),
+    )
 
 
 # ------------------------------------------------------------------ objections
@@ -239,9 +296,14 @@ def objections_page():
         status = None
     db = db_session()
     rows = read.objections(db, status)
-    return render_template("bureau/objections.html", rows=rows, status=status, statuses=OBJECTION_STATUSES,
-                           names=read.payee_names(db, [o.uscc for o, _line in rows]),
-                           can_resolve=current_user().can(Role.CLERK))
+    return render_template(
+        "bureau/objections.html",
+        rows=rows,
+        status=status,
+        statuses=OBJECTION_STATUSES,
+        names=read.payee_names(db, [o.uscc for o, _line in rows]),
+        can_resolve=current_user().can(Role.CLERK),
+    )
 
 
 @web.post("/bureau/objections/<int:objection_id>/resolve")
@@ -252,9 +314,13 @@ def resolve_objection(objection_id: int):
     actor = current_user().actor
 
     def call():
-        resolution = forms.choice(request.form.get("resolution"), words(OBJECTION_RESOLUTIONS), required=True)
+        resolution = forms.choice(
+            request.form.get("resolution"), words(OBJECTION_RESOLUTIONS), required=True
+        )
         note = forms.text(request.form.get("note"))
-        return objections.resolve(db_session(), objection_id, resolution, note, actor, business_date())
+        return objections.resolve(
+            db_session(), objection_id, resolution, note, actor, business_date()
+        )
 
     forms.perform(call, "obj.resolved_ok")
     back = request.form.get("back")
@@ -287,8 +353,13 @@ def reconciliation_csv(period: str):
     from loanledger.services import reconciliation
 
     doc = _reconciliation(period)
-    return Response(reconciliation.reconciliation_csv(doc), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.csv"'})
+    return Response(
+        reconciliation.reconciliation_csv(doc),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.csv"'
+        },
+    )
 
 
 @web.get("/bureau/periods/<period>/reconciliation.xlsx")
@@ -297,7 +368,10 @@ def reconciliation_xlsx(period: str):
     from loanledger.services import reconciliation
 
     doc = _reconciliation(period)
-    return Response(reconciliation.reconciliation_xlsx(doc),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'})
-
+    return Response(
+        reconciliation.reconciliation_xlsx(doc),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'
+        },
+    )

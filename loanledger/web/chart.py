@@ -1,5 +1,6 @@
 """The dashboard's bar chart, drawn on the server as SVG (no JavaScript library): per month
 a subsidy bar and a compensation bar, to a common scale."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,10 +62,22 @@ def build(months: list[MonthTotals]) -> Chart | None:
     bars, labels = [], []
     for i, m in enumerate(months):
         x0 = LEFT + i * slot + slot / 2
-        for offset, kind, amount in ((-bar_w, "subsidy", m.subsidy_fen), (0.0, "compensation", m.compensation_fen)):
+        for offset, kind, amount in (
+            (-bar_w, "subsidy", m.subsidy_fen),
+            (0.0, "compensation", m.compensation_fen),
+        ):
             h = plot_h * amount / scale_top if amount > 0 else 0.0
-            bars.append(Bar(round(x0 + offset, 1), round(baseline - h, 1), round(bar_w, 1), round(h, 1),
-                            kind, m.period, amount))
+            bars.append(
+                Bar(
+                    round(x0 + offset, 1),
+                    round(baseline - h, 1),
+                    round(bar_w, 1),
+                    round(h, 1),
+                    kind,
+                    m.period,
+                    amount,
+                )
+            )
         labels.append((round(x0, 1), m.period))
     ticks = [Tick(round(baseline - plot_h * k / 4, 1), scale_top * k // 4) for k in range(5)]
     return Chart(WIDTH, HEIGHT, bars, labels, ticks, baseline, LEFT)

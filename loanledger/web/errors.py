@@ -1,4 +1,5 @@
 """Error pages in HTML for the web pages; /api/v1 keeps its problem+json answers."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """How amounts, rates and dates look on a page. Amounts are integer fen inside; a page
 shows ¥1,234.56 (negative -¥1,234.56). A wire string ("1234.56") is accepted too."""
+
 from __future__ import annotations
 
 import datetime as dt

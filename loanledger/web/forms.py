@@ -1,5 +1,6 @@
 """Reading form and query fields: anything malformed becomes a FormError (a flash message),
 never a 500. And `perform`, the one way a page runs a use case."""
+
 from __future__ import annotations
 
 import datetime as dt

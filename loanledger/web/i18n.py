@@ -17,6 +17,7 @@ An unknown code or key comes back as itself.
 Translated text is plain text, escaped by the page like any other value: Jinja's i18n
 extension, which would take a translation as HTML, is not installed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,9 +37,17 @@ babel = Babel(configure_jinja=False)
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, default_locale=LOCALES[DEFAULT_LANGUAGE], locale_selector=select_locale)
-    app.jinja_env.globals.update(_=gettext, gettext=gettext, pgettext=pgettext, t=t, reason_text=reason_text,
-                                 reason_short=reason_short, status_text=status_text, error_text=error_text,
-                                 lang=current_language)
+    app.jinja_env.globals.update(
+        _=gettext,
+        gettext=gettext,
+        pgettext=pgettext,
+        t=t,
+        reason_text=reason_text,
+        reason_short=reason_short,
+        status_text=status_text,
+        error_text=error_text,
+        lang=current_language,
+    )
     app.after_request(_vary_on_accept_language)
 
 
@@ -126,8 +135,12 @@ REASON_NAMES: dict[str, LazyString] = {
 }
 
 REASONS: dict[str, LazyString] = {
-    "no_filing": lazy_gettext("这笔贷款没有关联到数字化项目备案，暂不能贴息。请联系工信局核对备案后由工作人员关联。"),
-    "ambiguous_filing": lazy_gettext("企业有多个可用的项目备案，系统无法自动判断这笔贷款属于哪一个，需工作人员手工关联。"),
+    "no_filing": lazy_gettext(
+        "这笔贷款没有关联到数字化项目备案，暂不能贴息。请联系工信局核对备案后由工作人员关联。"
+    ),
+    "ambiguous_filing": lazy_gettext(
+        "企业有多个可用的项目备案，系统无法自动判断这笔贷款属于哪一个，需工作人员手工关联。"
+    ),
     "filing_after_disbursement": lazy_gettext("项目备案的批准日期晚于首次放款日，按政策不予贴息。"),
     "filing_lapsed": lazy_gettext("项目备案批准后规定天数内没有任何贷款放款，备案已失效。"),
     "filing_revoked": lazy_gettext("项目备案已被撤销，撤销生效日起的天数不予贴息。"),

@@ -1,6 +1,7 @@
 """The enterprise portal: its loans, its lines with the reasons in words, its payments and
 objections, and the objection form during 公示. An enterprise sees only its own USCC: any
 other enterprise's loan or line answers 404, as if it did not exist."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -28,9 +29,15 @@ def portal():
         payouts.refresh_publicity(db, today)
     mine = read.enterprise_subsidies(db, _uscc(), today)
     return render_template(  # newest first
-        "portal/index.html", enterprise=mine.enterprise, uscc=mine.uscc, loans=mine.loans,
-        lines=list(reversed(mine.lines)), open_by_line={x.line.id for x in mine.lines if x.has_open_objection},
-        payments=list(reversed(mine.payments)), objections=list(reversed(mine.objections)), today=today,
+        "portal/index.html",
+        enterprise=mine.enterprise,
+        uscc=mine.uscc,
+        loans=mine.loans,
+        lines=list(reversed(mine.lines)),
+        open_by_line={x.line.id for x in mine.lines if x.has_open_objection},
+        payments=list(reversed(mine.payments)),
+        objections=list(reversed(mine.objections)),
+        today=today,
     )
 
 
@@ -49,8 +56,14 @@ def portal_line(line_id: int):
     mine = read.enterprise_line(db_session(), _uscc(), line_id, business_date())
     if mine is None:
         abort(404)
-    return render_template("portal/line.html", line=mine.line, batch=mine.batch, today=business_date(), portal=True,
-                           can_object=mine.can_object)
+    return render_template(
+        "portal/line.html",
+        line=mine.line,
+        batch=mine.batch,
+        today=business_date(),
+        portal=True,
+        can_object=mine.can_object,
+    )
 
 
 @web.post("/portal/lines/<int:line_id>/objection")

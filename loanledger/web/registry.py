@@ -1,5 +1,6 @@
 """Registry pages for staff: enterprises, filings, and one loan with its balance over time
 and its lines. Read-only; the data itself is kept through the API."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -20,9 +21,13 @@ def loan_page_context(loan) -> dict:
     view = read.loan_view(db, loan, business_date())
     data = load_loan(db, loan)
     timeline = balance_segments(data.disbursements(), data.repayments())
-    return {"loan": loan, "view": view, "timeline": timeline,
-            "line_rows": read.loan_lines(db, loan.bank_code, loan.contract_no),
-            "enterprise": registry.get_enterprise(db, loan.uscc)}
+    return {
+        "loan": loan,
+        "view": view,
+        "timeline": timeline,
+        "line_rows": read.loan_lines(db, loan.bank_code, loan.contract_no),
+        "enterprise": registry.get_enterprise(db, loan.uscc),
+    }
 
 
 @web.get("/bureau/enterprises")
@@ -33,7 +38,9 @@ def enterprises_page():
     except forms.FormError as error:
         forms.flash_form_error(error)
         q = ""
-    return render_template("registry/enterprises.html", q=q, rows=read.enterprises_matching(db_session(), q or None))
+    return render_template(
+        "registry/enterprises.html", q=q, rows=read.enterprises_matching(db_session(), q or None)
+    )
 
 
 @web.get("/bureau/enterprises/<uscc>")
@@ -49,7 +56,9 @@ def filing_page(filing_no: str):
     db = db_session()
     filing = registry.get_filing(db, filing_no)  # NotFound → 404
     doc = registry.filing_docs(db, [filing], business_date())[0]
-    return render_template("registry/filing.html", f=doc, enterprise=registry.get_enterprise(db, filing.uscc))
+    return render_template(
+        "registry/filing.html", f=doc, enterprise=registry.get_enterprise(db, filing.uscc)
+    )
 
 
 @web.get("/bureau/loans/<bank_code>/<contract_no>")

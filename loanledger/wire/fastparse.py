@@ -7,6 +7,7 @@ schema, so every refusal still carries the schema's own field, code and message.
 property test `tests/unit/test_fastparse.py` checks that whatever this accepts the schema
 accepts too, with identical data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -87,18 +88,36 @@ def _reason(value: Any) -> str:
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "event_id": _key, "contract_no": _key, "target_event_id": _key,
-    "date": _date, "period_start": _date, "period_end": _date, "paid_on": _date, "effective_on": _date,
-    "as_of": _date, "amount": _money, "principal": _money, "interest": _money, "penalty_interest": _money,
-    "compound_interest": _money, "annual_rate": _rate, "days_past_due": _days,
-    "classification": _classification, "reason": _reason,
+    "event_id": _key,
+    "contract_no": _key,
+    "target_event_id": _key,
+    "date": _date,
+    "period_start": _date,
+    "period_end": _date,
+    "paid_on": _date,
+    "effective_on": _date,
+    "as_of": _date,
+    "amount": _money,
+    "principal": _money,
+    "interest": _money,
+    "penalty_interest": _money,
+    "compound_interest": _money,
+    "annual_rate": _rate,
+    "days_past_due": _days,
+    "classification": _classification,
+    "reason": _reason,
 }
 
 
 def fast_event(raw: dict[str, Any]) -> dict[str, Any] | None:
     """The parsed item, or None when the schema must look at it."""
     kind = raw.get("type")
-    if kind not in EVENT_FIELDS or type(kind) is not str or "event_id" not in raw or "contract_no" not in raw:
+    if (
+        kind not in EVENT_FIELDS
+        or type(kind) is not str
+        or "event_id" not in raw
+        or "contract_no" not in raw
+    ):
         return None
     out: dict[str, Any] = {"type": kind}
     try:
@@ -108,7 +127,11 @@ def fast_event(raw: dict[str, Any]) -> dict[str, Any] | None:
             converter = CONVERTERS.get(name)
             if converter is None:
                 return None
-            out[name] = None if value is None and name not in ("event_id", "contract_no") else converter(value)
+            out[name] = (
+                None
+                if value is None and name not in ("event_id", "contract_no")
+                else converter(value)
+            )
     except (ValueError, TypeError):
         return None
     return out

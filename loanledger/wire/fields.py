@@ -3,6 +3,7 @@
 Each field turns wire text into the internal unit (fen, rate_e4, date) and refuses
 anything else — a JSON number for money is refused, never rounded.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,11 @@ class Schema(_Schema):
     def _refuse_nul(self, data, **_kwargs):
         """PostgreSQL text cannot hold NUL: refuse it as bad input, field by field."""
         if isinstance(data, dict):
-            bad = {name: ["NUL characters are not allowed"] for name, value in data.items()
-                   if isinstance(value, str) and "\x00" in value}
+            bad = {
+                name: ["NUL characters are not allowed"]
+                for name, value in data.items()
+                if isinstance(value, str) and "\x00" in value
+            }
             if bad:
                 raise ValidationError(bad)
         return data
@@ -57,11 +61,15 @@ class Money(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError("money must be a string in yuan such as \"1234.56\", not a JSON number")
+            raise ValidationError(
+                'money must be a string in yuan such as "1234.56", not a JSON number'
+            )
         try:
             return parse_yuan(value, allow_negative=self.allow_negative)
         except ValueError:
-            raise ValidationError(f"{value!r} is not an amount in yuan with at most two decimals") from None
+            raise ValidationError(
+                f"{value!r} is not an amount in yuan with at most two decimals"
+            ) from None
 
 
 class Rate(fields.Field):
@@ -78,11 +86,13 @@ class Rate(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError("a rate must be a string of percent per annum such as \"3.4500\"")
+            raise ValidationError('a rate must be a string of percent per annum such as "3.4500"')
         try:
             return parse_rate(value)
         except ValueError:
-            raise ValidationError(f"{value!r} is not a rate in (0, 24] with at most 4 decimals") from None
+            raise ValidationError(
+                f"{value!r} is not a rate in (0, 24] with at most 4 decimals"
+            ) from None
 
 
 class StrictDate(fields.Date):
@@ -154,7 +164,9 @@ class Document(Schema):
 
 def free_text(max_len: int, **kwargs) -> fields.String:
     """Free text: 1–max_len characters, not only blanks."""
+
     def check(value: str) -> None:
         if not value.strip() or len(value) > max_len:
             raise ValidationError(f"must be 1–{max_len} characters, not only blanks")
+
     return fields.String(validate=check, metadata={"minLength": 1, "maxLength": max_len}, **kwargs)

@@ -4,6 +4,7 @@ field paths like `events[3].amount` (api.md, Conventions).
 A message of the form `code:<code>:<message>` carries its own code; the table maps
 marshmallow's own messages to theirs; anything else is `invalid_format`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,9 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str | No
     out: list[dict[str, str | None]] = []
     if isinstance(messages, dict):
         # by field path: list indexes numerically, names alphabetically
-        for key in sorted(messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")):
+        for key in sorted(
+            messages, key=lambda k: (1, 0, str(k)) if isinstance(k, str) else (0, k, "")
+        ):
             value = messages[key]
             if key == "_schema":
                 path = prefix or None
@@ -47,10 +50,20 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str | No
                 out.extend(flatten_messages(item, prefix))
             else:
                 out.append(
-                    {"field": prefix or None, "code": _code_for(str(item)), "message": _message_for(str(item))}
+                    {
+                        "field": prefix or None,
+                        "code": _code_for(str(item)),
+                        "message": _message_for(str(item)),
+                    }
                 )
     else:
-        out.append({"field": prefix or None, "code": _code_for(str(messages)), "message": _message_for(str(messages))})
+        out.append(
+            {
+                "field": prefix or None,
+                "code": _code_for(str(messages)),
+                "message": _message_for(str(messages)),
+            }
+        )
     return out
 
 

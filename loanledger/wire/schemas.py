@@ -1,4 +1,5 @@
 """Wire schemas of bank intake, shared by the JSON endpoints, bulk and file imports."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -14,14 +15,20 @@ REPAYMENT_METHODS = words(RepaymentMethod)
 class LoanIn(Schema):
     contract_no = Key(required=True)
     product_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    uscc = fields.String(required=True, validate=validate.Length(equal=18), metadata={"pattern": "^[0-9A-Z]{18}$"})
-    filing_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    uscc = fields.String(
+        required=True, validate=validate.Length(equal=18), metadata={"pattern": "^[0-9A-Z]{18}$"}
+    )
+    filing_no = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
+    )
     principal = Money(required=True)
     annual_rate = Rate(required=True)
     start_date = StrictDate(required=True)
     maturity_date = StrictDate(required=True)
     repayment_method = fields.String(required=True, validate=validate.OneOf(REPAYMENT_METHODS))
-    interest_settlement = fields.String(required=True, validate=validate.OneOf(words(InterestSettlement)))
+    interest_settlement = fields.String(
+        required=True, validate=validate.OneOf(words(InterestSettlement))
+    )
 
 
 class LoanPatch(Schema):
@@ -46,7 +53,9 @@ class EventIn(Schema):
     effective_on = StrictDate(allow_none=True)
     annual_rate = Rate(allow_none=True)
     as_of = StrictDate(allow_none=True)
-    days_past_due = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=100000))
+    days_past_due = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=100000)
+    )
     classification = fields.String(allow_none=True, validate=validate.OneOf(LOAN_CLASSIFICATIONS))
     target_event_id = Key(allow_none=True)
     reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=1000))

@@ -15,6 +15,7 @@
   signed HTTP API and the staff API, as a bank and a clerk would.
 - `shots`: screenshots of the key steps under test-artifacts/screenshots/.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,14 @@ CHROMIUM = os.environ.get("LOANLEDGER_CHROMIUM", "/usr/bin/chromium")  # Debian'
 # The probe's flags (machine notes): without the background-networking ones chromium keeps
 # trying Google's hosts, which this machine's closed network refuses.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -72,7 +79,10 @@ def live_server(_shared_app) -> Iterator[LiveServer]:
 # ---------------------------------------------------------------- the browser
 def _missing(reason: str) -> None:
     if IN_CI:
-        pytest.fail(f"{reason} (CI=true requires the browser tests: .ci/run installs chromium)", pytrace=False)
+        pytest.fail(
+            f"{reason} (CI=true requires the browser tests: .ci/run installs chromium)",
+            pytrace=False,
+        )
     pytest.skip(f"{reason}; install it with `apt-get install -y chromium`")
 
 
@@ -86,7 +96,9 @@ def browser():
         _missing(f"playwright is not importable ({error})")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
     except Exception as error:  # noqa: BLE001 - a browser that will not start is "missing"
         playwright.stop()
         _missing(f"chromium at {CHROMIUM} did not start: {error}")
@@ -98,8 +110,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server: LiveServer, app):
     """`app` first: the live server must already serve this test's database."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
@@ -150,7 +163,9 @@ class Programme:
 
 def _ok(response, *statuses: int) -> dict:
     statuses = statuses or (200, 201)
-    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
+    assert response.status_code in statuses, (
+        f"{response.status_code} {response.get_data(as_text=True)}"
+    )
     return response.get_json()
 
 
@@ -162,41 +177,108 @@ def programme(staff, bank) -> Programme:
     Users: `admin1` (admin: acts as clerk and as approver), `clerk1`, `approver1`,
     `enterprise1` (the borrower) and `enterprise2` (another enterprise)."""
     plan = Programme()
-    for username, role, uscc in (("admin1", "admin", None), ("clerk1", "clerk", None),
-                                 ("approver1", "approver", None), ("enterprise1", "enterprise", USCC),
-                                 ("enterprise2", "enterprise", OTHER_USCC)):
-        plan.passwords[username] = staff.create(username, role, f"{username}-browser-2026", uscc=uscc)
+    for username, role, uscc in (
+        ("admin1", "admin", None),
+        ("clerk1", "clerk", None),
+        ("approver1", "approver", None),
+        ("enterprise1", "enterprise", USCC),
+        ("enterprise2", "enterprise", OTHER_USCC),
+    ):
+        plan.passwords[username] = staff.create(
+            username, role, f"{username}-browser-2026", uscc=uscc
+        )
 
     staff.set_business_date("2025-01-02")
     zsrcb = bank("ZSRCB", "中山农商银行")
     clerk = lambda path, body: _ok(staff.request("clerk", "POST", path, body))  # noqa: E731
-    clerk("/products", {"product_code": "ZSRCB-TECH", "bank_code": "ZSRCB", "name": "科技贷", "risk_covered": True})
-    for uscc, name in ((USCC, "中山市华星五金制品有限公司"), (OTHER_USCC, "中山市美灯照明科技有限公司")):
-        clerk("/enterprises", {
-            "uscc": uscc, "name": name, "established_on": "2016-03-01", "town": "火炬开发区", "industry": "制造业",
-            "account": {"holder": name, "number": "6222020000000001", "bank_name": "中山农商银行"},
-        })
-    clerk("/filings", {"filing_no": "BR-F-1", "uscc": USCC, "project_name": "华星五金技术改造项目",
-                       "eligible_investment": "600000.00", "approved_on": "2024-11-01"})
+    clerk(
+        "/products",
+        {
+            "product_code": "ZSRCB-TECH",
+            "bank_code": "ZSRCB",
+            "name": "科技贷",
+            "risk_covered": True,
+        },
+    )
+    for uscc, name in (
+        (USCC, "中山市华星五金制品有限公司"),
+        (OTHER_USCC, "中山市美灯照明科技有限公司"),
+    ):
+        clerk(
+            "/enterprises",
+            {
+                "uscc": uscc,
+                "name": name,
+                "established_on": "2016-03-01",
+                "town": "火炬开发区",
+                "industry": "制造业",
+                "account": {
+                    "holder": name,
+                    "number": "6222020000000001",
+                    "bank_name": "中山农商银行",
+                },
+            },
+        )
+    clerk(
+        "/filings",
+        {
+            "filing_no": "BR-F-1",
+            "uscc": USCC,
+            "project_name": "华星五金技术改造项目",
+            "eligible_investment": "600000.00",
+            "approved_on": "2024-11-01",
+        },
+    )
     clerk("/budgets", {"year": 2025, "amount": "3000000.00", "reference": "中财〔2025〕1号"})
 
-    _ok(zsrcb.post("/api/v1/loans", json={
-        "contract_no": "ZSRCB-2025-0001", "product_code": "ZSRCB-TECH", "uscc": USCC, "filing_no": "BR-F-1",
-        "principal": "1000000.00", "annual_rate": "3.4500", "start_date": "2025-01-02",
-        "maturity_date": "2027-01-02", "repayment_method": "interest_only", "interest_settlement": "monthly",
-    }))
-    _ok(zsrcb.post("/api/v1/loans/ZSRCB-2025-0001/events", json={
-        "event_id": "ZSRCB-2025-0001-D1", "type": "disbursement", "date": "2025-01-02", "amount": "1000000.00",
-    }))
+    _ok(
+        zsrcb.post(
+            "/api/v1/loans",
+            json={
+                "contract_no": "ZSRCB-2025-0001",
+                "product_code": "ZSRCB-TECH",
+                "uscc": USCC,
+                "filing_no": "BR-F-1",
+                "principal": "1000000.00",
+                "annual_rate": "3.4500",
+                "start_date": "2025-01-02",
+                "maturity_date": "2027-01-02",
+                "repayment_method": "interest_only",
+                "interest_settlement": "monthly",
+            },
+        )
+    )
+    _ok(
+        zsrcb.post(
+            "/api/v1/loans/ZSRCB-2025-0001/events",
+            json={
+                "event_id": "ZSRCB-2025-0001-D1",
+                "type": "disbursement",
+                "date": "2025-01-02",
+                "amount": "1000000.00",
+            },
+        )
+    )
     staff.set_business_date("2025-01-21")
-    _ok(zsrcb.post("/api/v1/loans/ZSRCB-2025-0001/events", json={
-        "event_id": "ZSRCB-2025-0001-I1", "type": "interest", "period_start": "2025-01-02",
-        "period_end": "2025-01-21", "paid_on": "2025-01-21", "interest": "1820.83",
-    }))
+    _ok(
+        zsrcb.post(
+            "/api/v1/loans/ZSRCB-2025-0001/events",
+            json={
+                "event_id": "ZSRCB-2025-0001-I1",
+                "type": "interest",
+                "period_start": "2025-01-02",
+                "period_end": "2025-01-21",
+                "paid_on": "2025-01-21",
+                "interest": "1820.83",
+            },
+        )
+    )
     staff.set_business_date("2025-02-01")
     _ok(staff.request("clerk", "POST", f"/periods/{PERIOD}/close", {}))
 
-    batches = _ok(staff.request("auditor", "GET", f"/batches?period={PERIOD}&kind=subsidy"))["items"]
+    batches = _ok(staff.request("auditor", "GET", f"/batches?period={PERIOD}&kind=subsidy"))[
+        "items"
+    ]
     assert len(batches) == 1, batches
     plan.batch_id = batches[0]["batch_id"]
     assert batches[0]["status"] == "publicity", batches[0]

@@ -7,6 +7,7 @@
    clerk upholds the objection; the enterprise sees it upheld and the line held back.
 Screenshots of each step: test-artifacts/screenshots/.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -82,7 +83,10 @@ def test_maker_checker_through_the_batch_page(page, programme, staff, shots):
 
     answer = staff.request("auditor", "GET", f"/batches/{batch}").get_json()
     assert (answer["status"], answer["submitted_by"], answer["approved_by"]) == (
-        "approved", "user:admin1", "user:approver1")
+        "approved",
+        "user:admin1",
+        "user:approver1",
+    )
 
 
 def test_enterprise_objection_upheld_by_a_clerk(page, programme, staff, shots):
@@ -107,7 +111,9 @@ def test_enterprise_objection_upheld_by_a_clerk(page, programme, staff, shots):
     objection = page.locator("#my-objections tr.objection-row")
     assert objection.count() == 1 and objection.get_attribute("data-status") == "open"
     objection_id = objection.get_attribute("data-objection-id")
-    assert page.locator(f"form.objection-form[data-line-id='{line_id}']").count() == 0  # one open per line
+    assert (
+        page.locator(f"form.objection-form[data-line-id='{line_id}']").count() == 0
+    )  # one open per line
     shots(page, "objection-filed")
     logout(page)
 

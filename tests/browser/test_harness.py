@@ -1,4 +1,5 @@
 """The harness itself: chromium reaches the live server, which serves this test's database."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The sign-in page in a real browser: a wrong password is refused, a clerk lands on /bureau."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,4 +28,3 @@ def test_login_page_refuses_a_wrong_password_and_signs_a_clerk_in(page, programm
         page.click("#logout")
     page.goto("/bureau")
     assert "/login" in page.url
-

@@ -1,5 +1,6 @@
 """What every operation of /api/v1/openapi.json declares (loanledger.api.openapi), and that
 the error codes it documents are api.md's."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,10 @@ def test_every_operation_declares_the_problem_answers(document):
         responses = operation["responses"]
         assert "default" not in responses, (method, path)
         for status in ERROR_CODES:
-            assert responses[str(status)] == {"$ref": f"#/components/responses/Problem{status}"}, (method, path)
+            assert responses[str(status)] == {"$ref": f"#/components/responses/Problem{status}"}, (
+                method,
+                path,
+            )
     problem = document["components"]["responses"]["Problem422"]
     assert list(problem["content"]) == ["application/problem+json"]
     assert "`idempotency_key_reused`" in problem["description"]
@@ -48,7 +52,10 @@ def test_security_is_declared_and_bank_writes_need_an_idempotency_key(document):
         if "bankHmac" in schemes and method != "get":
             assert "Idempotency-Key" in params, (method, path)
             success = [r for status, r in operation["responses"].items() if status.startswith("2")]
-            assert all("Idempotent-Replayed" in r.get("headers", {}) for r in success), (method, path)
+            assert all("Idempotent-Replayed" in r.get("headers", {}) for r in success), (
+                method,
+                path,
+            )
         else:
             assert "Idempotency-Key" not in params, (method, path)
         if path == "/api/v1/auth/tokens":
@@ -60,8 +67,11 @@ def test_security_is_declared_and_bank_writes_need_an_idempotency_key(document):
 
 def test_bank_endpoints_of_this_surface(document):
     ops = {(m, p): o for m, p, o in _operations(document)}
-    for key in (("post", "/api/v1/control-totals"), ("get", "/api/v1/control-totals"),
-                ("get", "/api/v1/statements/{period}")):
+    for key in (
+        ("post", "/api/v1/control-totals"),
+        ("get", "/api/v1/control-totals"),
+        ("get", "/api/v1/statements/{period}"),
+    ):
         assert key in ops
     assert ops[("get", "/api/v1/control-totals")]["security"] == [{"bankHmac": []}, {"bearer": []}]
     assert ops[("get", "/api/v1/statements/{period}")]["security"] == [{"bankHmac": []}]

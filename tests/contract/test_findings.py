@@ -1,4 +1,5 @@
 """Regressions of what the contract run (and probing around it) found in the API."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,9 @@ def _code(response) -> str:
     return response.get_json()["errors"][0]["code"]
 
 
-@pytest.mark.parametrize("path", ["/batches/{}", "/batches/{}/lines", "/batches/{}/payees", "/lines/{}"])
+@pytest.mark.parametrize(
+    "path", ["/batches/{}", "/batches/{}/lines", "/batches/{}/payees", "/lines/{}"]
+)
 @pytest.mark.parametrize("number", [2**63, 10**30])
 def test_an_id_beyond_bigint_is_not_found(staff, path, number):
     """It reached the driver (SQLite: OverflowError; PostgreSQL: out of range) and answered 500."""
@@ -21,7 +24,9 @@ def test_the_largest_bigint_id_is_looked_up(staff):
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("method, path", [("POST", "/periods/0000-01/close"), ("GET", "/periods/0000-01")])
+@pytest.mark.parametrize(
+    "method, path", [("POST", "/periods/0000-01/close"), ("GET", "/periods/0000-01")]
+)
 def test_year_zero_is_no_period(staff, method, path):
     """POST /periods/0000-01/close answered 500 (the date of year 0 cannot be built)."""
     staff.set_business_date("2023-04-03")

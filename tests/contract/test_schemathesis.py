@@ -17,6 +17,7 @@ statuses each operation got, with -s). Each operation gets a fresh database with
 (a bank, a product, an enterprise, a filing, a loan with events, a closed period). The whole
 run takes about 45 s on either engine on the 2-core machine, so it runs on both.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,16 +49,23 @@ from tests.support.people import Staff
 API = "/api/v1"
 EXAMPLES = int(os.environ.get("LOANLEDGER_CONTRACT_EXAMPLES", "10"))
 SEED = int(os.environ.get("LOANLEDGER_CONTRACT_SEED", "20261123"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 IDEMPOTENCY_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
 USCC = "914420006FA300000G"
 
-CONFIG = schemathesis.Config.from_dict({
-    "seed": SEED,
-    "generation": {"max-examples": EXAMPLES, "no-shrink": True, "mode": "all"},
-    "phases": {"stateful": {"enabled": False}},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {"max-examples": EXAMPLES, "no-shrink": True, "mode": "all"},
+        "phases": {"stateful": {"enabled": False}},
+    }
+)
 
 
 class Signer:
@@ -83,11 +91,22 @@ class Signer:
             path = raw.split("?", 1)[0]
             query = environ.get("QUERY_STRING", "")
             timestamp, nonce = str(int(time.time())), new_nonce()
-            environ.update({
-                "HTTP_X_LL_KEY": self.key_id, "HTTP_X_LL_TIMESTAMP": timestamp, "HTTP_X_LL_NONCE": nonce,
-                "HTTP_X_LL_SIGNATURE": sign(self.secret, environ["REQUEST_METHOD"], path, canonical_query(query),
-                                            timestamp, nonce, body),
-            })
+            environ.update(
+                {
+                    "HTTP_X_LL_KEY": self.key_id,
+                    "HTTP_X_LL_TIMESTAMP": timestamp,
+                    "HTTP_X_LL_NONCE": nonce,
+                    "HTTP_X_LL_SIGNATURE": sign(
+                        self.secret,
+                        environ["REQUEST_METHOD"],
+                        path,
+                        canonical_query(query),
+                        timestamp,
+                        nonce,
+                        body,
+                    ),
+                }
+            )
             key = environ.get("HTTP_IDEMPOTENCY_KEY")
             if key is not None and IDEMPOTENCY_KEY.match(key):
                 environ["HTTP_IDEMPOTENCY_KEY"] = str(uuid.uuid4())
@@ -98,22 +117,50 @@ def _world(staff: Staff, bank_client) -> None:
     """A little of everything, so generated requests sometimes find what they name."""
     staff.set_business_date("2023-04-03")
     for path, body in (
-        ("/products", {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True}),
+        (
+            "/products",
+            {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
+        ),
         ("/enterprises", {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"}),
-        ("/filings", {"filing_no": "F1", "uscc": USCC, "project_name": "MES", "eligible_investment": "8000000.00",
-                      "approved_on": "2023-01-02"}),
-        ("/risk-pool/deposits", {"amount": "20000000.00", "deposited_on": "2023-01-03", "reference": "首期"}),
+        (
+            "/filings",
+            {
+                "filing_no": "F1",
+                "uscc": USCC,
+                "project_name": "MES",
+                "eligible_investment": "8000000.00",
+                "approved_on": "2023-01-02",
+            },
+        ),
+        (
+            "/risk-pool/deposits",
+            {"amount": "20000000.00", "deposited_on": "2023-01-03", "reference": "首期"},
+        ),
     ):
         answer = staff.request("admin", "POST", path, body)
         assert answer.status_code == 201, answer.get_data(as_text=True)
-    loan = {"contract_no": "C-1", "product_code": "BK1-P", "uscc": USCC, "principal": "5000000.00",
-            "annual_rate": "3.4500", "start_date": "2023-01-03", "maturity_date": "2025-01-03",
-            "repayment_method": "interest_only", "interest_settlement": "monthly"}
+    loan = {
+        "contract_no": "C-1",
+        "product_code": "BK1-P",
+        "uscc": USCC,
+        "principal": "5000000.00",
+        "annual_rate": "3.4500",
+        "start_date": "2023-01-03",
+        "maturity_date": "2025-01-03",
+        "repayment_method": "interest_only",
+        "interest_settlement": "monthly",
+    }
     assert bank_client.post(f"{API}/loans", json=loan).status_code == 201
     for event in (
         {"event_id": "D1", "type": "disbursement", "date": "2023-01-03", "amount": "5000000.00"},
-        {"event_id": "I1", "type": "interest", "period_start": "2023-01-03", "period_end": "2023-02-03",
-         "paid_on": "2023-02-03", "interest": "14375.00"},
+        {
+            "event_id": "I1",
+            "type": "interest",
+            "period_start": "2023-01-03",
+            "period_end": "2023-02-03",
+            "paid_on": "2023-02-03",
+            "interest": "14375.00",
+        },
     ):
         answer = bank_client.post(f"{API}/loans/C-1/events", json=event)
         assert answer.status_code == 201, answer.get_data(as_text=True)
@@ -126,8 +173,11 @@ class Callers:
     turns: itertools.count = dataclasses.field(default_factory=itertools.count)
 
     def headers(self, case) -> dict[str, str]:
-        security = {name for requirement in case.operation.definition.raw.get("security", [])
-                    for name in requirement}
+        security = {
+            name
+            for requirement in case.operation.definition.raw.get("security", [])
+            for name in requirement
+        }
         bank = "bankHmac" in security
         if bank and "bearer" in security:
             bank = next(self.turns) % 2 == 0
@@ -142,7 +192,9 @@ def _document() -> dict:
     """The app's OpenAPI document, read once at collection (it needs no database)."""
     placeholder = make_engine("sqlite://")
     try:
-        app = create_app(load_settings(env="testing", environ={}, database_url="sqlite://"), engine=placeholder)
+        app = create_app(
+            load_settings(env="testing", environ={}, database_url="sqlite://"), engine=placeholder
+        )
         return app.test_client().get(f"{API}/openapi.json").get_json()
     finally:
         placeholder.dispose()
@@ -165,7 +217,9 @@ def contract(app, staff, bank, request):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_every_operation_keeps_the_contract(case, contract):
     signed_app, callers = contract
     case.call_and_validate(app=signed_app, headers=callers.headers(case), checks=CHECKS)

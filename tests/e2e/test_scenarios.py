@@ -3,13 +3,21 @@ shared/spec/scenarios), played through the HTTP API.
 
 New files dropped into that folder are picked up by the parametrisation.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
 
-from tests.support.scenarios import Player, expected_key, line_key, load, scenario_dir, scenario_files
+from tests.support.scenarios import (
+    Player,
+    expected_key,
+    line_key,
+    load,
+    scenario_dir,
+    scenario_files,
+)
 
 FILES = scenario_files()
 
@@ -29,16 +37,28 @@ def test_scenario(path, staff, bank):
         got = player.period_result(period)
         assert got["view"]["status"] == "closed", period
         assert got["view"]["subsidy_total"] == wanted["subsidy_total"], (period, got["view"])
-        assert got["view"]["compensation_total"] == wanted["compensation_total"], (period, got["view"])
+        assert got["view"]["compensation_total"] == wanted["compensation_total"], (
+            period,
+            got["view"],
+        )
         expected = Counter(expected_key(e) for e in wanted["lines"])
         actual = Counter()
         for line in got["lines"]:
             template = next((e for e in wanted["lines"] if e["kind"] == line["kind"]), None)
             actual[line_key(line, template or {"kind": 1, "bank": 1, "amount": 1})] += 1
-        assert actual == expected, f"{period}: lines differ\nexpected {sorted(expected)}\nactual   {sorted(actual)}"
+        assert actual == expected, (
+            f"{period}: lines differ\nexpected {sorted(expected)}\nactual   {sorted(actual)}"
+        )
     claims = player.claims()
     got_claims = Counter(
-        (c["bank_code"], c["contract_no"], c["npl_date"], c["loss_base"], c["compensation"], c["period"])
+        (
+            c["bank_code"],
+            c["contract_no"],
+            c["npl_date"],
+            c["loss_base"],
+            c["compensation"],
+            c["period"],
+        )
         for c in claims
     )
     want_claims = Counter(

@@ -1,4 +1,5 @@
 """Fixtures shared by the integration tests (the database, app and people: tests/conftest.py)."""
+
 from __future__ import annotations
 
 import pytest

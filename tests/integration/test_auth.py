@@ -1,4 +1,5 @@
 """Bank signatures, staff tokens, roles, body limits and idempotent bank writes."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,7 +40,9 @@ def test_signed_get_and_post_are_accepted(bank):
 
 def test_query_and_utf8_path_are_signed_as_sent(bank):
     bk = bank("BK1")
-    answer = bk.get(f"{PROBE}/bank/合同 No.7", params={"status": "active", "b": ["2", "1"], "a": "x y"})
+    answer = bk.get(
+        f"{PROBE}/bank/合同 No.7", params={"status": "active", "b": ["2", "1"], "a": "x y"}
+    )
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.get_json()["rest"] == "合同 No.7"
     assert answer.get_json()["args"] == {"a": ["x y"], "b": ["2", "1"], "status": ["active"]}
@@ -72,16 +75,28 @@ def test_tampered_body_is_a_bad_signature(bank):
 def test_timestamp_skew(bank, offset):
     bk = bank("BK1")
     path, timestamp, nonce = f"{PROBE}/bank", str(int(time.time()) + offset), new_nonce()
-    answer = _send_with(bk, "GET", path, X_LL_Timestamp=timestamp, X_LL_Nonce=nonce,
-                        X_LL_Signature=sign(bk.secret, "GET", path, "", timestamp, nonce, b""))
+    answer = _send_with(
+        bk,
+        "GET",
+        path,
+        X_LL_Timestamp=timestamp,
+        X_LL_Nonce=nonce,
+        X_LL_Signature=sign(bk.secret, "GET", path, "", timestamp, nonce, b""),
+    )
     assert answer.status_code == 401 and _code(answer) == "timestamp_skew"
 
 
 def test_timestamp_within_skew_is_accepted(bank):
     bk = bank("BK1")
     path, timestamp, nonce = f"{PROBE}/bank", str(int(time.time()) - 290), new_nonce()
-    answer = _send_with(bk, "GET", path, X_LL_Timestamp=timestamp, X_LL_Nonce=nonce,
-                        X_LL_Signature=sign(bk.secret, "GET", path, "", timestamp, nonce, b""))
+    answer = _send_with(
+        bk,
+        "GET",
+        path,
+        X_LL_Timestamp=timestamp,
+        X_LL_Nonce=nonce,
+        X_LL_Signature=sign(bk.secret, "GET", path, "", timestamp, nonce, b""),
+    )
     assert answer.status_code == 200
 
 
@@ -137,11 +152,15 @@ def test_token_for_good_password(staff, client):
 
 def test_wrong_password_is_refused(staff, client):
     staff.create("alice", "clerk")
-    answer = client.post("/api/v1/auth/tokens", json={"username": "alice", "password": "wrong-password"})
+    answer = client.post(
+        "/api/v1/auth/tokens", json={"username": "alice", "password": "wrong-password"}
+    )
     assert answer.status_code == 401 and _code(answer) == "invalid_token"
 
 
-@pytest.mark.parametrize("header", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eA=="}])
+@pytest.mark.parametrize(
+    "header", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eA=="}]
+)
 def test_invalid_token(client, header):
     answer = client.get("/api/v1/admin/business-date", headers=header)
     assert answer.status_code == 401 and _code(answer) == "invalid_token"
@@ -187,7 +206,9 @@ def test_bank_body_limit(app, bank, size, status):
 def test_staff_body_limit(app, staff):
     staff.token("admin")
     app.config["MAX_CONTENT_LENGTH"] = LIMIT
-    answer = staff.request("admin", "PUT", "/admin/business-date", {"date": "2025-01-02", **_body_of(LIMIT + 10)})
+    answer = staff.request(
+        "admin", "PUT", "/admin/business-date", {"date": "2025-01-02", **_body_of(LIMIT + 10)}
+    )
     assert answer.status_code == 413 and _code(answer) == "body_too_large"
     assert answer.mimetype == "application/problem+json"
 
@@ -228,7 +249,10 @@ def test_refused_writes_are_replayed(bank, probe):
     assert first.status_code == again.status_code == 422
     assert first.mimetype == again.mimetype == "application/problem+json"
     assert again.get_data() == first.get_data()
-    assert "Idempotent-Replayed" not in first.headers and again.headers["Idempotent-Replayed"] == "true"
+    assert (
+        "Idempotent-Replayed" not in first.headers
+        and again.headers["Idempotent-Replayed"] == "true"
+    )
     assert probe.runs == ["refused"]
 
 
@@ -252,4 +276,3 @@ def test_signed_list_of_loans(bank):
 def test_unsigned_list_of_loans_is_refused(client):
     answer = client.get("/api/v1/loans")
     assert answer.status_code == 400 and _code(answer) == "missing_header"
-

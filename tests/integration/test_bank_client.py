@@ -1,6 +1,7 @@
 """loanledger.client.BankClient: retries (what, how long, how many times, with which key) and
 bulk uploads cut into requests, against scripted answers, the test client and a real
 `loanledger serve` process."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ API = "/api/v1"
 
 
 def problem(status: int, code: str, headers: dict | None = None) -> Response:
-    body = {"type": "t", "title": "t", "status": status, "detail": "d",
-            "errors": [{"field": None, "code": code, "message": "m"}]}
+    body = {
+        "type": "t",
+        "title": "t",
+        "status": status,
+        "detail": "d",
+        "errors": [{"field": None, "code": code, "message": "m"}],
+    }
     return Response(status, headers or {}, json.dumps(body).encode())
 
 
@@ -52,7 +58,7 @@ OK = Response(201, {}, b'{"ok": true}')
 def test_429_waits_retry_after_and_keeps_the_idempotency_key():
     client = Scripted([problem(429, "rate_limited", {"Retry-After": "3"}), OK])
     assert client.post(f"{API}/loans", json={"a": 1}).status_code == 201
-    assert client.waits == [3 + 0.5 * 0.5]                   # Retry-After plus jitter of up to base_delay
+    assert client.waits == [3 + 0.5 * 0.5]  # Retry-After plus jitter of up to base_delay
     first, second = client.sent
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
     assert first.headers["X-LL-Nonce"] != second.headers["X-LL-Nonce"]
@@ -60,25 +66,43 @@ def test_429_waits_retry_after_and_keeps_the_idempotency_key():
 
 
 def test_retry_after_is_capped_by_max_delay():
-    client = Scripted([problem(429, "rate_limited", {"Retry-After": "600"}), OK],
-                      retry=RetryPolicy(max_delay=10, base_delay=0))
+    client = Scripted(
+        [problem(429, "rate_limited", {"Retry-After": "600"}), OK],
+        retry=RetryPolicy(max_delay=10, base_delay=0),
+    )
     client.get(f"{API}/loans")
     assert client.waits == [10]
 
 
-@pytest.mark.parametrize("answer", [problem(409, "request_in_flight"), problem(500, "internal"),
-                                    problem(503, "unavailable"), urllib.error.URLError("refused"),
-                                    ConnectionResetError(), TimeoutError()])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        problem(409, "request_in_flight"),
+        problem(500, "internal"),
+        problem(503, "unavailable"),
+        urllib.error.URLError("refused"),
+        ConnectionResetError(),
+        TimeoutError(),
+    ],
+)
 def test_retried_answers(answer):
     client = Scripted([answer, OK])
     assert client.post(f"{API}/loans", json={}).status_code == 201
     assert len(client.sent) == 2 and client.waits == [0.5 * 0.5]
 
 
-@pytest.mark.parametrize("answer", [problem(409, "invalid_state"), problem(422, "invalid_format"),
-                                    problem(400, "missing_header"), problem(401, "bad_signature"),
-                                    problem(404, "not_found"), problem(413, "body_too_large"),
-                                    problem(422, "idempotency_key_reused")])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        problem(409, "invalid_state"),
+        problem(422, "invalid_format"),
+        problem(400, "missing_header"),
+        problem(401, "bad_signature"),
+        problem(404, "not_found"),
+        problem(413, "body_too_large"),
+        problem(422, "idempotency_key_reused"),
+    ],
+)
 def test_refusals_are_final(answer):
     client = Scripted([answer, OK])
     assert client.post(f"{API}/loans", json={}).status_code == answer.status_code
@@ -86,16 +110,22 @@ def test_refusals_are_final(answer):
 
 
 def test_backoff_doubles_up_to_max_delay_and_attempts_are_bounded():
-    client = Scripted([problem(503, "unavailable")] * 6, retry=RetryPolicy(attempts=6, base_delay=1, max_delay=5),
-                      jitter=lambda: 1.0)
+    client = Scripted(
+        [problem(503, "unavailable")] * 6,
+        retry=RetryPolicy(attempts=6, base_delay=1, max_delay=5),
+        jitter=lambda: 1.0,
+    )
     assert client.get(f"{API}/loans").status_code == 503
     assert len(client.sent) == 6 and client.waits == [1, 2, 4, 5, 5]
 
 
 def test_full_jitter_spreads_the_wait():
     draws = iter([0.0, 0.25])
-    client = Scripted([problem(500, "internal")] * 3, retry=RetryPolicy(attempts=3, base_delay=2),
-                      jitter=lambda: next(draws))
+    client = Scripted(
+        [problem(500, "internal")] * 3,
+        retry=RetryPolicy(attempts=3, base_delay=2),
+        jitter=lambda: next(draws),
+    )
     client.get(f"{API}/loans")
     assert client.waits == [0.0, 0.25 * 4]
 
@@ -128,12 +158,21 @@ def test_reads_carry_no_idempotency_key():
 def _bulk_answer(items_key: str):
     def answer(prepared):
         items = json.loads(prepared.body)[items_key]
-        results = [{"index": i, "event_id": item.get("event_id"), "status": item.get("want", "created")}
-                   for i, item in enumerate(items)]
-        counts = {s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "rejected")}
-        body = {"accepted": counts["created"], "duplicates": counts["duplicate"], "rejected": counts["rejected"],
-                "results": results}
+        results = [
+            {"index": i, "event_id": item.get("event_id"), "status": item.get("want", "created")}
+            for i, item in enumerate(items)
+        ]
+        counts = {
+            s: sum(r["status"] == s for r in results) for s in ("created", "duplicate", "rejected")
+        }
+        body = {
+            "accepted": counts["created"],
+            "duplicates": counts["duplicate"],
+            "rejected": counts["rejected"],
+            "results": results,
+        }
         return Response(200, {}, json.dumps(body).encode())
+
     return answer
 
 
@@ -148,7 +187,9 @@ class BulkScripted(Scripted):
 
 
 def test_bulk_cuts_the_list_and_adds_up_the_results():
-    events = [{"event_id": f"E{i}", "want": "duplicate" if i % 5 == 0 else "created"} for i in range(12)]
+    events = [
+        {"event_id": f"E{i}", "want": "duplicate" if i % 5 == 0 else "created"} for i in range(12)
+    ]
     client = BulkScripted(_bulk_answer("events"))
     total = client.post_events_bulk(events, chunk=5)
     assert [len(json.loads(p.body)["events"]) for p in client.sent] == [5, 5, 2]
@@ -161,8 +202,12 @@ def test_bulk_cuts_the_list_and_adds_up_the_results():
 
 def test_bulk_atomic_and_named_uploads():
     client = BulkScripted(_bulk_answer("loans"))
-    client.post_loans_bulk([{"contract_no": f"C{i}"} for i in range(3)], chunk=2, atomic=True,
-                           idempotency_key="upload-7")
+    client.post_loans_bulk(
+        [{"contract_no": f"C{i}"} for i in range(3)],
+        chunk=2,
+        atomic=True,
+        idempotency_key="upload-7",
+    )
     assert [p.path for p in client.sent] == ["/api/v1/loans:bulk"] * 2
     assert [p.query for p in client.sent] == ["atomic=true"] * 2
     assert [p.headers["Idempotency-Key"] for p in client.sent] == ["upload-7/0", "upload-7/1"]
@@ -196,11 +241,19 @@ def test_bulk_through_the_test_client(world):
     total = boc.post_loans_bulk(loans, chunk=3)
     assert (total["accepted"], total["duplicates"], total["rejected"]) == (7, 1, 0)
     assert [r["index"] for r in total["results"]] == list(range(8))
-    events = [{"contract_no": "C-1", "event_id": f"D{i}", "type": "disbursement", "date": "2023-02-01",
-               "amount": "1200000.00"} for i in range(6)]
+    events = [
+        {
+            "contract_no": "C-1",
+            "event_id": f"D{i}",
+            "type": "disbursement",
+            "date": "2023-02-01",
+            "amount": "1200000.00",
+        }
+        for i in range(6)
+    ]
     events[4]["amount"] = 100  # a JSON number: rejected
     total = boc.post_events_bulk(events, chunk=4)
-    assert (total["accepted"], total["rejected"]) == (4, 2)   # D4 refused; D5 exceeds the principal
+    assert (total["accepted"], total["rejected"]) == (4, 2)  # D4 refused; D5 exceeds the principal
     assert [r["status"] for r in total["results"]] == ["created"] * 4 + ["rejected", "rejected"]
     again = boc.post_events_bulk(events[:4], chunk=4)
     assert again["duplicates"] == 4
@@ -224,14 +277,23 @@ def _free_port() -> int:
 @pytest.fixture
 def served(database_url):
     """`loanledger serve` (gunicorn, 2 workers) on this test's database, a low rate limit."""
-    issued = json.loads(run(database_url, "bank", "create", "--code", "BK1", "--name", "One").stdout)
+    issued = json.loads(
+        run(database_url, "bank", "create", "--code", "BK1", "--name", "One").stdout
+    )
     port = _free_port()
-    env = {**os.environ, "LOANLEDGER_ENV": "testing", "LOANLEDGER_DATABASE_URL": database_url,
-           "LOANLEDGER_SECRET_KEY": SECRET, "LOANLEDGER_RATE_LIMIT_PER_SECOND": "2",
-           "LOANLEDGER_RATE_LIMIT_BURST": "2"}
+    env = {
+        **os.environ,
+        "LOANLEDGER_ENV": "testing",
+        "LOANLEDGER_DATABASE_URL": database_url,
+        "LOANLEDGER_SECRET_KEY": SECRET,
+        "LOANLEDGER_RATE_LIMIT_PER_SECOND": "2",
+        "LOANLEDGER_RATE_LIMIT_BURST": "2",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "loanledger.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 20
     while True:
@@ -241,7 +303,9 @@ def served(database_url):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise AssertionError(f"server did not start: {server.stderr.read().decode()[-2000:]}") from None
+                raise AssertionError(
+                    f"server did not start: {server.stderr.read().decode()[-2000:]}"
+                ) from None
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}", issued
     server.terminate()
@@ -258,13 +322,25 @@ def test_a_real_server_rate_limits_and_the_client_waits(served):
         waits.append(seconds)
         time.sleep(seconds)
 
-    patient = BankClient(url, issued["key_id"], issued["secret"], sleep=sleep,
-                         retry=RetryPolicy(attempts=10, base_delay=0.1))
+    patient = BankClient(
+        url,
+        issued["key_id"],
+        issued["secret"],
+        sleep=sleep,
+        retry=RetryPolicy(attempts=10, base_delay=0.1),
+    )
     answers = [patient.get(f"{API}/loans") for _ in range(4)]
     assert [a.status_code for a in answers] == [200] * 4
-    assert waits and all(w >= 1 for w in waits)  # Retry-After: 1 s (a token every 0.5 s, whole seconds)
+    assert waits and all(
+        w >= 1 for w in waits
+    )  # Retry-After: 1 s (a token every 0.5 s, whole seconds)
     impatient = BankClient(url, issued["key_id"], issued["secret"], retry=None)
     statuses = [impatient.get(f"{API}/loans").status_code for _ in range(3)]
     assert 429 in statuses
-    refused = next(a for a in (impatient.get(f"{API}/loans") for _ in range(3)) if a.status_code == 429)
-    assert refused.headers["Retry-After"].isdigit() and refused.json["errors"][0]["code"] == "rate_limited"
+    refused = next(
+        a for a in (impatient.get(f"{API}/loans") for _ in range(3)) if a.status_code == 429
+    )
+    assert (
+        refused.headers["Retry-After"].isdigit()
+        and refused.json["errors"][0]["code"] == "rate_limited"
+    )

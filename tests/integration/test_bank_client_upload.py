@@ -1,11 +1,14 @@
 """BankClient.upload_import: a signed multipart upload, as the integration guide shows."""
+
 from __future__ import annotations
 
 API = "/api/v1"
-CSV = ("contract_no,product_code,uscc,filing_no,principal,annual_rate,start_date,maturity_date,"
-       "repayment_method,interest_settlement\n"
-       "U-1,BOC-SZD,914420006FA300000G,,5000000.00,3.4500,2023-02-01,2025-02-01,interest_only,quarterly\n"
-       "U-2,BOC-SZD,914420006FA300000G,,5000000.00,3.4500,2023-02-01,2023-01-01,interest_only,quarterly\n")
+CSV = (
+    "contract_no,product_code,uscc,filing_no,principal,annual_rate,start_date,maturity_date,"
+    "repayment_method,interest_settlement\n"
+    "U-1,BOC-SZD,914420006FA300000G,,5000000.00,3.4500,2023-02-01,2025-02-01,interest_only,quarterly\n"
+    "U-2,BOC-SZD,914420006FA300000G,,5000000.00,3.4500,2023-02-01,2023-01-01,interest_only,quarterly\n"
+)
 
 
 def test_a_bank_uploads_a_file_and_reads_the_row_errors(world):

@@ -1,4 +1,5 @@
 """The `loanledger` command against the database under test."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,14 @@ from werkzeug.security import generate_password_hash
 
 from loanledger.client import BankClient
 from loanledger.domain.ledger import ACCOUNT_NAMES
-from loanledger.persistence.tables import Account, BankKey, BusinessDate, LprRate, PolicyVersion, User
+from loanledger.persistence.tables import (
+    Account,
+    BankKey,
+    BusinessDate,
+    LprRate,
+    PolicyVersion,
+    User,
+)
 from loanledger.services import identity
 from loanledger.services.seed import POLICY_V1_IN_FORCE_FROM, lpr_rows
 from tests.support.cli import SECRET, run
@@ -23,7 +31,9 @@ from tests.support.cli import SECRET, run
 
 def _counts(db) -> tuple[int, int, int]:
     db.expire_all()
-    return tuple(db.scalar(select(func.count()).select_from(t)) for t in (LprRate, Account, PolicyVersion))
+    return tuple(
+        db.scalar(select(func.count()).select_from(t)) for t in (LprRate, Account, PolicyVersion)
+    )
 
 
 def _refused(result, exit_code: int = 1) -> str:
@@ -66,38 +76,77 @@ def test_init_adds_only_what_is_missing(database_url, db):
 
 @pytest.mark.parametrize("where", ["directory", "closed port"])
 def test_init_reports_an_unreachable_database(tmp_path, where):
-    url = f"sqlite:///{tmp_path}" if where == "directory" else "postgresql+psycopg://postgres@127.0.0.1:9/x"
+    url = (
+        f"sqlite:///{tmp_path}"
+        if where == "directory"
+        else "postgresql+psycopg://postgres@127.0.0.1:9/x"
+    )
     message = _refused(run(url, "init"))
     assert message.startswith("loanledger: cannot migrate")
 
 
 # ---------------------------------------------------------------- users
 def test_user_create_with_a_password(database_url, db):
-    result = run(database_url, "user", "create", "--username", "ann", "--role", "clerk", "--password", "long-enough")
+    result = run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "ann",
+        "--role",
+        "clerk",
+        "--password",
+        "long-enough",
+    )
     assert result.exit_code == 0, result.output
     user = db.scalar(select(User).where(User.username == "ann"))
     assert user.role == "clerk" and user.password_hash != "long-enough"
 
 
 def test_user_create_prompts_twice_for_the_password(database_url, db):
-    result = run(database_url, "user", "create", "--username", "ent", "--role", "enterprise",
-                 "--uscc", "9" * 18, input="long-enough\nlong-enough\n")
+    result = run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "ent",
+        "--role",
+        "enterprise",
+        "--uscc",
+        "9" * 18,
+        input="long-enough\nlong-enough\n",
+    )
     assert result.exit_code == 0, result.output
     assert "long-enough" not in result.stdout
     assert identity.authenticate_password(db, "ent", "long-enough").uscc == "9" * 18
 
 
 def test_real_password_hashes_are_scrypt(database_url, db, monkeypatch):
-    monkeypatch.setattr(identity, "generate_password_hash", generate_password_hash)  # undo the test speed-up
-    run(database_url, "user", "create", "--username", "ann", "--role", "admin", "--password", "long-enough")
+    monkeypatch.setattr(
+        identity, "generate_password_hash", generate_password_hash
+    )  # undo the test speed-up
+    run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "ann",
+        "--role",
+        "admin",
+        "--password",
+        "long-enough",
+    )
     assert db.scalar(select(User.password_hash).where(User.username == "ann")).startswith("scrypt:")
 
 
-@pytest.mark.parametrize("args, exit_code, message", [
-    (["--role", "clerk", "--password", "short"], 1, "8 characters"),
-    (["--role", "enterprise", "--password", "long-enough"], 1, "--uscc"),
-    (["--role", "boss", "--password", "long-enough"], 2, "boss"),
-])
+@pytest.mark.parametrize(
+    "args, exit_code, message",
+    [
+        (["--role", "clerk", "--password", "short"], 1, "8 characters"),
+        (["--role", "enterprise", "--password", "long-enough"], 1, "--uscc"),
+        (["--role", "boss", "--password", "long-enough"], 2, "boss"),
+    ],
+)
 def test_user_create_refusals(database_url, args, exit_code, message):
     result = run(database_url, "user", "create", "--username", "bob", *args)
     assert result.exit_code == exit_code
@@ -105,8 +154,28 @@ def test_user_create_refusals(database_url, args, exit_code, message):
 
 
 def test_duplicate_user_is_refused(database_url):
-    run(database_url, "user", "create", "--username", "ann", "--role", "clerk", "--password", "long-enough")
-    again = run(database_url, "user", "create", "--username", "ann", "--role", "clerk", "--password", "long-enough")
+    run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "ann",
+        "--role",
+        "clerk",
+        "--password",
+        "long-enough",
+    )
+    again = run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "ann",
+        "--role",
+        "clerk",
+        "--password",
+        "long-enough",
+    )
     assert _refused(again) == "loanledger: user ann exists"
 
 
@@ -132,10 +201,13 @@ def test_rotate_then_revoke(database_url, db):
     assert identity.active_bank_key(db, second["key_id"], SECRET) is not None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["rotate-key", "--code", "NOPE"], "no bank NOPE"),
-    (["revoke-key", "--key-id", "k_nope"], "no key k_nope"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["rotate-key", "--code", "NOPE"], "no bank NOPE"),
+        (["revoke-key", "--key-id", "k_nope"], "no key k_nope"),
+    ],
+)
 def test_bank_refusals(database_url, args, message):
     assert _refused(run(database_url, "bank", *args)) == f"loanledger: {message}"
 
@@ -183,11 +255,17 @@ def _free_port() -> int:
 def test_serve_answers_signed_requests(database_url):
     issued = json.loads(run(database_url, "bank", "create", "--code", "B1", "--name", "One").stdout)
     port = _free_port()
-    env = {**os.environ, "LOANLEDGER_ENV": "testing", "LOANLEDGER_DATABASE_URL": database_url,
-           "LOANLEDGER_SECRET_KEY": SECRET}
+    env = {
+        **os.environ,
+        "LOANLEDGER_ENV": "testing",
+        "LOANLEDGER_DATABASE_URL": database_url,
+        "LOANLEDGER_SECRET_KEY": SECRET,
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "loanledger.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         remote = BankClient(f"http://127.0.0.1:{port}", issued["key_id"], issued["secret"])
@@ -207,11 +285,15 @@ def _first_answer(remote: BankClient, server: subprocess.Popen):
             return remote.get("/api/v1/loans")
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {server.stderr.read().decode()[-2000:]}") from None
+                raise AssertionError(
+                    f"server did not start: {server.stderr.read().decode()[-2000:]}"
+                ) from None
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize("command", [["bank", "create", "--code", "B", "--name", "B"], ["demo-data"]])
+@pytest.mark.parametrize(
+    "command", [["bank", "create", "--code", "B", "--name", "B"], ["demo-data"]]
+)
 def test_a_database_without_init_is_explained(empty_database_url, command):
     message = _refused(run(empty_database_url, *command))
     assert message.startswith("loanledger: database error:") and "loanledger init" in message

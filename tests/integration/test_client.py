@@ -1,4 +1,5 @@
 """loanledger.client agrees with the server's signature check, in-process and over TCP."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,11 +16,20 @@ BODY = '{"contract_no": "合同-1"}'.encode()
 
 
 def test_sign_is_hmac_sha256_of_the_documented_string():
-    expected_message = "\n".join([
-        "POST", "/api/v1/loans", "a=1&b=2", "1700000000", "n" * 16, hashlib.sha256(BODY).hexdigest(),
-    ])
+    expected_message = "\n".join(
+        [
+            "POST",
+            "/api/v1/loans",
+            "a=1&b=2",
+            "1700000000",
+            "n" * 16,
+            hashlib.sha256(BODY).hexdigest(),
+        ]
+    )
     expected = hmac.new(b"s3cret", expected_message.encode(), hashlib.sha256).hexdigest()
-    assert sign("s3cret", "POST", "/api/v1/loans", "b=2&a=1", "1700000000", "n" * 16, BODY) == expected
+    assert (
+        sign("s3cret", "POST", "/api/v1/loans", "b=2&a=1", "1700000000", "n" * 16, BODY) == expected
+    )
 
 
 def test_string_to_sign_matches_the_server():
@@ -27,7 +37,9 @@ def test_string_to_sign_matches_the_server():
     assert string_to_sign(*args) == auth.string_to_sign(*args)
 
 
-@pytest.mark.parametrize("query", ["", "b=2&a=1", "a=2&a=10&a=1", "flag&a=1&flag=", "x=%E5%90%88&x=A"])
+@pytest.mark.parametrize(
+    "query", ["", "b=2&a=1", "a=2&a=10&a=1", "flag&a=1&flag=", "x=%E5%90%88&x=A"]
+)
 def test_canonical_query_matches_the_server(app, query):
     with app.test_request_context("/api/v1/loans", query_string=query):
         assert canonical_query(query) == auth.signing_query()
@@ -37,7 +49,9 @@ def test_canonical_query_matches_the_server(app, query):
 def live_server(app, probe):
     """The app on a real socket (127.0.0.1, a free port), for the urllib transport."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -13,6 +13,7 @@
 5. A close that dies half-way; on PostgreSQL two closes at once, and a dirty-marking change
    committed while a close runs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,17 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import add_years, period_bounds
 from loanledger.persistence.tables import (
-    AuditEntry, Batch, BatchPayee, Claim, DirtyMark, JournalEntry, Line, LoanEvent, Period, Posting, RecordState,
+    AuditEntry,
+    Batch,
+    BatchPayee,
+    Claim,
+    DirtyMark,
+    JournalEntry,
+    Line,
+    LoanEvent,
+    Period,
+    Posting,
+    RecordState,
     RecoveryShare,
 )
 from loanledger.services import close as close_module
@@ -55,21 +66,62 @@ def batches_of(staff, period: str) -> list[dict]:
 
 
 def lines_of_period(staff, period: str) -> list[dict]:
-    return [line for b in batches_of(staff, period) for line in paged(staff, f"/batches/{b['batch_id']}/lines")]
+    return [
+        line
+        for b in batches_of(staff, period)
+        for line in paged(staff, f"/batches/{b['batch_id']}/lines")
+    ]
 
 
 def count_rows(db: Session) -> dict[str, int]:
     db.rollback()
-    return {t.__name__: db.scalar(select(func.count()).select_from(t))
-            for t in (Period, Batch, BatchPayee, Line, JournalEntry, Posting, RecordState, Claim, RecoveryShare,
-                      DirtyMark)}
+    return {
+        t.__name__: db.scalar(select(func.count()).select_from(t))
+        for t in (
+            Period,
+            Batch,
+            BatchPayee,
+            Line,
+            JournalEntry,
+            Posting,
+            RecordState,
+            Claim,
+            RecoveryShare,
+            DirtyMark,
+        )
+    }
 
 
 # ---------------------------------------------------------------- incremental vs full
-LINE_FIELDS = ("record_key", "kind", "payee_type", "payee_id", "amount_fen", "interest_fen", "computed_fen",
-               "capped_fen", "reasons", "policy_version", "event_pk", "event_id", "period_start", "period_end")
-STATE_FIELDS = ("event_pk", "loan_id", "uscc", "year", "computed_fen", "capped_fen", "owed_fen", "granted_fen",
-                "line_count", "reasons", "policy_version")
+LINE_FIELDS = (
+    "record_key",
+    "kind",
+    "payee_type",
+    "payee_id",
+    "amount_fen",
+    "interest_fen",
+    "computed_fen",
+    "capped_fen",
+    "reasons",
+    "policy_version",
+    "event_pk",
+    "event_id",
+    "period_start",
+    "period_end",
+)
+STATE_FIELDS = (
+    "event_pk",
+    "loan_id",
+    "uscc",
+    "year",
+    "computed_fen",
+    "capped_fen",
+    "owed_fen",
+    "granted_fen",
+    "line_count",
+    "reasons",
+    "policy_version",
+)
 
 
 def _frozen(value):
@@ -106,16 +158,25 @@ def compute_both(db: Session, period: str) -> tuple[SubsidyResult, SubsidyResult
 
 def diff(a: dict, b: dict) -> str:
     keys = sorted(set(a) | set(b), key=str)
-    return "\n".join(f"  {k}:\n    incremental {a.get(k)}\n    full        {b.get(k)}" for k in keys
-                     if a.get(k) != b.get(k))
+    return "\n".join(
+        f"  {k}:\n    incremental {a.get(k)}\n    full        {b.get(k)}"
+        for k in keys
+        if a.get(k) != b.get(k)
+    )
 
 
-def assert_incremental_equals_full(db: Session, period: str, context: str = "") -> tuple[SubsidyResult, SubsidyResult]:
+def assert_incremental_equals_full(
+    db: Session, period: str, context: str = ""
+) -> tuple[SubsidyResult, SubsidyResult]:
     incremental, full = compute_both(db, period)
     lines_inc, lines_full = line_map(incremental), line_map(full)
-    assert lines_inc == lines_full, f"{context} {period}: lines differ\n{diff(lines_inc, lines_full)}"
+    assert lines_inc == lines_full, (
+        f"{context} {period}: lines differ\n{diff(lines_inc, lines_full)}"
+    )
     states_inc, states_full = state_map(incremental), state_map(full)
-    assert states_inc == states_full, f"{context} {period}: record states differ\n{diff(states_inc, states_full)}"
+    assert states_inc == states_full, (
+        f"{context} {period}: record states differ\n{diff(states_inc, states_full)}"
+    )
     assert incremental.consumed_mark_id == full.consumed_mark_id
     return incremental, full
 
@@ -129,14 +190,18 @@ class Ledgerwatch:
     kinds: Counter = field(default_factory=Counter)
 
 
-def check_after_close(staff, db: Session, period: str, view: dict, watch: Ledgerwatch, context: str = "") -> None:
+def check_after_close(
+    staff, db: Session, period: str, view: dict, watch: Ledgerwatch, context: str = ""
+) -> None:
     where = f"{context} {period}"
     assert view["status"] == "closed", where
     tb = trial_balance(staff)
     assert tb["total_debit"] == tb["total_credit"], (where, tb["total_debit"], tb["total_credit"])
     assert sum(fen(a["balance"]) for a in tb["accounts"]) == 0, where
     batches = batches_of(staff, period)
-    assert sorted(b["batch_id"] for b in batches) == sorted(b["batch_id"] for b in view["batches"]), where
+    assert sorted(b["batch_id"] for b in batches) == sorted(
+        b["batch_id"] for b in view["batches"]
+    ), where
     for batch in batches:
         lines = paged(staff, f"/batches/{batch['batch_id']}/lines")
         payees = paged(staff, f"/batches/{batch['batch_id']}/payees")
@@ -153,23 +218,33 @@ def check_after_close(staff, db: Session, period: str, view: dict, watch: Ledger
                 assert 0 <= fen(line["capped"]) <= fen(line["computed"]), (where, line)
                 key = f"{line['bank_code']}/{line['event_id']}"
                 watch.granted[key] += fen(line["amount"])
-                assert watch.granted[key] >= 0, f"{where}: record {key} has granted {watch.granted[key]} < 0"
+                assert watch.granted[key] >= 0, (
+                    f"{where}: record {key} has granted {watch.granted[key]} < 0"
+                )
                 # owed now = computed − capped, and the line brings the record to it
-                assert watch.granted[key] == fen(line["computed"]) - fen(line["capped"]), (where, line)
+                assert watch.granted[key] == fen(line["computed"]) - fen(line["capped"]), (
+                    where,
+                    line,
+                )
         totals = {p["payee_id"]: fen(p["total"]) for p in payees}
         assert totals == dict(by_payee), (where, totals, dict(by_payee))
         assert fen(batch["total"]) == sum(max(0, t) for t in totals.values()), where
         for p in payees:
-            assert fen(p["pays"]) == max(0, fen(p["total"])) and fen(p["carried_out"]) == min(0, fen(p["total"]))
+            assert fen(p["pays"]) == max(0, fen(p["total"])) and fen(p["carried_out"]) == min(
+                0, fen(p["total"])
+            )
     # The stored state agrees with the lines, and nothing is left to grant for this period.
     db.rollback()
     for state in db.scalars(select(RecordState)):
         assert state.granted_fen == state.owed_fen == state.computed_fen - state.capped_fen
     after, after_full = compute_both(db, period)
-    assert after_full.lines == [] and after_full.state_inserts == [] and after_full.state_updates == [], (
+    assert (
+        after_full.lines == [] and after_full.state_inserts == [] and after_full.state_updates == []
+    ), (
         f"{where}: a full recomputation right after the close still finds "
         f"{[(x.record_key, x.amount_fen) for x in after_full.lines]} "
-        f"{after_full.state_inserts + after_full.state_updates}")
+        f"{after_full.state_inserts + after_full.state_updates}"
+    )
     assert after.lines == [] and after.state_inserts == [] and after.state_updates == [], where
 
 
@@ -190,7 +265,9 @@ def _interest_fen(tranches, repayments, rate_e4: int, start: dt.date, end: dt.da
     total = 0
     day = start
     while day < end:
-        balance = sum(a for d, a in tranches if d <= day) - sum(a for d, a in repayments if d <= day)
+        balance = sum(a for d, a in tranches if d <= day) - sum(
+            a for d, a in repayments if d <= day
+        )
         total += max(balance, 0) * rate_e4
         day += DAY
     return total // (360 * 1_000_000)
@@ -213,8 +290,10 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
     until = D(2023, 8, 31)
     young = D(2022, rng.randint(1, 4), 1)
     setup = {
-        "policy": {"annual_cap_per_enterprise": rng.choice(["3000.00", "6000.00", "10000.00"]),
-                   "rate_cap_spread_bps": rng.choice([None, None, 10])},
+        "policy": {
+            "annual_cap_per_enterprise": rng.choice(["3000.00", "6000.00", "10000.00"]),
+            "rate_cap_spread_bps": rng.choice([None, None, 10]),
+        },
         "enterprises": [
             {"uscc": USCCS[0], "name": "灯都照明", "established_on": "2015-06-01"},
             {"uscc": USCCS[1], "name": "小榄五金", "established_on": "2010-04-12"},
@@ -222,20 +301,29 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
         ],
         "products": [
             {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
-            {"product_code": "BK2-P", "bank_code": "BK2", "name": "智造贷", "risk_covered": rng.random() < 0.7},
+            {
+                "product_code": "BK2-P",
+                "bank_code": "BK2",
+                "name": "智造贷",
+                "risk_covered": rng.random() < 0.7,
+            },
         ],
         "filings": [],
     }
     owners = [0, 0, 1, 1, 2, 2]
     rng.shuffle(owners)
     filings_of: dict[str, list[str]] = defaultdict(list)
-    for n, owner in enumerate(owners[:rng.randint(3, 4)]):
+    for n, owner in enumerate(owners[: rng.randint(3, 4)]):
         filing_no = f"F{n}"
-        setup["filings"].append({
-            "filing_no": filing_no, "uscc": USCCS[owner], "project_name": f"项目{n}",
-            "eligible_investment": rng.choice(["300000.00", "500000.00", "800000.00"]),
-            "approved_on": (D(2022, 11, 1) + rng.randint(0, 75) * DAY).isoformat(),
-        })
+        setup["filings"].append(
+            {
+                "filing_no": filing_no,
+                "uscc": USCCS[owner],
+                "project_name": f"项目{n}",
+                "eligible_investment": rng.choice(["300000.00", "500000.00", "800000.00"]),
+                "approved_on": (D(2022, 11, 1) + rng.randint(0, 75) * DAY).isoformat(),
+            }
+        )
         filings_of[USCCS[owner]].append(filing_no)
 
     acts: list[Act] = []
@@ -256,13 +344,21 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
         start = D(2023, 1, 3) + rng.randint(0, 110) * DAY
         principal = rng.choice([300_000, 500_000, 800_000]) * 100
         rate_e4 = rng.choice([34500, 38500, 42000])
-        maturity = start + rng.randint(100, 200) * DAY if rng.random() < 0.25 else add_years(start, 2)
+        maturity = (
+            start + rng.randint(100, 200) * DAY if rng.random() < 0.25 else add_years(start, 2)
+        )
         settlement = rng.choice(["monthly", "quarterly"])
-        loan = {"contract_no": contract, "product_code": f"{bank}-P", "uscc": uscc,
-                "principal": f"{principal // 100}.00",
-                "annual_rate": f"{rate_e4 // 10000}.{rate_e4 % 10000:04d}", "start_date": start.isoformat(),
-                "maturity_date": maturity.isoformat(), "repayment_method": "interest_only",
-                "interest_settlement": settlement}
+        loan = {
+            "contract_no": contract,
+            "product_code": f"{bank}-P",
+            "uscc": uscc,
+            "principal": f"{principal // 100}.00",
+            "annual_rate": f"{rate_e4 // 10000}.{rate_e4 % 10000:04d}",
+            "start_date": start.isoformat(),
+            "maturity_date": maturity.isoformat(),
+            "repayment_method": "interest_only",
+            "interest_settlement": settlement,
+        }
         if filing_no:
             loan["filing_no"] = filing_no
         acts.append(Act(start, -1.0, "loan", {"bank": bank, "loan": loan}))
@@ -279,19 +375,34 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
             if tranches[1][0] >= maturity:
                 tranches = tranches[:1]
         for n, (on, amount) in enumerate(tranches):
-            event(late(on, 0.2, 1, 25), event_id=f"{contract}-D{n}", type="disbursement", date=on.isoformat(),
-                  amount=f"{amount // 100}.{amount % 100:02d}")
+            event(
+                late(on, 0.2, 1, 25),
+                event_id=f"{contract}-D{n}",
+                type="disbursement",
+                date=on.isoformat(),
+                amount=f"{amount // 100}.{amount % 100:02d}",
+            )
         if len(tranches) > 1 and rng.random() < 0.15:
-            event(tranches[1][0] + rng.randint(3, 40) * DAY, event_id=f"{contract}-VD", type="void",
-                  target_event_id=f"{contract}-D1", reason="录入错误")
+            event(
+                tranches[1][0] + rng.randint(3, 40) * DAY,
+                event_id=f"{contract}-VD",
+                type="void",
+                target_event_id=f"{contract}-D1",
+                reason="录入错误",
+            )
         # repayments (some reported late: backdated)
         repayments = []
         if rng.random() < 0.6:
             on = start + rng.randint(20, 160) * DAY
             amount = tranches[0][1] * rng.choice([2, 5]) // 10
             repayments.append((on, amount))
-            event(late(on, 0.4, 8, 45), event_id=f"{contract}-R0", type="repayment", date=on.isoformat(),
-                  principal=f"{amount // 100}.{amount % 100:02d}")
+            event(
+                late(on, 0.4, 8, 45),
+                event_id=f"{contract}-R0",
+                type="repayment",
+                date=on.isoformat(),
+                principal=f"{amount // 100}.{amount % 100:02d}",
+            )
         # interest records: on time, or late (for a period that may already be closed)
         period_start = start
         for n, end in enumerate(_period_ends(start, settlement, until)):
@@ -299,46 +410,96 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
             amount = _interest_fen(tranches, repayments, rate_e4, period_start, end)
             amount = amount * rng.choice([10, 10, 10, 9]) // 10
             reported = late(paid_on, 0.25, 8, 45)
-            body = {"type": "interest", "period_start": period_start.isoformat(), "period_end": end.isoformat(),
-                    "paid_on": paid_on.isoformat(), "interest": f"{amount // 100}.{amount % 100:02d}"}
+            body = {
+                "type": "interest",
+                "period_start": period_start.isoformat(),
+                "period_end": end.isoformat(),
+                "paid_on": paid_on.isoformat(),
+                "interest": f"{amount // 100}.{amount % 100:02d}",
+            }
             event(reported, event_id=f"{contract}-I{n}", **body)
             if rng.random() < 0.15:
                 voided_on = reported + rng.randint(3, 40) * DAY
-                event(voided_on, event_id=f"{contract}-V{n}", type="void", target_event_id=f"{contract}-I{n}",
-                      reason="金额有误")
+                event(
+                    voided_on,
+                    event_id=f"{contract}-V{n}",
+                    type="void",
+                    target_event_id=f"{contract}-I{n}",
+                    reason="金额有误",
+                )
                 if rng.random() < 0.6:
                     corrected = amount * rng.choice([9, 10]) // 10
-                    event(voided_on + rng.randint(0, 10) * DAY, event_id=f"{contract}-I{n}B",
-                          **{**body, "interest": f"{corrected // 100}.{corrected % 100:02d}"})
+                    event(
+                        voided_on + rng.randint(0, 10) * DAY,
+                        event_id=f"{contract}-I{n}B",
+                        **{**body, "interest": f"{corrected // 100}.{corrected % 100:02d}"},
+                    )
             period_start = end
         # delinquency (some reported late), an occasional NPL with a recovery
         if rng.random() < 0.35:
             as_of = start + rng.randint(30, 150) * DAY
-            event(late(as_of, 0.3, 5, 30), event_id=f"{contract}-Q0", type="delinquency", as_of=as_of.isoformat(),
-                  days_past_due=rng.randint(3, 40))
+            event(
+                late(as_of, 0.3, 5, 30),
+                event_id=f"{contract}-Q0",
+                type="delinquency",
+                as_of=as_of.isoformat(),
+                days_past_due=rng.randint(3, 40),
+            )
             if rng.random() < 0.6:
                 cured = as_of + rng.randint(5, 40) * DAY
-                event(late(cured, 0.3, 5, 30), event_id=f"{contract}-Q1", type="delinquency",
-                      as_of=cured.isoformat(), days_past_due=0)
+                event(
+                    late(cured, 0.3, 5, 30),
+                    event_id=f"{contract}-Q1",
+                    type="delinquency",
+                    as_of=cured.isoformat(),
+                    days_past_due=0,
+                )
         if rng.random() < 0.12:
             as_of = start + rng.randint(100, 170) * DAY
-            event(late(as_of, 0.3, 1, 20), event_id=f"{contract}-Q9", type="delinquency", as_of=as_of.isoformat(),
-                  days_past_due=rng.randint(90, 110), classification="substandard")
+            event(
+                late(as_of, 0.3, 1, 20),
+                event_id=f"{contract}-Q9",
+                type="delinquency",
+                as_of=as_of.isoformat(),
+                days_past_due=rng.randint(90, 110),
+                classification="substandard",
+            )
             if rng.random() < 0.6:
                 on = as_of + rng.randint(5, 30) * DAY
-                event(on, event_id=f"{contract}-RV", type="recovery", date=on.isoformat(),
-                      amount=f"{rng.choice([50_000, 100_000])}.00")
+                event(
+                    on,
+                    event_id=f"{contract}-RV",
+                    type="recovery",
+                    date=on.isoformat(),
+                    amount=f"{rng.choice([50_000, 100_000])}.00",
+                )
         if rng.random() < 0.2:
             on = start + rng.randint(20, 150) * DAY
-            event(late(on, 0.5, 1, 30), event_id=f"{contract}-RC", type="rate_change", effective_on=on.isoformat(),
-                  annual_rate=rng.choice(["3.1000", "3.9000"]))
+            event(
+                late(on, 0.5, 1, 30),
+                event_id=f"{contract}-RC",
+                type="rate_change",
+                effective_on=on.isoformat(),
+                annual_rate=rng.choice(["3.1000", "3.9000"]),
+            )
         # an extension (展期): the subsidy still stops at the original maturity
         if rng.random() < 0.15:
-            act(start + rng.randint(30, 150) * DAY, "extend", bank=bank, contract_no=contract,
-                body={"maturity_date": (maturity + 180 * DAY).isoformat()})
+            act(
+                start + rng.randint(30, 150) * DAY,
+                "extend",
+                bank=bank,
+                contract_no=contract,
+                body={"maturity_date": (maturity + 180 * DAY).isoformat()},
+            )
         # a clerk links a loan that was not matched
         if filing_no is None and own:
-            act(start + rng.randint(10, 120) * DAY, "link", bank=bank, contract_no=contract, filing_no=rng.choice(own))
+            act(
+                start + rng.randint(10, 120) * DAY,
+                "link",
+                bank=bank,
+                contract_no=contract,
+                filing_no=rng.choice(own),
+            )
 
     # staff: a blacklist entry, one or two revocations (with and without clawback), maybe a new policy
     on = D(2023, 1, 15) + rng.randint(0, 150) * DAY
@@ -349,17 +510,28 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
     act(late(on, 0.7, 1, 40), "blacklist", uscc=listed_uscc, entry=entry)
     if "effective_to" not in entry and rng.random() < 0.6:
         lifted_to = on + rng.randint(5, 50) * DAY
-        act(max(lifted_to, on + 41 * DAY), "lift", uscc=listed_uscc,
-            body={"effective_to": lifted_to.isoformat(), "note": "已整改"})
+        act(
+            max(lifted_to, on + 41 * DAY),
+            "lift",
+            uscc=listed_uscc,
+            body={"effective_to": lifted_to.isoformat(), "note": "已整改"},
+        )
     clawback = rng.random() < 0.5
     for filing in rng.sample(setup["filings"], 1 if rng.random() < 0.5 else 2):
         on = D(2023, 3, 15) + rng.randint(0, 130) * DAY
-        act(late(on, 0.6, 1, 25), "revoke", filing_no=filing["filing_no"],
-            body={"reason": "撤销", "effective_on": on.isoformat(), "clawback": clawback})
+        act(
+            late(on, 0.6, 1, 25),
+            "revoke",
+            filing_no=filing["filing_no"],
+            body={"reason": "撤销", "effective_on": on.isoformat(), "clawback": clawback},
+        )
         clawback = not clawback
     if rng.random() < 0.3:
-        act(D(2023, rng.randint(3, 7), rng.randint(1, 28)), "policy",
-            changes={"annual_cap_per_enterprise": rng.choice(["8000.00", "15000.00"])})
+        act(
+            D(2023, rng.randint(3, 7), rng.randint(1, 28)),
+            "policy",
+            changes={"annual_cap_per_enterprise": rng.choice(["8000.00", "15000.00"])},
+        )
     for period in WALK_PERIODS:
         first_of_next = period_bounds(period)[1] + DAY
         act(first_of_next + rng.randint(0, 4) * DAY, "close", period=period)
@@ -389,7 +561,11 @@ def play_random_programme(seed: int, staff, bank, db) -> tuple[WalkStats, Ledger
         staff_post(staff, "/enterprises", body)
     for body in setup["filings"]:
         staff_post(staff, "/filings", body)
-    staff_post(staff, "/risk-pool/deposits", {"amount": "3000000.00", "deposited_on": "2023-01-02", "reference": "池"})
+    staff_post(
+        staff,
+        "/risk-pool/deposits",
+        {"amount": "3000000.00", "deposited_on": "2023-01-02", "reference": "池"},
+    )
     stats, watch = WalkStats(), Ledgerwatch()
     context = f"seed {seed}:"
     blacklist_ids: dict[str, int] = {}
@@ -410,29 +586,52 @@ def play_random_programme(seed: int, staff, bank, db) -> tuple[WalkStats, Ledger
         if a.kind == "loan":
             response = banks[a.body["bank"]].post(f"{API}/loans", json=a.body["loan"])
         elif a.kind == "event":
-            response = banks[a.body["bank"]].post(f"{API}/loans/{a.body['contract_no']}/events", json=a.body["event"])
+            response = banks[a.body["bank"]].post(
+                f"{API}/loans/{a.body['contract_no']}/events", json=a.body["event"]
+            )
         elif a.kind == "link":
-            response = staff.request("clerk", "PUT", f"/loans/{a.body['bank']}/{a.body['contract_no']}/filing",
-                                     {"filing_no": a.body["filing_no"]})
+            response = staff.request(
+                "clerk",
+                "PUT",
+                f"/loans/{a.body['bank']}/{a.body['contract_no']}/filing",
+                {"filing_no": a.body["filing_no"]},
+            )
         elif a.kind == "blacklist":
-            response = staff.request("clerk", "POST", f"/enterprises/{a.body['uscc']}/blacklist", a.body["entry"])
+            response = staff.request(
+                "clerk", "POST", f"/enterprises/{a.body['uscc']}/blacklist", a.body["entry"]
+            )
             blacklist_ids[a.body["uscc"]] = ok(response, 201)["entry_id"]
         elif a.kind == "lift":
             entry_id = blacklist_ids[a.body["uscc"]]
-            response = staff.request("clerk", "POST", f"/enterprises/{a.body['uscc']}/blacklist/{entry_id}/lift",
-                                     a.body["body"])
+            response = staff.request(
+                "clerk",
+                "POST",
+                f"/enterprises/{a.body['uscc']}/blacklist/{entry_id}/lift",
+                a.body["body"],
+            )
         elif a.kind == "extend":
-            response = banks[a.body["bank"]].request("PATCH", f"{API}/loans/{a.body['contract_no']}",
-                                                     json=a.body["body"])
+            response = banks[a.body["bank"]].request(
+                "PATCH", f"{API}/loans/{a.body['contract_no']}", json=a.body["body"]
+            )
         elif a.kind == "revoke":
-            response = staff.request("clerk", "POST", f"/filings/{a.body['filing_no']}/revoke", a.body["body"])
+            response = staff.request(
+                "clerk", "POST", f"/filings/{a.body['filing_no']}/revoke", a.body["body"]
+            )
         elif a.kind == "policy":
             response = put_policy(staff, a.body["changes"])
         else:  # pragma: no cover
             raise AssertionError(a.kind)
         # a refusal is part of the game (the generator does not track every rule); a 5xx is not
-        assert response.status_code in (200, 201, 409, 422), (context, a, response.get_data(as_text=True))
-        code = (response.get_json().get("errors") or [{}])[0].get("code") if response.status_code >= 400 else ""
+        assert response.status_code in (200, 201, 409, 422), (
+            context,
+            a,
+            response.get_data(as_text=True),
+        )
+        code = (
+            (response.get_json().get("errors") or [{}])[0].get("code")
+            if response.status_code >= 400
+            else ""
+        )
         stats.statuses[(a.kind, response.status_code, code)] += 1
     return stats, watch
 
@@ -455,17 +654,27 @@ def test_incremental_close_equals_full_recomputation(seed, staff, bank, db):
     stats, watch = play_random_programme(seed, staff, bank, db)
     assert stats.compared == len(WALK_PERIODS)
     # the walk must have exercised the close, not only refusals
-    if not os.environ.get("LOANLEDGER_CLOSE_SEEDS"):  # a soak run may draw a programme with nothing eligible
+    if not os.environ.get(
+        "LOANLEDGER_CLOSE_SEEDS"
+    ):  # a soak run may draw a programme with nothing eligible
         assert stats.lines > 0 and watch.kinds["interest"] > 0, stats
     # the incremental close never does more than the full one (that it does less when it
     # can: test_the_incremental_close_recomputes_only_what_changed)
     assert stats.computed_incremental <= stats.computed_full, stats
-    accepted = sum(n for (kind, status, _), n in stats.statuses.items() if kind == "event" and status in (200, 201))
-    refused = sum(n for (kind, status, _), n in stats.statuses.items() if kind == "event" and status >= 400)
+    accepted = sum(
+        n
+        for (kind, status, _), n in stats.statuses.items()
+        if kind == "event" and status in (200, 201)
+    )
+    refused = sum(
+        n for (kind, status, _), n in stats.statuses.items() if kind == "event" and status >= 400
+    )
     assert accepted > 3 * refused, stats.statuses
 
 
-def test_a_close_in_chunks_of_one_enterprise_writes_what_one_pass_computes(staff, bank, db, monkeypatch):
+def test_a_close_in_chunks_of_one_enterprise_writes_what_one_pass_computes(
+    staff, bank, db, monkeypatch
+):
     """Every enterprise its own chunk: on PostgreSQL each chunk is computed on the reading
     connection while the writer thread writes the one before (services.pipeline). After every
     close a full recomputation must find nothing left to grant (check_after_close), so the
@@ -481,7 +690,9 @@ def test_a_close_in_chunks_of_one_enterprise_writes_what_one_pass_computes(staff
     monkeypatch.setattr(close_module, "_store_states", counting)
     stats, _watch = play_random_programme(SEEDS[0], staff, bank, db)
     assert stats.lines > 0
-    assert sum(1 for n in written if n) > len(WALK_PERIODS), written  # many chunks, not one per close
+    assert sum(1 for n in written if n) > len(WALK_PERIODS), (
+        written
+    )  # many chunks, not one per close
 
 
 def test_the_generator_makes_a_varied_programme():
@@ -494,12 +705,19 @@ def test_the_generator_makes_a_varied_programme():
         for a in acts:
             e = a.body.get("event", {})
             types[e.get("type")] += 1
-            if e.get("type") == "interest" and period_bounds(f"{a.on:%Y-%m}")[0] > D.fromisoformat(e["paid_on"]):
+            if e.get("type") == "interest" and period_bounds(f"{a.on:%Y-%m}")[0] > D.fromisoformat(
+                e["paid_on"]
+            ):
                 late_interest += 1
     n = len(SEEDS)
     assert kinds["close"] == n * len(WALK_PERIODS)
     assert kinds["loan"] >= 4 * n and kinds["blacklist"] == n and kinds["revoke"] >= n
-    assert types["interest"] > 10 * n and types["void"] >= 1 and types["repayment"] >= n and late_interest >= n
+    assert (
+        types["interest"] > 10 * n
+        and types["void"] >= 1
+        and types["repayment"] >= n
+        and late_interest >= n
+    )
 
 
 # ====================================================================== small worlds
@@ -517,19 +735,42 @@ def test_the_incremental_close_recomputes_only_what_changed(staff, bank, db):
     pairs = ((banks["BK1"], "C1", USCCS[0], "F1"), (banks["BK2"], "C2", USCCS[1], "F2"))
     for client, contract, uscc, filing_no in pairs:
         loan(client, contract, uscc, filing_no, "500000.00", "2023-01-03")
-        event(client, contract, event_id=f"{contract}-D", type="disbursement", date="2023-01-03", amount="500000.00")
+        event(
+            client,
+            contract,
+            event_id=f"{contract}-D",
+            type="disbursement",
+            date="2023-01-03",
+            amount="500000.00",
+        )
     staff.set_business_date("2023-02-21")
     for client, contract in ((banks["BK1"], "C1"), (banks["BK2"], "C2")):
-        event(client, contract, event_id=f"{contract}-I1", type="interest", period_start="2023-01-03",
-              period_end="2023-02-21", paid_on="2023-02-21", interest="2450.00")
+        event(
+            client,
+            contract,
+            event_id=f"{contract}-I1",
+            type="interest",
+            period_start="2023-01-03",
+            period_end="2023-02-21",
+            paid_on="2023-02-21",
+            interest="2450.00",
+        )
     staff.set_business_date("2023-03-01")
     inc, full = assert_incremental_equals_full(db, "2023-02")
     assert (inc.records_computed, full.records_computed, len(inc.lines)) == (2, 2, 2)
     ok(close(staff, "2023-02"), 200)
 
     staff.set_business_date("2023-03-21")
-    event(banks["BK1"], "C1", event_id="C1-I2", type="interest", period_start="2023-02-21", period_end="2023-03-21",
-          paid_on="2023-03-21", interest="1400.00")
+    event(
+        banks["BK1"],
+        "C1",
+        event_id="C1-I2",
+        type="interest",
+        period_start="2023-02-21",
+        period_end="2023-03-21",
+        paid_on="2023-03-21",
+        interest="1400.00",
+    )
     staff.set_business_date("2023-04-01")
     inc, full = assert_incremental_equals_full(db, "2023-03")
     assert (inc.records_computed, full.records_computed) == (2, 3)  # C1's two records; C2 untouched
@@ -541,11 +782,19 @@ def test_the_incremental_close_recomputes_only_what_changed(staff, bank, db):
     inc, full = assert_incremental_equals_full(db, "2023-04")
     assert (inc.records_computed, full.records_computed, inc.lines) == (0, 3, [])
     # a blacklist entry of C2's enterprise, reported late: C2 only, with a negative adjustment
-    ok(staff.request("clerk", "POST", f"/enterprises/{USCCS[1]}/blacklist",
-                     {"reason": "失信", "effective_from": "2023-02-01", "effective_to": "2023-02-10"}))
+    ok(
+        staff.request(
+            "clerk",
+            "POST",
+            f"/enterprises/{USCCS[1]}/blacklist",
+            {"reason": "失信", "effective_from": "2023-02-01", "effective_to": "2023-02-10"},
+        )
+    )
     inc, full = assert_incremental_equals_full(db, "2023-04")
     assert (inc.records_computed, full.records_computed) == (1, 3)
-    assert [(line.event_id, line.kind, line.amount_fen < 0) for line in inc.lines] == [("C2-I1", "adjustment", True)]
+    assert [(line.event_id, line.kind, line.amount_fen < 0) for line in inc.lines] == [
+        ("C2-I1", "adjustment", True)
+    ]
     ok(close(staff, "2023-04"), 200)
 
 
@@ -555,10 +804,25 @@ def test_close_rules(staff, bank, client, db):
     add_enterprise(staff, USCCS[0], "F1")
     loan(banks["BK1"], "C1", USCCS[0], "F1", "500000.00", "2023-03-01")
     staff.set_business_date("2023-03-01")
-    event(banks["BK1"], "C1", event_id="D1", type="disbursement", date="2023-03-01", amount="500000.00")
+    event(
+        banks["BK1"],
+        "C1",
+        event_id="D1",
+        type="disbursement",
+        date="2023-03-01",
+        amount="500000.00",
+    )
     staff.set_business_date("2023-03-21")
-    event(banks["BK1"], "C1", event_id="I1", type="interest", period_start="2023-03-01", period_end="2023-03-21",
-          paid_on="2023-03-21", interest="1000.00")
+    event(
+        banks["BK1"],
+        "C1",
+        event_id="I1",
+        type="interest",
+        period_start="2023-03-01",
+        period_end="2023-03-21",
+        paid_on="2023-03-21",
+        interest="1000.00",
+    )
 
     staff.set_business_date("2023-03-31")  # the last day of the period: not over yet
     response = close(staff, "2023-03")
@@ -582,7 +846,9 @@ def test_close_rules(staff, bank, client, db):
 
     # a repeat is a no-op that answers the same (the timestamp: test_a_repeat_close_answers_the_same_body)
     again = close(staff, "2023-03")
-    assert again.status_code == 200 and without_closed_at(again.get_json()) == without_closed_at(view)
+    assert again.status_code == 200 and without_closed_at(again.get_json()) == without_closed_at(
+        view
+    )
     assert count_rows(db) == after_first
 
     # after the first close, periods close one after another
@@ -594,7 +860,10 @@ def test_close_rules(staff, bank, client, db):
     assert count_rows(db) == after_first
 
     listed = ok(staff.request("auditor", "GET", "/periods"))["items"]
-    assert [(p["period"], p["status"]) for p in listed] == [("2023-03", "closed"), ("2023-04", "open")]
+    assert [(p["period"], p["status"]) for p in listed] == [
+        ("2023-03", "closed"),
+        ("2023-04", "open"),
+    ]
     # by 2023-06-01 the batch's 公示 is over: reading it moved it to `ready`, nothing else changed
     assert [b["status"] for b in listed[0]["batches"]] == ["ready"]
     view["batches"][0]["status"] = "ready"
@@ -604,13 +873,22 @@ def test_close_rules(staff, bank, client, db):
     empty = close(staff, "2023-04")
     assert empty.status_code == 200
     empty_view = empty.get_json()
-    assert (empty_view["status"], empty_view["subsidy_total"], empty_view["compensation_total"],
-            empty_view["batches"]) == ("closed", "0.00", "0.00", [])
+    assert (
+        empty_view["status"],
+        empty_view["subsidy_total"],
+        empty_view["compensation_total"],
+        empty_view["batches"],
+    ) == ("closed", "0.00", "0.00", [])
     assert batches_of(staff, "2023-04") == []
-    assert without_closed_at(ok(staff.request("auditor", "GET", "/periods/2023-04"))) == without_closed_at(empty_view)
+    assert without_closed_at(
+        ok(staff.request("auditor", "GET", "/periods/2023-04"))
+    ) == without_closed_at(empty_view)
     listed = ok(staff.request("auditor", "GET", "/periods"))["items"]
     assert [(p["period"], p["status"]) for p in listed] == [
-        ("2023-03", "closed"), ("2023-04", "closed"), ("2023-05", "open")]
+        ("2023-03", "closed"),
+        ("2023-04", "closed"),
+        ("2023-05", "open"),
+    ]
     open_view = ok(staff.request("auditor", "GET", "/periods/2023-05"))
     assert (open_view["status"], open_view["closed_at"], open_view["batches"]) == ("open", None, [])
     counts = count_rows(db)
@@ -646,7 +924,7 @@ def test_a_repeat_close_answers_the_same_body_whatever_the_server_time_zone(staf
     name = engine.url.database
     try:
         with engine.begin() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" SET timezone = \'Asia/Shanghai\''))
+            connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone = 'Asia/Shanghai'"))
     except DBAPIError as error:  # not the database's owner
         pytest.skip(f"cannot set the database's time zone: {error}")
     engine.dispose()  # new connections take the setting
@@ -708,7 +986,9 @@ def check_ledger(staff, *, paid_nothing: bool = True) -> dict[str, int]:
         assert dict(by_payee) == totals, batch
         for p in payees:
             assert fen(p["pays"]) + fen(p["carried_out"]) == fen(p["total"])
-            assert fen(p["pays"]) == max(0, fen(p["total"])) and fen(p["carried_out"]) == min(0, fen(p["total"]))
+            assert fen(p["pays"]) == max(0, fen(p["total"])) and fen(p["carried_out"]) == min(
+                0, fen(p["total"])
+            )
             assert p["payment_status"] == ("pending" if fen(p["pays"]) > 0 else "none")
             pending[(batch["kind"], p["payee_id"])] += fen(p["pays"])
             carried_out[(batch["kind"], p["payee_id"])] += fen(p["carried_out"])
@@ -719,7 +999,11 @@ def check_ledger(staff, *, paid_nothing: bool = True) -> dict[str, int]:
     for (kind, payee), out in carried_out.items():
         receivable = {"subsidy": "1201", "compensation": "1202"}[kind]
         # what was carried out and not yet netted back in a later batch (carried lines are negative)
-        assert accounts.get(f"{receivable}:{payee}", 0) == -out + carried_in[(kind, payee)], (kind, payee, accounts)
+        assert accounts.get(f"{receivable}:{payee}", 0) == -out + carried_in[(kind, payee)], (
+            kind,
+            payee,
+            accounts,
+        )
     return accounts
 
 
@@ -727,7 +1011,9 @@ def test_ledger_after_a_claim_and_a_recovery(staff, bank):
     player = Player(staff, bank, _scenario("03-overdue-npl-claim-recovery.json"))
     player.play()
     accounts = check_ledger(staff)
-    claim_batch = next(b for b in player.period_result("2023-10")["batches"] if b["kind"] == "compensation")
+    claim_batch = next(
+        b for b in player.period_result("2023-10")["batches"] if b["kind"] == "compensation"
+    )
     assert claim_batch["total"] == "1500000.00"
     assert accounts["2002:ABC-ZS"] == -1500000_00  # owed to the bank, nothing paid
     assert accounts["1101"] == 20000000_00  # nothing paid out of the pool yet
@@ -736,10 +1022,14 @@ def test_ledger_after_a_claim_and_a_recovery(staff, bank):
     batch = next(b for b in november["batches"] if b["kind"] == "compensation")
     payees = paged(staff, f"/batches/{batch['batch_id']}/payees")
     assert [(p["payee_id"], p["total"], p["pays"], p["carried_out"]) for p in payees] == [
-        ("ABC-ZS", "-400000.00", "0.00", "-400000.00")]
+        ("ABC-ZS", "-400000.00", "0.00", "-400000.00")
+    ]
     assert batch["total"] == "0.00"
     assert accounts["1202:ABC-ZS"] == 400000_00  # a debit balance
-    subsidy = sum(fen(b["total"]) for b in ok(staff.request("auditor", "GET", "/batches?kind=subsidy"))["items"])
+    subsidy = sum(
+        fen(b["total"])
+        for b in ok(staff.request("auditor", "GET", "/batches?kind=subsidy"))["items"]
+    )
     assert accounts["5001"] == subsidy and -accounts["2001:91442000LNJ300000F"] == subsidy
     assert accounts["5002"] == 1500000_00 - 400000_00
 
@@ -752,29 +1042,65 @@ def test_ledger_after_a_void_and_a_clawback_and_the_carry_into_the_next_batch(st
     accounts = check_ledger(staff)
     april = next(b for b in player.period_result("2023-04")["batches"] if b["kind"] == "subsidy")
     payees = paged(staff, f"/batches/{april['batch_id']}/payees")
-    assert [(p["payee_id"], p["total"], p["pays"], p["carried_out"], p["payment_status"]) for p in payees] == [
-        (payee, "-7198.61", "0.00", "-7198.61", "none")]
+    assert [
+        (p["payee_id"], p["total"], p["pays"], p["carried_out"], p["payment_status"])
+        for p in payees
+    ] == [(payee, "-7198.61", "0.00", "-7198.61", "none")]
     assert april["total"] == "0.00"
     assert accounts[f"1201:{payee}"] == 7198_61  # a debit balance: the clawback receivable
     assert accounts[f"2001:{payee}"] == -(4359_72 + 2838_89)  # Feb and Mar batches, pending
     assert accounts["5001"] == 0  # granted 4359.72 + 2838.89, then all of it clawed back
 
     # A new filing and loan of the same enterprise: its next positive line nets the receivable.
-    staff_post(staff, "/filings", {"filing_no": "ZS-SZD-2023-0021", "uscc": payee, "project_name": "二期",
-                                   "eligible_investment": "5000000.00", "approved_on": "2023-05-25"})
+    staff_post(
+        staff,
+        "/filings",
+        {
+            "filing_no": "ZS-SZD-2023-0021",
+            "uscc": payee,
+            "project_name": "二期",
+            "eligible_investment": "5000000.00",
+            "approved_on": "2023-05-25",
+        },
+    )
     boc = player.banks["BOC-ZS"]
     player.advance(D(2023, 6, 1))
-    loan(boc, "BOC-2023-051", payee, "ZS-SZD-2023-0021", "5000000.00", "2023-06-01", product_code="BOC-SZD",
-         annual_rate="3.6500")
-    event(boc, "BOC-2023-051", event_id="N-D1", type="disbursement", date="2023-06-01", amount="5000000.00")
+    loan(
+        boc,
+        "BOC-2023-051",
+        payee,
+        "ZS-SZD-2023-0021",
+        "5000000.00",
+        "2023-06-01",
+        product_code="BOC-SZD",
+        annual_rate="3.6500",
+    )
+    event(
+        boc,
+        "BOC-2023-051",
+        event_id="N-D1",
+        type="disbursement",
+        date="2023-06-01",
+        amount="5000000.00",
+    )
     player.advance(D(2023, 6, 21))
-    event(boc, "BOC-2023-051", event_id="N-I1", type="interest", period_start="2023-06-01", period_end="2023-06-21",
-          paid_on="2023-06-21", interest="10000.00")
+    event(
+        boc,
+        "BOC-2023-051",
+        event_id="N-I1",
+        type="interest",
+        period_start="2023-06-01",
+        period_end="2023-06-21",
+        paid_on="2023-06-21",
+        interest="10000.00",
+    )
     player.advance(D(2023, 7, 1))
     assert ok(close(staff, "2023-06"), 200)["subsidy_total"] == "2801.39"  # 10000.00 − 7198.61
     june = player.period_result("2023-06")
     assert sorted((line["kind"], line["amount"]) for line in june["lines"]) == [
-        ("carried", "-7198.61"), ("interest", "10000.00")]
+        ("carried", "-7198.61"),
+        ("interest", "10000.00"),
+    ]
     accounts = check_ledger(staff)
     assert accounts.get(f"1201:{payee}", 0) == 0
     assert accounts[f"2001:{payee}"] == -(4359_72 + 2838_89 + 2801_39)
@@ -797,32 +1123,54 @@ def test_owed_amounts_do_not_depend_on_arrival_order(staff, bank, db):
         for bank_code, suffix, principal in plan:
             contract = f"{k}-{suffix}"
             loan(banks[bank_code], contract, uscc, f"F{k}", principal, "2023-01-03")
-            event(banks[bank_code], contract, event_id=f"{contract}-D", type="disbursement", date="2023-01-03",
-                  amount=principal)
+            event(
+                banks[bank_code],
+                contract,
+                event_id=f"{contract}-D",
+                type="disbursement",
+                date="2023-01-03",
+                amount=principal,
+            )
     ends = [D(2023, 1, 21), D(2023, 2, 21), D(2023, 3, 21), D(2023, 4, 21)]
     for bank_code, suffix, principal in plan:
         start = D(2023, 1, 3)
         for n, end in enumerate(ends):
             interest = fen(principal) * 36000 * (end - start).days // 360_000_000
-            records.setdefault(suffix, []).append({
-                "type": "interest", "period_start": start.isoformat(), "period_end": end.isoformat(),
-                # the A and C records of one month are paid on the same day: the contract decides
-                "paid_on": (end + (DAY if suffix == "B" else dt.timedelta(0))).isoformat(),
-                "interest": f"{interest // 100}.{interest % 100:02d}", "n": n, "bank": bank_code})
+            records.setdefault(suffix, []).append(
+                {
+                    "type": "interest",
+                    "period_start": start.isoformat(),
+                    "period_end": end.isoformat(),
+                    # the A and C records of one month are paid on the same day: the contract decides
+                    "paid_on": (end + (DAY if suffix == "B" else dt.timedelta(0))).isoformat(),
+                    "interest": f"{interest // 100}.{interest % 100:02d}",
+                    "n": n,
+                    "bank": bank_code,
+                }
+            )
             start = end
     all_records = [(suffix, r) for suffix, rs in records.items() for r in rs]
     schedules: list[list[tuple[dt.date, str, dict]]] = []
-    schedules.append([(D.fromisoformat(r["paid_on"]), s, r) for s, r in all_records])            # on time
-    schedules.append([(D(2023, 4, 28), s, r) for s, r in reversed(all_records)])                  # late, reversed
+    schedules.append([(D.fromisoformat(r["paid_on"]), s, r) for s, r in all_records])  # on time
+    schedules.append([(D(2023, 4, 28), s, r) for s, r in reversed(all_records)])  # late, reversed
     shuffled = list(all_records)
     rng.shuffle(shuffled)
-    schedules.append([(max(D.fromisoformat(r["paid_on"]), D(2023, 1, 21) + rng.randint(0, 97) * DAY), s, r)
-                      for s, r in shuffled])                                                       # shuffled
+    schedules.append(
+        [
+            (max(D.fromisoformat(r["paid_on"]), D(2023, 1, 21) + rng.randint(0, 97) * DAY), s, r)
+            for s, r in shuffled
+        ]
+    )  # shuffled
     timeline = []
     for k, schedule in enumerate(schedules):
         for i, (on, suffix, r) in enumerate(schedule):
             timeline.append((on, k, i, suffix, r))
-    closes = {D(2023, 2, 1): "2023-01", D(2023, 3, 1): "2023-02", D(2023, 4, 1): "2023-03", D(2023, 5, 1): "2023-04"}
+    closes = {
+        D(2023, 2, 1): "2023-01",
+        D(2023, 3, 1): "2023-02",
+        D(2023, 4, 1): "2023-03",
+        D(2023, 5, 1): "2023-04",
+    }
     today = D(2023, 1, 3)
     watch = Ledgerwatch()
     for close_on, period in sorted(closes.items()):
@@ -840,12 +1188,22 @@ def test_owed_amounts_do_not_depend_on_arrival_order(staff, bank, db):
     # per record: what its lines add up to, and its state (computed, capped, owed, granted)
     db.rollback()
     per_world: dict[int, dict[tuple[str, int], tuple]] = defaultdict(dict)
-    rows = db.execute(select(LoanEvent.bank_code, LoanEvent.event_id, RecordState.computed_fen,
-                             RecordState.capped_fen, RecordState.owed_fen, RecordState.granted_fen)
-                      .join(RecordState, RecordState.event_pk == LoanEvent.id)).all()
+    rows = db.execute(
+        select(
+            LoanEvent.bank_code,
+            LoanEvent.event_id,
+            RecordState.computed_fen,
+            RecordState.capped_fen,
+            RecordState.owed_fen,
+            RecordState.granted_fen,
+        ).join(RecordState, RecordState.event_pk == LoanEvent.id)
+    ).all()
     for bank_code, event_id, *figures in rows:
         k, suffix, n = event_id.split("-")
-        per_world[int(k)][(suffix, int(n[1:]))] = (*figures, watch.granted.get(f"{bank_code}/{event_id}", 0))
+        per_world[int(k)][(suffix, int(n[1:]))] = (
+            *figures,
+            watch.granted.get(f"{bank_code}/{event_id}", 0),
+        )
     assert len(per_world[0]) == len(all_records)
     assert per_world[0] == per_world[1], diff(per_world[0], per_world[1])
     assert per_world[0] == per_world[2], diff(per_world[0], per_world[2])
@@ -858,8 +1216,19 @@ def test_owed_amounts_do_not_depend_on_arrival_order(staff, bank, db):
 def _lines_now(db: Session) -> list[tuple]:
     db.expire_all()
     # not record_key: it holds ids, and PostgreSQL does not give back a rolled-back id
-    return sorted((x.period, x.kind, x.payee_id, x.contract_no, x.event_id or "", x.amount_fen, x.computed_fen or 0,
-                   x.capped_fen or 0) for x in db.scalars(select(Line)))
+    return sorted(
+        (
+            x.period,
+            x.kind,
+            x.payee_id,
+            x.contract_no,
+            x.event_id or "",
+            x.amount_fen,
+            x.computed_fen or 0,
+            x.capped_fen or 0,
+        )
+        for x in db.scalars(select(Line))
+    )
 
 
 def test_a_close_that_dies_half_way_leaves_nothing_behind(staff, bank, engine, db, monkeypatch):
@@ -894,8 +1263,16 @@ def test_a_close_that_dies_half_way_leaves_nothing_behind(staff, bank, engine, d
 
     assert count_rows(db) == before
     assert before["Period"] == before["Line"] == before["RecordState"] == before["Claim"] == 0
-    assert sorted(db.execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)).all()) == marks_before
-    assert db.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.period.is_not(None))) == 0
+    assert (
+        sorted(db.execute(select(DirtyMark.id, DirtyMark.scope, DirtyMark.key)).all())
+        == marks_before
+    )
+    assert (
+        db.scalar(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.period.is_not(None))
+        )
+        == 0
+    )
 
     # the same close through the API now gives exactly the clean result
     view = ok(close(staff, "2023-03"), 200)
@@ -937,10 +1314,14 @@ def test_two_closes_at_once_close_once(staff, bank, engine, db):
     lines = _lines_now(db)
     assert len(lines) == len(set(lines)) == 3
     assert after["JournalEntry"] == before["JournalEntry"] + 2
-    assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "period.close")) == 1
+    assert (
+        db.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "period.close")
+        )
+        == 1
+    )
     assert ok(staff.request("auditor", "GET", "/periods/2023-03")) == views[0]
     check_ledger(staff)
-
 
 
 def _wait_until(predicate, timeout: float = 10.0) -> None:
@@ -956,9 +1337,14 @@ def _a_close_waits_for_the_lock(engine) -> bool:
     from sqlalchemy import text
 
     with engine.connect() as connection:
-        return bool(connection.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")))
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
+        )
 
 
 @pytest.mark.pg
@@ -974,8 +1360,14 @@ def test_a_change_committed_while_a_close_runs_is_not_lost(staff, bank, engine, 
         registry.add_blacklist_entry(other, USCCS[0], "失信", D(2023, 3, 1), None, "test")
         other.flush()  # its dirty mark has an id now, and is not committed
         # another change, committed: a mark with a higher id, which the close will read
-        event(banks["BK2"], "C2", event_id="R1", type="repayment", date="2023-04-01",
-              principal="1000.00")
+        event(
+            banks["BK2"],
+            "C2",
+            event_id="R1",
+            type="repayment",
+            date="2023-04-01",
+            principal="1000.00",
+        )
         real = close_module.compensation_lines
         reached, committed = threading.Event(), threading.Event()
 

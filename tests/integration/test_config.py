@@ -1,4 +1,5 @@
 """Settings: per-environment defaults, environment variables on top, unsafe ones refused."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -29,14 +30,24 @@ def test_production_with_a_secret_starts():
 
 
 def test_environment_variables_override_the_defaults():
-    settings = load_settings(environ={
-        "LOANLEDGER_ENV": "development",
-        "LOANLEDGER_DATABASE_URL": "sqlite:////tmp/elsewhere.db",
-        "LOANLEDGER_SECRET_KEY": "from-the-environment",
-        "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "off",
-    })
-    assert (settings.env, settings.database_url, settings.secret_key, settings.allow_manual_business_date) == (
-        "development", "sqlite:////tmp/elsewhere.db", "from-the-environment", False,
+    settings = load_settings(
+        environ={
+            "LOANLEDGER_ENV": "development",
+            "LOANLEDGER_DATABASE_URL": "sqlite:////tmp/elsewhere.db",
+            "LOANLEDGER_SECRET_KEY": "from-the-environment",
+            "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "off",
+        }
+    )
+    assert (
+        settings.env,
+        settings.database_url,
+        settings.secret_key,
+        settings.allow_manual_business_date,
+    ) == (
+        "development",
+        "sqlite:////tmp/elsewhere.db",
+        "from-the-environment",
+        False,
     )
 
 
@@ -52,7 +63,9 @@ def test_the_session_cookie_is_https_only_in_production_unless_turned_off():
     assert load_settings(env="development", environ={}).session_cookie_secure is False
     off = {**secret, "LOANLEDGER_SESSION_COOKIE_SECURE": "false"}
     assert load_settings(env="production", environ=off).session_cookie_secure is False
-    assert load_settings(env="development", environ={"LOANLEDGER_SESSION_COOKIE_SECURE": "on"}).session_cookie_secure
+    assert load_settings(
+        env="development", environ={"LOANLEDGER_SESSION_COOKIE_SECURE": "on"}
+    ).session_cookie_secure
 
 
 def _session_cookie(app) -> str:
@@ -73,25 +86,40 @@ def test_metrics_can_be_turned_off_by_the_environment(settings, engine):
     assert load_settings(environ={}).metrics_enabled is True
     off = load_settings(environ={"LOANLEDGER_METRICS_ENABLED": "false"})
     assert off.metrics_enabled is False
-    assert create_app(replace(settings, metrics_enabled=False), engine).test_client().get("/metrics").status_code == 404
+    assert (
+        create_app(replace(settings, metrics_enabled=False), engine)
+        .test_client()
+        .get("/metrics")
+        .status_code
+        == 404
+    )
     assert create_app(settings, engine).test_client().get("/metrics").status_code == 200
 
 
-@pytest.mark.parametrize("environ", [
-    {"LOANLEDGER_ENV": "staging"},
-    {"LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "perhaps"},
-    {"LOANLEDGER_SECRET_KEY": ""},
-    {"LOANLEDGER_SESSION_COOKIE_SECURE": "sometimes"},
-    {"LOANLEDGER_METRICS_ENABLED": "maybe"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"LOANLEDGER_ENV": "staging"},
+        {"LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "perhaps"},
+        {"LOANLEDGER_SECRET_KEY": ""},
+        {"LOANLEDGER_SESSION_COOKIE_SECURE": "sometimes"},
+        {"LOANLEDGER_METRICS_ENABLED": "maybe"},
+    ],
+)
 def test_bad_values_are_refused(environ):
     with pytest.raises(ConfigError):
         load_settings(environ=environ)
 
 
-@pytest.mark.parametrize("command", [["serve"], ["init"], ["bank", "create", "--code", "B", "--name", "B"]])
+@pytest.mark.parametrize(
+    "command", [["serve"], ["init"], ["bank", "create", "--code", "B", "--name", "B"]]
+)
 def test_the_cli_refuses_production_without_a_secret(command):
-    result = CliRunner().invoke(main, command, env={"LOANLEDGER_ENV": "production", "LOANLEDGER_SECRET_KEY": None})
+    result = CliRunner().invoke(
+        main, command, env={"LOANLEDGER_ENV": "production", "LOANLEDGER_SECRET_KEY": None}
+    )
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == ["loanledger: production needs LOANLEDGER_SECRET_KEY"]
+    assert result.stderr.strip().splitlines() == [
+        "loanledger: production needs LOANLEDGER_SECRET_KEY"
+    ]
     assert "Traceback" not in result.output

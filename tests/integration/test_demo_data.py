@@ -1,4 +1,5 @@
 """`loanledger demo-data`: loads through the HTTP API, and a second run changes nothing."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -33,4 +34,6 @@ def test_describe_lists_logins_and_keys(app):
 
 def test_interest_due_is_actual_over_360_half_up():
     assert demo_data.interest_due(1_000_000, "3.6000", "2025-01-01", "2025-01-31") == "3000.00"
-    assert demo_data.interest_due(100, "3.0000", "2025-01-01", "2025-01-04") == "0.03"  # 2.5 fen → 3
+    assert (
+        demo_data.interest_due(100, "3.0000", "2025-01-01", "2025-01-04") == "0.03"
+    )  # 2.5 fen → 3

@@ -4,6 +4,7 @@ The generator is pure (same seed, same programme; valid USCCs; money as yuan str
 player closes every month, pays the batches, carries the one failed payment, and every
 period reconciles.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,15 +27,29 @@ PERIODS = ("2024-01", "2024-02", "2024-03")
 # ---------------------------------------------------------------- the generator (no database)
 def test_the_full_programme_has_the_programme_s_shape_and_is_reproducible():
     programme = generate(seed=7, months=12)
-    assert (len(programme.banks), len(programme.products), len(programme.enterprises), len(programme.loans)) == (
-        11, 16, 100, 300)
+    assert (
+        len(programme.banks),
+        len(programme.products),
+        len(programme.enterprises),
+        len(programme.loans),
+    ) == (11, 16, 100, 300)
     assert all(uscc_valid(e["uscc"]) for e in programme.enterprises)
     assert len({e["uscc"] for e in programme.enterprises}) == 100
     events = [e for loan in programme.loans for e in loan.events]
     kinds = {e["type"] for e in events}
-    assert kinds >= {"disbursement", "repayment", "interest", "rate_change", "delinquency", "recovery", "settlement"}
+    assert kinds >= {
+        "disbursement",
+        "repayment",
+        "interest",
+        "rate_change",
+        "delinquency",
+        "recovery",
+        "settlement",
+    }
     money_fields = ("amount", "principal", "interest")
-    assert all(isinstance(e[f], str) and MONEY.match(e[f]) for e in events for f in money_fields if f in e)
+    assert all(
+        isinstance(e[f], str) and MONEY.match(e[f]) for e in events for f in money_fields if f in e
+    )
     assert {loan.settlement for loan in programme.loans} == {"monthly", "quarterly"}
     assert sum(1 for loan in programme.loans if loan.npl_as_of) == 4
     npl = [e for e in events if e["type"] == "delinquency" and e["days_past_due"] >= 90]
@@ -55,13 +70,30 @@ def test_bank_interest_is_actual_over_360_on_the_daily_balance():
 # ---------------------------------------------------------------- the played year
 def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, tmp_path):
     out = tmp_path / "reports"
-    result = CliRunner().invoke(main, ["demo", "--months", "3", "--profile", "small", "--seed", "11",
-                                       "--db", database_url, "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "demo",
+            "--months",
+            "3",
+            "--profile",
+            "small",
+            "--seed",
+            "11",
+            "--db",
+            database_url,
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     # the summary: one row per month, the totals, where the reports are
     for period in PERIODS:
-        assert re.search(rf"^{period}\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+ok$", result.output,
-                         re.M), result.output
+        assert re.search(
+            rf"^{period}\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+ok$",
+            result.output,
+            re.M,
+        ), result.output
     assert re.search(r"^total\s", result.output, re.M)
     assert f"reports: {out}" in result.output
     assert "problem:" not in result.output
@@ -72,12 +104,16 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
     statuses = [status for (status,) in db.execute(select(Batch.status))]
     assert "paid" in statuses
     assert set(statuses) <= {"paid", "partially_paid"}
-    failed = db.execute(select(BatchPayee.payee_id, Batch.period).join(Batch, Batch.id == BatchPayee.batch_id)
-                        .where(BatchPayee.payment_status == "failed")).all()
+    failed = db.execute(
+        select(BatchPayee.payee_id, Batch.period)
+        .join(Batch, Batch.id == BatchPayee.batch_id)
+        .where(BatchPayee.payment_status == "failed")
+    ).all()
     assert len(failed) == 1
     payee, period = failed[0]
-    carried = db.execute(select(Line.amount_fen, Line.period).where(Line.kind == "carried",
-                                                                     Line.payee_id == payee)).all()
+    carried = db.execute(
+        select(Line.amount_fen, Line.period).where(Line.kind == "carried", Line.payee_id == payee)
+    ).all()
     assert len(carried) == 1 and carried[0][0] > 0 and carried[0][1] > period
     held = db.scalars(select(Line.status).where(Line.status == "held")).all()
     assert held == ["held"]  # the upheld objection
@@ -92,7 +128,17 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
 
 
 def test_demo_refuses_to_reuse_a_database_it_has_filled(database_url, tmp_path):
-    args = ["demo", "--months", "1", "--profile", "small", "--db", database_url, "--out", str(tmp_path)]
+    args = [
+        "demo",
+        "--months",
+        "1",
+        "--profile",
+        "small",
+        "--db",
+        database_url,
+        "--out",
+        str(tmp_path),
+    ]
     assert CliRunner().invoke(main, args).exit_code == 0
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 1

@@ -5,6 +5,7 @@ included; another body → 422 `idempotency_key_reused`; still running → 409
 `request_in_flight`; a 5xx keeps nothing; a crashed request's claim is taken over after
 settings.idempotency_abandon_seconds; keys are purged after settings.idempotency_ttl_days.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,7 +46,10 @@ def test_a_repeated_registration_replays_the_first_answer(world, db):
     again = boc.post(f"{API}/loans", json=loan_body(), idempotency_key="reg-1")
     assert first.status_code == again.status_code == 201
     assert again.get_data() == first.get_data() and again.mimetype == "application/json"
-    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert (
+        again.headers["Idempotent-Replayed"] == "true"
+        and "Idempotent-Replayed" not in first.headers
+    )
     # Without the key's memory the same body would have answered 200 (same contract again).
     assert boc.post(f"{API}/loans", json=loan_body(), idempotency_key="reg-2").status_code == 200
     [one, two] = _records(db)
@@ -184,7 +188,9 @@ def test_a_repeat_while_the_first_runs_is_409_request_in_flight(crash_app, crash
     assert crash_app.control["runs"] == 1
 
 
-def test_a_crashed_requests_claim_is_taken_over_once_abandoned(crash_app, crash_bank, db, monkeypatch):
+def test_a_crashed_requests_claim_is_taken_over_once_abandoned(
+    crash_app, crash_bank, db, monkeypatch
+):
     # A crash: the process dies after the claim, so nothing releases it.
     monkeypatch.setattr(auth, "_release", lambda record_id: None)
     crash_app.control["fail"] = "error"
@@ -195,8 +201,11 @@ def test_a_crashed_requests_claim_is_taken_over_once_abandoned(crash_app, crash_
     young = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
     assert young.status_code == 409 and _code(young) == "request_in_flight"
     abandon = crash_app.extensions["loanledger"].settings.idempotency_abandon_seconds
-    db.execute(update(IdempotencyRecord).values(
-        created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)))
+    db.execute(
+        update(IdempotencyRecord).values(
+            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)
+        )
+    )
     db.commit()
     taken = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
     assert taken.status_code == 201 and "Idempotent-Replayed" not in taken.headers
@@ -204,7 +213,9 @@ def test_a_crashed_requests_claim_is_taken_over_once_abandoned(crash_app, crash_
     assert (record.state, record.status_code) == ("done", 201)
 
 
-def test_a_claim_taken_over_while_running_keeps_nothing_of_the_slow_request(crash_app, crash_bank, db):
+def test_a_claim_taken_over_while_running_keeps_nothing_of_the_slow_request(
+    crash_app, crash_bank, db
+):
     """The slow request outlived the abandon time and a retry took the key over: the slow
     one's work is rolled back and it answers as the key's row now says."""
     crash_app.control["fail"] = "wait"
@@ -212,8 +223,11 @@ def test_a_claim_taken_over_while_running_keeps_nothing_of_the_slow_request(cras
         slow = pool.submit(crash_bank.post, f"{API}/_crash/write", json={}, idempotency_key="k")
         assert crash_app.control["entered"].wait(10)
         abandon = crash_app.extensions["loanledger"].settings.idempotency_abandon_seconds
-        db.execute(update(IdempotencyRecord).values(
-            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)))
+        db.execute(
+            update(IdempotencyRecord).values(
+                created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)
+            )
+        )
         db.commit()
         crash_app.control["fail"] = None
         retry = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
@@ -237,8 +251,14 @@ def test_twenty_concurrent_identical_registrations(world, app, db):
     retry = RetryPolicy(attempts=200, base_delay=0.02, max_delay=0.05)
 
     def register(_):
-        client = TestClientBank(app.test_client(), boc.key_id, boc.secret, boc.bank_code, retry=retry,
-                                sleep=lambda s: (waits.append(s), time.sleep(s)))
+        client = TestClientBank(
+            app.test_client(),
+            boc.key_id,
+            boc.secret,
+            boc.bank_code,
+            retry=retry,
+            sleep=lambda s: (waits.append(s), time.sleep(s)),
+        )
         start.wait()
         answer = client.post(f"{API}/loans", json=loan_body(), idempotency_key="same-key")
         return answer.status_code, answer.get_data(), answer.headers.get("Idempotent-Replayed")

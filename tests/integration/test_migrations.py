@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema, and PostgreSQL guards the books."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,15 @@ from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine
 from loanledger.persistence.tables import (
-    AuditEntry, Bank, Base, Enterprise, JournalEntry, Loan, LoanEvent, Posting, Product,
+    AuditEntry,
+    Bank,
+    Base,
+    Enterprise,
+    JournalEntry,
+    Loan,
+    LoanEvent,
+    Posting,
+    Product,
 )
 
 
@@ -54,14 +63,19 @@ def test_migrations_build_the_models_checks(empty_database_url, tmp_path):
     migrate.upgrade(empty_database_url)
     migrated_engine = make_engine(empty_database_url, sqlite_wal=False)
     if migrated_engine.dialect.name == "sqlite":
-        models_engine, schema = make_engine(f"sqlite:///{tmp_path / 'models.db'}", sqlite_wal=False), None
+        models_engine, schema = (
+            make_engine(f"sqlite:///{tmp_path / 'models.db'}", sqlite_wal=False),
+            None,
+        )
     else:  # a second schema of the same database: the server normalises both alike
         models_engine, schema = migrated_engine, "models"
     try:
         with models_engine.begin() as connection:
             if schema:
                 connection.execute(text(f"CREATE SCHEMA {schema}"))
-            Base.metadata.create_all(connection.execution_options(schema_translate_map={None: schema}))
+            Base.metadata.create_all(
+                connection.execution_options(schema_translate_map={None: schema})
+            )
         with migrated_engine.connect() as connection:
             migrated = _checks_and_partial_indexes(connection)
         with models_engine.connect() as connection:
@@ -69,7 +83,11 @@ def test_migrations_build_the_models_checks(empty_database_url, tmp_path):
     finally:
         migrated_engine.dispose()
         models_engine.dispose()
-    assert len(models) > 50 and "batches.ck_batches_status" in models and "objections.uq_objections_open_line" in models
+    assert (
+        len(models) > 50
+        and "batches.ck_batches_status" in models
+        and "objections.uq_objections_open_line" in models
+    )
     assert migrated == models
 
 
@@ -87,13 +105,20 @@ def _entry(db: Session) -> int:
 
 
 def _posting(entry_id: int, account: str, amount_fen: int) -> dict:
-    return {"entry_id": entry_id, "account": account, "base_account": account, "amount_fen": amount_fen}
+    return {
+        "entry_id": entry_id,
+        "account": account,
+        "base_account": account,
+        "amount_fen": amount_fen,
+    }
 
 
 @pytest.mark.pg
 def test_unbalanced_entry_is_refused_at_commit(db):
     entry_id = _entry(db)
-    db.execute(insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -9_999)])
+    db.execute(
+        insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -9_999)]
+    )
     db.flush()  # accepted so far: the check is deferred to COMMIT
     with pytest.raises(DBAPIError, match="does not balance"):
         db.commit()
@@ -104,7 +129,9 @@ def test_unbalanced_entry_is_refused_at_commit(db):
 @pytest.mark.pg
 def test_balanced_entry_commits(db):
     entry_id = _entry(db)
-    db.execute(insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -10_000)])
+    db.execute(
+        insert(Posting), [_posting(entry_id, "1001", 10_000), _posting(entry_id, "3002", -10_000)]
+    )
     db.commit()
     assert db.scalar(text("SELECT count(*) FROM postings")) == 2
 
@@ -119,14 +146,25 @@ def booked(db) -> int:
 
 
 @pytest.mark.pg
-@pytest.mark.parametrize("statement", [
-    update(Posting).values(amount_fen=600),
-    delete(Posting),
-    update(JournalEntry).values(memo="rewritten"),
-    delete(JournalEntry),
-    update(AuditEntry).values(actor="someone else"),
-    delete(AuditEntry),
-], ids=["update-posting", "delete-posting", "update-entry", "delete-entry", "update-audit", "delete-audit"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(Posting).values(amount_fen=600),
+        delete(Posting),
+        update(JournalEntry).values(memo="rewritten"),
+        delete(JournalEntry),
+        update(AuditEntry).values(actor="someone else"),
+        delete(AuditEntry),
+    ],
+    ids=[
+        "update-posting",
+        "delete-posting",
+        "update-entry",
+        "delete-entry",
+        "update-audit",
+        "delete-audit",
+    ],
+)
 def test_books_are_append_only(db, booked, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         db.execute(statement)
@@ -136,24 +174,52 @@ def test_books_are_append_only(db, booked, statement):
 def _loan_event(db: Session) -> None:
     day = dt.date(2025, 1, 2)
     db.add(Bank(bank_code="BK1", name="Bank"))
-    db.add(Enterprise(uscc=uscc_with_check("91442000MA4UJX9X1"), name="E", established_on=dt.date(2018, 1, 1)))
+    db.add(
+        Enterprise(
+            uscc=uscc_with_check("91442000MA4UJX9X1"), name="E", established_on=dt.date(2018, 1, 1)
+        )
+    )
     db.flush()
     db.add(Product(product_code="P1", bank_code="BK1", name="P", risk_covered=True))
     db.flush()
-    loan = Loan(bank_code="BK1", contract_no="C1", product_code="P1", uscc=uscc_with_check("91442000MA4UJX9X1"),
-                principal_fen=100, annual_rate_e4=34500, start_date=day, maturity_date=day.replace(year=2026),
-                original_maturity_date=day.replace(year=2026), repayment_method="bullet",
-                interest_settlement="monthly", coverage="covered", registered_on=day, content_hash="h")
+    loan = Loan(
+        bank_code="BK1",
+        contract_no="C1",
+        product_code="P1",
+        uscc=uscc_with_check("91442000MA4UJX9X1"),
+        principal_fen=100,
+        annual_rate_e4=34500,
+        start_date=day,
+        maturity_date=day.replace(year=2026),
+        original_maturity_date=day.replace(year=2026),
+        repayment_method="bullet",
+        interest_settlement="monthly",
+        coverage="covered",
+        registered_on=day,
+        content_hash="h",
+    )
     db.add(loan)
     db.flush()
-    db.add(LoanEvent(bank_code="BK1", event_id="E1", loan_id=loan.id, type="disbursement", on_date=day,
-                     amount_fen=100, content_hash="h"))
+    db.add(
+        LoanEvent(
+            bank_code="BK1",
+            event_id="E1",
+            loan_id=loan.id,
+            type="disbursement",
+            on_date=day,
+            amount_fen=100,
+            content_hash="h",
+        )
+    )
     db.commit()
 
 
 @pytest.mark.pg
-@pytest.mark.parametrize("statement", [update(LoanEvent).values(amount_fen=50), delete(LoanEvent)],
-                         ids=["update", "delete"])
+@pytest.mark.parametrize(
+    "statement",
+    [update(LoanEvent).values(amount_fen=50), delete(LoanEvent)],
+    ids=["update", "delete"],
+)
 def test_loan_events_are_append_only(db, statement):
     _loan_event(db)
     with pytest.raises(DBAPIError, match="append-only"):

@@ -1,23 +1,50 @@
 """The OpenAPI document is served, browsable, and names every endpoint api.md lists."""
+
 from __future__ import annotations
 
 API_PATHS = {
-    ("post", "/api/v1/auth/tokens"), ("get", "/api/v1/admin/business-date"), ("put", "/api/v1/admin/business-date"),
-    ("post", "/api/v1/products"), ("get", "/api/v1/products"), ("post", "/api/v1/enterprises"),
-    ("get", "/api/v1/enterprises"), ("get", "/api/v1/enterprises/{uscc}"), ("patch", "/api/v1/enterprises/{uscc}"),
-    ("post", "/api/v1/enterprises/{uscc}/blacklist"), ("post", "/api/v1/enterprises/{uscc}/blacklist/{entry_id}/lift"),
-    ("post", "/api/v1/filings"), ("get", "/api/v1/filings"), ("get", "/api/v1/filings/{filing_no}"),
-    ("post", "/api/v1/filings/{filing_no}/revoke"), ("get", "/api/v1/loans/{bank_code}/{contract_no}"),
-    ("put", "/api/v1/loans/{bank_code}/{contract_no}/filing"), ("get", "/api/v1/policy"), ("put", "/api/v1/policy"),
-    ("get", "/api/v1/reference/lpr"), ("post", "/api/v1/reference/lpr"), ("post", "/api/v1/budgets"),
-    ("get", "/api/v1/budgets"), ("post", "/api/v1/risk-pool/deposits"), ("get", "/api/v1/risk-pool"),
-    ("post", "/api/v1/receivables/{payee_id}/settlements"), ("post", "/api/v1/loans"), ("get", "/api/v1/loans"),
-    ("get", "/api/v1/loans/{contract_no}"), ("patch", "/api/v1/loans/{contract_no}"),
-    ("post", "/api/v1/loans/{contract_no}/events"), ("post", "/api/v1/periods/{period}/close"),
-    ("get", "/api/v1/periods"), ("get", "/api/v1/periods/{period}"), ("get", "/api/v1/batches"),
-    ("get", "/api/v1/batches/{batch_id}"), ("get", "/api/v1/batches/{batch_id}/lines"),
-    ("get", "/api/v1/batches/{batch_id}/payees"), ("get", "/api/v1/lines/{line_id}"), ("get", "/api/v1/claims"),
-    ("get", "/api/v1/ledger/trial-balance"), ("get", "/api/v1/ledger/accounts/{code}/entries"),
+    ("post", "/api/v1/auth/tokens"),
+    ("get", "/api/v1/admin/business-date"),
+    ("put", "/api/v1/admin/business-date"),
+    ("post", "/api/v1/products"),
+    ("get", "/api/v1/products"),
+    ("post", "/api/v1/enterprises"),
+    ("get", "/api/v1/enterprises"),
+    ("get", "/api/v1/enterprises/{uscc}"),
+    ("patch", "/api/v1/enterprises/{uscc}"),
+    ("post", "/api/v1/enterprises/{uscc}/blacklist"),
+    ("post", "/api/v1/enterprises/{uscc}/blacklist/{entry_id}/lift"),
+    ("post", "/api/v1/filings"),
+    ("get", "/api/v1/filings"),
+    ("get", "/api/v1/filings/{filing_no}"),
+    ("post", "/api/v1/filings/{filing_no}/revoke"),
+    ("get", "/api/v1/loans/{bank_code}/{contract_no}"),
+    ("put", "/api/v1/loans/{bank_code}/{contract_no}/filing"),
+    ("get", "/api/v1/policy"),
+    ("put", "/api/v1/policy"),
+    ("get", "/api/v1/reference/lpr"),
+    ("post", "/api/v1/reference/lpr"),
+    ("post", "/api/v1/budgets"),
+    ("get", "/api/v1/budgets"),
+    ("post", "/api/v1/risk-pool/deposits"),
+    ("get", "/api/v1/risk-pool"),
+    ("post", "/api/v1/receivables/{payee_id}/settlements"),
+    ("post", "/api/v1/loans"),
+    ("get", "/api/v1/loans"),
+    ("get", "/api/v1/loans/{contract_no}"),
+    ("patch", "/api/v1/loans/{contract_no}"),
+    ("post", "/api/v1/loans/{contract_no}/events"),
+    ("post", "/api/v1/periods/{period}/close"),
+    ("get", "/api/v1/periods"),
+    ("get", "/api/v1/periods/{period}"),
+    ("get", "/api/v1/batches"),
+    ("get", "/api/v1/batches/{batch_id}"),
+    ("get", "/api/v1/batches/{batch_id}/lines"),
+    ("get", "/api/v1/batches/{batch_id}/payees"),
+    ("get", "/api/v1/lines/{line_id}"),
+    ("get", "/api/v1/claims"),
+    ("get", "/api/v1/ledger/trial-balance"),
+    ("get", "/api/v1/ledger/accounts/{code}/entries"),
 }
 
 
@@ -25,7 +52,12 @@ def test_openapi_document_lists_every_endpoint(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     doc = response.get_json()
-    served = {(method, path) for path, ops in doc["paths"].items() for method in ops if method != "parameters"}
+    served = {
+        (method, path)
+        for path, ops in doc["paths"].items()
+        for method in ops
+        if method != "parameters"
+    }
     assert API_PATHS - served == set()
 
 

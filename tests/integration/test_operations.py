@@ -1,5 +1,6 @@
 """Operations (loanledger.observability): /healthz, /readyz, request ids in JSON logs, and
 the Prometheus metrics of /metrics, on the engine under test."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,9 @@ USCC = "914420006FA300000G"
 
 def ok(response, *statuses: int):
     statuses = statuses or (200, 201)
-    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
+    assert response.status_code in statuses, (
+        f"{response.status_code} {response.get_data(as_text=True)}"
+    )
     return response.get_json()
 
 
@@ -31,9 +34,11 @@ def samples(client) -> dict[tuple[str, frozenset], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True))
-            for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for s in family.samples
+    }
 
 
 def value(snapshot, name: str, **labels) -> float:
@@ -56,7 +61,9 @@ def test_readyz_is_ready_on_a_migrated_database(client):
     assert response.status_code == 200, body
     assert body["status"] == "ready" and body["failed"] == []
     assert body["checks"]["database"] == {"ok": True}
-    assert body["checks"]["schema"]["ok"] and body["checks"]["schema"]["revision"] == sorted(health.alembic_heads())
+    assert body["checks"]["schema"]["ok"] and body["checks"]["schema"]["revision"] == sorted(
+        health.alembic_heads()
+    )
     assert body["integrity"] is None
 
 
@@ -121,7 +128,10 @@ def test_readyz_reports_the_last_integrity_check(client):
         body = client.get("/readyz").get_json()
         assert body["status"] == "ready"  # information, not a readiness condition
         assert body["integrity"]["ok"] is False
-        assert body["integrity"]["detail"] == {"trial_balance": "debits != credits", "periods": ["2024-01"]}
+        assert body["integrity"]["detail"] == {
+            "trial_balance": "debits != credits",
+            "periods": ["2024-01"],
+        }
         assert body["integrity"]["checked_at"]
         health.set_integrity(True, {})
         assert client.get("/readyz").get_json()["integrity"]["ok"] is True
@@ -131,7 +141,9 @@ def test_readyz_reports_the_last_integrity_check(client):
 
 def test_the_operations_endpoints_are_not_in_the_openapi_document(client):
     paths = client.get(f"{API}/openapi.json").get_json()["paths"]
-    assert not [p for p in paths if p.rstrip("/").rsplit("/", 1)[-1] in ("healthz", "readyz", "metrics")]
+    assert not [
+        p for p in paths if p.rstrip("/").rsplit("/", 1)[-1] in ("healthz", "readyz", "metrics")
+    ]
 
 
 # ---------------------------------------------------------------- request ids and logs
@@ -153,22 +165,28 @@ def json_log():
 
 
 def test_an_incoming_request_id_is_echoed_and_logged(client, json_log, admin_token):
-    response = client.get(f"{API}/periods", headers={"X-Request-Id": "lb-7f3a 42",
-                                                     "Authorization": f"Bearer {admin_token}"})
+    response = client.get(
+        f"{API}/periods",
+        headers={"X-Request-Id": "lb-7f3a 42", "Authorization": f"Bearer {admin_token}"},
+    )
     assert response.status_code == 200
     assert response.headers["X-Request-Id"] == "lb-7f3a 42"
     records = [r for r in json_log() if r.get("request_id") == "lb-7f3a 42"]
     assert len(records) == 1
     (access,) = records
     assert access["logger"] == "loanledger.access" and access["level"] == "INFO"
-    assert access["method"] == "GET" and access["path"] == f"{API}/periods" and access["status"] == 200
+    assert (
+        access["method"] == "GET" and access["path"] == f"{API}/periods" and access["status"] == 200
+    )
     assert isinstance(access["duration_ms"], float) and access["duration_ms"] >= 0
     assert access["principal"].startswith("user:admin")
 
 
 @pytest.mark.parametrize("incoming", [None, "", "x" * 129, "bad\x01id", "中文"])
 def test_a_request_id_is_generated_when_absent_or_unusable(client, json_log, incoming):
-    headers = {} if incoming is None else {"X-Request-Id": incoming.encode("utf-8").decode("latin-1")}
+    headers = (
+        {} if incoming is None else {"X-Request-Id": incoming.encode("utf-8").decode("latin-1")}
+    )
     response = client.get("/healthz", headers=headers)
     generated = response.headers["X-Request-Id"]
     assert len(generated) == 32 and int(generated, 16) >= 0
@@ -178,6 +196,7 @@ def test_a_request_id_is_generated_when_absent_or_unusable(client, json_log, inc
 
 def test_every_record_of_a_request_carries_its_id(client, json_log, monkeypatch):
     """A record from any logger while the request runs: here the 500 handler's."""
+
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
@@ -199,17 +218,57 @@ def test_metrics_count_requests_and_problem_codes(client):
     assert response.status_code == 401
     code = response.get_json()["errors"][0]["code"]
     after = samples(client)
-    assert value(after, "loanledger_http_requests_total", method="GET", endpoint="/healthz", status="200") == \
-        value(before, "loanledger_http_requests_total", method="GET", endpoint="/healthz", status="200") + 1
-    assert value(after, "loanledger_http_requests_total", method="GET", endpoint=f"{API}/periods", status="401") == \
-        value(before, "loanledger_http_requests_total", method="GET", endpoint=f"{API}/periods", status="401") + 1
-    assert value(after, "loanledger_http_request_seconds_count", method="GET", endpoint="/healthz") == \
-        value(before, "loanledger_http_request_seconds_count", method="GET", endpoint="/healthz") + 1
-    assert value(after, "loanledger_errors_total", code=code) == value(before, "loanledger_errors_total", code=code) + 1
+    assert (
+        value(
+            after, "loanledger_http_requests_total", method="GET", endpoint="/healthz", status="200"
+        )
+        == value(
+            before,
+            "loanledger_http_requests_total",
+            method="GET",
+            endpoint="/healthz",
+            status="200",
+        )
+        + 1
+    )
+    assert (
+        value(
+            after,
+            "loanledger_http_requests_total",
+            method="GET",
+            endpoint=f"{API}/periods",
+            status="401",
+        )
+        == value(
+            before,
+            "loanledger_http_requests_total",
+            method="GET",
+            endpoint=f"{API}/periods",
+            status="401",
+        )
+        + 1
+    )
+    assert (
+        value(after, "loanledger_http_request_seconds_count", method="GET", endpoint="/healthz")
+        == value(before, "loanledger_http_request_seconds_count", method="GET", endpoint="/healthz")
+        + 1
+    )
+    assert (
+        value(after, "loanledger_errors_total", code=code)
+        == value(before, "loanledger_errors_total", code=code) + 1
+    )
     # a URL no rule matches is one label value, not one per path
     client.get("/no/such/page/123")
-    assert value(samples(client), "loanledger_http_requests_total", method="GET", endpoint="<unmatched>",
-                 status="404") >= 1
+    assert (
+        value(
+            samples(client),
+            "loanledger_http_requests_total",
+            method="GET",
+            endpoint="<unmatched>",
+            status="404",
+        )
+        >= 1
+    )
 
 
 def test_metrics_can_be_turned_off(app, client):
@@ -222,26 +281,63 @@ def test_intake_and_close_metrics(client, staff, bank):
     staff.set_business_date("2023-01-02")
     bk = bank("BK1", "Bank BK1")
     for path, body in (
-        ("/products", {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True}),
+        (
+            "/products",
+            {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
+        ),
         ("/enterprises", {"uscc": USCC, "name": "企业", "established_on": "2012-01-01"}),
-        ("/filings", {"filing_no": "F1", "uscc": USCC, "project_name": "MES", "eligible_investment": "800000.00",
-                      "approved_on": "2022-12-01"}),
+        (
+            "/filings",
+            {
+                "filing_no": "F1",
+                "uscc": USCC,
+                "project_name": "MES",
+                "eligible_investment": "800000.00",
+                "approved_on": "2022-12-01",
+            },
+        ),
     ):
         ok(staff.request("clerk", "POST", path, body))
     staff.set_business_date("2023-01-03")
-    loan = {"contract_no": "C1", "product_code": "BK1-P", "uscc": USCC, "filing_no": "F1", "principal": "500000.00",
-            "annual_rate": "3.6000", "start_date": "2023-01-03", "maturity_date": "2025-01-01",
-            "repayment_method": "interest_only", "interest_settlement": "monthly"}
+    loan = {
+        "contract_no": "C1",
+        "product_code": "BK1-P",
+        "uscc": USCC,
+        "filing_no": "F1",
+        "principal": "500000.00",
+        "annual_rate": "3.6000",
+        "start_date": "2023-01-03",
+        "maturity_date": "2025-01-01",
+        "repayment_method": "interest_only",
+        "interest_settlement": "monthly",
+    }
     assert bk.post(f"{API}/loans", json=loan).status_code == 201
     assert bk.post(f"{API}/loans", json=loan).status_code == 200  # the same again: a duplicate
-    disbursement = {"event_id": "D1", "type": "disbursement", "date": "2023-01-03", "amount": "500000.00"}
+    disbursement = {
+        "event_id": "D1",
+        "type": "disbursement",
+        "date": "2023-01-03",
+        "amount": "500000.00",
+    }
     assert bk.post(f"{API}/loans/C1/events", json=disbursement).status_code == 201
-    assert bk.post(f"{API}/loans:bulk", json={"loans": [{"contract_no": "X"}]}).status_code == 200  # rejected
+    assert (
+        bk.post(f"{API}/loans:bulk", json={"loans": [{"contract_no": "X"}]}).status_code == 200
+    )  # rejected
     staff.set_business_date("2023-02-21")
-    interest = {"event_id": "I1", "type": "interest", "period_start": "2023-01-03", "period_end": "2023-02-21",
-                "paid_on": "2023-02-21", "interest": "2450.00"}
-    assert ok(bk.post(f"{API}/events:bulk", json={"events": [{"contract_no": "C1", **interest}]}),
-              200)["accepted"] == 1
+    interest = {
+        "event_id": "I1",
+        "type": "interest",
+        "period_start": "2023-01-03",
+        "period_end": "2023-02-21",
+        "paid_on": "2023-02-21",
+        "interest": "2450.00",
+    }
+    assert (
+        ok(
+            bk.post(f"{API}/events:bulk", json={"events": [{"contract_no": "C1", **interest}]}), 200
+        )["accepted"]
+        == 1
+    )
     staff.set_business_date("2023-03-01")
     view = ok(staff.request("clerk", "POST", "/periods/2023-02/close"), 200)
     assert view["status"] == "closed"

@@ -4,6 +4,7 @@ working days, objections, maker-checker, budgets, payments and the carry of a fa
 The programme is scenario 01's first quarter: one loan of 中山市灯都照明科技有限公司 with a
 5,270.83 interest record, closed as 2023-03 on a chosen business date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,9 @@ class User:
         self.token = staff.login(username, staff.create(username, role, uscc=uscc))
 
     def request(self, method: str, path: str, json=None):
-        return self.staff.client.open(API + path, method=method, json=json,
-                                      headers={"Authorization": f"Bearer {self.token}"})
+        return self.staff.client.open(
+            API + path, method=method, json=json, headers={"Authorization": f"Bearer {self.token}"}
+        )
 
     def post(self, path: str, json=None):
         return self.request("POST", path, json if json is not None else {})
@@ -69,19 +71,36 @@ def month(staff, bank):
 def make_month(staff, bank, budget_2023: str = "50000000.00"):
     """Scenario 01 up to its first interest record; `close(on)` closes 2023-03 on that date."""
     scenario = load(scenario_dir() / "01-basic-quarterly.json")
-    scenario["budgets"] = [{**b, "amount": budget_2023} if b["year"] == 2023 else b for b in scenario["budgets"]]
+    scenario["budgets"] = [
+        {**b, "amount": budget_2023} if b["year"] == 2023 else b for b in scenario["budgets"]
+    ]
     player = Player(staff, bank, scenario)
     player.setup()
     for step in player.scenario["steps"][:3]:
         ok(player.run_step(step))
-    ok(staff.request("clerk", "POST", "/enterprises",
-                     {"uscc": OTHER, "name": "中山市另一家制造有限公司", "established_on": "2010-01-01"}))
+    ok(
+        staff.request(
+            "clerk",
+            "POST",
+            "/enterprises",
+            {"uscc": OTHER, "name": "中山市另一家制造有限公司", "established_on": "2010-01-01"},
+        )
+    )
 
     class Month:
-        users = {name: User(staff, name, role, uscc) for name, role, uscc in (
-            ("clerk1", "clerk", None), ("clerk2", "clerk", None), ("approver1", "approver", None),
-            ("approver2", "approver", None), ("boss", "admin", None), ("auditor1", "auditor", None),
-            ("ent", "enterprise", U), ("other", "enterprise", OTHER))}
+        users = {
+            name: User(staff, name, role, uscc)
+            for name, role, uscc in (
+                ("clerk1", "clerk", None),
+                ("clerk2", "clerk", None),
+                ("approver1", "approver", None),
+                ("approver2", "approver", None),
+                ("boss", "admin", None),
+                ("auditor1", "auditor", None),
+                ("ent", "enterprise", U),
+                ("other", "enterprise", OTHER),
+            )
+        }
 
         @staticmethod
         def close(on: str = "2023-04-01") -> dict:
@@ -102,7 +121,9 @@ def make_month(staff, bank, budget_2023: str = "50000000.00"):
 
 
 def _through_publicity(month, batch) -> None:
-    month.staff.set_business_date(dt.date.fromisoformat(batch["publicity_ends_on"]) + dt.timedelta(days=1))
+    month.staff.set_business_date(
+        dt.date.fromisoformat(batch["publicity_ends_on"]) + dt.timedelta(days=1)
+    )
 
 
 # ====================================================================== 公示
@@ -116,9 +137,12 @@ def test_publicity_counts_chinese_working_days_and_then_the_batch_is_ready(month
     assert month.batch(batch["batch_id"])["status"] == "publicity"
     month.staff.set_business_date("2023-04-11")  # the day after: any request moves it on
     assert month.batch(batch["batch_id"])["status"] == "ready"
-    audit = ok(month.users["auditor1"].request("GET", "/audit?action=batch.publicity_over"))["items"]
+    audit = ok(month.users["auditor1"].request("GET", "/audit?action=batch.publicity_over"))[
+        "items"
+    ]
     assert [(a["actor"], a["before"], a["after"]["status"]) for a in audit] == [
-        ("system", {"status": "publicity"}, "ready")]
+        ("system", {"status": "publicity"}, "ready")
+    ]
 
 
 def test_a_make_up_working_day_counts(month):
@@ -150,7 +174,9 @@ def test_calendar_api_adds_days_and_refuses_a_conflicting_one(month):
     refused(boss.post("/admin/calendar", {**body, "kind": "workday"}), 409, "invalid_state")
     refused(boss.post("/admin/calendar", {**body, "kind": "weekend"}), 422, "invalid_format")
     listed = ok(clerk.request("GET", "/admin/calendar?year=2099"))
-    assert [d["day"] for d in listed["items"]] == ["2099-10-01"] and listed["covered_years"] == {"2099": False}
+    assert [d["day"] for d in listed["items"]] == ["2099-10-01"] and listed["covered_years"] == {
+        "2099": False
+    }
 
 
 # ====================================================================== maker-checker
@@ -158,20 +184,27 @@ def test_submit_approve_by_another_person(month, db):
     batch = month.close()
     _through_publicity(month, batch)
     bid = batch["batch_id"]
-    clerk1, approver1, approver2, boss = (month.users[n] for n in ("clerk1", "approver1", "approver2", "boss"))
+    clerk1, approver1, approver2, boss = (
+        month.users[n] for n in ("clerk1", "approver1", "approver2", "boss")
+    )
     refused(approver1.post(f"/batches/{bid}/submit"), 403, "forbidden")
     refused(approver1.post(f"/batches/{bid}/approve"), 409, "invalid_state")  # not submitted yet
     submitted = ok(boss.post(f"/batches/{bid}/submit"))
     assert (submitted["status"], submitted["submitted_by"]) == ("submitted", "user:boss")
     refused(boss.post(f"/batches/{bid}/submit"), 409, "invalid_state")
     refused(clerk1.post(f"/batches/{bid}/approve"), 403, "forbidden")
-    refused(boss.post(f"/batches/{bid}/approve"), 409, "same_person")  # admin, still bound by maker-checker
+    refused(
+        boss.post(f"/batches/{bid}/approve"), 409, "same_person"
+    )  # admin, still bound by maker-checker
     refused(boss.post(f"/batches/{bid}/reject", {"reason": "x"}), 409, "same_person")
     assert month.batch(bid)["status"] == "submitted"
     approved = ok(approver2.post(f"/batches/{bid}/approve"))
     assert (approved["status"], approved["approved_by"]) == ("approved", "user:approver2")
     refused(approver1.post(f"/batches/{bid}/approve"), 409, "invalid_state")
-    actions = [a["action"] for a in ok(month.users["auditor1"].request("GET", "/audit?entity=batch"))["items"]]
+    actions = [
+        a["action"]
+        for a in ok(month.users["auditor1"].request("GET", "/audit?entity=batch"))["items"]
+    ]
     assert actions[-2:] == ["batch.submit", "batch.approve"]
 
 
@@ -179,8 +212,11 @@ def test_the_database_refuses_an_approver_who_submitted(month, db):
     batch = month.close()
     db.rollback()
     with pytest.raises(IntegrityError):
-        db.execute(update(Batch).where(Batch.id == batch["batch_id"])
-                   .values(status="approved", submitted_by="user:x", approved_by="user:x"))
+        db.execute(
+            update(Batch)
+            .where(Batch.id == batch["batch_id"])
+            .values(status="approved", submitted_by="user:x", approved_by="user:x")
+        )
         db.flush()
     db.rollback()
 
@@ -194,8 +230,12 @@ def test_reject_returns_the_batch_to_ready_with_the_reason(month):
     refused(approver1.post(f"/batches/{bid}/reject", {}), 422, "required")
     refused(approver1.post(f"/batches/{bid}/reject", {"reason": "   "}), 422, "invalid_format")
     rejected = ok(approver1.post(f"/batches/{bid}/reject", {"reason": "请核对账号"}))
-    assert (rejected["status"], rejected["rejected_reason"], rejected["rejected_by"], rejected["submitted_by"]) == (
-        "ready", "请核对账号", "user:approver1", None)
+    assert (
+        rejected["status"],
+        rejected["rejected_reason"],
+        rejected["rejected_by"],
+        rejected["submitted_by"],
+    ) == ("ready", "请核对账号", "user:approver1", None)
     ok(clerk1.post(f"/batches/{bid}/submit"))
     assert ok(approver1.post(f"/batches/{bid}/approve"))["status"] == "approved"
 
@@ -209,7 +249,11 @@ def test_approval_is_refused_beyond_the_years_budget(staff, bank):
     approver = month.users["approver1"]
     refused(approver.post(f"/batches/{bid}/approve"), 409, "budget_exceeded")
     assert month.batch(bid)["status"] == "submitted"
-    ok(staff.request("clerk", "POST", "/budgets", {"year": 2023, "amount": "0.01", "reference": "追加预算"}))
+    ok(
+        staff.request(
+            "clerk", "POST", "/budgets", {"year": 2023, "amount": "0.01", "reference": "追加预算"}
+        )
+    )
     assert ok(approver.post(f"/batches/{bid}/approve"))["status"] == "approved"
     budget = {b["year"]: b for b in ok(staff.request("auditor", "GET", "/budgets"))["items"]}[2023]
     assert (budget["approved_unpaid"], budget["left"]) == ("5270.83", "0.00")
@@ -229,8 +273,11 @@ def test_two_approvers_at_once_give_one_approval(month):
     def approve(token: str) -> None:
         client = app.test_client()
         barrier.wait()
-        answers.append(client.post(f"{API}/batches/{bid}/approve",
-                                   headers={"Authorization": f"Bearer {token}"}).status_code)
+        answers.append(
+            client.post(
+                f"{API}/batches/{bid}/approve", headers={"Authorization": f"Bearer {token}"}
+            ).status_code
+        )
 
     threads = [threading.Thread(target=approve, args=(t,)) for t in tokens]
     for t in threads:
@@ -248,21 +295,46 @@ def test_objection_filed_during_publicity_blocks_submit_and_dismissal_keeps_the_
     bid = batch["batch_id"]
     line = month.line(bid)
     ent, other, clerk = month.users["ent"], month.users["other"], month.users["clerk1"]
-    refused(other.post("/objections", {"line_id": line["line_id"], "reason": "不是我的"}), 404, "not_found")
-    refused(clerk.post("/objections", {"line_id": line["line_id"], "reason": "x"}), 403, "forbidden")
+    refused(
+        other.post("/objections", {"line_id": line["line_id"], "reason": "不是我的"}),
+        404,
+        "not_found",
+    )
+    refused(
+        clerk.post("/objections", {"line_id": line["line_id"], "reason": "x"}), 403, "forbidden"
+    )
     refused(ent.post("/objections", {"line_id": line["line_id"]}), 422, "required")
-    objection = ok(ent.post("/objections", {"line_id": line["line_id"], "reason": "利息金额有误"}), 201)
+    objection = ok(
+        ent.post("/objections", {"line_id": line["line_id"], "reason": "利息金额有误"}), 201
+    )
     assert objection["status"] == "open"
-    refused(ent.post("/objections", {"line_id": line["line_id"], "reason": "again"}), 409, "invalid_state")
+    refused(
+        ent.post("/objections", {"line_id": line["line_id"], "reason": "again"}),
+        409,
+        "invalid_state",
+    )
     assert [o["objection_id"] for o in ok(other.request("GET", "/objections"))["items"]] == []
-    assert ok(month.users["auditor1"].request("GET", "/objections?status=open"))["items"][0]["uscc"] == U
+    assert (
+        ok(month.users["auditor1"].request("GET", "/objections?status=open"))["items"][0]["uscc"]
+        == U
+    )
     _through_publicity(month, batch)
     refused(clerk.post(f"/batches/{bid}/submit"), 409, "open_objections")
     oid = objection["objection_id"]
-    refused(ent.post(f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "x"}), 403, "forbidden")
-    dismissed = ok(clerk.post(f"/objections/{oid}/resolve", {"resolution": "dismissed", "note": "经核实无误"}))
+    refused(
+        ent.post(f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "x"}),
+        403,
+        "forbidden",
+    )
+    dismissed = ok(
+        clerk.post(f"/objections/{oid}/resolve", {"resolution": "dismissed", "note": "经核实无误"})
+    )
     assert (dismissed["status"], dismissed["resolved_by"]) == ("dismissed", "user:clerk1")
-    refused(clerk.post(f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "x"}), 409, "invalid_state")
+    refused(
+        clerk.post(f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "x"}),
+        409,
+        "invalid_state",
+    )
     assert month.line(bid)["status"] == "active" and month.batch(bid)["total"] == "5270.83"
     assert ok(clerk.post(f"/batches/{bid}/submit"))["status"] == "submitted"
 
@@ -271,25 +343,38 @@ def test_no_objection_after_publicity(month):
     batch = month.close()
     line = month.line(batch["batch_id"])
     _through_publicity(month, batch)
-    refused(month.users["ent"].post("/objections", {"line_id": line["line_id"], "reason": "晚了"}),
-            409, "invalid_state")
+    refused(
+        month.users["ent"].post("/objections", {"line_id": line["line_id"], "reason": "晚了"}),
+        409,
+        "invalid_state",
+    )
 
 
 def test_an_upheld_objection_holds_the_line_back_until_the_next_close(month):
     batch = month.close()
     bid = batch["batch_id"]
     line = month.line(bid)
-    oid = ok(month.users["ent"].post("/objections", {"line_id": line["line_id"], "reason": "利息金额有误"}),
-             201)["objection_id"]
+    oid = ok(
+        month.users["ent"].post(
+            "/objections", {"line_id": line["line_id"], "reason": "利息金额有误"}
+        ),
+        201,
+    )["objection_id"]
     before = balances(month.staff)
     assert before[f"2001:{U}"] == -LINE_FEN
-    upheld = ok(month.users["clerk1"].post(f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "暂缓"}))
+    upheld = ok(
+        month.users["clerk1"].post(
+            f"/objections/{oid}/resolve", {"resolution": "upheld", "note": "暂缓"}
+        )
+    )
     assert upheld["status"] == "upheld"
     assert month.line(bid)["status"] == "held"
     view = month.batch(bid)
     assert view["total"] == "0.00" and view["open_objections"] == 0
     payees = paged(month.staff, f"/batches/{bid}/payees")
-    assert [(p["total"], p["pays"], p["payment_status"]) for p in payees] == [("0.00", "0.00", "none")]
+    assert [(p["total"], p["pays"], p["payment_status"]) for p in payees] == [
+        ("0.00", "0.00", "none")
+    ]
     after = check_ledger(month.staff)
     assert after.get(f"2001:{U}", 0) == 0 and after.get("5001", 0) == 0
     # the next close computes the record afresh: the same interest line, paid then
@@ -297,7 +382,9 @@ def test_an_upheld_objection_holds_the_line_back_until_the_next_close(month):
     april = ok(month.staff.request("clerk", "POST", "/periods/2023-04/close"))
     assert april["subsidy_total"] == "5270.83"
     relined = paged(month.staff, f"/batches/{april['batches'][0]['batch_id']}/lines")
-    assert [(x["kind"], x["event_id"], x["amount"]) for x in relined] == [("interest", "I1", "5270.83")]
+    assert [(x["kind"], x["event_id"], x["amount"]) for x in relined] == [
+        ("interest", "I1", "5270.83")
+    ]
     check_ledger(month.staff)
 
 
@@ -315,34 +402,66 @@ def test_a_paid_payment_clears_the_payable(month):
     bid = _approved(month)
     clerk = month.users["clerk1"]
     paid = {"payee_id": U, "status": "paid", "paid_on": "2023-04-11", "reference": "ZS-PAY-0001"}
-    refused(clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "reference": None}]}), 422, "required")
-    refused(clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "paid_on": "2030-01-01"}]}),
-            422, "future_date")
-    refused(clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "payee_id": OTHER}]}), 422,
-            "unknown_target")
-    refused(clerk.post(f"/batches/{bid}/payments", {"payments": [paid, paid]}), 422, "invalid_format")
-    refused(month.users["approver1"].post(f"/batches/{bid}/payments", {"payments": [paid]}), 403, "forbidden")
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "reference": None}]}),
+        422,
+        "required",
+    )
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "paid_on": "2030-01-01"}]}),
+        422,
+        "future_date",
+    )
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "payee_id": OTHER}]}),
+        422,
+        "unknown_target",
+    )
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [paid, paid]}), 422, "invalid_format"
+    )
+    refused(
+        month.users["approver1"].post(f"/batches/{bid}/payments", {"payments": [paid]}),
+        403,
+        "forbidden",
+    )
     assert balances(month.staff)[f"2001:{U}"] == -LINE_FEN
     view = ok(clerk.post(f"/batches/{bid}/payments", {"payments": [paid]}))
     assert view["status"] == "paid"
     accounts = check_ledger(month.staff)
     assert accounts.get(f"2001:{U}", 0) == 0 and accounts["1001"] == 2 * 50000000_00 - LINE_FEN
-    again = ok(clerk.post(f"/batches/{bid}/payments", {"payments": [paid]}))  # a retry changes nothing
+    again = ok(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [paid]})
+    )  # a retry changes nothing
     assert again == view and check_ledger(month.staff) == accounts
-    refused(clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "reference": "OTHER"}]}),
-            409, "invalid_state")
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "reference": "OTHER"}]}),
+        409,
+        "invalid_state",
+    )
     payees = paged(month.staff, f"/batches/{bid}/payees")
     assert [(p["payment_status"], p["paid_on"], p["reference"]) for p in payees] == [
-        ("paid", "2023-04-11", "ZS-PAY-0001")]
-    budget = {b["year"]: b for b in ok(month.staff.request("auditor", "GET", "/budgets"))["items"]}[2023]
+        ("paid", "2023-04-11", "ZS-PAY-0001")
+    ]
+    budget = {b["year"]: b for b in ok(month.staff.request("auditor", "GET", "/budgets"))["items"]}[
+        2023
+    ]
     assert (budget["paid"], budget["approved_unpaid"]) == ("5270.83", "0.00")
 
 
 def test_a_failed_payment_is_carried_into_the_next_batch_with_lines_for_the_payee(month):
     bid = _approved(month)
     clerk = month.users["clerk1"]
-    failed = {"payee_id": U, "status": "failed", "paid_on": "2023-04-11", "reference": "退票: 账户冻结"}
-    assert ok(clerk.post(f"/batches/{bid}/payments", {"payments": [failed]}))["status"] == "partially_paid"
+    failed = {
+        "payee_id": U,
+        "status": "failed",
+        "paid_on": "2023-04-11",
+        "reference": "退票: 账户冻结",
+    }
+    assert (
+        ok(clerk.post(f"/batches/{bid}/payments", {"payments": [failed]}))["status"]
+        == "partially_paid"
+    )
     assert balances(month.staff)[f"2001:{U}"] == -LINE_FEN  # still owed
     # April has no line for the payee: nothing carried yet
     month.staff.set_business_date("2023-05-01")
@@ -351,17 +470,32 @@ def test_a_failed_payment_is_carried_into_the_next_batch_with_lines_for_the_paye
     month.staff.set_business_date("2023-06-01")
     assert ok(month.staff.request("clerk", "POST", "/periods/2023-05/close"))["batches"] == []
     month.staff.set_business_date("2023-06-21")
-    ok(month.player.banks["BOC-ZS"].post(f"{API}/loans/BOC-2023-001/events", json={
-        "event_id": "I2", "type": "interest", "period_start": "2023-03-21", "period_end": "2023-06-21",
-        "paid_on": "2023-06-21", "interest": "44083.33"}))
+    ok(
+        month.player.banks["BOC-ZS"].post(
+            f"{API}/loans/BOC-2023-001/events",
+            json={
+                "event_id": "I2",
+                "type": "interest",
+                "period_start": "2023-03-21",
+                "period_end": "2023-06-21",
+                "paid_on": "2023-06-21",
+                "interest": "44083.33",
+            },
+        )
+    )
     month.staff.set_business_date("2023-07-01")
     ok(month.staff.request("clerk", "POST", "/periods/2023-06/close"))
     june = ok(month.staff.request("auditor", "GET", "/batches?period=2023-06"))["items"][0]
     lines = paged(month.staff, f"/batches/{june['batch_id']}/lines")
-    assert sorted((x["kind"], x["amount"]) for x in lines) == [("carried", "5270.83"), ("interest", "44083.33")]
+    assert sorted((x["kind"], x["amount"]) for x in lines) == [
+        ("carried", "5270.83"),
+        ("interest", "44083.33"),
+    ]
     assert june["total"] == "49354.16"
     accounts = check_ledger(month.staff)
-    assert accounts[f"2001:{U}"] == -(LINE_FEN + 44083_33)  # the failed payable plus June's, nothing twice
+    assert accounts[f"2001:{U}"] == -(
+        LINE_FEN + 44083_33
+    )  # the failed payable plus June's, nothing twice
     assert accounts["5001"] == LINE_FEN + 44083_33
 
 
@@ -372,22 +506,40 @@ def test_audit_trail_is_for_auditors_and_admins(month):
     refused(month.users["ent"].request("GET", "/audit"), 403, "forbidden")
     items = ok(month.users["auditor1"].request("GET", "/audit?entity=period"))["items"]
     assert [(a["action"], a["entity_id"], a["before"], a["after"]["status"]) for a in items] == [
-        ("period.close", "2023-03", {"status": "open"}, "closed")]
-    future = ok(month.users["boss"].request("GET", "/audit?since=2999-01-01T00:00:00%2B08:00"))["items"]
+        ("period.close", "2023-03", {"status": "open"}, "closed")
+    ]
+    future = ok(month.users["boss"].request("GET", "/audit?since=2999-01-01T00:00:00%2B08:00"))[
+        "items"
+    ]
     assert future == []
     refused(month.users["boss"].request("GET", "/audit?since=yesterday"), 422, "invalid_format")
 
 
 def test_me_subsidies_shows_my_lines_payments_and_objections(month):
     bid = _approved(month)
-    ok(month.users["clerk1"].post(f"/batches/{bid}/payments", {"payments": [
-        {"payee_id": U, "status": "paid", "paid_on": "2023-04-11", "reference": "ZS-PAY-0001"}]}))
+    ok(
+        month.users["clerk1"].post(
+            f"/batches/{bid}/payments",
+            {
+                "payments": [
+                    {
+                        "payee_id": U,
+                        "status": "paid",
+                        "paid_on": "2023-04-11",
+                        "reference": "ZS-PAY-0001",
+                    }
+                ]
+            },
+        )
+    )
     mine = ok(month.users["ent"].request("GET", "/me/subsidies"))
     assert mine["uscc"] == U and [loan["subsidy_granted"] for loan in mine["loans"]] == ["5270.83"]
-    assert [(x["kind"], x["amount"], x["batch_status"], x["can_object"]) for x in mine["lines"]] == [
-        ("interest", "5270.83", "paid", False)]
+    assert [
+        (x["kind"], x["amount"], x["batch_status"], x["can_object"]) for x in mine["lines"]
+    ] == [("interest", "5270.83", "paid", False)]
     assert [(p["pays"], p["payment_status"], p["reference"]) for p in mine["payments"]] == [
-        ("5270.83", "paid", "ZS-PAY-0001")]
+        ("5270.83", "paid", "ZS-PAY-0001")
+    ]
     theirs = ok(month.users["other"].request("GET", "/me/subsidies"))
     assert theirs["lines"] == [] and theirs["loans"] == [] and theirs["payments"] == []
     refused(month.users["clerk1"].request("GET", "/me/subsidies"), 403, "forbidden")
@@ -396,8 +548,13 @@ def test_me_subsidies_shows_my_lines_payments_and_objections(month):
 def test_every_transition_is_audited_with_before_and_after(month, db):
     bid = _approved(month)
     db.rollback()
-    rows = db.scalars(select(AuditEntry).where(AuditEntry.entity == "batch", AuditEntry.entity_id == str(bid))
-                      .order_by(AuditEntry.id)).all()
+    rows = db.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "batch", AuditEntry.entity_id == str(bid))
+        .order_by(AuditEntry.id)
+    ).all()
     assert [(r.action, r.before["status"], r.after["status"]) for r in rows] == [
-        ("batch.publicity_over", "publicity", "ready"), ("batch.submit", "ready", "submitted"),
-        ("batch.approve", "submitted", "approved")]
+        ("batch.publicity_over", "publicity", "ready"),
+        ("batch.submit", "ready", "submitted"),
+        ("batch.approve", "submitted", "approved"),
+    ]

@@ -1,4 +1,5 @@
 """Per-bank rate limit (a token bucket per bank, per process), key revocation and retention."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,10 +36,10 @@ def test_a_full_bucket_lets_the_burst_through_then_refuses():
     clock = Clock()
     buckets = TokenBuckets(clock)
     assert [buckets.take("B", rate=2, burst=3) for _ in range(3)] == [0, 0, 0]
-    assert buckets.take("B", rate=2, burst=3) == 1           # a token comes back in 0.5 s → 1 s
+    assert buckets.take("B", rate=2, burst=3) == 1  # a token comes back in 0.5 s → 1 s
     clock.now += 0.49
     assert buckets.take("B", rate=2, burst=3) == 1
-    clock.now += 0.01                                         # 0.5 s: one token
+    clock.now += 0.01  # 0.5 s: one token
     assert buckets.take("B", rate=2, burst=3) == 0
     assert buckets.take("B", rate=2, burst=3) == 1
 
@@ -70,7 +71,9 @@ def test_a_rate_of_zero_turns_the_limit_off():
 # ---------------------------------------------------------------- over HTTP
 @pytest.fixture
 def limited(settings, engine):
-    app = create_app(dataclasses.replace(settings, rate_limit_per_second=0.5, rate_limit_burst=3), engine=engine)
+    app = create_app(
+        dataclasses.replace(settings, rate_limit_per_second=0.5, rate_limit_burst=3), engine=engine
+    )
     return app, BankFactory(app, app.test_client())
 
 
@@ -82,28 +85,35 @@ def test_the_request_past_the_burst_is_429_with_retry_after(limited):
     assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["errors"][0]["code"] == "rate_limited"
     assert refused.headers["Retry-After"] == "2"
-    assert other.get(f"{API}/loans").status_code == 200      # another bank, another bucket
+    assert other.get(f"{API}/loans").status_code == 200  # another bank, another bucket
 
 
 def test_staff_are_not_limited(limited, staff_for):
     app, _banks = limited
     staff = staff_for(app)
-    assert all(staff.request("admin", "GET", "/admin/business-date").status_code == 200 for _ in range(6))
+    assert all(
+        staff.request("admin", "GET", "/admin/business-date").status_code == 200 for _ in range(6)
+    )
 
 
 def test_settings_from_the_environment():
-    settings = load_settings(environ={"LOANLEDGER_RATE_LIMIT_PER_SECOND": "50.5", "LOANLEDGER_RATE_LIMIT_BURST": "7"})
+    settings = load_settings(
+        environ={"LOANLEDGER_RATE_LIMIT_PER_SECOND": "50.5", "LOANLEDGER_RATE_LIMIT_BURST": "7"}
+    )
     assert (settings.rate_limit_per_second, settings.rate_limit_burst) == (50.5, 7)
     defaults = load_settings(environ={})
     assert (defaults.rate_limit_per_second, defaults.rate_limit_burst) == (200.0, 400)
 
 
-@pytest.mark.parametrize("environ", [
-    {"LOANLEDGER_RATE_LIMIT_PER_SECOND": "fast"},
-    {"LOANLEDGER_RATE_LIMIT_PER_SECOND": "nan"},
-    {"LOANLEDGER_RATE_LIMIT_BURST": "1.5"},
-    {"LOANLEDGER_RATE_LIMIT_BURST": "0"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"LOANLEDGER_RATE_LIMIT_PER_SECOND": "fast"},
+        {"LOANLEDGER_RATE_LIMIT_PER_SECOND": "nan"},
+        {"LOANLEDGER_RATE_LIMIT_BURST": "1.5"},
+        {"LOANLEDGER_RATE_LIMIT_BURST": "0"},
+    ],
+)
 def test_bad_limits_are_refused(environ):
     with pytest.raises(ConfigError):
         load_settings(environ=environ)
@@ -116,7 +126,9 @@ def test_revocation_takes_effect_at_once_on_a_real_endpoint(world, bank):
     assert boc.post(f"{API}/loans", json=loan_body()).status_code == 201
     bank.revoke(boc)
     for method, path in (("GET", f"{API}/loans"), ("POST", f"{API}/loans")):
-        answer = boc.request(method, path, json=loan_body(contract_no="C-2") if method == "POST" else None)
+        answer = boc.request(
+            method, path, json=loan_body(contract_no="C-2") if method == "POST" else None
+        )
         assert answer.status_code == 401 and answer.get_json()["errors"][0]["code"] == "unknown_key"
     assert spare.post(f"{API}/loans", json=loan_body(contract_no="C-2")).status_code == 201
     assert len(spare.get(f"{API}/loans").get_json()["items"]) == 2
@@ -133,7 +145,11 @@ def test_revocation_by_the_cli_takes_effect_at_once(bank, database_url):
 
 # ---------------------------------------------------------------- retention
 def _age(db, model, column: str, **age):
-    db.execute(model.__table__.update().values(**{column: dt.datetime.now(dt.timezone.utc) - dt.timedelta(**age)}))
+    db.execute(
+        model.__table__.update().values(
+            **{column: dt.datetime.now(dt.timezone.utc) - dt.timedelta(**age)}
+        )
+    )
 
 
 def test_purge_keeps_keys_seven_days_and_nonces_600_seconds(bank, probe, db):
@@ -142,11 +158,27 @@ def test_purge_keeps_keys_seven_days_and_nonces_600_seconds(bank, probe, db):
         assert bk.post(f"{PROBE}/bank", json={"n": n}, idempotency_key=f"k{n}").status_code == 201
     now = dt.datetime.now(dt.timezone.utc)
     old, young = now - dt.timedelta(days=7, seconds=1), now - dt.timedelta(days=6, hours=23)
-    db.execute(IdempotencyRecord.__table__.update().where(IdempotencyRecord.key == "k0").values(created_at=old))
-    db.execute(IdempotencyRecord.__table__.update().where(IdempotencyRecord.key == "k1").values(created_at=young))
+    db.execute(
+        IdempotencyRecord.__table__.update()
+        .where(IdempotencyRecord.key == "k0")
+        .values(created_at=old)
+    )
+    db.execute(
+        IdempotencyRecord.__table__.update()
+        .where(IdempotencyRecord.key == "k1")
+        .values(created_at=young)
+    )
     nonce_ids = list(db.scalars(select(Nonce.id).order_by(Nonce.id)))
-    db.execute(Nonce.__table__.update().where(Nonce.id == nonce_ids[0]).values(seen_at=now - dt.timedelta(seconds=601)))
-    db.execute(Nonce.__table__.update().where(Nonce.id == nonce_ids[1]).values(seen_at=now - dt.timedelta(seconds=599)))
+    db.execute(
+        Nonce.__table__.update()
+        .where(Nonce.id == nonce_ids[0])
+        .values(seen_at=now - dt.timedelta(seconds=601))
+    )
+    db.execute(
+        Nonce.__table__.update()
+        .where(Nonce.id == nonce_ids[1])
+        .values(seen_at=now - dt.timedelta(seconds=599))
+    )
     db.commit()
     assert purge_expired(db, now) == {"idempotency_keys": 1, "nonces": 1, "sign_in_failures": 0}
     db.commit()

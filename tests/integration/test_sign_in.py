@@ -1,5 +1,6 @@
 """Sign-in throttling: ten failures for a username within 15 minutes refuse it (429
 `rate_limited`, Retry-After) until the oldest leaves the window; a success forgets them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,10 @@ def test_ten_failures_refuse_the_username_even_with_the_right_password(staff, cl
     assert (error["code"], error["field"]) == ("rate_limited", "username")
     wait = int(refused.headers["Retry-After"])
     assert 890 <= wait <= 900
-    assert refused.get_json()["detail"] == f"too many failed sign-ins for this username; try again in {wait} s"
+    assert (
+        refused.get_json()["detail"]
+        == f"too many failed sign-ins for this username; try again in {wait} s"
+    )
     assert db.scalar(select(func.count()).select_from(ApiToken)) == 0
     # refused attempts are not counted: the window does not grow while someone keeps trying
     assert db.scalar(select(func.count()).select_from(SignInFailure)) == 10

@@ -1,4 +1,5 @@
 """unit_of_work: committed when the block ends, rolled back when it raises, on both engines."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """Web pages: signing in and out, role homes and role checks, the language switch, CSRF,
 the session cookie, and error pages (HTML for pages, problem+json still for /api/v1)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,12 @@ from tests.support.web import Web, flashes, text
 @pytest.fixture
 def people(staff):
     """One user per role, with known passwords."""
-    for username, role in (("clerk1", "clerk"), ("approver1", "approver"), ("auditor1", "auditor"),
-                           ("admin1", "admin")):
+    for username, role in (
+        ("clerk1", "clerk"),
+        ("approver1", "approver"),
+        ("auditor1", "auditor"),
+        ("admin1", "admin"),
+    ):
         staff.create(username, role, password=f"{username}-password")
     return staff
 
@@ -29,12 +34,23 @@ def test_the_root_sends_a_stranger_to_the_sign_in_page(web):
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     page = web.get("/login")
     assert page.status_code == 200
-    assert 'name="username"' in text(page) and 'name="password"' in text(page) and 'id="login-submit"' in text(page)
+    assert (
+        'name="username"' in text(page)
+        and 'name="password"' in text(page)
+        and 'id="login-submit"' in text(page)
+    )
     assert "登录" in text(page)  # Chinese by default
 
 
-@pytest.mark.parametrize("username,home", [("clerk1", "/bureau"), ("approver1", "/bureau"), ("auditor1", "/bureau"),
-                                           ("admin1", "/bureau")])
+@pytest.mark.parametrize(
+    "username,home",
+    [
+        ("clerk1", "/bureau"),
+        ("approver1", "/bureau"),
+        ("auditor1", "/bureau"),
+        ("admin1", "/bureau"),
+    ],
+)
 def test_staff_sign_in_and_land_on_the_dashboard(people, web, username, home):
     response = web.login(username, f"{username}-password")
     assert response.request.path == home
@@ -68,15 +84,23 @@ def test_a_wrong_password_is_refused_with_a_message(people, web):
 
 def test_a_page_asks_for_sign_in_and_comes_back_after_it(people, web):
     response = web.get("/bureau/objections")
-    assert response.status_code == 302 and "/login?next=/bureau/objections" in response.headers["Location"]
+    assert (
+        response.status_code == 302
+        and "/login?next=/bureau/objections" in response.headers["Location"]
+    )
     web.get(response.headers["Location"])
-    landed = web.post("/login", {"username": "clerk1", "password": "clerk1-password", "next": "/bureau/objections"})
+    landed = web.post(
+        "/login",
+        {"username": "clerk1", "password": "clerk1-password", "next": "/bureau/objections"},
+    )
     assert landed.request.path == "/bureau/objections"
 
 
 def test_no_open_redirect_after_sign_in(people, web):
     web.get("/login")
-    landed = web.post("/login", {"username": "clerk1", "password": "clerk1-password", "next": "//evil.example/x"})
+    landed = web.post(
+        "/login", {"username": "clerk1", "password": "clerk1-password", "next": "//evil.example/x"}
+    )
     assert landed.request.path == "/bureau"
 
 
@@ -99,8 +123,10 @@ def test_a_deactivated_user_is_signed_out_at_once(people, web, db):
 
 def test_the_session_cookie_is_http_only_and_same_site_lax(people, web):
     web.get("/login")
-    response = web.client.post("/login", data={"username": "clerk1", "password": "clerk1-password",
-                                               "csrf_token": web.token})
+    response = web.client.post(
+        "/login",
+        data={"username": "clerk1", "password": "clerk1-password", "csrf_token": web.token},
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -111,8 +137,13 @@ def test_roles_are_checked_on_every_action(people, web, db):
     dashboard = web.get("/bureau")
     assert 'id="close-period"' not in text(dashboard)  # read-only: no form
     before = db.scalar(select(func.count()).select_from(AuditEntry))
-    for path in ("/bureau/close", "/bureau/batches/1/submit", "/bureau/batches/1/approve",
-                 "/bureau/batches/1/payments", "/bureau/objections/1/resolve"):
+    for path in (
+        "/bureau/close",
+        "/bureau/batches/1/submit",
+        "/bureau/batches/1/approve",
+        "/bureau/batches/1/payments",
+        "/bureau/objections/1/resolve",
+    ):
         assert web.post(path, {"period": "2023-01"}, from_page="/bureau").status_code == 403, path
     web2 = Web(web.client.application)
     web2.login("approver1", "approver1-password")
@@ -121,7 +152,10 @@ def test_roles_are_checked_on_every_action(people, web, db):
     web3 = Web(web.client.application)
     web3.login("clerk1", "clerk1-password")
     assert web3.post("/bureau/batches/1/approve", from_page="/bureau").status_code == 403
-    assert web3.post("/bureau/batches/1/reject", {"reason": "x"}, from_page="/bureau").status_code == 403
+    assert (
+        web3.post("/bureau/batches/1/reject", {"reason": "x"}, from_page="/bureau").status_code
+        == 403
+    )
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == before
 
@@ -133,7 +167,9 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(people, we
     response = web.post("/bureau/close", {"period": "2023-02"}, token=False, follow=False)
     assert response.status_code == 400
     assert "<html" in text(response)  # an error page, not JSON
-    response = web.post("/bureau/close", {"period": "2023-02", "csrf_token": "forged"}, token=False, follow=False)
+    response = web.post(
+        "/bureau/close", {"period": "2023-02", "csrf_token": "forged"}, token=False, follow=False
+    )
     assert response.status_code == 400
     db.expire_all()
     assert db.get(Period, "2023-02") is None
@@ -153,8 +189,12 @@ def test_sign_in_and_sign_out_need_the_token_too(people, web):
 
 def test_the_api_is_not_subject_to_csrf(people, staff):
     """Bearer-token and signed requests carry no CSRF token and must keep working."""
-    response = staff.request("clerk", "POST", "/products", {"product_code": "P1", "bank_code": "NOPE",
-                                                            "name": "x", "risk_covered": False})
+    response = staff.request(
+        "clerk",
+        "POST",
+        "/products",
+        {"product_code": "P1", "bank_code": "NOPE", "name": "x", "risk_covered": False},
+    )
     assert response.status_code != 400 or "csrf" not in response.get_data(as_text=True).lower()
     assert response.status_code in (201, 422)
 
@@ -178,15 +218,23 @@ def test_the_language_switch(people, web):
 
 def test_chinese_by_default(web):
     for header in (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh", "zh-TW", "fr-FR,fr;q=0.9", "*", ""):
-        page = web.client.get("/login", headers={"Accept-Language": header} if header is not None else {})
-        assert 'lang="zh-CN"' in text(page) and "用户名" in text(page) and "Username" not in text(page), header
+        page = web.client.get(
+            "/login", headers={"Accept-Language": header} if header is not None else {}
+        )
+        assert (
+            'lang="zh-CN"' in text(page) and "用户名" in text(page) and "Username" not in text(page)
+        ), header
 
 
 def test_the_browser_language_picks_english_without_the_switch(people, web):
     for header in ("en", "en-US,en;q=0.9,zh-CN;q=0.8", "en-GB", "fr-FR,en;q=0.5"):
         page = web.client.get("/login", headers={"Accept-Language": header})
-        assert 'lang="en"' in text(page) and "Username" in text(page) and "用户名" not in text(page), header
-        assert "Accept-Language" in page.headers.get("Vary", ""), header  # a cache keeps both languages
+        assert (
+            'lang="en"' in text(page) and "Username" in text(page) and "用户名" not in text(page)
+        ), header
+        assert "Accept-Language" in page.headers.get("Vary", ""), (
+            header
+        )  # a cache keeps both languages
     web.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
     assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
     assert flashes(web.login("clerk1", "clerk1-password"), "success") == ["Welcome, clerk1"]
@@ -215,10 +263,14 @@ def test_a_username_that_failed_ten_times_is_refused_on_the_sign_in_page_too(peo
     for _ in range(10):
         assert flashes(web.login("clerk1", "wrong"), "error") == ["Wrong username or password."]
     refused = web.login("clerk1", "clerk1-password")
-    assert flashes(refused, "error") == ["Too many failed sign-ins for this username; try again in 15 minutes."]
+    assert flashes(refused, "error") == [
+        "Too many failed sign-ins for this username; try again in 15 minutes."
+    ]
     home = web.get("/bureau")
     assert home.status_code == 302 and "/login" in home.headers["Location"]  # not signed in
-    assert flashes(web.login("approver1", "approver1-password"), "success")  # another name is not throttled
+    assert flashes(
+        web.login("approver1", "approver1-password"), "success"
+    )  # another name is not throttled
 
 
 def test_a_head_request_for_the_sign_in_page_is_not_a_failed_sign_in(web, db):
@@ -237,9 +289,16 @@ def test_the_language_switch_never_leaves_the_site(web):
 # ------------------------------------------------------------------ error pages
 def test_error_pages_are_html_and_the_api_keeps_problem_json(people, web, client):
     web.login("clerk1", "clerk1-password")
-    for path in ("/bureau/batches/999", "/bureau/nothing-here", "/bureau/batches/99999999999999999999",
-                 "/bureau/enterprises/NOPE", "/bureau/filings/NOPE", "/bureau/loans/X/Y",
-                 "/bureau/periods/2023-13/reconciliation", "/bureau/batches/1/payees/X/voucher"):
+    for path in (
+        "/bureau/batches/999",
+        "/bureau/nothing-here",
+        "/bureau/batches/99999999999999999999",
+        "/bureau/enterprises/NOPE",
+        "/bureau/filings/NOPE",
+        "/bureau/loans/X/Y",
+        "/bureau/periods/2023-13/reconciliation",
+        "/bureau/batches/1/payees/X/voucher",
+    ):
         response = web.get(path)
         assert response.status_code == 404, path
         assert response.mimetype == "text/html" and "没有找到" in text(response), path

@@ -4,6 +4,7 @@ fuzzy, with the same placeholders), the catalogs hold nothing else, and the comm
 files are the .po files compiled; every key the code names has its sentence; every reason
 code (domain.md §8) and 409 refusal code (api.md) is explained in words; amounts look like
 ¥1,234.56. Pure checks: no database."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,14 +25,18 @@ from loanledger.web.format import yuan
 REPO = Path(__file__).resolve().parents[2]
 ROOT = REPO / "loanledger"
 KEY_CALL = re.compile(r"""\bt\(\s*['"]([a-z0-9_.]+)['"]\s*[,)]""")
-SUCCESS_KEY = re.compile(r"""['"]([a-z]+\.[a-z_]+_ok)['"]""")  # forms.perform(action, "batch.approved_ok")
+SUCCESS_KEY = re.compile(
+    r"""['"]([a-z]+\.[a-z_]+_ok)['"]"""
+)  # forms.perform(action, "batch.approved_ok")
 PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FIX = "run `make translations` (and translate what it lists)"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("translations_script", REPO / "scripts" / "translations.py")
+    spec = importlib.util.spec_from_file_location(
+        "translations_script", REPO / "scripts" / "translations.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -76,7 +81,9 @@ def test_the_chinese_catalog_is_the_source_text():
     for message in catalog("zh_CN"):
         if message.id:
             assert message.string == message.id, message.id
-            assert CJK.search(message.id) or message.context == "link to the other language", message.id
+            assert CJK.search(message.id) or message.context == "link to the other language", (
+                message.id
+            )
 
 
 def test_english_keeps_the_placeholders_and_is_english():
@@ -84,7 +91,9 @@ def test_english_keeps_the_placeholders_and_is_english():
     assert list(english.check()) == []
     for message in english:
         if message.id:
-            assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id)), message.id
+            assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
+                PLACEHOLDER.findall(message.id)
+            ), message.id
             if message.context != "link to the other language":
                 assert re.search(r"[A-Za-z]", message.string), (message.id, message.string)
 
@@ -104,7 +113,9 @@ def test_every_key_the_code_names_has_its_sentence():
         if path.name == "i18n.py":
             continue
         source = path.read_text(encoding="utf-8")
-        named.update(KEY_CALL.findall(source), SUCCESS_KEY.findall(source) if path.suffix == ".py" else ())
+        named.update(
+            KEY_CALL.findall(source), SUCCESS_KEY.findall(source) if path.suffix == ".py" else ()
+        )
     # keys built from a value: the voucher's purpose per batch kind, an error page per status
     named.update(f"voucher.purpose_{kind}" for kind in ("subsidy", "compensation"))  # batches.kind
     named.update(f"error.{status}" for status in (400, 403, 404, 405, 500))
@@ -124,13 +135,33 @@ def test_every_reason_code_is_explained_in_words():
 
 def test_every_refusal_a_page_can_meet_is_in_words():
     for code in ERROR_CODES[409]:
-        if code not in ("request_in_flight", "version_conflict", "business_date_backwards", "already_linked"):
+        if code not in (
+            "request_in_flight",
+            "version_conflict",
+            "business_date_backwards",
+            "already_linked",
+        ):
             assert code in i18n.ERRORS, code
 
 
 def test_statuses_and_kinds_have_names():
-    for code in (*LineKind, "publicity", "ready", "submitted", "approved", "paid", "partially_paid",
-                 "pending", "failed", "none", "open", "upheld", "dismissed", "active", "held"):
+    for code in (
+        *LineKind,
+        "publicity",
+        "ready",
+        "submitted",
+        "approved",
+        "paid",
+        "partially_paid",
+        "pending",
+        "failed",
+        "none",
+        "open",
+        "upheld",
+        "dismissed",
+        "active",
+        "held",
+    ):
         assert code in i18n.STATUSES, code
 
 
@@ -146,9 +177,19 @@ def test_outside_a_request_the_text_is_chinese():
     assert i18n.current_language() == "zh"
 
 
-@pytest.mark.parametrize("value,shown", [
-    (0, "¥0.00"), (5, "¥0.05"), (-5, "-¥0.05"), (123456, "¥1,234.56"), (-123456, "-¥1,234.56"),
-    (100000000000, "¥1,000,000,000.00"), ("1234.56", "¥1,234.56"), ("-0.50", "-¥0.50"), (None, ""),
-])
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        (0, "¥0.00"),
+        (5, "¥0.05"),
+        (-5, "-¥0.05"),
+        (123456, "¥1,234.56"),
+        (-123456, "-¥1,234.56"),
+        (100000000000, "¥1,000,000,000.00"),
+        ("1234.56", "¥1,234.56"),
+        ("-0.50", "-¥0.50"),
+        (None, ""),
+    ],
+)
 def test_amounts_look_like_yuan(value, shown):
     assert yuan(value) == shown

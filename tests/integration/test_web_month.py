@@ -2,6 +2,7 @@
 and chart, the batch page (lines, filters, reasons in words), 公示 and an objection from
 the enterprise portal, maker-checker by two people (the same person refused), payments,
 the voucher in Chinese capitals, reconciliation; an enterprise sees only its own data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,9 @@ PERIOD = "2023-02"
 
 def ok(response, *statuses: int):
     statuses = statuses or (200, 201)
-    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
+    assert response.status_code in statuses, (
+        f"{response.status_code} {response.get_data(as_text=True)}"
+    )
     return response.get_json()
 
 
@@ -32,38 +35,102 @@ def month(staff, bank, app):
     """Two enterprises, one loan each at BK1, interest paid in February 2023; a budget for
     2023 and a pool deposit. Business date 2023-03-01: February is ready to close.
     Users: clerk1, approver1, approver2, auditor1, admin1, ent_a (USCC_A), ent_b (USCC_B)."""
-    for username, role, uscc in (("clerk1", "clerk", None), ("approver1", "approver", None),
-                                 ("approver2", "approver", None), ("auditor1", "auditor", None),
-                                 ("admin1", "admin", None), ("ent_a", "enterprise", USCC_A),
-                                 ("ent_b", "enterprise", USCC_B)):
+    for username, role, uscc in (
+        ("clerk1", "clerk", None),
+        ("approver1", "approver", None),
+        ("approver2", "approver", None),
+        ("auditor1", "auditor", None),
+        ("admin1", "admin", None),
+        ("ent_a", "enterprise", USCC_A),
+        ("ent_b", "enterprise", USCC_B),
+    ):
         staff.create(username, role, password=f"{username}-password", uscc=uscc)
     staff.set_business_date("2023-01-02")
     bk1 = bank("BK1", "中山农商银行")
     clerk = lambda path, body: ok(staff.request("clerk", "POST", path, body))  # noqa: E731
-    clerk("/products", {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True})
-    clerk("/risk-pool/deposits", {"amount": "5000000.00", "deposited_on": "2023-01-02", "reference": "池"})
+    clerk(
+        "/products",
+        {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
+    )
+    clerk(
+        "/risk-pool/deposits",
+        {"amount": "5000000.00", "deposited_on": "2023-01-02", "reference": "池"},
+    )
     clerk("/budgets", {"year": 2023, "amount": "1000000.00", "reference": "中财〔2023〕1号"})
-    for uscc, name, filing_no in ((USCC_A, "中山市华星五金制品有限公司", "F-A"),
-                                  (USCC_B, "中山市美灯照明科技有限公司", "F-B")):
-        clerk("/enterprises", {"uscc": uscc, "name": name, "established_on": "2012-01-01",
-                               "account": {"holder": name, "number": "6222020000000001", "bank_name": "中山农商银行"}})
-        clerk("/filings", {"filing_no": filing_no, "uscc": uscc, "project_name": "MES",
-                           "eligible_investment": "800000.00", "approved_on": "2022-12-01"})
+    for uscc, name, filing_no in (
+        (USCC_A, "中山市华星五金制品有限公司", "F-A"),
+        (USCC_B, "中山市美灯照明科技有限公司", "F-B"),
+    ):
+        clerk(
+            "/enterprises",
+            {
+                "uscc": uscc,
+                "name": name,
+                "established_on": "2012-01-01",
+                "account": {
+                    "holder": name,
+                    "number": "6222020000000001",
+                    "bank_name": "中山农商银行",
+                },
+            },
+        )
+        clerk(
+            "/filings",
+            {
+                "filing_no": filing_no,
+                "uscc": uscc,
+                "project_name": "MES",
+                "eligible_investment": "800000.00",
+                "approved_on": "2022-12-01",
+            },
+        )
     staff.set_business_date("2023-01-03")
     for uscc, contract, filing_no in ((USCC_A, "C-A", "F-A"), (USCC_B, "C-B", "F-B")):
-        ok(bk1.post(f"{API}/loans", json={
-            "contract_no": contract, "product_code": "BK1-P", "uscc": uscc, "filing_no": filing_no,
-            "principal": "500000.00", "annual_rate": "3.6000", "start_date": "2023-01-03",
-            "maturity_date": "2025-01-01", "repayment_method": "interest_only", "interest_settlement": "monthly"}))
-        ok(bk1.post(f"{API}/loans/{contract}/events", json={
-            "event_id": f"{contract}-D", "type": "disbursement", "date": "2023-01-03", "amount": "500000.00"}))
+        ok(
+            bk1.post(
+                f"{API}/loans",
+                json={
+                    "contract_no": contract,
+                    "product_code": "BK1-P",
+                    "uscc": uscc,
+                    "filing_no": filing_no,
+                    "principal": "500000.00",
+                    "annual_rate": "3.6000",
+                    "start_date": "2023-01-03",
+                    "maturity_date": "2025-01-01",
+                    "repayment_method": "interest_only",
+                    "interest_settlement": "monthly",
+                },
+            )
+        )
+        ok(
+            bk1.post(
+                f"{API}/loans/{contract}/events",
+                json={
+                    "event_id": f"{contract}-D",
+                    "type": "disbursement",
+                    "date": "2023-01-03",
+                    "amount": "500000.00",
+                },
+            )
+        )
     staff.set_business_date("2023-02-21")
     # A pays more interest than the subsidy (a full line); B reports less than the rule
     # computes, so its line is limited to the interest paid (reason interest_paid_limit).
     for contract, interest in (("C-A", "2450.00"), ("C-B", "1000.00")):
-        ok(bk1.post(f"{API}/loans/{contract}/events", json={
-            "event_id": f"{contract}-I1", "type": "interest", "period_start": "2023-01-03",
-            "period_end": "2023-02-21", "paid_on": "2023-02-21", "interest": interest}))
+        ok(
+            bk1.post(
+                f"{API}/loans/{contract}/events",
+                json={
+                    "event_id": f"{contract}-I1",
+                    "type": "interest",
+                    "period_start": "2023-01-03",
+                    "period_end": "2023-02-21",
+                    "paid_on": "2023-02-21",
+                    "interest": interest,
+                },
+            )
+        )
     staff.set_business_date("2023-03-01")
     return staff
 
@@ -81,7 +148,9 @@ def close_in_browser(app) -> int:
     assert 'id="close-period"' in text(page) and 'value="2023-02"' in text(page)
     done = clerk.post("/bureau/close", {"period": PERIOD}, from_page="/bureau")
     assert flashes(done, "success") == ["2023-02 已结账。"]
-    match = re.search(r'class="batch-row" data-batch-id="(\d+)" data-status="publicity"', text(done))
+    match = re.search(
+        r'class="batch-row" data-batch-id="(\d+)" data-status="publicity"', text(done)
+    )
     assert match, text(done)
     return int(match.group(1))
 
@@ -100,7 +169,9 @@ def audit_count(db) -> int:
 def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     batch_id = close_in_browser(app)
     batch = db.get(Batch, batch_id)
-    lines = {line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))}
+    lines = {
+        line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))
+    }
 
     # the dashboard: ¥ totals, budget, pool, chart
     clerk = signed_in(app, "clerk1")
@@ -123,7 +194,9 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
 
     # 公示: submitting is refused with the reason in words; nothing changes
     before = audit_count(db)
-    refused = clerk.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    refused = clerk.post(
+        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+    )
     assert flashes(refused, "error")[0].startswith("公示期尚未结束")
     assert batch_status(db, batch_id) == "publicity" and audit_count(db) == before
 
@@ -133,15 +206,23 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     line_a = lines[USCC_A].id
     assert f'class="objection-form" data-line-id="{line_a}"' in portal
     assert str(lines[USCC_B].id) not in re.findall(r'data-line-id="(\d+)"', portal)
-    filed = ent.post(f"/portal/lines/{line_a}/objection", {"reason": "利息期间有误"}, from_page="/portal")
+    filed = ent.post(
+        f"/portal/lines/{line_a}/objection", {"reason": "利息期间有误"}, from_page="/portal"
+    )
     assert flashes(filed, "success") and 'class="objection-row"' in text(filed)
     again = ent.post(f"/portal/lines/{line_a}/objection", {"reason": "再次"}, from_page="/portal")
     assert flashes(again, "error")
     objection = db.scalar(select(Objection))
     listing = text(clerk.get("/bureau/objections?status=open"))
-    assert f'data-objection-id="{objection.id}" data-status="open"' in listing and "利息期间有误" in listing
-    resolved = clerk.post(f"/bureau/objections/{objection.id}/resolve",
-                          {"resolution": "dismissed", "note": "期间与合同一致"}, from_page="/bureau/objections")
+    assert (
+        f'data-objection-id="{objection.id}" data-status="open"' in listing
+        and "利息期间有误" in listing
+    )
+    resolved = clerk.post(
+        f"/bureau/objections/{objection.id}/resolve",
+        {"resolution": "dismissed", "note": "期间与合同一致"},
+        from_page="/bureau/objections",
+    )
     assert flashes(resolved, "success")
     db.expire_all()
     assert db.get(Objection, objection.id).status == "dismissed"
@@ -151,52 +232,83 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     admin = signed_in(app, "admin1")
     page = text(admin.get(f"/bureau/batches/{batch_id}"))
     assert 'data-status="ready"' in page and 'id="submit-batch"' in page
-    submitted = admin.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    submitted = admin.post(
+        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+    )
     assert flashes(submitted, "success") and 'id="approve-batch"' in text(submitted)
     before = audit_count(db)
-    same = admin.post(f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}")
+    same = admin.post(
+        f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}"
+    )
     assert flashes(same, "error") == ["提交人不能审批自己提交的批次，需由另一位审批人审批。"]
     assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
 
     # another approver rejects with a reason; the admin submits again; approver1 approves
     approver2 = signed_in(app, "approver2")
-    no_reason = approver2.post(f"/bureau/batches/{batch_id}/reject", {"reason": "  "},
-                               from_page=f"/bureau/batches/{batch_id}")
+    no_reason = approver2.post(
+        f"/bureau/batches/{batch_id}/reject",
+        {"reason": "  "},
+        from_page=f"/bureau/batches/{batch_id}",
+    )
     assert flashes(no_reason, "error") and batch_status(db, batch_id) == "submitted"
-    rejected = approver2.post(f"/bureau/batches/{batch_id}/reject", {"reason": "请核对B企业"},
-                              from_page=f"/bureau/batches/{batch_id}")
+    rejected = approver2.post(
+        f"/bureau/batches/{batch_id}/reject",
+        {"reason": "请核对B企业"},
+        from_page=f"/bureau/batches/{batch_id}",
+    )
     assert flashes(rejected, "success") and batch_status(db, batch_id) == "ready"
     assert "请核对B企业" in text(rejected)
     admin.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
     approver = signed_in(app, "approver1")
-    approved = approver.post(f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}")
+    approved = approver.post(
+        f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}"
+    )
     assert flashes(approved, "success") and batch_status(db, batch_id) == "approved"
 
     # payments: A paid, B failed; bad input is a message
     page = text(clerk.get(f"/bureau/batches/{batch_id}/payments"))
     assert 'id="record-payments"' in page
     today = (batch.publicity_ends_on + dt.timedelta(days=1)).isoformat()
-    bad = clerk.post(f"/bureau/batches/{batch_id}/payments",
-                     {"payee_id": USCC_A, "status": "paid", "paid_on": "2023-02-30", "reference": "R1"},
-                     from_page=f"/bureau/batches/{batch_id}/payments")
-    assert flashes(bad, "error") == ["日期格式应为 YYYY-MM-DD。"] and batch_status(db, batch_id) == "approved"
-    no_ref = clerk.post(f"/bureau/batches/{batch_id}/payments",
-                        {"payee_id": USCC_A, "status": "paid", "paid_on": today, "reference": ""},
-                        from_page=f"/bureau/batches/{batch_id}/payments")
+    bad = clerk.post(
+        f"/bureau/batches/{batch_id}/payments",
+        {"payee_id": USCC_A, "status": "paid", "paid_on": "2023-02-30", "reference": "R1"},
+        from_page=f"/bureau/batches/{batch_id}/payments",
+    )
+    assert (
+        flashes(bad, "error") == ["日期格式应为 YYYY-MM-DD。"]
+        and batch_status(db, batch_id) == "approved"
+    )
+    no_ref = clerk.post(
+        f"/bureau/batches/{batch_id}/payments",
+        {"payee_id": USCC_A, "status": "paid", "paid_on": today, "reference": ""},
+        from_page=f"/bureau/batches/{batch_id}/payments",
+    )
     assert flashes(no_ref, "error") and batch_status(db, batch_id) == "approved"
-    paid = clerk.post(f"/bureau/batches/{batch_id}/payments",
-                      {"payee_id": [USCC_A, USCC_B], "status": ["paid", "failed"], "paid_on": [today, ""],
-                       "reference": ["BANK-REF-001", ""]}, from_page=f"/bureau/batches/{batch_id}/payments")
+    paid = clerk.post(
+        f"/bureau/batches/{batch_id}/payments",
+        {
+            "payee_id": [USCC_A, USCC_B],
+            "status": ["paid", "failed"],
+            "paid_on": [today, ""],
+            "reference": ["BANK-REF-001", ""],
+        },
+        from_page=f"/bureau/batches/{batch_id}/payments",
+    )
     assert flashes(paid, "success")
     assert batch_status(db, batch_id) == "partially_paid"
 
     # the voucher: figures and capitals
-    payee = db.scalar(select(BatchPayee).where(BatchPayee.batch_id == batch_id, BatchPayee.payee_id == USCC_A))
+    payee = db.scalar(
+        select(BatchPayee).where(BatchPayee.batch_id == batch_id, BatchPayee.payee_id == USCC_A)
+    )
     voucher = text(clerk.get(f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"))
     from loanledger.domain.capitals import yuan_in_capitals
 
     assert f'id="amount-capitals">{yuan_in_capitals(payee.pays_fen)}<' in voucher
-    assert f"¥{payee.pays_fen // 100:,}.{payee.pays_fen % 100:02d}" in voucher and "print.css" in voucher
+    assert (
+        f"¥{payee.pays_fen // 100:,}.{payee.pays_fen % 100:02d}" in voucher
+        and "print.css" in voucher
+    )
     assert "BANK-REF-001" in voucher and "中山市华星五金制品有限公司" in voucher
 
     # the enterprise sees its payment; reconciliation of the month
@@ -210,7 +322,9 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
 
 def test_an_enterprise_sees_only_its_own_lines_and_loans(month, app, db):
     batch_id = close_in_browser(app)
-    lines = {line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))}
+    lines = {
+        line.payee_id: line for line in db.scalars(select(Line).where(Line.batch_id == batch_id))
+    }
     ent = signed_in(app, "ent_a")
     own, other = lines[USCC_A].id, lines[USCC_B].id
     page = ent.get(f"/portal/lines/{own}")
@@ -220,7 +334,9 @@ def test_an_enterprise_sees_only_its_own_lines_and_loans(month, app, db):
     assert ent.get("/portal/loans/BK1/C-B").status_code == 404
     assert ent.get("/portal/lines/99999").status_code == 404
     before = audit_count(db)
-    refused = ent.post(f"/portal/lines/{other}/objection", {"reason": "x"}, from_page="/portal", follow=False)
+    refused = ent.post(
+        f"/portal/lines/{other}/objection", {"reason": "x"}, from_page="/portal", follow=False
+    )
     assert refused.status_code == 404
     assert db.scalar(select(func.count()).select_from(Objection)) == 0 and audit_count(db) == before
     # the plain-language reason on B's own page
@@ -237,13 +353,22 @@ def test_an_objection_needs_a_reason_and_an_upheld_one_holds_the_line(month, app
     ent.post(f"/portal/lines/{line_a.id}/objection", {"reason": "金额不对"}, from_page="/portal")
     objection = db.scalar(select(Objection))
     clerk = signed_in(app, "clerk1")
-    bad = clerk.post(f"/bureau/objections/{objection.id}/resolve", {"resolution": "maybe"},
-                     from_page="/bureau/objections")
+    bad = clerk.post(
+        f"/bureau/objections/{objection.id}/resolve",
+        {"resolution": "maybe"},
+        from_page="/bureau/objections",
+    )
     assert flashes(bad, "error") and db.get(Objection, objection.id).status == "open"
-    clerk.post(f"/bureau/objections/{objection.id}/resolve", {"resolution": "upheld", "note": "重算"},
-               from_page="/bureau/objections")
+    clerk.post(
+        f"/bureau/objections/{objection.id}/resolve",
+        {"resolution": "upheld", "note": "重算"},
+        from_page="/bureau/objections",
+    )
     db.expire_all()
-    assert db.get(Objection, objection.id).status == "upheld" and db.get(Line, line_a.id).status == "held"
+    assert (
+        db.get(Objection, objection.id).status == "upheld"
+        and db.get(Line, line_a.id).status == "held"
+    )
     held = text(clerk.get(f"/bureau/batches/{batch_id}?status=held"))
     assert re.findall(r'class="line-row" data-line-id="(\d+)"', held) == [str(line_a.id)]
 
@@ -251,15 +376,31 @@ def test_an_objection_needs_a_reason_and_an_upheld_one_holds_the_line(month, app
 def test_the_auditor_reads_everything_and_changes_nothing(month, app, db):
     batch_id = close_in_browser(app)
     auditor = signed_in(app, "auditor1")
-    for path in ("/bureau", f"/bureau/batches/{batch_id}", f"/bureau/batches/{batch_id}/payments",
-                 "/bureau/objections", f"/bureau/periods/{PERIOD}/reconciliation", "/bureau/enterprises",
-                 f"/bureau/enterprises/{USCC_A}", "/bureau/filings/F-A", "/bureau/loans/BK1/C-A",
-                 f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"):
+    for path in (
+        "/bureau",
+        f"/bureau/batches/{batch_id}",
+        f"/bureau/batches/{batch_id}/payments",
+        "/bureau/objections",
+        f"/bureau/periods/{PERIOD}/reconciliation",
+        "/bureau/enterprises",
+        f"/bureau/enterprises/{USCC_A}",
+        "/bureau/filings/F-A",
+        "/bureau/loans/BK1/C-A",
+        f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher",
+    ):
         response = auditor.get(path)
         assert response.status_code == 200, path
-        for form in ("close-period", "submit-batch", "approve-batch", "reject-batch", "record-payments"):
+        for form in (
+            "close-period",
+            "submit-batch",
+            "approve-batch",
+            "reject-batch",
+            "record-payments",
+        ):
             assert f'id="{form}"' not in text(response), (path, form)
-    assert auditor.post(f"/bureau/batches/{batch_id}/submit", from_page="/bureau").status_code == 403
+    assert (
+        auditor.post(f"/bureau/batches/{batch_id}/submit", from_page="/bureau").status_code == 403
+    )
 
 
 def test_registry_pages(month, app):
@@ -284,9 +425,15 @@ def _on_the_portal(app, username: str) -> dict:
     return {
         "loans": re.findall(r'class="loan-row" data-contract-no="([^"]+)"', page),
         "lines": [int(i) for i in re.findall(r'class="line-row" data-line-id="(\d+)"', page)],
-        "objectable": [int(i) for i in re.findall(r'class="objection-form" data-line-id="(\d+)"', page)],
-        "payments": [int(i) for i in re.findall(r'class="payment-row" data-batch-id="(\d+)"', page)],
-        "objections": [int(i) for i in re.findall(r'class="objection-row" data-objection-id="(\d+)"', page)],
+        "objectable": [
+            int(i) for i in re.findall(r'class="objection-form" data-line-id="(\d+)"', page)
+        ],
+        "payments": [
+            int(i) for i in re.findall(r'class="payment-row" data-batch-id="(\d+)"', page)
+        ],
+        "objections": [
+            int(i) for i in re.findall(r'class="objection-row" data-objection-id="(\d+)"', page)
+        ],
     }
 
 
@@ -296,7 +443,9 @@ def assert_the_same(month, app, username: str) -> dict:
     api, page = _on_the_api(month, username), _on_the_portal(app, username)
     assert page["loans"] == [loan["contract_no"] for loan in api["loans"]]
     assert page["lines"] == [line["line_id"] for line in reversed(api["lines"])]
-    assert page["objectable"] == [line["line_id"] for line in reversed(api["lines"]) if line["can_object"]]
+    assert page["objectable"] == [
+        line["line_id"] for line in reversed(api["lines"]) if line["can_object"]
+    ]
     assert page["payments"] == [p["batch_id"] for p in reversed(api["payments"])]
     assert page["objections"] == [o["objection_id"] for o in reversed(api["objections"])]
     return api
@@ -309,9 +458,13 @@ def test_the_api_and_the_portal_show_an_enterprise_the_same_lines(month, app, db
     february = close_in_browser(app)
     ent_a = signed_in(app, "ent_a")
     a_line = db.scalar(select(Line).where(Line.batch_id == february, Line.payee_id == USCC_A))
-    ent_a.post(f"/portal/lines/{a_line.id}/objection", {"reason": "利息期间有误"}, from_page="/portal")
+    ent_a.post(
+        f"/portal/lines/{a_line.id}/objection", {"reason": "利息期间有误"}, from_page="/portal"
+    )
     during_publicity = assert_the_same(month, app, "ent_a")
-    assert [(x["line_id"], x["can_object"]) for x in during_publicity["lines"]] == [(a_line.id, False)]
+    assert [(x["line_id"], x["can_object"]) for x in during_publicity["lines"]] == [
+        (a_line.id, False)
+    ]
     assert len(during_publicity["objections"]) == 1
     assert_the_same(month, app, "ent_b")
     assert [x["can_object"] for x in _on_the_api(month, "ent_b")["lines"]] == [True]
@@ -321,18 +474,36 @@ def test_the_api_and_the_portal_show_an_enterprise_the_same_lines(month, app, db
     month.set_business_date("2023-03-31")
     bk1 = bank.rotate(SimpleNamespace(bank_code="BK1"))
     for contract in ("C-A", "C-B"):
-        ok(bk1.post(f"{API}/loans/{contract}/events", json={
-            "event_id": f"{contract}-I2", "type": "interest", "period_start": "2023-02-21",
-            "period_end": "2023-03-31", "paid_on": "2023-03-31", "interest": "1500.00"}))
+        ok(
+            bk1.post(
+                f"{API}/loans/{contract}/events",
+                json={
+                    "event_id": f"{contract}-I2",
+                    "type": "interest",
+                    "period_start": "2023-02-21",
+                    "period_end": "2023-03-31",
+                    "paid_on": "2023-03-31",
+                    "interest": "1500.00",
+                },
+            )
+        )
     month.set_business_date("2023-04-03")
     march = ok(month.request("clerk", "POST", "/periods/2023-03/close"))["batches"][0]["batch_id"]
-    to_the_bank = {line.contract_no: line for line in db.scalars(select(Line).where(Line.batch_id == march))}
+    to_the_bank = {
+        line.contract_no: line for line in db.scalars(select(Line).where(Line.batch_id == march))
+    }
     assert {(c, line.payee_type, line.payee_id) for c, line in to_the_bank.items()} == {
-        ("C-A", "bank", "BK1"), ("C-B", "bank", "BK1")}
+        ("C-A", "bank", "BK1"),
+        ("C-B", "bank", "BK1"),
+    }
 
     mine = assert_the_same(month, app, "ent_a")
-    assert [(x["line_id"], x["payee_type"], x["batch_status"], x["can_object"]) for x in mine["lines"]] == [
-        (a_line.id, "enterprise", "ready", False), (to_the_bank["C-A"].id, "bank", "publicity", False)]
+    assert [
+        (x["line_id"], x["payee_type"], x["batch_status"], x["can_object"]) for x in mine["lines"]
+    ] == [
+        (a_line.id, "enterprise", "ready", False),
+        (to_the_bank["C-A"].id, "bank", "publicity", False),
+    ]
     staff_view = ok(month.request("auditor", "GET", "/loans/BK1/C-A"))
     assert [loan["subsidy_granted"] for loan in mine["loans"]] == [staff_view["subsidy_granted"]]
     theirs = assert_the_same(month, app, "ent_b")
@@ -349,11 +520,18 @@ def test_the_english_pages(month, app):
     ent = signed_in(app, "ent_b")
     ent.client.get("/lang/en")
     page = text(ent.get("/portal"))
-    assert "My subsidy lines" in page and "The subsidy cannot exceed the normal interest actually paid" in page
+    assert (
+        "My subsidy lines" in page
+        and "The subsidy cannot exceed the normal interest actually paid" in page
+    )
     clerk = signed_in(app, "clerk1")
     clerk.client.get("/lang/en")
-    refused = clerk.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
-    assert flashes(refused, "error") == ["The publicity period is not over yet; the batch cannot be submitted."]
+    refused = clerk.post(
+        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+    )
+    assert flashes(refused, "error") == [
+        "The publicity period is not over yet; the batch cannot be submitted."
+    ]
     assert "limited to interest paid" in text(refused)
 
 

@@ -1,4 +1,5 @@
 """The HTTP API as the tests call it, and what they check of its answers."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,9 @@ API = "/api/v1"
 
 def ok(response, *statuses: int):
     statuses = statuses or (200, 201)
-    assert response.status_code in statuses, f"{response.status_code} {response.get_data(as_text=True)}"
+    assert response.status_code in statuses, (
+        f"{response.status_code} {response.get_data(as_text=True)}"
+    )
     return response.get_json()
 
 
@@ -25,7 +28,11 @@ def paged(staff, path: str) -> list[dict]:
     items, cursor = [], None
     sep = "&" if "?" in path else "?"
     while True:
-        page = ok(staff.request("auditor", "GET", f"{path}{sep}limit=1000" + (f"&cursor={cursor}" if cursor else "")))
+        page = ok(
+            staff.request(
+                "auditor", "GET", f"{path}{sep}limit=1000" + (f"&cursor={cursor}" if cursor else "")
+            )
+        )
         items.extend(page["items"])
         cursor = page["next_cursor"]
         if not cursor:

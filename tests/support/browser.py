@@ -1,4 +1,5 @@
 """Driving the web pages in a Playwright page (tests/browser): signing in and out."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The `loanledger` command run in-process (click's CliRunner) against a database."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner
@@ -9,6 +10,10 @@ SECRET = "cli-test-secret"
 
 
 def run(url: str, *args: str, input: str | None = None):
-    env = {"LOANLEDGER_ENV": "testing", "LOANLEDGER_DATABASE_URL": url, "LOANLEDGER_SECRET_KEY": SECRET,
-           "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": None}
+    env = {
+        "LOANLEDGER_ENV": "testing",
+        "LOANLEDGER_DATABASE_URL": url,
+        "LOANLEDGER_SECRET_KEY": SECRET,
+        "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": None,
+    }
     return CliRunner().invoke(main, list(args), env=env, input=input)

@@ -1,4 +1,5 @@
 """Throwaway PostgreSQL databases on the test server (tests/support/environment.py: PG_URL)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Engine, text

@@ -1,4 +1,5 @@
 """The books as the API shows them: closing a month, the trial balance, yuan as fen."""
+
 from __future__ import annotations
 
 from decimal import Decimal

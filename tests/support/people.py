@@ -1,4 +1,5 @@
 """Who calls the API in a test: staff users signed in by role, and banks with signing keys."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,9 @@ class Staff:
     client: object
     tokens: dict[str, str] = field(default_factory=dict)
 
-    def create(self, username: str, role: str, password: str | None = None, uscc: str | None = None) -> str:
+    def create(
+        self, username: str, role: str, password: str | None = None, uscc: str | None = None
+    ) -> str:
         password = password or f"{username}-password"
         with self.app.extensions["loanledger"].sessionmaker() as session:
             identity.create_user(session, username, role, password, uscc=uscc, actor="test")
@@ -26,7 +29,9 @@ class Staff:
         return password
 
     def login(self, username: str, password: str) -> str:
-        response = self.client.post(f"{API}/auth/tokens", json={"username": username, "password": password})
+        response = self.client.post(
+            f"{API}/auth/tokens", json={"username": username, "password": password}
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()["token"]
 
@@ -40,7 +45,9 @@ class Staff:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
     def request(self, role: str, method: str, path: str, json=None, **kwargs):
-        return self.client.open(API + path, method=method, json=json, headers=self.headers(role), **kwargs)
+        return self.client.open(
+            API + path, method=method, json=json, headers=self.headers(role), **kwargs
+        )
 
     def set_business_date(self, day: dt.date | str):
         response = self.request("admin", "PUT", "/admin/business-date", {"date": str(day)})
@@ -62,10 +69,14 @@ class BankFactory:
         return TestClientBank(self.client, issued["key_id"], issued["secret"], issued["bank_code"])
 
     def __call__(self, code: str = "BK1", name: str | None = None) -> TestClientBank:
-        return self._unit(lambda s, key: identity.create_bank(s, code, name or f"Bank {code}", key, actor="test"))
+        return self._unit(
+            lambda s, key: identity.create_bank(s, code, name or f"Bank {code}", key, actor="test")
+        )
 
     def rotate(self, bank_client: TestClientBank) -> TestClientBank:
-        return self._unit(lambda s, key: identity.rotate_key(s, bank_client.bank_code, key, actor="test"))
+        return self._unit(
+            lambda s, key: identity.rotate_key(s, bank_client.bank_code, key, actor="test")
+        )
 
     def revoke(self, bank_client: TestClientBank) -> None:
         with self.app.extensions["loanledger"].sessionmaker() as session:

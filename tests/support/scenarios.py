@@ -3,6 +3,7 @@
 Bank steps are signed requests with a fresh Idempotency-Key; staff steps use tokens; the
 business date only ever moves forward, to each step's own date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,10 @@ class Player:
         self.staff, self.scenario = staff, scenario
         self.today = dt.date.fromisoformat(scenario["start_date"])
         staff.set_business_date(self.today)
-        self.banks = {b["bank_code"]: bank_factory(b["bank_code"], b["name"]) for b in scenario.get("banks", [])}
+        self.banks = {
+            b["bank_code"]: bank_factory(b["bank_code"], b["name"])
+            for b in scenario.get("banks", [])
+        }
 
     # ---------------------------------------------------------- helpers
     def advance(self, day: dt.date) -> None:
@@ -64,13 +68,20 @@ class Player:
         sc = self.scenario
         if sc.get("policy"):
             self._ok(self.put_policy(sc["policy"]), 200, "policy")
-        for kind, path in (("products", "/products"), ("enterprises", "/enterprises"), ("filings", "/filings"),
-                           ("budgets", "/budgets"), ("pool_deposits", "/risk-pool/deposits")):
+        for kind, path in (
+            ("products", "/products"),
+            ("enterprises", "/enterprises"),
+            ("filings", "/filings"),
+            ("budgets", "/budgets"),
+            ("pool_deposits", "/risk-pool/deposits"),
+        ):
             for body in sc.get(kind, []):
                 self._ok(self.staff_call("POST", path, body), 201, f"{kind} {body}")
 
     def _ok(self, response, status: int, what: str):
-        assert response.status_code == status, f"{what}: {response.status_code} {response.get_data(as_text=True)}"
+        assert response.status_code == status, (
+            f"{what}: {response.status_code} {response.get_data(as_text=True)}"
+        )
         return response
 
     def step_date(self, step: dict[str, Any]) -> dt.date | None:
@@ -92,14 +103,19 @@ class Player:
         if do == "loan":
             return self.banks[step["bank"]].post(f"{API}/loans", json=step["loan"])
         if do == "event":
-            return self.banks[step["bank"]].post(f"{API}/loans/{step['contract_no']}/events", json=step["event"])
+            return self.banks[step["bank"]].post(
+                f"{API}/loans/{step['contract_no']}/events", json=step["event"]
+            )
         if do == "blacklist":
             return self.staff_call("POST", f"/enterprises/{step['uscc']}/blacklist", step["entry"])
         if do == "revoke":
             return self.staff_call("POST", f"/filings/{step['filing_no']}/revoke", step["body"])
         if do == "link":
-            return self.staff_call("PUT", f"/loans/{step['bank']}/{step['contract_no']}/filing",
-                                   {"filing_no": step["filing_no"]})
+            return self.staff_call(
+                "PUT",
+                f"/loans/{step['bank']}/{step['contract_no']}/filing",
+                {"filing_no": step["filing_no"]},
+            )
         if do == "deposit":
             return self.staff_call("POST", "/risk-pool/deposits", step["deposit"])
         if do == "policy":
@@ -116,9 +132,13 @@ class Player:
             body = response.get_data(as_text=True)
             if step["do"] in ("loan", "event") and status == 201 and response.status_code == 200:
                 status = 200  # an identical repeat answers 200
-            assert response.status_code == status, f"step {index} {step['do']}: {response.status_code} {body}"
+            assert response.status_code == status, (
+                f"step {index} {step['do']}: {response.status_code} {body}"
+            )
             if step.get("expect_code"):
-                assert response.get_json()["errors"][0]["code"] == step["expect_code"], f"step {index}: {body}"
+                assert response.get_json()["errors"][0]["code"] == step["expect_code"], (
+                    f"step {index}: {body}"
+                )
 
     # ---------------------------------------------------------- reading results
     def lines_of(self, batch_id: int) -> list[dict[str, Any]]:
@@ -132,31 +152,45 @@ class Player:
                 return items
 
     def period_result(self, period: str) -> dict[str, Any]:
-        view = self._ok(self.staff_call("GET", f"/periods/{period}", role="auditor"), 200, "period").get_json()
-        batches = self._ok(self.staff_call("GET", f"/batches?period={period}", role="auditor"), 200,
-                           "batches").get_json()["items"]
+        view = self._ok(
+            self.staff_call("GET", f"/periods/{period}", role="auditor"), 200, "period"
+        ).get_json()
+        batches = self._ok(
+            self.staff_call("GET", f"/batches?period={period}", role="auditor"), 200, "batches"
+        ).get_json()["items"]
         lines = [line for b in batches for line in self.lines_of(b["batch_id"])]
         return {"view": view, "batches": batches, "lines": lines}
 
     def claims(self) -> list[dict[str, Any]]:
-        return self._ok(self.staff_call("GET", "/claims?limit=1000", role="auditor"), 200, "claims").get_json()["items"]
+        return self._ok(
+            self.staff_call("GET", "/claims?limit=1000", role="auditor"), 200, "claims"
+        ).get_json()["items"]
 
     def loan(self, bank_code: str, contract_no: str) -> dict[str, Any]:
-        return self._ok(self.staff_call("GET", f"/loans/{bank_code}/{contract_no}", role="auditor"), 200,
-                        "loan").get_json()
+        return self._ok(
+            self.staff_call("GET", f"/loans/{bank_code}/{contract_no}", role="auditor"), 200, "loan"
+        ).get_json()
 
 
 def line_key(line: dict[str, Any], expected: dict[str, Any]) -> tuple:
     """The fields the expectation names, read from an actual line (API names)."""
     names = {"bank": "bank_code", "payee": "payee_id"}
-    return tuple(sorted(
-        (k, line.get(names.get(k, k))) for k in expected
-        if k in ("kind", "bank", "event_id", "contract_no", "payee", "amount", "computed", "capped")
-    ))
+    return tuple(
+        sorted(
+            (k, line.get(names.get(k, k)))
+            for k in expected
+            if k
+            in ("kind", "bank", "event_id", "contract_no", "payee", "amount", "computed", "capped")
+        )
+    )
 
 
 def expected_key(expected: dict[str, Any]) -> tuple:
-    return tuple(sorted(
-        (k, v) for k, v in expected.items()
-        if k in ("kind", "bank", "event_id", "contract_no", "payee", "amount", "computed", "capped")
-    ))
+    return tuple(
+        sorted(
+            (k, v)
+            for k, v in expected.items()
+            if k
+            in ("kind", "bank", "event_id", "contract_no", "payee", "amount", "computed", "capped")
+        )
+    )

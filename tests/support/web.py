@@ -1,5 +1,6 @@
 """The web pages as a browser stand-in sees them: Flask's test client with cookies and the
 CSRF token, and the text and flash messages of a page."""
+
 from __future__ import annotations
 
 import re
@@ -17,13 +18,24 @@ class Web:
 
     def get(self, path: str, **kwargs):
         response = self.client.get(path, **kwargs)
-        match = TOKEN_RE.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None
+        match = (
+            TOKEN_RE.search(response.get_data(as_text=True))
+            if response.mimetype == "text/html"
+            else None
+        )
         if match:
             self.token = match.group(1)
         return response
 
-    def post(self, path: str, data: dict | None = None, *, token: bool = True, from_page: str | None = None,
-             follow: bool = True):
+    def post(
+        self,
+        path: str,
+        data: dict | None = None,
+        *,
+        token: bool = True,
+        from_page: str | None = None,
+        follow: bool = True,
+    ):
         if token and (from_page or self.token is None):
             self.get(from_page or "/login")
         body = dict(data or {})

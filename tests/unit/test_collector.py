@@ -1,4 +1,5 @@
 """The close pauses CPython's cyclic collector and always gives it back."""
+
 from __future__ import annotations
 
 import gc

@@ -1,5 +1,6 @@
 """Chinese financial capitals (大写金额): a table from the PBOC's filling-in rules and bank
 practice, and a property test that an independent parser reads every amount back."""
+
 import re
 
 import pytest
@@ -9,40 +10,59 @@ from hypothesis import strategies as st
 from loanledger.domain.capitals import yuan_in_capitals
 
 
-@pytest.mark.parametrize("fen, capitals", [
-    # the web contract's examples
-    (1234567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
-    (100, "壹元整"),
-    (0, "零元整"),
-    (10, "壹角"),
-    # the brief's section and zero examples
-    (100000100, "壹佰万零壹元整"),
-    (100005, "壹仟元零伍分"),
-    # the examples of 《正确填写票据和结算凭证的基本规定》
-    (140950, "壹仟肆佰零玖元伍角"),
-    (600714, "陆仟零柒元壹角肆分"),
-    (168032, "壹仟陆佰捌拾元零叁角贰分"),
-    (10700053, "壹拾万柒仟元零伍角叁分"),
-    (1640902, "壹万陆仟肆佰零玖元零贰分"),
-    (32504, "叁佰贰拾伍元零肆分"),
-    # under one yuan: no 元 written
-    (1, "壹分"), (5, "伍分"), (50, "伍角"), (15, "壹角伍分"), (99, "玖角玖分"),
-    # 壹拾, never a bare 拾
-    (1000, "壹拾元整"), (1100, "壹拾壹元整"), (11000, "壹佰壹拾元整"), (10000000, "壹拾万元整"),
-    (1001000, "壹万零壹拾元整"),
-    # zero runs and sections
-    (100100, "壹仟零壹元整"), (1000100, "壹万零壹元整"), (1010000, "壹万零壹佰元整"),
-    (1000000, "壹万元整"), (10000000000, "壹亿元整"), (10000010000, "壹亿零壹佰元整"),
-    (10001000000, "壹亿零壹万元整"), (11000000000, "壹亿壹仟万元整"),
-    (10100000000, "壹亿零壹佰万元整"), (12345678900, "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元整"),
-    (100000000000000, "壹万亿元整"), (100000000000000 + 100, "壹万亿零壹元整"),
-    (120000300000000, "壹万贰仟亿零叁佰万元整"),
-    # the largest amount the API accepts (money.MONEY_PATTERN: 13 digits of yuan)
-    (999999999999999, "玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
-    (1000000000000000, "壹拾万亿元整"),
-    # negative amounts (a clawback)
-    (-100, "负壹元整"), (-5, "负伍分"), (-1234567, "负壹万贰仟叁佰肆拾伍元陆角柒分"),
-])
+@pytest.mark.parametrize(
+    "fen, capitals",
+    [
+        # the web contract's examples
+        (1234567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
+        (100, "壹元整"),
+        (0, "零元整"),
+        (10, "壹角"),
+        # the brief's section and zero examples
+        (100000100, "壹佰万零壹元整"),
+        (100005, "壹仟元零伍分"),
+        # the examples of 《正确填写票据和结算凭证的基本规定》
+        (140950, "壹仟肆佰零玖元伍角"),
+        (600714, "陆仟零柒元壹角肆分"),
+        (168032, "壹仟陆佰捌拾元零叁角贰分"),
+        (10700053, "壹拾万柒仟元零伍角叁分"),
+        (1640902, "壹万陆仟肆佰零玖元零贰分"),
+        (32504, "叁佰贰拾伍元零肆分"),
+        # under one yuan: no 元 written
+        (1, "壹分"),
+        (5, "伍分"),
+        (50, "伍角"),
+        (15, "壹角伍分"),
+        (99, "玖角玖分"),
+        # 壹拾, never a bare 拾
+        (1000, "壹拾元整"),
+        (1100, "壹拾壹元整"),
+        (11000, "壹佰壹拾元整"),
+        (10000000, "壹拾万元整"),
+        (1001000, "壹万零壹拾元整"),
+        # zero runs and sections
+        (100100, "壹仟零壹元整"),
+        (1000100, "壹万零壹元整"),
+        (1010000, "壹万零壹佰元整"),
+        (1000000, "壹万元整"),
+        (10000000000, "壹亿元整"),
+        (10000010000, "壹亿零壹佰元整"),
+        (10001000000, "壹亿零壹万元整"),
+        (11000000000, "壹亿壹仟万元整"),
+        (10100000000, "壹亿零壹佰万元整"),
+        (12345678900, "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元整"),
+        (100000000000000, "壹万亿元整"),
+        (100000000000000 + 100, "壹万亿零壹元整"),
+        (120000300000000, "壹万贰仟亿零叁佰万元整"),
+        # the largest amount the API accepts (money.MONEY_PATTERN: 13 digits of yuan)
+        (999999999999999, "玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+        (1000000000000000, "壹拾万亿元整"),
+        # negative amounts (a clawback)
+        (-100, "负壹元整"),
+        (-5, "负伍分"),
+        (-1234567, "负壹万贰仟叁佰肆拾伍元陆角柒分"),
+    ],
+)
 def test_known_amounts(fen, capitals):
     assert yuan_in_capitals(fen) == capitals
 
@@ -102,7 +122,7 @@ _SHAPE = re.compile(
 )
 
 
-@given(st.integers(min_value=-10**15, max_value=10**15))
+@given(st.integers(min_value=-(10**15), max_value=10**15))
 @example(0)
 @example(10**15)
 @example(-(10**15))
@@ -114,7 +134,9 @@ def test_reads_back_for_every_amount(fen):
     assert read_capitals(text) == fen, text
     assert _SHAPE.fullmatch(text), text
     assert "零零" not in text
-    assert fen == 0 or not re.search(r"零[元万亿]", text), text  # a zero is never read before a unit
+    assert fen == 0 or not re.search(r"零[元万亿]", text), (
+        text
+    )  # a zero is never read before a unit
     assert not text.startswith(("拾", "零壹", "负拾")), text
     assert re.search(r"(?<![壹贰叁肆伍陆柒捌玖])拾", text) is None, text  # always 壹拾, 贰拾, ...
 

@@ -7,7 +7,11 @@ from loanledger.domain.payees import PayeeTotal, payee_total
 
 def test_scenario_04():
     assert allocate_annual_cap([1456667, 1419444, 1942222, 1865556], 4_000_000) == [
-        (1456667, 0), (1419444, 0), (1123889, 818333), (0, 1865556)]
+        (1456667, 0),
+        (1419444, 0),
+        (1123889, 818333),
+        (0, 1865556),
+    ]
 
 
 def test_cap_boundaries():
@@ -18,14 +22,16 @@ def test_cap_boundaries():
     assert allocate_annual_cap([], 10) == []
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10**10)), st.integers(min_value=0, max_value=10**11))
+@given(
+    st.lists(st.integers(min_value=0, max_value=10**10)), st.integers(min_value=0, max_value=10**11)
+)
 def test_cap_is_never_exceeded(computed, cap):
     allocation = allocate_annual_cap(computed, cap)
     assert sum(g for g, _ in allocation) <= cap
     assert all(g + c == x and g >= 0 and c >= 0 for (g, c), x in zip(allocation, computed))
     # Greedy in order: once a record is capped, every later one gets nothing.
     capped_at = next((i for i, (_, c) in enumerate(allocation) if c), len(allocation))
-    assert all(g == 0 for g, _ in allocation[capped_at + 1:])
+    assert all(g == 0 for g, _ in allocation[capped_at + 1 :])
     if capped_at == len(allocation):
         assert sum(computed) <= cap
     else:
@@ -38,7 +44,7 @@ def test_payee_total():
     assert payee_total([]) == PayeeTotal(0, 0, 0)
 
 
-@given(st.lists(st.integers(min_value=-10**9, max_value=10**9)))
+@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9)))
 def test_payee_total_splits_into_pays_and_carried(lines):
     t = payee_total(lines)
     assert t.pays_fen >= 0 >= t.carried_out_fen

@@ -5,16 +5,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loanledger.domain.compensation import claim_compensation, pool_grant, recovery_shares, tier_ratio
+from loanledger.domain.compensation import (
+    claim_compensation,
+    pool_grant,
+    recovery_shares,
+    tier_ratio,
+)
 from loanledger.domain.policy import DEFAULT_POLICY
 
 TIERS = ((1_000_000_00, Fraction(6, 10)), (5_000_000_00, Fraction(5, 10)), (None, Fraction(4, 10)))
 
 
-@pytest.mark.parametrize("principal, ratio", [
-    (1, Fraction(6, 10)), (1_000_000_00, Fraction(6, 10)), (1_000_000_01, Fraction(5, 10)),
-    (5_000_000_00, Fraction(5, 10)), (5_000_000_01, Fraction(4, 10)), (10**15, Fraction(4, 10)),
-])
+@pytest.mark.parametrize(
+    "principal, ratio",
+    [
+        (1, Fraction(6, 10)),
+        (1_000_000_00, Fraction(6, 10)),
+        (1_000_000_01, Fraction(5, 10)),
+        (5_000_000_00, Fraction(5, 10)),
+        (5_000_000_01, Fraction(4, 10)),
+        (10**15, Fraction(4, 10)),
+    ],
+)
 def test_tier_ratio_first_tier_whose_up_to_is_at_least_principal(principal, ratio):
     assert tier_ratio(principal, TIERS) == ratio
 
@@ -25,9 +37,15 @@ def test_tier_ratio_without_open_tier_is_a_programmer_error():
 
 
 def test_claim_scenario_03_and_cap():
-    assert claim_compensation(3_000_000_00, 3_000_000_00, DEFAULT_POLICY) == (Fraction(1, 2), 1_500_000_00)
+    assert claim_compensation(3_000_000_00, 3_000_000_00, DEFAULT_POLICY) == (
+        Fraction(1, 2),
+        1_500_000_00,
+    )
     # Half of 12,000,000.00 is above the 5,000,000.00 cap per loan.
-    assert claim_compensation(12_000_000_00, 12_000_000_00, DEFAULT_POLICY) == (Fraction(1, 2), 5_000_000_00)
+    assert claim_compensation(12_000_000_00, 12_000_000_00, DEFAULT_POLICY) == (
+        Fraction(1, 2),
+        5_000_000_00,
+    )
     assert claim_compensation(10_000_000_00, 12_000_000_00, DEFAULT_POLICY)[1] == 5_000_000_00
     assert claim_compensation(3, 3, DEFAULT_POLICY)[1] == 2  # 1.5 fen rounds half up
 
@@ -39,13 +57,23 @@ def test_claim_uses_tier_of_principal_not_loss_base():
 
 def test_recovery_shares():
     assert recovery_shares([800_000_00], 1_500_000_00, 3_000_000_00) == [400_000_00]
-    assert recovery_shares([1, 1, 1], 1, 2) == [1, 0, 0]  # 0.5 rounds up once, then the claim is used up
-    assert recovery_shares([3_000_000_00, 1_000_00], 1_500_000_00, 3_000_000_00) == [1_500_000_00, 0]
+    assert recovery_shares([1, 1, 1], 1, 2) == [
+        1,
+        0,
+        0,
+    ]  # 0.5 rounds up once, then the claim is used up
+    assert recovery_shares([3_000_000_00, 1_000_00], 1_500_000_00, 3_000_000_00) == [
+        1_500_000_00,
+        0,
+    ]
     assert recovery_shares([], 10, 20) == []
 
 
-@given(st.lists(st.integers(min_value=1, max_value=10**10), max_size=8),
-       st.integers(min_value=0, max_value=10**10), st.integers(min_value=1, max_value=10**10))
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**10), max_size=8),
+    st.integers(min_value=0, max_value=10**10),
+    st.integers(min_value=1, max_value=10**10),
+)
 def test_recovery_shares_never_exceed_compensation(recoveries, compensation, loss_base):
     shares = recovery_shares(recoveries, compensation, loss_base)
     assert all(s >= 0 for s in shares)
@@ -63,13 +91,22 @@ def test_pool_grant_examples():
     assert pool_grant(0, 100, {}, "A") == 0
 
 
-owed = st.dictionaries(st.sampled_from(["A", "B", "C"]), st.integers(min_value=-10**6, max_value=10**6), max_size=3)
+owed = st.dictionaries(
+    st.sampled_from(["A", "B", "C"]), st.integers(min_value=-(10**6), max_value=10**6), max_size=3
+)
 
 
-@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=2 * 10**6), owed, st.sampled_from(["A", "B", "C"]))
+@given(
+    st.integers(min_value=0, max_value=10**6),
+    st.integers(min_value=0, max_value=2 * 10**6),
+    owed,
+    st.sampled_from(["A", "B", "C"]),
+)
 def test_pool_grant_never_lets_the_pool_owe_more_than_cash(wanted, cash, owed_by_bank, bank):
     def owed_total(x):
-        return sum(max(0, o + (x if b == bank else 0)) for b, o in {**{bank: 0}, **owed_by_bank}.items())
+        return sum(
+            max(0, o + (x if b == bank else 0)) for b, o in {**{bank: 0}, **owed_by_bank}.items()
+        )
 
     x = pool_grant(wanted, cash, owed_by_bank, bank)
     assert 0 <= x <= wanted

@@ -3,18 +3,45 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loanledger.domain.ledger import (
-    ACCOUNT_KINDS, ACCOUNT_NAMES, ACCOUNT_NAMES_ZH, COMPENSATION_EXPENSE, POOL_CAPITAL, POOL_CASH,
-    SUBSIDY_EXPENSE, TREASURY_CASH, JournalEntry, Posting, UnbalancedEntry, appropriation,
-    appropriation_entry, base_code, batch_line_postings, carried_in_postings, clawback_receivable,
-    compensation_payable, hold_entry, merge_postings, payment_entry, pool_deposit_entry, receivable_move_postings,
-    receivable_settlement_entry, recovery_receivable, subsidy_payable,
+    ACCOUNT_KINDS,
+    ACCOUNT_NAMES,
+    ACCOUNT_NAMES_ZH,
+    COMPENSATION_EXPENSE,
+    POOL_CAPITAL,
+    POOL_CASH,
+    SUBSIDY_EXPENSE,
+    TREASURY_CASH,
+    JournalEntry,
+    Posting,
+    UnbalancedEntry,
+    appropriation,
+    appropriation_entry,
+    base_code,
+    batch_line_postings,
+    carried_in_postings,
+    clawback_receivable,
+    compensation_payable,
+    hold_entry,
+    merge_postings,
+    payment_entry,
+    pool_deposit_entry,
+    receivable_move_postings,
+    receivable_settlement_entry,
+    recovery_receivable,
+    subsidy_payable,
 )
 
 U = "91442000H644000008"
 
 
 def test_account_codes():
-    assert (TREASURY_CASH, POOL_CASH, POOL_CAPITAL, SUBSIDY_EXPENSE, COMPENSATION_EXPENSE) == ("1001", "1101", "3002", "5001", "5002")
+    assert (TREASURY_CASH, POOL_CASH, POOL_CAPITAL, SUBSIDY_EXPENSE, COMPENSATION_EXPENSE) == (
+        "1001",
+        "1101",
+        "3002",
+        "5001",
+        "5002",
+    )
     assert subsidy_payable(U) == "2001:" + U and compensation_payable("ABC-ZS") == "2002:ABC-ZS"
     assert clawback_receivable(U) == "1201:" + U and recovery_receivable("ABC-ZS") == "1202:ABC-ZS"
     assert appropriation(2023) == "3001:2023"
@@ -32,18 +59,33 @@ def test_entry_must_balance():
         JournalEntry("x", "", ())
     with pytest.raises(UnbalancedEntry):
         JournalEntry("x", "", (Posting("1001", 5), Posting("3002", -5), Posting("1101", 0)))
-    assert JournalEntry("x", "", [Posting("1001", 5), Posting("3002", -5)]).postings == (Posting("1001", 5), Posting("3002", -5))
+    assert JournalEntry("x", "", [Posting("1001", 5), Posting("3002", -5)]).postings == (
+        Posting("1001", 5),
+        Posting("3002", -5),
+    )
 
 
 def test_appropriation_and_deposit():
-    assert appropriation_entry(2023, 500).postings == (Posting("1001", 500), Posting("3001:2023", -500))
+    assert appropriation_entry(2023, 500).postings == (
+        Posting("1001", 500),
+        Posting("3001:2023", -500),
+    )
     assert pool_deposit_entry(700).postings == (Posting("1101", 700), Posting("3002", -700))
 
 
 def test_batch_lines():
-    assert batch_line_postings("subsidy", U, 100) == [Posting("5001", 100), Posting("2001:" + U, -100)]
-    assert batch_line_postings("subsidy", U, -100) == [Posting("5001", -100), Posting("2001:" + U, 100)]
-    assert batch_line_postings("compensation", "ABC", 100) == [Posting("5002", 100), Posting("2002:ABC", -100)]
+    assert batch_line_postings("subsidy", U, 100) == [
+        Posting("5001", 100),
+        Posting("2001:" + U, -100),
+    ]
+    assert batch_line_postings("subsidy", U, -100) == [
+        Posting("5001", -100),
+        Posting("2001:" + U, 100),
+    ]
+    assert batch_line_postings("compensation", "ABC", 100) == [
+        Posting("5002", 100),
+        Posting("2002:ABC", -100),
+    ]
     assert batch_line_postings("subsidy", U, 0) == []
     with pytest.raises(ValueError):
         batch_line_postings("bonus", U, 1)
@@ -55,8 +97,14 @@ def test_scenario_05_negative_total_moves_to_receivable_and_nets_back():
     close = JournalEntry("close", "2023-04", merge_postings(lines + moved))
     assert set(close.postings) == {Posting("5001", -719861), Posting("1201:" + U, 719861)}
     # Next batch: a +10000.00 line and the carried -7198.61; the payee is paid 2801.39.
-    nxt = merge_postings(batch_line_postings("subsidy", U, 1_000_000) + carried_in_postings("subsidy", U, -719861))
-    assert set(nxt) == {Posting("5001", 1_000_000), Posting("2001:" + U, -280139), Posting("1201:" + U, -719861)}
+    nxt = merge_postings(
+        batch_line_postings("subsidy", U, 1_000_000) + carried_in_postings("subsidy", U, -719861)
+    )
+    assert set(nxt) == {
+        Posting("5001", 1_000_000),
+        Posting("2001:" + U, -280139),
+        Posting("1201:" + U, -719861),
+    }
     pay = payment_entry("subsidy", U, 280139)
     balances = {}
     for p in close.postings + nxt + pay.postings:
@@ -71,21 +119,32 @@ def test_carried_positive_line_posts_nothing():
 
 def test_payment_and_settlement():
     assert payment_entry("subsidy", U, 5).postings == (Posting("2001:" + U, 5), Posting("1001", -5))
-    assert payment_entry("compensation", "ABC", 5).postings == (Posting("2002:ABC", 5), Posting("1101", -5))
-    assert receivable_settlement_entry("subsidy", U, 5).postings == (Posting("1001", 5), Posting("1201:" + U, -5))
-    assert receivable_settlement_entry("compensation", "ABC", 5).postings == (Posting("1101", 5), Posting("1202:ABC", -5))
+    assert payment_entry("compensation", "ABC", 5).postings == (
+        Posting("2002:ABC", 5),
+        Posting("1101", -5),
+    )
+    assert receivable_settlement_entry("subsidy", U, 5).postings == (
+        Posting("1001", 5),
+        Posting("1201:" + U, -5),
+    )
+    assert receivable_settlement_entry("compensation", "ABC", 5).postings == (
+        Posting("1101", 5),
+        Posting("1202:ABC", -5),
+    )
     with pytest.raises(UnbalancedEntry):
         payment_entry("subsidy", U, 0)
 
 
 def test_merge_postings():
-    merged = merge_postings([Posting("a", 5), Posting("b", -5), Posting("a", -5), Posting("c", 3), Posting("b", 2)])
+    merged = merge_postings(
+        [Posting("a", 5), Posting("b", -5), Posting("a", -5), Posting("c", 3), Posting("b", 2)]
+    )
     assert merged == (Posting("b", -3), Posting("c", 3))
 
 
 kinds = st.sampled_from(["subsidy", "compensation"])
 payees = st.sampled_from([U, "ABC-ZS", "BOC-ZS"])
-amounts = st.integers(min_value=-10**12, max_value=10**12)
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
 
 
 @given(st.lists(st.tuples(kinds, payees, amounts), min_size=1, max_size=10))
@@ -101,8 +160,12 @@ def test_every_built_entry_balances(lines):
         JournalEntry("close", "", merged)  # does not raise
     for kind, payee, amount in lines:
         if amount:
-            for entry in (payment_entry(kind, payee, amount), receivable_settlement_entry(kind, payee, amount),
-                          appropriation_entry(2023, amount), pool_deposit_entry(amount)):
+            for entry in (
+                payment_entry(kind, payee, amount),
+                receivable_settlement_entry(kind, payee, amount),
+                appropriation_entry(2023, amount),
+                pool_deposit_entry(amount),
+            ):
                 assert sum(p.amount_fen for p in entry.postings) == 0
 
 
@@ -124,9 +187,10 @@ def _balances(postings):
 def test_holding_a_line_leaves_the_ledger_as_if_it_never_was(kind, payee, line_amounts, data):
     """Close with every line, then hold one: the balances equal a close without that line."""
     held = data.draw(st.integers(min_value=0, max_value=len(line_amounts) - 1))
-    kept = line_amounts[:held] + line_amounts[held + 1:]
+    kept = line_amounts[:held] + line_amounts[held + 1 :]
     before, after = min(0, sum(line_amounts)), min(0, sum(kept))
     entry = hold_entry(kind, payee, line_amounts[held], before, after)
     assert entry.kind == f"hold:{kind}"
-    assert _balances(_close_postings(kind, payee, line_amounts) + list(entry.postings)) == \
-        _balances(_close_postings(kind, payee, kept))
+    assert _balances(
+        _close_postings(kind, payee, line_amounts) + list(entry.postings)
+    ) == _balances(_close_postings(kind, payee, kept))

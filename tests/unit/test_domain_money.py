@@ -6,22 +6,53 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loanledger.domain.money import (
-    format_fen, format_rate, format_ratio, parse_rate, parse_ratio, parse_yuan, round_half_up,
+    format_fen,
+    format_rate,
+    format_ratio,
+    parse_rate,
+    parse_ratio,
+    parse_yuan,
+    round_half_up,
 )
 
 
-@pytest.mark.parametrize("text, fen", [
-    ("12", 1200), ("0.5", 50), ("-3.07", -307), ("0", 0), ("0.01", 1),
-    ("9999999999999.99", 999999999999999), ("30000000.00", 3000000000),
-])
+@pytest.mark.parametrize(
+    "text, fen",
+    [
+        ("12", 1200),
+        ("0.5", 50),
+        ("-3.07", -307),
+        ("0", 0),
+        ("0.01", 1),
+        ("9999999999999.99", 999999999999999),
+        ("30000000.00", 3000000000),
+    ],
+)
 def test_parse_yuan(text, fen):
     assert parse_yuan(text, allow_negative=True) == fen
 
 
-@pytest.mark.parametrize("bad", [
-    "", "1.", ".5", "1.005", "1e3", " 1", "1 ", "1\n", "+1", "--1", "1,000", "12345678901234",
-    "١٢", "１２", "NaN", "inf",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "1.",
+        ".5",
+        "1.005",
+        "1e3",
+        " 1",
+        "1 ",
+        "1\n",
+        "+1",
+        "--1",
+        "1,000",
+        "12345678901234",
+        "١٢",
+        "１２",
+        "NaN",
+        "inf",
+    ],
+)
 def test_parse_yuan_refuses_malformed(bad):
     with pytest.raises(ValueError):
         parse_yuan(bad, allow_negative=True)
@@ -41,7 +72,9 @@ def test_parse_yuan_negative_only_when_allowed():
     assert parse_yuan("-0.00", allow_negative=True) == 0
 
 
-@pytest.mark.parametrize("fen, text", [(123456, "1234.56"), (-5, "-0.05"), (0, "0.00"), (100, "1.00"), (-100, "-1.00")])
+@pytest.mark.parametrize(
+    "fen, text", [(123456, "1234.56"), (-5, "-0.05"), (0, "0.00"), (100, "1.00"), (-100, "-1.00")]
+)
 def test_format_fen(fen, text):
     assert format_fen(fen) == text
 
@@ -51,10 +84,20 @@ def test_format_then_parse_round_trips(fen):
     assert parse_yuan(format_fen(fen), allow_negative=True) == fen
 
 
-@pytest.mark.parametrize("x, n", [
-    (Fraction(5, 2), 3), (Fraction(-5, 2), -3), (Fraction(3, 2), 2), (Fraction(-3, 2), -2),
-    (Fraction(249, 100), 2), (Fraction(-251, 100), -3), (Decimal("2.665") * 100, 267), (7, 7), (Fraction(0), 0),
-])
+@pytest.mark.parametrize(
+    "x, n",
+    [
+        (Fraction(5, 2), 3),
+        (Fraction(-5, 2), -3),
+        (Fraction(3, 2), 2),
+        (Fraction(-3, 2), -2),
+        (Fraction(249, 100), 2),
+        (Fraction(-251, 100), -3),
+        (Decimal("2.665") * 100, 267),
+        (7, 7),
+        (Fraction(0), 0),
+    ],
+)
 def test_round_half_up(x, n):
     assert round_half_up(x) == n
 
@@ -64,7 +107,11 @@ def test_round_half_up_refuses_float():
         round_half_up(2.5)
 
 
-@given(st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=-(10**12), max_value=10**12, places=4, allow_nan=False, allow_infinity=False
+    )
+)
 def test_round_half_up_matches_decimal(x):
     assert round_half_up(x) == int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -78,12 +125,17 @@ def test_round_half_up_fraction_matches_decimal(x):
         assert abs(n) > abs(x)
 
 
-@pytest.mark.parametrize("text, rate_e4", [("3.4500", 34500), ("24", 240000), ("0.0001", 1), ("3.45", 34500), ("24.0000", 240000)])
+@pytest.mark.parametrize(
+    "text, rate_e4",
+    [("3.4500", 34500), ("24", 240000), ("0.0001", 1), ("3.45", 34500), ("24.0000", 240000)],
+)
 def test_parse_rate(text, rate_e4):
     assert parse_rate(text) == rate_e4
 
 
-@pytest.mark.parametrize("bad", ["0", "0.0000", "24.0001", "25", "-1", "3.45001", "100", "3.", "", 3.45])
+@pytest.mark.parametrize(
+    "bad", ["0", "0.0000", "24.0001", "25", "-1", "3.45001", "100", "3.", "", 3.45]
+)
 def test_parse_rate_refuses(bad):
     with pytest.raises(ValueError):
         parse_rate(bad)
@@ -96,7 +148,16 @@ def test_rate_round_trip(rate_e4):
     assert parse_rate(text) == rate_e4
 
 
-@pytest.mark.parametrize("text, ratio", [("0.50", Fraction(1, 2)), ("1.00", Fraction(1)), ("0", Fraction(0)), ("1", Fraction(1)), ("0.3333", Fraction(3333, 10000))])
+@pytest.mark.parametrize(
+    "text, ratio",
+    [
+        ("0.50", Fraction(1, 2)),
+        ("1.00", Fraction(1)),
+        ("0", Fraction(0)),
+        ("1", Fraction(1)),
+        ("0.3333", Fraction(3333, 10000)),
+    ],
+)
 def test_parse_ratio(text, ratio):
     assert parse_ratio(text) == ratio
 
@@ -107,7 +168,16 @@ def test_parse_ratio_refuses(bad):
         parse_ratio(bad)
 
 
-@pytest.mark.parametrize("ratio, text", [(Fraction(1, 2), "0.50"), (Fraction(1), "1.00"), (Fraction(0), "0.00"), (Fraction(1, 3), "0.3333"), (Fraction(1, 8), "0.125")])
+@pytest.mark.parametrize(
+    "ratio, text",
+    [
+        (Fraction(1, 2), "0.50"),
+        (Fraction(1), "1.00"),
+        (Fraction(0), "0.00"),
+        (Fraction(1, 3), "0.3333"),
+        (Fraction(1, 8), "0.125"),
+    ],
+)
 def test_format_ratio(ratio, text):
     assert format_ratio(ratio) == text
 

@@ -8,8 +8,13 @@ from hypothesis import strategies as st
 
 from loanledger.domain.errors import DomainError
 from loanledger.domain.policy import (
-    DEFAULT_POLICY, DEFAULT_POLICY_DOC, Policy, PolicyInvalid, default_policy_doc,
-    policy_from_doc, policy_to_doc,
+    DEFAULT_POLICY,
+    DEFAULT_POLICY_DOC,
+    Policy,
+    PolicyInvalid,
+    default_policy_doc,
+    policy_from_doc,
+    policy_to_doc,
 )
 
 
@@ -50,7 +55,10 @@ def test_default_policy_doc_is_a_copy():
 
 
 def test_scenario_04_override():
-    assert policy_from_doc(with_(annual_cap_per_enterprise="40000.00")).annual_cap_per_enterprise_fen == 4_000_000
+    assert (
+        policy_from_doc(with_(annual_cap_per_enterprise="40000.00")).annual_cap_per_enterprise_fen
+        == 4_000_000
+    )
 
 
 def test_policy_invalid_is_a_domain_error():
@@ -63,41 +71,77 @@ def test_policy_invalid_is_a_domain_error():
 def test_required_and_unknown_fields():
     doc = with_(surprise=1)
     del doc["close_day"]
-    assert [(f, c) for f, c, _ in errors_of(doc)] == [("close_day", "required"), ("surprise", "unknown_field")]
+    assert [(f, c) for f, c, _ in errors_of(doc)] == [
+        ("close_day", "required"),
+        ("surprise", "unknown_field"),
+    ]
 
 
 def test_ignore_fields_lets_envelope_keys_through():
-    assert policy_from_doc(with_(version=3, in_force_from="2023-01-01"), ignore_fields=("version", "in_force_from")) == DEFAULT_POLICY
+    assert (
+        policy_from_doc(
+            with_(version=3, in_force_from="2023-01-01"), ignore_fields=("version", "in_force_from")
+        )
+        == DEFAULT_POLICY
+    )
 
 
 def test_not_an_object():
     assert errors_of(["nope"])[0][1] == "invalid_format"
 
 
-@pytest.mark.parametrize("field, value", [
-    ("annual_cap_per_enterprise", 30000000),  # a JSON number for money
-    ("annual_cap_per_enterprise", 30000000.0),
-    ("annual_cap_per_enterprise", "-1.00"),
-    ("annual_cap_per_enterprise", "1.005"),
-    ("claim_cap_per_loan", None),
-    ("close_day", 0), ("close_day", 29), ("close_day", True), ("close_day", "5"), ("close_day", 5.0),
-    ("subsidy_years", 0), ("subsidy_years", 11),
-    ("pool_leverage", 0), ("npl_dpd", 0), ("filing_lapse_days", 0), ("max_active_filings", 0),
-    ("rate_cap_spread_bps", 2401), ("rate_cap_spread_bps", False), ("rate_cap_spread_bps", "50"),
-    ("payee", "Bank"), ("payee", None),
-    ("effective_from", "2022-5-11"), ("effective_from", None), ("effective_to", "20230101"),
-    ("npl_classifications", ["bad"]), ("npl_classifications", ["loss", "loss"]), ("npl_classifications", "loss"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("annual_cap_per_enterprise", 30000000),  # a JSON number for money
+        ("annual_cap_per_enterprise", 30000000.0),
+        ("annual_cap_per_enterprise", "-1.00"),
+        ("annual_cap_per_enterprise", "1.005"),
+        ("claim_cap_per_loan", None),
+        ("close_day", 0),
+        ("close_day", 29),
+        ("close_day", True),
+        ("close_day", "5"),
+        ("close_day", 5.0),
+        ("subsidy_years", 0),
+        ("subsidy_years", 11),
+        ("pool_leverage", 0),
+        ("npl_dpd", 0),
+        ("filing_lapse_days", 0),
+        ("max_active_filings", 0),
+        ("rate_cap_spread_bps", 2401),
+        ("rate_cap_spread_bps", False),
+        ("rate_cap_spread_bps", "50"),
+        ("payee", "Bank"),
+        ("payee", None),
+        ("effective_from", "2022-5-11"),
+        ("effective_from", None),
+        ("effective_to", "20230101"),
+        ("npl_classifications", ["bad"]),
+        ("npl_classifications", ["loss", "loss"]),
+        ("npl_classifications", "loss"),
+    ],
+)
 def test_invalid_values(field, value):
     assert (field, "invalid_format") in [(f, c) for f, c, _ in errors_of(with_(**{field: value}))]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("close_day", 1), ("close_day", 28), ("rate_cap_spread_bps", 0),
-    ("rate_cap_spread_bps", -50), ("rate_cap_spread_bps", 2400), ("annual_cap_per_enterprise", "0.00"),
-    ("publicity_working_days", 0), ("min_enterprise_age_years", 0), ("payee", "bank"),
-    ("effective_to", "2022-05-11"), ("npl_classifications", []),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("close_day", 1),
+        ("close_day", 28),
+        ("rate_cap_spread_bps", 0),
+        ("rate_cap_spread_bps", -50),
+        ("rate_cap_spread_bps", 2400),
+        ("annual_cap_per_enterprise", "0.00"),
+        ("publicity_working_days", 0),
+        ("min_enterprise_age_years", 0),
+        ("payee", "bank"),
+        ("effective_to", "2022-05-11"),
+        ("npl_classifications", []),
+    ],
+)
 def test_valid_edge_values(field, value):
     assert policy_to_doc(policy_from_doc(with_(**{field: value})))[field] == value
 
@@ -111,7 +155,10 @@ def test_ratio_count_must_match_years():
 
 def test_bad_ratio_names_its_index():
     errors = errors_of(with_(subsidy_ratios=["1.00", 1, "1.5"]))
-    assert [(f, c) for f, c, _ in errors] == [("subsidy_ratios[1]", "invalid_format"), ("subsidy_ratios[2]", "invalid_format")]
+    assert [(f, c) for f, c, _ in errors] == [
+        ("subsidy_ratios[1]", "invalid_format"),
+        ("subsidy_ratios[2]", "invalid_format"),
+    ]
 
 
 def test_one_year_programme():
@@ -124,24 +171,59 @@ def test_effective_to_before_from():
 
 
 def test_tiers():
-    tiers = [{"up_to": "1000000.00", "ratio": "0.60"}, {"up_to": "5000000.00", "ratio": "0.50"}, {"up_to": None, "ratio": "0.40"}]
+    tiers = [
+        {"up_to": "1000000.00", "ratio": "0.60"},
+        {"up_to": "5000000.00", "ratio": "0.50"},
+        {"up_to": None, "ratio": "0.40"},
+    ]
     p = policy_from_doc(with_(compensation_tiers=tiers))
-    assert p.compensation_tiers == ((100_000_000, Fraction(3, 5)), (500_000_000, Fraction(1, 2)), (None, Fraction(2, 5)))
+    assert p.compensation_tiers == (
+        (100_000_000, Fraction(3, 5)),
+        (500_000_000, Fraction(1, 2)),
+        (None, Fraction(2, 5)),
+    )
     assert policy_to_doc(p)["compensation_tiers"] == tiers
 
 
-@pytest.mark.parametrize("tiers, field, code", [
-    ([], "compensation_tiers", "invalid_format"),
-    ([{"up_to": "100.00", "ratio": "0.5"}], "compensation_tiers", "invalid_format"),  # no open tier
-    ([{"up_to": None, "ratio": "0.5"}, {"up_to": None, "ratio": "0.4"}], "compensation_tiers", "invalid_format"),
-    ([{"up_to": "200.00", "ratio": "0.5"}, {"up_to": "100.00", "ratio": "0.5"}, {"up_to": None, "ratio": "0.4"}], "compensation_tiers", "invalid_format"),
-    ([{"up_to": "0.00", "ratio": "0.5"}, {"up_to": None, "ratio": "0.4"}], "compensation_tiers", "invalid_format"),
-    ([{"up_to": None}], "compensation_tiers[0].ratio", "required"),
-    ([{"up_to": None, "ratio": "0.5", "x": 1}], "compensation_tiers[0].x", "unknown_field"),
-    ([{"up_to": 100, "ratio": "0.5"}, {"up_to": None, "ratio": "0.5"}], "compensation_tiers[0].up_to", "invalid_format"),
-    (["0.5"], "compensation_tiers[0]", "invalid_format"),
-    ({"up_to": None, "ratio": "0.5"}, "compensation_tiers", "invalid_format"),
-])
+@pytest.mark.parametrize(
+    "tiers, field, code",
+    [
+        ([], "compensation_tiers", "invalid_format"),
+        (
+            [{"up_to": "100.00", "ratio": "0.5"}],
+            "compensation_tiers",
+            "invalid_format",
+        ),  # no open tier
+        (
+            [{"up_to": None, "ratio": "0.5"}, {"up_to": None, "ratio": "0.4"}],
+            "compensation_tiers",
+            "invalid_format",
+        ),
+        (
+            [
+                {"up_to": "200.00", "ratio": "0.5"},
+                {"up_to": "100.00", "ratio": "0.5"},
+                {"up_to": None, "ratio": "0.4"},
+            ],
+            "compensation_tiers",
+            "invalid_format",
+        ),
+        (
+            [{"up_to": "0.00", "ratio": "0.5"}, {"up_to": None, "ratio": "0.4"}],
+            "compensation_tiers",
+            "invalid_format",
+        ),
+        ([{"up_to": None}], "compensation_tiers[0].ratio", "required"),
+        ([{"up_to": None, "ratio": "0.5", "x": 1}], "compensation_tiers[0].x", "unknown_field"),
+        (
+            [{"up_to": 100, "ratio": "0.5"}, {"up_to": None, "ratio": "0.5"}],
+            "compensation_tiers[0].up_to",
+            "invalid_format",
+        ),
+        (["0.5"], "compensation_tiers[0]", "invalid_format"),
+        ({"up_to": None, "ratio": "0.5"}, "compensation_tiers", "invalid_format"),
+    ],
+)
 def test_invalid_tiers(tiers, field, code):
     assert (field, code) in [(f, c) for f, c, _ in errors_of(with_(compensation_tiers=tiers))]
 
@@ -174,7 +256,14 @@ def policies(draw):
         publicity_working_days=draw(st.integers(min_value=0, max_value=60)),
         close_day=draw(st.integers(min_value=1, max_value=28)),
         npl_dpd=draw(st.integers(min_value=1, max_value=3650)),
-        npl_classifications=tuple(draw(st.lists(st.sampled_from(["special_mention", "substandard", "doubtful", "loss"]), unique=True))),
+        npl_classifications=tuple(
+            draw(
+                st.lists(
+                    st.sampled_from(["special_mention", "substandard", "doubtful", "loss"]),
+                    unique=True,
+                )
+            )
+        ),
         compensation_tiers=tuple((b, draw(ratio)) for b in bounds) + ((None, draw(ratio)),),
         claim_cap_per_loan_fen=draw(money),
         pool_leverage=draw(st.integers(min_value=1, max_value=100)),

@@ -1,4 +1,5 @@
 """The domain imports nothing but the standard library and itself (design.md)."""
+
 import ast
 import pathlib
 import sys
@@ -21,7 +22,9 @@ def test_domain_imports_only_the_standard_library():
             for name in names:
                 top = name.split(".")[0]
                 assert top not in FORBIDDEN, f"{path.name} imports {name}"
-                assert top in sys.stdlib_module_names, f"{path.name} imports {name}, not the standard library"
+                assert top in sys.stdlib_module_names, (
+                    f"{path.name} imports {name}, not the standard library"
+                )
 
 
 def test_no_floats_in_domain_source():
@@ -29,4 +32,6 @@ def test_no_floats_in_domain_source():
     for path in root.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), path.name
-            assert not (isinstance(node, ast.Name) and node.id == "float" and path.name != "money.py"), path.name
+            assert not (
+                isinstance(node, ast.Name) and node.id == "float" and path.name != "money.py"
+            ), path.name

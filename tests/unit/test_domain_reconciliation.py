@@ -1,4 +1,5 @@
 """The reconciliation checks (domain.reconciliation): pure functions of plain rows."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -24,7 +25,12 @@ def test_an_unbalanced_entry_is_named_with_its_batch():
     ledger_wide, entry = check.discrepancies
     assert (ledger_wide.entity, ledger_wide.expected, ledger_wide.actual) == ("ledger", 0, -5)
     assert (entry.entity, entry.entry_id, entry.batch_id, entry.actual, entry.difference) == (
-        "journal_entry", 7, 3, -5, -5)
+        "journal_entry",
+        7,
+        3,
+        -5,
+        -5,
+    )
     assert "close:subsidy" in entry.measure
 
 
@@ -33,17 +39,26 @@ def test_two_unbalanced_entries_that_cancel_still_fail_each():
     assert [d.entry_id for d in check.discrepancies] == [4, 9]
 
 
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=3), st.integers(-10**9, 10**9).filter(bool)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=3), st.integers(-(10**9), 10**9).filter(bool)),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_entries_built_by_the_domain_always_pass(pairs):
-    entries = [ledger.JournalEntry("x", "", (ledger.Posting(f"A{a}", n), ledger.Posting(f"B{a}", -n)))
-               for a, n in pairs]
+    entries = [
+        ledger.JournalEntry("x", "", (ledger.Posting(f"A{a}", n), ledger.Posting(f"B{a}", -n)))
+        for a, n in pairs
+    ]
     sums = [r.EntrySum(i, sum(p.amount_fen for p in e.postings)) for i, e in enumerate(entries)]
     assert r.trial_balance_zero(sum(s.sum_fen for s in sums), sums).ok
 
 
 # ------------------------------------------------------------------ batch totals
-def _batch_rows(batch_id: int, kind: str, lines_by_payee: dict[str, list[int]], carried_in: dict[str, int]):
+def _batch_rows(
+    batch_id: int, kind: str, lines_by_payee: dict[str, list[int]], carried_in: dict[str, int]
+):
     """What a correct close writes for one batch, built with the domain's own posting rules:
     lines_by_payee holds every line amount but the positive carried ones (carried_in)."""
     payees, lines, postings = [], [], []
@@ -58,12 +73,16 @@ def _batch_rows(batch_id: int, kind: str, lines_by_payee: dict[str, list[int]], 
         postings += ledger.batch_line_postings(kind, payee, non_carried) if non_carried else []
         if t.carried_out_fen < 0:
             postings += ledger.receivable_move_postings(kind, payee, -t.carried_out_fen)
-    movements = [r.Movement(batch_id, p.account, p.amount_fen) for p in ledger.merge_postings(postings)]
+    movements = [
+        r.Movement(batch_id, p.account, p.amount_fen) for p in ledger.merge_postings(postings)
+    ]
     return r.BatchRow(batch_id, kind, total), payees, lines, movements
 
 
 def test_a_batch_as_the_close_writes_it_passes():
-    batch, payees, lines, movements = _batch_rows(1, "subsidy", {PAYEE: [1000, -200], "B": [-50]}, {})
+    batch, payees, lines, movements = _batch_rows(
+        1, "subsidy", {PAYEE: [1000, -200], "B": [-50]}, {}
+    )
     check = r.batch_totals([batch], payees, lines, movements)
     assert check.ok, check.discrepancies
     assert check.detail == {"batches": 1, "total_fen": 800}
@@ -77,7 +96,9 @@ def test_a_positive_carried_line_counts_in_the_movement():
     bare = [r.PayeeLines(2, "BK1", 800, 0)]
     found = r.batch_totals([batch], payees, bare, movements).discrepancies
     assert {(d.entity, d.measure.split(" against")[0], d.expected, d.actual) for d in found} == {
-        ("batch", "ledger movement", 800, 500), ("batch_payee", "ledger movement", 800, 500)}
+        ("batch", "ledger movement", 800, 500),
+        ("batch_payee", "ledger movement", 800, 500),
+    }
 
 
 def test_a_tampered_payee_is_named_with_its_batch_and_account():
@@ -86,10 +107,19 @@ def test_a_tampered_payee_is_named_with_its_batch_and_account():
     check = r.batch_totals([batch], payees, lines, movements)
     assert not check.ok
     by_entity = {d.entity: d for d in check.discrepancies}
-    assert (by_entity["batch"].batch_id, by_entity["batch"].expected, by_entity["batch"].actual) == (3, 1000, 999)
+    assert (
+        by_entity["batch"].batch_id,
+        by_entity["batch"].expected,
+        by_entity["batch"].actual,
+    ) == (3, 1000, 999)
     payee = by_entity["batch_payee"]
     assert (payee.batch_id, payee.payee_id, payee.account, payee.expected, payee.actual) == (
-        3, PAYEE, f"2001:{PAYEE}", 1000, 999)
+        3,
+        PAYEE,
+        f"2001:{PAYEE}",
+        1000,
+        999,
+    )
 
 
 def test_payment_and_other_kinds_postings_are_not_the_batchs_movement():
@@ -102,50 +132,75 @@ def test_payment_and_other_kinds_postings_are_not_the_batchs_movement():
 def test_a_batch_total_that_disagrees_fails_on_every_measure():
     batch, payees, lines, movements = _batch_rows(5, "subsidy", {PAYEE: [1000]}, {})
     check = r.batch_totals([r.BatchRow(5, "subsidy", 1200)], payees, lines, movements)
-    assert [(d.entity, d.expected, d.actual) for d in check.discrepancies] == [("batch", 1200, 1000)] * 3
+    assert [(d.entity, d.expected, d.actual) for d in check.discrepancies] == [
+        ("batch", 1200, 1000)
+    ] * 3
 
 
 def test_no_batches_is_ok():
     assert r.batch_totals([], [], [], []).ok
 
 
-line_amounts = st.lists(st.integers(-10**7, 10**7).filter(bool), min_size=1, max_size=5)
+line_amounts = st.lists(st.integers(-(10**7), 10**7).filter(bool), min_size=1, max_size=5)
 
 
-@given(st.dictionaries(st.sampled_from(["P1", "P2", "P3", PAYEE]), line_amounts, min_size=1, max_size=4),
-       st.dictionaries(st.sampled_from(["P1", "P2", "P3", PAYEE]), st.integers(1, 10**7), max_size=2),
-       st.sampled_from(["subsidy", "compensation"]))
+@given(
+    st.dictionaries(
+        st.sampled_from(["P1", "P2", "P3", PAYEE]), line_amounts, min_size=1, max_size=4
+    ),
+    st.dictionaries(st.sampled_from(["P1", "P2", "P3", PAYEE]), st.integers(1, 10**7), max_size=2),
+    st.sampled_from(["subsidy", "compensation"]),
+)
 def test_any_batch_the_close_could_write_reconciles(lines_by_payee, carried_in, kind):
     batch, payees, lines, movements = _batch_rows(9, kind, lines_by_payee, carried_in)
     assert r.batch_totals([batch], payees, lines, movements).ok
 
 
-@given(st.dictionaries(st.sampled_from(["P1", "P2", PAYEE]), line_amounts, min_size=1, max_size=3),
-       st.integers(-10**6, 10**6).filter(bool))
+@given(
+    st.dictionaries(st.sampled_from(["P1", "P2", PAYEE]), line_amounts, min_size=1, max_size=3),
+    st.integers(-(10**6), 10**6).filter(bool),
+)
 def test_any_change_to_a_payees_pays_is_caught(lines_by_payee, delta):
     batch, payees, lines, movements = _batch_rows(9, "subsidy", lines_by_payee, {})
     first = payees[0]
     tampered = [r.PayeeRow(9, first.payee_id, first.pays_fen + delta)] + payees[1:]
     found = r.batch_totals([batch], tampered, lines, movements).discrepancies
-    assert any(d.entity == "batch_payee" and d.payee_id == first.payee_id and d.difference == delta for d in found)
+    assert any(
+        d.entity == "batch_payee" and d.payee_id == first.payee_id and d.difference == delta
+        for d in found
+    )
 
 
 # ------------------------------------------------------------------ payables
 def test_payables_match_what_is_pending():
-    check = r.payables({f"2001:{PAYEE}": -1000, "2002:BK1": -500, "2002:BK2": 0},
-                       {f"2001:{PAYEE}": 1000, "2002:BK1": 500})
-    assert check.ok and check.detail == {"accounts": 3, "credit_balance_fen": 1500, "outstanding_fen": 1500}
+    check = r.payables(
+        {f"2001:{PAYEE}": -1000, "2002:BK1": -500, "2002:BK2": 0},
+        {f"2001:{PAYEE}": 1000, "2002:BK1": 500},
+    )
+    assert check.ok and check.detail == {
+        "accounts": 3,
+        "credit_balance_fen": 1500,
+        "outstanding_fen": 1500,
+    }
 
 
 def test_a_payable_off_by_a_fen_is_named():
     check = r.payables({f"2001:{PAYEE}": -1001}, {f"2001:{PAYEE}": 1000, "2002:BK9": 20})
     found = {d.account: d for d in check.discrepancies}
-    assert (found[f"2001:{PAYEE}"].payee_id, found[f"2001:{PAYEE}"].expected, found[f"2001:{PAYEE}"].actual) == (
-        PAYEE, 1000, 1001)
-    assert (found["2002:BK9"].expected, found["2002:BK9"].actual) == (20, 0)  # pending, never posted
+    assert (
+        found[f"2001:{PAYEE}"].payee_id,
+        found[f"2001:{PAYEE}"].expected,
+        found[f"2001:{PAYEE}"].actual,
+    ) == (PAYEE, 1000, 1001)
+    assert (found["2002:BK9"].expected, found["2002:BK9"].actual) == (
+        20,
+        0,
+    )  # pending, never posted
 
 
-@given(st.dictionaries(st.sampled_from([f"2001:{PAYEE}", "2001:X", "2002:BK1"]), st.integers(0, 10**9)))
+@given(
+    st.dictionaries(st.sampled_from([f"2001:{PAYEE}", "2001:X", "2002:BK1"]), st.integers(0, 10**9))
+)
 def test_payables_that_equal_outstanding_pass(outstanding):
     assert r.payables({a: -v for a, v in outstanding.items()}, outstanding).ok
 
@@ -161,12 +216,23 @@ def test_the_pool_covers_what_it_owes_up_to_equality():
 
 # ------------------------------------------------------------------ control totals
 def test_control_totals_compare_count_and_sum_per_bank():
-    check = r.control_totals([r.BankFigures("BK2", 2, 100, 1, 100), r.BankFigures("BK1", 1, 390000, 1, 390000),
-                              r.BankFigures("BK3", 1, 5, 1, 6)], undeclared=["BK4"])
+    check = r.control_totals(
+        [
+            r.BankFigures("BK2", 2, 100, 1, 100),
+            r.BankFigures("BK1", 1, 390000, 1, 390000),
+            r.BankFigures("BK3", 1, 5, 1, 6),
+        ],
+        undeclared=["BK4"],
+    )
     assert not check.ok
-    assert [(d.bank_code, d.measure, d.unit, d.expected, d.actual) for d in check.discrepancies] == [
-        ("BK2", "interest_records", "count", 2, 1), ("BK3", "interest_total", "money", 5, 6)]
-    assert check.detail == {"banks_declared": 3, "banks_matching": 1, "banks_without_control_total": ["BK4"]}
+    assert [
+        (d.bank_code, d.measure, d.unit, d.expected, d.actual) for d in check.discrepancies
+    ] == [("BK2", "interest_records", "count", 2, 1), ("BK3", "interest_total", "money", 5, 6)]
+    assert check.detail == {
+        "banks_declared": 3,
+        "banks_matching": 1,
+        "banks_without_control_total": ["BK4"],
+    }
 
 
 def test_no_declared_control_total_is_ok():
@@ -175,23 +241,42 @@ def test_no_declared_control_total_is_ok():
 
 # ------------------------------------------------------------------ subsidy within interest
 def test_lines_above_the_interest_paid_are_named():
-    check = r.subsidy_within_interest([r.RecordLines(1, "BK1", "I1", 3900_00, 3900_00),
-                                       r.RecordLines(2, "BK2", "I2", 100, 101)], records_checked=2)
+    check = r.subsidy_within_interest(
+        [r.RecordLines(1, "BK1", "I1", 3900_00, 3900_00), r.RecordLines(2, "BK2", "I2", 100, 101)],
+        records_checked=2,
+    )
     (d,) = check.discrepancies
     assert (d.entity, d.bank_code, d.event_id, d.expected, d.actual, d.difference) == (
-        "interest_record", "BK2", "I2", 100, 101, 1)
+        "interest_record",
+        "BK2",
+        "I2",
+        100,
+        101,
+        1,
+    )
     assert check.detail == {"records": 2, "records_over": 1}
 
 
-@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(-10**9, 10**9)), max_size=10))
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(-(10**9), 10**9)), max_size=10))
 def test_subsidy_within_interest_fails_exactly_for_records_over(pairs):
-    records = [r.RecordLines(i, "BK", f"E{i}", interest, lined) for i, (interest, lined) in enumerate(pairs)]
+    records = [
+        r.RecordLines(i, "BK", f"E{i}", interest, lined)
+        for i, (interest, lined) in enumerate(pairs)
+    ]
     check = r.subsidy_within_interest(records)
-    assert {d.event_id for d in check.discrepancies} == {f"E{i}" for i, (a, b) in enumerate(pairs) if b > a}
+    assert {d.event_id for d in check.discrepancies} == {
+        f"E{i}" for i, (a, b) in enumerate(pairs) if b > a
+    }
 
 
 def test_all_ok_and_the_names():
-    assert r.CHECK_NAMES == ("trial_balance_zero", "batch_totals", "payables", "pool_covers_owed",
-                             "control_totals", "subsidy_within_interest")
+    assert r.CHECK_NAMES == (
+        "trial_balance_zero",
+        "batch_totals",
+        "payables",
+        "pool_covers_owed",
+        "control_totals",
+        "subsidy_within_interest",
+    )
     assert r.all_ok([r.pool_covers_owed(1, 0), r.payables({}, {})])
     assert not r.all_ok([r.pool_covers_owed(0, 1), r.payables({}, {})])

@@ -1,4 +1,5 @@
 """Day rules: `meets` says whether a rule removes a day of a period, as a day-by-day reading does."""
+
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -16,7 +17,11 @@ intervals = st.lists(st.tuples(days, st.none() | days), max_size=3).map(tuple)
 @given(intervals, days, days)
 def test_meets_iff_some_day_of_the_period_is_covered(spans, start, end):
     rule = Removal("r", spans)
-    covered = [start + timedelta(days=k) for k in range((end - start).days) if rule.covers(start + timedelta(days=k))]
+    covered = [
+        start + timedelta(days=k)
+        for k in range((end - start).days)
+        if rule.covers(start + timedelta(days=k))
+    ]
     assert rule.meets(start, end) == bool(covered)
 
 

@@ -1,4 +1,5 @@
 """Segment lists: the one-pass canonical form and the keyed lookups equal the plain definitions."""
+
 from datetime import date, timedelta
 
 from hypothesis import given

@@ -2,6 +2,7 @@
 
 The base loan earns exactly 360 fen a day: 3,600,000 fen at 3.6000 % / 360.
 """
+
 import dataclasses
 import time
 from datetime import date, timedelta
@@ -12,7 +13,12 @@ import pytest
 from loanledger.domain.money import round_half_up
 from loanledger.domain.policy import DEFAULT_POLICY, default_policy_doc, policy_from_doc
 from loanledger.domain.subsidy import (
-    EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts, compute_record, filing_lapsed,
+    EnterpriseFacts,
+    FilingFacts,
+    InterestRecord,
+    LoanFacts,
+    compute_record,
+    filing_lapsed,
     subsidised_balances,
 )
 from loanledger.domain.eligibility import eligibility_on
@@ -22,9 +28,16 @@ D = date
 PER_DAY = 360
 FIRST = D(2023, 3, 10)
 LOAN = LoanFacts(
-    bank_code="BOC-ZS", contract_no="C1", annual_rate_e4=36000, start_date=FIRST,
-    maturity_date=D(2027, 3, 10), disbursements=((FIRST, 3_600_000),), repayments=(),
-    rate_changes=(), delinquencies=(), link_problem=None,
+    bank_code="BOC-ZS",
+    contract_no="C1",
+    annual_rate_e4=36000,
+    start_date=FIRST,
+    maturity_date=D(2027, 3, 10),
+    disbursements=((FIRST, 3_600_000),),
+    repayments=(),
+    rate_changes=(),
+    delinquencies=(),
+    link_problem=None,
 )
 FILING = FilingFacts("F1", 10**12, D(2023, 3, 1), None, False, False)
 ENTERPRISE = EnterpriseFacts("914420006FA300000G", D(2015, 6, 1), ())
@@ -36,21 +49,46 @@ def policy(**changes):
     return policy_from_doc(doc)
 
 
-def run(start, end, *, loan=LOAN, filing=FILING, enterprise=ENTERPRISE, pol=DEFAULT_POLICY,
-        lpr=(), interest_fen=10**12, voided=False, subsidised=None):
+def run(
+    start,
+    end,
+    *,
+    loan=LOAN,
+    filing=FILING,
+    enterprise=ENTERPRISE,
+    pol=DEFAULT_POLICY,
+    lpr=(),
+    interest_fen=10**12,
+    voided=False,
+    subsidised=None,
+):
     if subsidised is None:
         own = balance_segments(list(loan.disbursements), list(loan.repayments))
-        subsidised = subsidised_balances([("me", own)], filing.eligible_investment_fen if filing else 0)["me"]
+        subsidised = subsidised_balances(
+            [("me", own)], filing.eligible_investment_fen if filing else 0
+        )["me"]
     record = InterestRecord(start, end, end, interest_fen, voided)
     return compute_record(record, loan, filing, enterprise, pol, list(lpr), subsidised)
 
 
 def test_plain_period():
     r = run(D(2023, 3, 10), D(2023, 3, 21))
-    assert (r.computed_fen, r.exact, r.reasons, r.removed_days) == (11 * PER_DAY, 11 * PER_DAY, (), {})
+    assert (r.computed_fen, r.exact, r.reasons, r.removed_days) == (
+        11 * PER_DAY,
+        11 * PER_DAY,
+        (),
+        {},
+    )
     [seg] = r.segments
-    assert (seg.start, seg.end, seg.days, seg.balance_fen, seg.subsidised_fen, seg.rate_e4, seg.ratio) == (
-        D(2023, 3, 10), D(2023, 3, 21), 11, 3_600_000, 3_600_000, 36000, 1)
+    assert (
+        seg.start,
+        seg.end,
+        seg.days,
+        seg.balance_fen,
+        seg.subsidised_fen,
+        seg.rate_e4,
+        seg.ratio,
+    ) == (D(2023, 3, 10), D(2023, 3, 21), 11, 3_600_000, 3_600_000, 36000, 1)
 
 
 def test_window_first_day():
@@ -68,13 +106,18 @@ def test_window_last_day():
 def test_anniversary_switches_ratio():
     r = run(D(2024, 3, 8), D(2024, 3, 12), pol=policy(subsidy_ratios=["1.00", "0.50", "0.25"]))
     assert r.computed_fen == 2 * PER_DAY + 2 * PER_DAY // 2 and r.reasons == ()
-    assert [(s.start, s.ratio) for s in r.segments] == [(D(2024, 3, 8), 1), (D(2024, 3, 10), Fraction(1, 2))]
+    assert [(s.start, s.ratio) for s in r.segments] == [
+        (D(2024, 3, 8), 1),
+        (D(2024, 3, 10), Fraction(1, 2)),
+    ]
     r = run(D(2025, 3, 9), D(2025, 3, 11), pol=policy(subsidy_ratios=["1.00", "0.50", "0.25"]))
     assert r.computed_fen == PER_DAY // 2 + PER_DAY // 4
 
 
 def test_anniversary_of_29_february():
-    leap = dataclasses.replace(LOAN, start_date=D(2024, 2, 29), disbursements=((D(2024, 2, 29), 3_600_000),))
+    leap = dataclasses.replace(
+        LOAN, start_date=D(2024, 2, 29), disbursements=((D(2024, 2, 29), 3_600_000),)
+    )
     two_years = policy(subsidy_years=2, subsidy_ratios=["1.00", "0.50"])
     r = run(D(2025, 2, 27), D(2025, 3, 2), loan=leap, pol=two_years)
     assert r.computed_fen == PER_DAY + PER_DAY // 2 * 2  # 02-28 already in year 2
@@ -96,8 +139,12 @@ def test_maturity_day_excluded():
 
 
 def test_overdue_interval_is_start_to_as_of_exclusive():
-    loan = dataclasses.replace(LOAN, delinquencies=((D(2023, 4, 30), 9, None, 1), (D(2023, 5, 6), 0, None, 2)))
-    assert run(D(2023, 4, 21), D(2023, 4, 23), loan=loan).computed_fen == PER_DAY  # 04-22 is overdue
+    loan = dataclasses.replace(
+        LOAN, delinquencies=((D(2023, 4, 30), 9, None, 1), (D(2023, 5, 6), 0, None, 2))
+    )
+    assert (
+        run(D(2023, 4, 21), D(2023, 4, 23), loan=loan).computed_fen == PER_DAY
+    )  # 04-22 is overdue
     r = run(D(2023, 5, 5), D(2023, 5, 7), loan=loan)  # 05-06 is not
     assert (r.computed_fen, r.reasons, r.removed_days) == (PER_DAY, ("overdue",), {"overdue": 1})
 
@@ -119,14 +166,20 @@ def test_blacklist_both_ends_inclusive():
     ent = dataclasses.replace(ENTERPRISE, blacklist=((D(2023, 5, 2), D(2023, 5, 3)),))
     r = run(D(2023, 5, 1), D(2023, 5, 5), enterprise=ent)
     assert (r.computed_fen, r.removed_days) == (2 * PER_DAY, {"blacklisted": 2})
-    ent = dataclasses.replace(ENTERPRISE, blacklist=((D(2023, 5, 3), None), (D(2023, 5, 1), D(2023, 5, 1))))
+    ent = dataclasses.replace(
+        ENTERPRISE, blacklist=((D(2023, 5, 3), None), (D(2023, 5, 1), D(2023, 5, 1)))
+    )
     assert run(D(2023, 5, 1), D(2023, 5, 10), enterprise=ent).computed_fen == PER_DAY
 
 
 def test_revoked_from_effective_on():
     filing = dataclasses.replace(FILING, revoked_on=D(2023, 5, 3))
     r = run(D(2023, 5, 1), D(2023, 5, 5), filing=filing)
-    assert (r.computed_fen, r.reasons, r.removed_days) == (2 * PER_DAY, ("filing_revoked",), {"filing_revoked": 2})
+    assert (r.computed_fen, r.reasons, r.removed_days) == (
+        2 * PER_DAY,
+        ("filing_revoked",),
+        {"filing_revoked": 2},
+    )
 
 
 def test_clawback_zeroes_everything_from_the_start():
@@ -145,7 +198,11 @@ def test_filing_approved_on_disbursement_day_is_ok():
     assert run(D(2023, 3, 10), D(2023, 3, 12), filing=ok).computed_fen == 2 * PER_DAY
     late = dataclasses.replace(FILING, approved_on=FIRST + timedelta(days=1))
     r = run(D(2023, 3, 10), D(2023, 3, 12), filing=late)
-    assert (r.computed_fen, r.reasons, r.removed_days) == (0, ("filing_after_disbursement",), {"filing_after_disbursement": 2})
+    assert (r.computed_fen, r.reasons, r.removed_days) == (
+        0,
+        ("filing_after_disbursement",),
+        {"filing_after_disbursement": 2},
+    )
 
 
 def test_enterprise_age_exactly_one_year_is_ok():
@@ -154,12 +211,22 @@ def test_enterprise_age_exactly_one_year_is_ok():
     young = dataclasses.replace(ENTERPRISE, established_on=D(2022, 3, 11))
     r = run(D(2023, 3, 10), D(2023, 3, 12), enterprise=young)
     assert (r.computed_fen, r.reasons) == (0, ("enterprise_too_young",))
-    assert run(D(2023, 3, 10), D(2023, 3, 12), enterprise=young, pol=policy(min_enterprise_age_years=0)).computed_fen == 720
+    assert (
+        run(
+            D(2023, 3, 10), D(2023, 3, 12), enterprise=young, pol=policy(min_enterprise_age_years=0)
+        ).computed_fen
+        == 720
+    )
 
 
 @pytest.mark.parametrize("link_problem", ["no_filing", "ambiguous_filing"])
 def test_unlinked_loan(link_problem):
-    r = run(D(2023, 3, 10), D(2023, 3, 12), loan=dataclasses.replace(LOAN, link_problem=link_problem), filing=None)
+    r = run(
+        D(2023, 3, 10),
+        D(2023, 3, 12),
+        loan=dataclasses.replace(LOAN, link_problem=link_problem),
+        filing=None,
+    )
     assert (r.computed_fen, r.reasons, r.removed_days) == (0, (link_problem,), {link_problem: 2})
     assert run(D(2023, 3, 10), D(2023, 3, 12), filing=None).reasons == ("no_filing",)
 
@@ -184,7 +251,12 @@ def test_no_disbursement():
 
 def test_several_whole_loan_failures_are_all_listed():
     young = dataclasses.replace(ENTERPRISE, established_on=D(2023, 1, 1))
-    r = run(D(2023, 3, 10), D(2023, 3, 12), filing=dataclasses.replace(FILING, lapsed=True), enterprise=young)
+    r = run(
+        D(2023, 3, 10),
+        D(2023, 3, 12),
+        filing=dataclasses.replace(FILING, lapsed=True),
+        enterprise=young,
+    )
     assert r.reasons == ("filing_lapsed", "enterprise_too_young")
 
 
@@ -196,19 +268,31 @@ def test_outside_policy_both_ends_inclusive():
 
 def test_investment_cap_shared_by_two_loans_in_order():
     filing = dataclasses.replace(FILING, eligible_investment_fen=5_000_000)
-    a = dataclasses.replace(LOAN, contract_no="A", repayments=((D(2023, 4, 1), 1_000_000),),
-                            delinquencies=((D(2023, 3, 31), 20, None, 1),))  # A's days are overdue
+    a = dataclasses.replace(
+        LOAN,
+        contract_no="A",
+        repayments=((D(2023, 4, 1), 1_000_000),),
+        delinquencies=((D(2023, 3, 31), 20, None, 1),),
+    )  # A's days are overdue
     b = dataclasses.replace(LOAN, contract_no="B", disbursements=((D(2023, 3, 15), 3_600_000),))
-    shared = subsidised_balances([
-        ("A", balance_segments(list(a.disbursements), list(a.repayments))),
-        ("B", balance_segments(list(b.disbursements), list(b.repayments))),
-    ], filing.eligible_investment_fen)
+    shared = subsidised_balances(
+        [
+            ("A", balance_segments(list(a.disbursements), list(a.repayments))),
+            ("B", balance_segments(list(b.disbursements), list(b.repayments))),
+        ],
+        filing.eligible_investment_fen,
+    )
     # A takes its balance even on its ineligible (overdue) days; B gets what is left.
     r = run(D(2023, 3, 30), D(2023, 4, 2), loan=b, filing=filing, subsidised=shared["B"])
     assert r.computed_fen == 2 * 140 + 240
     assert r.reasons == ("investment_cap",)
     assert [(s.subsidised_fen, s.days) for s in r.segments] == [(1_400_000, 2), (2_400_000, 1)]
-    assert run(D(2023, 3, 30), D(2023, 4, 2), loan=a, filing=filing, subsidised=shared["A"]).computed_fen == 0
+    assert (
+        run(
+            D(2023, 3, 30), D(2023, 4, 2), loan=a, filing=filing, subsidised=shared["A"]
+        ).computed_fen
+        == 0
+    )
 
 
 def test_rate_cap_with_lpr():
@@ -216,14 +300,27 @@ def test_rate_cap_with_lpr():
     r = run(D(2023, 6, 19), D(2023, 6, 21), pol=policy(rate_cap_spread_bps=0), lpr=lpr)
     assert r.computed_fen == PER_DAY + 355 and r.reasons == ("rate_cap",)
     assert [s.subsidised_rate_e4 for s in r.segments] == [36000, 35500]
-    assert run(D(2023, 6, 19), D(2023, 6, 21), pol=policy(rate_cap_spread_bps=50), lpr=lpr).reasons == ()
-    assert run(D(2023, 6, 19), D(2023, 6, 21), pol=policy(rate_cap_spread_bps=-10), lpr=lpr).computed_fen == 355 + 345
-    assert run(D(2023, 6, 19), D(2023, 6, 21), lpr=lpr).computed_fen == 2 * PER_DAY  # no spread set: no cap
+    assert (
+        run(D(2023, 6, 19), D(2023, 6, 21), pol=policy(rate_cap_spread_bps=50), lpr=lpr).reasons
+        == ()
+    )
+    assert (
+        run(
+            D(2023, 6, 19), D(2023, 6, 21), pol=policy(rate_cap_spread_bps=-10), lpr=lpr
+        ).computed_fen
+        == 355 + 345
+    )
+    assert (
+        run(D(2023, 6, 19), D(2023, 6, 21), lpr=lpr).computed_fen == 2 * PER_DAY
+    )  # no spread set: no cap
 
 
 def test_rate_change_inside_period():
     loan = dataclasses.replace(LOAN, rate_changes=((D(2023, 3, 12), 18000, 1),))
-    assert run(D(2023, 3, 10), D(2023, 3, 14), loan=loan).computed_fen == 2 * PER_DAY + 2 * PER_DAY // 2
+    assert (
+        run(D(2023, 3, 10), D(2023, 3, 14), loan=loan).computed_fen
+        == 2 * PER_DAY + 2 * PER_DAY // 2
+    )
 
 
 def test_interest_paid_limit():
@@ -234,7 +331,9 @@ def test_interest_paid_limit():
 
 def test_one_rounding_per_record():
     # 0.36 fen on the first day, 0.40 on the second: rounding each would give 0.
-    loan = dataclasses.replace(LOAN, disbursements=((FIRST, 3_600), (FIRST + timedelta(days=1), 400)))
+    loan = dataclasses.replace(
+        LOAN, disbursements=((FIRST, 3_600), (FIRST + timedelta(days=1), 400))
+    )
     r = run(D(2023, 3, 10), D(2023, 3, 12), loan=loan)
     assert r.exact == Fraction(76, 100) and r.computed_fen == 1 == round_half_up(r.exact)
 
@@ -255,15 +354,27 @@ def test_day_counted_under_every_rule_that_removes_it():
 
 def test_no_per_day_loop():
     # Seven thousand years in one record: only segments are visited.
-    loan = dataclasses.replace(LOAN, maturity_date=D(9000, 1, 1),
-                               rate_changes=tuple((D(2023 + k, 1, 1), 30000 + k, k) for k in range(40)))
+    loan = dataclasses.replace(
+        LOAN,
+        maturity_date=D(9000, 1, 1),
+        rate_changes=tuple((D(2023 + k, 1, 1), 30000 + k, k) for k in range(40)),
+    )
     began = time.perf_counter()
     r = run(D(1900, 1, 1), D(9000, 1, 1), loan=loan, pol=policy(effective_to=None))
     assert time.perf_counter() - began < 0.2
-    assert r.removed_days["outside_window"] == (D(9000, 1, 1) - D(1900, 1, 1)).days - (D(2026, 3, 10) - FIRST).days
+    assert (
+        r.removed_days["outside_window"]
+        == (D(9000, 1, 1) - D(1900, 1, 1)).days - (D(2026, 3, 10) - FIRST).days
+    )
 
 
 def test_eligibility_on_a_day():
     assert eligibility_on(LOAN, FILING, ENTERPRISE, DEFAULT_POLICY, D(2023, 3, 10)) == (True, ())
-    assert eligibility_on(LOAN, FILING, ENTERPRISE, DEFAULT_POLICY, D(2023, 3, 9)) == (False, ("outside_window",))
-    assert eligibility_on(LOAN, None, ENTERPRISE, DEFAULT_POLICY, D(2023, 3, 10)) == (False, ("no_filing",))
+    assert eligibility_on(LOAN, FILING, ENTERPRISE, DEFAULT_POLICY, D(2023, 3, 9)) == (
+        False,
+        ("outside_window",),
+    )
+    assert eligibility_on(LOAN, None, ENTERPRISE, DEFAULT_POLICY, D(2023, 3, 10)) == (
+        False,
+        ("no_filing",),
+    )

@@ -3,6 +3,7 @@
 The oracle below walks every day and re-reads the raw facts for each; it exists
 only here, to check the segment arithmetic on random small loans.
 """
+
 import dataclasses
 from datetime import date, timedelta
 from fractions import Fraction
@@ -14,14 +15,22 @@ from loanledger.domain.dates import add_years
 from loanledger.domain.money import round_half_up
 from loanledger.domain.policy import DEFAULT_POLICY
 from loanledger.domain.subsidy import (
-    EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts, compute_record, subsidised_balances,
+    EnterpriseFacts,
+    FilingFacts,
+    InterestRecord,
+    LoanFacts,
+    compute_record,
+    subsidised_balances,
 )
 from loanledger.domain.timeline import balance_segments
 
 # ---------------------------------------------------------------- the oracle
 
+
 def o_balance(loan, d):
-    return sum(a for x, a in loan.disbursements if x <= d) - sum(a for x, a in loan.repayments if x <= d)
+    return sum(a for x, a in loan.disbursements if x <= d) - sum(
+        a for x, a in loan.repayments if x <= d
+    )
 
 
 def o_rate(loan, d):
@@ -41,7 +50,11 @@ def o_overdue_days(loan):
 
 
 def o_npl(loan, policy):
-    dates = [a - timedelta(days=k) + timedelta(days=policy.npl_dpd) for a, k, _c, _s in loan.delinquencies if k >= policy.npl_dpd]
+    dates = [
+        a - timedelta(days=k) + timedelta(days=policy.npl_dpd)
+        for a, k, _c, _s in loan.delinquencies
+        if k >= policy.npl_dpd
+    ]
     dates += [a for a, _k, c, _s in loan.delinquencies if c in policy.npl_classifications]
     return min(dates, default=None)
 
@@ -132,15 +145,28 @@ def oracle(record, loans, target, filing, enterprise, policy, lpr):
             flags.add("rate_cap")
     if round_half_up(exact) > record.interest_fen:
         flags.add("interest_paid_limit")
-    return min(round_half_up(exact), record.interest_fen), exact, set(removed) | flags, removed, kept
+    return (
+        min(round_half_up(exact), record.interest_fen),
+        exact,
+        set(removed) | flags,
+        removed,
+        kept,
+    )
 
 
 # ---------------------------------------------------------------- random facts
 
+
 @st.composite
 def loan_facts(draw, name, base):
     n = draw(st.integers(min_value=1, max_value=3))
-    disb = sorted((base + timedelta(days=draw(st.integers(0, 90))), draw(st.sampled_from([3_600_000, 2_000_000]) | st.integers(1, 5_000_000))) for _ in range(n))
+    disb = sorted(
+        (
+            base + timedelta(days=draw(st.integers(0, 90))),
+            draw(st.sampled_from([3_600_000, 2_000_000]) | st.integers(1, 5_000_000)),
+        )
+        for _ in range(n)
+    )
     repayments = []  # each at most the balance outstanding on its date
     for when in sorted(draw(st.lists(st.integers(0, 400), max_size=2))):
         d = base + timedelta(days=when)
@@ -148,20 +174,33 @@ def loan_facts(draw, name, base):
         if outstanding > 0:
             repayments.append((d, draw(st.integers(1, outstanding))))
     rate_changes = tuple(
-        (base + timedelta(days=draw(st.integers(-10, 400))), draw(st.sampled_from([30000, 36500, 42000, 1])), seq)
+        (
+            base + timedelta(days=draw(st.integers(-10, 400))),
+            draw(st.sampled_from([30000, 36500, 42000, 1])),
+            seq,
+        )
         for seq in draw(st.lists(st.integers(0, 20), max_size=3, unique=True))
     )
     delinquencies = tuple(
-        (base + timedelta(days=draw(st.integers(0, 400))), draw(st.sampled_from([0, 0, 1, 3, 10, 40])),
-         draw(st.sampled_from([None, None, None, "normal", "loss"])), seq)
+        (
+            base + timedelta(days=draw(st.integers(0, 400))),
+            draw(st.sampled_from([0, 0, 1, 3, 10, 40])),
+            draw(st.sampled_from([None, None, None, "normal", "loss"])),
+            seq,
+        )
         for seq in draw(st.lists(st.integers(0, 20), max_size=3, unique=True) | st.just([]))
     )
     return LoanFacts(
-        bank_code="B", contract_no=name, annual_rate_e4=draw(st.sampled_from([36500, 40000, 12345])),
+        bank_code="B",
+        contract_no=name,
+        annual_rate_e4=draw(st.sampled_from([36500, 40000, 12345])),
         start_date=disb[0][0] - timedelta(days=draw(st.integers(0, 3))),
         maturity_date=base + timedelta(days=draw(st.integers(30, 800) | st.just(900))),
-        disbursements=tuple(disb), repayments=tuple(repayments), rate_changes=rate_changes,
-        delinquencies=delinquencies, link_problem=None,
+        disbursements=tuple(disb),
+        repayments=tuple(repayments),
+        rate_changes=rate_changes,
+        delinquencies=delinquencies,
+        link_problem=None,
     )
 
 
@@ -174,7 +213,10 @@ def sometimes(draw, value, usual):
 def cases(draw):
     # Bases around 29 February 2024 exercise the leap-day anniversary.
     base = draw(st.sampled_from([date(2023, 1, 1), date(2024, 2, 29), date(2023, 11, 15)]))
-    loans = [draw(loan_facts("L0", base)), draw(loan_facts("L1", base + timedelta(days=draw(st.integers(0, 60)))))]
+    loans = [
+        draw(loan_facts("L0", base)),
+        draw(loan_facts("L1", base + timedelta(days=draw(st.integers(0, 60))))),
+    ]
     loans = loans[: draw(st.integers(1, 2))]
     target = draw(st.integers(0, len(loans) - 1))
     first = min(x for x, _ in loans[target].disbursements)
@@ -185,30 +227,59 @@ def cases(draw):
         effective_from=eff_from,
         effective_to=sometimes(draw, eff_from + timedelta(days=draw(st.integers(0, 500))), None),
         subsidy_years=years,
-        subsidy_ratios=tuple(draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(1, 3)])) for _ in range(years)),
+        subsidy_ratios=tuple(
+            draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(1, 3)]))
+            for _ in range(years)
+        ),
         rate_cap_spread_bps=sometimes(draw, draw(st.sampled_from([-50, 0, 30])), None),
         npl_dpd=draw(st.sampled_from([5, 30, 90])),
     )
     revoked = sometimes(draw, first + timedelta(days=draw(st.integers(-5, 300))), None)
     filing = FilingFacts(
-        "F", draw(st.sampled_from([10**10, 3_000_000, 500_000])),
+        "F",
+        draw(st.sampled_from([10**10, 3_000_000, 500_000])),
         first + timedelta(days=sometimes(draw, draw(st.sampled_from([-5, 1])), 0)),
-        revoked, revoked is not None and draw(st.booleans()), sometimes(draw, draw(st.booleans()), False),
+        revoked,
+        revoked is not None and draw(st.booleans()),
+        sometimes(draw, draw(st.booleans()), False),
     )
     blacklist = tuple(
         (a, None if length is None else a + timedelta(days=length))
-        for a, length in sometimes(draw, draw(st.lists(st.tuples(
-            st.dates(base, base + timedelta(days=400)), st.none() | st.integers(0, 20)), max_size=2)), [])
+        for a, length in sometimes(
+            draw,
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.dates(base, base + timedelta(days=400)), st.none() | st.integers(0, 20)
+                    ),
+                    max_size=2,
+                )
+            ),
+            [],
+        )
     )
-    established = add_years(first, -1) + timedelta(days=sometimes(draw, draw(st.sampled_from([-3, 1])), 0))
+    established = add_years(first, -1) + timedelta(
+        days=sometimes(draw, draw(st.sampled_from([-3, 1])), 0)
+    )
     enterprise = EnterpriseFacts("U", established, blacklist)
-    lpr = [(base + timedelta(days=draw(st.integers(-40, 400))), draw(st.sampled_from([34500, 36500, 38000])))
-           for _ in range(draw(st.integers(0, 3)))]
+    lpr = [
+        (
+            base + timedelta(days=draw(st.integers(-40, 400))),
+            draw(st.sampled_from([34500, 36500, 38000])),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
     lpr = list({row[0]: row for row in lpr}.values())  # one publication per date
     start = first + timedelta(days=draw(st.integers(-20, 500)))
     length = sometimes(draw, draw(st.sampled_from([0, 1])), draw(st.integers(2, 200)))
     interest_fen = sometimes(draw, draw(st.sampled_from([0, 1000])), 10**12)
-    record = InterestRecord(start, start + timedelta(days=length), start, interest_fen, sometimes(draw, draw(st.booleans()), False))
+    record = InterestRecord(
+        start,
+        start + timedelta(days=length),
+        start,
+        interest_fen,
+        sometimes(draw, draw(st.booleans()), False),
+    )
     return record, loans, target, filing, enterprise, policy, lpr
 
 
@@ -217,11 +288,18 @@ def cases(draw):
 def test_segments_equal_naive_day_loop(case):
     record, loans, target, filing, enterprise, policy, lpr = case
     shared = subsidised_balances(
-        [(l.contract_no, balance_segments(list(l.disbursements), list(l.repayments))) for l in loans],
+        [
+            (l.contract_no, balance_segments(list(l.disbursements), list(l.repayments)))
+            for l in loans
+        ],
         filing.eligible_investment_fen,
     )
-    result = compute_record(record, loans[target], filing, enterprise, policy, lpr, shared[loans[target].contract_no])
-    computed, exact, reasons, removed, kept = oracle(record, loans, target, filing, enterprise, policy, lpr)
+    result = compute_record(
+        record, loans[target], filing, enterprise, policy, lpr, shared[loans[target].contract_no]
+    )
+    computed, exact, reasons, removed, kept = oracle(
+        record, loans, target, filing, enterprise, policy, lpr
+    )
     assert (result.computed_fen, result.exact) == (computed, exact)
     assert set(result.reasons) == reasons
     assert result.removed_days == removed

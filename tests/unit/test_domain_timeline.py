@@ -4,15 +4,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loanledger.domain.timeline import (
-    Segment, balance_on, balance_segments, change_points, lpr_lookup, lpr_segments,
-    min_balance_violation, npl_date, overdue_intervals, rate_segments, value_on,
+    Segment,
+    balance_on,
+    balance_segments,
+    change_points,
+    lpr_lookup,
+    lpr_segments,
+    min_balance_violation,
+    npl_date,
+    overdue_intervals,
+    rate_segments,
+    value_on,
 )
 
 D = date
 
 
 def test_balance_scenario_02():
-    segments = balance_segments([(D(2023, 1, 16), 400), (D(2023, 2, 6), 200)], [(D(2023, 5, 15), 150)])
+    segments = balance_segments(
+        [(D(2023, 1, 16), 400), (D(2023, 2, 6), 200)], [(D(2023, 5, 15), 150)]
+    )
     assert segments == [
         Segment(D(2023, 1, 16), D(2023, 2, 6), 400),
         Segment(D(2023, 2, 6), D(2023, 5, 15), 600),
@@ -28,7 +39,9 @@ def test_repayment_on_day_d_reduces_from_d():
 
 
 def test_equal_dates_merge_and_no_change_leaves_no_segment():
-    segments = balance_segments([(D(2023, 1, 1), 100), (D(2023, 1, 1), 50), (D(2023, 2, 1), 30)], [(D(2023, 2, 1), 30)])
+    segments = balance_segments(
+        [(D(2023, 1, 1), 100), (D(2023, 1, 1), 50), (D(2023, 2, 1), 30)], [(D(2023, 2, 1), 30)]
+    )
     assert segments == [Segment(D(2023, 1, 1), None, 150)]
     assert balance_segments([(D(2023, 1, 1), 100)], [(D(2023, 1, 1), 100)]) == []
     assert balance_segments([], []) == []
@@ -42,16 +55,22 @@ def test_min_balance_violation():
     assert min_balance_violation([(D(2023, 1, 6), 100)], [(D(2023, 1, 5), 100)]) == D(2023, 1, 5)
 
 
-events = st.lists(st.tuples(st.dates(D(2023, 1, 1), D(2023, 3, 1)), st.integers(1, 1000)), max_size=6)
+events = st.lists(
+    st.tuples(st.dates(D(2023, 1, 1), D(2023, 3, 1)), st.integers(1, 1000)), max_size=6
+)
 
 
 @given(events, events, st.dates(D(2022, 12, 25), D(2023, 3, 10)))
 def test_balance_matches_direct_sum(disbursements, repayments, d):
-    expected = sum(a for day, a in disbursements if day <= d) - sum(a for day, a in repayments if day <= d)
+    expected = sum(a for day, a in disbursements if day <= d) - sum(
+        a for day, a in repayments if day <= d
+    )
     segments = balance_segments(disbursements, repayments)
     assert balance_on(segments, d) == expected
     assert all(a.end == b.start and a.value != b.value for a, b in zip(segments, segments[1:]))
-    assert all(s.start < s.end for s in segments[:-1]) and (not segments or segments[-1].end is None)
+    assert all(s.start < s.end for s in segments[:-1]) and (
+        not segments or segments[-1].end is None
+    )
 
 
 def test_rate_segments_latest_wins_and_ties_go_to_later_received():
@@ -85,7 +104,11 @@ def test_lpr_lookup():
 def test_change_points_are_strictly_inside():
     segments = balance_segments([(D(2023, 1, 1), 1), (D(2023, 1, 5), 1), (D(2023, 1, 9), 1)], [])
     assert change_points(segments, D(2023, 1, 1), D(2023, 1, 9)) == [D(2023, 1, 5)]
-    assert change_points(segments, D(2022, 12, 1), D(2023, 1, 10)) == [D(2023, 1, 1), D(2023, 1, 5), D(2023, 1, 9)]
+    assert change_points(segments, D(2022, 12, 1), D(2023, 1, 10)) == [
+        D(2023, 1, 1),
+        D(2023, 1, 5),
+        D(2023, 1, 9),
+    ]
 
 
 def test_overdue_intervals_scenario_03():
@@ -100,20 +123,30 @@ def test_overdue_reads_in_as_of_order_and_ignores_repeats_while_open():
 
 
 def test_overdue_same_as_of_ties_by_seq():
-    assert overdue_intervals([(D(2023, 5, 1), 0, 2), (D(2023, 5, 1), 3, 1)]) == [(D(2023, 4, 29), D(2023, 5, 1))]
-    assert overdue_intervals([(D(2023, 5, 1), 0, 1), (D(2023, 5, 1), 3, 2)]) == [(D(2023, 4, 29), None)]
+    assert overdue_intervals([(D(2023, 5, 1), 0, 2), (D(2023, 5, 1), 3, 1)]) == [
+        (D(2023, 4, 29), D(2023, 5, 1))
+    ]
+    assert overdue_intervals([(D(2023, 5, 1), 0, 1), (D(2023, 5, 1), 3, 2)]) == [
+        (D(2023, 4, 29), None)
+    ]
 
 
 def test_overdue_close_without_open_and_one_day():
     assert overdue_intervals([(D(2023, 5, 1), 0, 1)]) == []
-    assert overdue_intervals([(D(2023, 5, 1), 1, 1), (D(2023, 5, 2), 0, 2)]) == [(D(2023, 5, 1), D(2023, 5, 2))]
+    assert overdue_intervals([(D(2023, 5, 1), 1, 1), (D(2023, 5, 2), 0, 2)]) == [
+        (D(2023, 5, 1), D(2023, 5, 2))
+    ]
 
 
 NPL_CLASSES = ("substandard", "doubtful", "loss")
 
 
 def test_npl_date_scenario_03():
-    dq = [(D(2023, 4, 30), 9, None, 1), (D(2023, 5, 6), 0, None, 2), (D(2023, 10, 25), 96, "substandard", 3)]
+    dq = [
+        (D(2023, 4, 30), 9, None, 1),
+        (D(2023, 5, 6), 0, None, 2),
+        (D(2023, 10, 25), 96, "substandard", 3),
+    ]
     assert npl_date(dq, 90, NPL_CLASSES) == D(2023, 10, 19)
 
 
@@ -126,4 +159,6 @@ def test_npl_date_boundaries():
     # Earliest wins: a classification before the dpd threshold date.
     dq = [(D(2023, 9, 1), 10, "loss", 1), (D(2023, 12, 31), 120, None, 2)]
     assert npl_date(dq, 90, NPL_CLASSES) == D(2023, 9, 1)
-    assert npl_date([(D(2023, 12, 31), 120, None, 1)], 90, NPL_CLASSES) == D(2023, 12, 31) - timedelta(days=30)
+    assert npl_date([(D(2023, 12, 31), 120, None, 1)], 90, NPL_CLASSES) == D(
+        2023, 12, 31
+    ) - timedelta(days=30)

@@ -4,7 +4,12 @@ from hypothesis import strategies as st
 
 from loanledger.domain.uscc import ALPHABET, uscc_valid, uscc_with_check
 
-SCENARIO_USCCS = ["914420006FA300000G", "91442000LNJ300000F", "914420003YT300000G", "91442000H644000008"]
+SCENARIO_USCCS = [
+    "914420006FA300000G",
+    "91442000LNJ300000F",
+    "914420003YT300000G",
+    "91442000H644000008",
+]
 
 
 @pytest.mark.parametrize("uscc", SCENARIO_USCCS + [uscc_with_check("91442000MA4UJX9X3")])
@@ -12,16 +17,19 @@ def test_valid_codes(uscc):
     assert uscc_valid(uscc)
 
 
-@pytest.mark.parametrize("bad", [
-    "914420006FA300000H",  # wrong check character
-    "914420006FA300000",  # 17 characters
-    "914420006FA300000GG",  # 19 characters
-    "914420006fa300000G",  # lower case
-    "91442000IOSZV00000",  # I, O, S, Z, V are not in the alphabet
-    "",
-    None,
-    914420006,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "914420006FA300000H",  # wrong check character
+        "914420006FA300000",  # 17 characters
+        "914420006FA300000GG",  # 19 characters
+        "914420006fa300000G",  # lower case
+        "91442000IOSZV00000",  # I, O, S, Z, V are not in the alphabet
+        "",
+        None,
+        914420006,
+    ],
+)
 def test_invalid_codes(bad):
     assert not uscc_valid(bad)
 

@@ -1,4 +1,5 @@
 """The bulk fast path never accepts what the schema refuses, and parses identically."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
@@ -11,8 +12,19 @@ VALUES = {
     "event_id": ["E1", "事件-1", "", " ", "a/b", "x" * 64, "x" * 65, "E\x00", 7, None],
     "contract_no": ["C-1", "合同1", "", "a/b", None, 3],
     "target_event_id": ["E0", "", None],
-    "type": ["disbursement", "repayment", "interest", "rate_change", "delinquency", "recovery", "settlement",
-             "void", "wire", None, 1],
+    "type": [
+        "disbursement",
+        "repayment",
+        "interest",
+        "rate_change",
+        "delinquency",
+        "recovery",
+        "settlement",
+        "void",
+        "wire",
+        None,
+        1,
+    ],
     "date": ["2023-02-01", "20230201", "2023-02-30", "２０２３-02-01", None, 20230201],
     "period_start": ["2023-02-01", "2023-13-01", None],
     "period_end": ["2023-03-01", None],
@@ -52,11 +64,20 @@ def test_fast_path_agrees_with_the_schema(raw):
     try:
         slow = BulkEventIn().load(raw)
     except ValidationError as exc:  # pragma: no cover - the failure this test exists to catch
-        raise AssertionError(f"fast path accepted what the schema refuses: {raw} -> {exc.messages}") from None
+        raise AssertionError(
+            f"fast path accepted what the schema refuses: {raw} -> {exc.messages}"
+        ) from None
     assert fast == slow
 
 
 def test_the_common_case_takes_the_fast_path():
-    raw = {"event_id": "I1", "type": "interest", "contract_no": "C-1", "period_start": "2023-02-01",
-           "period_end": "2023-03-01", "paid_on": "2023-03-01", "interest": "2875.00"}
+    raw = {
+        "event_id": "I1",
+        "type": "interest",
+        "contract_no": "C-1",
+        "period_start": "2023-02-01",
+        "period_end": "2023-03-01",
+        "paid_on": "2023-03-01",
+        "interest": "2875.00",
+    }
     assert fast_event(raw) == BulkEventIn().load(raw)

@@ -1,4 +1,5 @@
 """The O(log n) interest-overlap check agrees with checking every live record."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,13 +13,23 @@ DAY0 = dt.date(2023, 1, 1)
 
 
 def _event(i, start, end, kind="interest", target=None):
-    return SimpleNamespace(id=i, event_id=f"E{i}", type=kind, period_start=start, period_end=end,
-                           target_event_id=target)
+    return SimpleNamespace(
+        id=i,
+        event_id=f"E{i}",
+        type=kind,
+        period_start=start,
+        period_end=end,
+        target_event_id=target,
+    )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 300), st.integers(1, 40)), max_size=25),
-       st.lists(st.integers(0, 24), max_size=5), st.integers(0, 330), st.integers(1, 60))
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(1, 40)), max_size=25),
+    st.lists(st.integers(0, 24), max_size=5),
+    st.integers(0, 330),
+    st.integers(1, 60),
+)
 def test_bisect_matches_brute_force(spans, voids, new_start, new_days):
     data = LoanData(loan=None)
     for i, (offset, days) in enumerate(spans):  # accept only what does not overlap, as intake does

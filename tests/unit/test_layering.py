@@ -4,6 +4,7 @@ Every module of loanledger is parsed with `ast`; each import — at the top, ins
 absolute or relative (resolved against the module's package) — is held against its layer's
 rule. The domain and wire say what they may import; the other layers say what they may not.
 """
+
 from __future__ import annotations
 
 import ast
@@ -20,7 +21,7 @@ ADAPTERS = ("loanledger.api", "loanledger.web")
 
 @dataclass(frozen=True)
 class Rule:
-    layer: str                          # a module and everything under it
+    layer: str  # a module and everything under it
     only: tuple[str, ...] | None = None  # of loanledger, only these (None: anything but `never`)
     never: tuple[str, ...] = ()
 
@@ -52,7 +53,9 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
 
 
-def imports_of(source: str, module: str, is_package: bool = False) -> list[tuple[int, str, list[str]]]:
+def imports_of(
+    source: str, module: str, is_package: bool = False
+) -> list[tuple[int, str, list[str]]]:
     """(line, statement as written, absolute names it imports) for every import in `source`.
 
     `from a.b import c` is taken as importing `a.b.c` (c may be a module), so that
@@ -69,7 +72,9 @@ def imports_of(source: str, module: str, is_package: bool = False) -> list[tuple
                 origin = f"{base}.{node.module}" if node.module else base
             else:
                 origin = node.module or ""
-            names = [origin if alias.name == "*" else f"{origin}.{alias.name}" for alias in node.names]
+            names = [
+                origin if alias.name == "*" else f"{origin}.{alias.name}" for alias in node.names
+            ]
         else:
             continue
         statement = " ".join((ast.get_source_segment(source, node) or "").split())
@@ -102,7 +107,11 @@ def modules() -> list[tuple[str, pathlib.Path, bool]]:
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.layer for rule in RULES])
 def test_imports_point_down(rule):
-    mine = [(name, path, is_package) for name, path, is_package in modules() if _within(name, (rule.layer,))]
+    mine = [
+        (name, path, is_package)
+        for name, path, is_package in modules()
+        if _within(name, (rule.layer,))
+    ]
     assert mine, f"no module is in {rule.layer}: the rule guards nothing"
     broken = []
     for name, path, is_package in mine:
@@ -115,7 +124,8 @@ def test_the_checker_catches_an_upward_import():
     source = "import json\n\nfrom loanledger.api.schemas import LoanIn\n"
     assert violations(source, "loanledger.services.bulk", "loanledger/services/bulk.py") == [
         "loanledger/services/bulk.py:3: from loanledger.api.schemas import LoanIn — "
-        "loanledger.services imports no loanledger.api"]
+        "loanledger.services imports no loanledger.api"
+    ]
 
 
 def test_the_checker_resolves_relative_imports_and_finds_them_inside_functions():
@@ -131,12 +141,21 @@ def test_the_checker_resolves_relative_imports_and_finds_them_inside_functions()
         "loanledger/domain/policy.py:4: from .. import web — loanledger.domain imports only loanledger.domain of loanledger",
     ]
     package = "from . import schemas\nfrom .. import api\n"
-    assert violations(package, "loanledger.wire", "loanledger/wire/__init__.py", is_package=True) == [
+    assert violations(
+        package, "loanledger.wire", "loanledger/wire/__init__.py", is_package=True
+    ) == [
         "loanledger/wire/__init__.py:2: from .. import api — "
-        "loanledger.wire imports only loanledger.wire, loanledger.domain of loanledger"]
+        "loanledger.wire imports only loanledger.wire, loanledger.domain of loanledger"
+    ]
 
 
 def test_the_checker_reads_every_module():
     names = {name for name, _path, _is_package in modules()}
-    assert {"loanledger", "loanledger.domain", "loanledger.domain.money", "loanledger.wire.schemas",
-            "loanledger.services.imports", "loanledger.web.errors"} <= names
+    assert {
+        "loanledger",
+        "loanledger.domain",
+        "loanledger.domain.money",
+        "loanledger.wire.schemas",
+        "loanledger.services.imports",
+        "loanledger.web.errors",
+    } <= names

@@ -1,4 +1,5 @@
 """The close's background writer: order, errors, and never outliving its caller."""
+
 from __future__ import annotations
 
 import threading

@@ -1,13 +1,22 @@
 """One read side (design.md, "A side-by-side read of ours"): the reads live in
 `services/read`, which imports no Flask, API or web module; the API resources and the web
 pages translate only, and build no SELECT of their own."""
+
 import ast
 import pathlib
 
 import loanledger
 
 ROOT = pathlib.Path(loanledger.__file__).parent
-NOT_IN_READS = ("flask", "flask_smorest", "flask_wtf", "marshmallow", "werkzeug", "loanledger.api", "loanledger.web")
+NOT_IN_READS = (
+    "flask",
+    "flask_smorest",
+    "flask_wtf",
+    "marshmallow",
+    "werkzeug",
+    "loanledger.api",
+    "loanledger.web",
+)
 
 
 def imported(path: pathlib.Path) -> list[str]:
@@ -25,7 +34,9 @@ def test_the_read_side_imports_no_flask_api_or_web():
     assert paths
     for path in paths:
         for name in imported(path):
-            assert not any(name == bad or name.startswith(bad + ".") for bad in NOT_IN_READS), f"{path.name}: {name}"
+            assert not any(name == bad or name.startswith(bad + ".") for bad in NOT_IN_READS), (
+                f"{path.name}: {name}"
+            )
 
 
 def test_api_resources_and_pages_select_nothing_themselves():
@@ -35,4 +46,6 @@ def test_api_resources_and_pages_select_nothing_themselves():
     for path in paths:
         for name in imported(path):
             top, _, rest = name.partition(".")
-            assert top != "sqlalchemy" or rest.startswith("exc"), f"{path.relative_to(ROOT)}: {name}"
+            assert top != "sqlalchemy" or rest.startswith("exc"), (
+                f"{path.relative_to(ROOT)}: {name}"
+            )

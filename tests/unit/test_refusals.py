@@ -1,5 +1,6 @@
 """One refusal type: every exception a request can be refused with is a `Refusal`, its
 status fixed on its class, and answered from the same members everywhere."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,17 +16,25 @@ from loanledger.services.spreadsheets import CellError, FileRefused
 from loanledger.web.forms import FormError
 
 
-@pytest.mark.parametrize("refusal, status, code, field", [
-    (DomainError("invalid_uscc", "not a valid USCC", "uscc"), 422, "invalid_uscc", "uscc"),
-    (Conflict("invalid_state", "P exists", "product_code"), 409, "invalid_state", "product_code"),
-    (NotFound("loan C-1"), 404, "not_found", None),
-    (BackwardsDate("it cannot move back"), 409, "business_date_backwards", "date"),
-    (TooManyAttempts(60), 429, "rate_limited", "username"),
-    (FileRefused("invalid_format", "the file is empty"), 422, "invalid_format", None),
-    (CellError("a time cell"), 422, "invalid_format", None),
-    (FormError("bad_date"), 422, "bad_date", None),
-    (ApiError(401, "invalid_token", "the token is unknown"), 401, "invalid_token", None),
-])
+@pytest.mark.parametrize(
+    "refusal, status, code, field",
+    [
+        (DomainError("invalid_uscc", "not a valid USCC", "uscc"), 422, "invalid_uscc", "uscc"),
+        (
+            Conflict("invalid_state", "P exists", "product_code"),
+            409,
+            "invalid_state",
+            "product_code",
+        ),
+        (NotFound("loan C-1"), 404, "not_found", None),
+        (BackwardsDate("it cannot move back"), 409, "business_date_backwards", "date"),
+        (TooManyAttempts(60), 429, "rate_limited", "username"),
+        (FileRefused("invalid_format", "the file is empty"), 422, "invalid_format", None),
+        (CellError("a time cell"), 422, "invalid_format", None),
+        (FormError("bad_date"), 422, "bad_date", None),
+        (ApiError(401, "invalid_token", "the token is unknown"), 401, "invalid_token", None),
+    ],
+)
 def test_every_refusal_has_a_status_code_message_and_field(refusal, status, code, field):
     assert isinstance(refusal, Refusal)
     assert (refusal.status, refusal.code, refusal.field) == (status, code, field)
@@ -39,8 +48,9 @@ def test_a_refusal_lists_itself_unless_told_otherwise():
 
 
 def test_the_policy_lists_every_problem_under_one_detail():
-    refusal = PolicyInvalid([("close_day", "invalid_format", "too late"),
-                             ("payee", "invalid_format", "nobody")])
+    refusal = PolicyInvalid(
+        [("close_day", "invalid_format", "too late"), ("payee", "invalid_format", "nobody")]
+    )
     assert (refusal.code, refusal.field) == ("invalid_format", "close_day")
     assert refusal.message == "too late"
     assert refusal.detail == "the policy document is not valid"
@@ -59,11 +69,20 @@ def test_a_refused_file_answers_by_field():
 
 
 def test_an_atomic_bulk_refusal_lists_every_rejected_item():
-    outcome = BulkOutcome(accepted=1, rejected=1, results=[
-        {"index": 0, "status": "created"},
-        {"index": 1, "status": "rejected",
-         "errors": [{"field": "events[1].date", "code": "future_date", "message": "too late"}]},
-    ])
+    outcome = BulkOutcome(
+        accepted=1,
+        rejected=1,
+        results=[
+            {"index": 0, "status": "created"},
+            {
+                "index": 1,
+                "status": "rejected",
+                "errors": [
+                    {"field": "events[1].date", "code": "future_date", "message": "too late"}
+                ],
+            },
+        ],
+    )
     refusal = BulkRefused(outcome)
     assert (refusal.status, refusal.code) == (422, "future_date")
     assert refusal.message == "1 of 2 items were rejected; nothing was kept (atomic=true)"

@@ -3,6 +3,7 @@ conftest.py. No module under tests/ imports a test module or a conftest: pytest 
 itself (the ones of tests/unit and tests/integration under their bare names, so an import by
 package name loads a second copy), and a fixture imported from one hides where it comes from.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,11 @@ def module_name(path: Path) -> str:
 
 def stems_of_test_modules() -> set[str]:
     """The names a test module or a conftest can be imported by when its directory is on sys.path."""
-    return {p.stem for p in TESTS.rglob("*.py")
-            if p.stem != "__init__" and not p.is_relative_to(TESTS / "support")}
+    return {
+        p.stem
+        for p in TESTS.rglob("*.py")
+        if p.stem != "__init__" and not p.is_relative_to(TESTS / "support")
+    }
 
 
 def _forbidden(target: str, bare: set[str]) -> bool:
@@ -39,7 +43,7 @@ def forbidden_imports(source: str, module: str, bare: set[str]) -> list[tuple[in
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                package = module.split(".")[:-node.level]
+                package = module.split(".")[: -node.level]
                 base = ".".join([*package, node.module] if node.module else package)
             else:
                 base = node.module or ""
@@ -47,22 +51,39 @@ def forbidden_imports(source: str, module: str, bare: set[str]) -> list[tuple[in
             whole = base == "tests" or (node.level and not node.module)
             targets = [f"{base}.{alias.name}" if whole else base for alias in node.names]
         elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in node.targets):
-            values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
-            targets = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
-        found += [(node.lineno, target) for target in dict.fromkeys(targets) if _forbidden(target, bare)]
+            isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in node.targets
+        ):
+            values = (
+                node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            )
+            targets = [
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            ]
+        found += [
+            (node.lineno, target) for target in dict.fromkeys(targets) if _forbidden(target, bare)
+        ]
     return found
 
 
 def test_no_module_under_tests_imports_a_test_module_or_a_conftest():
     bare = stems_of_test_modules()
     paths = sorted(TESTS.rglob("*.py"))
-    assert len(paths) > 50 and TESTS / "conftest.py" in paths and TESTS / "support" / "scenarios.py" in paths
-    problems = [f"{path.relative_to(ROOT)}:{line} imports {target}"
-                for path in paths
-                for line, target in forbidden_imports(path.read_text(encoding="utf-8"), module_name(path), bare)]
-    assert not problems, ("only tests.support.* may be imported: move a shared helper to tests/support/, "
-                          "a shared fixture to a conftest.py\n" + "\n".join(problems))
+    assert (
+        len(paths) > 50
+        and TESTS / "conftest.py" in paths
+        and TESTS / "support" / "scenarios.py" in paths
+    )
+    problems = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for path in paths
+        for line, target in forbidden_imports(
+            path.read_text(encoding="utf-8"), module_name(path), bare
+        )
+    ]
+    assert not problems, (
+        "only tests.support.* may be imported: move a shared helper to tests/support/, "
+        "a shared fixture to a conftest.py\n" + "\n".join(problems)
+    )
 
 
 def test_the_check_sees_each_way_of_importing():
@@ -84,8 +105,13 @@ def test_the_check_sees_each_way_of_importing():
     }
     for source, target in refused.items():
         assert [found for _, found in forbidden_imports(source, module, bare)] == [target], source
-    allowed = ["from tests.support.world import loan_body", "from tests.support import world",
-               "import tests.support.api", "from loanledger.client import sign", "import pytest",
-               "pytest_plugins = ['tests.support.world']"]
+    allowed = [
+        "from tests.support.world import loan_body",
+        "from tests.support import world",
+        "import tests.support.api",
+        "from loanledger.client import sign",
+        "import pytest",
+        "pytest_plugins = ['tests.support.world']",
+    ]
     for source in allowed:
         assert forbidden_imports(source, module, bare) == [], source

@@ -1,5 +1,6 @@
 """One vocabulary (domain.vocabulary): the database's CHECK lists, the validators and the
 pages spell each set as its enum does, and the admin rule in one function."""
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,16 @@ CHECK_VOCABULARY: dict[str, type[StrEnum]] = {
 OWN_LISTS = {
     "ck_bank_keys_status": ("active", "revoked"),
     "ck_idempotency_keys_state": ("in_flight", "done"),
-    "ck_loan_events_type": ("disbursement", "repayment", "interest", "rate_change", "delinquency", "recovery",
-                            "settlement", "void"),
+    "ck_loan_events_type": (
+        "disbursement",
+        "repayment",
+        "interest",
+        "rate_change",
+        "delinquency",
+        "recovery",
+        "settlement",
+        "void",
+    ),
     "ck_dirty_marks_scope": ("loan", "filing", "enterprise", "all"),
     "ck_import_jobs_kind": ("loans", "events"),
     "ck_import_jobs_status": ("pending", "running", "done", "failed"),
@@ -88,7 +97,9 @@ def test_a_member_is_its_string():
     assert BatchStatus.SUBMITTED == "submitted" and isinstance(BatchStatus.SUBMITTED, str)
     assert f"{BatchStatus.PARTIALLY_PAID}" == str(BatchStatus.PARTIALLY_PAID) == "partially_paid"
     assert "paid" in {PaymentStatus.PAID} and {BatchStatus.PAID: 1}.get("paid") == 1
-    assert words(PeriodStatus) == ("open", "closed") and all(type(w) is str for w in words(PeriodStatus))
+    assert words(PeriodStatus) == ("open", "closed") and all(
+        type(w) is str for w in words(PeriodStatus)
+    )
 
 
 def test_the_subsets_are_members():
@@ -97,24 +108,27 @@ def test_the_subsets_are_members():
     assert OBJECTION_RESOLUTIONS == ("upheld", "dismissed")
 
 
-@pytest.mark.parametrize("role,wanted,may", [
-    ("clerk", ("clerk",), True),
-    ("clerk", ("approver",), False),
-    ("approver", ("clerk", "approver"), True),
-    ("auditor", ("auditor", "admin"), True),
-    ("admin", ("clerk",), True),  # admin acts in every staff role
-    ("admin", ("approver",), True),
-    ("admin", ("auditor",), True),
-    ("admin", ("admin",), True),
-    ("admin", ("enterprise",), False),  # but never as an enterprise
-    ("admin", ("clerk", "enterprise"), True),
-    ("enterprise", ("enterprise",), True),
-    ("enterprise", STAFF_ROLES, False),
-    ("clerk", ("admin",), False),
-    ("clerk", (), False),
-    ("admin", (), False),
-    ("stranger", ("clerk",), False),
-])
+@pytest.mark.parametrize(
+    "role,wanted,may",
+    [
+        ("clerk", ("clerk",), True),
+        ("clerk", ("approver",), False),
+        ("approver", ("clerk", "approver"), True),
+        ("auditor", ("auditor", "admin"), True),
+        ("admin", ("clerk",), True),  # admin acts in every staff role
+        ("admin", ("approver",), True),
+        ("admin", ("auditor",), True),
+        ("admin", ("admin",), True),
+        ("admin", ("enterprise",), False),  # but never as an enterprise
+        ("admin", ("clerk", "enterprise"), True),
+        ("enterprise", ("enterprise",), True),
+        ("enterprise", STAFF_ROLES, False),
+        ("clerk", ("admin",), False),
+        ("clerk", (), False),
+        ("admin", (), False),
+        ("stranger", ("clerk",), False),
+    ],
+)
 def test_role_may_act_as(role, wanted, may):
     assert role_may_act_as(role, wanted) is may
     assert role_may_act_as(Role(role) if role in words(Role) else role, iter(wanted)) is may
@@ -127,10 +141,23 @@ def test_the_chart_of_accounts_uses_the_account_kinds():
     assert ledger.RECEIVABLE_BASE == {BatchKind.SUBSIDY: "1201", BatchKind.COMPENSATION: "1202"}
 
 
-@pytest.mark.parametrize("vocabulary", [
-    BatchKind, BatchStatus, LineKind, LineStatus, PayeeType, PaymentStatus, ObjectionStatus, PeriodStatus,
-    LoanStatus, Coverage, FilingStatus, STAFF_ROLES,
-])
+@pytest.mark.parametrize(
+    "vocabulary",
+    [
+        BatchKind,
+        BatchStatus,
+        LineKind,
+        LineStatus,
+        PayeeType,
+        PaymentStatus,
+        ObjectionStatus,
+        PeriodStatus,
+        LoanStatus,
+        Coverage,
+        FilingStatus,
+        STAFF_ROLES,
+    ],
+)
 def test_the_pages_have_a_name_for_every_word(vocabulary):
     from loanledger.web.i18n import status_text
 

@@ -1,4 +1,5 @@
 """GET/PUT /admin/business-date; the working-day calendar for 公示."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -36,15 +37,20 @@ class BusinessDateResource(MethodView):
     @blp.response(200, BusinessDateSchema)
     def put(self, data):
         if not _manual():
-            raise ApiError(403, "forbidden", "the business date follows the calendar in this environment")
+            raise ApiError(
+                403, "forbidden", "the business date follows the calendar in this environment"
+            )
         clock.set_today(session(), data["date"], principal().actor)  # BackwardsDate: 409
         return {"date": data["date"]}
 
 
 class CalendarDayIn(Schema):
     day = StrictDate(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(("holiday", "workday")),
-                         metadata={"description": "holiday: a day off; workday: a 调休 make-up working day"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("holiday", "workday")),
+        metadata={"description": "holiday: a day off; workday: a 调休 make-up working day"},
+    )
     name = free_text(128, required=True)
 
 
@@ -61,8 +67,11 @@ class CalendarQuery(Schema):
 
 class CalendarOut(Schema):
     items = fields.List(fields.Nested(CalendarDayOut))
-    covered_years = fields.Dict(keys=fields.String(), values=fields.Boolean(),
-                                metadata={"description": "whether chinese-calendar has the year's official data"})
+    covered_years = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        metadata={"description": "whether chinese-calendar has the year's official data"},
+    )
 
 
 @blp.route("/calendar")
@@ -75,16 +84,24 @@ class Calendar(MethodView):
         a year without that data falls back to Monday–Friday plus these)."""
         year = query.get("year")
         days = workcalendar.list_days(session(), year)
-        years = {year} if year else {d.day.year for d in days} | {clock.today(session(), manual=_manual()).year}
-        return {"items": [workcalendar.calendar_day_doc(d) for d in days],
-                "covered_years": {str(y): workcalendar.covered(y) for y in sorted(years)}}
+        years = (
+            {year}
+            if year
+            else {d.day.year for d in days} | {clock.today(session(), manual=_manual()).year}
+        )
+        return {
+            "items": [workcalendar.calendar_day_doc(d) for d in days],
+            "covered_years": {str(y): workcalendar.covered(y) for y in sorted(years)},
+        }
 
     @endpoint(Role.ADMIN)
     @blp.arguments(CalendarDayIn)
     @blp.response(201, CalendarDayOut)
     def post(self, data):
         """Add a holiday or a make-up working day (the same day again, the same way, is 201 again)."""
-        row, _created = workcalendar.add_day(session(), data["day"], data["kind"], data["name"], principal().actor)
+        row, _created = workcalendar.add_day(
+            session(), data["day"], data["kind"], data["name"], principal().actor
+        )
         return workcalendar.calendar_day_doc(row)
 
 

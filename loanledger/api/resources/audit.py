@@ -1,4 +1,5 @@
 """The audit trail (auditors, admins) and an enterprise's own view of what it is owed."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -20,7 +21,9 @@ me = Blueprint("me", __name__, url_prefix="/me", description="An enterprise's ow
 
 
 class AuditQuery(PageQuery):
-    since = fields.AwareDateTime(format="iso", metadata={"description": "only changes at or after this instant"})
+    since = fields.AwareDateTime(
+        format="iso", metadata={"description": "only changes at or after this instant"}
+    )
     entity = fields.String(validate=validate.Length(min=1, max=64))
     action = fields.String(validate=validate.Length(min=1, max=64))
 
@@ -43,12 +46,30 @@ class AuditTrail(MethodView):
     @audit.response(200, page_of(AuditOut))
     def get(self, query):
         """Every state change, oldest first: who, when, what, before and after."""
-        page = read.audit_trail(session(), query.get("since"), query.get("entity"), query.get("action"),
-                                limit=query["limit"], cursor=query["cursor"])
-        return {"items": [{"audit_id": a.id, "at": as_utc(a.at).isoformat(), "actor": a.actor, "action": a.action,
-                           "entity": a.entity, "entity_id": a.entity_id, "before": a.before, "after": a.after}
-                          for a in page.items],
-                "next_cursor": page.next_cursor}
+        page = read.audit_trail(
+            session(),
+            query.get("since"),
+            query.get("entity"),
+            query.get("action"),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": [
+                {
+                    "audit_id": a.id,
+                    "at": as_utc(a.at).isoformat(),
+                    "actor": a.actor,
+                    "action": a.action,
+                    "entity": a.entity,
+                    "entity_id": a.entity_id,
+                    "before": a.before,
+                    "after": a.after,
+                }
+                for a in page.items
+            ],
+            "next_cursor": page.next_cursor,
+        }
 
 
 class MySubsidiesOut(Document):
@@ -69,26 +90,49 @@ class MySubsidies(MethodView):
         mine = read.enterprise_subsidies(session(), uscc, today)
         if mine.enterprise is None:
             raise NotFound(f"enterprise {uscc}")
-        return {"uscc": uscc, "name": mine.enterprise.name, "business_date": today.isoformat(),
-                "lines": [_line_wire(x) for x in mine.lines], "payments": [_payment_wire(x) for x in mine.payments],
-                "loans": [{**read.loan_summary(loan),
-                           "subsidy_granted": format_fen(mine.granted_fen.get((loan.bank_code, loan.contract_no), 0))}
-                          for loan in mine.loans],
-                "objections": [objections.objection_wire(o) for o, _line in mine.objections]}
+        return {
+            "uscc": uscc,
+            "name": mine.enterprise.name,
+            "business_date": today.isoformat(),
+            "lines": [_line_wire(x) for x in mine.lines],
+            "payments": [_payment_wire(x) for x in mine.payments],
+            "loans": [
+                {
+                    **read.loan_summary(loan),
+                    "subsidy_granted": format_fen(
+                        mine.granted_fen.get((loan.bank_code, loan.contract_no), 0)
+                    ),
+                }
+                for loan in mine.loans
+            ],
+            "objections": [objections.objection_wire(o) for o, _line in mine.objections],
+        }
 
 
 def _line_wire(x: read.EnterpriseLine) -> dict:
     publicity_ends_on = x.batch.publicity_ends_on.isoformat() if x.batch.publicity_ends_on else None
-    return {**read.line_wire(x.line), "batch_status": x.batch.status, "publicity_ends_on": publicity_ends_on,
-            "can_object": x.can_object}
+    return {
+        **read.line_wire(x.line),
+        "batch_status": x.batch.status,
+        "publicity_ends_on": publicity_ends_on,
+        "can_object": x.can_object,
+    }
 
 
 def _payment_wire(x: read.EnterprisePayment) -> dict:
     p, batch = x.payee, x.batch
-    return {"batch_id": p.batch_id, "period": batch.period, "kind": batch.kind, "batch_status": batch.status,
-            "total": format_fen(p.total_fen), "pays": format_fen(p.pays_fen),
-            "carried_out": format_fen(p.carried_out_fen), "payment_status": p.payment_status,
-            "paid_on": p.paid_on.isoformat() if p.paid_on else None, "reference": p.reference}
+    return {
+        "batch_id": p.batch_id,
+        "period": batch.period,
+        "kind": batch.kind,
+        "batch_status": batch.status,
+        "total": format_fen(p.total_fen),
+        "pays": format_fen(p.pays_fen),
+        "carried_out": format_fen(p.carried_out_fen),
+        "payment_status": p.payment_status,
+        "paid_on": p.paid_on.isoformat() if p.paid_on else None,
+        "reference": p.reference,
+    }
 
 
 BLUEPRINTS = [audit, me]

@@ -1,4 +1,5 @@
 """POST /auth/tokens: a bearer token for staff and enterprise users."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -3,6 +3,7 @@
 The use case is `loanledger.services.imports`; here the multipart form is read, the answer
 shaped, and who may see which import decided (a bank its own; staff roles any).
 """
+
 from __future__ import annotations
 
 from flask import Response, request
@@ -18,29 +19,44 @@ from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.services import imports, spreadsheets, read
 from loanledger.services.errors import NotFound
 
-blp = Blueprint("imports", __name__, url_prefix="/imports",
-                description="File imports of loans and events (CSV in UTF-8 or GB18030, or XLSX) and their templates")
+blp = Blueprint(
+    "imports",
+    __name__,
+    url_prefix="/imports",
+    description="File imports of loans and events (CSV in UTF-8 or GB18030, or XLSX) and their templates",
+)
 
 MAX_ID = 2**63 - 1
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_BODY = {
     "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object",
-        "required": ["file", "kind"],
-        "properties": {
-            "file": {"type": "string", "format": "binary",
-                     "description": "CSV (UTF-8 with or without BOM, or GB18030) or XLSX; one header row of field "
-                                    "names, optionally under the template's row of Chinese captions"},
-            "kind": {"type": "string", "enum": list(imports.KINDS)},
-        },
-    }}},
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file", "kind"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "CSV (UTF-8 with or without BOM, or GB18030) or XLSX; one header row of field "
+                        "names, optionally under the template's row of Chinese captions",
+                    },
+                    "kind": {"type": "string", "enum": list(imports.KINDS)},
+                },
+            }
+        }
+    },
 }
 
 
 class ImportErrorOut(Schema):
-    row = fields.Integer(allow_none=True, metadata={"description": "as a spreadsheet numbers it; null: the file"})
-    column = fields.String(allow_none=True, metadata={"description": "the field name; null: the whole row"})
+    row = fields.Integer(
+        allow_none=True, metadata={"description": "as a spreadsheet numbers it; null: the file"}
+    )
+    column = fields.String(
+        allow_none=True, metadata={"description": "the field name; null: the whole row"}
+    )
     code = fields.String()
     message = fields.String()
 
@@ -52,30 +68,48 @@ class ImportView(Document):
     sha256 = fields.String()
     size_bytes = fields.Integer()
     format = fields.String(allow_none=True, metadata={"description": "csv or xlsx"})
-    encoding = fields.String(allow_none=True, metadata={"description": "utf-8, utf-8-bom or gb18030 (CSV)"})
-    status = fields.String(metadata={"description": "pending, running, done; failed when refused as a whole"})
+    encoding = fields.String(
+        allow_none=True, metadata={"description": "utf-8, utf-8-bom or gb18030 (CSV)"}
+    )
+    status = fields.String(
+        metadata={"description": "pending, running, done; failed when refused as a whole"}
+    )
     header_row = fields.Integer(allow_none=True)
     rows = fields.Integer()
     accepted = fields.Integer()
     duplicates = fields.Integer()
     rejected = fields.Integer()
-    error_count = fields.Integer(metadata={"description": "all errors; `errors` shows the first 1000"})
+    error_count = fields.Integer(
+        metadata={"description": "all errors; `errors` shows the first 1000"}
+    )
     errors = fields.List(fields.Nested(ImportErrorOut))
     created_at = fields.String()
     started_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
-    duplicate_of = fields.Integer(metadata={"description": "only when the same file was imported before"})
+    duplicate_of = fields.Integer(
+        metadata={"description": "only when the same file was imported before"}
+    )
 
 
 def _form() -> tuple[str, object]:
     kind, upload = request.form.get("kind"), request.files.get("file")
     errors = []
     if upload is None:
-        errors.append({"field": "file", "code": "required", "message": "send the file as the multipart field `file`"})
+        errors.append(
+            {
+                "field": "file",
+                "code": "required",
+                "message": "send the file as the multipart field `file`",
+            }
+        )
     if not kind:
-        errors.append({"field": "kind", "code": "required", "message": "send `kind`: loans or events"})
+        errors.append(
+            {"field": "kind", "code": "required", "message": "send `kind`: loans or events"}
+        )
     elif kind not in imports.KINDS:
-        errors.append({"field": "kind", "code": "invalid_format", "message": "`kind` must be loans or events"})
+        errors.append(
+            {"field": "kind", "code": "invalid_format", "message": "`kind` must be loans or events"}
+        )
     if errors:
         raise ApiError(422, errors[0]["code"], "the upload is not valid", errors=errors)
     return kind, upload
@@ -100,16 +134,25 @@ def _visible(import_id: int):
 class Imports(MethodView):
     @endpoint(bank=True)
     @blp.doc(requestBody=UPLOAD_BODY)
-    @blp.response(202, ImportView, description="imported (processing happens within the request for now: "
-                                               "`status` is done)")
-    @blp.alt_response(200, schema=ImportView, success=True,
-                      description="the same file (same SHA-256) was imported before: that import, with `duplicate_of`")
+    @blp.response(
+        202,
+        ImportView,
+        description="imported (processing happens within the request for now: `status` is done)",
+    )
+    @blp.alt_response(
+        200,
+        schema=ImportView,
+        success=True,
+        description="the same file (same SHA-256) was imported before: that import, with `duplicate_of`",
+    )
     def post(self):
         kind, upload = _form()
         who, db = principal(), session()
         with imports.spool(upload.stream) as spooled:
             upload.close()
-            job, created = imports.start(db, who.bank_code, kind, spooled, _filename(upload), who.actor)
+            job, created = imports.start(
+                db, who.bank_code, kind, spooled, _filename(upload), who.actor
+            )
             if not created:
                 return {**imports.view(db, job), "duplicate_of": job.id}, 200
             try:
@@ -134,24 +177,42 @@ class ImportItem(MethodView):
 @blp.route(f"/<int(max={MAX_ID}):import_id>/errors.csv")
 class ImportErrors(MethodView):
     @endpoint(*STAFF_ROLES, bank=True)
-    @blp.doc(responses={"200": {"description": "row,column,code,message (UTF-8 with BOM)",
-                                "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "row,column,code,message (UTF-8 with BOM)",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
     def get(self, import_id):
         job = _visible(import_id)
-        return Response(imports.errors_csv(session(), job), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'})
+        return Response(
+            imports.errors_csv(session(), job),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
+        )
 
 
 @blp.route("/templates/<string:kind>.xlsx")
 class ImportTemplate(MethodView):
     @endpoint(*STAFF_ROLES, bank=True)
-    @blp.doc(responses={"200": {"description": "the XLSX template: captions, field names, formats, validation",
-                                "content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the XLSX template: captions, field names, formats, validation",
+                "content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
     def get(self, kind):
         if kind not in imports.KINDS:
             raise NotFound(f"template {kind}")
-        return Response(spreadsheets.template(kind), mimetype=XLSX_MIMETYPE,
-                        headers={"Content-Disposition": f'attachment; filename="loanledger-{kind}.xlsx"'})
+        return Response(
+            spreadsheets.template(kind),
+            mimetype=XLSX_MIMETYPE,
+            headers={"Content-Disposition": f'attachment; filename="loanledger-{kind}.xlsx"'},
+        )
 
 
 BLUEPRINTS = [blp]

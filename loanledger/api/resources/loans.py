@@ -1,4 +1,5 @@
 """Loans and loan events: the bank endpoints, plus the staff loan view and linking."""
+
 from __future__ import annotations
 
 import contextlib
@@ -21,7 +22,13 @@ from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.read import loan_summary, loan_view
 
-blp = Blueprint("loans", __name__, url_prefix="/loans", description="Loans and loan events (banks sign requests)")
+blp = Blueprint(
+    "loans",
+    __name__,
+    url_prefix="/loans",
+    description="Loans and loan events (banks sign requests)",
+)
+
 
 class LinkIn(Schema):
     filing_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -66,8 +73,6 @@ class EventOut(Document):
     type = fields.String()
 
 
-
-
 @contextlib.contextmanager
 def _counted(kind: str):
     """loanledger_intake_items_total for one item: count(created) inside, rejected on a refusal."""
@@ -98,7 +103,9 @@ def _staff_loan(bank_code: str, contract_no: str):
 
 
 def _staff_loan_to_change(bank_code: str, contract_no: str):
-    return _found(intake.loan_to_change(session(), bank_code, contract_no), f"{bank_code}/{contract_no}")
+    return _found(
+        intake.loan_to_change(session(), bank_code, contract_no), f"{bank_code}/{contract_no}"
+    )
 
 
 @blp.route("")
@@ -106,7 +113,9 @@ class Loans(MethodView):
     @endpoint(bank=True)
     @blp.arguments(LoanIn)
     @blp.response(201, LoanView)
-    @blp.alt_response(200, schema=LoanView, description="the same contract registered again with the same content")
+    @blp.alt_response(
+        200, schema=LoanView, description="the same contract registered again with the same content"
+    )
     def post(self, data):
         today = business_date()
         with _counted("loan") as count:
@@ -119,10 +128,19 @@ class Loans(MethodView):
     @blp.response(200, LoanPage)
     def get(self, query):
         who, today = principal(), business_date()
-        page = read.loans(session(), today, bank_code=who.bank_code if who.kind == "bank" else None,
-                          uscc=query.get("uscc"), status=query.get("status"), limit=query["limit"],
-                          cursor=query["cursor"])
-        return {"items": [loan_summary(loan) for loan in page.items], "next_cursor": page.next_cursor}
+        page = read.loans(
+            session(),
+            today,
+            bank_code=who.bank_code if who.kind == "bank" else None,
+            uscc=query.get("uscc"),
+            status=query.get("status"),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": [loan_summary(loan) for loan in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 @blp.route("/<string:contract_no>")
@@ -136,7 +154,9 @@ class BankLoan(MethodView):
     @blp.arguments(LoanPatch)
     @blp.response(200, LoanView)
     def patch(self, data, contract_no):
-        loan = intake.amend_loan(session(), _bank_loan_to_change(contract_no), data, principal().actor)
+        loan = intake.amend_loan(
+            session(), _bank_loan_to_change(contract_no), data, principal().actor
+        )
         return loan_view(session(), loan, business_date())
 
 
@@ -172,22 +192,34 @@ class LoanFiling(MethodView):
     @blp.arguments(LinkIn)
     @blp.response(200, LoanView)
     def put(self, data, bank_code, contract_no):
-        loan = intake.link_filing(session(), _staff_loan_to_change(bank_code, contract_no), data["filing_no"],
-                                  principal().actor)
+        loan = intake.link_filing(
+            session(),
+            _staff_loan_to_change(bank_code, contract_no),
+            data["filing_no"],
+            principal().actor,
+        )
         return loan_view(session(), loan, business_date())
 
 
 # ------------------------------------------------------------------ bulk
-bulk_blp = Blueprint("bulk", __name__, url_prefix="", description="Bulk intake: up to 5,000 items a request")
+bulk_blp = Blueprint(
+    "bulk", __name__, url_prefix="", description="Bulk intake: up to 5,000 items a request"
+)
 
 
 class BulkQuery(Schema):
-    atomic = fields.Boolean(load_default=False, metadata={"description": "one rejection refuses the whole request"})
+    atomic = fields.Boolean(
+        load_default=False, metadata={"description": "one rejection refuses the whole request"}
+    )
 
 
 def _items(name: str):
-    return fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=bulk.MAX_ITEMS),
-                       metadata={"description": f"at most {bulk.MAX_ITEMS}; each item is checked on its own"})
+    return fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, max=bulk.MAX_ITEMS),
+        metadata={"description": f"at most {bulk.MAX_ITEMS}; each item is checked on its own"},
+    )
 
 
 class BulkEventsIn(Schema):
@@ -208,7 +240,9 @@ class BulkOut(Document):
 def _bulk(ingest, name: str, body, query):
     kind = name.rstrip("s")
     try:
-        outcome = ingest(session(), principal().bank_code, body[name], business_date(), atomic=query["atomic"])
+        outcome = ingest(
+            session(), principal().bank_code, body[name], business_date(), atomic=query["atomic"]
+        )
     except bulk.BulkRefused:
         count_intake(kind, "rejected", len(body[name]))  # atomic: nothing was kept
         raise

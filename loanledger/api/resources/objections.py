@@ -1,4 +1,5 @@
 """Objections during 公示: enterprises file them, clerks resolve them."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -9,16 +10,26 @@ from loanledger.api.auth import endpoint
 from loanledger.request_context import business_date, principal, session
 from loanledger.wire.fields import Schema, free_text
 from loanledger.api.pagination import PageQuery, page_of
-from loanledger.domain.vocabulary import OBJECTION_RESOLUTIONS, STAFF_ROLES, ObjectionStatus, Role, words
+from loanledger.domain.vocabulary import (
+    OBJECTION_RESOLUTIONS,
+    STAFF_ROLES,
+    ObjectionStatus,
+    Role,
+    words,
+)
 from loanledger.services import objections as service, payouts, read
 
-blp = Blueprint("objections", __name__, url_prefix="/objections", description="Objections during 公示")
+blp = Blueprint(
+    "objections", __name__, url_prefix="/objections", description="Objections during 公示"
+)
 
 STATUSES = words(ObjectionStatus)
 
 
 class ObjectionIn(Schema):
-    line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    line_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1)
+    )
     reason = free_text(2000, required=True)
 
 
@@ -61,16 +72,27 @@ class Objections(MethodView):
         """An enterprise objects to one of its lines while the batch is in 公示."""
         db, who = session(), principal()
         payouts.refresh_publicity(db, business_date())
-        objection = service.file_objection(db, data["line_id"], who.uscc, data["reason"], who.actor, business_date())
+        objection = service.file_objection(
+            db, data["line_id"], who.uscc, data["reason"], who.actor, business_date()
+        )
         return service.objection_wire(objection)
 
     @endpoint(*STAFF_ROLES, Role.ENTERPRISE)
     @blp.arguments(ObjectionQuery, location="query")
     @blp.response(200, page_of(ObjectionOut))
     def get(self, query):
-        page = read.objections_page(session(), query.get("status"), _own_uscc(), query.get("batch_id"),
-                                    limit=query["limit"], cursor=query["cursor"])
-        return {"items": [service.objection_wire(o) for o in page.items], "next_cursor": page.next_cursor}
+        page = read.objections_page(
+            session(),
+            query.get("status"),
+            _own_uscc(),
+            query.get("batch_id"),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": [service.objection_wire(o) for o in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 @blp.route("/<int:objection_id>")
@@ -90,8 +112,9 @@ class ResolveObjection(MethodView):
         """Upheld: the line is held back (the batch and the ledger shrink by it) and recomputed at
         the next close. Dismissed: the line stays as published."""
         who = principal()
-        objection = service.resolve(session(), objection_id, data["resolution"], data["note"], who.actor,
-                                    business_date())
+        objection = service.resolve(
+            session(), objection_id, data["resolution"], data["note"], who.actor, business_date()
+        )
         return service.objection_wire(objection)
 
 

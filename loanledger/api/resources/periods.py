@@ -1,4 +1,5 @@
 """Close, periods, batches, lines, claims and the ledger (read by staff)."""
+
 from __future__ import annotations
 
 
@@ -7,12 +8,24 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import advance_publicity, business_date, path_period, principal, session
+from loanledger.request_context import (
+    advance_publicity,
+    business_date,
+    path_period,
+    principal,
+    session,
+)
 from loanledger.wire.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import (
-    PAYMENT_RESULTS, STAFF_ROLES, BatchKind, BatchStatus, LineKind, Role, words,
+    PAYMENT_RESULTS,
+    STAFF_ROLES,
+    BatchKind,
+    BatchStatus,
+    LineKind,
+    Role,
+    words,
 )
 from loanledger.persistence.db import as_utc
 from loanledger.services import payouts, read
@@ -20,7 +33,9 @@ from loanledger.services.close import close_period
 from loanledger.services.errors import NotFound
 
 periods = Blueprint("periods", __name__, url_prefix="/periods", description="Month-end close")
-batches = Blueprint("batches", __name__, url_prefix="/batches", description="Batches, lines and payees")
+batches = Blueprint(
+    "batches", __name__, url_prefix="/batches", description="Batches, lines and payees"
+)
 lines = Blueprint("lines", __name__, url_prefix="/lines", description="One line and its breakdown")
 claims = Blueprint("claims", __name__, url_prefix="/claims", description="Risk-compensation claims")
 ledger = Blueprint("ledger", __name__, url_prefix="/ledger", description="The double-entry ledger")
@@ -66,14 +81,23 @@ class RejectIn(Schema):
 class PaymentIn(Schema):
     payee_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
     status = fields.String(required=True, validate=validate.OneOf(words(PAYMENT_RESULTS)))
-    paid_on = StrictDate(allow_none=True, load_default=None,
-                         metadata={"description": "required when paid; the date the money left"})
-    reference = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=255),
-                              metadata={"description": "the bank's payment reference; required when paid"})
+    paid_on = StrictDate(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "required when paid; the date the money left"},
+    )
+    reference = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "the bank's payment reference; required when paid"},
+    )
 
 
 class PaymentsIn(Schema):
-    payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(min=1, max=5000))
+    payments = fields.List(
+        fields.Nested(PaymentIn), required=True, validate=validate.Length(min=1, max=5000)
+    )
 
 
 class TrialBalanceQuery(Schema):
@@ -118,16 +142,18 @@ def _batch(batch_id: int):
 
 def batch_detail(batch) -> dict:
     out = read.batch_summary(batch)
-    out.update({
-        "submitted_by": batch.submitted_by,
-        "submitted_at": as_utc(batch.submitted_at).isoformat() if batch.submitted_at else None,
-        "approved_by": batch.approved_by,
-        "approved_at": as_utc(batch.approved_at).isoformat() if batch.approved_at else None,
-        "rejected_reason": batch.rejected_reason,
-        "rejected_by": batch.rejected_by,
-        "rejected_at": as_utc(batch.rejected_at).isoformat() if batch.rejected_at else None,
-        "open_objections": payouts.open_objection_count(session(), batch.id),
-    })
+    out.update(
+        {
+            "submitted_by": batch.submitted_by,
+            "submitted_at": as_utc(batch.submitted_at).isoformat() if batch.submitted_at else None,
+            "approved_by": batch.approved_by,
+            "approved_at": as_utc(batch.approved_at).isoformat() if batch.approved_at else None,
+            "rejected_reason": batch.rejected_reason,
+            "rejected_by": batch.rejected_by,
+            "rejected_at": as_utc(batch.rejected_at).isoformat() if batch.rejected_at else None,
+            "open_objections": payouts.open_objection_count(session(), batch.id),
+        }
+    )
     return out
 
 
@@ -191,10 +217,15 @@ class BatchPayments(MethodView):
     @batches.response(200, Open)
     def post(self, data, batch_id):
         """Payment results per payee: paid (date, reference) or failed (carried to the next batch)."""
-        results = [payouts.PaymentResult(p["payee_id"], p["status"], p["paid_on"], p["reference"])
-                   for p in data["payments"]]
-        return batch_detail(payouts.record_payments(session(), batch_id, results, principal().actor,
-                                                    business_date()))
+        results = [
+            payouts.PaymentResult(p["payee_id"], p["status"], p["paid_on"], p["reference"])
+            for p in data["payments"]
+        ]
+        return batch_detail(
+            payouts.record_payments(
+                session(), batch_id, results, principal().actor, business_date()
+            )
+        )
 
 
 @batches.route("/<int:batch_id>/lines")
@@ -204,9 +235,17 @@ class BatchLines(MethodView):
     @batches.response(200, PageOut)
     def get(self, query, batch_id):
         _batch(batch_id)
-        page = read.batch_lines(session(), batch_id, read.LineFilter(query.get("payee_id"), query.get("kind")),
-                                limit=query["limit"], cursor=query["cursor"])
-        return {"items": [read.line_wire(line) for line in page.items], "next_cursor": page.next_cursor}
+        page = read.batch_lines(
+            session(),
+            batch_id,
+            read.LineFilter(query.get("payee_id"), query.get("kind")),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": [read.line_wire(line) for line in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 @batches.route("/<int:batch_id>/payees")
@@ -216,15 +255,21 @@ class BatchPayees(MethodView):
     @batches.response(200, PageOut)
     def get(self, query, batch_id):
         _batch(batch_id)
-        page = read.batch_payees_page(session(), batch_id, limit=query["limit"], cursor=query["cursor"])
+        page = read.batch_payees_page(
+            session(), batch_id, limit=query["limit"], cursor=query["cursor"]
+        )
         return {"items": [_payee_wire(p) for p in page.items], "next_cursor": page.next_cursor}
 
 
 def _payee_wire(p) -> dict:
     return {
-        "payee_type": p.payee_type, "payee_id": p.payee_id, "total": format_fen(p.total_fen),
-        "pays": format_fen(p.pays_fen), "carried_out": format_fen(p.carried_out_fen),
-        "payment_status": p.payment_status, "paid_on": p.paid_on.isoformat() if p.paid_on else None,
+        "payee_type": p.payee_type,
+        "payee_id": p.payee_id,
+        "total": format_fen(p.total_fen),
+        "pays": format_fen(p.pays_fen),
+        "carried_out": format_fen(p.carried_out_fen),
+        "payment_status": p.payment_status,
+        "paid_on": p.paid_on.isoformat() if p.paid_on else None,
         "reference": p.reference,
     }
 
@@ -251,8 +296,13 @@ class Claims(MethodView):
     @claims.arguments(ClaimQuery, location="query")
     @claims.response(200, PageOut)
     def get(self, query):
-        page = read.claims(session(), query.get("period"), limit=query["limit"], cursor=query["cursor"])
-        return {"items": [read.claim_wire(session(), c) for c in page.items], "next_cursor": page.next_cursor}
+        page = read.claims(
+            session(), query.get("period"), limit=query["limit"], cursor=query["cursor"]
+        )
+        return {
+            "items": [read.claim_wire(session(), c) for c in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 # ------------------------------------------------------------------ ledger
@@ -264,10 +314,22 @@ class TrialBalance(MethodView):
     def get(self, query):
         as_of = query.get("as_of") or business_date()
         tb = read.trial_balance(session(), as_of, query["level"])
-        accounts = [{"code": a.code, "name": a.name, "debit": format_fen(a.debit_fen),
-                     "credit": format_fen(a.credit_fen), "balance": format_fen(a.balance_fen)} for a in tb.accounts]
-        return {"as_of": as_of.isoformat(), "accounts": accounts,
-                "total_debit": format_fen(tb.total_debit_fen), "total_credit": format_fen(tb.total_credit_fen)}
+        accounts = [
+            {
+                "code": a.code,
+                "name": a.name,
+                "debit": format_fen(a.debit_fen),
+                "credit": format_fen(a.credit_fen),
+                "balance": format_fen(a.balance_fen),
+            }
+            for a in tb.accounts
+        ]
+        return {
+            "as_of": as_of.isoformat(),
+            "accounts": accounts,
+            "total_debit": format_fen(tb.total_debit_fen),
+            "total_credit": format_fen(tb.total_credit_fen),
+        }
 
 
 @ledger.route("/accounts/<string:code>/entries")
@@ -277,9 +339,18 @@ class AccountEntries(MethodView):
     @ledger.response(200, PageOut)
     def get(self, query, code):
         page = read.account_entries(session(), code, limit=query["limit"], cursor=query["cursor"])
-        items = [{"entry_id": e.entry_id, "posted_on": e.posted_on.isoformat(), "kind": e.kind, "memo": e.memo,
-                  "account": e.account, "debit": format_fen(max(e.amount_fen, 0)),
-                  "credit": format_fen(max(-e.amount_fen, 0))} for e in page.items]
+        items = [
+            {
+                "entry_id": e.entry_id,
+                "posted_on": e.posted_on.isoformat(),
+                "kind": e.kind,
+                "memo": e.memo,
+                "account": e.account,
+                "debit": format_fen(max(e.amount_fen, 0)),
+                "credit": format_fen(max(-e.amount_fen, 0)),
+            }
+            for e in page.items
+        ]
         return {"items": items, "next_cursor": page.next_cursor}
 
 

@@ -3,6 +3,7 @@
 The checks are `loanledger.domain.reconciliation`, loaded and run by
 `loanledger.services.reconciliation.reconcile`; here the answer is only shaped.
 """
+
 from __future__ import annotations
 
 from flask import Response
@@ -17,8 +18,12 @@ from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.services import reconciliation
 
-blp = Blueprint("reconciliation", __name__, url_prefix="/periods",
-                description="Reconciliation of a period: the ledger, batches, payables, pool and control totals")
+blp = Blueprint(
+    "reconciliation",
+    __name__,
+    url_prefix="/periods",
+    description="Reconciliation of a period: the ledger, batches, payables, pool and control totals",
+)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,15 +31,23 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 class CheckOut(Schema):
     name = fields.String(required=True, validate=validate.OneOf(CHECK_NAMES))
     ok = fields.Boolean(required=True)
-    detail = fields.Dict(required=True, metadata={"description": "the check's figures (amounts in yuan)"})
+    detail = fields.Dict(
+        required=True, metadata={"description": "the check's figures (amounts in yuan)"}
+    )
 
 
 class DiscrepancyOut(Schema):
     check = fields.String(required=True, validate=validate.OneOf(CHECK_NAMES))
-    entity = fields.String(required=True, metadata={
-        "description": "ledger, journal_entry, batch, batch_payee, account, risk_pool, bank or interest_record"})
+    entity = fields.String(
+        required=True,
+        metadata={
+            "description": "ledger, journal_entry, batch, batch_payee, account, risk_pool, bank or interest_record"
+        },
+    )
     batch_id = fields.Integer(allow_none=True, required=True)
-    entry_id = fields.Integer(allow_none=True, required=True, metadata={"description": "a journal entry"})
+    entry_id = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "a journal entry"}
+    )
     account = fields.String(allow_none=True, required=True)
     payee_id = fields.String(allow_none=True, required=True)
     bank_code = fields.String(allow_none=True, required=True)
@@ -69,27 +82,43 @@ class Reconciliation(MethodView):
 @blp.route("/<string:period>/reconciliation.csv")
 class ReconciliationCsv(MethodView):
     @endpoint(*STAFF_ROLES)
-    @blp.doc(responses={"200": {
-        "description": "the reconciliation as one table (UTF-8 with BOM): a summary row, a row per check, "
-                       "a row per discrepancy; columns " + ",".join(reconciliation.CSV_COLUMNS),
-        "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the reconciliation as one table (UTF-8 with BOM): a summary row, a row per check, "
+                "a row per discrepancy; columns " + ",".join(reconciliation.CSV_COLUMNS),
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
     def get(self, period):
         doc = reconciliation.reconcile(session(), path_period(period))
-        return Response(reconciliation.reconciliation_csv(doc), mimetype="text/csv",
-                        headers=_attachment(period, "csv"))
+        return Response(
+            reconciliation.reconciliation_csv(doc),
+            mimetype="text/csv",
+            headers=_attachment(period, "csv"),
+        )
 
 
 @blp.route("/<string:period>/reconciliation.xlsx")
 class ReconciliationXlsx(MethodView):
     @endpoint(*STAFF_ROLES)
-    @blp.doc(responses={"200": {
-        "description": "the reconciliation as XLSX: sheets 概要 summary, 核对项 checks, 差异 discrepancies "
-                       "(row 1 Chinese captions, row 2 the JSON keys)",
-        "content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the reconciliation as XLSX: sheets 概要 summary, 核对项 checks, 差异 discrepancies "
+                "(row 1 Chinese captions, row 2 the JSON keys)",
+                "content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
     def get(self, period):
         doc = reconciliation.reconcile(session(), path_period(period))
-        return Response(reconciliation.reconciliation_xlsx(doc), mimetype=XLSX_MIMETYPE,
-                        headers=_attachment(period, "xlsx"))
+        return Response(
+            reconciliation.reconciliation_xlsx(doc),
+            mimetype=XLSX_MIMETYPE,
+            headers=_attachment(period, "xlsx"),
+        )
 
 
 BLUEPRINTS = [blp]

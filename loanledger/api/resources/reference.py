@@ -4,6 +4,7 @@ filings, the policy, LPR, budgets, the risk pool and receivable settlements.
 Staff only: clerks write (admins pass automatically), policy and LPR are admin writes,
 every staff role reads. The views translate; `services.registry` decides.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,6 @@ STAFF = STAFF_ROLES
 MAKER = (Role.CLERK,)
 ADMIN = (Role.ADMIN,)
 MAX_TEXT = 2000
-
-
 
 
 def _actor() -> str:
@@ -64,20 +63,36 @@ class Uscc(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not uscc_valid(text):
             raise ValidationError(
-                f"code:invalid_uscc:{text!r} is not a USCC with a valid check character (GB 32100-2015)")
+                f"code:invalid_uscc:{text!r} is not a USCC with a valid check character (GB 32100-2015)"
+            )
         return text
 
 
-blp_products = Blueprint("products", __name__, url_prefix="/products", description="Bank loan products")
-blp_enterprises = Blueprint("enterprises", __name__, url_prefix="/enterprises",
-                            description="Enterprises, their blacklist entries and subsidy totals")
-blp_filings = Blueprint("filings", __name__, url_prefix="/filings", description="Project filings (数字化项目备案)")
-blp_policy = Blueprint("policy", __name__, url_prefix="/policy", description="The versioned programme policy")
+blp_products = Blueprint(
+    "products", __name__, url_prefix="/products", description="Bank loan products"
+)
+blp_enterprises = Blueprint(
+    "enterprises",
+    __name__,
+    url_prefix="/enterprises",
+    description="Enterprises, their blacklist entries and subsidy totals",
+)
+blp_filings = Blueprint(
+    "filings", __name__, url_prefix="/filings", description="Project filings (数字化项目备案)"
+)
+blp_policy = Blueprint(
+    "policy", __name__, url_prefix="/policy", description="The versioned programme policy"
+)
 blp_lpr = Blueprint("lpr", __name__, url_prefix="/reference/lpr", description="Loan prime rates")
-blp_budgets = Blueprint("budgets", __name__, url_prefix="/budgets", description="Subsidy appropriations per year")
-blp_pool = Blueprint("risk_pool", __name__, url_prefix="/risk-pool", description="The risk-compensation pool")
-blp_receivables = Blueprint("receivables", __name__, url_prefix="/receivables",
-                            description="Receivables paid back in cash")
+blp_budgets = Blueprint(
+    "budgets", __name__, url_prefix="/budgets", description="Subsidy appropriations per year"
+)
+blp_pool = Blueprint(
+    "risk_pool", __name__, url_prefix="/risk-pool", description="The risk-compensation pool"
+)
+blp_receivables = Blueprint(
+    "receivables", __name__, url_prefix="/receivables", description="Receivables paid back in cash"
+)
 
 
 # ====================================================================== products
@@ -98,13 +113,20 @@ class Products(MethodView):
     @blp_products.arguments(ProductQuery, location="query")
     @blp_products.response(200, page_of(ProductSchema))
     def get(self, query):
-        page = read.products(session(), query.get("bank_code"), limit=query["limit"], cursor=query["cursor"])
-        return {"items": [registry.product_doc(p) for p in page.items], "next_cursor": page.next_cursor}
+        page = read.products(
+            session(), query.get("bank_code"), limit=query["limit"], cursor=query["cursor"]
+        )
+        return {
+            "items": [registry.product_doc(p) for p in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
     @endpoint(*MAKER)
     @blp_products.arguments(ProductSchema)
     @blp_products.response(201, ProductSchema)
-    @blp_products.alt_response(200, schema=ProductSchema, description="the same product again", success=True)
+    @blp_products.alt_response(
+        200, schema=ProductSchema, description="the same product again", success=True
+    )
     def post(self, data):
         product, created = registry.create_product(session(), actor=_actor(), **data)
         return registry.product_doc(product), 201 if created else 200
@@ -191,8 +213,10 @@ class EnterpriseDetailSchema(EnterpriseSchema):
     blacklist = fields.List(fields.Nested(BlacklistEntrySchema))
     filings = fields.List(fields.Nested(FilingSchema))
     loans = fields.List(fields.Nested(EnterpriseLoanSchema))
-    subsidy_totals = fields.List(fields.Nested(SubsidyYearSchema),
-                                 metadata={"description": "granted so far, per calendar year of paid_on"})
+    subsidy_totals = fields.List(
+        fields.Nested(SubsidyYearSchema),
+        metadata={"description": "granted so far, per calendar year of paid_on"},
+    )
 
 
 @blp_enterprises.route("")
@@ -202,12 +226,17 @@ class Enterprises(MethodView):
     @blp_enterprises.response(200, page_of(EnterpriseSchema))
     def get(self, query):
         page = read.enterprises(session(), limit=query["limit"], cursor=query["cursor"])
-        return {"items": [registry.enterprise_doc(e) for e in page.items], "next_cursor": page.next_cursor}
+        return {
+            "items": [registry.enterprise_doc(e) for e in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
     @endpoint(*MAKER)
     @blp_enterprises.arguments(EnterpriseSchema)
     @blp_enterprises.response(201, EnterpriseSchema)
-    @blp_enterprises.alt_response(200, schema=EnterpriseSchema, description="the same enterprise again", success=True)
+    @blp_enterprises.alt_response(
+        200, schema=EnterpriseSchema, description="the same enterprise again", success=True
+    )
     def post(self, data):
         enterprise, created = registry.create_enterprise(session(), data, _actor())
         return registry.enterprise_doc(enterprise), 201 if created else 200
@@ -235,8 +264,14 @@ class Blacklist(MethodView):
     @blp_enterprises.arguments(BlacklistEntryInSchema)
     @blp_enterprises.response(201, BlacklistEntrySchema)
     def post(self, data, uscc):
-        entry = registry.add_blacklist_entry(session(), uscc, data["reason"], data["effective_from"],
-                                             data.get("effective_to"), _actor())
+        entry = registry.add_blacklist_entry(
+            session(),
+            uscc,
+            data["reason"],
+            data["effective_from"],
+            data.get("effective_to"),
+            _actor(),
+        )
         return registry.blacklist_doc(entry)
 
 
@@ -246,7 +281,9 @@ class BlacklistLift(MethodView):
     @blp_enterprises.arguments(BlacklistLiftSchema)
     @blp_enterprises.response(200, BlacklistEntrySchema)
     def post(self, data, uscc, entry_id):
-        entry = registry.lift_blacklist_entry(session(), uscc, entry_id, data["effective_to"], data["note"], _actor())
+        entry = registry.lift_blacklist_entry(
+            session(), uscc, entry_id, data["effective_to"], data["note"], _actor()
+        )
         return registry.blacklist_doc(entry)
 
 
@@ -269,19 +306,37 @@ class Filings(MethodView):
     @blp_filings.response(200, page_of(FilingSchema))
     def get(self, query):
         db, today = session(), business_date()
-        page = read.filings(db, today, query.get("uscc"), query.get("status"), limit=query["limit"],
-                            cursor=query["cursor"])
-        return {"items": registry.filing_docs(db, page.items, today), "next_cursor": page.next_cursor}
+        page = read.filings(
+            db,
+            today,
+            query.get("uscc"),
+            query.get("status"),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": registry.filing_docs(db, page.items, today),
+            "next_cursor": page.next_cursor,
+        }
 
     @endpoint(*MAKER)
     @blp_filings.arguments(FilingSchema)
     @blp_filings.response(201, FilingSchema)
-    @blp_filings.alt_response(200, schema=FilingSchema, description="the same filing again", success=True)
+    @blp_filings.alt_response(
+        200, schema=FilingSchema, description="the same filing again", success=True
+    )
     def post(self, data):
         db, today = session(), business_date()
         filing, created = registry.create_filing(
-            db, data["filing_no"], data["uscc"], data["project_name"], data["eligible_investment"],
-            data["approved_on"], today, _actor())
+            db,
+            data["filing_no"],
+            data["uscc"],
+            data["project_name"],
+            data["eligible_investment"],
+            data["approved_on"],
+            today,
+            _actor(),
+        )
         return registry.filing_docs(db, [filing], today)[0], 201 if created else 200
 
 
@@ -301,8 +356,9 @@ class FilingRevoke(MethodView):
     @blp_filings.response(200, FilingSchema)
     def post(self, data, filing_no):
         db, today = session(), business_date()
-        filing = registry.revoke_filing(db, filing_no, data["reason"], data["effective_on"], data["clawback"],
-                                        today, _actor())
+        filing = registry.revoke_filing(
+            db, filing_no, data["reason"], data["effective_on"], data["clawback"], today, _actor()
+        )
         return registry.filing_docs(db, [filing], today)[0]
 
 
@@ -311,21 +367,37 @@ _STRING, _INTEGER = {"type": "string"}, {"type": "integer"}
 _DATE = {"type": "string", "format": "date"}
 _MONEY_TEXT = {"type": "string", "pattern": Money().metadata["pattern"]}
 _POLICY_PROPERTIES: dict[str, dict[str, Any]] = {
-    "effective_from": _DATE, "effective_to": _DATE, "subsidy_years": _INTEGER,
-    "subsidy_ratios": {"type": "array", "items": _STRING}, "rate_cap_spread_bps": _INTEGER,
-    "annual_cap_per_enterprise": _MONEY_TEXT, "min_enterprise_age_years": _INTEGER,
-    "max_active_filings": _INTEGER, "filing_lapse_days": _INTEGER, "payee": _STRING,
-    "publicity_working_days": _INTEGER, "close_day": _INTEGER, "npl_dpd": _INTEGER,
+    "effective_from": _DATE,
+    "effective_to": _DATE,
+    "subsidy_years": _INTEGER,
+    "subsidy_ratios": {"type": "array", "items": _STRING},
+    "rate_cap_spread_bps": _INTEGER,
+    "annual_cap_per_enterprise": _MONEY_TEXT,
+    "min_enterprise_age_years": _INTEGER,
+    "max_active_filings": _INTEGER,
+    "filing_lapse_days": _INTEGER,
+    "payee": _STRING,
+    "publicity_working_days": _INTEGER,
+    "close_day": _INTEGER,
+    "npl_dpd": _INTEGER,
     "npl_classifications": {"type": "array", "items": _STRING},
-    "compensation_tiers": {"type": "array", "items": {"type": "object", "properties": {
-        "up_to": {**_MONEY_TEXT, "nullable": True}, "ratio": _STRING}}},
-    "claim_cap_per_loan": _MONEY_TEXT, "pool_leverage": _INTEGER,
+    "compensation_tiers": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"up_to": {**_MONEY_TEXT, "nullable": True}, "ratio": _STRING},
+        },
+    },
+    "claim_cap_per_loan": _MONEY_TEXT,
+    "pool_leverage": _INTEGER,
 }
 assert set(_POLICY_PROPERTIES) == set(DEFAULT_POLICY_DOC)
 
 
 def _raw(name: str) -> fields.Raw:
-    return fields.Raw(allow_none=True, metadata={**_POLICY_PROPERTIES[name], "example": DEFAULT_POLICY_DOC[name]})
+    return fields.Raw(
+        allow_none=True, metadata={**_POLICY_PROPERTIES[name], "example": DEFAULT_POLICY_DOC[name]}
+    )
 
 
 class _PolicyInBase(Schema):
@@ -335,12 +407,22 @@ class _PolicyInBase(Schema):
         unknown = INCLUDE
 
 
-PolicyInSchema = _PolicyInBase.from_dict({
-    **{name: _raw(name) for name in DEFAULT_POLICY_DOC},
-    "version": fields.Raw(allow_none=True, metadata={"type": "integer", "description": "the version read"}),
-    "in_force_from": fields.Raw(allow_none=True, metadata={
-        "type": "string", "description": "ignored: a saved version is in force from the business date"}),
-}, name="PolicyInSchema")
+PolicyInSchema = _PolicyInBase.from_dict(
+    {
+        **{name: _raw(name) for name in DEFAULT_POLICY_DOC},
+        "version": fields.Raw(
+            allow_none=True, metadata={"type": "integer", "description": "the version read"}
+        ),
+        "in_force_from": fields.Raw(
+            allow_none=True,
+            metadata={
+                "type": "string",
+                "description": "ignored: a saved version is in force from the business date",
+            },
+        ),
+    },
+    name="PolicyInSchema",
+)
 
 
 class TierSchema(Schema):
@@ -411,8 +493,14 @@ class Lpr(MethodView):
     @blp_lpr.response(201, LprSchema)
     @blp_lpr.alt_response(200, schema=LprSchema, description="the same figures again", success=True)
     def post(self, data):
-        row, created = registry.add_lpr(session(), data["published_on"], data["lpr_1y"], data["lpr_5y"],
-                                        business_date(), _actor())
+        row, created = registry.add_lpr(
+            session(),
+            data["published_on"],
+            data["lpr_1y"],
+            data["lpr_5y"],
+            business_date(),
+            _actor(),
+        )
         return _lpr_doc(row), 201 if created else 200
 
 
@@ -425,7 +513,9 @@ class BudgetInSchema(Schema):
 
 class BudgetSchema(BudgetInSchema):
     budget_id = fields.Integer(dump_only=True)
-    entry_id = fields.Integer(dump_only=True, metadata={"description": "the appropriation's journal entry"})
+    entry_id = fields.Integer(
+        dump_only=True, metadata={"description": "the appropriation's journal entry"}
+    )
 
 
 class BudgetYearSchema(Schema):
@@ -444,8 +534,16 @@ class Budgets(MethodView):
     def get(self, query):
         page = read.budget_years(session(), limit=query["limit"], cursor=query["cursor"])
         return {
-            "items": [{"year": y.year, "appropriated": y.appropriated_fen, "paid": y.paid_fen,
-                       "approved_unpaid": y.approved_unpaid_fen, "left": y.left_fen} for y in page.items],
+            "items": [
+                {
+                    "year": y.year,
+                    "appropriated": y.appropriated_fen,
+                    "paid": y.paid_fen,
+                    "approved_unpaid": y.approved_unpaid_fen,
+                    "left": y.left_fen,
+                }
+                for y in page.items
+            ],
             "next_cursor": page.next_cursor,
         }
 
@@ -453,10 +551,16 @@ class Budgets(MethodView):
     @blp_budgets.arguments(BudgetInSchema)
     @blp_budgets.response(201, BudgetSchema)
     def post(self, data):
-        budget, entry_id = registry.add_budget(session(), data["year"], data["amount"], data["reference"],
-                                               business_date(), _actor())
-        return {"budget_id": budget.id, "year": budget.year, "amount": budget.amount_fen,
-                "reference": budget.reference, "entry_id": entry_id}
+        budget, entry_id = registry.add_budget(
+            session(), data["year"], data["amount"], data["reference"], business_date(), _actor()
+        )
+        return {
+            "budget_id": budget.id,
+            "year": budget.year,
+            "amount": budget.amount_fen,
+            "reference": budget.reference,
+            "entry_id": entry_id,
+        }
 
 
 # ====================================================================== risk pool
@@ -472,8 +576,12 @@ class PoolSchema(Schema):
     cash = Money(allow_negative=True, metadata={"description": "balance of account 1101"})
     owed = Money(metadata={"description": "Σ over banks of max(0, what the pool owes the bank)"})
     available = Money(allow_negative=True, metadata={"description": "cash − owed"})
-    covered_principal = Money(metadata={"description": "contract principal of covered loans not settled nor claimed"})
-    capacity = Money(allow_negative=True, metadata={"description": "cash × leverage − covered_principal"})
+    covered_principal = Money(
+        metadata={"description": "contract principal of covered loans not settled nor claimed"}
+    )
+    capacity = Money(
+        allow_negative=True, metadata={"description": "cash × leverage − covered_principal"}
+    )
     leverage = fields.Integer()
 
 
@@ -483,9 +591,14 @@ class Pool(MethodView):
     @blp_pool.response(200, PoolSchema)
     def get(self):
         status = registry.pool_status(session(), business_date())
-        return {"cash": status.cash_fen, "owed": status.owed_fen, "available": status.available_fen,
-                "covered_principal": status.covered_principal_fen, "capacity": status.capacity_fen,
-                "leverage": status.leverage}
+        return {
+            "cash": status.cash_fen,
+            "owed": status.owed_fen,
+            "available": status.available_fen,
+            "covered_principal": status.covered_principal_fen,
+            "capacity": status.capacity_fen,
+            "leverage": status.leverage,
+        }
 
 
 @blp_pool.route("/deposits")
@@ -494,10 +607,21 @@ class PoolDeposits(MethodView):
     @blp_pool.arguments(DepositSchema)
     @blp_pool.response(201, DepositSchema)
     def post(self, data):
-        deposit, entry_id = registry.add_pool_deposit(session(), data["amount"], data["deposited_on"],
-                                                      data["reference"], business_date(), _actor())
-        return {"deposit_id": deposit.id, "amount": deposit.amount_fen, "deposited_on": deposit.deposited_on,
-                "reference": deposit.reference, "entry_id": entry_id}
+        deposit, entry_id = registry.add_pool_deposit(
+            session(),
+            data["amount"],
+            data["deposited_on"],
+            data["reference"],
+            business_date(),
+            _actor(),
+        )
+        return {
+            "deposit_id": deposit.id,
+            "amount": deposit.amount_fen,
+            "deposited_on": deposit.deposited_on,
+            "reference": deposit.reference,
+            "entry_id": entry_id,
+        }
 
 
 # ====================================================================== receivables
@@ -517,11 +641,34 @@ class Settlements(MethodView):
     @blp_receivables.arguments(SettlementSchema)
     @blp_receivables.response(201, SettlementSchema)
     def post(self, data, payee_id):
-        s = registry.settle_receivable(session(), payee_id, data["kind"], data["amount"], data["settled_on"],
-                                       data["reference"], business_date(), _actor())
-        return {"payee_id": s.payee_id, "kind": s.kind, "amount": s.amount_fen, "settled_on": s.settled_on,
-                "reference": s.reference, "entry_id": s.entry_id, "balance": s.balance_fen}
+        s = registry.settle_receivable(
+            session(),
+            payee_id,
+            data["kind"],
+            data["amount"],
+            data["settled_on"],
+            data["reference"],
+            business_date(),
+            _actor(),
+        )
+        return {
+            "payee_id": s.payee_id,
+            "kind": s.kind,
+            "amount": s.amount_fen,
+            "settled_on": s.settled_on,
+            "reference": s.reference,
+            "entry_id": s.entry_id,
+            "balance": s.balance_fen,
+        }
 
 
-BLUEPRINTS = [blp_products, blp_enterprises, blp_filings, blp_policy, blp_lpr, blp_budgets, blp_pool,
-              blp_receivables]
+BLUEPRINTS = [
+    blp_products,
+    blp_enterprises,
+    blp_filings,
+    blp_policy,
+    blp_lpr,
+    blp_budgets,
+    blp_pool,
+    blp_receivables,
+]

@@ -1,4 +1,5 @@
 """Bank control totals (POST/GET /control-totals) and statements (GET /statements/{period})."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -14,10 +15,18 @@ from loanledger.domain.dates import period_bounds
 from loanledger.domain.vocabulary import STAFF_ROLES, PeriodStatus, words
 from loanledger.services import statements, read
 
-control_totals = Blueprint("control_totals", __name__, url_prefix="/control-totals",
-                           description="A bank's own count and sum of its interest records per period")
-statements_blp = Blueprint("statements", __name__, url_prefix="/statements",
-                           description="A bank's lines, payments and control total of one period")
+control_totals = Blueprint(
+    "control_totals",
+    __name__,
+    url_prefix="/control-totals",
+    description="A bank's own count and sum of its interest records per period",
+)
+statements_blp = Blueprint(
+    "statements",
+    __name__,
+    url_prefix="/statements",
+    description="A bank's lines, payments and control total of one period",
+)
 
 MAX_RECORDS = 1_000_000_000
 
@@ -25,9 +34,15 @@ MAX_RECORDS = 1_000_000_000
 # ------------------------------------------------------------------ schemas
 class ControlTotalIn(Schema):
     period = PeriodField(required=True, metadata={"example": "2023-03"})
-    interest_records = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_RECORDS),
-                                      metadata={"description": "how many `interest` events have paid_on in the period"})
-    interest_total = Money(required=True, metadata={"description": "the sum of their `interest`, in yuan"})
+    interest_records = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_RECORDS),
+        metadata={"description": "how many `interest` events have paid_on in the period"},
+    )
+    interest_total = Money(
+        required=True, metadata={"description": "the sum of their `interest`, in yuan"}
+    )
 
 
 class Figures(Schema):
@@ -42,8 +57,14 @@ class ControlTotalOut(Document):
     interest_total = Money(required=True)
     submitted_at = fields.DateTime(required=True)
     submitted_by = fields.String(required=True)
-    revisions = fields.Integer(required=True, metadata={"description": "submissions so far; the latest counts"})
-    held = fields.Nested(Figures, required=True, metadata={"description": "what LoanLedger holds: live interest events"})
+    revisions = fields.Integer(
+        required=True, metadata={"description": "submissions so far; the latest counts"}
+    )
+    held = fields.Nested(
+        Figures,
+        required=True,
+        metadata={"description": "what LoanLedger holds: live interest events"},
+    )
     matches = fields.Boolean(required=True)
 
 
@@ -65,7 +86,9 @@ class Declared(Schema):
 class StatementControlTotal(Schema):
     declared = fields.Nested(Declared, allow_none=True, required=True)
     held = fields.Nested(Figures, required=True)
-    matches = fields.Boolean(allow_none=True, required=True, metadata={"description": "null when none was declared"})
+    matches = fields.Boolean(
+        allow_none=True, required=True, metadata={"description": "null when none was declared"}
+    )
 
 
 class BankPayee(Schema):
@@ -91,10 +114,17 @@ class StatementBatch(Schema):
     kind = fields.String(required=True)
     status = fields.String(required=True)
     publicity_ends_on = fields.String(allow_none=True, required=True)
-    bank_payee = fields.Nested(BankPayee, allow_none=True, required=True,
-                               metadata={"description": "the bank as payee (compensation batches)"})
-    payments = fields.List(fields.Nested(Payment), required=True,
-                           metadata={"description": "payment state of the payees of the bank's lines"})
+    bank_payee = fields.Nested(
+        BankPayee,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the bank as payee (compensation batches)"},
+    )
+    payments = fields.List(
+        fields.Nested(Payment),
+        required=True,
+        metadata={"description": "payment state of the payees of the bank's lines"},
+    )
 
 
 class KindTotal(Schema):
@@ -107,11 +137,18 @@ class StatementOut(Document):
     period = fields.String(required=True)
     bank_code = fields.String(required=True)
     period_status = fields.String(required=True, validate=validate.OneOf(words(PeriodStatus)))
-    totals = fields.List(fields.Nested(KindTotal), required=True, metadata={"description": "all lines, by kind"})
+    totals = fields.List(
+        fields.Nested(KindTotal), required=True, metadata={"description": "all lines, by kind"}
+    )
     batches = fields.List(fields.Nested(StatementBatch), required=True)
     control_total = fields.Nested(StatementControlTotal, required=True)
-    lines = fields.List(fields.Dict(), required=True,
-                        metadata={"description": "this page of the bank's lines (the line of api.md plus batch_kind)"})
+    lines = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "this page of the bank's lines (the line of api.md plus batch_kind)"
+        },
+    )
     next_cursor = fields.String(allow_none=True, required=True)
 
 
@@ -126,12 +163,20 @@ class ControlTotals(MethodView):
         try:
             first, _last = period_bounds(data["period"])
         except ValueError:
-            raise invalid("invalid_format", f"{data['period']!r} is not a month of the calendar", "period") from None
+            raise invalid(
+                "invalid_format", f"{data['period']!r} is not a month of the calendar", "period"
+            ) from None
         if first > business_date():
             raise invalid("future_date", f"the period {data['period']} has not started", "period")
         db, who = session(), principal()
-        row = statements.submit_control_total(db, who.bank_code, data["period"], data["interest_records"],
-                                              data["interest_total"], who.actor)
+        row = statements.submit_control_total(
+            db,
+            who.bank_code,
+            data["period"],
+            data["interest_records"],
+            data["interest_total"],
+            who.actor,
+        )
         return statements.control_totals_wire(db, [row])[0], 201
 
     @endpoint(*STAFF_ROLES, bank=True)
@@ -140,9 +185,17 @@ class ControlTotals(MethodView):
     def get(self, query):
         """The latest control total per bank and period: a bank sees its own, staff all."""
         who, db = principal(), session()
-        page = read.control_totals(db, who.bank_code if who.kind == "bank" else None, query.get("period"),
-                                   limit=query["limit"], cursor=query["cursor"])
-        return {"items": statements.control_totals_wire(db, page.items), "next_cursor": page.next_cursor}
+        page = read.control_totals(
+            db,
+            who.bank_code if who.kind == "bank" else None,
+            query.get("period"),
+            limit=query["limit"],
+            cursor=query["cursor"],
+        )
+        return {
+            "items": statements.control_totals_wire(db, page.items),
+            "next_cursor": page.next_cursor,
+        }
 
 
 # ------------------------------------------------------------------ statements
@@ -158,7 +211,9 @@ class Statement(MethodView):
         db, bank_code = session(), principal().bank_code
         period = path_period(period)
         out = statements.statement_header(db, bank_code, period)
-        page = read.statement_lines(db, bank_code, period, limit=query["limit"], cursor=query["cursor"])
+        page = read.statement_lines(
+            db, bank_code, period, limit=query["limit"], cursor=query["cursor"]
+        )
         kinds = read.batch_kinds(db, [line.batch_id for line in page.items])
         out["lines"] = [statements.statement_line_wire(line, kinds) for line in page.items]
         out["next_cursor"] = page.next_cursor

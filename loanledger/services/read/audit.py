@@ -1,4 +1,5 @@
 """The audit trail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,15 @@ from loanledger.persistence.tables import AuditEntry
 from loanledger.services.read.paging import Page, keyset_page
 
 
-def audit_trail(db: Session, since: dt.datetime | None = None, entity: str | None = None, action: str | None = None,
-                *, limit: int, cursor: str | None) -> Page:
+def audit_trail(
+    db: Session,
+    since: dt.datetime | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """A page of audit entries (rows), oldest first: from `since`, of one entity or action."""
     stmt = select(AuditEntry.__table__)
     if since is not None:

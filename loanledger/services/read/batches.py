@@ -1,5 +1,6 @@
 """Batches: the list, one batch, its lines (filtered, in pages), its payees and the reason
 codes its lines carry; one line; claims; the names of payees."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,7 +15,9 @@ from loanledger.services.read.paging import Page, keyset_page
 LINES_PAGE_SIZE = 200  # the batch page's numbered pages
 
 
-def batches(db: Session, period: str | None = None, kind: str | None = None, status: str | None = None) -> list[Row]:
+def batches(
+    db: Session, period: str | None = None, kind: str | None = None, status: str | None = None
+) -> list[Row]:
     """Batches by period, subsidy before compensation."""
     stmt = select(Batch.__table__).order_by(Batch.period, Batch.kind.desc())
     for column, value in ((Batch.period, period), (Batch.kind, kind), (Batch.status, status)):
@@ -41,13 +44,19 @@ class LineFilter:
 
 def _lines_of(batch_id: int, f: LineFilter):
     stmt = select(Line.__table__).where(Line.batch_id == batch_id)
-    for column, value in ((Line.payee_id, f.payee_id), (Line.kind, f.kind), (Line.status, f.status)):
+    for column, value in (
+        (Line.payee_id, f.payee_id),
+        (Line.kind, f.kind),
+        (Line.status, f.status),
+    ):
         if value:
             stmt = stmt.where(column == value)
     return stmt
 
 
-def batch_lines(db: Session, batch_id: int, f: LineFilter, *, limit: int, cursor: str | None) -> Page:
+def batch_lines(
+    db: Session, batch_id: int, f: LineFilter, *, limit: int, cursor: str | None
+) -> Page:
     """A keyset page of the batch's lines that pass the filter, in line order (the API)."""
     return keyset_page(db, _lines_of(batch_id, f), [Line.id], limit=limit, cursor=cursor)
 
@@ -64,7 +73,9 @@ def batch_lines_numbered(db: Session, batch_id: int, f: LineFilter, page: int) -
     (the batch page)."""
     stmt = _lines_of(batch_id, f)
     count = int(db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = db.execute(stmt.order_by(Line.id).limit(LINES_PAGE_SIZE).offset((page - 1) * LINES_PAGE_SIZE)).all()
+    rows = db.execute(
+        stmt.order_by(Line.id).limit(LINES_PAGE_SIZE).offset((page - 1) * LINES_PAGE_SIZE)
+    ).all()
     return NumberedPage(list(rows), count, max(1, -(-count // LINES_PAGE_SIZE)))
 
 
@@ -79,18 +90,31 @@ def batch_reason_codes(db: Session, batch_id: int) -> list[str]:
 
 # ------------------------------------------------------------------ payees
 def batch_payees(db: Session, batch_id: int) -> list[Row]:
-    return list(db.execute(select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id)
-                           .order_by(BatchPayee.payee_id)).all())
+    return list(
+        db.execute(
+            select(BatchPayee.__table__)
+            .where(BatchPayee.batch_id == batch_id)
+            .order_by(BatchPayee.payee_id)
+        ).all()
+    )
 
 
 def batch_payees_page(db: Session, batch_id: int, *, limit: int, cursor: str | None) -> Page:
-    return keyset_page(db, select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id), [BatchPayee.id],
-                       limit=limit, cursor=cursor)
+    return keyset_page(
+        db,
+        select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id),
+        [BatchPayee.id],
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def batch_payee(db: Session, batch_id: int, payee_id: str) -> Row | None:
-    return db.execute(select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id,
-                                                         BatchPayee.payee_id == payee_id)).one_or_none()
+    return db.execute(
+        select(BatchPayee.__table__).where(
+            BatchPayee.batch_id == batch_id, BatchPayee.payee_id == payee_id
+        )
+    ).one_or_none()
 
 
 def payee_names(db: Session, payee_ids: Iterable[str]) -> dict[str, str]:
@@ -98,9 +122,15 @@ def payee_names(db: Session, payee_ids: Iterable[str]) -> dict[str, str]:
     ids = sorted(set(payee_ids))
     names: dict[str, str] = {}
     for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
-        names.update(db.execute(select(Enterprise.uscc, Enterprise.name).where(Enterprise.uscc.in_(chunk))).all())
-        names.update(db.execute(select(Bank.bank_code, Bank.name).where(Bank.bank_code.in_(chunk))).all())
+        chunk = ids[i : i + 900]
+        names.update(
+            db.execute(
+                select(Enterprise.uscc, Enterprise.name).where(Enterprise.uscc.in_(chunk))
+            ).all()
+        )
+        names.update(
+            db.execute(select(Bank.bank_code, Bank.name).where(Bank.bank_code.in_(chunk))).all()
+        )
     return names
 
 

@@ -5,6 +5,7 @@ Its lines (docs/decisions-payout.md, "Roles") are the subsidy lines paid to it a
 about its own loans, which a policy with `payee: bank` pays to its bank. It objects only to
 a line paid to it, during 公示 (domain.md §7).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,26 +50,41 @@ class EnterpriseSubsidies:
 def enterprise_subsidies(db: Session, uscc: str, today: dt.date) -> EnterpriseSubsidies:
     """Its loans, lines, payments and objections (GET /me/subsidies, /portal)."""
     lines = enterprise_lines(db, uscc, today)
-    return EnterpriseSubsidies(uscc, enterprise(db, uscc), enterprise_loans(db, uscc), lines,
-                               enterprise_payments(db, uscc), list(reversed(objections(db, uscc=uscc))),
-                               granted_by_loan(lines))
+    return EnterpriseSubsidies(
+        uscc,
+        enterprise(db, uscc),
+        enterprise_loans(db, uscc),
+        lines,
+        enterprise_payments(db, uscc),
+        list(reversed(objections(db, uscc=uscc))),
+        granted_by_loan(lines),
+    )
 
 
 def enterprise_loans(db: Session, uscc: str) -> list[Row]:
-    return list(db.execute(select(Loan.__table__).where(Loan.uscc == uscc).order_by(Loan.start_date, Loan.id)).all())
+    return list(
+        db.execute(
+            select(Loan.__table__).where(Loan.uscc == uscc).order_by(Loan.start_date, Loan.id)
+        ).all()
+    )
 
 
 def _its_line(uscc: str):
     paid_to_it = and_(Line.payee_type == "enterprise", Line.payee_id == uscc)
-    about_its_loan = exists().where(Loan.uscc == uscc, Loan.bank_code == Line.bank_code,
-                                    Loan.contract_no == Line.contract_no)
-    return and_(or_(paid_to_it, about_its_loan),
-                Line.batch_id.in_(select(Batch.id).where(Batch.kind == "subsidy")))
+    about_its_loan = exists().where(
+        Loan.uscc == uscc, Loan.bank_code == Line.bank_code, Loan.contract_no == Line.contract_no
+    )
+    return and_(
+        or_(paid_to_it, about_its_loan),
+        Line.batch_id.in_(select(Batch.id).where(Batch.kind == "subsidy")),
+    )
 
 
 def enterprise_lines(db: Session, uscc: str, today: dt.date) -> list[EnterpriseLine]:
     """Its lines by period, each with its batch and whether it can object to it today."""
-    rows = db.execute(select(Line.__table__).where(_its_line(uscc)).order_by(Line.period, Line.id)).all()
+    rows = db.execute(
+        select(Line.__table__).where(_its_line(uscc)).order_by(Line.period, Line.id)
+    ).all()
     return _with_batches(db, uscc, list(rows), today)
 
 
@@ -81,22 +97,41 @@ def enterprise_line(db: Session, uscc: str, line_id: int, today: dt.date) -> Ent
 
 def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> list[EnterpriseLine]:
     ids = sorted({line.batch_id for line in lines})
-    batches = {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))} if ids else {}
-    open_lines = set(db.scalars(select(Objection.line_id).where(Objection.uscc == uscc, Objection.status == "open")))
+    batches = (
+        {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    open_lines = set(
+        db.scalars(
+            select(Objection.line_id).where(Objection.uscc == uscc, Objection.status == "open")
+        )
+    )
     out = []
     for line in lines:
         batch, has_open = batches[line.batch_id], line.id in open_lines
-        out.append(EnterpriseLine(line, batch, has_open, can_object(uscc, line, batch, today, has_open)))
+        out.append(
+            EnterpriseLine(line, batch, has_open, can_object(uscc, line, batch, today, has_open))
+        )
     return out
 
 
 def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_objection: bool) -> bool:
     """Whether the enterprise may object to the line today: its batch is in 公示, the line is
     paid to it, is about an interest record, is not held back and has no open objection."""
-    in_publicity = (batch.status == "publicity" and batch.publicity_ends_on is not None
-                    and today <= batch.publicity_ends_on)
-    return (in_publicity and line.payee_type == "enterprise" and line.payee_id == uscc
-            and line.kind in OBJECTABLE_KINDS and line.status == "active" and not has_open_objection)
+    in_publicity = (
+        batch.status == "publicity"
+        and batch.publicity_ends_on is not None
+        and today <= batch.publicity_ends_on
+    )
+    return (
+        in_publicity
+        and line.payee_type == "enterprise"
+        and line.payee_id == uscc
+        and line.kind in OBJECTABLE_KINDS
+        and line.status == "active"
+        and not has_open_objection
+    )
 
 
 def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
@@ -110,9 +145,15 @@ def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
 
 def enterprise_payments(db: Session, uscc: str) -> list[EnterprisePayment]:
     """Its payee rows, by batch."""
-    payees = db.execute(select(BatchPayee.__table__).where(BatchPayee.payee_type == "enterprise",
-                                                            BatchPayee.payee_id == uscc)
-                        .order_by(BatchPayee.batch_id)).all()
+    payees = db.execute(
+        select(BatchPayee.__table__)
+        .where(BatchPayee.payee_type == "enterprise", BatchPayee.payee_id == uscc)
+        .order_by(BatchPayee.batch_id)
+    ).all()
     ids = sorted({p.batch_id for p in payees})
-    batches = {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))} if ids else {}
+    batches = (
+        {b.id: b for b in db.execute(select(Batch.__table__).where(Batch.id.in_(ids)))}
+        if ids
+        else {}
+    )
     return [EnterprisePayment(p, batches[p.batch_id]) for p in payees]

@@ -1,4 +1,5 @@
 """Import jobs."""
+
 from __future__ import annotations
 
 from sqlalchemy import Row, select

@@ -1,4 +1,5 @@
 """Loans: the list (filtered by status in SQL), one loan by its key, a loan's lines."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,16 @@ from loanledger.services.read.paging import Page, keyset_page
 LOAN_STATUSES = ("active", "settled", "npl")
 
 
-def loans(db: Session, today: dt.date, *, bank_code: str | None = None, uscc: str | None = None,
-          status: str | None = None, limit: int, cursor: str | None) -> Page:
+def loans(
+    db: Session,
+    today: dt.date,
+    *,
+    bank_code: str | None = None,
+    uscc: str | None = None,
+    status: str | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """A page of loans (rows) in registration order: of one bank, of one enterprise, and with
     the status the loan view shows on `today` (the filter is part of the SELECT)."""
     stmt = select(Loan.__table__)
@@ -30,14 +39,20 @@ def loans(db: Session, today: dt.date, *, bank_code: str | None = None, uscc: st
 
 
 def loan(db: Session, bank_code: str, contract_no: str) -> Row | None:
-    return db.execute(select(Loan.__table__).where(Loan.bank_code == bank_code,
-                                                   Loan.contract_no == contract_no)).one_or_none()
+    return db.execute(
+        select(Loan.__table__).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no)
+    ).one_or_none()
 
 
 def loan_lines(db: Session, bank_code: str, contract_no: str) -> list[Row]:
     """Every line about the loan (subsidy and compensation, any payee), oldest first."""
-    return list(db.execute(select(Line.__table__).where(Line.bank_code == bank_code, Line.contract_no == contract_no)
-                           .order_by(Line.id)).all())
+    return list(
+        db.execute(
+            select(Line.__table__)
+            .where(Line.bank_code == bank_code, Line.contract_no == contract_no)
+            .order_by(Line.id)
+        ).all()
+    )
 
 
 # ------------------------------------------------------------------ status in SQL
@@ -53,9 +68,15 @@ def loan_status_is(db: Session, status: str, today: dt.date):
 def _has_live(kind: str, *conditions):
     """The loan has an event of `kind` that no void of the loan targets (LoanData.live)."""
     event, void = aliased(LoanEvent), aliased(LoanEvent)
-    voided = exists().where(void.loan_id == event.loan_id, void.type == "void", void.target_event_id == event.event_id)
-    return exists().where(event.loan_id == Loan.id, event.type == kind, ~voided,
-                          *(condition(event) for condition in conditions))
+    voided = exists().where(
+        void.loan_id == event.loan_id, void.type == "void", void.target_event_id == event.event_id
+    )
+    return exists().where(
+        event.loan_id == Loan.id,
+        event.type == kind,
+        ~voided,
+        *(condition(event) for condition in conditions),
+    )
 
 
 def _npl_by(db: Session, policy: Policy, today: dt.date):
@@ -64,9 +85,13 @@ def _npl_by(db: Session, policy: Policy, today: dt.date):
     classes = list(policy.npl_classifications)
 
     def condition(event):
-        by_days = and_(event.days_past_due >= policy.npl_dpd,
-                       _days_between(db, today, event.on_date) <= event.days_past_due - policy.npl_dpd)
-        by_class = and_(event.classification.in_(classes), event.on_date <= today) if classes else false()
+        by_days = and_(
+            event.days_past_due >= policy.npl_dpd,
+            _days_between(db, today, event.on_date) <= event.days_past_due - policy.npl_dpd,
+        )
+        by_class = (
+            and_(event.classification.in_(classes), event.on_date <= today) if classes else false()
+        )
         return or_(by_days, by_class)
 
     return condition

@@ -1,4 +1,5 @@
 """Objections: the list (with the line each is about), a page of them, the open ones by line."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,30 +21,52 @@ class ObjectionLine(NamedTuple):
 
 def _objections_of(status: str | None, uscc: str | None, batch_id: int | None):
     stmt = select(Objection.__table__)
-    for column, value in ((Objection.status, status), (Objection.uscc, uscc), (Objection.batch_id, batch_id)):
+    for column, value in (
+        (Objection.status, status),
+        (Objection.uscc, uscc),
+        (Objection.batch_id, batch_id),
+    ):
         if value:
             stmt = stmt.where(column == value)
     return stmt
 
 
-def objections(db: Session, status: str | None = None, uscc: str | None = None,
-               batch_id: int | None = None) -> list[ObjectionLine]:
+def objections(
+    db: Session, status: str | None = None, uscc: str | None = None, batch_id: int | None = None
+) -> list[ObjectionLine]:
     """Objections newest first (at most LIST_LIMIT), each with its line."""
-    rows = db.execute(_objections_of(status, uscc, batch_id).order_by(Objection.id.desc()).limit(LIST_LIMIT)).all()
+    rows = db.execute(
+        _objections_of(status, uscc, batch_id).order_by(Objection.id.desc()).limit(LIST_LIMIT)
+    ).all()
     ids = sorted({o.line_id for o in rows})
-    lines = {line.id: line for line in db.execute(select(Line.__table__).where(Line.id.in_(ids)))} if ids else {}
+    lines = (
+        {line.id: line for line in db.execute(select(Line.__table__).where(Line.id.in_(ids)))}
+        if ids
+        else {}
+    )
     return [ObjectionLine(o, lines[o.line_id]) for o in rows]
 
 
-def objections_page(db: Session, status: str | None = None, uscc: str | None = None, batch_id: int | None = None,
-                    *, limit: int, cursor: str | None) -> Page:
+def objections_page(
+    db: Session,
+    status: str | None = None,
+    uscc: str | None = None,
+    batch_id: int | None = None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """A page of objections (rows), oldest first."""
-    return keyset_page(db, _objections_of(status, uscc, batch_id), [Objection.id], limit=limit, cursor=cursor)
+    return keyset_page(
+        db, _objections_of(status, uscc, batch_id), [Objection.id], limit=limit, cursor=cursor
+    )
 
 
 def open_objections_by_line(db: Session, line_ids: Iterable[int]) -> dict[int, Row]:
     ids = sorted(set(line_ids))
     if not ids:
         return {}
-    rows = db.execute(select(Objection.__table__).where(Objection.line_id.in_(ids), Objection.status == "open"))
+    rows = db.execute(
+        select(Objection.__table__).where(Objection.line_id.in_(ids), Objection.status == "open")
+    )
     return {o.line_id: o for o in rows}

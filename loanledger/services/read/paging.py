@@ -7,6 +7,7 @@ to the list's key is refused as `invalid_format` on `cursor`.
 
 Sort columns must be NOT NULL and together unique (end with the primary key).
 """
+
 from __future__ import annotations
 
 import base64
@@ -71,10 +72,12 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> tuple[Any, ...]:
 
 def after(columns: Sequence[Any], key: Sequence[Any]):
     """(c1, c2, …) > (v1, v2, …), spelled out so every engine can use its indexes."""
-    return or_(*(
-        and_(*(columns[j] == key[j] for j in range(i)), columns[i] > key[i])
-        for i in range(len(columns))
-    ))
+    return or_(
+        *(
+            and_(*(columns[j] == key[j] for j in range(i)), columns[i] > key[i])
+            for i in range(len(columns))
+        )
+    )
 
 
 # ------------------------------------------------------------------ the page
@@ -118,8 +121,14 @@ def keyset_page(
     return Page(items, None)
 
 
-def list_page(items: Sequence[Any], key: Callable[[Any], tuple[Any, ...]], types: Sequence[type], *,
-              limit: int, cursor: str | None) -> Page:
+def list_page(
+    items: Sequence[Any],
+    key: Callable[[Any], tuple[Any, ...]],
+    types: Sequence[type],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """The same page over a list already in memory and in `key` order (a short list)."""
     if cursor is not None:
         start = decode_cursor(cursor, types)

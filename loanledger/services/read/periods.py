@@ -1,5 +1,6 @@
 """Periods: which there are, the last closed and the next to close, each period's view and
 what each month's batches pay (the dashboard's chart)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,15 +47,24 @@ def next_closable_period(db: Session, today: dt.date) -> str:
 
 def batch_summary(batch: Row | Batch) -> dict[str, Any]:
     return {
-        "batch_id": batch.id, "period": batch.period, "kind": batch.kind, "status": batch.status,
-        "total": format_fen(batch.total_fen), "payee_count": batch.payee_count, "line_count": batch.line_count,
-        "publicity_ends_on": batch.publicity_ends_on.isoformat() if batch.publicity_ends_on else None,
+        "batch_id": batch.id,
+        "period": batch.period,
+        "kind": batch.kind,
+        "status": batch.status,
+        "total": format_fen(batch.total_fen),
+        "payee_count": batch.payee_count,
+        "line_count": batch.line_count,
+        "publicity_ends_on": batch.publicity_ends_on.isoformat()
+        if batch.publicity_ends_on
+        else None,
     }
 
 
 def period_view(db: Session, period: str) -> dict[str, Any]:
     row = db.get(Period, period)
-    batches = db.execute(select(Batch.__table__).where(Batch.period == period).order_by(Batch.kind.desc())).all()
+    batches = db.execute(
+        select(Batch.__table__).where(Batch.period == period).order_by(Batch.kind.desc())
+    ).all()
     totals = {b.kind: b.total_fen for b in batches}
     return {
         "period": period,
@@ -82,4 +92,7 @@ def monthly_totals(db: Session) -> list[MonthTotals]:
     for period in db.scalars(select(Period.period).where(Period.status == "closed")):
         by_period.setdefault(period, {})
     months = sorted(by_period)[-CHART_MONTHS:]
-    return [MonthTotals(p, by_period[p].get("subsidy", 0), by_period[p].get("compensation", 0)) for p in months]
+    return [
+        MonthTotals(p, by_period[p].get("subsidy", 0), by_period[p].get("compensation", 0))
+        for p in months
+    ]

@@ -1,5 +1,6 @@
 """Reference data in lists: products, enterprises (in pages, or matching a search), filings
 (filtered by status on a date), LPR, budget years."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,9 @@ def enterprise(db: Session, uscc: str) -> Row | None:
 
 
 def enterprises(db: Session, *, limit: int, cursor: str | None) -> Page:
-    return keyset_page(db, select(Enterprise.__table__), [Enterprise.uscc], limit=limit, cursor=cursor)
+    return keyset_page(
+        db, select(Enterprise.__table__), [Enterprise.uscc], limit=limit, cursor=cursor
+    )
 
 
 def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) -> list[Row]:
@@ -34,12 +37,24 @@ def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) 
     stmt = select(Enterprise.__table__).order_by(Enterprise.name, Enterprise.uscc)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Enterprise.name.like(pattern, escape="\\"), Enterprise.uscc.like(pattern, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Enterprise.name.like(pattern, escape="\\"),
+                Enterprise.uscc.like(pattern, escape="\\"),
+            )
+        )
     return list(db.execute(stmt.limit(limit)).all())
 
 
-def filings(db: Session, today: dt.date, uscc: str | None = None, status: str | None = None, *,
-            limit: int, cursor: str | None) -> Page:
+def filings(
+    db: Session,
+    today: dt.date,
+    uscc: str | None = None,
+    status: str | None = None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """A page of filings (rows) by filing_no: of one enterprise, with a status on `today`
     (computed per chunk: it depends on the loans' first disbursements and the policy)."""
     stmt = select(Filing.__table__)
@@ -57,9 +72,13 @@ def filings(db: Session, today: dt.date, uscc: str | None = None, status: str | 
 
 
 def lpr_rates(db: Session, *, limit: int, cursor: str | None) -> Page:
-    return keyset_page(db, select(LprRate.__table__), [LprRate.published_on], limit=limit, cursor=cursor)
+    return keyset_page(
+        db, select(LprRate.__table__), [LprRate.published_on], limit=limit, cursor=cursor
+    )
 
 
 def budget_years(db: Session, *, limit: int, cursor: str | None) -> Page:
     """A page of `registry.budget_years` (appropriated, paid, approved unpaid, left) by year."""
-    return list_page(registry.budget_years(db), lambda y: (y.year,), [int], limit=limit, cursor=cursor)
+    return list_page(
+        registry.budget_years(db), lambda y: (y.year,), [int], limit=limit, cursor=cursor
+    )

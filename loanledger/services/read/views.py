@@ -1,4 +1,5 @@
 """The loan view, lines and claims as the API shows them (wire form)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,14 @@ from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import (
-    BatchPayee, BlacklistEntry, Claim, Enterprise, Filing, Line, Loan, RecordState,
+    BatchPayee,
+    BlacklistEntry,
+    Claim,
+    Enterprise,
+    Filing,
+    Line,
+    Loan,
+    RecordState,
 )
 from loanledger.services.facts import LoanData, load_loan
 from loanledger.services import registry
@@ -32,25 +40,50 @@ def _fen(v: int | None) -> str | None:
 
 def line_wire(line: Line) -> dict[str, Any]:
     return {
-        "line_id": line.id, "batch_id": line.batch_id, "period": line.period, "kind": line.kind,
-        "payee_type": line.payee_type, "payee_id": line.payee_id, "bank_code": line.bank_code,
-        "contract_no": line.contract_no, "event_id": line.event_id, "period_start": _iso(line.period_start),
-        "period_end": _iso(line.period_end), "interest": _fen(line.interest_fen), "computed": _fen(line.computed_fen),
-        "capped": _fen(line.capped_fen), "amount": format_fen(line.amount_fen), "reasons": list(line.reasons or []),
-        "policy_version": line.policy_version, "status": line.status,
+        "line_id": line.id,
+        "batch_id": line.batch_id,
+        "period": line.period,
+        "kind": line.kind,
+        "payee_type": line.payee_type,
+        "payee_id": line.payee_id,
+        "bank_code": line.bank_code,
+        "contract_no": line.contract_no,
+        "event_id": line.event_id,
+        "period_start": _iso(line.period_start),
+        "period_end": _iso(line.period_end),
+        "interest": _fen(line.interest_fen),
+        "computed": _fen(line.computed_fen),
+        "capped": _fen(line.capped_fen),
+        "amount": format_fen(line.amount_fen),
+        "reasons": list(line.reasons or []),
+        "policy_version": line.policy_version,
+        "status": line.status,
     }
 
 
 def claim_wire(db: Session, claim: Claim) -> dict[str, Any]:
     paid_fen = _claim_paid(db, claim)
     shortfall_fen = claim.compensation_fen - claim.lined_fen
-    status = (ClaimStatus.PAID if paid_fen >= claim.compensation_fen
-              else ClaimStatus.LINED if shortfall_fen == 0 else ClaimStatus.SHORTFALL)
+    status = (
+        ClaimStatus.PAID
+        if paid_fen >= claim.compensation_fen
+        else ClaimStatus.LINED
+        if shortfall_fen == 0
+        else ClaimStatus.SHORTFALL
+    )
     return {
-        "claim_id": claim.id, "period": claim.period, "bank_code": claim.bank_code,
-        "contract_no": claim.contract_no, "npl_date": _iso(claim.npl_date), "loss_base": format_fen(claim.loss_base_fen),
-        "ratio": claim.ratio, "compensation": format_fen(claim.compensation_fen), "lined": format_fen(claim.lined_fen),
-        "paid": format_fen(paid_fen), "shortfall": format_fen(shortfall_fen), "status": status,
+        "claim_id": claim.id,
+        "period": claim.period,
+        "bank_code": claim.bank_code,
+        "contract_no": claim.contract_no,
+        "npl_date": _iso(claim.npl_date),
+        "loss_base": format_fen(claim.loss_base_fen),
+        "ratio": claim.ratio,
+        "compensation": format_fen(claim.compensation_fen),
+        "lined": format_fen(claim.lined_fen),
+        "paid": format_fen(paid_fen),
+        "shortfall": format_fen(shortfall_fen),
+        "status": status,
     }
 
 
@@ -58,9 +91,15 @@ def _claim_paid(db: Session, claim: Claim) -> int:
     """Claim and shortfall lines in batches whose payee row for the bank was paid."""
     total = db.scalar(
         select(func.coalesce(func.sum(Line.amount_fen), 0))
-        .join(BatchPayee, (BatchPayee.batch_id == Line.batch_id) & (BatchPayee.payee_id == Line.payee_id))
-        .where(Line.claim_id == claim.id, Line.kind.in_((LineKind.CLAIM, LineKind.SHORTFALL)),
-               BatchPayee.payment_status == PaymentStatus.PAID)
+        .join(
+            BatchPayee,
+            (BatchPayee.batch_id == Line.batch_id) & (BatchPayee.payee_id == Line.payee_id),
+        )
+        .where(
+            Line.claim_id == claim.id,
+            Line.kind.in_((LineKind.CLAIM, LineKind.SHORTFALL)),
+            BatchPayee.payment_status == PaymentStatus.PAID,
+        )
     )
     return int(total or 0)
 
@@ -74,38 +113,75 @@ def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) 
         first = registry.first_disbursements(db, [f.filing_no]).get(f.filing_no)
         firsts = [first] if first else []
         # As of today: a filing whose lapse deadline is still ahead has not lapsed yet.
-        lapsed = (today > f.approved_on + dt.timedelta(days=policy.filing_lapse_days)
-                  and filing_lapsed(f.approved_on, firsts, policy.filing_lapse_days))
-        filing_facts = FilingFacts(f.filing_no, f.eligible_investment_fen, f.approved_on, f.revoked_on,
-                                   bool(f.clawback), lapsed)
+        lapsed = today > f.approved_on + dt.timedelta(
+            days=policy.filing_lapse_days
+        ) and filing_lapsed(f.approved_on, firsts, policy.filing_lapse_days)
+        filing_facts = FilingFacts(
+            f.filing_no,
+            f.eligible_investment_fen,
+            f.approved_on,
+            f.revoked_on,
+            bool(f.clawback),
+            lapsed,
+        )
     enterprise = db.get(Enterprise, loan.uscc)
-    blacklist = tuple(sorted((b.effective_from, b.effective_to) for b in db.scalars(
-        select(BlacklistEntry).where(BlacklistEntry.uscc == loan.uscc))))
-    eligible, reasons = eligibility_on(data.facts(), filing_facts,
-                                       EnterpriseFacts(loan.uscc, enterprise.established_on, blacklist), policy, today)
+    blacklist = tuple(
+        sorted(
+            (b.effective_from, b.effective_to)
+            for b in db.scalars(select(BlacklistEntry).where(BlacklistEntry.uscc == loan.uscc))
+        )
+    )
+    eligible, reasons = eligibility_on(
+        data.facts(),
+        filing_facts,
+        EnterpriseFacts(loan.uscc, enterprise.established_on, blacklist),
+        policy,
+        today,
+    )
     return {"eligible": eligible, "reasons": list(reasons)}
 
 
-def loan_view(db: Session, loan: Loan, today: dt.date, book: PolicyBook | None = None) -> dict[str, Any]:
+def loan_view(
+    db: Session, loan: Loan, today: dt.date, book: PolicyBook | None = None
+) -> dict[str, Any]:
     book = book or PolicyBook.load(db)
     data = load_loan(db, loan)
     _version, policy = book.on(today)
     npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
     settled_on = data.settlement_date()
-    status = (LoanStatus.SETTLED if settled_on
-              else LoanStatus.NPL if npl_on and npl_on <= today else LoanStatus.ACTIVE)
-    granted = db.scalar(select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(RecordState.loan_id == loan.id))
+    status = (
+        LoanStatus.SETTLED
+        if settled_on
+        else LoanStatus.NPL
+        if npl_on and npl_on <= today
+        else LoanStatus.ACTIVE
+    )
+    granted = db.scalar(
+        select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
+            RecordState.loan_id == loan.id
+        )
+    )
     lines = loan_lines(db, loan.bank_code, loan.contract_no)
     claims = db.scalars(select(Claim).where(Claim.loan_id == loan.id)).all()
     return {
-        "contract_no": loan.contract_no, "bank_code": loan.bank_code, "product_code": loan.product_code,
-        "uscc": loan.uscc, "filing_no": loan.filing_no, "principal": format_fen(loan.principal_fen),
-        "annual_rate": format_rate(loan.annual_rate_e4), "start_date": _iso(loan.start_date),
-        "maturity_date": _iso(loan.maturity_date), "original_maturity_date": _iso(loan.original_maturity_date),
-        "repayment_method": loan.repayment_method, "interest_settlement": loan.interest_settlement,
+        "contract_no": loan.contract_no,
+        "bank_code": loan.bank_code,
+        "product_code": loan.product_code,
+        "uscc": loan.uscc,
+        "filing_no": loan.filing_no,
+        "principal": format_fen(loan.principal_fen),
+        "annual_rate": format_rate(loan.annual_rate_e4),
+        "start_date": _iso(loan.start_date),
+        "maturity_date": _iso(loan.maturity_date),
+        "original_maturity_date": _iso(loan.original_maturity_date),
+        "repayment_method": loan.repayment_method,
+        "interest_settlement": loan.interest_settlement,
         "status": status,
-        "balance": format_fen(value_on(balance_segments(data.disbursements(), data.repayments()), today)),
-        "npl_date": _iso(npl_on), "coverage": loan.coverage,
+        "balance": format_fen(
+            value_on(balance_segments(data.disbursements(), data.repayments()), today)
+        ),
+        "npl_date": _iso(npl_on),
+        "coverage": loan.coverage,
         "eligibility": _eligibility(db, data, book, today),
         "subsidy_granted": format_fen(int(granted or 0)),
         "events": [event_to_wire(e, data.voided_ids) for e in data.events],
@@ -116,8 +192,14 @@ def loan_view(db: Session, loan: Loan, today: dt.date, book: PolicyBook | None =
 
 def loan_summary(loan: Loan) -> dict[str, Any]:
     return {
-        "contract_no": loan.contract_no, "bank_code": loan.bank_code, "product_code": loan.product_code,
-        "uscc": loan.uscc, "filing_no": loan.filing_no, "principal": format_fen(loan.principal_fen),
-        "annual_rate": format_rate(loan.annual_rate_e4), "start_date": _iso(loan.start_date),
-        "maturity_date": _iso(loan.maturity_date), "coverage": loan.coverage,
+        "contract_no": loan.contract_no,
+        "bank_code": loan.bank_code,
+        "product_code": loan.product_code,
+        "uscc": loan.uscc,
+        "filing_no": loan.filing_no,
+        "principal": format_fen(loan.principal_fen),
+        "annual_rate": format_rate(loan.annual_rate_e4),
+        "start_date": _iso(loan.start_date),
+        "maturity_date": _iso(loan.maturity_date),
+        "coverage": loan.coverage,
     }
