@@ -26,14 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
-from loanledger.domain.uscc import uscc_with_check  # noqa: E402
-from bench.scratch import scratch_database  # noqa: E402
-from loanledger.persistence import migrate  # noqa: E402
-from loanledger.persistence.db import is_postgres, make_engine  # noqa: E402
-from loanledger.persistence.tables import (  # noqa: E402
+from bench.scratch import scratch_database
+from loanledger.domain.uscc import uscc_with_check
+from loanledger.persistence import migrate
+from loanledger.persistence.db import is_postgres, make_engine
+from loanledger.persistence.tables import (
     Bank,
     Batch,
     BusinessDate,
@@ -44,8 +44,8 @@ from loanledger.persistence.tables import (  # noqa: E402
     Product,
     RecordState,
 )
-from loanledger.services.close import close_period  # noqa: E402
-from loanledger.services.seed import seed  # noqa: E402
+from loanledger.services.close import close_period
+from loanledger.services.seed import seed
 
 PERIOD, TODAY = "2023-06", dt.date(2023, 7, 1)
 START, PAID = dt.date(2023, 3, 21), dt.date(2023, 6, 21)
@@ -189,7 +189,7 @@ def _write(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[tup
     )
     chunk: list[dict] = []
     for row in rows:
-        chunk.append(dict(zip(columns, row)))
+        chunk.append(dict(zip(columns, row, strict=True)))
         if len(chunk) >= ROWS_AT_ONCE:
             db.execute(statement, chunk)
             chunk = []
@@ -205,9 +205,7 @@ def populate(engine, loans: int) -> None:
         db.flush()
         db.add(Product(product_code="BENCH-P", bank_code="BENCH", name="bench", risk_covered=False))
         db.flush()
-        for table, columns, rows in _tables(
-            loans, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        ):
+        for table, columns, rows in _tables(loans, dt.datetime.now(dt.UTC).replace(tzinfo=None)):
             _write(db, table, columns, rows)
         db.commit()
     if engine.dialect.name == "postgresql":

@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts  # noqa: E402
-from loanledger.domain.money import parse_rate  # noqa: E402
-from loanledger.domain.policy import DEFAULT_POLICY  # noqa: E402
-from loanledger.domain.subsidy import compute_record, subsidised_balances  # noqa: E402
-from loanledger.domain.timeline import balance_segments  # noqa: E402
+from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts
+from loanledger.domain.money import parse_rate
+from loanledger.domain.policy import DEFAULT_POLICY
+from loanledger.domain.subsidy import compute_record, subsidised_balances
+from loanledger.domain.timeline import balance_segments
 
 START, PAID = dt.date(2023, 3, 21), dt.date(2023, 6, 21)
 MATURITY, ESTABLISHED, APPROVED = dt.date(2025, 3, 21), dt.date(2010, 1, 1), dt.date(2023, 1, 1)
@@ -56,18 +56,18 @@ def population(n: int) -> list[tuple]:
     """(loan facts fields, record, filing, enterprise) per loan, like bench/close.py's."""
     out = []
     for i in range(n):
-        fields = dict(
-            bank_code="BENCH",
-            contract_no=f"C{i}",
-            annual_rate_e4=34500,
-            start_date=START,
-            maturity_date=MATURITY,
-            disbursements=((START, 500_000_000 + i * 100),),
-            repayments=(),
-            rate_changes=(),
-            delinquencies=(),
-            link_problem=None,
-        )
+        fields = {
+            "bank_code": "BENCH",
+            "contract_no": f"C{i}",
+            "annual_rate_e4": 34500,
+            "start_date": START,
+            "maturity_date": MATURITY,
+            "disbursements": ((START, 500_000_000 + i * 100),),
+            "repayments": (),
+            "rate_changes": (),
+            "delinquencies": (),
+            "link_problem": None,
+        }
         record = InterestRecord(START, PAID, PAID, 4_408_333 + i, False)
         filing = FilingFacts(f"F{i}", INVESTMENT_FEN, APPROVED, None, False, False)
         enterprise = EnterpriseFacts(f"U{i}", ESTABLISHED, ())
@@ -97,7 +97,9 @@ def time_records(people: list[tuple], subsidised: list, policy, lpr) -> tuple[fl
     ]  # fresh objects, as each close builds them
     results = []
     began = time.process_time()
-    for (_fields, record, filing, enterprise), loan, bs in zip(people, loans, subsidised):
+    for (_fields, record, filing, enterprise), loan, bs in zip(
+        people, loans, subsidised, strict=True
+    ):
         results.append(compute_record(record, loan, filing, enterprise, policy, lpr, bs))
     seconds = time.process_time() - began
     for r in results:

@@ -34,9 +34,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from loanledger.client import BankClient  # noqa: E402
 from loanledger.domain.uscc import uscc_with_check  # noqa: E402
-from bench.scratch import scratch_database  # noqa: E402
 from loanledger.persistence import migrate  # noqa: E402
 from loanledger.persistence.db import make_engine  # noqa: E402
 from loanledger.persistence.tables import BusinessDate, Enterprise, Filing, Product  # noqa: E402
@@ -203,7 +203,7 @@ def raw_rows(url: str, events: list[dict]) -> list[tuple]:
             c.execute(text("SELECT contract_no, id FROM loans WHERE bank_code = 'BENCH0'")).all()
         )
     engine.dispose()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     rows = []
     for e in events:
         interest = e["type"] == "interest"
@@ -294,7 +294,7 @@ def run(url: str, n_events: int, banks: int) -> dict:
         server.wait(timeout=30)
     total = per_bank * banks
     rows = raw_rows(url, events)
-    rows = [row[:1] + (f"{row[1]}-{b}",) + row[2:] for b in range(banks) for row in rows]
+    rows = [(*row[:1], f"{row[1]}-{b}", *row[2:]) for b in range(banks) for row in rows]
     raw_seconds = raw_write(url, rows)
     nofk_seconds = raw_write(url, rows, "raw_events")
     events_per_s, raw_per_s, nofk_per_s = total / seconds, total / raw_seconds, total / nofk_seconds

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
 from loanledger.api import register_api
-from loanledger.request_context import close_session
 from loanledger.api.errors import register_error_handlers
 from loanledger.observability import init_app as register_observability
 from loanledger.persistence.db import make_engine, make_sessionmaker
+from loanledger.request_context import close_session
 from loanledger.web import register_web
 
 

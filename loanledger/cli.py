@@ -252,7 +252,7 @@ def purge() -> None:
     with _session(settings) as db:
         counts = purge_expired(
             db,
-            dt.datetime.now(dt.timezone.utc),
+            dt.datetime.now(dt.UTC),
             idempotency_ttl_days=settings.idempotency_ttl_days,
             nonce_ttl_seconds=settings.nonce_ttl_seconds,
         )

@@ -26,9 +26,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -41,7 +41,7 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 def canonical_query(query: str) -> str:
     """'b=2&a=1&a=0' → 'a=0&a=1&b=2': pairs as sent (still percent-encoded), sorted."""
     pairs = [pair for pair in query.split("&") if pair]
-    return "&".join(sorted(pairs, key=lambda p: tuple(p.split("=", 1) + [""])[:2]))
+    return "&".join(sorted(pairs, key=lambda p: (*p.split("=", 1), "")[:2]))
 
 
 def string_to_sign(

@@ -49,7 +49,7 @@ class Jobs:
     def purge(self) -> dict[str, int]:
         return housekeeping.run_purge(
             self.sessions,
-            dt.datetime.now(dt.timezone.utc),
+            dt.datetime.now(dt.UTC),
             idempotency_ttl_days=self.settings.idempotency_ttl_days,
             nonce_ttl_seconds=self.settings.nonce_ttl_seconds,
         )

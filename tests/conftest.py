@@ -87,7 +87,7 @@ def pg_reachable() -> bool:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception:
         return False
     finally:
         engine.dispose()
@@ -273,8 +273,8 @@ def probe_blueprint():
     import flask
 
     from loanledger.api.auth import endpoint
-    from loanledger.request_context import principal
     from loanledger.api.errors import ApiError
+    from loanledger.request_context import principal
 
     blueprint = flask.Blueprint("probe", __name__, url_prefix=f"{API}/_probe")
     runs: list[str] = []

@@ -8,9 +8,9 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from loanledger.api.auth import RATE_LIMIT_EXTENSION
-from loanledger.wire.fields import register_fields
 from loanledger.api.openapi import register_openapi
 from loanledger.api.ratelimit import TokenBuckets
+from loanledger.wire.fields import register_fields
 
 RESOURCE_MODULES = (
     "auth",  # tokens
@@ -33,7 +33,7 @@ class BoundedIntConverter(IntegerConverter):
     """`<int:...>` path ids are BIGINT columns: a larger number names nothing (404, and
     documented as `maximum`), where it used to reach the driver and answer 500."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
 
 

@@ -23,13 +23,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from loanledger.request_context import Principal, session
 from loanledger.api.errors import ApiError
 from loanledger.api.ratelimit import TokenBuckets
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
+from loanledger.request_context import Principal, session
 from loanledger.services import identity
 from loanledger.services.unit_of_work import unit_of_work
 
@@ -60,7 +60,7 @@ def signing_query() -> str:
     if isinstance(raw, bytes):
         raw = raw.decode("latin-1")
     pairs = [p for p in raw.split("&") if p]
-    return "&".join(sorted(pairs, key=lambda p: tuple(p.split("=", 1) + [""])[:2]))
+    return "&".join(sorted(pairs, key=lambda p: (*p.split("=", 1), "")[:2]))
 
 
 def string_to_sign(
@@ -117,7 +117,7 @@ def _authenticate_bank() -> Principal:
 def _burn_nonce(key_id: str, nonce: str, ttl_seconds: int) -> None:
     """Committed at once, before the request's own work: a nonce is spent even when the
     request is then refused. (Only reads have happened in this session so far.)"""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     db = session()
     db.execute(
         delete(Nonce).where(
@@ -283,7 +283,7 @@ def _claim(bank_code: str, key: str, request_hash: str) -> int:
     settings = current_app.extensions["loanledger"].settings
     db = session()
     for _attempt in range(3):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         record = IdempotencyRecord(
             bank_code=bank_code,
             key=key,
@@ -327,7 +327,7 @@ def _release(record_id: int) -> None:
             )
         )
         db.commit()
-    except Exception:  # noqa: BLE001 - the original error matters more; the row will be abandoned
+    except Exception:
         log.exception("could not release idempotency claim %s", record_id)
         db.rollback()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from loanledger.demo.player import DemoError, Player, Result, summary
 from loanledger.demo.programme import PROFILES, Programme, generate
 
-__all__ = ["DemoError", "PROFILES", "Programme", "Result", "generate", "run", "summary"]
+__all__ = ["PROFILES", "DemoError", "Programme", "Result", "generate", "run", "summary"]
 
 
 def run(

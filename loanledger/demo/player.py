@@ -393,7 +393,10 @@ def summary(result: Result) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = []
     for number, r in enumerate(rows):
-        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
         lines.append("  ".join(cells))
         if number == 0 or number == len(rows) - 2:
             lines.append("  ".join("-" * w for w in widths))

@@ -72,7 +72,7 @@ def _section(n: int) -> str:
     digits = [int(c) for c in str(n)]
     out: list[str] = []
     pending_zero = False
-    for place, digit in zip(range(len(digits) - 1, -1, -1), digits):
+    for place, digit in zip(range(len(digits) - 1, -1, -1), digits, strict=True):
         if digit == 0:
             pending_zero = True
             continue

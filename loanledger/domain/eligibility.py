@@ -59,10 +59,7 @@ class Removal(NamedTuple):
     intervals: tuple[Interval, ...]
 
     def covers(self, d: date) -> bool:
-        for start, end in self.intervals:
-            if start <= d and (end is None or d < end):
-                return True
-        return False
+        return any(start <= d and (end is None or d < end) for start, end in self.intervals)
 
     def meets(self, start: date, end: date) -> bool:
         """Whether it removes any day of [start, end)."""

@@ -8,10 +8,12 @@ instead of stopping at the first, so a clerk fixes a document in one round.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any, Callable, Iterable
+from itertools import pairwise
+from typing import Any
 
 from .dates import parse_date
 from .errors import FieldError, PolicyInvalid
@@ -19,15 +21,15 @@ from .money import format_fen, format_ratio, parse_ratio, parse_yuan
 from .vocabulary import PayeeType, words
 
 __all__ = [
+    "DEFAULT_POLICY",
+    "DEFAULT_POLICY_DOC",
+    "LOAN_CLASSIFICATIONS",
+    "PAYEES",
     "Policy",
     "PolicyInvalid",
-    "DEFAULT_POLICY_DOC",
-    "DEFAULT_POLICY",
-    "PAYEES",
-    "LOAN_CLASSIFICATIONS",
+    "default_policy_doc",
     "policy_from_doc",
     "policy_to_doc",
-    "default_policy_doc",
 ]
 
 PAYEES = words(PayeeType)
@@ -218,7 +220,7 @@ def _parse_tiers(c: _Collector, value: Any) -> tuple[tuple[int | None, Fraction]
             "compensation_tiers", "invalid_format", "only the last tier has up_to null, and it must"
         )
         return None
-    if any(not a < b for a, b in zip([0, *finite[:-1]], finite)):
+    if any(not a < b for a, b in pairwise([0, *finite])):
         c.add(
             "compensation_tiers", "invalid_format", "up_to must be positive and strictly ascending"
         )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import bisect
 import functools
+from collections.abc import Hashable
 from datetime import date
 from fractions import Fraction
 from itertools import pairwise
-from typing import Hashable, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from .eligibility import (
     REASON_CODES,
@@ -39,15 +40,15 @@ from .timeline import (
 
 __all__ = [
     "REASON_CODES",
-    "FilingFacts",
     "EnterpriseFacts",
-    "LoanFacts",
+    "FilingFacts",
     "InterestRecord",
-    "SegmentDetail",
+    "LoanFacts",
     "RecordResult",
+    "SegmentDetail",
+    "compute_record",
     "filing_lapsed",
     "subsidised_balances",
-    "compute_record",
 ]
 
 DAY_COUNT_BASIS = 360
@@ -213,7 +214,7 @@ def compute_record(
     period_days = max(0, (record.period_end - record.period_start).days)
     whole = whole_loan_reasons(loan, filing, enterprise, policy)
     if whole:
-        return _zero(whole, {reason: period_days for reason in whole} if period_days else {})
+        return _zero(whole, dict.fromkeys(whole, period_days) if period_days else {})
     first = loan.first_disbursement
     assert filing is not None and first is not None
     # Only a rule that removes a day of the period can cut it; most records meet none.

@@ -10,9 +10,10 @@ number of events, never in the number of days.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from operator import attrgetter
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 
 class Segment(NamedTuple):
@@ -38,7 +39,7 @@ def segments_from_points(points: Iterable[tuple[date, int]]) -> list[Segment]:
         if value != (values[-1] if values else 0):
             starts.append(d)
             values.append(value)
-    return list(map(Segment, starts, starts[1:] + [None], values))
+    return list(map(Segment, starts, [*starts[1:], None], values))
 
 
 def value_on(segments: list[Segment], d: date) -> int:
@@ -108,7 +109,7 @@ def rate_segments(
             rate_at_start_e4 = rate_e4
         else:
             points.append((effective_on, rate_e4))
-    return segments_from_points([(start, rate_at_start_e4)] + points)
+    return segments_from_points([(start, rate_at_start_e4), *points])
 
 
 def lpr_segments(table: list[tuple[date, int]]) -> list[Segment]:

@@ -11,7 +11,7 @@ def check_char(first17: str) -> str:
     """The 18th character for 17 characters from ALPHABET (ValueError otherwise)."""
     if not isinstance(first17, str) or len(first17) != 17 or any(c not in _VALUE for c in first17):
         raise ValueError(f"need 17 characters from the USCC alphabet: {first17!r}")
-    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]  # 31 means 0
 
 

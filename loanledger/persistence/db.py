@@ -63,8 +63,8 @@ def as_utc(value):
     if value is None:
         return value
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
@@ -73,11 +73,13 @@ def copy_rows(db: Session, table: str, columns: tuple[str, ...], rows: Iterable[
     db.flush()
     raw = db.connection().connection.driver_connection
     assert raw is not None  # None only once the pool invalidated it; the session just flushed on it
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 def write_rows(db: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -87,4 +89,4 @@ def write_rows(db: Session, table: Table, columns: tuple[str, ...], rows: list[t
     if is_postgres(db):
         copy_rows(db, table.name, columns, rows)
     else:
-        db.execute(insert(table), [dict(zip(columns, row)) for row in rows])
+        db.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

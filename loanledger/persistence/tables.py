@@ -60,7 +60,7 @@ Fen = BigInteger
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def in_list(column: str, words: Iterable[str]) -> str:
@@ -70,7 +70,7 @@ def in_list(column: str, words: Iterable[str]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 (SQLAlchemy's hook)
 
     if TYPE_CHECKING:
         # Every model here is mapped to a Table of its own (DeclarativeBase types it as any

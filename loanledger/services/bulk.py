@@ -10,17 +10,14 @@ refuses the whole request and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from loanledger.wire.messages import flatten_messages
-from loanledger.wire.fastparse import fast_event
-from loanledger.wire.schemas import BulkEventIn, LoanIn
 from loanledger.domain.errors import DomainError, Refusal
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import write_rows
@@ -33,6 +30,9 @@ from loanledger.services.intake import (
     LoanBook,
     event_shape_errors,
 )
+from loanledger.wire.fastparse import fast_event
+from loanledger.wire.messages import flatten_messages
+from loanledger.wire.schemas import BulkEventIn, LoanIn
 
 MAX_ITEMS = 5000
 EVENT_COPY_COLUMNS = EVENT_COLUMNS  # an accepted event's row is a tuple in this order

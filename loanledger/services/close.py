@@ -63,7 +63,7 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     if row is not None and row.status == PeriodStatus.CLOSED:
         return period_view(db, period)
     _check_order(db, period, today)
-    first_day, last_day = period_bounds(period)
+    _first_day, last_day = period_bounds(period)
     book = PolicyBook.load(db)
     _version, policy_today = book.on(today)
     is_workday = workcalendar.is_workday_rule(db)
@@ -90,7 +90,7 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
         if kind_drafts or batches[kind].count:
             _make_batch(db, period, kind, kind_drafts, last_day, batches[kind])
     db.execute(delete(DirtyMark).where(DirtyMark.id <= subsidy.consumed_mark_id))
-    row.status, row.closed_at = PeriodStatus.CLOSED, dt.datetime.now(dt.timezone.utc)
+    row.status, row.closed_at = PeriodStatus.CLOSED, dt.datetime.now(dt.UTC)
     row.closed_by, row.business_date = actor, today
     line_total = subsidy_count + len(compensation.lines)
     record(

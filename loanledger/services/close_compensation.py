@@ -154,6 +154,7 @@ def _shares_of(
             recovery_shares(
                 [e.amount_fen for e in live], claim.compensation_fen, claim.loss_base_fen
             ),
+            strict=True,
         )
     )
     out = []

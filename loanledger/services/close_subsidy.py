@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -488,7 +489,7 @@ def _allocate(items: dict[int, _Item], states: dict[int, Any], book: PolicyBook)
         group = sorted(by_year[key], key=lambda i: i.order)
         caps = [book.version(i.version).annual_cap_per_enterprise_fen for i in group]
         granted = allocate_annual_cap_by_record([i.computed_fen for i in group], caps)
-        for item, (owed_fen, capped_fen) in zip(group, granted):
+        for item, (owed_fen, capped_fen) in zip(group, granted, strict=True):
             line, row, is_new = _settle(item, owed_fen, capped_fen, states.get(item.event_pk), book)
             if line is not None:
                 lines.append(line)

@@ -149,7 +149,9 @@ def reader(db: Session):
 def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
     ids = sorted(set(loan_ids))
     out: dict[int, LoanData] = {}
-    for where_id, where_loan in zip(in_sets(db, Loan.id, ids), in_sets(db, LoanEvent.loan_id, ids)):
+    for where_id, where_loan in zip(
+        in_sets(db, Loan.id, ids), in_sets(db, LoanEvent.loan_id, ids), strict=True
+    ):
         for loan in reader(db).execute(select(Loan.__table__).where(where_id)):
             out[loan.id] = LoanData(loan)
         # Core rows (attribute access like the ORM's, a fraction of the cost): read-only facts.

@@ -57,7 +57,7 @@ def job_lock(sessions: SessionFactory, name: str) -> Iterator[bool]:
         if is_postgres(guard):
             yield locks.try_exclusive(guard, f"job:{name}")
             return
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         row = guard.get(Lock, f"job:{name}")
         if (
             row is not None
@@ -124,10 +124,10 @@ def run_closes(sessions: SessionFactory, today: dt.date) -> list[str]:
         closed = []
         for period in periods:
             with unit_of_work(sessions) as db:  # the close takes its own lock in this transaction
-                started = dt.datetime.now(dt.timezone.utc)
+                started = dt.datetime.now(dt.UTC)
                 view = close_period(db, period, ACTOR, today)
             closed.append(period)
-            seconds = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+            seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
             log.info(
                 "closed %s in %.1f s",
                 period,

@@ -34,7 +34,7 @@ def _fernet(secret_key: str) -> Fernet:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # ------------------------------------------------------------------ users

@@ -20,7 +20,9 @@ from loanledger.domain.errors import DomainError
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
+from loanledger.domain.uscc import uscc_valid
 from loanledger.domain.vocabulary import Coverage, FilingStatus
+from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import (
     Enterprise,
     Filing,
@@ -28,14 +30,12 @@ from loanledger.persistence.tables import (
     LoanAmendment,
     LoanEvent,
     Product,
+    utcnow,
 )
-from loanledger.domain.uscc import uscc_valid
 from loanledger.services import dirty, locks, registry
 from loanledger.services.audit import record
 from loanledger.services.errors import Conflict
-from loanledger.persistence.tables import utcnow
 from loanledger.services.facts import LoanData, chunks, load_loan, load_loans
-from loanledger.persistence.db import is_postgres
 
 ALL_EVENT_FIELDS = sorted({f for req, opt in EVENT_FIELDS.values() for f in req + opt})
 MONEY_FIELDS = ("amount", "principal", "interest", "penalty_interest", "compound_interest")
@@ -313,7 +313,7 @@ def event_shape_errors(data: dict[str, Any], prefix: str = "") -> list[dict[str,
 
 def event_content_hash(data: dict[str, Any]) -> str:
     return _digest(
-        (data["event_id"], data["type"]) + tuple(map(data.get, _HASHED_FIELDS[data["type"]]))
+        (data["event_id"], data["type"], *tuple(map(data.get, _HASHED_FIELDS[data["type"]])))
     )
 
 
@@ -498,7 +498,7 @@ def _check_disbursement(_book, loan_data: LoanData, data) -> None:
 
 def _check_repayment(_book, loan_data: LoanData, data) -> None:
     violation = min_balance_violation(
-        loan_data.disbursements(), loan_data.repayments() + [(data["date"], data["principal"])]
+        loan_data.disbursements(), [*loan_data.repayments(), (data["date"], data["principal"])]
     )
     if violation is not None:
         raise DomainError(

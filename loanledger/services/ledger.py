@@ -14,7 +14,11 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.ledger import (
     JournalEntry as Entry,
+)
+from loanledger.domain.ledger import (
     Posting as DomainPosting,
+)
+from loanledger.domain.ledger import (
     UnbalancedEntry,
     base_code,
 )

@@ -32,7 +32,7 @@ HOLDABLE_BATCH_STATUSES = (BatchStatus.PUBLICITY, BatchStatus.READY)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def objection_wire(o: Objection) -> dict[str, Any]:

@@ -38,7 +38,7 @@ class PaymentResult:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def get_batch(db: Session, batch_id: int, *, for_update: bool = False) -> Batch:
@@ -265,7 +265,8 @@ def record_payments(
     same way is a no-op, so a clerk's retry changes nothing; a different one is refused."""
     locks.shared(db, locks.CLOSE)  # a close that carries failed payments sees these whole
     batch = get_batch(db, batch_id, for_update=True)
-    if batch.status not in APPROVED + (
+    if batch.status not in (
+        *APPROVED,
         BatchStatus.PAID,
     ):  # paid: only a repeat of what was recorded gets through
         raise Conflict(

@@ -22,7 +22,7 @@ class PolicyBook:
         self._by_number = {v[0]: v[2] for v in versions}
 
     @classmethod
-    def load(cls, db: Session) -> "PolicyBook":
+    def load(cls, db: Session) -> PolicyBook:
         rows = db.scalars(select(PolicyVersion)).all()
         return cls([(r.version, r.in_force_from, policy_from_doc(r.document)) for r in rows])
 

@@ -260,7 +260,7 @@ DISCREPANCY_CAPTIONS = {
     "actual": "实际",
     "difference": "差额（实际−应为）",
 }
-CSV_COLUMNS = ("row", "period", "name", "ok", "detail") + DISCREPANCY_KEYS[1:]
+CSV_COLUMNS = ("row", "period", "name", "ok", "detail", *DISCREPANCY_KEYS[1:])
 _NUMBER = re.compile(MONEY_PATTERN, re.ASCII)
 
 
@@ -282,9 +282,9 @@ def _csv_rows(doc: dict[str, Any]) -> list[list[Any]]:
     """One table: a `summary` row (the overall ok), a `check` row per check, then a
     `discrepancy` row per discrepancy (its check under `name`)."""
     blank = [""] * (len(CSV_COLUMNS) - 5)
-    rows = [["summary", doc["period"], "reconciliation", doc["ok"], ""] + blank]
+    rows = [["summary", doc["period"], "reconciliation", doc["ok"], "", *blank]]
     rows += [
-        ["check", doc["period"], c["name"], c["ok"], c["detail"]] + blank for c in doc["checks"]
+        ["check", doc["period"], c["name"], c["ok"], c["detail"], *blank] for c in doc["checks"]
     ]
     rows += [
         ["discrepancy", doc["period"], d["check"], False, ""] + [d[k] for k in DISCREPANCY_KEYS[1:]]
@@ -305,7 +305,7 @@ def reconciliation_csv(doc: dict[str, Any]) -> bytes:
 def reconciliation_xlsx(doc: dict[str, Any]) -> bytes:
     """Three sheets (概要 summary, 核对项 checks, 差异 discrepancies); on the last two row 1
     holds the Chinese captions, row 2 the English keys, the data starts on row 3."""
-    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     workbook = Workbook()

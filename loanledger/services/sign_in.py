@@ -51,7 +51,7 @@ def sign_in(
 ) -> User | None:
     """The user, or None for a wrong name or password (the failure is added: the caller commits
     it even though it refuses). Raises TooManyAttempts while the name is throttled."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     name = username[:NAME_CHARS]
     count, oldest = db.execute(
         select(func.count(), func.min(SignInFailure.failed_at)).where(

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
-from marshmallow import ValidationError, fields as ma_fields, validate
+from marshmallow import ValidationError, validate
+from marshmallow import fields as ma_fields
 
 from loanledger.domain.errors import Refusal
 from loanledger.domain.events import EVENT_FIELDS
@@ -260,13 +261,13 @@ class XlsxReader(_Reader):
         self.source.seek(0)
 
     def rows(self) -> Generator[list[Any], None, None]:
-        import openpyxl  # noqa: PLC0415 - only imports need it
+        import openpyxl
 
         self._check_archive()
         try:
             with _quiet():
                 workbook = openpyxl.load_workbook(self.source, read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        except Exception:
             raise FileRefused(
                 "invalid_format", "the file is not a readable XLSX workbook"
             ) from None
@@ -282,7 +283,7 @@ class XlsxReader(_Reader):
                         row = next(cells)
                 except StopIteration:
                     return
-                except Exception:  # noqa: BLE001 - malformed sheet XML, forbidden entities, ...
+                except Exception:
                     raise FileRefused("invalid_format", "the worksheet cannot be read") from None
                 yield list(row)
         finally:
@@ -475,7 +476,8 @@ def stage(source: IO[bytes], kind: str) -> Staged:
 
 
 def _stage(kind: str, reader: _Reader) -> Staged:
-    lines = tempfile.TemporaryFile("w+", encoding="utf-8")
+    # Closed by the Staged it is handed to (or below, on a refusal), not at the end of a block.
+    lines = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     try:
         with contextlib.closing(reader.rows()) as rows:
             first, second = next(rows, None), next(rows, None)
@@ -570,7 +572,7 @@ NUMBER_FORMATS = {
 @functools.lru_cache(maxsize=len(KINDS))
 def template(kind: str) -> bytes:
     """The XLSX template: captions (row 1), field names (row 2), formats and validation below."""
-    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 

@@ -44,7 +44,7 @@ def submit_control_total(
         interest_records=interest_records,
         interest_total_fen=interest_total_fen,
         submitted_by=actor[:64],
-        submitted_at=dt.datetime.now(dt.timezone.utc),
+        submitted_at=dt.datetime.now(dt.UTC),
     )
     db.add(row)
     db.flush()

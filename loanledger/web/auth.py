@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
-from loanledger.request_context import session as db_session
 from loanledger.domain.vocabulary import STAFF_ROLES, Role, role_may_act_as
 from loanledger.persistence.tables import User
+from loanledger.request_context import session as db_session
 from loanledger.services import sign_in
 from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web import web

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
-from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.domain.vocabulary import (
     OBJECTION_RESOLUTIONS,
@@ -20,6 +19,8 @@ from loanledger.domain.vocabulary import (
     Role,
     words,
 )
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
 from loanledger.services import read, registry
 from loanledger.services.close import close_period
 from loanledger.web import chart, forms, web
@@ -230,7 +231,7 @@ def _payment_results():
     if not (len(ids) == len(statuses) == len(dates) == len(references)):
         raise forms.FormError("invalid_format")
     results = []
-    for payee_id, status, paid_on, reference in zip(ids, statuses, dates, references):
+    for payee_id, status, paid_on, reference in zip(ids, statuses, dates, references, strict=True):
         status = forms.choice(status, words(PAYMENT_RESULTS))
         if status is None:
             continue  # left for now

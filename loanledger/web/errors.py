@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as HttpNotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as HttpNotFound
 
 from loanledger.domain.errors import Refusal
 from loanledger.problems import http_exception_response

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-
 from zoneinfo import ZoneInfo
 
 from loanledger.domain.money import format_rate

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from flask import flash
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from loanledger.request_context import session as db_session
 from loanledger.domain.errors import Refusal
+from loanledger.request_context import session as db_session
 from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web.i18n import error_text, t
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.vocabulary import Role
-from loanledger.web import forms, web
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
 from loanledger.services import read
+from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.registry import loan_page_context
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from loanledger.request_context import business_date, session as db_session
 from loanledger.domain.timeline import balance_segments
 from loanledger.domain.vocabulary import STAFF_ROLES
-from loanledger.services import registry, read
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
+from loanledger.services import read, registry
 from loanledger.services.facts import load_loan
-
 from loanledger.web import forms, web
 from loanledger.web.auth import roles_required
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from loanledger.wire.fields import DATE_PATTERN, KEY_PATTERN
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import parse_rate, parse_yuan
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
+from loanledger.wire.fields import DATE_PATTERN, KEY_PATTERN
 
 _DATE = re.compile(DATE_PATTERN, re.ASCII)
 _KEY = re.compile(KEY_PATTERN)

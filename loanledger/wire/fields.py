@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from marshmallow import RAISE, Schema as _Schema, ValidationError, fields, pre_load
+from marshmallow import RAISE, ValidationError, fields, pre_load
+from marshmallow import Schema as _Schema
 
 from loanledger.domain.dates import parse_period
 from loanledger.domain.money import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 from loanledger.domain.vocabulary import InterestSettlement, RepaymentMethod, words
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
 
 REPAYMENT_METHODS = words(RepaymentMethod)
 

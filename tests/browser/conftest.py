@@ -99,7 +99,7 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-    except Exception as error:  # noqa: BLE001 - a browser that will not start is "missing"
+    except Exception as error:
         playwright.stop()
         _missing(f"chromium at {CHROMIUM} did not start: {error}")
     yield browser

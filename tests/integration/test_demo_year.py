@@ -100,7 +100,7 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
 
     db.expire_all()
     closed = dict(db.execute(select(Period.period, Period.status)).all())
-    assert closed == {period: "closed" for period in PERIODS}
+    assert closed == dict.fromkeys(PERIODS, "closed")
     statuses = [status for (status,) in db.execute(select(Batch.status))]
     assert "paid" in statuses
     assert set(statuses) <= {"paid", "partially_paid"}

@@ -203,7 +203,7 @@ def test_a_crashed_requests_claim_is_taken_over_once_abandoned(
     abandon = crash_app.extensions["loanledger"].settings.idempotency_abandon_seconds
     db.execute(
         update(IdempotencyRecord).values(
-            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=abandon + 1)
         )
     )
     db.commit()
@@ -225,7 +225,7 @@ def test_a_claim_taken_over_while_running_keeps_nothing_of_the_slow_request(
         abandon = crash_app.extensions["loanledger"].settings.idempotency_abandon_seconds
         db.execute(
             update(IdempotencyRecord).values(
-                created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=abandon + 1)
+                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=abandon + 1)
             )
         )
         db.commit()

@@ -417,7 +417,7 @@ def test_row_errors_carry_spreadsheet_rows_and_columns(loans_in, db, monkeypatch
 
 
 def test_a_value_under_no_header_is_a_row_error(world):
-    data = csv_bytes([LOAN_HEADER + [""], loan_row("C-1") + ["stray"], loan_row("C-2") + [""]])
+    data = csv_bytes([[*LOAN_HEADER, ""], [*loan_row("C-1"), "stray"], [*loan_row("C-2"), ""]])
     body = accepted(upload(world["boc"], data, "loans"))
     assert errors_of(body) == [(2, None, "unknown_field")] and body["accepted"] == 1
 
@@ -725,13 +725,13 @@ TOO_MANY = 3
         (b"", "loans", "invalid_format", "file"),
         (csv_bytes([LOAN_HEADER]), "loans", "invalid_format", "file"),
         (
-            csv_bytes([LOAN_HEADER + ["colour"], loan_row() + ["red"]]),
+            csv_bytes([[*LOAN_HEADER, "colour"], [*loan_row(), "red"]]),
             "loans",
             "invalid_format",
             "colour",
         ),
         (
-            csv_bytes([LOAN_HEADER + ["uscc"], loan_row() + [USCC]]),
+            csv_bytes([[*LOAN_HEADER, "uscc"], [*loan_row(), USCC]]),
             "loans",
             "invalid_format",
             "uscc",

@@ -9,9 +9,9 @@ import datetime as dt
 
 import pytest
 
+from loanledger.services import read
 from tests.support.api import refused
 from tests.support.world import OTHER_USCC, USCC, counts, loan_body
-from loanledger.services import read
 
 API = "/api/v1"
 

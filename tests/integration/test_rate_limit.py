@@ -78,7 +78,7 @@ def limited(settings, engine):
 
 
 def test_the_request_past_the_burst_is_429_with_retry_after(limited):
-    app, banks = limited
+    _app, banks = limited
     bk, other = banks("BK1"), banks("BK2")
     assert [bk.get(f"{API}/loans").status_code for _ in range(3)] == [200, 200, 200]
     refused = bk.post(f"{API}/loans", json={})
@@ -146,9 +146,7 @@ def test_revocation_by_the_cli_takes_effect_at_once(bank, database_url):
 # ---------------------------------------------------------------- retention
 def _age(db, model, column: str, **age):
     db.execute(
-        model.__table__.update().values(
-            **{column: dt.datetime.now(dt.timezone.utc) - dt.timedelta(**age)}
-        )
+        model.__table__.update().values(**{column: dt.datetime.now(dt.UTC) - dt.timedelta(**age)})
     )
 
 
@@ -156,7 +154,7 @@ def test_purge_keeps_keys_seven_days_and_nonces_600_seconds(bank, probe, db):
     bk = bank("BK1")
     for n in range(3):
         assert bk.post(f"{PROBE}/bank", json={"n": n}, idempotency_key=f"k{n}").status_code == 201
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     old, young = now - dt.timedelta(days=7, seconds=1), now - dt.timedelta(days=6, hours=23)
     db.execute(
         IdempotencyRecord.__table__.update()
@@ -193,13 +191,13 @@ def test_purge_keeps_keys_seven_days_and_nonces_600_seconds(bank, probe, db):
 
 def test_purge_refuses_shorter_times_than_the_contract(db):
     with pytest.raises(AssertionError):
-        purge_expired(db, dt.datetime.now(dt.timezone.utc), idempotency_ttl_days=6)
+        purge_expired(db, dt.datetime.now(dt.UTC), idempotency_ttl_days=6)
 
 
 def test_retention_defaults_are_the_settings_defaults():
     fields = {f.name: f.default for f in dataclasses.fields(Settings)}
-    assert retention.DEFAULT_IDEMPOTENCY_TTL_DAYS == fields["idempotency_ttl_days"]
-    assert retention.DEFAULT_NONCE_TTL_SECONDS == fields["nonce_ttl_seconds"]
+    assert fields["idempotency_ttl_days"] == retention.DEFAULT_IDEMPOTENCY_TTL_DAYS
+    assert fields["nonce_ttl_seconds"] == retention.DEFAULT_NONCE_TTL_SECONDS
 
 
 def test_the_purge_command(bank, probe, db, database_url):

@@ -422,7 +422,9 @@ def test_the_xlsx_says_the_same(closed, staff, db):
         ]
         sheet = list(book["差异 discrepancies"].iter_rows(values_only=True))
         assert sheet[1] == DISCREPANCY_KEYS and "应为" in sheet[0]
-        assert [dict(zip(DISCREPANCY_KEYS, row)) for row in sheet[2:]] == doc["discrepancies"]
+        assert [dict(zip(DISCREPANCY_KEYS, row, strict=True)) for row in sheet[2:]] == doc[
+            "discrepancies"
+        ]
     finally:
         book.close()
 

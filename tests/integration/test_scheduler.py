@@ -162,7 +162,7 @@ def test_on_sqlite_a_live_lock_row_keeps_a_second_scheduler_out_until_its_lease_
 
     _play_without_closes(staff, bank)
     sessions = app.extensions["loanledger"].sessionmaker
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with sessions() as s:
         s.add(Lock(name="job:closes", holder="other-host:42", acquired_at=now))
         s.commit()

@@ -58,7 +58,7 @@ def test_an_unknown_username_is_answered_like_a_wrong_password(client):
 
 def test_the_oldest_failure_leaving_the_window_lets_one_more_attempt_in(staff, db):
     password = staff.create("clerk1", "clerk")
-    t0 = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)
     for minute in range(10):
         assert sign_in.sign_in(db, "clerk1", "wrong", now=t0 + dt.timedelta(minutes=minute)) is None
     db.commit()
@@ -75,7 +75,7 @@ def test_the_oldest_failure_leaving_the_window_lets_one_more_attempt_in(staff, d
 
 
 def test_purge_drops_the_failures_that_no_longer_count(db):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for minutes in (16, 15, 14):
         sign_in.sign_in(db, "someone", "x", now=now - dt.timedelta(minutes=minutes))
     db.commit()

@@ -11,13 +11,12 @@ from loanledger.services import collector
 
 def test_the_collector_is_paused_inside_and_back_afterwards_even_after_an_error():
     assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        with collector.paused():
+    with pytest.raises(RuntimeError), collector.paused():
+        assert not gc.isenabled()
+        with collector.paused():  # nested: the inner pause must not switch it back on
             assert not gc.isenabled()
-            with collector.paused():  # nested: the inner pause must not switch it back on
-                assert not gc.isenabled()
-            assert not gc.isenabled()
-            raise RuntimeError("the close failed")
+        assert not gc.isenabled()
+        raise RuntimeError("the close failed")
     assert gc.isenabled()
 
 

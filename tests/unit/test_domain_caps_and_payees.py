@@ -28,7 +28,9 @@ def test_cap_boundaries():
 def test_cap_is_never_exceeded(computed, cap):
     allocation = allocate_annual_cap(computed, cap)
     assert sum(g for g, _ in allocation) <= cap
-    assert all(g + c == x and g >= 0 and c >= 0 for (g, c), x in zip(allocation, computed))
+    assert all(
+        g + c == x and g >= 0 and c >= 0 for (g, c), x in zip(allocation, computed, strict=True)
+    )
     # Greedy in order: once a record is capped, every later one gets nothing.
     capped_at = next((i for i, (_, c) in enumerate(allocation) if c), len(allocation))
     assert all(g == 0 for g, _ in allocation[capped_at + 1 :])

@@ -264,7 +264,7 @@ def policies(draw):
                 )
             )
         ),
-        compensation_tiers=tuple((b, draw(ratio)) for b in bounds) + ((None, draw(ratio)),),
+        compensation_tiers=(*tuple((b, draw(ratio)) for b in bounds), (None, draw(ratio))),
         claim_cap_per_loan_fen=draw(money),
         pool_leverage=draw(st.integers(min_value=1, max_value=100)),
     )

@@ -125,12 +125,12 @@ def test_a_tampered_payee_is_named_with_its_batch_and_account():
 def test_payment_and_other_kinds_postings_are_not_the_batchs_movement():
     batch, payees, lines, movements = _batch_rows(4, "subsidy", {PAYEE: [1000]}, {})
     # a posting to a compensation payable has nothing to do with a subsidy batch
-    movements = movements + [r.Movement(4, "2002:BK1", -77), r.Movement(4, "5001", 5)]
+    movements = [*movements, r.Movement(4, "2002:BK1", -77), r.Movement(4, "5001", 5)]
     assert r.batch_totals([batch], payees, lines, movements).ok
 
 
 def test_a_batch_total_that_disagrees_fails_on_every_measure():
-    batch, payees, lines, movements = _batch_rows(5, "subsidy", {PAYEE: [1000]}, {})
+    _batch, payees, lines, movements = _batch_rows(5, "subsidy", {PAYEE: [1000]}, {})
     check = r.batch_totals([r.BatchRow(5, "subsidy", 1200)], payees, lines, movements)
     assert [(d.entity, d.expected, d.actual) for d in check.discrepancies] == [
         ("batch", 1200, 1000)
@@ -163,7 +163,7 @@ def test_any_batch_the_close_could_write_reconciles(lines_by_payee, carried_in, 
 def test_any_change_to_a_payees_pays_is_caught(lines_by_payee, delta):
     batch, payees, lines, movements = _batch_rows(9, "subsidy", lines_by_payee, {})
     first = payees[0]
-    tampered = [r.PayeeRow(9, first.payee_id, first.pays_fen + delta)] + payees[1:]
+    tampered = [r.PayeeRow(9, first.payee_id, first.pays_fen + delta), *payees[1:]]
     found = r.batch_totals([batch], tampered, lines, movements).discrepancies
     assert any(
         d.entity == "batch_payee" and d.payee_id == first.payee_id and d.difference == delta

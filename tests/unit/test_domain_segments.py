@@ -22,8 +22,8 @@ def reference_segments(points):
     for d, value in changes:
         if value != (kept[-1][1] if kept else 0):
             kept.append((d, value))
-    ends = [d for d, _ in kept[1:]] + [None]
-    return [Segment(d, end, value) for (d, value), end in zip(kept, ends)]
+    ends = [d for d, _ in kept[1:]] + [None]  # one more than kept when nothing was kept
+    return [Segment(d, end, value) for (d, value), end in zip(kept, ends, strict=False)]
 
 
 days = st.integers(0, 12).map(lambda k: BASE + timedelta(days=k))

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from loanledger.domain.eligibility import eligibility_on
 from loanledger.domain.money import round_half_up
 from loanledger.domain.policy import DEFAULT_POLICY, default_policy_doc, policy_from_doc
 from loanledger.domain.subsidy import (
@@ -21,7 +22,6 @@ from loanledger.domain.subsidy import (
     filing_lapsed,
     subsidised_balances,
 )
-from loanledger.domain.eligibility import eligibility_on
 from loanledger.domain.timeline import balance_segments
 
 D = date

@@ -119,7 +119,7 @@ def oracle(record, loans, target, filing, enterprise, policy, lpr):
         return 0, 0, {"clawback"}, {}, 0
     whole = o_whole_loan(loan, filing, enterprise, policy, first)
     if whole:
-        return 0, 0, whole, ({r: n_days for r in whole} if n_days else {}), 0
+        return 0, 0, whole, (dict.fromkeys(whole, n_days) if n_days else {}), 0
     overdue, npl_on = o_overdue_days(loan), o_npl(loan, policy)
     exact, flags, removed, kept = Fraction(0), set(), {}, 0
     for i in range(n_days):

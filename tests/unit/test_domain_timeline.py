@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -67,7 +68,7 @@ def test_balance_matches_direct_sum(disbursements, repayments, d):
     )
     segments = balance_segments(disbursements, repayments)
     assert balance_on(segments, d) == expected
-    assert all(a.end == b.start and a.value != b.value for a, b in zip(segments, segments[1:]))
+    assert all(a.end == b.start and a.value != b.value for a, b in pairwise(segments))
     assert all(s.start < s.end for s in segments[:-1]) and (
         not segments or segments[-1].end is None
     )

@@ -12,7 +12,7 @@ SCENARIO_USCCS = [
 ]
 
 
-@pytest.mark.parametrize("uscc", SCENARIO_USCCS + [uscc_with_check("91442000MA4UJX9X3")])
+@pytest.mark.parametrize("uscc", [*SCENARIO_USCCS, uscc_with_check("91442000MA4UJX9X3")])
 def test_valid_codes(uscc):
     assert uscc_valid(uscc)
 

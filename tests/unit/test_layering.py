@@ -42,7 +42,7 @@ RULES = (
     Rule("loanledger.wire", only=("loanledger.wire", "loanledger.domain")),
     Rule("loanledger.services", never=ADAPTERS),
     Rule("loanledger.web", never=("loanledger.api",)),
-    Rule("loanledger.persistence", never=("loanledger.services",) + ADAPTERS),
+    Rule("loanledger.persistence", never=("loanledger.services", *ADAPTERS)),
     # beside app.py, shared by both adapters
     Rule("loanledger.request_context", never=ADAPTERS),
     Rule("loanledger.problems", never=ADAPTERS),

@@ -52,11 +52,10 @@ def test_an_error_in_the_caller_waits_for_the_writer_before_it_propagates():
         release.wait(5)
         written.append(n)
 
-    with pytest.raises(RuntimeError, match="compute failed"):
-        with writing_behind(write) as put:
-            put(1)
-            threading.Timer(0.05, release.set).start()
-            raise RuntimeError("compute failed")
+    with pytest.raises(RuntimeError, match="compute failed"), writing_behind(write) as put:
+        put(1)
+        threading.Timer(0.05, release.set).start()
+        raise RuntimeError("compute failed")
     assert written == [1]
 
 

@@ -8,11 +8,11 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import principal, session
 from loanledger.api.errors import ApiError
-from loanledger.wire.fields import Schema, StrictDate, free_text
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
+from loanledger.request_context import principal, session
 from loanledger.services import clock, workcalendar
+from loanledger.wire.fields import Schema, StrictDate, free_text
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
 

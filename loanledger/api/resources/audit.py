@@ -7,14 +7,14 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import advance_publicity, business_date, principal, session
-from loanledger.wire.fields import Document, Schema
 from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import Role
 from loanledger.persistence.db import as_utc
+from loanledger.request_context import advance_publicity, business_date, principal, session
 from loanledger.services import objections, read
 from loanledger.services.errors import NotFound
+from loanledger.wire.fields import Document, Schema
 
 audit = Blueprint("audit", __name__, url_prefix="/audit", description="The audit trail")
 me = Blueprint("me", __name__, url_prefix="/me", description="An enterprise's own subsidies")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from loanledger.request_context import session
 from loanledger.api.errors import ApiError
-from loanledger.wire.fields import Schema
-from flask import current_app
-
+from loanledger.request_context import session
 from loanledger.services import identity, sign_in
 from loanledger.services.unit_of_work import unit_of_work
+from loanledger.wire.fields import Schema
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Staff and enterprise sign-in")
 

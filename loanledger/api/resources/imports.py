@@ -12,12 +12,12 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
-from loanledger.wire.fields import Document, Schema
 from loanledger.domain.vocabulary import STAFF_ROLES
-from loanledger.services import imports, spreadsheets, read
+from loanledger.request_context import business_date, principal, session
+from loanledger.services import imports, read, spreadsheets
 from loanledger.services.errors import NotFound
+from loanledger.wire.fields import Document, Schema
 
 blp = Blueprint(
     "imports",

@@ -9,18 +9,18 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import business_date, principal, session
 from loanledger.api.errors import ApiError
-from loanledger.wire.fields import Document, Schema
-from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import STAFF_ROLES, LoanStatus, Role, words
 from loanledger.observability.metrics import count_intake
+from loanledger.request_context import business_date, principal, session
 from loanledger.services import bulk, intake, read
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.read import loan_summary, loan_view
+from loanledger.wire.fields import Document, Schema
+from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 
 blp = Blueprint(
     "loans",

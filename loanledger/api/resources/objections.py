@@ -7,8 +7,6 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import business_date, principal, session
-from loanledger.wire.fields import Schema, free_text
 from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.vocabulary import (
     OBJECTION_RESOLUTIONS,
@@ -17,7 +15,10 @@ from loanledger.domain.vocabulary import (
     Role,
     words,
 )
-from loanledger.services import objections as service, payouts, read
+from loanledger.request_context import business_date, principal, session
+from loanledger.services import objections as service
+from loanledger.services import payouts, read
+from loanledger.wire.fields import Schema, free_text
 
 blp = Blueprint(
     "objections", __name__, url_prefix="/objections", description="Objections during 公示"

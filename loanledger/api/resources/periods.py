@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import (
-    advance_publicity,
-    business_date,
-    path_period,
-    principal,
-    session,
-)
-from loanledger.wire.fields import Document, Period as PeriodField, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import (
@@ -28,9 +19,18 @@ from loanledger.domain.vocabulary import (
     words,
 )
 from loanledger.persistence.db import as_utc
+from loanledger.request_context import (
+    advance_publicity,
+    business_date,
+    path_period,
+    principal,
+    session,
+)
 from loanledger.services import payouts, read
 from loanledger.services.close import close_period
 from loanledger.services.errors import NotFound
+from loanledger.wire.fields import Document, Schema, StrictDate, free_text
+from loanledger.wire.fields import Period as PeriodField
 
 periods = Blueprint("periods", __name__, url_prefix="/periods", description="Month-end close")
 batches = Blueprint(

@@ -12,11 +12,11 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import path_period, session
-from loanledger.wire.fields import Document, Schema
 from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.domain.vocabulary import STAFF_ROLES
+from loanledger.request_context import path_period, session
 from loanledger.services import reconciliation
+from loanledger.wire.fields import Document, Schema
 
 blp = Blueprint(
     "reconciliation",

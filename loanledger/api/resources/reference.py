@@ -14,13 +14,13 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, ValidationError, fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import business_date, principal, session
-from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
 from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
-from loanledger.services import registry, read
+from loanledger.request_context import business_date, principal, session
+from loanledger.services import read, registry
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 
 STAFF = STAFF_ROLES
 MAKER = (Role.CLERK,)

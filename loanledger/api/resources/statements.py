@@ -7,13 +7,14 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from loanledger.api.auth import endpoint
-from loanledger.request_context import business_date, path_period, principal, session
 from loanledger.api.errors import invalid
-from loanledger.wire.fields import Document, Money, Period as PeriodField, Schema
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.dates import period_bounds
 from loanledger.domain.vocabulary import STAFF_ROLES, PeriodStatus, words
-from loanledger.services import statements, read
+from loanledger.request_context import business_date, path_period, principal, session
+from loanledger.services import read, statements
+from loanledger.wire.fields import Document, Money, Schema
+from loanledger.wire.fields import Period as PeriodField
 
 control_totals = Blueprint(
     "control_totals",

@@ -80,13 +80,13 @@ from loanledger.services.read.statements import (
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
+    "LINES_PAGE_SIZE",
+    "LOAN_STATUSES",
     "AccountEntry",
     "AccountTotal",
     "EnterpriseLine",
     "EnterprisePayment",
     "EnterpriseSubsidies",
-    "LINES_PAGE_SIZE",
-    "LOAN_STATUSES",
     "LineFilter",
     "MonthTotals",
     "NumberedPage",

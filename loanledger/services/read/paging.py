@@ -65,7 +65,7 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> tuple[Any, ...]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError(values)
-        return tuple(_coerce(v, t) for v, t in zip(values, types))
+        return tuple(_coerce(v, t) for v, t in zip(values, types, strict=True))
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise _bad_cursor() from None
 

@@ -23,8 +23,8 @@ from loanledger.persistence.tables import (
     Loan,
     RecordState,
 )
-from loanledger.services.facts import LoanData, load_loan
 from loanledger.services import registry
+from loanledger.services.facts import LoanData, load_loan
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
