@@ -15,10 +15,9 @@ import urllib.error
 import pytest
 
 from loanledger.client import BankClient, BulkError, Response, RetryPolicy
+from tests.support.api import API
 from tests.support.cli import SECRET, run
 from tests.support.world import loan_body
-
-API = "/api/v1"
 
 
 def problem(status: int, code: str, headers: dict | None = None) -> Response:

@@ -24,9 +24,9 @@ from loanledger.api.auth import endpoint
 from loanledger.app import create_app
 from loanledger.client import RetryPolicy, TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Loan
+from tests.support.api import API
 from tests.support.world import loan_body
 
-API = "/api/v1"
 PROBE = "/api/v1/_probe"
 
 

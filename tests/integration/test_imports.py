@@ -26,8 +26,8 @@ from loanledger.persistence.tables import (
     LoanEvent,
 )
 from loanledger.services import imports, spreadsheets
+from tests.support.api import API
 
-API = "/api/v1"
 USCC = "914420006FA300000G"
 OTHER_USCC = "91442000LNJ300000F"
 LOAN_HEADER = [

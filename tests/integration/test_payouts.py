@@ -16,11 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loanledger.persistence.tables import AuditEntry, Batch
-from tests.support.api import ok, paged
+from tests.support.api import API, ok, paged
 from tests.support.ledger import balances, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 
-API = "/api/v1"
 ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 U = "914420006FA300000G"  # the scenario's enterprise
 OTHER = "91442000LNJ300000F"

@@ -9,11 +9,9 @@ from sqlalchemy import select, update
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee, ControlTotal
 from loanledger.services.statements import control_total_checks, held_totals
-from tests.support.api import ok
+from tests.support.api import API, ok
 from tests.support.ledger import close
 from tests.support.world import claim_world, event
-
-API = "/api/v1"
 
 
 def _code(response) -> str:
