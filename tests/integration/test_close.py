@@ -50,11 +50,11 @@ from loanledger.services.close import close_period
 from loanledger.services.close_subsidy import SubsidyResult, subsidy_lines
 from loanledger.services.policy_book import PolicyBook
 from tests.support.api import API, ok, paged, put_policy, staff_post
+from tests.support.environment import ENGINE
 from tests.support.ledger import balances, close, fen, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 from tests.support.world import USCCS, add_enterprise, claim_world, event, loan, small_world
 
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 D = dt.date
 DAY = dt.timedelta(days=1)
 

@@ -8,7 +8,6 @@ The programme is scenario 01's first quarter: one loan of 中山市灯都照明�
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 
 import pytest
@@ -20,7 +19,6 @@ from tests.support.api import API, ok, paged
 from tests.support.ledger import balances, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 U = "914420006FA300000G"  # the scenario's enterprise
 OTHER = "91442000LNJ300000F"
 LINE_FEN = 5270_83
