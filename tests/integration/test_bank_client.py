@@ -17,6 +17,7 @@ import pytest
 from loanledger.client import BankClient, BulkError, Response, RetryPolicy
 from tests.support.api import API
 from tests.support.cli import SECRET, run
+from tests.support.servers import free_port
 from tests.support.world import loan_body
 
 
@@ -267,19 +268,13 @@ def test_an_atomic_bulk_refusal_raises(world):
     assert boc.get(f"{API}/loans").get_json()["items"] == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(database_url):
     """`loanledger serve` (gunicorn, 2 workers) on this test's database, a low rate limit."""
     issued = json.loads(
         run(database_url, "bank", "create", "--code", "BK1", "--name", "One").stdout
     )
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LOANLEDGER_ENV": "testing",

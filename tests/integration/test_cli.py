@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from loanledger.persistence.tables import (
 from loanledger.services import identity
 from loanledger.services.seed import POLICY_V1_IN_FORCE_FROM, lpr_rows
 from tests.support.cli import SECRET, run
+from tests.support.servers import free_port
 
 
 def _counts(db) -> tuple[int, int, int]:
@@ -245,16 +245,10 @@ def test_close_prints_the_period_view(database_url, db):
 
 
 # ---------------------------------------------------------------- serve
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_serve_answers_signed_requests(database_url):
     issued = json.loads(run(database_url, "bank", "create", "--code", "B1", "--name", "One").stdout)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LOANLEDGER_ENV": "testing",
