@@ -9,8 +9,7 @@ import pytest
 
 from loanledger.client import TestClientBank, new_nonce, sign
 from loanledger.services.identity import IdentityError
-
-PROBE = "/api/v1/_probe"
+from tests.support.probe import PROBE
 
 
 def _code(response) -> str:

@@ -25,9 +25,8 @@ from loanledger.app import create_app
 from loanledger.client import RetryPolicy, TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Loan
 from tests.support.api import API
+from tests.support.probe import PROBE
 from tests.support.world import loan_body
-
-PROBE = "/api/v1/_probe"
 
 
 def _code(response) -> str:

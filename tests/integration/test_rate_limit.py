@@ -18,9 +18,8 @@ from loanledger.services.retention import purge_expired
 from tests.support.api import API
 from tests.support.cli import run
 from tests.support.people import BankFactory
+from tests.support.probe import PROBE
 from tests.support.world import loan_body
-
-PROBE = "/api/v1/_probe"
 
 
 class Clock:
