@@ -19,11 +19,9 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support.browser import (
     CHROMIUM,
@@ -35,26 +33,15 @@ from tests.support.browser import (
     build_programme,
     missing_browser,
 )
+from tests.support.servers import serving
 
 
 # ---------------------------------------------------------------- the server
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:  # one line per request is only noise here
-        pass
-
-
 @pytest.fixture(scope="package")
 def live_server(_shared_app) -> Iterator[LiveServer]:
     app = _shared_app[0]
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serving(app) as url:
+        yield LiveServer(url, app)
 
 
 # ---------------------------------------------------------------- the browser
