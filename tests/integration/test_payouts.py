@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loanledger.persistence.tables import AuditEntry, Batch
-from tests.support.api import API, ok, paged
+from tests.support.api import API, ok, paged, refused
 from tests.support.ledger import balances, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 
@@ -48,16 +48,6 @@ def check_ledger(staff) -> dict[str, int]:
     accounts = balances(staff)
     assert sum(accounts.values()) == 0
     return accounts
-
-
-def code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
-
-
-def refused(response, status: int, error_code: str):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert code(response) == error_code, response.get_data(as_text=True)
 
 
 @pytest.fixture
