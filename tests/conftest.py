@@ -15,13 +15,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash as _werkzeug_hash
 
@@ -29,13 +26,20 @@ from config import Settings, load_settings
 from loanledger.app import create_app
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine, make_sessionmaker
-from loanledger.persistence.tables import Base
 from loanledger.services import identity
 from loanledger.services.seed import seed
-from tests.support.api import API
-from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.databases import (
+    create_pg_database,
+    drop_pg_database,
+    inspection_engine,
+    pg_reachable,
+    pg_server_engine,
+    redacted,
+    reset_pg,
+)
 from tests.support.environment import ENGINE, IN_CI, PG_URL
 from tests.support.people import BankFactory, Staff
+from tests.support.probe import probe_blueprint
 
 if ENGINE not in ("sqlite", "postgresql"):
     raise pytest.UsageError(f"LOANLEDGER_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}")
@@ -52,12 +56,8 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 def pytest_report_header(config) -> str:
     return f"loanledger test engine: {ENGINE}" + (
-        f" ({_redacted(PG_URL)})" if ENGINE == "postgresql" else ""
+        f" ({redacted(PG_URL)})" if ENGINE == "postgresql" else ""
     )
-
-
-def _redacted(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # ---------------------------------------------------------------- speed
@@ -77,31 +77,15 @@ def _fast_password_hashes():
 
 
 # ---------------------------------------------------------------- PostgreSQL, once per process
-def _pg_server_engine() -> Engine:
-    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-
-
-def pg_reachable() -> bool:
-    engine = _pg_server_engine()
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Engine]:
     """An AUTOCOMMIT engine on the server's maintenance database (CREATE/DROP DATABASE)."""
     if not pg_reachable():
-        message = f"PostgreSQL is not reachable at {_redacted(PG_URL)}"
+        message = f"PostgreSQL is not reachable at {redacted(PG_URL)}"
         if IN_CI:
             pytest.fail(message + " (CI=true requires it)", pytrace=False)
         pytest.skip(message)
-    engine = _pg_server_engine()
+    engine = pg_server_engine()
     yield engine
     engine.dispose()
 
@@ -115,34 +99,6 @@ def pg_session_engine(pg_server: Engine) -> Iterator[Engine]:
     yield engine
     engine.dispose()
     drop_pg_database(pg_server, name)
-
-
-def reset_pg(engine: Engine) -> None:
-    """Empty every table and re-seed. DELETE with triggers off (session_replication_role,
-    superuser only) takes ~0.04 s; TRUNCATE ... RESTART IDENTITY CASCADE, the fallback for
-    other roles, took ~0.5 s per test here (it creates and syncs new files for every table)."""
-    try:
-        _delete_everything(engine)
-    except DBAPIError as error:
-        if "permission denied" not in str(error).lower():
-            raise
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    with Session(engine) as db:
-        seed(db)
-        db.commit()
-
-
-def _delete_everything(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-        # 'replica' skips the foreign-key and append-only triggers for this transaction.
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
-        # RESTART IDENTITY: ids start at 1 again in every test.
-        connection.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
 
 
 # ---------------------------------------------------------------- SQLite, a template per process
@@ -219,17 +175,6 @@ def client(app):
     return app.test_client()
 
 
-def _inspection_engine(url: str) -> Engine:
-    """SQLite for the test's own session: pysqlite's default transactions, so a SELECT
-    holds no lock afterwards (the app's engine begins every transaction IMMEDIATE, which
-    would make the next HTTP call wait for the test). Writes still lock until commit."""
-    own = create_engine(url, connect_args={"timeout": 5})
-    event.listen(
-        own, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys=ON")
-    )
-    return own
-
-
 @pytest.fixture
 def db(engine: Engine, database_url: str) -> Iterator[Session]:
     """A session on the test's database, for arranging and inspecting rows directly.
@@ -238,7 +183,7 @@ def db(engine: Engine, database_url: str) -> Iterator[Session]:
         with make_sessionmaker(engine)() as session:
             yield session
         return
-    own = _inspection_engine(database_url)
+    own = inspection_engine(database_url)
     with make_sessionmaker(own)() as session:
         yield session
     own.dispose()
@@ -267,51 +212,10 @@ def bank(app, client) -> BankFactory:
 
 
 # ---------------------------------------------------------------- a bank endpoint for auth tests
-def probe_blueprint():
-    """Signed-request endpoints that do nothing but answer, so authentication and
-    idempotency are tested apart from the business endpoints."""
-    import flask
-
-    from loanledger.api.auth import endpoint
-    from loanledger.api.errors import ApiError
-    from loanledger.request_context import principal
-
-    blueprint = flask.Blueprint("probe", __name__, url_prefix=f"{API}/_probe")
-    runs: list[str] = []
-
-    @blueprint.get("/bank")
-    @blueprint.get("/bank/<path:rest>")
-    @endpoint(bank=True)
-    def read(rest: str = ""):
-        return {
-            "bank_code": principal().bank_code,
-            "rest": rest,
-            "args": flask.request.args.to_dict(flat=False),
-        }
-
-    @blueprint.post("/bank")
-    @endpoint(bank=True)
-    def write():
-        runs.append(uuid.uuid4().hex)
-        return {
-            "bank_code": principal().bank_code,
-            "echo": flask.request.get_json(),
-            "run": runs[-1],
-        }, 201
-
-    @blueprint.post("/refuse")
-    @endpoint(bank=True)
-    def refuse():
-        runs.append("refused")
-        raise ApiError(422, "invalid_format", "always refused", "x")
-
-    blueprint.runs = runs
-    return blueprint
-
-
 @pytest.fixture
 def probe(app, _shared_app):
-    """The probe endpoints of the test app (`probe.runs`: what the write views ran)."""
+    """The probe endpoints of the test app (tests/support/probe.py; `probe.runs`: what the
+    write views ran)."""
     return _shared_app[2]
 
 

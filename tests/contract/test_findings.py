@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def _code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
+from tests.support.api import error_code
 
 
 @pytest.mark.parametrize(
@@ -16,7 +14,7 @@ def _code(response) -> str:
 def test_an_id_beyond_bigint_is_not_found(staff, path, number):
     """It reached the driver (SQLite: OverflowError; PostgreSQL: out of range) and answered 500."""
     answer = staff.request("auditor", "GET", path.format(number))
-    assert answer.status_code == 404 and _code(answer) == "not_found"
+    assert answer.status_code == 404 and error_code(answer) == "not_found"
 
 
 def test_the_largest_bigint_id_is_looked_up(staff):
@@ -31,7 +29,7 @@ def test_year_zero_is_no_period(staff, method, path):
     """POST /periods/0000-01/close answered 500 (the date of year 0 cannot be built)."""
     staff.set_business_date("2023-04-03")
     answer = staff.request("clerk" if method == "POST" else "auditor", method, path)
-    assert answer.status_code == 404 and _code(answer) == "not_found"
+    assert answer.status_code == 404 and error_code(answer) == "not_found"
 
 
 def test_open_documents_are_documented_as_open_objects(client):

@@ -44,9 +44,9 @@ from config import load_settings
 from loanledger.app import create_app
 from loanledger.client import canonical_query, new_nonce, sign
 from loanledger.persistence.db import make_engine
+from tests.support.api import API
 from tests.support.people import Staff
 
-API = "/api/v1"
 EXAMPLES = int(os.environ.get("LOANLEDGER_CONTRACT_EXAMPLES", "10"))
 SEED = int(os.environ.get("LOANLEDGER_CONTRACT_SEED", "20261123"))
 CHECKS = [

@@ -9,12 +9,8 @@ import pytest
 
 from loanledger.client import TestClientBank, new_nonce, sign
 from loanledger.services.identity import IdentityError
-
-PROBE = "/api/v1/_probe"
-
-
-def _code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
+from tests.support.api import error_code
+from tests.support.probe import PROBE
 
 
 def _send_with(bank_client: TestClientBank, method: str, path: str, **changes):
@@ -52,7 +48,7 @@ def test_unknown_key(bank, client):
     real = bank("BK1")
     stranger = TestClientBank(client, "k_0000000000000000", real.secret)
     answer = stranger.get(f"{PROBE}/bank")
-    assert answer.status_code == 401 and _code(answer) == "unknown_key"
+    assert answer.status_code == 401 and error_code(answer) == "unknown_key"
     assert answer.mimetype == "application/problem+json"
 
 
@@ -60,7 +56,7 @@ def test_bad_signature(bank, client):
     real = bank("BK1")
     forger = TestClientBank(client, real.key_id, real.secret + "x")
     answer = forger.get(f"{PROBE}/bank")
-    assert answer.status_code == 401 and _code(answer) == "bad_signature"
+    assert answer.status_code == 401 and error_code(answer) == "bad_signature"
 
 
 def test_tampered_body_is_a_bad_signature(bank):
@@ -68,7 +64,7 @@ def test_tampered_body_is_a_bad_signature(bank):
     prepared = bk.prepare("POST", f"{PROBE}/bank", json={"amount": "1.00"})
     prepared.body = b'{"amount": "9.00"}'
     answer = bk.send(prepared)
-    assert answer.status_code == 401 and _code(answer) == "bad_signature"
+    assert answer.status_code == 401 and error_code(answer) == "bad_signature"
 
 
 @pytest.mark.parametrize("offset", [-301, 301])
@@ -83,7 +79,7 @@ def test_timestamp_skew(bank, offset):
         X_LL_Nonce=nonce,
         X_LL_Signature=sign(bk.secret, "GET", path, "", timestamp, nonce, b""),
     )
-    assert answer.status_code == 401 and _code(answer) == "timestamp_skew"
+    assert answer.status_code == 401 and error_code(answer) == "timestamp_skew"
 
 
 def test_timestamp_within_skew_is_accepted(bank):
@@ -105,20 +101,20 @@ def test_nonce_reused(bank):
     prepared = bk.prepare("GET", f"{PROBE}/bank")
     assert bk.send(prepared).status_code == 200
     again = bk.send(dataclasses.replace(prepared))
-    assert again.status_code == 401 and _code(again) == "nonce_reused"
+    assert again.status_code == 401 and error_code(again) == "nonce_reused"
 
 
 @pytest.mark.parametrize("header", ["X-LL-Key", "X-LL-Timestamp", "X-LL-Nonce", "X-LL-Signature"])
 def test_missing_header(bank, header):
     bk = bank("BK1")
     answer = _send_with(bk, "GET", f"{PROBE}/bank", **{header.replace("-", "_"): None})
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"
 
 
 def test_missing_idempotency_key_on_a_write(bank):
     bk = bank("BK1")
     answer = _send_with(bk, "POST", f"{PROBE}/bank", Idempotency_Key=None)
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"
 
 
 def test_revoked_key_is_refused_at_once(bank):
@@ -126,7 +122,7 @@ def test_revoked_key_is_refused_at_once(bank):
     assert bk.get(f"{PROBE}/bank").status_code == 200
     bank.revoke(bk)
     answer = bk.get(f"{PROBE}/bank")
-    assert answer.status_code == 401 and _code(answer) == "unknown_key"
+    assert answer.status_code == 401 and error_code(answer) == "unknown_key"
 
 
 def test_two_active_keys_both_sign(bank):
@@ -155,7 +151,7 @@ def test_wrong_password_is_refused(staff, client):
     answer = client.post(
         "/api/v1/auth/tokens", json={"username": "alice", "password": "wrong-password"}
     )
-    assert answer.status_code == 401 and _code(answer) == "invalid_token"
+    assert answer.status_code == 401 and error_code(answer) == "invalid_token"
 
 
 @pytest.mark.parametrize(
@@ -163,12 +159,12 @@ def test_wrong_password_is_refused(staff, client):
 )
 def test_invalid_token(client, header):
     answer = client.get("/api/v1/admin/business-date", headers=header)
-    assert answer.status_code == 401 and _code(answer) == "invalid_token"
+    assert answer.status_code == 401 and error_code(answer) == "invalid_token"
 
 
 def test_forbidden_role(staff):
     answer = staff.request("clerk", "PUT", "/admin/business-date", {"date": "2025-01-02"})
-    assert answer.status_code == 403 and _code(answer) == "forbidden"
+    assert answer.status_code == 403 and error_code(answer) == "forbidden"
 
 
 def test_bank_signature_does_not_open_staff_endpoints(bank):
@@ -200,7 +196,9 @@ def test_bank_body_limit(app, bank, size, status):
     answer = bk.send(prepared)
     assert answer.status_code == status
     if status == 413:
-        assert answer.mimetype == "application/problem+json" and _code(answer) == "body_too_large"
+        assert (
+            answer.mimetype == "application/problem+json" and error_code(answer) == "body_too_large"
+        )
 
 
 def test_staff_body_limit(app, staff):
@@ -209,7 +207,7 @@ def test_staff_body_limit(app, staff):
     answer = staff.request(
         "admin", "PUT", "/admin/business-date", {"date": "2025-01-02", **_body_of(LIMIT + 10)}
     )
-    assert answer.status_code == 413 and _code(answer) == "body_too_large"
+    assert answer.status_code == 413 and error_code(answer) == "body_too_large"
     assert answer.mimetype == "application/problem+json"
 
 
@@ -229,7 +227,7 @@ def test_same_key_other_body_is_refused(bank, probe):
     bk = bank("BK1")
     assert bk.post(f"{PROBE}/bank", json={"n": 1}, idempotency_key="key-1").status_code == 201
     other = bk.post(f"{PROBE}/bank", json={"n": 2}, idempotency_key="key-1")
-    assert other.status_code == 422 and _code(other) == "idempotency_key_reused"
+    assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
     assert len(probe.runs) == 1
 
 
@@ -259,7 +257,7 @@ def test_refused_writes_are_replayed(bank, probe):
 @pytest.mark.parametrize("key", ["", "x" * 256, "ключ"])
 def test_malformed_idempotency_key(bank, key):
     answer = _send_with(bank("BK1"), "POST", f"{PROBE}/bank", Idempotency_Key=key or None)
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"
 
 
 def test_longest_idempotency_key_is_accepted(bank):
@@ -275,4 +273,4 @@ def test_signed_list_of_loans(bank):
 
 def test_unsigned_list_of_loans_is_refused(client):
     answer = client.get("/api/v1/loans")
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"

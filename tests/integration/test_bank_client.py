@@ -5,20 +5,15 @@ bulk uploads cut into requests, against scripted answers, the test client and a 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 
 import pytest
 
 from loanledger.client import BankClient, BulkError, Response, RetryPolicy
-from tests.support.cli import SECRET, run
+from tests.support.api import API
+from tests.support.cli import run, serve
 from tests.support.world import loan_body
-
-API = "/api/v1"
 
 
 def problem(status: int, code: str, headers: dict | None = None) -> Response:
@@ -268,49 +263,16 @@ def test_an_atomic_bulk_refusal_raises(world):
     assert boc.get(f"{API}/loans").get_json()["items"] == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(database_url):
-    """`loanledger serve` (gunicorn, 2 workers) on this test's database, a low rate limit."""
+    """`loanledger serve` (gunicorn, one worker) on this test's database, a low rate limit."""
     issued = json.loads(
         run(database_url, "bank", "create", "--code", "BK1", "--name", "One").stdout
     )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LOANLEDGER_ENV": "testing",
-        "LOANLEDGER_DATABASE_URL": database_url,
-        "LOANLEDGER_SECRET_KEY": SECRET,
-        "LOANLEDGER_RATE_LIMIT_PER_SECOND": "2",
-        "LOANLEDGER_RATE_LIMIT_BURST": "2",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "loanledger.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise AssertionError(
-                    f"server did not start: {server.stderr.read().decode()[-2000:]}"
-                ) from None
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", issued
-    server.terminate()
-    server.wait(timeout=10)
-    server.stderr.close()
+    with serve(
+        database_url, LOANLEDGER_RATE_LIMIT_PER_SECOND="2", LOANLEDGER_RATE_LIMIT_BURST="2"
+    ) as url:
+        yield url, issued
 
 
 @pytest.mark.slow

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-API = "/api/v1"
+from tests.support.api import API
+
 CSV = (
     "contract_no,product_code,uscc,filing_no,principal,annual_rate,start_date,maturity_date,"
     "repayment_method,interest_settlement\n"

@@ -10,15 +10,14 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from loanledger.api import auth
 from loanledger.api.errors import ERROR_CODES
 from loanledger.client import sign, string_to_sign
+from tests.support.servers import serving
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bank-integration.md"
 BLOCK = re.compile(r"<!-- (example|snippet):(\w+) -->\n```\w*\n(.*?)\n```", re.S)
@@ -131,15 +130,8 @@ def test_the_openssl_snippet_computes_the_example(example):
 
 @pytest.fixture
 def live(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 @needs_tools

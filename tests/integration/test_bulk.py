@@ -6,10 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from loanledger.persistence.tables import DirtyMark, Loan, LoanEvent
-from tests.support.api import refused
+from tests.support.api import API, refused
 from tests.support.world import counts, loan_body
-
-API = "/api/v1"
 
 
 @pytest.fixture

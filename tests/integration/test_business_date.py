@@ -10,12 +10,9 @@ from sqlalchemy import select
 from loanledger.app import create_app
 from loanledger.persistence.tables import AuditEntry, BusinessDate
 from loanledger.services import clock
+from tests.support.api import error_code
 
 PATH = "/admin/business-date"
-
-
-def _code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
 
 
 def test_a_fresh_database_accepts_any_first_date(staff, db):
@@ -38,14 +35,14 @@ def test_moves_forward_and_stays(staff):
 def test_backwards_is_refused(staff):
     staff.set_business_date("2025-03-01")
     answer = staff.request("admin", "PUT", PATH, {"date": "2025-02-28"})
-    assert answer.status_code == 409 and _code(answer) == "business_date_backwards"
+    assert answer.status_code == 409 and error_code(answer) == "business_date_backwards"
     assert staff.request("admin", "GET", PATH).get_json() == {"date": "2025-03-01"}
 
 
 @pytest.mark.parametrize("role", ["clerk", "approver", "auditor"])
 def test_only_an_admin_moves_it(staff, role):
     answer = staff.request(role, "PUT", PATH, {"date": "2025-01-02"})
-    assert answer.status_code == 403 and _code(answer) == "forbidden"
+    assert answer.status_code == 403 and error_code(answer) == "forbidden"
 
 
 def test_enterprise_users_cannot_read_it(staff):

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +21,7 @@ from loanledger.persistence.tables import (
 )
 from loanledger.services import identity
 from loanledger.services.seed import POLICY_V1_IN_FORCE_FROM, lpr_rows
-from tests.support.cli import SECRET, run
+from tests.support.cli import SECRET, run, serve
 
 
 def _counts(db) -> tuple[int, int, int]:
@@ -245,50 +240,14 @@ def test_close_prints_the_period_view(database_url, db):
 
 
 # ---------------------------------------------------------------- serve
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_serve_answers_signed_requests(database_url):
     issued = json.loads(run(database_url, "bank", "create", "--code", "B1", "--name", "One").stdout)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LOANLEDGER_ENV": "testing",
-        "LOANLEDGER_DATABASE_URL": database_url,
-        "LOANLEDGER_SECRET_KEY": SECRET,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "loanledger.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        remote = BankClient(f"http://127.0.0.1:{port}", issued["key_id"], issued["secret"])
-        answer = _first_answer(remote, server)
+    with serve(database_url) as url:
+        remote = BankClient(url, issued["key_id"], issued["secret"])
+        answer = remote.get("/api/v1/loans")
         assert answer.status_code == 200, answer.data
         assert answer.json == {"items": [], "next_cursor": None}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
-
-
-def _first_answer(remote: BankClient, server: subprocess.Popen):
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            return remote.get("/api/v1/loans")
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"server did not start: {server.stderr.read().decode()[-2000:]}"
-                ) from None
-            time.sleep(0.2)
 
 
 @pytest.mark.parametrize(

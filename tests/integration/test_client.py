@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from loanledger.api import auth
 from loanledger.client import BankClient, canonical_query, sign, string_to_sign
+from tests.support.servers import serving
 
 BODY = '{"contract_no": "合同-1"}'.encode()
 
@@ -48,15 +47,8 @@ def test_canonical_query_matches_the_server(app, query):
 @pytest.fixture
 def live_server(app, probe):
     """The app on a real socket (127.0.0.1, a free port), for the urllib transport."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 def test_bank_client_over_http(live_server, bank):

@@ -49,13 +49,12 @@ from loanledger.services import registry
 from loanledger.services.close import close_period
 from loanledger.services.close_subsidy import SubsidyResult, subsidy_lines
 from loanledger.services.policy_book import PolicyBook
-from tests.support.api import ok, paged, put_policy, staff_post
+from tests.support.api import API, error_code, ok, paged, put_policy, staff_post
+from tests.support.environment import ENGINE
 from tests.support.ledger import balances, close, fen, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 from tests.support.world import USCCS, add_enterprise, claim_world, event, loan, small_world
 
-API = "/api/v1"
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 D = dt.date
 DAY = dt.timedelta(days=1)
 
@@ -722,10 +721,6 @@ def test_the_generator_makes_a_varied_programme():
 
 
 # ====================================================================== small worlds
-def problem_code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
-
-
 def test_the_incremental_close_recomputes_only_what_changed(staff, bank, db):
     """The scope of §4.6: a loan no new data touches is not recomputed; a blacklist entry
     touches every loan of its enterprise; a record reported late is computed at the next close."""
@@ -827,13 +822,13 @@ def test_close_rules(staff, bank, client, db):
 
     staff.set_business_date("2023-03-31")  # the last day of the period: not over yet
     response = close(staff, "2023-03")
-    assert response.status_code == 409 and problem_code(response) == "period_not_over"
+    assert response.status_code == 409 and error_code(response) == "period_not_over"
     staff.set_business_date("2023-04-01")
     before = count_rows(db)
     no_token = client.post(f"{API}/periods/2023-03/close")
     assert no_token.status_code == 401
     forbidden = close(staff, "2023-03", role="auditor")
-    assert forbidden.status_code == 403 and problem_code(forbidden) == "forbidden"
+    assert forbidden.status_code == 403 and error_code(forbidden) == "forbidden"
     assert count_rows(db) == before
 
     first = close(staff, "2023-03")
@@ -855,9 +850,9 @@ def test_close_rules(staff, bank, client, db):
     # after the first close, periods close one after another
     staff.set_business_date("2023-06-01")
     response = close(staff, "2023-05")
-    assert response.status_code == 409 and problem_code(response) == "previous_period_open"
+    assert response.status_code == 409 and error_code(response) == "previous_period_open"
     response = close(staff, "2023-02")
-    assert response.status_code == 409 and problem_code(response) == "period_before_first_close"
+    assert response.status_code == 409 and error_code(response) == "period_before_first_close"
     assert count_rows(db) == after_first
 
     listed = ok(staff.request("auditor", "GET", "/periods"))["items"]
@@ -945,15 +940,15 @@ def test_a_repeat_close_answers_the_same_body_whatever_the_server_time_zone(staf
 def test_the_first_close_may_be_any_period_but_not_an_unfinished_one(staff, bank, db):
     small_world(staff, bank, start="2023-07-15")
     response = close(staff, "2023-07")
-    assert response.status_code == 409 and problem_code(response) == "period_not_over"
+    assert response.status_code == 409 and error_code(response) == "period_not_over"
     response = close(staff, "2023-08")
-    assert response.status_code == 409 and problem_code(response) == "period_not_over"
+    assert response.status_code == 409 and error_code(response) == "period_not_over"
     assert ok(close(staff, "2023-05"), 200)["status"] == "closed"
     response = close(staff, "2023-04")
-    assert response.status_code == 409 and problem_code(response) == "period_before_first_close"
+    assert response.status_code == 409 and error_code(response) == "period_before_first_close"
     assert ok(close(staff, "2023-06"), 200)["status"] == "closed"
     response = close(staff, "2023-07")
-    assert response.status_code == 409 and problem_code(response) == "period_not_over"
+    assert response.status_code == 409 and error_code(response) == "period_not_over"
     assert count_rows(db)["Period"] == 2
 
 

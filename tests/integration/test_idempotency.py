@@ -24,14 +24,9 @@ from loanledger.api.auth import endpoint
 from loanledger.app import create_app
 from loanledger.client import RetryPolicy, TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Loan
+from tests.support.api import API, error_code
+from tests.support.probe import PROBE
 from tests.support.world import loan_body
-
-API = "/api/v1"
-PROBE = "/api/v1/_probe"
-
-
-def _code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
 
 
 def _records(db) -> list[IdempotencyRecord]:
@@ -87,7 +82,7 @@ def test_a_refused_registration_is_replayed_and_changes_nothing(world, db):
     body = loan_body(product_code="NOPE")
     first = boc.post(f"{API}/loans", json=body, idempotency_key="bad-1")
     again = boc.post(f"{API}/loans", json=body, idempotency_key="bad-1")
-    assert first.status_code == again.status_code == 422 and _code(first) == "unknown_product"
+    assert first.status_code == again.status_code == 422 and error_code(first) == "unknown_product"
     assert again.get_data() == first.get_data() and again.mimetype == "application/problem+json"
     assert again.headers["Idempotent-Replayed"] == "true"
     assert db.scalar(select(func.count()).select_from(Loan)) == 0
@@ -100,7 +95,7 @@ def test_a_validation_refusal_is_replayed(world):
     body = loan_body(principal=5000000)  # a JSON number for money
     first = boc.post(f"{API}/loans", json=body, idempotency_key="bad-2")
     again = boc.post(f"{API}/loans", json=body, idempotency_key="bad-2")
-    assert first.status_code == again.status_code == 422 and _code(first) == "invalid_format"
+    assert first.status_code == again.status_code == 422 and error_code(first) == "invalid_format"
     assert again.get_data() == first.get_data() and again.headers["Idempotent-Replayed"] == "true"
 
 
@@ -108,7 +103,7 @@ def test_same_key_other_body_on_the_real_endpoint(world):
     boc = world["boc"]
     assert boc.post(f"{API}/loans", json=loan_body(), idempotency_key="k").status_code == 201
     other = boc.post(f"{API}/loans", json=loan_body(contract_no="C-2"), idempotency_key="k")
-    assert other.status_code == 422 and _code(other) == "idempotency_key_reused"
+    assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
     assert other.get_json()["errors"][0]["field"] == "Idempotency-Key"
 
 
@@ -117,7 +112,7 @@ def test_the_key_covers_path_and_query(bank, probe):
     assert bk.post(f"{PROBE}/bank", json={"n": 1}, idempotency_key="k").status_code == 201
     assert bk.post(f"{PROBE}/refuse", json={"n": 1}, idempotency_key="k").status_code == 422
     answer = bk.post(f"{PROBE}/bank", json={"n": 1}, params={"x": "1"}, idempotency_key="k")
-    assert answer.status_code == 422 and _code(answer) == "idempotency_key_reused"
+    assert answer.status_code == 422 and error_code(answer) == "idempotency_key_reused"
 
 
 # ---------------------------------------------------------------- in flight, crashes, 5xx
@@ -177,10 +172,10 @@ def test_a_repeat_while_the_first_runs_is_409_request_in_flight(crash_app, crash
         first = pool.submit(crash_bank.post, f"{API}/_crash/write", json={}, idempotency_key="k")
         assert crash_app.control["entered"].wait(10)
         second = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
-        assert second.status_code == 409 and _code(second) == "request_in_flight"
+        assert second.status_code == 409 and error_code(second) == "request_in_flight"
         assert second.mimetype == "application/problem+json"
         other = crash_bank.post(f"{API}/_crash/write", json={"other": 1}, idempotency_key="k")
-        assert other.status_code == 422 and _code(other) == "idempotency_key_reused"
+        assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
         crash_app.control["go_on"].set()
         assert first.result().status_code == 201
     third = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
@@ -199,7 +194,7 @@ def test_a_crashed_requests_claim_is_taken_over_once_abandoned(
     assert record.state == "in_flight"
     crash_app.control["fail"] = None
     young = crash_bank.post(f"{API}/_crash/write", json={}, idempotency_key="k")
-    assert young.status_code == 409 and _code(young) == "request_in_flight"
+    assert young.status_code == 409 and error_code(young) == "request_in_flight"
     abandon = crash_app.extensions["loanledger"].settings.idempotency_abandon_seconds
     db.execute(
         update(IdempotencyRecord).values(

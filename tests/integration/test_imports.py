@@ -18,16 +18,15 @@ from werkzeug.test import encode_multipart
 
 from loanledger.client import TestClientBank
 from loanledger.persistence.tables import (
-    AuditEntry,
-    DirtyMark,
     ImportJob,
     ImportRowError,
     Loan,
     LoanEvent,
 )
 from loanledger.services import imports, spreadsheets
+from tests.support.api import API
+from tests.support.world import counts
 
-API = "/api/v1"
 USCC = "914420006FA300000G"
 OTHER_USCC = "91442000LNJ300000F"
 LOAN_HEADER = [
@@ -138,14 +137,6 @@ def event_row(**fields) -> list[str]:
 def accepted(response, status=202) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     return response.get_json()
-
-
-def counts(db) -> tuple[int, ...]:
-    db.expire_all()
-    return tuple(
-        db.scalar(select(func.count()).select_from(t))
-        for t in (Loan, LoanEvent, DirtyMark, AuditEntry)
-    )
 
 
 def import_jobs(db) -> list[ImportJob]:

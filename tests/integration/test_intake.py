@@ -10,10 +10,8 @@ import datetime as dt
 import pytest
 
 from loanledger.services import read
-from tests.support.api import refused
+from tests.support.api import API, refused
 from tests.support.world import OTHER_USCC, USCC, counts, loan_body
-
-API = "/api/v1"
 
 
 # ------------------------------------------------------------------ loans

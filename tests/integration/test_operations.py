@@ -16,18 +16,10 @@ from loanledger.app import create_app
 from loanledger.observability import health, logs
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine
-from tests.support.api import API
+from tests.support.api import API, ok
 from tests.support.environment import ENGINE
 
 USCC = "914420006FA300000G"
-
-
-def ok(response, *statuses: int):
-    statuses = statuses or (200, 201)
-    assert response.status_code in statuses, (
-        f"{response.status_code} {response.get_data(as_text=True)}"
-    )
-    return response.get_json()
 
 
 def samples(client) -> dict[tuple[str, frozenset], float]:

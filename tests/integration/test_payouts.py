@@ -8,7 +8,6 @@ The programme is scenario 01's first quarter: one loan of 中山市灯都照明�
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 
 import pytest
@@ -16,12 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loanledger.persistence.tables import AuditEntry, Batch
-from tests.support.api import ok, paged
+from tests.support.api import API, ok, paged, refused
 from tests.support.ledger import balances, trial_balance
 from tests.support.scenarios import Player, load, scenario_dir
 
-API = "/api/v1"
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 U = "914420006FA300000G"  # the scenario's enterprise
 OTHER = "91442000LNJ300000F"
 LINE_FEN = 5270_83
@@ -51,16 +48,6 @@ def check_ledger(staff) -> dict[str, int]:
     accounts = balances(staff)
     assert sum(accounts.values()) == 0
     return accounts
-
-
-def code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
-
-
-def refused(response, status: int, error_code: str):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert code(response) == error_code, response.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from loanledger.app import create_app
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
+from tests.support.api import API
 from tests.support.cli import run
 from tests.support.people import BankFactory
+from tests.support.probe import PROBE
 from tests.support.world import loan_body
-
-API = "/api/v1"
-PROBE = "/api/v1/_probe"
 
 
 class Clock:

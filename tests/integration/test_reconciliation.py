@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 
 import pytest
 from openpyxl import load_workbook
@@ -21,10 +20,10 @@ from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, Posting
 from loanledger.services.reconciliation import CSV_COLUMNS, DISCREPANCY_KEYS, reconcile
 from tests.support.api import ok
+from tests.support.environment import ENGINE
 from tests.support.ledger import close
 from tests.support.world import USCCS, claim_world
 
-ENGINE = os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite").strip().lower()
 PERIOD = "2023-03"
 URL = f"/periods/{PERIOD}/reconciliation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -26,6 +26,7 @@ from loanledger.persistence.db import make_engine
 from loanledger.persistence.tables import AuditEntry, Batch, Line, Period, Posting
 from loanledger.services import housekeeping
 from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.environment import ENGINE
 from tests.support.scenarios import Player, load, scenario_dir
 
 SCENARIO = "01-basic-quarterly.json"
@@ -152,9 +153,7 @@ def test_a_filing_that_lapses_is_recorded_once(app, staff, bank, db):
     )
 
 
-@pytest.mark.skipif(
-    os.environ.get("LOANLEDGER_TEST_ENGINE", "sqlite") != "sqlite", reason="SQLite's lock rows"
-)
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's lock rows")
 def test_on_sqlite_a_live_lock_row_keeps_a_second_scheduler_out_until_its_lease_ends(
     app, staff, bank, db
 ):

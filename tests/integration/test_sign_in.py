@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from loanledger.persistence.tables import ApiToken, SignInFailure
 from loanledger.services import sign_in
 from loanledger.services.retention import purge_expired
+from tests.support.api import API
 
-API = "/api/v1/auth/tokens"
+TOKENS = f"{API}/auth/tokens"
 
 
 def _post(client, username: str, password: str):
-    return client.post(API, json={"username": username, "password": password})
+    return client.post(TOKENS, json={"username": username, "password": password})
 
 
 def test_ten_failures_refuse_the_username_even_with_the_right_password(staff, client, db):

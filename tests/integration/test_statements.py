@@ -9,15 +9,9 @@ from sqlalchemy import select, update
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee, ControlTotal
 from loanledger.services.statements import control_total_checks, held_totals
-from tests.support.api import ok
+from tests.support.api import API, error_code, ok
 from tests.support.ledger import close
 from tests.support.world import claim_world, event
-
-API = "/api/v1"
-
-
-def _code(response) -> str:
-    return response.get_json()["errors"][0]["code"]
 
 
 def declare(client, period="2023-03", records=1, total="3900.00", **options):
@@ -159,7 +153,7 @@ def test_voided_and_other_months_interest_is_not_held(banks, staff, db):
 def test_bad_control_totals_are_refused(banks, db, body, code, field):
     answer = banks["BK1"].post(f"{API}/control-totals", json=body)
     assert answer.status_code == 422, answer.get_data(as_text=True)
-    assert (_code(answer), answer.get_json()["errors"][0]["field"]) == (code, field)
+    assert (error_code(answer), answer.get_json()["errors"][0]["field"]) == (code, field)
     assert db.scalars(select(ControlTotal)).all() == []
 
 
@@ -181,7 +175,7 @@ def test_staff_may_not_declare(staff):
         "/control-totals",
         {"period": "2023-03", "interest_records": 1, "interest_total": "1.00"},
     )
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"
 
 
 # ---------------------------------------------------------------- statements
@@ -280,9 +274,9 @@ def test_an_open_period_has_an_empty_statement(banks):
 @pytest.mark.parametrize("period", ["2023-13", "March", "2023-3", "0000-01"])
 def test_a_statement_of_no_period_is_404(banks, period):
     answer = banks["BK1"].get(f"{API}/statements/{period}")
-    assert answer.status_code == 404 and _code(answer) == "not_found"
+    assert answer.status_code == 404 and error_code(answer) == "not_found"
 
 
 def test_statements_are_for_banks(banks, staff):
     answer = staff.request("auditor", "GET", "/statements/2023-03")
-    assert answer.status_code == 400 and _code(answer) == "missing_header"
+    assert answer.status_code == 400 and error_code(answer) == "missing_header"

@@ -14,20 +14,12 @@ from sqlalchemy import func, select
 
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
+from tests.support.api import API, ok
 from tests.support.web import Web, flashes, text
 
-API = "/api/v1"
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
 USCC_B = uscc_with_check("91442000MA4WKP2Q2")
 PERIOD = "2023-02"
-
-
-def ok(response, *statuses: int):
-    statuses = statuses or (200, 201)
-    assert response.status_code in statuses, (
-        f"{response.status_code} {response.get_data(as_text=True)}"
-    )
-    return response.get_json()
 
 
 @pytest.fixture

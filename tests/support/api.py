@@ -15,6 +15,11 @@ def ok(response, *statuses: int):
     return response.get_json()
 
 
+def error_code(response) -> str:
+    """The code of the first error of a problem+json answer."""
+    return response.get_json()["errors"][0]["code"]
+
+
 def staff_post(staff, path: str, body: dict, role: str = "clerk"):
     return ok(staff.request(role, "POST", path, body))
 

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-API = "/api/v1"
+from tests.support.api import API
+
 REPO = Path(__file__).resolve().parents[2]
 
 
