@@ -27,7 +27,6 @@ from loanledger.services import audit, dirty, ledger
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.payouts import get_batch
 
-OBJECTABLE_KINDS = OBJECTABLE_LINE_KINDS
 HOLDABLE_BATCH_STATUSES = (BatchStatus.PUBLICITY, BatchStatus.READY)
 
 
@@ -75,7 +74,7 @@ def file_objection(
             "objections are taken during 公示 only",
             "line_id",
         )
-    if line.kind not in OBJECTABLE_KINDS:
+    if line.kind not in OBJECTABLE_LINE_KINDS:
         raise Conflict(
             "invalid_state",
             f"a {line.kind} line is not about an interest record; "

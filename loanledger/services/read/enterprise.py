@@ -16,8 +16,8 @@ from typing import NamedTuple
 from sqlalchemy import Row, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from loanledger.domain.vocabulary import OBJECTABLE_LINE_KINDS
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
-from loanledger.services.objections import OBJECTABLE_KINDS
 from loanledger.services.read.objections import ObjectionLine, objections
 from loanledger.services.read.registry import enterprise
 
@@ -128,7 +128,7 @@ def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_object
         in_publicity
         and line.payee_type == "enterprise"
         and line.payee_id == uscc
-        and line.kind in OBJECTABLE_KINDS
+        and line.kind in OBJECTABLE_LINE_KINDS
         and line.status == "active"
         and not has_open_objection
     )
