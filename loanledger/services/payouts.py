@@ -21,7 +21,7 @@ from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, ObjectionStatus, PaymentStatus
 from loanledger.persistence.tables import Batch, BatchPayee, Objection
-from loanledger.services import audit, ledger, locks, registry
+from loanledger.services import audit, ledger, locks, read, registry
 from loanledger.services.errors import Conflict, NotFound
 
 SYSTEM = "system"
@@ -201,7 +201,7 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
 def _check_funds(db: Session, batch: Batch) -> None:
     if batch.kind == BatchKind.SUBSIDY:
         year = int(batch.period[:4])
-        left_fen = registry.budget_left(db, year)
+        left_fen = read.budget_left(db, year)
         if left_fen < batch.total_fen:
             raise Conflict(
                 "budget_exceeded",

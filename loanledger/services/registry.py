@@ -9,6 +9,11 @@ close.
 
 Refusals: `DomainError` (→ 422 with its code and field), `NotFound` (→ 404) and
 `Conflict` (→ 409).
+
+What the API and the pages show of the reference data (an enterprise with everything about
+it, the filings' documents, the budget per year, the risk pool) is read in
+`services.read.registry`; the loaders here (`get_enterprise`, `get_filing`, `pool_cash`,
+`filing_statuses`, …) serve the use cases, and the read side calls them too.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -30,15 +35,11 @@ from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
 from loanledger.domain.vocabulary import (
     BatchKind,
-    BatchStatus,
     Coverage,
     FilingStatus,
-    PaymentStatus,
 )
 from loanledger.persistence.tables import (
     Bank,
-    Batch,
-    BatchPayee,
     BlacklistEntry,
     Budget,
     Claim,
@@ -50,7 +51,6 @@ from loanledger.persistence.tables import (
     PolicyVersion,
     PoolDeposit,
     Product,
-    RecordState,
 )
 from loanledger.services import audit, dirty, ledger
 from loanledger.services.errors import Conflict, NotFound
@@ -271,7 +271,7 @@ def create_product(
 
 
 # ====================================================================== enterprises
-def enterprise_doc(e: Enterprise) -> dict[str, Any]:
+def enterprise_doc(e: Enterprise | Row) -> dict[str, Any]:
     """The enterprise's own fields under their wire names."""
     account = None
     if e.account_number is not None:
@@ -356,7 +356,7 @@ def update_enterprise(db: Session, uscc: str, changes: dict[str, Any], actor: st
     return enterprise
 
 
-def blacklist_doc(b: BlacklistEntry) -> dict[str, Any]:
+def blacklist_doc(b: BlacklistEntry | Row) -> dict[str, Any]:
     return {
         "entry_id": b.id,
         "uscc": b.uscc,
@@ -365,16 +365,6 @@ def blacklist_doc(b: BlacklistEntry) -> dict[str, Any]:
         "effective_to": b.effective_to,
         "note": b.note,
     }
-
-
-def blacklist_entries(db: Session, uscc: str) -> list[BlacklistEntry]:
-    return list(
-        db.scalars(
-            select(BlacklistEntry)
-            .where(BlacklistEntry.uscc == uscc)
-            .order_by(BlacklistEntry.effective_from, BlacklistEntry.id)
-        )
-    )
 
 
 def add_blacklist_entry(
@@ -467,7 +457,9 @@ def first_disbursements(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.
     return {cast(str, filing_no): first for filing_no, first in rows if first is not None}
 
 
-def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy) -> FilingStatus:
+def status_on(
+    filing: Filing | Row, on: dt.date, first: dt.date | None, policy: Policy
+) -> FilingStatus:
     if filing.revoked_on is not None and filing.revoked_on <= on:
         return FilingStatus.REVOKED
     deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
@@ -479,7 +471,7 @@ def status_on(filing: Filing, on: dt.date, first: dt.date | None, policy: Policy
 
 
 def filing_statuses(
-    db: Session, filings: Sequence[Filing], on: dt.date, policy: Policy | None = None
+    db: Session, filings: Sequence[Filing | Row], on: dt.date, policy: Policy | None = None
 ) -> dict[str, str]:
     """filing_no → 'active' | 'revoked' | 'lapsed' on date `on` (one query for the lot).
 
@@ -505,41 +497,6 @@ def get_filing(db: Session, filing_no: str) -> Filing:
     if filing is None:
         raise NotFound(f"filing {filing_no}")
     return filing
-
-
-def filing_loans(db: Session, filing_nos: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
-    """filing_no → [(bank_code, contract_no)] of its linked loans."""
-    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    filing_nos = list(set(filing_nos))
-    if filing_nos:
-        for filing_no, bank_code, contract_no in db.execute(
-            select(Loan.filing_no, Loan.bank_code, Loan.contract_no)
-            .where(Loan.filing_no.in_(filing_nos))
-            .order_by(Loan.bank_code, Loan.contract_no)
-        ):
-            out[cast(str, filing_no)].append((bank_code, contract_no))  # linked: IN filing_nos
-    return out
-
-
-def filing_docs(db: Session, filings: Sequence[Filing], on: dt.date) -> list[dict[str, Any]]:
-    """The filing views (fen as int, dates as date) with status on `on` and linked loans."""
-    statuses = filing_statuses(db, filings, on)
-    loans = filing_loans(db, [f.filing_no for f in filings])
-    return [
-        {
-            "filing_no": f.filing_no,
-            "uscc": f.uscc,
-            "project_name": f.project_name,
-            "eligible_investment": f.eligible_investment_fen,
-            "approved_on": f.approved_on,
-            "status": statuses[f.filing_no],
-            "revoked_on": f.revoked_on,
-            "revoke_reason": f.revoke_reason,
-            "clawback": f.clawback,
-            "loans": [{"bank_code": b, "contract_no": c} for b, c in loans.get(f.filing_no, [])],
-        }
-        for f in filings
-    ]
 
 
 def _filing_audit(f: Filing) -> dict[str, Any]:
@@ -634,96 +591,7 @@ def revoke_filing(
     return filing
 
 
-# ====================================================================== enterprise view
-def enterprise_overview(db: Session, uscc: str, today: dt.date) -> dict[str, Any]:
-    """GET /enterprises/{uscc}: the enterprise with its blacklist entries, filings (status
-    today), loans, and subsidy granted per calendar year of paid_on."""
-    enterprise = get_enterprise(db, uscc)
-    filings = list(
-        db.scalars(
-            select(Filing).where(Filing.uscc == uscc).order_by(Filing.approved_on, Filing.filing_no)
-        )
-    )
-    loans = db.scalars(
-        select(Loan).where(Loan.uscc == uscc).order_by(Loan.bank_code, Loan.contract_no)
-    )
-    granted = db.execute(
-        select(RecordState.year, func.coalesce(func.sum(RecordState.granted_fen), 0))
-        .where(RecordState.uscc == uscc)
-        .group_by(RecordState.year)
-        .order_by(RecordState.year)
-    )
-    return {
-        **enterprise_doc(enterprise),
-        "blacklist": [blacklist_doc(b) for b in blacklist_entries(db, uscc)],
-        "filings": filing_docs(db, filings, today),
-        "loans": [
-            {
-                "bank_code": loan.bank_code,
-                "contract_no": loan.contract_no,
-                "product_code": loan.product_code,
-                "filing_no": loan.filing_no,
-                "principal": loan.principal_fen,
-                "start_date": loan.start_date,
-                "maturity_date": loan.maturity_date,
-                "coverage": loan.coverage,
-            }
-            for loan in loans
-        ],
-        "subsidy_totals": [{"year": year, "granted": int(total)} for year, total in granted],
-    }
-
-
 # ====================================================================== budgets
-@dataclass(frozen=True)
-class BudgetYear:
-    year: int
-    appropriated_fen: int
-    paid_fen: int
-    approved_unpaid_fen: int
-
-    @property
-    def left_fen(self) -> int:
-        return self.appropriated_fen - self.paid_fen - self.approved_unpaid_fen
-
-
-APPROVED_STATUSES = (BatchStatus.APPROVED, BatchStatus.PAID, BatchStatus.PARTIALLY_PAID)
-
-
-def budget_years(db: Session, years: Iterable[int] | None = None) -> list[BudgetYear]:
-    """Per year (of a subsidy batch's period): appropriated; paid = pays of payees paid;
-    approved_unpaid = pays of payees not yet paid nor failed in approved batches
-    (a failed payment is carried into a later batch, which counts when approved)."""
-    appropriated: dict[int, int] = defaultdict(int)
-    paid: dict[int, int] = defaultdict(int)
-    unpaid: dict[int, int] = defaultdict(int)
-    for year, total in db.execute(
-        select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)
-    ):
-        appropriated[int(year)] += int(total)
-    batch_year = func.substr(Batch.period, 1, 4)
-    for year, batch_status, payment_status, total in db.execute(
-        select(batch_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen))
-        .join(BatchPayee, BatchPayee.batch_id == Batch.id)
-        .where(Batch.kind == BatchKind.SUBSIDY)
-        .group_by(batch_year, Batch.status, BatchPayee.payment_status)
-    ):
-        if payment_status == PaymentStatus.PAID:
-            paid[int(year)] += int(total)
-        elif batch_status in APPROVED_STATUSES and payment_status in (
-            PaymentStatus.NONE,
-            PaymentStatus.PENDING,
-        ):
-            unpaid[int(year)] += int(total)
-    wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
-    return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
-
-
-def budget_left(db: Session, year: int) -> int:
-    """Appropriations − paid − approved unpaid of one year (the approval check, §7)."""
-    return budget_years(db, [year])[0].left_fen
-
-
 def add_budget(
     db: Session, year: int, amount_fen: int, reference: str, today: dt.date, actor: str
 ) -> tuple[Budget, int]:
@@ -779,31 +647,6 @@ def covered_principal(db: Session) -> int:
         )
     ).scalar_one()
     return int(total)
-
-
-@dataclass(frozen=True)
-class PoolStatus:
-    cash_fen: int
-    owed_fen: int
-    covered_principal_fen: int
-    leverage: int
-
-    @property
-    def available_fen(self) -> int:
-        return self.cash_fen - self.owed_fen
-
-    @property
-    def capacity_fen(self) -> int:
-        return self.cash_fen * self.leverage - self.covered_principal_fen
-
-
-def pool_status(db: Session, today: dt.date) -> PoolStatus:
-    return PoolStatus(
-        pool_cash(db),
-        pool_owed(db),
-        covered_principal(db),
-        policy_in_force(db, today)[1].pool_leverage,
-    )
 
 
 def add_pool_deposit(

@@ -21,7 +21,7 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import read, registry
+from loanledger.services import read
 from loanledger.services.close import close_period
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
@@ -64,8 +64,8 @@ def dashboard():
         today=today,
         periods=list(reversed(read.periods(db))),
         batches=newest_first,
-        budgets=registry.budget_years(db),
-        pool=registry.pool_status(db, today),
+        budgets=read.budget_years(db),
+        pool=read.pool_status(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),
     )

@@ -9,7 +9,7 @@ from loanledger.domain.timeline import balance_segments
 from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import read, registry
+from loanledger.services import read
 from loanledger.services.facts import load_loan
 from loanledger.web import forms, web
 from loanledger.web.auth import roles_required
@@ -26,7 +26,7 @@ def loan_page_context(loan) -> dict:
         "view": view,
         "timeline": timeline,
         "line_rows": read.loan_lines(db, loan.bank_code, loan.contract_no),
-        "enterprise": registry.get_enterprise(db, loan.uscc),
+        "enterprise": read.enterprise(db, loan.uscc),
     }
 
 
@@ -46,7 +46,9 @@ def enterprises_page():
 @web.get("/bureau/enterprises/<uscc>")
 @roles_required(*STAFF_ROLES)
 def enterprise_page(uscc: str):
-    overview = registry.enterprise_overview(db_session(), uscc, business_date())  # NotFound → 404
+    overview = read.enterprise_overview(db_session(), uscc, business_date())
+    if overview is None:
+        abort(404)
     return render_template("registry/enterprise.html", e=overview)
 
 
@@ -54,10 +56,12 @@ def enterprise_page(uscc: str):
 @roles_required(*STAFF_ROLES)
 def filing_page(filing_no: str):
     db = db_session()
-    filing = registry.get_filing(db, filing_no)  # NotFound → 404
-    doc = registry.filing_docs(db, [filing], business_date())[0]
+    filing = read.filing(db, filing_no)
+    if filing is None:
+        abort(404)
+    doc = read.filing_docs(db, [filing], business_date())[0]
     return render_template(
-        "registry/filing.html", f=doc, enterprise=registry.get_enterprise(db, filing.uscc)
+        "registry/filing.html", f=doc, enterprise=read.enterprise(db, filing.uscc)
     )
 
 

@@ -28,7 +28,7 @@ from loanledger.persistence.tables import (
     PolicyVersion,
     RecordState,
 )
-from loanledger.services import ledger, registry
+from loanledger.services import ledger, read, registry
 
 TODAY = dt.date(2023, 3, 1)
 USCC = uscc_with_check("91442000MA4UJX9X3")
@@ -1020,8 +1020,8 @@ def test_budget_appropriated_posted_and_summarised(ref, db):
     assert [
         y["year"] for y in ref.get(f"/budgets?cursor={first['next_cursor']}").get_json()["items"]
     ] == [2024]
-    assert now(db, registry.budget_left, 2023) == 49998639_01
-    assert now(db, registry.budget_left, 2030) == 0
+    assert now(db, read.budget_left, 2023) == 49998639_01
+    assert now(db, read.budget_left, 2030) == 0
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
 from loanledger.request_context import business_date, principal, session
 from loanledger.services import read, registry
+from loanledger.services.errors import NotFound
 from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 
 STAFF = STAFF_ROLES
@@ -242,20 +243,26 @@ class Enterprises(MethodView):
         return registry.enterprise_doc(enterprise), 201 if created else 200
 
 
+def _overview(uscc: str) -> dict[str, Any]:
+    overview = read.enterprise_overview(session(), uscc, business_date())
+    if overview is None:
+        raise NotFound(f"enterprise {uscc}")
+    return overview
+
+
 @blp_enterprises.route("/<uscc>")
 class EnterpriseResource(MethodView):
     @endpoint(*STAFF)
     @blp_enterprises.response(200, EnterpriseDetailSchema)
     def get(self, uscc):
-        return registry.enterprise_overview(session(), uscc, business_date())
+        return _overview(uscc)
 
     @endpoint(*MAKER)
     @blp_enterprises.arguments(EnterprisePatchSchema)
     @blp_enterprises.response(200, EnterpriseDetailSchema)
     def patch(self, data, uscc):
-        db = session()
-        registry.update_enterprise(db, uscc, data, _actor())
-        return registry.enterprise_overview(db, uscc, business_date())
+        registry.update_enterprise(session(), uscc, data, _actor())
+        return _overview(uscc)
 
 
 @blp_enterprises.route("/<uscc>/blacklist")
@@ -315,7 +322,7 @@ class Filings(MethodView):
             cursor=query["cursor"],
         )
         return {
-            "items": registry.filing_docs(db, page.items, today),
+            "items": read.filing_docs(db, page.items, today),
             "next_cursor": page.next_cursor,
         }
 
@@ -337,7 +344,7 @@ class Filings(MethodView):
             today,
             _actor(),
         )
-        return registry.filing_docs(db, [filing], today)[0], 201 if created else 200
+        return read.filing_docs(db, [filing], today)[0], 201 if created else 200
 
 
 @blp_filings.route("/<filing_no>")
@@ -346,7 +353,10 @@ class FilingResource(MethodView):
     @blp_filings.response(200, FilingSchema)
     def get(self, filing_no):
         db = session()
-        return registry.filing_docs(db, [registry.get_filing(db, filing_no)], business_date())[0]
+        filing = read.filing(db, filing_no)
+        if filing is None:
+            raise NotFound(f"filing {filing_no}")
+        return read.filing_docs(db, [filing], business_date())[0]
 
 
 @blp_filings.route("/<filing_no>/revoke")
@@ -359,7 +369,7 @@ class FilingRevoke(MethodView):
         filing = registry.revoke_filing(
             db, filing_no, data["reason"], data["effective_on"], data["clawback"], today, _actor()
         )
-        return registry.filing_docs(db, [filing], today)[0]
+        return read.filing_docs(db, [filing], today)[0]
 
 
 # ====================================================================== policy
@@ -532,7 +542,7 @@ class Budgets(MethodView):
     @blp_budgets.arguments(PageQuery, location="query")
     @blp_budgets.response(200, page_of(BudgetYearSchema))
     def get(self, query):
-        page = read.budget_years(session(), limit=query["limit"], cursor=query["cursor"])
+        page = read.budget_years_page(session(), limit=query["limit"], cursor=query["cursor"])
         return {
             "items": [
                 {
@@ -590,7 +600,7 @@ class Pool(MethodView):
     @endpoint(*STAFF)
     @blp_pool.response(200, PoolSchema)
     def get(self):
-        status = registry.pool_status(session(), business_date())
+        status = read.pool_status(session(), business_date())
         return {
             "cash": status.cash_fen,
             "owed": status.owed_fen,

@@ -1,14 +1,31 @@
-"""Reference data in lists: products, enterprises (in pages, or matching a search), filings
-(filtered by status on a date), LPR, budget years."""
+"""Reference data: products, enterprises (in pages, matching a search, one with everything
+about it), filings (filtered by status on a date, one, their documents), LPR, the budget per
+year and the risk pool."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
-from loanledger.persistence.tables import Enterprise, Filing, LprRate, Product
+from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
+from loanledger.persistence.tables import (
+    Batch,
+    BatchPayee,
+    BlacklistEntry,
+    Budget,
+    Enterprise,
+    Filing,
+    Loan,
+    LprRate,
+    Product,
+    RecordState,
+)
 from loanledger.services import registry
 from loanledger.services.read.paging import Page, keyset_page, list_page
 
@@ -22,6 +39,7 @@ def products(db: Session, bank_code: str | None = None, *, limit: int, cursor: s
     return keyset_page(db, stmt, [Product.product_code], limit=limit, cursor=cursor)
 
 
+# ------------------------------------------------------------------ enterprises
 def enterprise(db: Session, uscc: str) -> Row | None:
     return db.execute(select(Enterprise.__table__).where(Enterprise.uscc == uscc)).one_or_none()
 
@@ -46,6 +64,54 @@ def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) 
     return list(db.execute(stmt.limit(limit)).all())
 
 
+def enterprise_overview(db: Session, uscc: str, today: dt.date) -> dict[str, Any] | None:
+    """GET /enterprises/{uscc} and its page: the enterprise with its blacklist entries,
+    filings (status today), loans, and subsidy granted per calendar year of paid_on; None
+    when there is no such enterprise."""
+    found = enterprise(db, uscc)
+    if found is None:
+        return None
+    blacklist = db.execute(
+        select(BlacklistEntry.__table__)
+        .where(BlacklistEntry.uscc == uscc)
+        .order_by(BlacklistEntry.effective_from, BlacklistEntry.id)
+    ).all()
+    its_filings = db.execute(
+        select(Filing.__table__)
+        .where(Filing.uscc == uscc)
+        .order_by(Filing.approved_on, Filing.filing_no)
+    ).all()
+    loans = db.execute(
+        select(Loan.__table__).where(Loan.uscc == uscc).order_by(Loan.bank_code, Loan.contract_no)
+    )
+    granted = db.execute(
+        select(RecordState.year, func.coalesce(func.sum(RecordState.granted_fen), 0))
+        .where(RecordState.uscc == uscc)
+        .group_by(RecordState.year)
+        .order_by(RecordState.year)
+    )
+    return {
+        **registry.enterprise_doc(found),
+        "blacklist": [registry.blacklist_doc(b) for b in blacklist],
+        "filings": filing_docs(db, its_filings, today),
+        "loans": [
+            {
+                "bank_code": loan.bank_code,
+                "contract_no": loan.contract_no,
+                "product_code": loan.product_code,
+                "filing_no": loan.filing_no,
+                "principal": loan.principal_fen,
+                "start_date": loan.start_date,
+                "maturity_date": loan.maturity_date,
+                "coverage": loan.coverage,
+            }
+            for loan in loans
+        ],
+        "subsidy_totals": [{"year": year, "granted": int(total)} for year, total in granted],
+    }
+
+
+# ------------------------------------------------------------------ filings
 def filings(
     db: Session,
     today: dt.date,
@@ -71,14 +137,131 @@ def filings(
     return keyset_page(db, stmt, [Filing.filing_no], limit=limit, cursor=cursor, keep=keep)
 
 
+def filing(db: Session, filing_no: str) -> Row | None:
+    return db.execute(select(Filing.__table__).where(Filing.filing_no == filing_no)).one_or_none()
+
+
+def filing_docs(db: Session, filings: Sequence[Filing | Row], on: dt.date) -> list[dict[str, Any]]:
+    """The filings as the API and the pages show them (fen as int, dates as date), each with
+    its status on `on` and its linked loans; `filings` are rows, or those a use case wrote."""
+    statuses = registry.filing_statuses(db, filings, on)
+    loans = _filing_loans(db, [f.filing_no for f in filings])
+    return [
+        {
+            "filing_no": f.filing_no,
+            "uscc": f.uscc,
+            "project_name": f.project_name,
+            "eligible_investment": f.eligible_investment_fen,
+            "approved_on": f.approved_on,
+            "status": statuses[f.filing_no],
+            "revoked_on": f.revoked_on,
+            "revoke_reason": f.revoke_reason,
+            "clawback": f.clawback,
+            "loans": [{"bank_code": b, "contract_no": c} for b, c in loans.get(f.filing_no, [])],
+        }
+        for f in filings
+    ]
+
+
+def _filing_loans(db: Session, filing_nos: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """filing_no → [(bank_code, contract_no)] of its linked loans."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    filing_nos = list(set(filing_nos))
+    if filing_nos:
+        for filing_no, bank_code, contract_no in db.execute(
+            select(Loan.filing_no, Loan.bank_code, Loan.contract_no)
+            .where(Loan.filing_no.in_(filing_nos))
+            .order_by(Loan.bank_code, Loan.contract_no)
+        ):
+            out[cast(str, filing_no)].append((bank_code, contract_no))  # linked: IN filing_nos
+    return out
+
+
 def lpr_rates(db: Session, *, limit: int, cursor: str | None) -> Page:
     return keyset_page(
         db, select(LprRate.__table__), [LprRate.published_on], limit=limit, cursor=cursor
     )
 
 
-def budget_years(db: Session, *, limit: int, cursor: str | None) -> Page:
-    """A page of `registry.budget_years` (appropriated, paid, approved unpaid, left) by year."""
-    return list_page(
-        registry.budget_years(db), lambda y: (y.year,), [int], limit=limit, cursor=cursor
+# ------------------------------------------------------------------ budgets
+@dataclass(frozen=True)
+class BudgetYear:
+    year: int
+    appropriated_fen: int
+    paid_fen: int
+    approved_unpaid_fen: int
+
+    @property
+    def left_fen(self) -> int:
+        return self.appropriated_fen - self.paid_fen - self.approved_unpaid_fen
+
+
+APPROVED_STATUSES = (BatchStatus.APPROVED, BatchStatus.PAID, BatchStatus.PARTIALLY_PAID)
+
+
+def budget_years(db: Session, years: Iterable[int] | None = None) -> list[BudgetYear]:
+    """Per year (of a subsidy batch's period): appropriated; paid = pays of payees paid;
+    approved_unpaid = pays of payees not yet paid nor failed in approved batches
+    (a failed payment is carried into a later batch, which counts when approved).
+    Every year with a figure, or just `years`."""
+    appropriated: dict[int, int] = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
+    unpaid: dict[int, int] = defaultdict(int)
+    for year, total in db.execute(
+        select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)
+    ):
+        appropriated[int(year)] += int(total)
+    batch_year = func.substr(Batch.period, 1, 4)
+    for year, batch_status, payment_status, total in db.execute(
+        select(batch_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen))
+        .join(BatchPayee, BatchPayee.batch_id == Batch.id)
+        .where(Batch.kind == BatchKind.SUBSIDY)
+        .group_by(batch_year, Batch.status, BatchPayee.payment_status)
+    ):
+        if payment_status == PaymentStatus.PAID:
+            paid[int(year)] += int(total)
+        elif batch_status in APPROVED_STATUSES and payment_status in (
+            PaymentStatus.NONE,
+            PaymentStatus.PENDING,
+        ):
+            unpaid[int(year)] += int(total)
+    wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
+    return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
+
+
+def budget_years_page(db: Session, *, limit: int, cursor: str | None) -> Page:
+    """A page of `budget_years` (GET /budgets), by year."""
+    return list_page(budget_years(db), lambda y: (y.year,), [int], limit=limit, cursor=cursor)
+
+
+def budget_left(db: Session, year: int) -> int:
+    """Appropriations − paid − approved unpaid of one year (the approval check, §7)."""
+    return budget_years(db, [year])[0].left_fen
+
+
+# ------------------------------------------------------------------ the risk pool
+@dataclass(frozen=True)
+class PoolStatus:
+    cash_fen: int
+    owed_fen: int
+    covered_principal_fen: int
+    leverage: int
+
+    @property
+    def available_fen(self) -> int:
+        return self.cash_fen - self.owed_fen
+
+    @property
+    def capacity_fen(self) -> int:
+        return self.cash_fen * self.leverage - self.covered_principal_fen
+
+
+def pool_status(db: Session, today: dt.date) -> PoolStatus:
+    """The pool's cash, what it owes the banks, the covered principal and the leverage in
+    force on `today` (GET /pool, the dashboard)."""
+    return PoolStatus(
+        registry.pool_cash(db),
+        registry.pool_owed(db),
+        registry.covered_principal(db),
+        registry.policy_in_force(db, today)[1].pool_leverage,
     )
