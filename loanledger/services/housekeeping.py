@@ -202,9 +202,7 @@ def integrity(db: Session) -> dict[str, Any]:
     checks: dict[str, Any] = {"trial_balance_zero": total == 0, "trial_balance_fen": total}
     last_closed = read.last_closed_period(db)
     if last_closed:
-        from loanledger.services.reconciliation import reconcile
-
-        report = reconcile(db, last_closed)
+        report = read.reconciliation(db, last_closed)
         checks["reconciliation"] = {
             "period": last_closed,
             "ok": report["ok"],

@@ -332,13 +332,11 @@ def resolve_objection(objection_id: int):
 
 # ------------------------------------------------------------------ reconciliation
 def _reconciliation(period: str) -> dict:
-    from loanledger.services import reconciliation
-
     try:
         period = forms.period(period)
     except forms.FormError:
         abort(404)
-    return reconciliation.reconcile(db_session(), period)
+    return read.reconciliation(db_session(), period)
 
 
 @web.get("/bureau/periods/<period>/reconciliation")

@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError
 
 from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.persistence.tables import Batch, BatchPayee, JournalEntry, Line, Posting
-from loanledger.services.reconciliation import CSV_COLUMNS, DISCREPANCY_KEYS, reconcile
+from loanledger.services import read
+from loanledger.services.reconciliation import CSV_COLUMNS, DISCREPANCY_KEYS
 from tests.support.api import ok
 from tests.support.environment import ENGINE
 from tests.support.ledger import close
@@ -131,7 +132,7 @@ def test_a_clean_closed_period_reconciles(closed, staff, db):
     assert checks["subsidy_within_interest"]["detail"] == {"records": 2, "records_over": 0}
     # the service the web pages call answers the same document
     db.rollback()
-    assert reconcile(db, PERIOD) == doc
+    assert read.reconciliation(db, PERIOD) == doc
 
 
 def test_every_staff_role_may_read(closed, staff):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee, ControlTotal
-from loanledger.services.statements import control_total_checks, held_totals
+from loanledger.services.read import control_total_checks, held_totals
 from tests.support.api import API, error_code, ok
 from tests.support.ledger import close
 from tests.support.world import claim_world, event

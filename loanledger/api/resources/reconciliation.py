@@ -1,7 +1,8 @@
 """GET /periods/{period}/reconciliation, and the same as .csv and .xlsx (staff roles).
 
 The checks are `loanledger.domain.reconciliation`, loaded and run by
-`loanledger.services.reconciliation.reconcile`; here the answer is only shaped.
+`loanledger.services.read.reconciliation`; `loanledger.services.reconciliation` renders the
+spreadsheets; here the answer is only shaped.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from loanledger.api.auth import endpoint
 from loanledger.domain.reconciliation import CHECK_NAMES
 from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.request_context import path_period, session
-from loanledger.services import reconciliation
+from loanledger.services import read, reconciliation
 from loanledger.wire.fields import Document, Schema
 
 blp = Blueprint(
@@ -76,7 +77,7 @@ class Reconciliation(MethodView):
     @blp.response(200, ReconciliationOut)
     def get(self, period):
         """Every check named, with pass/fail and the discrepancies found (an open period too)."""
-        return reconciliation.reconcile(session(), path_period(period))
+        return read.reconciliation(session(), path_period(period))
 
 
 @blp.route("/<string:period>/reconciliation.csv")
@@ -92,7 +93,7 @@ class ReconciliationCsv(MethodView):
         }
     )
     def get(self, period):
-        doc = reconciliation.reconcile(session(), path_period(period))
+        doc = read.reconciliation(session(), path_period(period))
         return Response(
             reconciliation.reconciliation_csv(doc),
             mimetype="text/csv",
@@ -113,7 +114,7 @@ class ReconciliationXlsx(MethodView):
         }
     )
     def get(self, period):
-        doc = reconciliation.reconcile(session(), path_period(period))
+        doc = read.reconciliation(session(), path_period(period))
         return Response(
             reconciliation.reconciliation_xlsx(doc),
             mimetype=XLSX_MIMETYPE,

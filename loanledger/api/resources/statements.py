@@ -178,7 +178,7 @@ class ControlTotals(MethodView):
             data["interest_total"],
             who.actor,
         )
-        return statements.control_totals_wire(db, [row])[0], 201
+        return read.control_totals_wire(db, [row])[0], 201
 
     @endpoint(*STAFF_ROLES, bank=True)
     @control_totals.arguments(ControlTotalQuery, location="query")
@@ -194,7 +194,7 @@ class ControlTotals(MethodView):
             cursor=query["cursor"],
         )
         return {
-            "items": statements.control_totals_wire(db, page.items),
+            "items": read.control_totals_wire(db, page.items),
             "next_cursor": page.next_cursor,
         }
 
@@ -211,12 +211,12 @@ class Statement(MethodView):
         """The bank's lines of the period (paged), its batches' payments and its control total."""
         db, bank_code = session(), principal().bank_code
         period = path_period(period)
-        out = statements.statement_header(db, bank_code, period)
+        out = read.statement_header(db, bank_code, period)
         page = read.statement_lines(
             db, bank_code, period, limit=query["limit"], cursor=query["cursor"]
         )
         kinds = read.batch_kinds(db, [line.batch_id for line in page.items])
-        out["lines"] = [statements.statement_line_wire(line, kinds) for line in page.items]
+        out["lines"] = [read.statement_line_wire(line, kinds) for line in page.items]
         out["next_cursor"] = page.next_cursor
         return out
 

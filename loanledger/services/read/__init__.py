@@ -63,6 +63,7 @@ from loanledger.services.read.periods import (
     period_view,
     periods,
 )
+from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
     BudgetYear,
     PoolStatus,
@@ -81,8 +82,13 @@ from loanledger.services.read.registry import (
     products,
 )
 from loanledger.services.read.statements import (
+    control_total_checks,
     control_totals,
+    control_totals_wire,
+    held_totals,
     latest_control_totals,
+    statement_header,
+    statement_line_wire,
     statement_lines,
 )
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
@@ -121,7 +127,9 @@ __all__ = [
     "can_object",
     "claim_wire",
     "claims",
+    "control_total_checks",
     "control_totals",
+    "control_totals_wire",
     "enterprise",
     "enterprise_line",
     "enterprise_lines",
@@ -135,6 +143,7 @@ __all__ = [
     "filing_docs",
     "filings",
     "granted_by_loan",
+    "held_totals",
     "import_job",
     "last_closed_period",
     "latest_control_totals",
@@ -158,6 +167,9 @@ __all__ = [
     "periods",
     "pool_status",
     "products",
+    "reconciliation",
+    "statement_header",
+    "statement_line_wire",
     "statement_lines",
     "trial_balance",
 ]

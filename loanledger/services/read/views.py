@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.eligibility import eligibility_on
@@ -38,7 +38,7 @@ def _fen(v: int | None) -> str | None:
     return None if v is None else format_fen(v)
 
 
-def line_wire(line: Line) -> dict[str, Any]:
+def line_wire(line: Line | Row) -> dict[str, Any]:
     return {
         "line_id": line.id,
         "batch_id": line.batch_id,
