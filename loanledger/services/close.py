@@ -46,7 +46,7 @@ from loanledger.services.errors import Conflict
 from loanledger.services.facts import in_sets
 from loanledger.services.pipeline import read_only_session, writing_behind
 from loanledger.services.policy_book import PolicyBook
-from loanledger.services.read import period_view
+from loanledger.services.read import first_closed_period, last_closed_period, period_view
 
 
 def close_period(
@@ -133,21 +133,13 @@ def _check_order(db: Session, period: str, today: dt.date) -> None:
             f"{period} ends on {last_day}; the business date is {today}",
             "period",
         )
-    closed = list(
-        db.scalars(
-            select(Period.period)
-            .where(Period.status == PeriodStatus.CLOSED)
-            .order_by(Period.period)
-        )
-    )
-    if not closed:
+    first, last = first_closed_period(db), last_closed_period(db)
+    if first is None or last is None:  # none closed yet
         return
-    if period < closed[0]:
-        raise Conflict(
-            "period_before_first_close", f"the first closed period is {closed[0]}", "period"
-        )
-    if period != next_period(closed[-1]):
-        raise Conflict("previous_period_open", f"close {next_period(closed[-1])} first", "period")
+    if period < first:
+        raise Conflict("period_before_first_close", f"the first closed period is {first}", "period")
+    if period != next_period(last):
+        raise Conflict("previous_period_open", f"close {next_period(last)} first", "period")
 
 
 STATE_COLUMNS = (

@@ -56,6 +56,7 @@ from loanledger.services.read.paging import Page
 from loanledger.services.read.periods import (
     MonthTotals,
     batch_summary,
+    first_closed_period,
     last_closed_period,
     monthly_totals,
     next_closable_period,
@@ -142,6 +143,7 @@ __all__ = [
     "filing",
     "filing_docs",
     "filings",
+    "first_closed_period",
     "granted_by_loan",
     "held_totals",
     "import_job",

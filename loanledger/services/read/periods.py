@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period
 from loanledger.domain.money import format_fen
+from loanledger.domain.vocabulary import PeriodStatus
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, Period
 
@@ -31,8 +32,12 @@ def periods(db: Session) -> list[dict[str, Any]]:
     return [period_view(db, p) for p in period_names(db)]
 
 
+def first_closed_period(db: Session) -> str | None:
+    return db.scalar(select(func.min(Period.period)).where(Period.status == PeriodStatus.CLOSED))
+
+
 def last_closed_period(db: Session) -> str | None:
-    return db.scalar(select(func.max(Period.period)).where(Period.status == "closed"))
+    return db.scalar(select(func.max(Period.period)).where(Period.status == PeriodStatus.CLOSED))
 
 
 def next_closable_period(db: Session, today: dt.date) -> str:
