@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from loanledger.domain.errors import DomainError
 from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
-from loanledger.domain.vocabulary import BatchKind, BatchStatus, ObjectionStatus, PaymentStatus
-from loanledger.persistence.tables import Batch, BatchPayee, Objection
+from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
+from loanledger.persistence.tables import Batch, BatchPayee
 from loanledger.services import audit, ledger, locks, read, registry
 from loanledger.services.errors import Conflict, NotFound
 
@@ -113,16 +113,6 @@ def refresh_publicity(db: Session, today: dt.date, actor: str = SYSTEM) -> int:
     return moved
 
 
-def open_objection_count(db: Session, batch_id: int) -> int:
-    return int(
-        db.execute(
-            select(func.count())
-            .select_from(Objection)
-            .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
-        ).scalar_one()
-    )
-
-
 # ------------------------------------------------------------------ maker-checker
 def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
     refresh_publicity(db, today)
@@ -144,7 +134,7 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
             f"batch {batch.id} is {batch.status}; only a ready batch is submitted",
             "status",
         )
-    objections = open_objection_count(db, batch.id)
+    objections = read.open_objection_count(db, batch.id)
     if objections:
         raise Conflict(
             "open_objections",

@@ -151,7 +151,7 @@ def batch_detail(batch) -> dict:
             "rejected_reason": batch.rejected_reason,
             "rejected_by": batch.rejected_by,
             "rejected_at": as_utc(batch.rejected_at).isoformat() if batch.rejected_at else None,
-            "open_objections": payouts.open_objection_count(session(), batch.id),
+            "open_objections": read.open_objection_count(session(), batch.id),
         }
     )
     return out

@@ -50,6 +50,7 @@ from loanledger.services.read.objections import (
     ObjectionLine,
     objections,
     objections_page,
+    open_objection_count,
     open_objections_by_line,
 )
 from loanledger.services.read.paging import Page
@@ -162,6 +163,7 @@ __all__ = [
     "next_closable_period",
     "objections",
     "objections_page",
+    "open_objection_count",
     "open_objections_by_line",
     "payee_names",
     "period_names",

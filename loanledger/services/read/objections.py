@@ -1,13 +1,15 @@
-"""Objections: the list (with the line each is about), a page of them, the open ones by line."""
+"""Objections: the list (with the line each is about), a page of them, how many of a batch's
+are open, the open ones by line."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from loanledger.domain.vocabulary import ObjectionStatus
 from loanledger.persistence.tables import Line, Objection
 from loanledger.services.read.paging import Page, keyset_page
 
@@ -62,11 +64,24 @@ def objections_page(
     )
 
 
+def open_objection_count(db: Session, batch_id: int) -> int:
+    """How many objections to the batch's lines are still open (submit waits for none)."""
+    return int(
+        db.execute(
+            select(func.count())
+            .select_from(Objection)
+            .where(Objection.batch_id == batch_id, Objection.status == ObjectionStatus.OPEN)
+        ).scalar_one()
+    )
+
+
 def open_objections_by_line(db: Session, line_ids: Iterable[int]) -> dict[int, Row]:
     ids = sorted(set(line_ids))
     if not ids:
         return {}
     rows = db.execute(
-        select(Objection.__table__).where(Objection.line_id.in_(ids), Objection.status == "open")
+        select(Objection.__table__).where(
+            Objection.line_id.in_(ids), Objection.status == ObjectionStatus.OPEN
+        )
     )
     return {o.line_id: o for o in rows}
