@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.caps import allocate_annual_cap_by_record
@@ -399,7 +399,7 @@ def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBoo
     return lines, inserts, updates, len(fresh)
 
 
-def _item(loan: Loan, event, computed_fen: int, reasons, version: int, breakdown) -> _Item:
+def _item(loan: Loan | Row, event, computed_fen: int, reasons, version: int, breakdown) -> _Item:
     return _Item(
         event.id,
         loan.id,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, String, any_, bindparam, select
+from sqlalchemy import BigInteger, Row, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ PG_CHUNK = 20_000  # PostgreSQL: one array parameter, `= ANY(:values)`; no param
 
 @dataclass
 class LoanData:
-    loan: Loan
+    loan: Loan | Row  # a read-only row (load_loans), or the ORM Loan a use case holds
     events: list[Any] = field(default_factory=list)  # LoanEvent rows, in received order
     voided_ids: set[str] = field(default_factory=set)  # bank event_ids voided
     _live: dict[str, list[Any]] | None = field(default=None, repr=False)
@@ -166,7 +166,7 @@ def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
     return out
 
 
-def load_loan(db: Session, loan: Loan) -> LoanData:
+def load_loan(db: Session, loan: Loan | Row) -> LoanData:
     data = LoanData(loan)
     for event in db.scalars(
         select(LoanEvent).where(LoanEvent.loan_id == loan.id).order_by(LoanEvent.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.ledger import ACCOUNT_NAMES, base_code
@@ -86,8 +86,10 @@ def account_entries(db: Session, code: str, *, limit: int, cursor: str | None) -
         cursor=cursor,
     )
     ids = sorted({p.entry_id for p in page.items})
-    rows = db.execute(select(JournalEntry.__table__).where(JournalEntry.id.in_(ids))) if ids else []
-    entries = {e.id: e for e in rows}
+    entries: dict[int, Row] = {}
+    if ids:
+        rows = db.execute(select(JournalEntry.__table__).where(JournalEntry.id.in_(ids)))
+        entries = {e.id: e for e in rows}
     items = [
         AccountEntry(
             p.entry_id,

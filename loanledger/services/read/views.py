@@ -38,7 +38,7 @@ def _fen(v: int | None) -> str | None:
     return None if v is None else format_fen(v)
 
 
-def line_wire(line: Line | Row) -> dict[str, Any]:
+def line_wire(line: Row) -> dict[str, Any]:
     return {
         "line_id": line.id,
         "batch_id": line.batch_id,
@@ -61,7 +61,7 @@ def line_wire(line: Line | Row) -> dict[str, Any]:
     }
 
 
-def claim_wire(db: Session, claim: Claim) -> dict[str, Any]:
+def claim_wire(db: Session, claim: Row) -> dict[str, Any]:
     paid_fen = _claim_paid(db, claim)
     shortfall_fen = claim.compensation_fen - claim.lined_fen
     status = (
@@ -87,7 +87,7 @@ def claim_wire(db: Session, claim: Claim) -> dict[str, Any]:
     }
 
 
-def _claim_paid(db: Session, claim: Claim) -> int:
+def _claim_paid(db: Session, claim: Row) -> int:
     """Claim and shortfall lines in batches whose payee row for the bank was paid."""
     total = db.scalar(
         select(func.coalesce(func.sum(Line.amount_fen), 0))
@@ -109,7 +109,7 @@ def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) 
     loan = data.loan
     filing_facts = None
     if loan.filing_no:
-        f = db.get(Filing, loan.filing_no)
+        f = db.get_one(Filing, loan.filing_no)  # the loan's filing (a foreign key)
         first = registry.first_disbursements(db, [f.filing_no]).get(f.filing_no)
         firsts = [first] if first else []
         # As of today: a filing whose lapse deadline is still ahead has not lapsed yet.
@@ -124,7 +124,7 @@ def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) 
             bool(f.clawback),
             lapsed,
         )
-    enterprise = db.get(Enterprise, loan.uscc)
+    enterprise = db.get_one(Enterprise, loan.uscc)  # the loan's enterprise (a foreign key)
     blacklist = tuple(
         sorted(
             (b.effective_from, b.effective_to)
@@ -142,7 +142,7 @@ def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) 
 
 
 def loan_view(
-    db: Session, loan: Loan, today: dt.date, book: PolicyBook | None = None
+    db: Session, loan: Loan | Row, today: dt.date, book: PolicyBook | None = None
 ) -> dict[str, Any]:
     book = book or PolicyBook.load(db)
     data = load_loan(db, loan)
@@ -162,7 +162,7 @@ def loan_view(
         )
     )
     lines = loan_lines(db, loan.bank_code, loan.contract_no)
-    claims = db.scalars(select(Claim).where(Claim.loan_id == loan.id)).all()
+    claims = db.execute(select(Claim.__table__).where(Claim.loan_id == loan.id)).all()
     return {
         "contract_no": loan.contract_no,
         "bank_code": loan.bank_code,
@@ -190,7 +190,7 @@ def loan_view(
     }
 
 
-def loan_summary(loan: Loan) -> dict[str, Any]:
+def loan_summary(loan: Row) -> dict[str, Any]:
     return {
         "contract_no": loan.contract_no,
         "bank_code": loan.bank_code,
