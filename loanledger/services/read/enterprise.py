@@ -16,7 +16,15 @@ from typing import NamedTuple
 from sqlalchemy import Row, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from loanledger.domain.vocabulary import OBJECTABLE_LINE_KINDS
+from loanledger.domain.vocabulary import (
+    OBJECTABLE_LINE_KINDS,
+    BatchKind,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    ObjectionStatus,
+    PayeeType,
+)
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
 from loanledger.services.read.objections import ObjectionLine, objections
 from loanledger.services.read.registry import enterprise
@@ -70,13 +78,13 @@ def enterprise_loans(db: Session, uscc: str) -> list[Row]:
 
 
 def _its_line(uscc: str):
-    paid_to_it = and_(Line.payee_type == "enterprise", Line.payee_id == uscc)
+    paid_to_it = and_(Line.payee_type == PayeeType.ENTERPRISE, Line.payee_id == uscc)
     about_its_loan = exists().where(
         Loan.uscc == uscc, Loan.bank_code == Line.bank_code, Loan.contract_no == Line.contract_no
     )
     return and_(
         or_(paid_to_it, about_its_loan),
-        Line.batch_id.in_(select(Batch.id).where(Batch.kind == "subsidy")),
+        Line.batch_id.in_(select(Batch.id).where(Batch.kind == BatchKind.SUBSIDY)),
     )
 
 
@@ -104,7 +112,9 @@ def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> l
     )
     open_lines = set(
         db.scalars(
-            select(Objection.line_id).where(Objection.uscc == uscc, Objection.status == "open")
+            select(Objection.line_id).where(
+                Objection.uscc == uscc, Objection.status == ObjectionStatus.OPEN
+            )
         )
     )
     out = []
@@ -120,16 +130,16 @@ def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_object
     """Whether the enterprise may object to the line today: its batch is in 公示, the line is
     paid to it, is about an interest record, is not held back and has no open objection."""
     in_publicity = (
-        batch.status == "publicity"
+        batch.status == BatchStatus.PUBLICITY
         and batch.publicity_ends_on is not None
         and today <= batch.publicity_ends_on
     )
     return (
         in_publicity
-        and line.payee_type == "enterprise"
+        and line.payee_type == PayeeType.ENTERPRISE
         and line.payee_id == uscc
         and line.kind in OBJECTABLE_LINE_KINDS
-        and line.status == "active"
+        and line.status == LineStatus.ACTIVE
         and not has_open_objection
     )
 
@@ -138,7 +148,11 @@ def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
     """(bank_code, contract_no) → the subsidy its active lines grant (carried lines aside)."""
     granted: dict[tuple[str, str], int] = defaultdict(int)
     for line, _batch, _open, _can in lines:
-        if line.status == "active" and line.kind != "carried" and line.contract_no is not None:
+        if (
+            line.status == LineStatus.ACTIVE
+            and line.kind != LineKind.CARRIED
+            and line.contract_no is not None
+        ):
             granted[(line.bank_code, line.contract_no)] += line.amount_fen
     return dict(granted)
 
@@ -147,7 +161,7 @@ def enterprise_payments(db: Session, uscc: str) -> list[EnterprisePayment]:
     """Its payee rows, by batch."""
     payees = db.execute(
         select(BatchPayee.__table__)
-        .where(BatchPayee.payee_type == "enterprise", BatchPayee.payee_id == uscc)
+        .where(BatchPayee.payee_type == PayeeType.ENTERPRISE, BatchPayee.payee_id == uscc)
         .order_by(BatchPayee.batch_id)
     ).all()
     ids = sorted({p.batch_id for p in payees})

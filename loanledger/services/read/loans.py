@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Row, and_, exists, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.policy import Policy
+from loanledger.domain.vocabulary import LoanStatus, words
 from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import Line, Loan, LoanEvent
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.paging import Page, keyset_page
 
-LOAN_STATUSES = ("active", "settled", "npl")
+LOAN_STATUSES = words(LoanStatus)
 
 
 def loans(
@@ -62,7 +63,12 @@ def loan_status_is(db: Session, status: str, today: dt.date):
     else active. The same rule as `views.loan_view`, which a test holds them to."""
     _version, policy = PolicyBook.load(db).on(today)
     settled, npl = _has_live("settlement"), _has_live("delinquency", _npl_by(db, policy, today))
-    return {"settled": settled, "npl": and_(~settled, npl), "active": and_(~settled, ~npl)}[status]
+    conditions: dict[str, ColumnElement[bool]] = {
+        LoanStatus.SETTLED: settled,
+        LoanStatus.NPL: and_(~settled, npl),
+        LoanStatus.ACTIVE: and_(~settled, ~npl),
+    }
+    return conditions[status]
 
 
 def _has_live(kind: str, *conditions):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.dates import next_period
 from loanledger.domain.money import format_fen
-from loanledger.domain.vocabulary import PeriodStatus
+from loanledger.domain.vocabulary import BatchKind, PeriodStatus
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, Period
 
@@ -73,10 +73,10 @@ def period_view(db: Session, period: str) -> dict[str, Any]:
     totals = {b.kind: b.total_fen for b in batches}
     return {
         "period": period,
-        "status": row.status if row else "open",
+        "status": row.status if row else PeriodStatus.OPEN,
         "closed_at": as_utc(row.closed_at).isoformat() if row and row.closed_at else None,
-        "subsidy_total": format_fen(totals.get("subsidy", 0)),
-        "compensation_total": format_fen(totals.get("compensation", 0)),
+        "subsidy_total": format_fen(totals.get(BatchKind.SUBSIDY, 0)),
+        "compensation_total": format_fen(totals.get(BatchKind.COMPENSATION, 0)),
         "batches": [batch_summary(b) for b in batches],
     }
 
@@ -94,10 +94,12 @@ def monthly_totals(db: Session) -> list[MonthTotals]:
     by_period: dict[str, dict[str, int]] = {}
     for period, kind, total_fen in rows:
         by_period.setdefault(period, {})[kind] = int(total_fen)
-    for period in db.scalars(select(Period.period).where(Period.status == "closed")):
+    for period in db.scalars(select(Period.period).where(Period.status == PeriodStatus.CLOSED)):
         by_period.setdefault(period, {})
     months = sorted(by_period)[-CHART_MONTHS:]
     return [
-        MonthTotals(p, by_period[p].get("subsidy", 0), by_period[p].get("compensation", 0))
+        MonthTotals(
+            p, by_period[p].get(BatchKind.SUBSIDY, 0), by_period[p].get(BatchKind.COMPENSATION, 0)
+        )
         for p in months
     ]
