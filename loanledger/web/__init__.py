@@ -15,8 +15,27 @@ import datetime as dt
 from flask import Blueprint, Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
+from loanledger.domain.vocabulary import (
+    BatchKind,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    ObjectionStatus,
+    PaymentStatus,
+    PeriodStatus,
+)
+
 web = Blueprint("web", __name__)
 csrf = CSRFProtect()
+TEMPLATE_VOCABULARY = (
+    BatchKind,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    ObjectionStatus,
+    PaymentStatus,
+    PeriodStatus,
+)
 
 
 def register_web(app: Flask) -> None:
@@ -37,6 +56,8 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     env = app.jinja_env
     env.filters.update(yuan=yuan, rate=rate, day=day)
+    # The templates compare statuses and kinds with the vocabulary's members, never literals.
+    env.globals.update({vocabulary.__name__: vocabulary for vocabulary in TEMPLATE_VOCABULARY})
     init_i18n(app)  # Flask-Babel, and the text helpers the templates call
     app.register_blueprint(web)
     errors.register_app_handlers(app)
