@@ -230,7 +230,3 @@ clear_integrity  # observability/health.py: resets the cached integrity check be
 current_revision  # persistence/migrate.py
 policy_versions  # services/registry.py
 filing_status  # services/registry.py
-
-# ---------------------------------------------------------------- read side: being rewritten
-# (web/queries.py, services/views.py, api/resources/periods.py, audit.py, loans.py)
-# Nothing here: their findings are framework conventions listed in the groups above.
