@@ -543,6 +543,12 @@ class BatchPayee(Base):
     carried_to_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # What is paid, and where, as it was at submission (domain.md §7 v2): copied by
+    # services.payouts.submit (again on a resubmission); a bank payee has a name, no account.
+    payee_name: Mapped[str | None] = mapped_column(String(255))
+    account_holder: Mapped[str | None] = mapped_column(String(255))
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    account_bank_name: Mapped[str | None] = mapped_column(String(255))
 
 
 class Claim(Base):

@@ -233,3 +233,76 @@ def test_other_tables_stay_writable(db):
     _loan_event(db)
     assert db.execute(update(Loan).values(coverage="not_covered")).rowcount == 1
     db.commit()
+
+
+def test_0005_backfills_the_payees_of_submitted_batches(empty_database_url):
+    """A database at 0004 with a submitted and a ready batch: 0005 copies the enterprise's
+    current name and account (the best record there is) and the bank's name into the
+    submitted batch's payees; the ready batch's stay empty (submission copies them)."""
+    migrate.upgrade(empty_database_url, "0004")
+    uscc = uscc_with_check("91442000MA4UJX9X1")
+    now = dt.datetime(2023, 4, 1, tzinfo=dt.UTC)
+    engine = make_engine(empty_database_url, sqlite_wal=False)
+    try:
+        with engine.begin() as connection:
+            run = lambda sql, **values: connection.execute(text(sql), values)  # noqa: E731
+            run(
+                "INSERT INTO enterprises (uscc, name, established_on, account_holder,"
+                " account_number, account_bank_name, created_at)"
+                " VALUES (:uscc, '灯都照明', :day, '灯都照明', '6222 0001', '中国银行', :now)",
+                uscc=uscc,
+                day=dt.date(2010, 1, 1),
+                now=now,
+            )
+            run(
+                "INSERT INTO banks (bank_code, name, created_at) VALUES ('BK1', '农商银行', :now)",
+                now=now,
+            )
+            for period in ("2023-02", "2023-03"):
+                run("INSERT INTO periods (period, status) VALUES (:p, 'closed')", p=period)
+            for batch_id, period, kind, status in (
+                (1, "2023-02", "subsidy", "submitted"),
+                (2, "2023-03", "subsidy", "ready"),
+                (3, "2023-02", "compensation", "paid"),
+            ):
+                run(
+                    "INSERT INTO batches (id, period, kind, status, total_fen, line_count,"
+                    " payee_count, created_at) VALUES (:id, :period, :kind, :status, 100, 1, 1,"
+                    " :now)",
+                    id=batch_id,
+                    period=period,
+                    kind=kind,
+                    status=status,
+                    now=now,
+                )
+            for batch_id, payee_type, payee_id in (
+                (1, "enterprise", uscc),
+                (2, "enterprise", uscc),
+                (3, "bank", "BK1"),
+            ):
+                run(
+                    "INSERT INTO batch_payees (batch_id, payee_type, payee_id, total_fen,"
+                    " pays_fen, carried_out_fen, payment_status) VALUES (:batch_id, :type,"
+                    " :payee, 100, 100, 0, 'pending')",
+                    batch_id=batch_id,
+                    type=payee_type,
+                    payee=payee_id,
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            copied = {
+                row.batch_id: tuple(row)[1:]
+                for row in connection.execute(
+                    text(
+                        "SELECT batch_id, payee_name, account_holder, account_number,"
+                        " account_bank_name FROM batch_payees"
+                    )
+                )
+            }
+    finally:
+        engine.dispose()
+    assert copied == {
+        1: ("灯都照明", "灯都照明", "6222 0001", "中国银行"),
+        2: (None, None, None, None),
+        3: ("农商银行", None, None, None),
+    }
