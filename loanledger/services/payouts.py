@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from loanledger.domain.errors import DomainError
 from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
-from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
-from loanledger.persistence.tables import Batch, BatchPayee
+from loanledger.domain.vocabulary import BatchKind, BatchStatus, PayeeType, PaymentStatus
+from loanledger.persistence.tables import Bank, Batch, BatchPayee, Enterprise
 from loanledger.services import audit, ledger, locks, read, registry
 from loanledger.services.errors import Conflict, NotFound
 
@@ -140,7 +140,7 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
             "open_objections",
             f"batch {batch.id} has {objections} open objection(s); resolve them first",
         )
-    return _transition(
+    submitted = _transition(
         db,
         batch,
         BatchStatus.READY,
@@ -149,6 +149,41 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
         status=BatchStatus.SUBMITTED,
         submitted_by=actor,
         submitted_at=_now(),
+    )
+    _copy_payees(db, batch.id)
+    return submitted
+
+
+def _copy_payees(db: Session, batch_id: int) -> None:
+    """What is paid, and where, is fixed at submission (domain.md §7 v2): each payee's name
+    and account as they are now, into its batch_payees row, in one set-based UPDATE. An
+    enterprise payee's come from `enterprises`; a bank payee gets the bank's name and no
+    account. A rejection keeps the copy (it is what was submitted); a resubmission copies
+    again."""
+    is_enterprise = BatchPayee.payee_type == PayeeType.ENTERPRISE
+
+    def enterprise(column):
+        return (
+            select(column)
+            .where(Enterprise.uscc == BatchPayee.payee_id, is_enterprise)
+            .scalar_subquery()
+        )
+
+    bank_name = (
+        select(Bank.name)
+        .where(Bank.bank_code == BatchPayee.payee_id, BatchPayee.payee_type == PayeeType.BANK)
+        .scalar_subquery()
+    )
+    db.execute(
+        update(BatchPayee)
+        .where(BatchPayee.batch_id == batch_id)
+        .values(
+            payee_name=func.coalesce(enterprise(Enterprise.name), bank_name),
+            account_holder=enterprise(Enterprise.account_holder),
+            account_number=enterprise(Enterprise.account_number),
+            account_bank_name=enterprise(Enterprise.account_bank_name),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
