@@ -14,7 +14,6 @@ from loanledger.domain.vocabulary import (
     LineKind,
     LineStatus,
     ObjectionStatus,
-    PayeeType,
     PaymentStatus,
     Role,
     words,
@@ -117,6 +116,7 @@ def batch_page(batch_id: int):
     line_filter, page = _line_filter(), _page()
     lines = read.batch_lines_numbered(db, batch.id, line_filter, page)
     payees = read.batch_payees(db, batch.id)
+    shown = read.payees_shown(db, batch.status, payees)
     user = current_user()
     objections = read.objections(db, batch_id=batch.id)
     return render_template(
@@ -131,7 +131,8 @@ def batch_page(batch_id: int):
         line_statuses=LINE_STATUSES,
         payees=payees,
         reason_codes=read.batch_reason_codes(db, batch.id),
-        names=read.payee_names(db, [p.payee_id for p in payees]),
+        names={pid: s.name for pid, s in shown.items()},
+        shown=shown,
         open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
         objections=objections,
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
@@ -215,7 +216,7 @@ def payments_page(batch_id: int):
         "bureau/payments.html",
         batch=batch,
         payees=payees,
-        names=read.payee_names(db, [p.payee_id for p in payees]),
+        names={pid: s.name for pid, s in read.payees_shown(db, batch.status, payees).items()},
         today=business_date(),
         can_pay=current_user().can(Role.CLERK) and batch.status in PAYABLE,
     )
@@ -274,13 +275,13 @@ def voucher(batch_id: int, payee_id: str):
     payee = read.batch_payee(db, batch.id, payee_id)
     if payee is None:
         abort(404)
-    enterprise = read.enterprise(db, payee_id) if payee.payee_type == PayeeType.ENTERPRISE else None
+    shown = read.payees_shown(db, batch.status, [payee])[payee_id]
     return render_template(
         "bureau/voucher.html",
         batch=batch,
         payee=payee,
-        enterprise=enterprise,
-        name=read.payee_names(db, [payee_id]).get(payee_id, payee_id),
+        account=shown.account,
+        name=shown.name,
         capitals=yuan_in_capitals(payee.pays_fen),
         today=business_date(),
     )

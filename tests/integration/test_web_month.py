@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
-from tests.support.api import API, ok
+from tests.support.api import API, ok, paged
+from tests.support.api import refused as refused_with
 from tests.support.web import Web, flashes, text
 
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
@@ -546,3 +547,107 @@ def test_a_line_page_shows_its_breakdown_to_staff_and_to_its_enterprise(month, a
     ent_b = signed_in(app, "ent_b")
     own = text(ent_b.get(f"/portal/lines/{line_b.id}"))
     assert "以实付利息为限" in own and 'class="objection-form"' in own
+
+
+# ------------------------------------------------------------------ the payee snapshot
+OLD_NUMBER = "6222020000000001"  # the month fixture's account, A's and B's alike
+NEW_ACCOUNT = {
+    "holder": "中山市华星五金制品有限公司",
+    "number": "6222029999999999",
+    "bank_name": "中国银行中山分行",
+}
+CHANGED_NOTE = "账户已于提交后变更"
+
+
+def _api_payees(month, batch_id: int) -> dict[str, dict]:
+    return {p["payee_id"]: p for p in paged(month, f"/batches/{batch_id}/payees")}
+
+
+def _payee_row(page: str, uscc: str) -> str:
+    match = re.search(rf'<tr class="payee-row" data-payee-id="{uscc}".*?</tr>', page, re.S)
+    assert match, page
+    return match.group(0)
+
+
+def test_what_is_paid_and_where_is_fixed_at_submission(month, app, db):
+    # domain.md §7 v2: a clerk changes A's account after submission; the approved batch still
+    # pays, prints and lists the account it was submitted with, and the batch page says so.
+    batch_id = close_in_browser(app)
+    ready_on = db.get(Batch, batch_id).publicity_ends_on + dt.timedelta(days=1)
+    before = _api_payees(month, batch_id)[USCC_A]
+    assert before["payee_name"] == "中山市华星五金制品有限公司"
+    assert before["account"]["number"] == OLD_NUMBER  # not submitted: the current account
+    month.set_business_date(ready_on)
+    ok(month.request("clerk", "POST", f"/batches/{batch_id}/submit"))
+
+    changed = ok(
+        month.request("clerk", "PATCH", f"/enterprises/{USCC_A}", {"account": NEW_ACCOUNT})
+    )
+    assert changed["account"] == NEW_ACCOUNT
+    db.expire_all()
+    entry = db.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "enterprise.update", AuditEntry.entity_id == USCC_A)
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry.before["account"]["number"] == OLD_NUMBER
+    assert entry.after["account"] == NEW_ACCOUNT
+    ok(month.request("approver", "POST", f"/batches/{batch_id}/approve"))
+
+    payees = _api_payees(month, batch_id)
+    assert payees[USCC_A]["payee_name"] == "中山市华星五金制品有限公司"
+    assert payees[USCC_A]["account"] == {
+        "holder": "中山市华星五金制品有限公司",
+        "number": OLD_NUMBER,
+        "bank_name": "中山农商银行",
+    }
+    clerk = signed_in(app, "clerk1")
+    voucher = text(clerk.get(f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"))
+    assert f'id="voucher-account-number">{OLD_NUMBER}<' in voucher
+    assert NEW_ACCOUNT["number"] not in voucher and "中国银行中山分行" not in voucher
+    page = text(clerk.get(f"/bureau/batches/{batch_id}"))
+    assert CHANGED_NOTE in _payee_row(page, USCC_A)
+    assert CHANGED_NOTE not in _payee_row(page, USCC_B)
+    assert OLD_NUMBER in _payee_row(page, USCC_A)
+
+
+def test_a_resubmission_copies_the_new_account(month, app, db):
+    batch_id = close_in_browser(app)
+    month.set_business_date(db.get(Batch, batch_id).publicity_ends_on + dt.timedelta(days=1))
+    ok(month.request("clerk", "POST", f"/batches/{batch_id}/submit"))
+    ok(month.request("clerk", "PATCH", f"/enterprises/{USCC_A}", {"account": NEW_ACCOUNT}))
+    ok(month.request("approver", "POST", f"/batches/{batch_id}/reject", {"reason": "账户已变更"}))
+    db.expire_all()
+    kept = db.scalar(
+        select(BatchPayee).where(BatchPayee.batch_id == batch_id, BatchPayee.payee_id == USCC_A)
+    )
+    assert kept.account_number == OLD_NUMBER  # a rejection keeps what was submitted
+    # back to ready: the batch shows the current account again, with no note
+    assert _api_payees(month, batch_id)[USCC_A]["account"] == NEW_ACCOUNT
+    clerk = signed_in(app, "clerk1")
+    assert CHANGED_NOTE not in text(clerk.get(f"/bureau/batches/{batch_id}"))
+
+    ok(month.request("clerk", "POST", f"/batches/{batch_id}/submit"))
+    ok(month.request("approver", "POST", f"/batches/{batch_id}/approve"))
+    assert _api_payees(month, batch_id)[USCC_A]["account"] == NEW_ACCOUNT
+    voucher = text(clerk.get(f"/bureau/batches/{batch_id}/payees/{USCC_A}/voucher"))
+    assert f'id="voucher-account-number">{NEW_ACCOUNT["number"]}<' in voucher
+    assert CHANGED_NOTE not in text(clerk.get(f"/bureau/batches/{batch_id}"))
+
+
+def test_a_bad_account_is_refused_and_changes_nothing(month, app, db):
+    batch_id = close_in_browser(app)
+    month.set_business_date(db.get(Batch, batch_id).publicity_ends_on + dt.timedelta(days=1))
+    ok(month.request("clerk", "POST", f"/batches/{batch_id}/submit"))
+    before = audit_count(db)
+    bad = month.request(
+        "clerk",
+        "PATCH",
+        f"/enterprises/{USCC_A}",
+        {"account": {"holder": "x", "bank_name": "y"}},
+    )
+    refused_with(bad, 422, "required", "account.number")
+    assert audit_count(db) == before
+    view = ok(month.request("auditor", "GET", f"/enterprises/{USCC_A}"))
+    assert view["account"]["number"] == OLD_NUMBER
+    assert CHANGED_NOTE not in text(signed_in(app, "clerk1").get(f"/bureau/batches/{batch_id}"))

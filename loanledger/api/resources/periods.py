@@ -254,17 +254,25 @@ class BatchPayees(MethodView):
     @batches.arguments(PageQuery, location="query")
     @batches.response(200, PageOut)
     def get(self, query, batch_id):
-        _batch(batch_id)
+        batch = _batch(batch_id)
         page = read.batch_payees_page(
             session(), batch_id, limit=query["limit"], cursor=query["cursor"]
         )
-        return {"items": [_payee_wire(p) for p in page.items], "next_cursor": page.next_cursor}
+        shown = read.payees_shown(session(), batch.status, page.items)
+        return {
+            "items": [_payee_wire(p, shown[p.payee_id]) for p in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
-def _payee_wire(p) -> dict:
+def _payee_wire(p, shown: read.PayeeShown) -> dict:
+    """payee_name and account: as copied at submission once the batch is submitted, the
+    payee's current ones before (domain.md §7 v2)."""
     return {
         "payee_type": p.payee_type,
         "payee_id": p.payee_id,
+        "payee_name": shown.name,
+        "account": shown.account.wire() if shown.account else None,
         "total": format_fen(p.total_fen),
         "pays": format_fen(p.pays_fen),
         "carried_out": format_fen(p.carried_out_fen),

@@ -12,6 +12,8 @@ from loanledger.services.read.batches import (
     LINES_PAGE_SIZE,
     LineFilter,
     NumberedPage,
+    PayeeAccount,
+    PayeeShown,
     batch,
     batch_kinds,
     batch_lines,
@@ -24,6 +26,7 @@ from loanledger.services.read.batches import (
     claims,
     line,
     payee_names,
+    payees_shown,
 )
 from loanledger.services.read.enterprise import (
     EnterpriseLine,
@@ -109,6 +112,8 @@ __all__ = [
     "NumberedPage",
     "ObjectionLine",
     "Page",
+    "PayeeAccount",
+    "PayeeShown",
     "PoolStatus",
     "TrialBalance",
     "account_entries",
@@ -166,6 +171,7 @@ __all__ = [
     "open_objection_count",
     "open_objections_by_line",
     "payee_names",
+    "payees_shown",
     "period_names",
     "period_view",
     "periods",

@@ -1,5 +1,6 @@
-"""Batches: the list, one batch, its lines (filtered, in pages), its payees and the reason
-codes its lines carry; one line; claims; the names of payees."""
+"""Batches: the list, one batch, its lines (filtered, in pages), its payees (with the name and
+account the batch prints for each) and the reason codes its lines carry; one line; claims; the
+names of payees."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from loanledger.domain.vocabulary import BatchStatus, PayeeType
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Claim, Enterprise, Line
 from loanledger.services.read.paging import Page, keyset_page
 
@@ -115,6 +117,89 @@ def batch_payee(db: Session, batch_id: int, payee_id: str) -> Row | None:
             BatchPayee.batch_id == batch_id, BatchPayee.payee_id == payee_id
         )
     ).one_or_none()
+
+
+# What the batch prints for a payee (domain.md §7 v2): a submitted batch prints the name and
+# account copied at submission (services.payouts.submit); a batch not yet submitted (or
+# rejected back to ready) prints the payee's current ones.
+PRINTS_THE_COPY = frozenset(
+    {
+        BatchStatus.SUBMITTED,
+        BatchStatus.APPROVED,
+        BatchStatus.PARTIALLY_PAID,
+        BatchStatus.PAID,
+    }
+)
+# In flight: submitted or approved, not fully paid; an account changed since is noted.
+IN_FLIGHT = frozenset({BatchStatus.SUBMITTED, BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID})
+
+
+@dataclass(frozen=True)
+class PayeeAccount:
+    holder: str | None
+    number: str
+    bank_name: str | None
+
+    def wire(self) -> dict[str, str | None]:
+        return {"holder": self.holder, "number": self.number, "bank_name": self.bank_name}
+
+
+@dataclass(frozen=True)
+class PayeeShown:
+    name: str
+    account: PayeeAccount | None
+    # the enterprise's account now differs from the one copied at submission (in flight only)
+    account_changed: bool = False
+
+
+def _account(holder: str | None, number: str | None, bank_name: str | None):
+    return None if number is None else PayeeAccount(holder, number, bank_name)
+
+
+def payees_shown(db: Session, batch_status: str, payees: Iterable[Row]) -> dict[str, PayeeShown]:
+    """payee id → the name and account the batch prints for it, for rows of batch_payees of
+    one batch (the API's GET /batches/{id}/payees, the batch page, the voucher)."""
+    payees = list(payees)
+    ids = sorted({p.payee_id for p in payees})
+    current: dict[str, Row] = {}
+    banks: dict[str, str] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        current.update(
+            (row.uscc, row)
+            for row in db.execute(
+                select(
+                    Enterprise.uscc,
+                    Enterprise.name,
+                    Enterprise.account_holder,
+                    Enterprise.account_number,
+                    Enterprise.account_bank_name,
+                ).where(Enterprise.uscc.in_(chunk))
+            )
+        )
+        banks.update(
+            db.execute(select(Bank.bank_code, Bank.name).where(Bank.bank_code.in_(chunk))).all()
+        )
+    copied = batch_status in PRINTS_THE_COPY
+    shown: dict[str, PayeeShown] = {}
+    for p in payees:
+        now = current.get(p.payee_id) if p.payee_type == PayeeType.ENTERPRISE else None
+        now_account = (
+            _account(now.account_holder, now.account_number, now.account_bank_name)
+            if now is not None
+            else None
+        )
+        now_name = now.name if now is not None else banks.get(p.payee_id, p.payee_id)
+        if copied and p.payee_name is not None:
+            account = _account(p.account_holder, p.account_number, p.account_bank_name)
+            shown[p.payee_id] = PayeeShown(
+                p.payee_name,
+                account,
+                batch_status in IN_FLIGHT and now is not None and now_account != account,
+            )
+        else:
+            shown[p.payee_id] = PayeeShown(now_name, now_account)
+    return shown
 
 
 def payee_names(db: Session, payee_ids: Iterable[str]) -> dict[str, str]:
