@@ -157,6 +157,7 @@ _.is_staff  # web/auth.py: base.html `user.is_staff`
 width  # loanledger/web/chart.py Chart: bureau/dashboard.html `chart.width` …
 height
 left
+account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads
