@@ -149,11 +149,13 @@ class InterestSettlement(StrEnum):
 
 
 class FilingStatus(StrEnum):
-    """A filing on a date: computed from its revocation and the lapse rule, not stored."""
+    """A filing on a date: computed from its revocation, its completion (验收, v2) and the
+    lapse rule, not stored."""
 
     ACTIVE = "active"
     REVOKED = "revoked"
     LAPSED = "lapsed"
+    COMPLETED = "completed"
 
 
 # ---------------------------------------------------------------- ledger (domain.md §10)

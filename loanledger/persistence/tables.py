@@ -269,6 +269,9 @@ class Filing(Base):
         CheckConstraint(
             "(revoked_on IS NULL) = (revoke_reason IS NULL)", name="revocation_complete"
         ),
+        CheckConstraint(
+            "completion_note IS NULL OR completed_on IS NOT NULL", name="completion_note_dated"
+        ),
     )
     filing_no: Mapped[str] = mapped_column(String(64), primary_key=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), index=True)
@@ -278,6 +281,9 @@ class Filing(Base):
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     clawback: Mapped[bool] = mapped_column(Boolean, default=False)
+    # domain.md §2 (v2): 验收. Who completed it and when is in the audit, as for a revocation.
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    completion_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
