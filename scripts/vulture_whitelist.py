@@ -57,6 +57,7 @@ BlacklistLift
 Filings
 FilingResource
 FilingRevoke
+FilingComplete
 PolicyResource
 Lpr
 Budgets

@@ -70,6 +70,7 @@ ERROR_CODES = {
         "unknown_target",
         "loan_settled",
         "balance_not_zero",
+        "filing_completed",  # api.md, Version 2 additions
     ),
     429: ("rate_limited",),
 }

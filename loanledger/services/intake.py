@@ -188,6 +188,7 @@ class LoanBook:
                     "the filing belongs to another enterprise",
                     "filing_no",
                 )
+            _not_completed_before(filing, data["start_date"])
             return filing.filing_no, None
         start = data["start_date"]
         candidates = [
@@ -195,8 +196,9 @@ class LoanBook:
             for f in self.filings.get(data["uscc"], [])
             if f.revoked_on is None
             and f.approved_on <= start
+            and (f.completed_on is None or f.completed_on >= start)  # v2: 验收 takes no new loans
             and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy)
-            == FilingStatus.ACTIVE
+            in (FilingStatus.ACTIVE, FilingStatus.COMPLETED)  # completed on `start` itself
         ]
         if len(candidates) == 1:
             return candidates[0].filing_no, None
@@ -249,6 +251,17 @@ def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loa
     return loan
 
 
+def _not_completed_before(filing: Filing, start_date: dt.date) -> None:
+    """domain.md §6 (v2): a filing completed (验收) before the loan's start_date takes no loan."""
+    if filing.completed_on is not None and filing.completed_on < start_date:
+        raise DomainError(
+            "filing_completed",
+            f"filing {filing.filing_no} was completed on {filing.completed_on}, "
+            f"before the loan's start_date {start_date}",
+            "filing_no",
+        )
+
+
 def link_filing(db: Session, loan: Loan, filing_no: str, actor: str) -> Loan:
     locks.shared(db, locks.CLOSE)
     if loan.filing_no is not None:
@@ -260,6 +273,7 @@ def link_filing(db: Session, loan: Loan, filing_no: str, actor: str) -> Loan:
         raise DomainError(
             "filing_enterprise_mismatch", "the filing belongs to another enterprise", "filing_no"
         )
+    _not_completed_before(filing, loan.start_date)
     before = {"filing_no": None, "link_problem": loan.link_problem}
     loan.filing_no, loan.link_problem = filing_no, None
     dirty.mark(db, "loan", loan.id)

@@ -462,6 +462,8 @@ def status_on(
 ) -> FilingStatus:
     if filing.revoked_on is not None and filing.revoked_on <= on:
         return FilingStatus.REVOKED
+    if filing.completed_on is not None and filing.completed_on <= on:
+        return FilingStatus.COMPLETED  # only an active filing is completed: it no longer lapses
     deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
     if on > deadline and filing_lapsed(
         filing.approved_on, [first] if first else [], policy.filing_lapse_days
@@ -473,9 +475,11 @@ def status_on(
 def filing_statuses(
     db: Session, filings: Sequence[Filing | Row], on: dt.date, policy: Policy | None = None
 ) -> dict[str, str]:
-    """filing_no → 'active' | 'revoked' | 'lapsed' on date `on` (one query for the lot).
+    """filing_no → 'active' | 'revoked' | 'completed' | 'lapsed' on date `on` (one query for
+    the lot).
 
-    revoked: revoked_on ≤ on. lapsed: on > approved_on + filing_lapse_days and no loan of
+    revoked: revoked_on ≤ on (a revocation outranks a completion). completed: completed_on ≤
+    on. lapsed: on > approved_on + filing_lapse_days and no loan of
     the filing had its first (live) disbursement by then. `policy` defaults to the one in
     force on `on`."""
     policy = policy or policy_in_force(db, on)[1]
@@ -486,7 +490,7 @@ def filing_statuses(
 def filing_status(
     db: Session, filing: Filing | str, on: dt.date, policy: Policy | None = None
 ) -> str:
-    """'active' | 'revoked' | 'lapsed' of one filing on `on` (domain.md §3, §4.2)."""
+    """'active' | 'revoked' | 'completed' | 'lapsed' of one filing on `on` (domain.md §3, §4.2)."""
     if isinstance(filing, str):
         filing = get_filing(db, filing)
     return filing_statuses(db, [filing], on, policy)[filing.filing_no]
@@ -500,7 +504,12 @@ def get_filing(db: Session, filing_no: str) -> Filing:
 
 
 def _filing_audit(f: Filing) -> dict[str, Any]:
-    return {
+    completion = (
+        {}
+        if f.completed_on is None
+        else {"completed_on": _iso(f.completed_on), "completion_note": f.completion_note}
+    )
+    return completion | {
         "uscc": f.uscc,
         "project_name": f.project_name,
         "eligible_investment": format_fen(f.eligible_investment_fen),
@@ -588,6 +597,37 @@ def revoke_filing(
     db.flush()
     audit.record(db, actor, "filing.revoke", "filing", filing_no, before, _filing_audit(filing))
     dirty.mark(db, "filing", filing_no)
+    return filing
+
+
+def complete_filing(
+    db: Session,
+    filing_no: str,
+    completed_on: dt.date,
+    note: str | None,
+    today: dt.date,
+    actor: str,
+) -> Filing:
+    """验收 (domain.md §2, §6 v2): the filing takes no loan starting after completed_on; its
+    loans keep their subsidy. Only a filing active on the business date can be completed
+    (revoked, lapsed or already completed → 409 invalid_state); completed_on is on or
+    after approved_on and not after the business date (422 invalid_format, future_date).
+    Nothing the close computes changes, so no scope is marked dirty."""
+    filing = get_filing(db, filing_no)
+    status = filing_status(db, filing, today)
+    if status != FilingStatus.ACTIVE:
+        raise Conflict("invalid_state", f"filing {filing_no} is {status}, not active")
+    _not_future(completed_on, today, "completed_on")
+    if completed_on < filing.approved_on:
+        raise DomainError(
+            "invalid_format",
+            f"completed_on {completed_on} is before approved_on {filing.approved_on}",
+            "completed_on",
+        )
+    before = _filing_audit(filing)
+    filing.completed_on, filing.completion_note = completed_on, note
+    db.flush()
+    audit.record(db, actor, "filing.complete", "filing", filing_no, before, _filing_audit(filing))
     return filing
 
 

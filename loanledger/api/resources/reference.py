@@ -191,6 +191,8 @@ class FilingSchema(Schema):
     revoked_on = StrictDate(dump_only=True, allow_none=True)
     revoke_reason = fields.String(dump_only=True, allow_none=True)
     clawback = fields.Boolean(dump_only=True)
+    completed_on = StrictDate(dump_only=True, allow_none=True)
+    completion_note = fields.String(dump_only=True, allow_none=True)
     loans = fields.List(fields.Nested(LoanRefSchema), dump_only=True)
 
 
@@ -306,6 +308,11 @@ class RevokeSchema(Schema):
     clawback = StrictBoolean(required=True)
 
 
+class CompleteSchema(Schema):
+    completed_on = StrictDate(required=True)
+    note = _text(MAX_TEXT, allow_none=True)
+
+
 @blp_filings.route("")
 class Filings(MethodView):
     @endpoint(*STAFF)
@@ -368,6 +375,20 @@ class FilingRevoke(MethodView):
         db, today = session(), business_date()
         filing = registry.revoke_filing(
             db, filing_no, data["reason"], data["effective_on"], data["clawback"], today, _actor()
+        )
+        return read.filing_docs(db, [filing], today)[0]
+
+
+@blp_filings.route("/<filing_no>/complete")
+class FilingComplete(MethodView):
+    @endpoint(*MAKER)
+    @blp_filings.arguments(CompleteSchema)
+    @blp_filings.response(200, FilingSchema)
+    def post(self, data, filing_no):
+        """验收 (domain.md §2, §6 v2): the filing takes no loan starting after completed_on."""
+        db, today = session(), business_date()
+        filing = registry.complete_filing(
+            db, filing_no, data["completed_on"], data.get("note"), today, _actor()
         )
         return read.filing_docs(db, [filing], today)[0]
 

@@ -157,6 +157,8 @@ def filing_docs(db: Session, filings: Sequence[Filing | Row], on: dt.date) -> li
             "revoked_on": f.revoked_on,
             "revoke_reason": f.revoke_reason,
             "clawback": f.clawback,
+            "completed_on": f.completed_on,
+            "completion_note": f.completion_note,
             "loans": [{"bank_code": b, "contract_no": c} for b, c in loans.get(f.filing_no, [])],
         }
         for f in filings
