@@ -206,6 +206,7 @@ STATUSES: dict[str, LazyString] = {
     "not_covered_capacity": lazy_pgettext("status", "资金池额度不足"),
     "revoked": lazy_pgettext("status", "已撤销"),
     "lapsed": lazy_pgettext("status", "已失效"),
+    "completed": lazy_pgettext("status", "已验收"),
     # roles
     "admin": lazy_pgettext("status", "管理员"),
     "clerk": lazy_pgettext("status", "经办人"),
