@@ -306,3 +306,44 @@ def test_0005_backfills_the_payees_of_submitted_batches(empty_database_url):
         2: (None, None, None, None),
         3: ("农商银行", None, None, None),
     }
+
+
+def test_0006_leaves_every_filing_uncompleted_and_a_note_needs_a_date(empty_database_url):
+    """A database at 0005 with a filing: 0006 adds completed_on and completion_note, both
+    NULL for it (version 1's filings are not completed); a note without a date is refused."""
+    migrate.upgrade(empty_database_url, "0005")
+    uscc = uscc_with_check("91442000MA4UJX9X1")
+    now = dt.datetime(2023, 4, 1, tzinfo=dt.UTC)
+    engine = make_engine(empty_database_url, sqlite_wal=False)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO enterprises (uscc, name, established_on, created_at)"
+                    " VALUES (:uscc, '灯都照明', :day, :now)"
+                ),
+                {"uscc": uscc, "day": dt.date(2010, 1, 1), "now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO filings (filing_no, uscc, project_name, eligible_investment_fen,"
+                    " approved_on, clawback, created_at)"
+                    " VALUES ('F1', :uscc, 'MES', 100, :day, false, :now)"
+                ),
+                {"uscc": uscc, "day": dt.date(2023, 2, 1), "now": now},
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT filing_no, completed_on, completion_note FROM filings")
+            ).one()
+        assert tuple(row) == ("F1", None, None)
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text("UPDATE filings SET completion_note = 'x'"))
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE filings SET completion_note = 'x', completed_on = :day"),
+                {"day": dt.date(2023, 3, 1)},
+            )
+    finally:
+        engine.dispose()

@@ -219,6 +219,7 @@ def test_without_a_token_is_401(client, method, path):
         ("clerk", "PUT", "/policy"),
         ("clerk", "POST", "/reference/lpr"),
         ("auditor", "POST", "/filings/ZS-1/revoke"),
+        ("auditor", "POST", "/filings/ZS-1/complete"),
         ("enterprise", "GET", "/products"),
     ],
 )
@@ -598,6 +599,8 @@ def test_filing_created_viewed_and_repeated(ref, db, enterprise):
         "revoked_on": None,
         "revoke_reason": None,
         "clawback": False,
+        "completed_on": None,
+        "completion_note": None,
         "loans": [],
     }
     assert ref.post("/filings", filing_body()).status_code == 200
@@ -1306,6 +1309,7 @@ def test_openapi_documents_money_as_strings_and_pages(client):
         "/enterprises/{uscc}/blacklist/{entry_id}/lift",
         "/filings",
         "/filings/{filing_no}/revoke",
+        "/filings/{filing_no}/complete",
         "/policy",
         "/reference/lpr",
         "/budgets",
