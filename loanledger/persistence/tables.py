@@ -232,6 +232,10 @@ class Product(Base):
     bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     risk_covered: Mapped[bool] = mapped_column(Boolean)
+    # domain.md §2 (v2): a 数字贷 product's loans can be subsidised; an ordinary one's cannot.
+    subsidy_eligible: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
 
 
 class Enterprise(Base):
@@ -242,6 +246,8 @@ class Enterprise(Base):
     established_on: Mapped[dt.date] = mapped_column(Date)
     town: Mapped[str | None] = mapped_column(String(128))
     industry: Mapped[str | None] = mapped_column(String(128))
+    # domain.md §2 (v2): GB/T 4754-2017, a section letter and up to four digits ('C3879').
+    industry_code: Mapped[str | None] = mapped_column(String(5))
     account_holder: Mapped[str | None] = mapped_column(String(255))
     account_number: Mapped[str | None] = mapped_column(String(64))
     account_bank_name: Mapped[str | None] = mapped_column(String(255))
@@ -483,6 +489,8 @@ class Batch(Base):
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     rejected_by: Mapped[str | None] = mapped_column(String(64))
     rejected_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # domain.md §7 (v2): the year whose budget the approval was charged to (its business date).
+    budget_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 

@@ -1,0 +1,51 @@
+"""programme rules v2: industry code, subsidy-eligible products, the batch's budget year
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06 01:55:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # domain.md §2 (v2). Nullable: an enterprise made before v2 has no code; while the policy's
+    # eligible_industries is on, it earns nothing until a clerk records one (docs/domain-decisions.md).
+    with op.batch_alter_table("enterprises", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("industry_code", sa.String(length=5), nullable=True))
+    # Every product made before v2 was a 数字贷 product: true, as the spec's default.
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "subsidy_eligible", sa.Boolean(), server_default=sa.text("true"), nullable=False
+            )
+        )
+    # domain.md §7 (v2): the year an approval is charged to. Version 1 charged a batch to the
+    # year of its period, so that is what the batches approved before this migration used.
+    with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("budget_year", sa.Integer(), nullable=True))
+    op.execute(
+        sa.text(
+            "UPDATE batches SET budget_year = CAST(substr(period, 1, 4) AS INTEGER) "
+            "WHERE approved_by IS NOT NULL"
+        )
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.drop_column("budget_year")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_column("subsidy_eligible")
+    with op.batch_alter_table("enterprises", schema=None) as batch_op:
+        batch_op.drop_column("industry_code")
