@@ -171,6 +171,7 @@ class LoanBook:
             "repayment_method": data["repayment_method"],
             "interest_settlement": data["interest_settlement"],
             "coverage": self._coverage(product, data["principal"]),
+            "risk_pool": product.risk_pool,
             "registered_on": self.today,
             "content_hash": content_hash,
             "created_at": utcnow(),

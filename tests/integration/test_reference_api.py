@@ -1073,6 +1073,7 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
     db.flush()
     db.add(
         Claim(
+            pool_code="SZD",
             period="2023-02",
             loan_id=claimed.id,
             bank_code="BOC-ZS",
