@@ -64,6 +64,14 @@ def spool(stream: IO[bytes]) -> Iterator[Spooled]:
         yield Spooled(target, digest.hexdigest(), size)
 
 
+def clean_filename(given: str | None) -> str:
+    """An upload's own name, as given: no directories, no control characters, ≤ 255
+    characters ("upload" when nothing is left)."""
+    name = (given or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:255] or "upload"
+
+
 # ===================================================================== pass 2: run
 def _chunks(lines: IO[str], size: int) -> Iterator[list[list[Any]]]:
     chunk: list[list[Any]] = []

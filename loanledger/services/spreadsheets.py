@@ -21,10 +21,10 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from marshmallow import ValidationError, validate
 from marshmallow import fields as ma_fields
@@ -153,6 +153,9 @@ class CellError(Refusal):
 
 
 # ===================================================================== reading (an import's pass 1)
+T = TypeVar("T")
+
+
 @dataclass
 class Staged:
     lines: IO[str]  # one JSON line per non-empty row: [row number, wire item, [errors]]
@@ -162,7 +165,7 @@ class Staged:
     encoding: str | None
 
 
-class _Reader:
+class Reader:
     """One file format: its rows, header texts, blank test and cell conversion."""
 
     file_format = ""
@@ -201,7 +204,7 @@ def text_value(kind_of_column: str, raw: str) -> Any:
     return text
 
 
-class CsvReader(_Reader):
+class CsvReader(Reader):
     file_format = "csv"
 
     def __init__(self, source: IO[bytes], encoding: str):
@@ -239,7 +242,7 @@ def _quiet():
         yield
 
 
-class XlsxReader(_Reader):
+class XlsxReader(Reader):
     file_format = "xlsx"
 
     def __init__(self, source: IO[bytes]):
@@ -353,7 +356,7 @@ def _number_cell(kind_of_column: str, value: int | float, number_format: str) ->
 
 
 def _header(
-    kind: str, reader: _Reader, first: list[Any], second: list[Any] | None
+    kind: str, reader: Reader, first: list[Any], second: list[Any] | None
 ) -> tuple[int, list[str]]:
     """(header row number, names by position): row 1, or row 2 under a row of captions."""
     known = set(COLUMNS[kind])
@@ -404,7 +407,7 @@ def _check_header(kind: str, names: list[str], number: int) -> None:
 
 
 def _convert(
-    kind: str, reader: _Reader, names: list[str], kinds: dict[str, str], cells: list[Any]
+    kind: str, reader: Reader, names: list[str], kinds: dict[str, str], cells: list[Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     item: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
@@ -450,24 +453,25 @@ def _format_errors(
     return []
 
 
-def stage(source: IO[bytes], kind: str) -> Staged:
-    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc)."""
+def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
+    """`read(reader)` with the reader the file's first bytes call for: XLSX; or CSV in UTF-8
+    (with or without BOM), read again as GB18030 when UTF-8 fails anywhere (strictly first:
+    GB18030 would read UTF-8 as mojibake). What `read` returns; FileRefused when no reader
+    can read the file. The loan and event imports (`stage`) and the enterprise-list import
+    (`list_import`) read files this way."""
     source.seek(0)
     head = source.read(8)
     if not head:
         raise FileRefused("invalid_format", "the file is empty")
     if head.startswith(XLSX_MAGIC):
-        return _stage(kind, XlsxReader(source))
+        return read(XlsxReader(source))
     if head.startswith(XLS_MAGIC):
         raise FileRefused(
             "invalid_format", "an Excel 97–2003 (.xls) workbook: save it as .xlsx or CSV"
         )
-    for encoding in (
-        "utf-8-sig",
-        "gb18030",
-    ):  # UTF-8 strictly first: GB18030 would read it as mojibake
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return _stage(kind, CsvReader(source, encoding))
+            return read(CsvReader(source, encoding))
         except UnicodeDecodeError:
             continue
     raise FileRefused(
@@ -475,7 +479,12 @@ def stage(source: IO[bytes], kind: str) -> Staged:
     )
 
 
-def _stage(kind: str, reader: _Reader) -> Staged:
+def stage(source: IO[bytes], kind: str) -> Staged:
+    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc)."""
+    return read_with(source, lambda reader: _stage(kind, reader))
+
+
+def _stage(kind: str, reader: Reader) -> Staged:
     # Closed by the Staged it is handed to (or below, on a refusal), not at the end of a block.
     lines = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     try:

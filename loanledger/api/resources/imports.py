@@ -115,13 +115,6 @@ def _form() -> tuple[str, object]:
     return kind, upload
 
 
-def _filename(upload) -> str:
-    """The file's own name, as given: no directories, no control characters, ≤ 255 characters."""
-    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()
-    return name[:255] or "upload"
-
-
 def _visible(import_id: int):
     job = read.import_job(session(), import_id)
     who = principal()
@@ -151,7 +144,7 @@ class Imports(MethodView):
         with imports.spool(upload.stream) as spooled:
             upload.close()
             job, created = imports.start(
-                db, who.bank_code, kind, spooled, _filename(upload), who.actor
+                db, who.bank_code, kind, spooled, imports.clean_filename(upload.filename), who.actor
             )
             if not created:
                 return {**imports.view(db, job), "duplicate_of": job.id}, 200
