@@ -48,7 +48,14 @@ from loanledger.services.read.ledger import (
     account_entries,
     trial_balance,
 )
-from loanledger.services.read.lists import listed_on
+from loanledger.services.read.lists import (
+    ListCounts,
+    enterprise_list,
+    enterprise_lists,
+    list_counts,
+    list_members,
+    listed_on,
+)
 from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
 from loanledger.services.read.objections import (
     ObjectionLine,
@@ -109,6 +116,7 @@ __all__ = [
     "EnterprisePayment",
     "EnterpriseSubsidies",
     "LineFilter",
+    "ListCounts",
     "MonthTotals",
     "NumberedPage",
     "ObjectionLine",
@@ -141,6 +149,8 @@ __all__ = [
     "enterprise",
     "enterprise_line",
     "enterprise_lines",
+    "enterprise_list",
+    "enterprise_lists",
     "enterprise_loans",
     "enterprise_overview",
     "enterprise_payments",
@@ -158,6 +168,8 @@ __all__ = [
     "latest_control_totals",
     "line",
     "line_wire",
+    "list_counts",
+    "list_members",
     "listed_on",
     "loan",
     "loan_lines",
