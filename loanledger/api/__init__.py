@@ -16,6 +16,7 @@ RESOURCE_MODULES = (
     "auth",  # tokens
     "admin",  # business date
     "reference",  # products, enterprises, blacklist, filings, policy, LPR, budgets, pool
+    "lists",  # enterprise lists (名录库): lists, memberships, imports
     "loans",  # bank loans and events, staff loan views and linking
     "periods",  # close, periods, batches, lines, claims, ledger
     "statements",  # bank control totals and statements
