@@ -66,6 +66,10 @@ PoolDeposits
 Settlements
 ControlTotals  # loanledger/api/resources/statements.py
 Statement
+EnterpriseLists  # loanledger/api/resources/lists.py
+EnterpriseListResource
+Members
+Member
 _.patch  # MethodView.patch: loans.py BankLoan, reference.py EnterpriseResource
 
 # ---------------------------------------------------------------- flask-smorest / apispec: the OpenAPI document
@@ -103,6 +107,7 @@ period_status
 control_total
 penalty_interest  # loanledger/wire/schemas.py
 compound_interest
+members_on_business_date  # loanledger/api/resources/lists.py EnterpriseListDetailSchema
 # `class Meta: unknown = RAISE | INCLUDE` (api/errors.py, resources/audit.py, periods.py,
 # reference.py, wire/fields.py)
 unknown
@@ -144,6 +149,11 @@ enterprises_page  # loanledger/web/registry.py
 enterprise_page
 filing_page
 loan_page
+lists_page  # loanledger/web/lists.py
+create_list
+list_page
+put_member
+import_list_file
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)
 ensure_ascii
 sort_keys

@@ -39,7 +39,14 @@ TEMPLATE_VOCABULARY = (
 
 
 def register_web(app: Flask) -> None:
-    from loanledger.web import auth, bureau, errors, portal, registry  # noqa: F401 - routes attach to `web`
+    from loanledger.web import (  # noqa: F401 - routes attach to `web`
+        auth,
+        bureau,
+        errors,
+        lists,
+        portal,
+        registry,
+    )
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n
 

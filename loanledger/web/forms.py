@@ -23,7 +23,14 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 INT_RE = re.compile(r"^\d{1,9}$", re.ASCII)
 MAX_TEXT = 2000
 # Codes whose sentence is general: the service's own message says which thing and why.
-GENERAL_CODES = ("invalid_state", "required", "invalid_format", "future_date", "unknown_target")
+GENERAL_CODES = (
+    "invalid_state",
+    "required",
+    "invalid_format",
+    "future_date",
+    "unknown_target",
+    "file_refused",
+)
 
 
 class FormError(Refusal):
@@ -97,19 +104,31 @@ def flash_form_error(error: FormError) -> None:
     flash(refusal_message(error.code, error.detail), "error")
 
 
-def perform(action: Callable[[], object], success_key: str, **values) -> bool:
-    """Run one use case in the request's unit of work: commit and say so, or roll back and
-    show the refusal. True when it was done."""
+def attempt(action: Callable[[], object]) -> Refusal | None:
+    """Run one use case in the request's unit of work: None when it was done (committed),
+    else the refusal (rolled back), for a page that shows more of it than a flash message."""
     try:
         with unit_of_work(db_session()):
             action()
     except Refusal as error:
-        flash(refusal_message(error.code, error.message), "error")
-        return False
+        return error
     except (IntegrityError, OperationalError):
         # A concurrent change won (a unique index, a lock): nothing of this request is kept.
         log.warning("web action refused by the database", exc_info=True)
-        flash(error_text("invalid_state"), "error")
+        return Refusal("invalid_state", "")
+    return None
+
+
+def flash_refusal(error: Refusal) -> None:
+    flash(refusal_message(error.code, error.message), "error")
+
+
+def perform(action: Callable[[], object], success_key: str, **values) -> bool:
+    """Run one use case in the request's unit of work: commit and say so, or roll back and
+    show the refusal. True when it was done."""
+    refusal = attempt(action)
+    if refusal is not None:
+        flash_refusal(refusal)
         return False
     flash(t(success_key, **values), "success")
     return True

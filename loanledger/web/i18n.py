@@ -247,6 +247,15 @@ ERRORS: dict[str, LazyString] = {
     "objection_closed": lazy_gettext("该明细已不在公示期内，不能提出异议。"),
     "already_objected": lazy_gettext("该明细已有未处理的异议。"),
     "service_unavailable": lazy_gettext("该功能尚未上线。"),
+    # 名录库 (enterprise lists)
+    "unknown_list": lazy_gettext("名录库不存在。"),
+    "unknown_enterprise": lazy_gettext("该企业尚未登记，请先登记企业。"),
+    "invalid_uscc": lazy_gettext("统一社会信用代码无效（应为18位，校验位须正确）。"),
+    "to_before_from": lazy_gettext("截止日期不能早于起始日期。"),
+    "no_file": lazy_gettext("请选择要导入的文件。"),
+    "file_refused": lazy_gettext(
+        "文件无法导入：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“统一社会信用代码”和“起始日期”列。"
+    ),
 }
 
 # ---------------------------------------------------------------- sentences Python code names by key
@@ -268,4 +277,64 @@ MESSAGES: dict[str, LazyString] = {
     "error.500": lazy_gettext("系统内部错误，已记录。请稍后重试。"),
     "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),
     "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿"),
+    "lists.created_ok": lazy_gettext("名录库 %(list_code)s 已创建。"),
+    "lists.code_taken": lazy_gettext("名录库代码 %(list_code)s 已被另一个名称的名录库使用。"),
+    "lists.overlaps": lazy_gettext(
+        "%(uscc)s 的这段期间与该企业在名录库中已有的两段或以上期间重叠，请逐段修改。"
+    ),
+    "lists.member_added": lazy_gettext("已为 %(uscc)s 新增一段名录期间。"),
+    "lists.member_changed": lazy_gettext("已修改 %(uscc)s 的名录期间。"),
+    "lists.member_unchanged": lazy_gettext("%(uscc)s 的名录期间没有变化。"),
+    "lists.imported_ok": lazy_gettext(
+        "已导入 %(rows)s 行：新增 %(added)s 段期间，修改 %(changed)s 段，未变 %(unchanged)s 段；"
+        "新登记企业 %(created)s 家。"
+    ),
+    "lists.import_refused": lazy_gettext(
+        "文件中有 %(rows)s 行有错误，整个文件未导入。请按下表修改后重新上传。"
+    ),
 }
+
+# ---------------------------------------------------------------- 名录库 imports: a refused row in words
+# The columns of a list file (services/list_import.py) and why a row was refused, by the
+# `reason` each error carries; %(other)s is another row of the file.
+LIST_COLUMNS: dict[str, LazyString] = {
+    "uscc": lazy_gettext("统一社会信用代码"),
+    "name": lazy_gettext("企业名称"),
+    "from": lazy_gettext("起始日期"),
+    "to": lazy_gettext("截止日期"),
+    "established_on": lazy_gettext("成立日期"),
+}
+
+LIST_IMPORT_REASONS: dict[str, LazyString] = {
+    "cell": lazy_gettext(
+        "单元格无法读取：统一社会信用代码须为文本格式，日期须为日期或文本 YYYY-MM-DD。"
+    ),
+    "required": lazy_gettext("必填项为空。"),
+    "bad_date": lazy_gettext("不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。"),
+    "too_long": lazy_gettext("内容太长（最多255个字符）。"),
+    "to_before_from": lazy_gettext("截止日期早于起始日期。"),
+    "invalid_uscc": lazy_gettext("企业尚未登记，且统一社会信用代码无效（校验位不符），不能新建。"),
+    "new_needs_name": lazy_gettext("企业尚未登记：新建企业须填写企业名称。"),
+    "new_needs_established_on": lazy_gettext(
+        "企业尚未登记：新建企业须填写成立日期（文件需有“成立日期”列）。"
+    ),
+    "differs_from_row": lazy_gettext("与第 %(other)s 行同一企业的企业名称或成立日期不一致。"),
+    "overlaps_row": lazy_gettext("与第 %(other)s 行同一企业的期间重叠。"),
+    "overlaps_memberships": lazy_gettext(
+        "与该企业在名录库中已有的两段或以上期间重叠，请逐段修改。"
+    ),
+}
+
+
+def list_column_text(column: str | None) -> str:
+    """A list file's column in words ('' for the row as a whole)."""
+    return "" if column is None else _lookup(LIST_COLUMNS, column)
+
+
+def list_import_reason(reason: str, args: dict, fallback: str) -> str:
+    """Why a row of a list file was refused, in words; the service's message when the
+    reason has no sentence."""
+    message = LIST_IMPORT_REASONS.get(reason)
+    if message is None:
+        return fallback
+    return str(message) % args if args else str(message)

@@ -19,6 +19,7 @@ from flask_babel.speaklater import LazyString
 from loanledger.api.errors import ERROR_CODES
 from loanledger.domain.eligibility import REASON_CODES
 from loanledger.domain.vocabulary import LineKind
+from loanledger.services import list_import
 from loanledger.web import i18n
 from loanledger.web.format import yuan
 
@@ -119,18 +120,32 @@ def test_every_key_the_code_names_has_its_sentence():
     # keys built from a value: the voucher's purpose per batch kind, an error page per status
     named.update(f"voucher.purpose_{kind}" for kind in ("subsidy", "compensation"))  # batches.kind
     named.update(f"error.{status}" for status in (400, 403, 404, 405, 500))
+    # a membership stated from the 名录库 page, per outcome (web/lists.py)
+    named.update(f"lists.member_{outcome}" for outcome in ("added", "changed", "unchanged"))
     assert len(named) > 15
     assert sorted(named - set(i18n.MESSAGES)) == []
 
 
 def test_the_tables_hold_msgids_to_translate():
-    for table in (i18n.MESSAGES, i18n.REASONS, i18n.REASON_NAMES, i18n.STATUSES, i18n.ERRORS):
+    for table in (
+        i18n.MESSAGES,
+        i18n.REASONS,
+        i18n.REASON_NAMES,
+        i18n.STATUSES,
+        i18n.ERRORS,
+        i18n.LIST_COLUMNS,
+        i18n.LIST_IMPORT_REASONS,
+    ):
         for code, message in table.items():
             assert isinstance(message, LazyString), code
 
 
 def test_every_reason_code_is_explained_in_words():
     assert set(i18n.REASONS) == set(REASON_CODES) == set(i18n.REASON_NAMES)
+
+
+def test_every_column_of_a_list_file_has_its_name():
+    assert set(i18n.LIST_COLUMNS) == set(list_import.FIELDS)
 
 
 def test_every_refusal_a_page_can_meet_is_in_words():
