@@ -205,7 +205,11 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
             "status",
         )
     _check_not_submitter(batch, actor, "approve")
-    _check_funds(db, batch)
+    # domain.md §7 (v2): charged to the budget of the year the approval happens in (预算 is
+    # spent when it is paid), not the period's: a December batch approved in January is
+    # January's year's. The batch keeps that year; its payments count against it.
+    budget_year = today.year if batch.kind == BatchKind.SUBSIDY else None
+    _check_funds(db, batch, budget_year)
     nothing_to_pay = not db.scalar(
         select(func.count())
         .select_from(BatchPayee)
@@ -220,12 +224,13 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
         status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
         approved_by=actor,
         approved_at=_now(),
+        budget_year=budget_year,
     )
 
 
-def _check_funds(db: Session, batch: Batch) -> None:
-    if batch.kind == BatchKind.SUBSIDY:
-        year = int(batch.period[:4])
+def _check_funds(db: Session, batch: Batch, budget_year: int | None) -> None:
+    if budget_year is not None:
+        year = budget_year
         left_fen = read.budget_left(db, year)
         if left_fen < batch.total_fen:
             raise Conflict(

@@ -30,14 +30,15 @@ def upgrade() -> None:
                 "subsidy_eligible", sa.Boolean(), server_default=sa.text("true"), nullable=False
             )
         )
-    # domain.md §7 (v2): the year an approval is charged to. Version 1 charged a batch to the
+    # domain.md §7 (v2): the year a subsidy approval is charged to (compensation is paid from
+    # a pool, not a budget). Version 1 charged a batch to the
     # year of its period, so that is what the batches approved before this migration used.
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.add_column(sa.Column("budget_year", sa.Integer(), nullable=True))
     op.execute(
         sa.text(
             "UPDATE batches SET budget_year = CAST(substr(period, 1, 4) AS INTEGER) "
-            "WHERE approved_by IS NOT NULL"
+            "WHERE approved_by IS NOT NULL AND kind = 'subsidy'"
         )
     )
 
