@@ -18,6 +18,7 @@ from loanledger.observability import init_app as register_observability
 from loanledger.persistence.db import make_engine, make_sessionmaker
 from loanledger.request_context import close_session
 from loanledger.web import register_web
+from loanledger.wire.strict_json import loads_strict
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -27,8 +28,10 @@ class StrictJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_float", decimal.Decimal)
-        return super().loads(s, **kwargs)
+        if kwargs:
+            kwargs.setdefault("parse_float", decimal.Decimal)
+            return super().loads(s, **kwargs)
+        return loads_strict(s.decode("utf-8") if isinstance(s, bytes) else s)
 
 
 @dataclass

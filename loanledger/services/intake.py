@@ -440,7 +440,7 @@ def event_row(
         loan.id,
         data["type"],
         get("date") or get("paid_on") or get("as_of") or get("effective_on"),
-        get("amount") or get("principal"),
+        get("principal") if get("amount") is None else get("amount"),
         get("period_start"),
         get("period_end"),
         get("interest"),

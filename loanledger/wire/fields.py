@@ -47,10 +47,11 @@ class Schema(_Schema):
 
 
 class Money(fields.Field):
-    """Yuan string ⇄ integer fen."""
+    """Yuan string ⇄ integer fen. `positive`: more than 0.00 (a principal, an amount that
+    moves money: zero would be a row that means nothing and breaks the arithmetic after it)."""
 
-    def __init__(self, *, allow_negative: bool = False, **kwargs):
-        self.allow_negative = allow_negative
+    def __init__(self, *, allow_negative: bool = False, positive: bool = False, **kwargs):
+        self.allow_negative, self.positive = allow_negative, positive
         metadata = kwargs.pop("metadata", {})
         pattern = MONEY_PATTERN if allow_negative else MONEY_PATTERN.replace("^-?", "^")
         metadata.setdefault("pattern", pattern)
@@ -66,11 +67,14 @@ class Money(fields.Field):
                 'money must be a string in yuan such as "1234.56", not a JSON number'
             )
         try:
-            return parse_yuan(value, allow_negative=self.allow_negative)
+            amount_fen = parse_yuan(value, allow_negative=self.allow_negative)
         except ValueError:
             raise ValidationError(
                 f"{value!r} is not an amount in yuan with at most two decimals"
             ) from None
+        if self.positive and amount_fen <= 0:
+            raise ValidationError(f"{value!r} must be more than 0.00")
+        return amount_fen
 
 
 class Rate(fields.Field):
@@ -105,7 +109,7 @@ class StrictDate(fields.Date):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.match(DATE_PATTERN, value):
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
             raise ValidationError("a date must be YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(value)
@@ -138,7 +142,7 @@ class Key(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.match(KEY_PATTERN, text) or not text.strip():
+        if not re.fullmatch(KEY_PATTERN, text) or not text.strip():
             raise ValidationError("must be 1–64 characters without '/'")
         return text
 

@@ -216,7 +216,10 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
     # Only an approved batch has a budget year, and only approved batches pay or owe.
     for year, batch_status, payment_status, total in db.execute(
         select(
-            Batch.budget_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen)
+            Batch.budget_year,
+            Batch.status,
+            BatchPayee.payment_status,
+            func.sum(BatchPayee.pays_fen),
         )
         .join(BatchPayee, BatchPayee.batch_id == Batch.id)
         .where(Batch.kind == BatchKind.SUBSIDY, Batch.budget_year.is_not(None))
