@@ -108,3 +108,52 @@ def test_a_cursor_with_a_huge_number_is_a_422(staff, world):
         response = staff.request("auditor", "GET", f"/loans?cursor={cursor}")
         assert response.status_code == 422, (value, response.get_data(as_text=True))
         assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("field", ["interest", "penalty_interest", "compound_interest"])
+def test_interest_beyond_the_contract_principal_is_refused(world, staff, db, field):
+    _loan(world)  # principal 5,000,000.00
+    disbursed = {"event_id": "D1", "type": "disbursement", "date": "2023-02-01", "amount": "1.00"}
+    assert _post_event(world, disbursed).status_code == 201
+    staff.set_business_date("2023-03-05")
+    before = counts(db)
+    event = {
+        "event_id": "I1",
+        "type": "interest",
+        "period_start": "2023-02-01",
+        "period_end": "2023-03-01",
+        "paid_on": "2023-03-01",
+        "interest": "1.00",
+        field: "9999999999999.99",
+    }
+    response = _post_event(world, event)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["errors"][0]["field"] == field
+    assert counts(db) == before
+
+
+def test_a_database_error_is_logged_by_its_statement_not_the_bank_data(app, caplog):
+    """The log of a 500 names the statement; neither the bound values nor PostgreSQL's
+    DETAIL ('Failing row contains (...)') reach it."""
+    import logging
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from loanledger.observability.logs import log_unexpected
+
+    engine = app.extensions["loanledger"].engine
+    secret = "6222-0000-SECRET-ACCOUNT"
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO enterprises (uscc, name, established_on, created_at)"
+                " VALUES (:uscc, :name, '2010-01-01', CURRENT_TIMESTAMP)"
+            ),
+            {"uscc": "TOO-SHORT", "name": secret},
+        )
+    with caplog.at_level(logging.ERROR):
+        log_unexpected(logging.getLogger("loanledger.test"), caught.value, "unhandled error")
+    logged = caplog.text
+    assert "INSERT INTO enterprises" in logged and "IntegrityError" in logged
+    assert secret not in logged and "TOO-SHORT" not in logged
