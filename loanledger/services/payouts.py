@@ -224,6 +224,7 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
         status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
         approved_by=actor,
         approved_at=_now(),
+        approved_on=today,
         budget_year=budget_year,
     )
 
@@ -304,7 +305,7 @@ def record_payments(
             f"batch {batch.id} is {batch.status}; payments are recorded for an approved batch",
             "status",
         )
-    _validate(results, today)
+    _validate(results, today, batch.approved_on)
     payees = {
         p.payee_id: p
         for p in db.scalars(
@@ -326,7 +327,9 @@ def record_payments(
     return _settle_status(db, batch, actor)
 
 
-def _validate(results: list[PaymentResult], today: dt.date) -> None:
+def _validate(
+    results: list[PaymentResult], today: dt.date, approved_on: dt.date | None
+) -> None:
     seen: set[str] = set()
     for i, r in enumerate(results):
         if r.payee_id in seen:
@@ -344,6 +347,14 @@ def _validate(results: list[PaymentResult], today: dt.date) -> None:
             raise DomainError(
                 "future_date",
                 f"{r.paid_on} is after the business date {today}",
+                f"payments[{i}].paid_on",
+            )
+        # Nothing is paid before it is approved: an earlier date would book the cash to a
+        # day (and a year) when the batch could not be paid.
+        if r.paid_on is not None and approved_on is not None and r.paid_on < approved_on:
+            raise DomainError(
+                "invalid_format",
+                f"{r.paid_on} is before the batch was approved on {approved_on}",
                 f"payments[{i}].paid_on",
             )
 

@@ -35,6 +35,11 @@ def upgrade() -> None:
     # year of its period, so that is what the batches approved before this migration used.
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.add_column(sa.Column("budget_year", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("approved_on", sa.Date(), nullable=True))
+    # The approval's business date was not kept before: its UTC calendar day is the best
+    # record there is (payments are checked against it, none can be dated before).
+    day = "date(approved_at)" if op.get_bind().dialect.name == "sqlite" else "approved_at::date"
+    op.execute(sa.text(f"UPDATE batches SET approved_on = {day} WHERE approved_at IS NOT NULL"))
     op.execute(
         sa.text(
             "UPDATE batches SET budget_year = CAST(substr(period, 1, 4) AS INTEGER) "
@@ -45,6 +50,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.drop_column("approved_on")
         batch_op.drop_column("budget_year")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("subsidy_eligible")

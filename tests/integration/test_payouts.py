@@ -447,6 +447,13 @@ def test_a_paid_payment_clears_the_payable(month):
     refused(
         clerk.post(f"/batches/{bid}/payments", {"payments": [paid, paid]}), 422, "invalid_format"
     )
+    # approved on 2023-04-11 (the day after 公示): nothing of it is paid the day before
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "paid_on": "2023-04-10"}]}),
+        422,
+        "invalid_format",
+        "payments[0].paid_on",
+    )
     refused(
         month.users["approver1"].post(f"/batches/{bid}/payments", {"payments": [paid]}),
         403,
