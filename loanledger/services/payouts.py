@@ -327,9 +327,7 @@ def record_payments(
     return _settle_status(db, batch, actor)
 
 
-def _validate(
-    results: list[PaymentResult], today: dt.date, approved_on: dt.date | None
-) -> None:
+def _validate(results: list[PaymentResult], today: dt.date, approved_on: dt.date | None) -> None:
     seen: set[str] = set()
     for i, r in enumerate(results):
         if r.payee_id in seen:

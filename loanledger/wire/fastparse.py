@@ -25,7 +25,9 @@ _KEY = re.compile(KEY_PATTERN)
 
 
 def _key(value: Any) -> str:
-    if type(value) is not str or not _KEY.fullmatch(value) or not value.strip() or "\x00" in value:
+    if type(value) is not str or not _KEY.fullmatch(value) or not value.strip():
+        raise ValueError
+    if not value.isascii() or not value.isprintable():  # the schema says which character
         raise ValueError
     return value
 
@@ -90,7 +92,7 @@ def _classification(value: Any) -> str:
 
 
 def _reason(value: Any) -> str:
-    if type(value) is not str or not 1 <= len(value) <= 1000 or "\x00" in value:
+    if type(value) is not str or not 1 <= len(value) <= 1000 or not value.isprintable():
         raise ValueError
     return value
 

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 from loanledger.domain.vocabulary import InterestSettlement, RepaymentMethod, words
-from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 
 REPAYMENT_METHODS = words(RepaymentMethod)
 
@@ -58,7 +58,7 @@ class EventIn(Schema):
     )
     classification = fields.String(allow_none=True, validate=validate.OneOf(LOAN_CLASSIFICATIONS))
     target_event_id = Key(allow_none=True)
-    reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=1000))
+    reason = free_text(1000, allow_none=True)
 
 
 class BulkEventIn(EventIn):

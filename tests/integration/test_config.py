@@ -11,7 +11,6 @@ from config import ConfigError, load_settings
 from loanledger.app import create_app
 from loanledger.cli import main
 
-
 GOOD_SECRET = "kQ2v8-Xr_LpT0mZ4aW9eYc1NbH7sJd3F"  # 32 characters, as token_urlsafe gives
 
 
@@ -30,7 +29,10 @@ def test_production_refuses_to_start_without_a_secret():
 
 
 def test_production_refuses_the_manual_business_date():
-    environ = {"LOANLEDGER_SECRET_KEY": GOOD_SECRET, "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "true"}
+    environ = {
+        "LOANLEDGER_SECRET_KEY": GOOD_SECRET,
+        "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "true",
+    }
     with pytest.raises(ConfigError, match="MANUAL_BUSINESS_DATE"):
         load_settings(env="production", environ=environ)
 

@@ -157,3 +157,53 @@ def test_a_database_error_is_logged_by_its_statement_not_the_bank_data(app, capl
     logged = caplog.text
     assert "INSERT INTO enterprises" in logged and "IntegrityError" in logged
     assert secret not in logged and "TOO-SHORT" not in logged
+
+
+# ------------------------------------------------------------------ item 7: invisible characters
+# A zero-width space, a right-to-left override, a bidi isolate, a BOM, a control character:
+# each makes one text look like another on every page and in every spreadsheet.
+HIDDEN = ["\u200b", "\u202e", "\u2066", "\ufeff", "\x07"]
+
+
+@pytest.mark.parametrize("ch", HIDDEN)
+def test_a_contract_number_with_an_invisible_character_is_refused(world, db, ch):
+    before = counts(db)
+    response = world["boc"].post(f"{API}/loans", json=loan_body(contract_no=f"C-{ch}1"))
+    refused(response, 422, "invalid_format", "contract_no")
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize("ch", HIDDEN)
+def test_an_enterprise_name_with_an_invisible_character_is_refused(staff, ch):
+    body = {"uscc": "91442000MA4UJX9X3G", "name": f"灯都{ch}照明", "established_on": "2015-06-01"}
+    refused(staff.request("clerk", "POST", "/enterprises", body), 422, "invalid_format", "name")
+    assert staff.request("auditor", "GET", "/enterprises/91442000MA4UJX9X3G").status_code == 404
+
+
+def test_a_void_reason_with_an_invisible_character_is_refused_in_a_bulk(world, db):
+    _loan(world)
+    events = [
+        {"contract_no": "C-1", "event_id": "S1", "type": "settlement", "date": "2023-02-01"},
+        {
+            "contract_no": "C-1",
+            "event_id": "V1",
+            "type": "void",
+            "target_event_id": "S1",
+            "reason": "录入\u202e错误",
+        },
+    ]
+    before = counts(db)
+    response = world["boc"].request(
+        "POST", f"{API}/events:bulk", json={"events": events}, params={"atomic": "true"}
+    )
+    refused(response, 422, "invalid_format", "events[1].reason")
+    assert counts(db) == before
+
+
+def test_chinese_contract_numbers_and_multi_line_reasons_are_still_fine(world):
+    _loan(world, contract_no="中银数字贷-2023-001")
+    response = world["boc"].post(
+        f"{API}/loans/中银数字贷-2023-001/events",
+        json={"event_id": "S1", "type": "settlement", "date": "2023-02-01"},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
