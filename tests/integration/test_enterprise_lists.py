@@ -19,6 +19,7 @@ from loanledger.persistence.tables import (
 )
 from loanledger.services import read
 from tests.support.api import ok, paged, refused
+from tests.support.scenarios import Player
 
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
 USCC_B = uscc_with_check("91442000MA4WKP2Q2")
@@ -375,4 +376,31 @@ def test_a_refused_write_is_a_problem_naming_the_rule(lists):
             "code": "invalid_format",
             "message": "to 2024-01-01 is before from 2024-01-02",
         }
+    ]
+
+
+def test_the_scenario_player_sets_up_lists_and_plays_list_member_steps(staff, bank, db):
+    """tests/support/scenarios.py knows the v2 keys of the lists (FORMAT.md): `enterprise_lists`
+    created by an admin before the products, `list_member` steps dated by their `from`."""
+    scenario = {
+        "start_date": "2023-01-05",
+        "enterprise_lists": [
+            {"list_code": "ZS-PY-2023", "name": "中山市上规上限培育企业名录库（2023年度）"}
+        ],
+        "enterprises": [{"uscc": USCC_A, "name": "华星五金", "established_on": "2012-03-01"}],
+        "steps": [
+            {
+                "do": "list_member",
+                "list_code": "ZS-PY-2023",
+                "uscc": USCC_A,
+                "from": "2023-01-01",
+                "to": "2023-12-31",
+            },
+            {"do": "list_member", "list_code": "ZS-PY-2023", "uscc": USCC_A, "from": "2023-03-01"},
+        ],
+    }
+    Player(staff, bank, scenario).play()
+    db.expire_all()
+    assert [(m.from_on, m.to_on) for m in db.scalars(select(EnterpriseListMember))] == [
+        (dt.date(2023, 3, 1), None)
     ]

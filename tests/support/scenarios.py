@@ -37,7 +37,7 @@ STEP_DATE_FIELDS = {
     "revoke": ("body", ("effective_on",)),
     "deposit": ("deposit", ("deposited_on",)),
 }
-DEFAULT_STATUS = {"close": 200, "link": 200, "revoke": 200, "policy": 200}
+DEFAULT_STATUS = {"close": 200, "link": 200, "revoke": 200, "policy": 200, "list_member": 200}
 
 
 class Player:
@@ -69,6 +69,13 @@ class Player:
         sc = self.scenario
         if sc.get("policy"):
             self._ok(self.put_policy(sc["policy"]), 200, "policy")
+        # v2: lists first (a pool with enterprise_list eligibility names one), by an admin.
+        for body in sc.get("enterprise_lists", []):
+            self._ok(
+                self.staff_call("POST", "/enterprise-lists", body, role="admin"),
+                201,
+                f"enterprise_lists {body}",
+            )
         for kind, path in (
             ("products", "/products"),
             ("enterprises", "/enterprises"),
@@ -89,6 +96,8 @@ class Player:
         if step["do"] == "close":
             year, month = map(int, step["period"].split("-"))
             return dt.date(year + month // 12, month % 12 + 1, 1)
+        if step["do"] == "list_member":
+            return dt.date.fromisoformat(step["from"])
         if step["do"] in STEP_DATE_FIELDS:
             key, names = STEP_DATE_FIELDS[step["do"]]
             for name in names:
@@ -123,6 +132,11 @@ class Player:
             return self.put_policy(step["policy"])
         if do == "close":
             return self.staff_call("POST", f"/periods/{step['period']}/close")
+        if do == "list_member":
+            body = {name: step[name] for name in ("from", "to") if name in step}
+            return self.staff_call(
+                "PUT", f"/enterprise-lists/{step['list_code']}/members/{step['uscc']}", body
+            )
         raise AssertionError(f"unknown step {do!r}")
 
     def play(self) -> None:
