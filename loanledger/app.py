@@ -6,7 +6,7 @@ import decimal
 import io
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from sqlalchemy import Engine
@@ -86,7 +86,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     register_web(app)
     register_observability(app, settings)  # /healthz, /readyz, /metrics, request ids, JSON logs
     app.wsgi_app = SizedBody(app.wsgi_app, app)  # type: ignore[method-assign]
+    app.before_request(_refuse_nul_in_path)
     return app
+
+
+def _refuse_nul_in_path() -> None:
+    """No key holds a NUL character, and PostgreSQL cannot even compare one ('a%00b' in a
+    path answered 500): such a path names nothing."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 class SizedBody:

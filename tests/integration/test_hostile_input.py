@@ -207,3 +207,12 @@ def test_chinese_contract_numbers_and_multi_line_reasons_are_still_fine(world):
         json={"event_id": "S1", "type": "settlement", "date": "2023-02-01"},
     )
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/filings/a%00b", "/enterprises/a%00b", "/loans/BOC-ZS/C%00-1", "/batches/1%00"]
+)
+def test_a_nul_in_a_path_names_nothing(staff, path):
+    response = staff.request("auditor", "GET", path)
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
