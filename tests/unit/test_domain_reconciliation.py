@@ -133,7 +133,7 @@ def test_payment_and_other_kinds_postings_are_not_the_batchs_movement():
 
 def test_another_pools_payable_is_not_the_batchs_movement():
     """v2: a compensation batch of pool ZBD moves 2002:ZBD:{bank}; SZD's accounts are not its."""
-    batch, payees, lines, movements = _batch_rows(6, "compensation", {"BK1": [500]}, {})
+    _batch, payees, lines, movements = _batch_rows(6, "compensation", {"BK1": [500]}, {})
     assert [m.account for m in movements if m.account.startswith("2002")] == ["2002:SZD:BK1"]
     zbd = r.BatchRow(6, "compensation", 500, "ZBD")
     found = r.batch_totals([zbd], payees, lines, movements).discrepancies
