@@ -71,6 +71,8 @@ ERROR_CODES = {
         "loan_settled",
         "balance_not_zero",
         "filing_completed",  # api.md, Version 2 additions
+        "unknown_pool",
+        "unknown_list",
     ),
     429: ("rate_limited",),
 }

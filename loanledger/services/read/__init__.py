@@ -86,6 +86,8 @@ from loanledger.services.read.registry import (
     lpr_rates,
     pool_status,
     products,
+    risk_pool,
+    risk_pools,
 )
 from loanledger.services.read.statements import (
     control_total_checks,
@@ -180,6 +182,8 @@ __all__ = [
     "pool_status",
     "products",
     "reconciliation",
+    "risk_pool",
+    "risk_pools",
     "statement_header",
     "statement_line_wire",
     "statement_lines",
