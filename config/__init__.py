@@ -45,20 +45,38 @@ class Settings:
     metrics_enabled: bool = True
 
 
+DEVELOPMENT_SECRET = "dev-only-secret-change-me"
+TESTING_SECRET = "testing-secret"
+MIN_SECRET_BYTES = 32
+MIN_SECRET_DISTINCT = 10  # 'x' * 32 or 'abab…' is long but guessable
+
+
+def _check_production_secret(secret: str) -> None:
+    """A production secret signs every session cookie and encrypts the banks' key secrets:
+    it must be long, not one of the published defaults, and not a repeated pattern."""
+    if secret in (DEVELOPMENT_SECRET, TESTING_SECRET):
+        raise ConfigError("LOANLEDGER_SECRET_KEY is a published default; generate your own")
+    if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < MIN_SECRET_DISTINCT:
+        raise ConfigError(
+            f"LOANLEDGER_SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
 def _defaults(env: str) -> Settings:
     instance = REPO_ROOT / "instance"
     if env == "development":
         return Settings(
             env=env,
             database_url=f"sqlite:///{instance / 'loanledger.db'}",
-            secret_key="dev-only-secret-change-me",
+            secret_key=DEVELOPMENT_SECRET,
             allow_manual_business_date=True,
         )
     if env == "testing":
         return Settings(
             env=env,
             database_url=f"sqlite:///{instance / 'test.db'}",
-            secret_key="testing-secret",
+            secret_key=TESTING_SECRET,
             allow_manual_business_date=True,
             sqlite_wal=False,
         )
@@ -137,6 +155,7 @@ def check_settings(settings: Settings) -> None:
     if settings.env == "production":
         if not settings.secret_key:
             raise ConfigError("production needs LOANLEDGER_SECRET_KEY")
+        _check_production_secret(settings.secret_key)
         if settings.allow_manual_business_date:
             raise ConfigError("production refuses LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE")
     if not settings.secret_key:

@@ -71,6 +71,8 @@ _.patch  # MethodView.patch: loans.py BankLoan, reference.py EnterpriseResource
 # ---------------------------------------------------------------- flask-smorest / apispec: the OpenAPI document
 _.operation_helper  # apispec BasePlugin hook (loanledger/api/openapi.py)
 _.DEFAULT_ERROR_RESPONSE_NAME  # read by flask-smorest when it documents responses (openapi.py)
+_.ARGUMENTS_PARSER  # read by flask-smorest's @arguments (api/__init__.py sets the strict one)
+_._raw_load_json  # webargs' FlaskParser hook for the JSON body (api/parsing.py)
 
 # ---------------------------------------------------------------- marshmallow
 # Schema fields are class attributes that the schema's metaclass collects: they are loaded
@@ -209,6 +211,8 @@ EQUAL_PRINCIPAL
 INTEREST_ONLY
 MONTHLY
 QUARTERLY
+NOT_COVERED_ELIGIBILITY
+ANY
 
 # ---------------------------------------------------------------- interface signatures
 column_kind_  # services/spreadsheets.py _Reader.value(column_kind_, raw): abstract; subclasses use it

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.routing import IntegerConverter
 
 from loanledger.api.auth import RATE_LIMIT_EXTENSION
 from loanledger.api.openapi import register_openapi
+from loanledger.api.parsing import StrictParser
 from loanledger.api.ratelimit import TokenBuckets
 from loanledger.wire.fields import register_fields
 
@@ -26,6 +27,9 @@ RESOURCE_MODULES = (
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
 )
 
+# Every blueprint's @arguments reads JSON bodies strictly (api/parsing.py). Set here, in the
+# package, so it is in place before any resource module declares its arguments.
+Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 BIGINT_MAX = 2**63 - 1
 

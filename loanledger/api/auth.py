@@ -88,7 +88,7 @@ def _authenticate_bank() -> Principal:
             "timestamp_skew",
             f"X-LL-Timestamp must be within ±{settings.signature_skew_seconds} s of server time",
         )
-    if not NONCE_PATTERN.match(nonce):
+    if not NONCE_PATTERN.fullmatch(nonce):
         raise ApiError(
             400,
             "missing_header",
@@ -224,7 +224,7 @@ def _idempotency_key() -> str:
             "header Idempotency-Key is required on bank writes",
             "Idempotency-Key",
         )
-    if not IDEMPOTENCY_PATTERN.match(key):
+    if not IDEMPOTENCY_PATTERN.fullmatch(key):
         raise ApiError(
             400,
             "missing_header",

@@ -557,6 +557,8 @@ class Batch(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The business date of the approval: no payment of the batch is dated before it.
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     rejected_by: Mapped[str | None] = mapped_column(String(64))
     rejected_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -63,9 +64,20 @@ def create_user(
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made like every user's (same method and cost), made once, checked when the name
+    is unknown: a wrong name then costs what a wrong password costs, and the time of the
+    answer does not tell which names exist."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate_password(db: Session, username: str, password: str) -> User | None:
     user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from loanledger.domain import ledger as ledger_rules
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen
-from loanledger.domain.pools import POOL_CODE_PATTERN, pool_code_valid
+from loanledger.domain.pools import POOL_CODE_PATTERN, SZD, pool_code_valid
 from loanledger.domain.vocabulary import BatchKind, Coverage, PoolEligibility
 from loanledger.persistence.tables import (
     Claim,
@@ -29,14 +29,6 @@ from loanledger.persistence.tables import (
 )
 from loanledger.services import audit, ledger
 from loanledger.services.errors import Conflict
-
-SZD_POOL = {
-    "pool_code": "SZD",
-    "name": "数字贷风险补偿资金池",
-    "operator": "中盈投资",
-    "eligibility": PoolEligibility.FILING.value,
-    "list_code": None,
-}
 
 
 # ====================================================================== the pools
@@ -196,4 +188,4 @@ def receivable_pool(db: Session, kind: str, pool_code: str | None) -> str | None
                 "invalid_format", "a subsidy receivable belongs to no risk pool", "pool_code"
             )
         return None
-    return get_pool(db, pool_code or SZD_POOL["pool_code"]).pool_code
+    return get_pool(db, pool_code or SZD).pool_code

@@ -32,6 +32,7 @@ from loanledger.domain.errors import DomainError, FieldError, PolicyInvalid
 from loanledger.domain.facts import filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
+from loanledger.domain.pools import SZD
 from loanledger.domain.vocabulary import (
     BatchKind,
     FilingStatus,
@@ -291,7 +292,7 @@ def _product_pool(db: Session, risk_covered: bool | None, risk_pool: str | None)
             raise DomainError(
                 "required", "give risk_pool (a pool code or null) or risk_covered", "risk_pool"
             )
-        return pools.SZD_POOL["pool_code"] if risk_covered else None
+        return SZD if risk_covered else None
     if risk_covered is not None and risk_covered != (risk_pool is not None):
         raise DomainError(
             "invalid_format",

@@ -1,6 +1,5 @@
 """Reference data every database starts with: the LPR table, the chart of accounts,
-policy version 1 and risk pool SZD. Inserts only what is missing, so `loanledger init` can
-run again.
+policy version 1 and risk pool SZD (domain.md §2 v2). Inserts only what is missing, so `loanledger init` can run again.
 
 The business date is deliberately NOT seeded: a fresh database accepts any first date.
 """
@@ -18,8 +17,8 @@ from sqlalchemy.orm import Session
 from loanledger.domain.ledger import ACCOUNT_KINDS, ACCOUNT_NAMES, ACCOUNT_NAMES_ZH
 from loanledger.domain.money import parse_rate
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
+from loanledger.domain.vocabulary import PoolEligibility
 from loanledger.persistence.tables import Account, LprRate, PolicyVersion, RiskPool
-from loanledger.services.pools import SZD_POOL
 
 # Records are computed with the policy in force on their paid_on: v1 must cover the past.
 POLICY_V1_IN_FORCE_FROM = dt.date(2000, 1, 1)
@@ -73,9 +72,18 @@ def seed_policy(db: Session) -> int:
     return 1
 
 
-def seed_pools(db: Session) -> int:
-    """Pool SZD (domain.md §2 v2). Migration 0009 makes it too; this is for a database built
-    from the models or emptied (the tests' PostgreSQL database between tests)."""
+# The one pool of version 1, which every database has (migration 0009 makes it in a database
+# that existed before pools).
+SZD_POOL = {
+    "pool_code": "SZD",
+    "name": "数字贷风险补偿资金池",
+    "operator": "中盈投资",
+    "eligibility": PoolEligibility.FILING.value,
+    "list_code": None,
+}
+
+
+def seed_risk_pools(db: Session) -> int:
     if db.get(RiskPool, SZD_POOL["pool_code"]) is not None:
         return 0
     db.add(RiskPool(**SZD_POOL))
@@ -88,5 +96,5 @@ def seed(db: Session) -> dict[str, int]:
         "lpr_rates": seed_lpr(db),
         "accounts": seed_accounts(db),
         "policy_versions": seed_policy(db),
-        "risk_pools": seed_pools(db),
+        "risk_pools": seed_risk_pools(db),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
@@ -85,8 +86,17 @@ def roles_required(*roles: str):
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no //host): no open redirect after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: no open redirect after sign-in or a change of language.
+
+    Checked on the parsed URL, and nothing a browser would drop or reinterpret is let
+    through: it removes tabs and newlines (so '/%09/evil.example' is '//evil.example'), reads
+    a backslash as a slash, and a control character cannot go into a Location header."""
+    if not target or any(ch < " " or ch in "\x7f\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
         return None
     return target
 
@@ -150,8 +160,6 @@ def set_language(code: str):
     session["lang"] = code
     back = _safe_next(request.args.get("next"))
     if back is None and request.referrer:
-        from urllib.parse import urlsplit
-
         ref = urlsplit(request.referrer)
         if ref.netloc == request.host:
             back = _safe_next(ref.path + (f"?{ref.query}" if ref.query else ""))

@@ -951,6 +951,8 @@ def test_lpr_refusals_change_nothing(ref, db, body, status, expected):
 
 # ------------------------------------------------------------------ budgets
 def _batch(db, period, status, payees):
+    """A subsidy batch as the payout month leaves it; an approved one (approved, partially
+    paid, paid) carries the budget year its approval was charged to: its period's here."""
     if db.get(Period, period) is None:
         db.add(Period(period=period, status="closed"))
         db.flush()
@@ -961,6 +963,7 @@ def _batch(db, period, status, payees):
         total_fen=sum(p for p, _ in payees),
         line_count=len(payees),
         payee_count=len(payees),
+        budget_year=int(period[:4]) if status in ("approved", "partially_paid", "paid") else None,
     )
     db.add(batch)
     db.flush()

@@ -205,7 +205,7 @@ APPROVED_STATUSES = (BatchStatus.APPROVED, BatchStatus.PAID, BatchStatus.PARTIAL
 
 
 def budget_years(db: Session, years: Iterable[int] | None = None) -> list[BudgetYear]:
-    """Per year (of a subsidy batch's period): appropriated; paid = pays of payees paid;
+    """Per budget year (the year a subsidy batch was approved in, §7 v2): appropriated; paid = pays of payees paid;
     approved_unpaid = pays of payees not yet paid nor failed in approved batches
     (a failed payment is carried into a later batch, which counts when approved).
     Every year with a figure, or just `years`."""
@@ -216,12 +216,17 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
         select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)
     ):
         appropriated[int(year)] += int(total)
-    batch_year = func.substr(Batch.period, 1, 4)
+    # Only an approved batch has a budget year, and only approved batches pay or owe.
     for year, batch_status, payment_status, total in db.execute(
-        select(batch_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen))
+        select(
+            Batch.budget_year,
+            Batch.status,
+            BatchPayee.payment_status,
+            func.sum(BatchPayee.pays_fen),
+        )
         .join(BatchPayee, BatchPayee.batch_id == Batch.id)
-        .where(Batch.kind == BatchKind.SUBSIDY)
-        .group_by(batch_year, Batch.status, BatchPayee.payment_status)
+        .where(Batch.kind == BatchKind.SUBSIDY, Batch.budget_year.is_not(None))
+        .group_by(Batch.budget_year, Batch.status, BatchPayee.payment_status)
     ):
         if payment_status == PaymentStatus.PAID:
             paid[int(year)] += int(total)
