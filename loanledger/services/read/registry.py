@@ -278,6 +278,12 @@ def pool_status(db: Session, today: dt.date, pool_code: str = SZD) -> PoolStatus
     )
 
 
+def pool_statuses(db: Session, today: dt.date) -> list[tuple[Row, PoolStatus]]:
+    """Every pool with its figures, in pool_code order (the dashboard)."""
+    rows = db.execute(select(RiskPool.__table__).order_by(RiskPool.pool_code)).all()
+    return [(row, pool_status(db, today, row.pool_code)) for row in rows]
+
+
 def risk_pool(db: Session, pool_code: str) -> Row | None:
     return db.execute(
         select(RiskPool.__table__).where(RiskPool.pool_code == pool_code)
