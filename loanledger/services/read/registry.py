@@ -217,7 +217,7 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
     ):
         appropriated[int(year)] += int(total)
     # Only an approved batch has a budget year, and only approved batches pay or owe.
-    for year, batch_status, payment_status, total in db.execute(
+    for budget_year, batch_status, payment_status, total in db.execute(
         select(
             Batch.budget_year,
             Batch.status,
@@ -228,13 +228,14 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
         .where(Batch.kind == BatchKind.SUBSIDY, Batch.budget_year.is_not(None))
         .group_by(Batch.budget_year, Batch.status, BatchPayee.payment_status)
     ):
+        year = cast(int, budget_year)  # the WHERE leaves only batches with a budget year
         if payment_status == PaymentStatus.PAID:
-            paid[int(year)] += int(total)
+            paid[year] += int(total)
         elif batch_status in APPROVED_STATUSES and payment_status in (
             PaymentStatus.NONE,
             PaymentStatus.PENDING,
         ):
-            unpaid[int(year)] += int(total)
+            unpaid[year] += int(total)
     wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
     return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
 
