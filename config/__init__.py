@@ -37,6 +37,9 @@ class Settings:
     # rate_limit_per_second <= 0 turns the limit off.
     rate_limit_per_second: float = 200.0
     rate_limit_burst: int = 400
+    # Where the counts live: memory:// (one process) or redis://host:port/db (shared by every
+    # worker and machine). api/ratelimit.py
+    rate_limit_storage_uri: str = "memory://"
     sqlite_wal: bool = True
     # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
     # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
@@ -139,6 +142,10 @@ def load_settings(
                 float,
             ),
         )
+    if "LOANLEDGER_RATE_LIMIT_STORAGE_URI" in environ:
+        settings = replace(
+            settings, rate_limit_storage_uri=environ["LOANLEDGER_RATE_LIMIT_STORAGE_URI"]
+        )
     if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
         settings = replace(
             settings,
@@ -160,5 +167,7 @@ def check_settings(settings: Settings) -> None:
             raise ConfigError("production refuses LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE")
     if not settings.secret_key:
         raise ConfigError("a secret key is required")
+    if not settings.rate_limit_storage_uri.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError("LOANLEDGER_RATE_LIMIT_STORAGE_URI must be memory:// or redis://…")
     if settings.rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")

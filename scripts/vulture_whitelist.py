@@ -14,9 +14,11 @@ name. A new finding is either dead (delete it) or used by a convention: add it t
 # get/post/patch/delete methods by the HTTP method's name.
 BusinessDateResource  # loanledger/api/resources/admin.py
 Calendar
+SignOutEverywhere
 AuditTrail  # loanledger/api/resources/audit.py
 MySubsidies
 Tokens  # loanledger/api/resources/auth.py
+CurrentToken
 Imports  # loanledger/api/resources/imports.py
 ImportItem
 ImportErrors
@@ -80,6 +82,7 @@ _._raw_load_json  # webargs' FlaskParser hook for the JSON body (api/parsing.py)
 # Schema fields are class attributes that the schema's metaclass collects: they are loaded
 # and dumped by name, never read as attributes.
 covered_years  # loanledger/api/resources/admin.py CalendarOut
+tokens_revoked  # admin.py SignedOut
 since  # loanledger/api/resources/audit.py AuditQuery
 audit_id  # audit.py AuditOut
 duplicate_of  # loanledger/api/resources/imports.py

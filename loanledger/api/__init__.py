@@ -7,10 +7,8 @@ from importlib import import_module
 from flask_smorest import Api, Blueprint
 from werkzeug.routing import IntegerConverter
 
-from loanledger.api.auth import RATE_LIMIT_EXTENSION
 from loanledger.api.openapi import register_openapi
 from loanledger.api.parsing import StrictParser
-from loanledger.api.ratelimit import TokenBuckets
 from loanledger.wire.fields import register_fields
 
 RESOURCE_MODULES = (
@@ -46,7 +44,6 @@ def register_api(api: Api) -> None:
     register_fields(api)
     register_openapi(api)
     api._app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    api._app.extensions[RATE_LIMIT_EXTENSION] = TokenBuckets()
     for name in RESOURCE_MODULES:
         module = import_module(f"loanledger.api.resources.{name}")
         for blueprint in module.BLUEPRINTS:

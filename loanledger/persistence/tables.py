@@ -127,6 +127,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     uscc: Mapped[str | None] = mapped_column(String(18))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every signed-in page session carries the version it began under; signing out (or an
+    # administrator's "sign out everywhere") moves it on, so a copied cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 

@@ -17,7 +17,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from loanledger.domain.vocabulary import STAFF_ROLES, Role, role_may_act_as
 from loanledger.persistence.tables import User
 from loanledger.request_context import session as db_session
-from loanledger.services import sign_in
+from loanledger.services import identity, sign_in
 from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web import web
 from loanledger.web.i18n import LANGUAGES, error_text, t
@@ -56,8 +56,11 @@ def _load_user() -> WebUser | None:
     if not isinstance(user_id, int):
         return None
     user = db_session().get(User, user_id)
-    if user is None or not user.active:
+    # A cookie from before the user signed out (or was signed out everywhere) carries an
+    # older session version: it no longer signs anyone in, even if it was copied.
+    if user is None or not user.active or session.get("sv") != user.session_version:
         session.pop("user_id", None)
+        session.pop("sv", None)
         return None
     return WebUser(user.id, user.username, user.role, user.uscc)
 
@@ -134,6 +137,7 @@ def login():
     if lang:
         session["lang"] = lang
     session["user_id"] = user.id
+    session["sv"] = user.session_version
     session.permanent = True
     g.pop("web_user", None)
     flash(t("login.welcome", name=user.username), "success")
@@ -145,6 +149,10 @@ def login():
 
 @web.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        with unit_of_work(db_session()) as db:
+            identity.end_page_sessions(db, user.id, user.actor)
     lang = session.get("lang")
     session.clear()
     if lang:
