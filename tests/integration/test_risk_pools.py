@@ -682,3 +682,29 @@ def test_scenario_06_pools_claims_and_coverage(staff, bank):
             key
         )
         assert view["npl_date"] == wanted["npl_date"], key
+
+
+def test_a_failed_payment_is_paid_again_only_by_its_own_pool(july, world, staff):
+    """ZBD's July payment fails; in August both pools have a line for BOC-ZS (ZBD a shortfall
+    paid by a deposit, SZD a recovery share): the failed 1,000,000 comes back in ZBD's batch."""
+    zbd = next(b for b in july["batches"] if b["pool_code"] == "ZBD")
+    bid = zbd["batch_id"]
+    ok(staff.request("clerk", "POST", f"/batches/{bid}/submit"))
+    ok(staff.request("approver", "POST", f"/batches/{bid}/approve"))
+    failed = {"payee_id": BOC, "status": "failed", "paid_on": None, "reference": None}
+    ok(staff.request("clerk", "POST", f"/batches/{bid}/payments", {"payments": [failed]}))
+    staff.set_business_date("2023-08-20")
+    deposit = {"pool_code": "ZBD", "amount": "500000.00", "deposited_on": "2023-08-20"}
+    staff_post(staff, "/risk-pool/deposits", {**deposit, "reference": "二期"})
+    _event(world, "S1", event_id="R-S1", type="recovery", date="2023-08-20", amount="400000.00")
+    august = _close(staff, "2023-08", "2023-09-01")
+    assert august["lines"] == Counter(
+        {
+            ("ZBD", "shortfall", "Z1", "500000.00"): 1,
+            ("ZBD", "carried", BOC, "1000000.00"): 1,  # the failed payment, in its own pool
+            ("SZD", "recovery_share", "S1", "-200000.00"): 1,
+        }
+    )
+    assert august["pays"] == {"SZD": "0.00", "ZBD": "1500000.00"}
+    books = balances(staff)
+    assert books["2002:ZBD:BOC-ZS"] == -1500000_00 and books["1202:SZD:BOC-ZS"] == 200000_00
