@@ -14,8 +14,9 @@ from loanledger.wire.fields import register_fields
 RESOURCE_MODULES = (
     "auth",  # tokens
     "admin",  # business date
-    "reference",  # products, enterprises, blacklist, filings, policy, LPR, budgets, pool
+    "reference",  # products, enterprises, blacklist, filings, policy, LPR, budgets
     "lists",  # enterprise lists (名录库): lists, memberships, imports
+    "pools",  # risk pools and their deposits (v2)
     "loans",  # bank loans and events, staff loan views and linking
     "periods",  # close, periods, batches, lines, claims, ledger
     "statements",  # bank control totals and statements

@@ -72,6 +72,7 @@ ERROR_CODES = {
         "loan_settled",
         "balance_not_zero",
         "filing_completed",  # api.md, Version 2 additions
+        "unknown_pool",  # api.md, Version 2 additions
         "unknown_list",  # api.md, Version 2 additions
     ),
     429: ("rate_limited",),

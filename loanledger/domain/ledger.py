@@ -2,6 +2,10 @@
 
 Amounts are signed fen: debit positive, credit negative, so an entry balances when
 its postings sum to zero.
+
+Risk accounts carry their pool (v2): `1101:{pool}`, `1202:{pool}:{bank}`, `2002:{pool}:{bank}`,
+`3002:{pool}`, `5002:{pool}`. The subsidy side has no pool. So a builder for a batch kind takes
+`pool=`: required for compensation (a pool never pays from another's cash), refused for subsidy.
 """
 
 from __future__ import annotations
@@ -74,25 +78,62 @@ RECEIVABLE_BASE: dict[Kind, str] = {
 }
 
 
+# Base codes whose accounts name a pool (v2): the pool is the segment after the base code.
+POOL_BASES = frozenset(
+    {POOL_CASH, RECOVERY_RECEIVABLE, COMPENSATION_PAYABLE, POOL_CAPITAL, COMPENSATION_EXPENSE}
+)
+
+
 def base_code(code: str) -> str:
     """'2001:914420006FA300000G' -> '2001'."""
     return code.split(":", 1)[0]
+
+
+def payee_of(code: str) -> str | None:
+    """The payee (or bank) an account is kept for: '2001:{payee}' and '2002:{pool}:{bank}' ->
+    the last part; None for an account of no payee ('1001', '1101:SZD', '3001:2023')."""
+    base, _, rest = code.partition(":")
+    if base not in PAYABLE_BASE.values() and base not in RECEIVABLE_BASE.values():
+        return None
+    if base in POOL_BASES:
+        _pool, _, rest = rest.partition(":")
+    return rest or None
+
+
+def pool_of(code: str) -> str | None:
+    """'2002:ZBD:BOC-ZS' -> 'ZBD'; None for an account that names no pool."""
+    base, _, rest = code.partition(":")
+    if base not in POOL_BASES:
+        return None
+    return rest.partition(":")[0] or None
 
 
 def subsidy_payable(payee: str) -> str:
     return f"{SUBSIDY_PAYABLE}:{payee}"
 
 
-def compensation_payable(bank: str) -> str:
-    return f"{COMPENSATION_PAYABLE}:{bank}"
-
-
 def clawback_receivable(payee: str) -> str:
     return f"{CLAWBACK_RECEIVABLE}:{payee}"
 
 
-def recovery_receivable(bank: str) -> str:
-    return f"{RECOVERY_RECEIVABLE}:{bank}"
+def pool_cash(pool: str) -> str:
+    return f"{POOL_CASH}:{pool}"
+
+
+def pool_capital(pool: str) -> str:
+    return f"{POOL_CAPITAL}:{pool}"
+
+
+def compensation_expense(pool: str) -> str:
+    return f"{COMPENSATION_EXPENSE}:{pool}"
+
+
+def compensation_payable(pool: str, bank: str) -> str:
+    return f"{COMPENSATION_PAYABLE}:{pool}:{bank}"
+
+
+def recovery_receivable(pool: str, bank: str) -> str:
+    return f"{RECOVERY_RECEIVABLE}:{pool}:{bank}"
 
 
 def appropriation(year: int) -> str:
@@ -134,9 +175,11 @@ def _transfer(debit: str, credit: str, amount_fen: int) -> list[Posting]:
     return [Posting(debit, amount_fen), Posting(credit, -amount_fen)]
 
 
-def _accounts(kind: Kind, payee_id: str) -> tuple[str, str, str, str]:
-    """(expense, payable, receivable, cash) for a batch kind."""
+def _accounts(kind: Kind, payee_id: str, pool: str | None) -> tuple[str, str, str, str]:
+    """(expense, payable, receivable, cash) for a batch kind (and a compensation batch's pool)."""
     if kind == BatchKind.SUBSIDY:
+        if pool is not None:
+            raise ValueError(f"a subsidy account names no pool, got {pool!r}")
         return (
             SUBSIDY_EXPENSE,
             subsidy_payable(payee_id),
@@ -144,13 +187,25 @@ def _accounts(kind: Kind, payee_id: str) -> tuple[str, str, str, str]:
             TREASURY_CASH,
         )
     if kind == BatchKind.COMPENSATION:
+        if not pool:
+            raise ValueError("a compensation account names its pool")
         return (
-            COMPENSATION_EXPENSE,
-            compensation_payable(payee_id),
-            recovery_receivable(payee_id),
-            POOL_CASH,
+            compensation_expense(pool),
+            compensation_payable(pool, payee_id),
+            recovery_receivable(pool, payee_id),
+            pool_cash(pool),
         )
     raise ValueError(f"unknown batch kind {kind!r}")
+
+
+def payable_account(kind: Kind, payee_id: str, *, pool: str | None = None) -> str:
+    """'2001:{payee}', or '2002:{pool}:{bank}' for a compensation batch of that pool."""
+    return _accounts(kind, payee_id, pool)[1]
+
+
+def receivable_account(kind: Kind, payee_id: str, *, pool: str | None = None) -> str:
+    """'1201:{payee}', or '1202:{pool}:{bank}' for a compensation batch of that pool."""
+    return _accounts(kind, payee_id, pool)[2]
 
 
 def appropriation_entry(year: int, amount_fen: int, memo: str = "") -> JournalEntry:
@@ -161,27 +216,33 @@ def appropriation_entry(year: int, amount_fen: int, memo: str = "") -> JournalEn
     )
 
 
-def pool_deposit_entry(amount_fen: int, memo: str = "") -> JournalEntry:
+def pool_deposit_entry(pool: str, amount_fen: int, memo: str = "") -> JournalEntry:
     return JournalEntry(
         "pool_deposit",
-        memo or "risk pool deposit",
-        tuple(_transfer(POOL_CASH, POOL_CAPITAL, amount_fen)),
+        memo or f"risk pool {pool} deposit",
+        tuple(_transfer(pool_cash(pool), pool_capital(pool), amount_fen)),
     )
 
 
-def batch_line_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Posting]:
+def batch_line_postings(
+    kind: Kind, payee_id: str, amount_fen: int, *, pool: str | None = None
+) -> list[Posting]:
     """A batch line: Dr expense / Cr payable; a negative line posts the other way."""
-    expense, payable, _receivable, _cash = _accounts(kind, payee_id)
+    expense, payable, _receivable, _cash = _accounts(kind, payee_id, pool)
     return _transfer(expense, payable, amount_fen)
 
 
-def receivable_move_postings(kind: Kind, payee_id: str, excess_fen: int) -> list[Posting]:
+def receivable_move_postings(
+    kind: Kind, payee_id: str, excess_fen: int, *, pool: str | None = None
+) -> list[Posting]:
     """A negative payee total: Dr receivable / Cr payable by its size (the sign is ignored)."""
-    _expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    _expense, payable, receivable, _cash = _accounts(kind, payee_id, pool)
     return _transfer(receivable, payable, abs(excess_fen))
 
 
-def carried_in_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Posting]:
+def carried_in_postings(
+    kind: Kind, payee_id: str, amount_fen: int, *, pool: str | None = None
+) -> list[Posting]:
     """A carried line in the next batch.
 
     Negative (a receivable carried in): Dr payable / Cr receivable, netting it back.
@@ -189,13 +250,15 @@ def carried_in_postings(kind: Kind, payee_id: str, amount_fen: int) -> list[Post
     """
     if amount_fen >= 0:
         return []
-    _expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    _expense, payable, receivable, _cash = _accounts(kind, payee_id, pool)
     return _transfer(payable, receivable, -amount_fen)
 
 
-def payment_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") -> JournalEntry:
-    """Dr payable / Cr cash (1001 for subsidies, 1101 for compensation)."""
-    _expense, payable, _receivable, cash = _accounts(kind, payee_id)
+def payment_entry(
+    kind: Kind, payee_id: str, amount_fen: int, memo: str = "", *, pool: str | None = None
+) -> JournalEntry:
+    """Dr payable / Cr cash (1001 for subsidies, 1101:{pool} for compensation)."""
+    _expense, payable, _receivable, cash = _accounts(kind, payee_id, pool)
     return JournalEntry(
         "payment",
         memo or f"{kind} payment to {payee_id}",
@@ -204,10 +267,10 @@ def payment_entry(kind: Kind, payee_id: str, amount_fen: int, memo: str = "") ->
 
 
 def receivable_settlement_entry(
-    kind: Kind, payee_id: str, amount_fen: int, memo: str = ""
+    kind: Kind, payee_id: str, amount_fen: int, memo: str = "", *, pool: str | None = None
 ) -> JournalEntry:
     """A receivable paid back in cash: Dr cash / Cr receivable."""
-    _expense, _payable, receivable, cash = _accounts(kind, payee_id)
+    _expense, _payable, receivable, cash = _accounts(kind, payee_id, pool)
     return JournalEntry(
         "receivable_settlement",
         memo or f"{kind} receivable settled by {payee_id}",
@@ -230,13 +293,15 @@ def hold_entry(
     carried_out_before_fen: int,
     carried_out_after_fen: int,
     memo: str = "",
+    *,
+    pool: str | None = None,
 ) -> JournalEntry:
     """A line held back after an upheld objection: the line's close postings reversed, and
     the payee's receivable move adjusted to its new batch total (carried_out is ≤ 0).
 
     Holding a positive line can push the payee's total below zero (more to the receivable);
     holding a negative one can lift it back (less to the receivable)."""
-    expense, payable, receivable, _cash = _accounts(kind, payee_id)
+    expense, payable, receivable, _cash = _accounts(kind, payee_id, pool)
     postings = _transfer(payable, expense, line_amount_fen)
     postings += _transfer(receivable, payable, carried_out_before_fen - carried_out_after_fen)
     return JournalEntry(

@@ -8,6 +8,7 @@ instead of stopping at the first, so a clerk fixes a document in one round.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from typing import Any
 from .dates import parse_date
 from .errors import FieldError, PolicyInvalid
 from .money import format_fen, format_ratio, parse_ratio, parse_yuan
+from .pools import POOL_CODE_PATTERN, pool_code_valid
 from .vocabulary import PayeeType, words
 
 __all__ = [
@@ -27,9 +29,11 @@ __all__ = [
     "PAYEES",
     "Policy",
     "PolicyInvalid",
+    "PoolRules",
     "default_policy_doc",
     "policy_from_doc",
     "policy_to_doc",
+    "pool_policy",
 ]
 
 PAYEES = words(PayeeType)
@@ -55,6 +59,8 @@ class Policy:
     compensation_tiers: tuple[tuple[int | None, Fraction], ...]
     claim_cap_per_loan_fen: int
     pool_leverage: int
+    # v2: per pool code, the rules it sets over the three above (pool_policy); sorted by code.
+    pools: tuple[tuple[str, PoolRules], ...] = ()
 
 
 DEFAULT_POLICY_DOC: dict[str, Any] = {
@@ -75,6 +81,7 @@ DEFAULT_POLICY_DOC: dict[str, Any] = {
     "compensation_tiers": [{"up_to": None, "ratio": "0.50"}],
     "claim_cap_per_loan": "5000000.00",
     "pool_leverage": 10,
+    "pools": {},
 }
 
 
@@ -183,47 +190,47 @@ def _parse_ratios(c: _Collector, value: Any) -> tuple[Fraction, ...] | None:
     return None if None in ratios else tuple(ratios)
 
 
-def _parse_tier(c: _Collector, i: int, tier: Any) -> tuple[int | None, Fraction] | None:
+def _parse_tier(
+    c: _Collector, i: int, tier: Any, field: str = "compensation_tiers"
+) -> tuple[int | None, Fraction] | None:
     if not isinstance(tier, dict):
-        c.add(f"compensation_tiers[{i}]", "invalid_format", "a tier is an object {up_to, ratio}")
+        c.add(f"{field}[{i}]", "invalid_format", "a tier is an object {up_to, ratio}")
         return None
     for key in sorted(set(tier) - {"up_to", "ratio"}):
-        c.add(f"compensation_tiers[{i}].{key}", "unknown_field", f"unknown field {key!r}")
+        c.add(f"{field}[{i}].{key}", "unknown_field", f"unknown field {key!r}")
     for key in ("up_to", "ratio"):
         if key not in tier:
-            c.add(f"compensation_tiers[{i}].{key}", "required", f"{key} is required")
+            c.add(f"{field}[{i}].{key}", "required", f"{key} is required")
     if not {"up_to", "ratio"} <= set(tier):
         return None
-    up_to = c.parse(f"compensation_tiers[{i}].up_to", tier["up_to"], _optional(_money))
-    ratio = c.parse(f"compensation_tiers[{i}].ratio", tier["ratio"], parse_ratio)
+    up_to = c.parse(f"{field}[{i}].up_to", tier["up_to"], _optional(_money))
+    ratio = c.parse(f"{field}[{i}].ratio", tier["ratio"], parse_ratio)
     if ratio is None or (up_to is None and tier["up_to"] is not None):
         return None
     return up_to, ratio
 
 
-def _parse_tiers(c: _Collector, value: Any) -> tuple[tuple[int | None, Fraction], ...] | None:
-    items = c.parse("compensation_tiers", value, _string_list)
+def _parse_tiers(
+    c: _Collector, value: Any, field: str = "compensation_tiers"
+) -> tuple[tuple[int | None, Fraction], ...] | None:
+    items = c.parse(field, value, _string_list)
     if items is None:
         return None
-    parsed = [_parse_tier(c, i, tier) for i, tier in enumerate(items)]
+    parsed = [_parse_tier(c, i, tier, field) for i, tier in enumerate(items)]
     tiers = [tier for tier in parsed if tier is not None]
     if len(tiers) != len(parsed):
         return None
     if not 1 <= len(tiers) <= MAX_TIERS:
-        c.add("compensation_tiers", "invalid_format", f"between 1 and {MAX_TIERS} tiers")
+        c.add(field, "invalid_format", f"between 1 and {MAX_TIERS} tiers")
         return None
     bounds = [up_to for up_to, _ in tiers]
     # Every principal must find a tier: ascending finite bounds, then exactly one open tier.
     finite = [up_to for up_to in bounds[:-1] if up_to is not None]
     if bounds[-1] is not None or len(finite) != len(bounds) - 1:
-        c.add(
-            "compensation_tiers", "invalid_format", "only the last tier has up_to null, and it must"
-        )
+        c.add(field, "invalid_format", "only the last tier has up_to null, and it must")
         return None
     if any(not a < b for a, b in pairwise([0, *finite])):
-        c.add(
-            "compensation_tiers", "invalid_format", "up_to must be positive and strictly ascending"
-        )
+        c.add(field, "invalid_format", "up_to must be positive and strictly ascending")
         return None
     return tuple(tiers)
 
@@ -250,7 +257,9 @@ def policy_from_doc(doc: dict, *, ignore_fields: Iterable[str] = ()) -> Policy:
         c.add(str(key), "unknown_field", f"unknown field {key!r}")
     values: dict[str, Any] = {}
     for name in DOC_FIELDS:
-        if name not in doc:
+        if name == "pools":  # v2 and optional: a version 1 document has none
+            values[name] = _parse_pools(c, doc.get(name, {}))
+        elif name not in doc:
             c.add(name, "required", f"{name} is required")
         elif name == "subsidy_ratios":
             values[name] = _parse_ratios(c, doc[name])
@@ -262,6 +271,13 @@ def policy_from_doc(doc: dict, *, ignore_fields: Iterable[str] = ()) -> Policy:
     if c.errors:
         raise PolicyInvalid(sorted(c.errors, key=lambda e: (e[0] or "", e[1])))
     return _policy_from_values(values)
+
+
+def _tiers_to_doc(tiers: tuple[tuple[int | None, Fraction], ...]) -> list[dict[str, Any]]:
+    return [
+        {"up_to": None if up_to is None else format_fen(up_to), "ratio": format_ratio(ratio)}
+        for up_to, ratio in tiers
+    ]
 
 
 def _policy_from_values(values: dict[str, Any]) -> Policy:
@@ -288,13 +304,85 @@ def policy_to_doc(p: Policy) -> dict[str, Any]:
         "close_day": p.close_day,
         "npl_dpd": p.npl_dpd,
         "npl_classifications": list(p.npl_classifications),
-        "compensation_tiers": [
-            {"up_to": None if up_to is None else format_fen(up_to), "ratio": format_ratio(ratio)}
-            for up_to, ratio in p.compensation_tiers
-        ],
+        "compensation_tiers": _tiers_to_doc(p.compensation_tiers),
         "claim_cap_per_loan": format_fen(p.claim_cap_per_loan_fen),
         "pool_leverage": p.pool_leverage,
+        "pools": _pools_to_doc(p.pools),
     }
+
+
+# ------------------------------------------------------------------ pools (v2)
+@dataclass(frozen=True)
+class PoolRules:
+    """What `pools[code]` sets for one pool; None takes the policy's own line (§3)."""
+
+    pool_leverage: int | None = None
+    compensation_tiers: tuple[tuple[int | None, Fraction], ...] | None = None
+    claim_cap_per_loan_fen: int | None = None
+
+
+POOL_RULE_FIELDS = ("pool_leverage", "compensation_tiers", "claim_cap_per_loan")
+
+
+def pool_policy(policy: Policy, pool_code: str) -> Policy:
+    """The policy as one pool applies it: its `pools` rules over the policy's defaults."""
+    rules = dict(policy.pools).get(pool_code)
+    if rules is None:
+        return policy
+    changes: dict[str, Any] = {
+        "pool_leverage": rules.pool_leverage,
+        "compensation_tiers": rules.compensation_tiers,
+        "claim_cap_per_loan_fen": rules.claim_cap_per_loan_fen,
+    }
+    return dataclasses.replace(policy, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse_pools(c: _Collector, value: Any) -> tuple[tuple[str, PoolRules], ...] | None:
+    """{pool_code: {pool_leverage?, compensation_tiers?, claim_cap_per_loan?}}; every problem is
+    named by its path, e.g. `pools.ZBD.pool_leverage`."""
+    if not isinstance(value, dict):
+        c.add("pools", "invalid_format", "an object {pool_code: {the pool's rules}}")
+        return None
+    before = len(c.errors)
+    parsed = []
+    for code in sorted(value, key=str):
+        if not pool_code_valid(code):
+            c.add(f"pools.{code}", "invalid_format", f"a pool code is {POOL_CODE_PATTERN}")
+            continue
+        parsed.append((code, _parse_pool_rules(c, f"pools.{code}", value[code])))
+    return tuple(parsed) if len(c.errors) == before else None
+
+
+def _parse_pool_rules(c: _Collector, field: str, rules: Any) -> PoolRules:
+    if not isinstance(rules, dict):
+        c.add(field, "invalid_format", f"an object with any of {', '.join(POOL_RULE_FIELDS)}")
+        return PoolRules()
+    for key in sorted(set(rules) - set(POOL_RULE_FIELDS), key=str):
+        c.add(f"{field}.{key}", "unknown_field", f"unknown field {key!r}")
+    leverage = rules.get("pool_leverage")
+    tiers = rules.get("compensation_tiers")
+    cap = rules.get("claim_cap_per_loan")
+    return PoolRules(
+        None
+        if leverage is None
+        else c.parse(f"{field}.pool_leverage", leverage, _SCALAR_PARSERS["pool_leverage"]),
+        None if tiers is None else _parse_tiers(c, tiers, f"{field}.compensation_tiers"),
+        None if cap is None else c.parse(f"{field}.claim_cap_per_loan", cap, _money),
+    )
+
+
+def _pools_to_doc(pools: tuple[tuple[str, PoolRules], ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for code, rules in pools:
+        doc: dict[str, Any] = {}
+        if rules.pool_leverage is not None:
+            doc["pool_leverage"] = rules.pool_leverage
+        if rules.compensation_tiers is not None:
+            doc["compensation_tiers"] = _tiers_to_doc(rules.compensation_tiers)
+        if rules.claim_cap_per_loan_fen is not None:
+            doc["claim_cap_per_loan"] = format_fen(rules.claim_cap_per_loan_fen)
+        out[code] = doc
+    return out
 
 
 DEFAULT_POLICY: Policy = policy_from_doc(DEFAULT_POLICY_DOC)

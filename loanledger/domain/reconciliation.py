@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .ledger import PAYABLE_BASE, POOL_CASH
+from .ledger import PAYABLE_BASE, base_code, payable_account, payee_of, pool_cash, pool_of
+from .money import format_fen
 
 TRIAL_BALANCE = "trial_balance_zero"
 BATCH_TOTALS = "batch_totals"
@@ -105,6 +106,7 @@ class BatchRow:
     batch_id: int
     kind: str  # subsidy | compensation
     total_fen: int
+    pool_code: str | None = None  # a compensation batch's pool (v2)
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,6 @@ class Movement:
     sum_fen: int  # signed: a credit to a payable is negative
 
 
-def _payee_of(account: str) -> str:
-    return account.split(":", 1)[1] if ":" in account else ""
-
-
 def batch_totals(
     batches: Iterable[BatchRow],
     payees: Iterable[PayeeRow],
@@ -148,7 +146,7 @@ def batch_totals(
     non-payment entries plus its positive carried lines (a failed payment carried in, whose
     payable an earlier batch posted). Per payee, pays and movement against its lines."""
     batches = sorted(batches, key=lambda b: b.batch_id)
-    kinds = {b.batch_id: b.kind for b in batches}
+    by_id = {b.batch_id: b for b in batches}
     pays: dict[int, dict[str, int]] = defaultdict(dict)
     for p in payees:
         pays[p.batch_id][p.payee_id] = pays[p.batch_id].get(p.payee_id, 0) + p.pays_fen
@@ -160,9 +158,9 @@ def batch_totals(
         )
         moved[line.batch_id][line.payee_id] += line.carried_in_fen
     for m in movements:
-        base = PAYABLE_BASE.get(kinds.get(m.batch_id, ""))
-        if base is not None and m.account.split(":", 1)[0] == base:
-            moved[m.batch_id][_payee_of(m.account)] -= m.sum_fen
+        batch = by_id.get(m.batch_id)
+        if batch is not None and _batch_payable(batch, m.account):
+            moved[m.batch_id][payee_of(m.account) or ""] -= m.sum_fen
     found: list[Discrepancy] = []
     for batch in batches:
         found.extend(
@@ -175,10 +173,14 @@ def batch_totals(
     )
 
 
+def _batch_payable(batch: BatchRow, account: str) -> bool:
+    """A payable account of the batch's kind and, for compensation, of its pool."""
+    return base_code(account) == PAYABLE_BASE[batch.kind] and pool_of(account) == batch.pool_code
+
+
 def _one_batch(
     batch: BatchRow, pays: Mapping[str, int], owed: Mapping[str, int], moved: Mapping[str, int]
 ) -> list[Discrepancy]:
-    base = PAYABLE_BASE[batch.kind]
     found = []
     for payee in sorted(set(pays) | set(owed) | set(moved)):
         due = max(0, owed.get(payee, 0))
@@ -196,7 +198,7 @@ def _one_batch(
                         actual,
                         batch_id=batch.batch_id,
                         payee_id=payee,
-                        account=f"{base}:{payee}",
+                        account=payable_account(batch.kind, payee, pool=batch.pool_code),
                     )
                 )
     sums = (
@@ -237,7 +239,7 @@ def payables(balances: Mapping[str, int], outstanding: Mapping[str, int]) -> Che
                     due,
                     credit,
                     account=account,
-                    payee_id=_payee_of(account) or None,
+                    payee_id=payee_of(account),
                 )
             )
     return Check(
@@ -251,26 +253,40 @@ def payables(balances: Mapping[str, int], outstanding: Mapping[str, int]) -> Che
     )
 
 
-# ------------------------------------------------------------------ 4. risk pool
-def pool_covers_owed(cash_fen: int, owed_fen: int) -> Check:
-    """The risk pool's cash (1101) covers what it owes the banks."""
-    found = (
-        ()
-        if cash_fen >= owed_fen
-        else (
-            Discrepancy(
-                POOL,
-                "risk_pool",
-                "pool cash against what the pool owes (cash must not be less)",
-                owed_fen,
-                cash_fen,
-                account=POOL_CASH,
-            ),
+# ------------------------------------------------------------------ 4. risk pools
+def pool_covers_owed(pools: Mapping[str, tuple[int, int]]) -> Check:
+    """Each risk pool's cash (1101:{pool}) covers what that pool owes the banks (v2: pools
+    never mix, so one pool's cash does not cover another's debts). `pools`: code → (cash, owed)."""
+    found = tuple(
+        Discrepancy(
+            POOL,
+            "risk_pool",
+            f"pool {code} cash against what it owes (cash must not be less)",
+            owed_fen,
+            cash_fen,
+            account=pool_cash(code),
         )
+        for code, (cash_fen, owed_fen) in sorted(pools.items())
+        if cash_fen < owed_fen
     )
+    cash_fen = sum(cash for cash, _owed in pools.values())
+    owed_fen = sum(owed for _cash, owed in pools.values())
+    by_pool = {
+        code: {
+            "cash": format_fen(cash),
+            "owed": format_fen(owed),
+            "available": format_fen(cash - owed),
+        }
+        for code, (cash, owed) in sorted(pools.items())
+    }
     return Check(
         POOL,
-        {"cash_fen": cash_fen, "owed_fen": owed_fen, "available_fen": cash_fen - owed_fen},
+        {
+            "cash_fen": cash_fen,
+            "owed_fen": owed_fen,
+            "available_fen": cash_fen - owed_fen,
+            "pools": by_pool,
+        },
         found,
     )
 

@@ -22,6 +22,7 @@ from loanledger.domain.ledger import (
     Posting,
     batch_line_postings,
     carried_in_postings,
+    receivable_account,
     receivable_move_postings,
 )
 from loanledger.domain.payees import PayeeTotal, payee_total
@@ -67,10 +68,12 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     book = PolicyBook.load(db)
     _version, policy_today = book.on(today)
     is_workday = workcalendar.is_workday_rule(db)
-    batches = {
-        kind: _BatchLines(db, period, kind, today, policy_today.publicity_working_days, is_workday)
-        for kind in BatchKind
-    }
+
+    def batch_lines(kind: str, pool_code: str | None = None) -> _BatchLines:
+        publicity_days = policy_today.publicity_working_days
+        return _BatchLines(db, period, kind, today, publicity_days, is_workday, pool_code)
+
+    subsidy_batch = batch_lines(BatchKind.SUBSIDY)
 
     if row is None:  # before the first line: a batch names its period
         row = Period(period=period, status=PeriodStatus.OPEN)
@@ -79,20 +82,21 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
 
     def store(lines: list[LineDraft], inserts: list[dict], updates: list[dict]) -> None:
         _store_states(db, inserts, updates)
-        batches[BatchKind.SUBSIDY].write(lines)
+        subsidy_batch.write(lines)
 
     # Streamed: each chunk of enterprises writes its states and lines, then is dropped.
     subsidy = _subsidy_streamed(db, last_day, book, full, store)
-    subsidy_count = batches[BatchKind.SUBSIDY].count
+    subsidy_count = subsidy_batch.count
     compensation = compensation_lines(db, period, last_day, book)
-    for kind in BatchKind:
-        kind_drafts = compensation.lines if kind == BatchKind.COMPENSATION else []
-        if kind_drafts or batches[kind].count:
-            _make_batch(db, period, kind, kind_drafts, last_day, batches[kind])
+    if subsidy_count:
+        _make_batch(db, period, BatchKind.SUBSIDY, [], last_day, subsidy_batch)
+    for pool_code, drafts in compensation.lines.items():  # v2: a batch per pool, in code order
+        lines = batch_lines(BatchKind.COMPENSATION, pool_code)
+        _make_batch(db, period, BatchKind.COMPENSATION, drafts, last_day, lines)
     db.execute(delete(DirtyMark).where(DirtyMark.id <= subsidy.consumed_mark_id))
     row.status, row.closed_at = PeriodStatus.CLOSED, dt.datetime.now(dt.UTC)
     row.closed_by, row.business_date = actor, today
-    line_total = subsidy_count + len(compensation.lines)
+    line_total = subsidy_count + compensation.line_count
     record(
         db,
         actor,
@@ -214,9 +218,16 @@ class _BatchLines:
     its totals are set when the batch is finished (`_make_batch`)."""
 
     def __init__(
-        self, db: Session, period: str, kind: str, today: dt.date, publicity_days: int, is_workday
+        self,
+        db: Session,
+        period: str,
+        kind: str,
+        today: dt.date,
+        publicity_days: int,
+        is_workday,
+        pool_code: str | None = None,
     ):
-        self.db, self.period, self.kind = db, period, kind
+        self.db, self.period, self.kind, self.pool_code = db, period, kind, pool_code
         self.today, self.publicity_days, self.is_workday = today, publicity_days, is_workday
         self.batch: Batch | None = None
         self.count = 0
@@ -230,9 +241,7 @@ class _BatchLines:
             self.batch = Batch(
                 period=self.period,
                 kind=self.kind,
-                # v2 schema: every compensation batch names its pool; one pool (SZD) until
-                # the close runs pool by pool.
-                pool_code=None if subsidy else "SZD",
+                pool_code=self.pool_code,  # v2: a compensation batch is one pool's
                 status=BatchStatus.PUBLICITY if subsidy else BatchStatus.READY,
                 total_fen=0,
                 line_count=0,
@@ -268,8 +277,8 @@ def _make_batch(
     lines.write(drafts)
     batch = lines.batch
     assert batch is not None
-    failed = _failed_payments(db, kind, batch.id)
-    carried = _carried_lines(db, kind, batch.id)
+    failed = _failed_payments(db, kind, batch.id, batch.pool_code)
+    carried = _carried_lines(db, kind, batch.id, batch.pool_code)
     if failed:
         db.execute(
             update(BatchPayee)
@@ -343,20 +352,22 @@ def _payees_with_lines(db: Session, batch_id: int, payee_ids: list[str]) -> dict
     return out
 
 
-def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
-    """A receivable from an earlier batch is netted in the next batch that has lines for the payee."""
-    prefix = f"{RECEIVABLE_BASE[kind]}:"
+def _carried_lines(db: Session, kind: str, batch_id: int, pool: str | None) -> list[LineDraft]:
+    """A receivable from an earlier batch is netted in the next batch of the same kind (and,
+    for compensation, the same pool: v2) that has lines for the payee."""
+    prefix = receivable_account(kind, "", pool=pool)  # '1201:' or '1202:{pool}:'
     owing = {
         account[len(prefix) :]: balance_fen
         for account, balance_fen in ledger.balances_like(db, RECEIVABLE_BASE[kind]).items()
-        if balance_fen > 0
+        if balance_fen > 0 and account.startswith(prefix)
     }
     payees = _payees_with_lines(db, batch_id, list(owing))
     out = []
     for payee, payee_type in sorted(payees.items()):
         out.append(
             LineDraft(
-                record_key=f"k:{kind}:{payee}",
+                # unique in the period: two pools' batches may each carry the same bank's
+                record_key=f"k:{kind}:{payee}" if pool is None else f"k:{kind}:{pool}:{payee}",
                 kind=LineKind.CARRIED,
                 payee_type=payee_type,
                 payee_id=payee,
@@ -368,14 +379,17 @@ def _carried_lines(db: Session, kind: str, batch_id: int) -> list[LineDraft]:
     return out
 
 
-def _failed_payments(db: Session, kind: str, batch_id: int) -> list[BatchPayee]:
-    """Failed payments of earlier batches of the kind, not yet carried, for payees with lines now."""
+def _failed_payments(db: Session, kind: str, batch_id: int, pool: str | None) -> list[BatchPayee]:
+    """Failed payments of earlier batches of the kind (and pool), not yet carried, for payees
+    with lines now."""
+    same_pool = Batch.pool_code.is_(None) if pool is None else Batch.pool_code == pool
     return list(
         db.scalars(
             select(BatchPayee)
             .join(Batch, Batch.id == BatchPayee.batch_id)
             .where(
                 Batch.kind == kind,
+                same_pool,
                 BatchPayee.payment_status == PaymentStatus.FAILED,
                 BatchPayee.carried_to_batch_id.is_(None),
                 BatchPayee.batch_id != batch_id,
@@ -467,11 +481,14 @@ def _post_batch(db: Session, batch: Batch, last_day: dt.date) -> None:
             t = payee_total([total_fen])
             payees.add(payee, payee_type, t)
             own: dict[str, int] = {}
-            line_fen = total_fen - carried_fen
-            payee_postings = batch_line_postings(batch.kind, payee, line_fen) if line_fen else []
-            payee_postings += carried_in_postings(batch.kind, payee, carried_fen)
+            line_fen, pool = total_fen - carried_fen, batch.pool_code
+            payee_postings = (
+                batch_line_postings(batch.kind, payee, line_fen, pool=pool) if line_fen else []
+            )
+            payee_postings += carried_in_postings(batch.kind, payee, carried_fen, pool=pool)
             if t.carried_out_fen < 0:
-                payee_postings += receivable_move_postings(batch.kind, payee, -t.carried_out_fen)
+                moved_fen = -t.carried_out_fen
+                payee_postings += receivable_move_postings(batch.kind, payee, moved_fen, pool=pool)
             for p in payee_postings:
                 target = own if p.account.endswith(f":{payee}") else shared
                 target[p.account] = target.get(p.account, 0) + p.amount_fen

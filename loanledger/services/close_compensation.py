@@ -1,6 +1,7 @@
-"""Compensation lines of one close (domain.md §5), in the order the rules give:
-new claims, then recovery shares of every claimed loan, then claim and shortfall lines
-as large as the pool's cash allows."""
+"""Compensation lines of one close (domain.md §5), pool by pool in pool_code order, each in
+the order the rules give: new claims, then recovery shares of every claimed loan, then claim
+and shortfall lines as large as that pool's cash allows. Pools never mix (v2): a pool's
+claims, cash and what it owes the banks are its own, and its lines form its own batch."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.compensation import claim_compensation, pool_grant, recovery_shares
-from loanledger.domain.ledger import COMPENSATION_PAYABLE, POOL_CASH, RECOVERY_RECEIVABLE
 from loanledger.domain.money import format_ratio
+from loanledger.domain.policy import pool_policy
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import Coverage, LineKind, PayeeType
 from loanledger.persistence.tables import Claim, Loan, LoanEvent, RecoveryShare
-from loanledger.services import ledger
+from loanledger.services import pools
 from loanledger.services.close_subsidy import LineDraft
 from loanledger.services.facts import LoanData, load_loans
 from loanledger.services.policy_book import PolicyBook
@@ -25,22 +26,39 @@ from loanledger.services.policy_book import PolicyBook
 
 @dataclass
 class CompensationResult:
-    lines: list[LineDraft]
+    lines: dict[str, list[LineDraft]]  # pool_code → its batch's lines (pools with lines only)
     new_claims: list[Claim]
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(lines) for lines in self.lines.values())
 
 
 def compensation_lines(
     db: Session, period: str, last_day: dt.date, book: PolicyBook
 ) -> CompensationResult:
-    new_claims = _new_claims(db, period, last_day, book)
+    result = CompensationResult({}, [])
+    for pool_code in pools.pool_codes(db):
+        new_claims = _new_claims(db, period, last_day, book, pool_code)
+        lines = _pool_lines(db, period, last_day, pool_code)
+        result.new_claims += new_claims
+        if lines:
+            result.lines[pool_code] = lines
+    return result
+
+
+def _pool_lines(db: Session, period: str, last_day: dt.date, pool_code: str) -> list[LineDraft]:
+    """One pool's recovery shares, then its claim and shortfall lines within its cash."""
     claims = db.scalars(
-        select(Claim).order_by(Claim.npl_date, Claim.bank_code, Claim.contract_no)
+        select(Claim)
+        .where(Claim.pool_code == pool_code)
+        .order_by(Claim.npl_date, Claim.bank_code, Claim.contract_no)
     ).all()
     lines = _recovery_share_lines(db, claims, last_day)
-    owed = _owed_by_bank(db)
+    owed = pools.owed_by_bank(db, pool_code)
     for line in lines:
         owed[line.payee_id] = owed.get(line.payee_id, 0) + line.amount_fen
-    cash_fen = ledger.balance(db, POOL_CASH)
+    cash_fen = pools.pool_cash(db, pool_code)
     for claim in claims:
         wanted_fen = claim.compensation_fen - claim.lined_fen
         if wanted_fen <= 0:
@@ -64,12 +82,17 @@ def compensation_lines(
         )
         owed[claim.bank_code] = owed.get(claim.bank_code, 0) + granted_fen
         claim.lined_fen += granted_fen
-    return CompensationResult(lines, new_claims)
+    return lines
 
 
-def _new_claims(db: Session, period: str, last_day: dt.date, book: PolicyBook) -> list[Claim]:
+def _new_claims(
+    db: Session, period: str, last_day: dt.date, book: PolicyBook, pool_code: str
+) -> list[Claim]:
+    """Claims of the pool's covered loans that became NPL by last_day, each sized by the pool's
+    rules of the policy in force on its NPL date (§5)."""
     candidates = db.scalars(
         select(Loan.id).where(
+            Loan.risk_pool == pool_code,
             Loan.coverage == Coverage.COVERED,
             ~exists().where(Claim.loan_id == Loan.id),
             exists().where(LoanEvent.loan_id == Loan.id, LoanEvent.type == "delinquency"),
@@ -87,9 +110,11 @@ def _new_claims(db: Session, period: str, last_day: dt.date, book: PolicyBook) -
         if loss_base_fen <= 0:
             continue
         version, policy = book.on(npl_on)
-        ratio, compensation_fen = claim_compensation(loss_base_fen, data.loan.principal_fen, policy)
+        ratio, compensation_fen = claim_compensation(
+            loss_base_fen, data.loan.principal_fen, pool_policy(policy, pool_code)
+        )
         claim = Claim(
-            pool_code="SZD",
+            pool_code=pool_code,
             period=period,
             loan_id=data.loan.id,
             bank_code=data.loan.bank_code,
@@ -185,14 +210,3 @@ def _shares_of(
             )
         )
     return out
-
-
-def _owed_by_bank(db: Session) -> dict[str, int]:
-    """What the pool owes each bank: lines so far net of shares, less what was paid
-    (credit balance of 2002:bank less debit balance of 1202:bank)."""
-    owed: dict[str, int] = {}
-    for base in (COMPENSATION_PAYABLE, RECOVERY_RECEIVABLE):
-        for account, balance_fen in ledger.balances_like(db, base).items():
-            bank = account.split(":", 1)[1]
-            owed[bank] = owed.get(bank, 0) - balance_fen
-    return owed

@@ -21,7 +21,7 @@ from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, min_balance_violation, npl_date, value_on
 from loanledger.domain.uscc import uscc_valid
-from loanledger.domain.vocabulary import Coverage, FilingStatus
+from loanledger.domain.vocabulary import FilingStatus
 from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import (
     Enterprise,
@@ -34,6 +34,7 @@ from loanledger.persistence.tables import (
 )
 from loanledger.services import dirty, locks, registry
 from loanledger.services.audit import record
+from loanledger.services.coverage import PoolCoverage
 from loanledger.services.errors import Conflict
 from loanledger.services.facts import LoanData, chunks, load_loan, load_loans
 
@@ -115,8 +116,13 @@ class LoanBook:
             db, [f.filing_no for fs in self.filings.values() for f in fs]
         )
         _version, self.policy = registry.policy_in_force(db, today)
-        self.capacity_fen = registry.pool_cash(db) * self.policy.pool_leverage
-        self.covered_fen = registry.covered_principal(db)
+        self.coverage = PoolCoverage(
+            db,
+            items,
+            self.products,
+            [f.filing_no for fs in self.filings.values() for f in fs],
+            self.policy,
+        )
         self.hashes: dict[str, str] = {}  # contracts accepted in this request
 
     def check(self, data: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -170,7 +176,7 @@ class LoanBook:
             "original_maturity_date": data["maturity_date"],
             "repayment_method": data["repayment_method"],
             "interest_settlement": data["interest_settlement"],
-            "coverage": self._coverage(product, data["principal"]),
+            "coverage": self._coverage(product, data, filing_no),
             "risk_pool": product.risk_pool,
             "registered_on": self.today,
             "content_hash": content_hash,
@@ -205,14 +211,14 @@ class LoanBook:
             return candidates[0].filing_no, None
         return None, ("no_filing" if not candidates else "ambiguous_filing")
 
-    def _coverage(self, product: Product, principal_fen: int) -> str:
-        """domain.md §5: decided once, at registration, against the pool's leverage."""
-        if not product.risk_covered:
-            return Coverage.NOT_COVERED
-        if self.covered_fen + principal_fen <= self.capacity_fen:
-            self.covered_fen += principal_fen
-            return Coverage.COVERED
-        return Coverage.NOT_COVERED_CAPACITY
+    def _coverage(self, product: Product, data: dict[str, Any], filing_no: str | None) -> str:
+        """domain.md §5: decided once, at registration, by the product's pool (v2)."""
+        filing = None
+        if filing_no is not None:
+            filing = self.named.get(filing_no) or next(
+                f for f in self.filings.get(data["uscc"], []) if f.filing_no == filing_no
+            )
+        return self.coverage.decide(product, data, filing)
 
 
 def loan_to_change(db: Session, bank_code: str, contract_no: str) -> Loan | None:

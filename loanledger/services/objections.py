@@ -180,6 +180,7 @@ def _hold_line(db: Session, line: Line, actor: str, today: dt.date) -> dict[str,
         before.carried_out_fen,
         after.carried_out_fen,
         f"{batch.period} batch {batch.id}: line {line.id} held back after an upheld objection",
+        pool=batch.pool_code,
     )
     entry_id = ledger.post(db, entry, today, period=batch.period, batch_id=batch.id)
     state = db.get(RecordState, line.event_pk)

@@ -21,7 +21,7 @@ from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, PayeeType, PaymentStatus
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Enterprise
-from loanledger.services import audit, ledger, locks, read, registry
+from loanledger.services import audit, ledger, locks, pools, read
 from loanledger.services.errors import Conflict, NotFound
 
 SYSTEM = "system"
@@ -240,23 +240,26 @@ def _check_funds(db: Session, batch: Batch, budget_year: int | None) -> None:
                 f"batch {batch.id} pays {format_fen(batch.total_fen)}",
             )
         return
-    # Compensation is paid from the risk pool: what it holds, less what approved batches still owe.
+    # Compensation is paid from the batch's own pool (v2): what it holds, less what the pool's
+    # approved batches still owe.
+    assert batch.pool_code is not None  # a CHECK: every compensation batch names its pool
     owed_fen = int(
         db.execute(
             select(func.coalesce(func.sum(BatchPayee.pays_fen), 0))
             .join(Batch, Batch.id == BatchPayee.batch_id)
             .where(
                 Batch.kind == BatchKind.COMPENSATION,
+                Batch.pool_code == batch.pool_code,
                 Batch.status.in_(APPROVED),
                 BatchPayee.payment_status == PaymentStatus.PENDING,
             )
         ).scalar_one()
     )
-    left_fen = registry.pool_cash(db) - owed_fen
+    left_fen = pools.pool_cash(db, batch.pool_code) - owed_fen
     if left_fen < batch.total_fen:
         raise Conflict(
             "budget_exceeded",
-            f"the risk pool has {format_fen(left_fen)} not yet committed; "
+            f"risk pool {batch.pool_code} has {format_fen(left_fen)} not yet committed; "
             f"batch {batch.id} pays {format_fen(batch.total_fen)}",
         )
 
@@ -388,6 +391,7 @@ def _apply(
             payee.payee_id,
             payee.pays_fen,
             f"{batch.period} {batch.kind} batch {batch.id}: paid {result.reference}",
+            pool=batch.pool_code,
         )
         entry_id = ledger.post(db, entry, result.paid_on, period=batch.period, batch_id=batch.id)
     audit.record(

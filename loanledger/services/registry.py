@@ -19,7 +19,6 @@ it, the filings' documents, the budget per year, the risk pool) is read in
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -33,26 +32,24 @@ from loanledger.domain.errors import DomainError, FieldError, PolicyInvalid
 from loanledger.domain.facts import filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.policy import Policy, policy_from_doc, policy_to_doc
+from loanledger.domain.pools import SZD
 from loanledger.domain.vocabulary import (
     BatchKind,
-    Coverage,
     FilingStatus,
 )
 from loanledger.persistence.tables import (
     Bank,
     BlacklistEntry,
     Budget,
-    Claim,
     Enterprise,
     Filing,
     Loan,
     LoanEvent,
     LprRate,
     PolicyVersion,
-    PoolDeposit,
     Product,
 )
-from loanledger.services import audit, dirty, ledger
+from loanledger.services import audit, dirty, ledger, pools
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.policy_book import PolicyBook
 
@@ -240,20 +237,37 @@ def product_doc(p: Product) -> dict[str, Any]:
         "bank_code": p.bank_code,
         "name": p.name,
         "risk_covered": p.risk_covered,
+        "risk_pool": p.risk_pool,
+        "subsidy_eligible": p.subsidy_eligible,
     }
 
 
+_NOT_GIVEN: Any = object()
+
+
 def create_product(
-    db: Session, product_code: str, bank_code: str, name: str, risk_covered: bool, actor: str
+    db: Session,
+    product_code: str,
+    bank_code: str,
+    name: str,
+    actor: str,
+    *,
+    risk_covered: bool | None = None,
+    risk_pool: str | None = _NOT_GIVEN,
+    subsidy_eligible: bool = True,
 ) -> tuple[Product, bool]:
-    """(product, created). A repeat with the same content is a no-op; other content → 409."""
+    """(product, created). A repeat with the same content is a no-op; other content → 409.
+    The pool is `risk_pool`, or SZD when only `risk_covered: true` names it (v2, §2)."""
     if db.get(Bank, bank_code) is None:
         raise DomainError("invalid_format", f"no bank {bank_code}", "bank_code")
+    pool = _product_pool(db, risk_covered, risk_pool)
     wanted = {
         "product_code": product_code,
         "bank_code": bank_code,
         "name": name,
-        "risk_covered": risk_covered,
+        "risk_covered": pool is not None,  # kept for version 1 readers: risk_pool IS NOT NULL
+        "risk_pool": pool,
+        "subsidy_eligible": subsidy_eligible,
     }
     existing = db.get(Product, product_code)
     if existing is not None:
@@ -262,12 +276,30 @@ def create_product(
         raise Conflict(
             "invalid_state", f"product {product_code} exists with other content", "product_code"
         )
-    product = Product(**wanted, risk_pool="SZD" if risk_covered else None)
+    product = Product(**wanted)
     _savepoint_insert(
         db, product, Conflict("invalid_state", f"product {product_code} exists", "product_code")
     )
     audit.record(db, actor, "product.create", "product", product_code, None, wanted)
     return product, True
+
+
+def _product_pool(db: Session, risk_covered: bool | None, risk_pool: str | None) -> str | None:
+    """`risk_pool` (a pool code or null) as given; else `risk_covered: true` means SZD, false
+    none. Both given must agree: a pool exactly when covered."""
+    if risk_pool is _NOT_GIVEN:
+        if risk_covered is None:
+            raise DomainError(
+                "required", "give risk_pool (a pool code or null) or risk_covered", "risk_pool"
+            )
+        return SZD if risk_covered else None
+    if risk_covered is not None and risk_covered != (risk_pool is not None):
+        raise DomainError(
+            "invalid_format",
+            f"risk_covered {str(risk_covered).lower()} contradicts risk_pool {risk_pool}",
+            "risk_covered",
+        )
+    return None if risk_pool is None else pools.get_pool(db, risk_pool, "risk_pool").pool_code
 
 
 # ====================================================================== enterprises
@@ -659,74 +691,7 @@ def add_budget(
     return budget, entry_id
 
 
-# ====================================================================== risk pool
-def pool_cash(db: Session, as_of: dt.date | None = None) -> int:
-    """Balance of account 1101 (risk pool cash), in fen."""
-    return ledger.balance(db, ledger_rules.POOL_CASH, as_of)
-
-
-def pool_owed(db: Session) -> int:
-    """Σ over banks of max(0, what the pool owes the bank), where a bank is owed
-    −(balance 2002:{bank} + balance 1202:{bank}) (payable net of its receivable)."""
-    net: dict[str, int] = defaultdict(int)
-    for base in (ledger_rules.COMPENSATION_PAYABLE, ledger_rules.RECOVERY_RECEIVABLE):
-        for account, balance in ledger.balances_like(db, base).items():
-            net[account.split(":", 1)[1]] -= balance
-    return sum(max(0, owed) for owed in net.values())
-
-
-def covered_principal(db: Session) -> int:
-    """Σ contract principal of covered loans with no live settlement event and no claim."""
-    settled = exists().where(
-        LoanEvent.loan_id == Loan.id, LoanEvent.type == "settlement", _live(LoanEvent)
-    )
-    claimed = exists().where(Claim.loan_id == Loan.id)
-    total = db.execute(
-        select(func.coalesce(func.sum(Loan.principal_fen), 0)).where(
-            Loan.coverage == Coverage.COVERED, ~settled, ~claimed
-        )
-    ).scalar_one()
-    return int(total)
-
-
-def add_pool_deposit(
-    db: Session, amount_fen: int, deposited_on: dt.date, reference: str, today: dt.date, actor: str
-) -> tuple[PoolDeposit, int]:
-    """Cash into the pool: stored and posted Dr 1101 / Cr 3002 on deposited_on (≤ today)."""
-    _not_future(deposited_on, today, "deposited_on")
-    deposit = PoolDeposit(
-        pool_code="SZD", amount_fen=amount_fen, deposited_on=deposited_on, reference=reference
-    )
-    db.add(deposit)
-    db.flush()
-    entry = ledger_rules.pool_deposit_entry(amount_fen, f"risk pool deposit: {reference}")
-    entry_id = ledger.post(db, entry, posted_on=deposited_on)
-    audit.record(
-        db,
-        actor,
-        "pool_deposit.create",
-        "pool_deposit",
-        str(deposit.id),
-        None,
-        {
-            "amount": format_fen(amount_fen),
-            "deposited_on": deposited_on.isoformat(),
-            "reference": reference,
-            "entry_id": entry_id,
-        },
-    )
-    return deposit, entry_id
-
-
 # ====================================================================== receivables
-def receivable_account(kind: str, payee_id: str) -> str:
-    if kind == BatchKind.SUBSIDY:
-        return ledger_rules.clawback_receivable(payee_id)
-    if kind == BatchKind.COMPENSATION:
-        return ledger_rules.recovery_receivable(payee_id)
-    raise ValueError(kind)
-
-
 def _payee_exists(db: Session, kind: str, payee_id: str) -> bool:
     if db.get(Bank, payee_id) is not None:
         return True
@@ -742,6 +707,7 @@ class Settlement:
     settled_on: dt.date
     reference: str
     balance_fen: int  # what is still receivable after this settlement
+    pool_code: str | None = None  # a compensation receivable's pool (v2)
 
 
 def settle_receivable(
@@ -753,14 +719,16 @@ def settle_receivable(
     reference: str,
     today: dt.date,
     actor: str,
+    pool_code: str | None = None,
 ) -> Settlement:
-    """A receivable paid back in cash: Dr 1001 / Cr 1201:{payee} (subsidy) or Dr 1101 /
-    Cr 1202:{bank} (compensation), on settled_on (≤ today). More than the receivable's
-    balance → 422 balance_negative."""
+    """A receivable paid back in cash: Dr 1001 / Cr 1201:{payee} (subsidy) or Dr 1101:{pool} /
+    Cr 1202:{pool}:{bank} (compensation; pool SZD unless named), on settled_on (≤ today).
+    More than the receivable's balance → 422 balance_negative."""
     if not _payee_exists(db, kind, payee_id):
         raise NotFound(f"{'bank' if kind == 'compensation' else 'payee'} {payee_id}")
+    pool = pools.receivable_pool(db, kind, pool_code)
     _not_future(settled_on, today, "settled_on")
-    account = receivable_account(kind, payee_id)
+    account = ledger_rules.receivable_account(kind, payee_id, pool=pool)
     balance = ledger.balance(db, account)
     if amount_fen > balance:
         raise DomainError(
@@ -770,11 +738,15 @@ def settle_receivable(
             "amount",
         )
     entry = ledger_rules.receivable_settlement_entry(
-        kind, payee_id, amount_fen, f"{kind} receivable settled by {payee_id}: {reference}"
+        kind,
+        payee_id,
+        amount_fen,
+        f"{kind} receivable settled by {payee_id}: {reference}",
+        pool=pool,
     )
     entry_id = ledger.post(db, entry, posted_on=settled_on)
     settlement = Settlement(
-        entry_id, payee_id, kind, amount_fen, settled_on, reference, balance - amount_fen
+        entry_id, payee_id, kind, amount_fen, settled_on, reference, balance - amount_fen, pool
     )
     audit.record(
         db,

@@ -64,7 +64,7 @@ def dashboard():
         periods=list(reversed(read.periods(db))),
         batches=newest_first,
         budgets=read.budget_years(db),
-        pool=read.pool_status(db, today),
+        pools=read.pool_statuses(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),
     )

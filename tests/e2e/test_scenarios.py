@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.scenarios import (
     Player,
+    compensation_total,
     expected_key,
     line_key,
     load,
@@ -22,12 +23,33 @@ from tests.support.scenarios import (
 FILES = scenario_files()
 
 
+def _subsidy_rules_v2() -> bool:
+    """Whether this build has the subsidy side of domain.md v2 (industry codes, the
+    enterprise's window, subsidy_eligible products): branch v2-subsidy, merged separately."""
+    from loanledger.api.resources.reference import EnterpriseSchema
+
+    return "industry_code" in EnterpriseSchema._declared_fields
+
+
+# Scenario 06 plays both programmes: its pools, claims and coverage are this build's (and
+# tests/integration/test_risk_pools.py checks them against its figures alone); its subsidy
+# lines need the v2 subsidy rules. Expected to fail until they are here, and strict, so that
+# the mark is taken off once they are.
+NEEDS_SUBSIDY_V2 = pytest.mark.xfail(
+    not _subsidy_rules_v2(), reason="needs the v2 subsidy rules (branch v2-subsidy)", strict=True
+)
+PARAMS = [
+    pytest.param(p, id=p.stem, marks=NEEDS_SUBSIDY_V2 if p.stem.startswith("06-") else ())
+    for p in FILES
+]
+
+
 def test_scenarios_are_present():
     # The copy lives in the repository, so an empty folder is a broken checkout, not a skip.
     assert len(FILES) >= 5, f"expected the scenario files in {scenario_dir()}"
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+@pytest.mark.parametrize("path", PARAMS)
 def test_scenario(path, staff, bank):
     scenario = load(path)
     player = Player(staff, bank, scenario)
@@ -41,6 +63,8 @@ def test_scenario(path, staff, bank):
             period,
             got["view"],
         )
+        # v2: the sum over the period's compensation batches, one per pool
+        assert compensation_total(got["batches"]) == wanted["compensation_total"], period
         expected = Counter(expected_key(e) for e in wanted["lines"])
         actual = Counter()
         for line in got["lines"]:

@@ -965,20 +965,23 @@ def check_ledger(staff, *, paid_nothing: bool = True) -> dict[str, int]:
     accounts = balances(staff)
     tb = trial_balance(staff)
     assert tb["total_debit"] == tb["total_credit"] and sum(accounts.values()) == 0
-    pending: dict[tuple[str, str], int] = defaultdict(int)
-    carried_out: dict[tuple[str, str], int] = defaultdict(int)
-    carried_in: dict[tuple[str, str], int] = defaultdict(int)
+    # keyed by (kind, pool, payee): v2, a compensation batch's accounts carry its pool
+    pending: dict[tuple[str, str | None, str], int] = defaultdict(int)
+    carried_out: dict[tuple[str, str | None, str], int] = defaultdict(int)
+    carried_in: dict[tuple[str, str | None, str], int] = defaultdict(int)
     for batch in ok(staff.request("auditor", "GET", "/batches"))["items"]:
         lines = paged(staff, f"/batches/{batch['batch_id']}/lines")
         payees = paged(staff, f"/batches/{batch['batch_id']}/payees")
         totals = {p["payee_id"]: fen(p["total"]) for p in payees}
         assert fen(batch["total"]) == sum(max(0, t) for t in totals.values()), batch
         assert sum(fen(line["amount"]) for line in lines) == sum(totals.values()), batch
+        assert (batch["pool_code"] is None) == (batch["kind"] == "subsidy"), batch
         by_payee: dict[str, int] = defaultdict(int)
         for line in lines:
             by_payee[line["payee_id"]] += fen(line["amount"])
             if line["kind"] == "carried":
-                carried_in[(batch["kind"], line["payee_id"])] += fen(line["amount"])
+                key = (batch["kind"], batch["pool_code"], line["payee_id"])
+                carried_in[key] += fen(line["amount"])
         assert dict(by_payee) == totals, batch
         for p in payees:
             assert fen(p["pays"]) + fen(p["carried_out"]) == fen(p["total"])
@@ -986,20 +989,23 @@ def check_ledger(staff, *, paid_nothing: bool = True) -> dict[str, int]:
                 0, fen(p["total"])
             )
             assert p["payment_status"] == ("pending" if fen(p["pays"]) > 0 else "none")
-            pending[(batch["kind"], p["payee_id"])] += fen(p["pays"])
-            carried_out[(batch["kind"], p["payee_id"])] += fen(p["carried_out"])
+            pending[(batch["kind"], batch["pool_code"], p["payee_id"])] += fen(p["pays"])
+            carried_out[(batch["kind"], batch["pool_code"], p["payee_id"])] += fen(p["carried_out"])
+
+    def account(base: str, pool: str | None, payee: str) -> str:
+        return f"{base}:{payee}" if pool is None else f"{base}:{pool}:{payee}"
+
     if paid_nothing:
-        for (kind, payee), pays in pending.items():
+        for (kind, pool, payee), pays in pending.items():
             payable = {"subsidy": "2001", "compensation": "2002"}[kind]
-            assert -accounts.get(f"{payable}:{payee}", 0) == pays, (kind, payee, accounts)
-    for (kind, payee), out in carried_out.items():
+            assert -accounts.get(account(payable, pool, payee), 0) == pays, (kind, payee, accounts)
+    for (kind, pool, payee), out in carried_out.items():
         receivable = {"subsidy": "1201", "compensation": "1202"}[kind]
         # what was carried out and not yet netted back in a later batch (carried lines are negative)
-        assert accounts.get(f"{receivable}:{payee}", 0) == -out + carried_in[(kind, payee)], (
-            kind,
-            payee,
-            accounts,
-        )
+        assert (
+            accounts.get(account(receivable, pool, payee), 0)
+            == -out + carried_in[(kind, pool, payee)]
+        ), (kind, payee, accounts)
     return accounts
 
 
@@ -1011,8 +1017,8 @@ def test_ledger_after_a_claim_and_a_recovery(staff, bank):
         b for b in player.period_result("2023-10")["batches"] if b["kind"] == "compensation"
     )
     assert claim_batch["total"] == "1500000.00"
-    assert accounts["2002:ABC-ZS"] == -1500000_00  # owed to the bank, nothing paid
-    assert accounts["1101"] == 20000000_00  # nothing paid out of the pool yet
+    assert accounts["2002:SZD:ABC-ZS"] == -1500000_00  # owed to the bank, nothing paid
+    assert accounts["1101:SZD"] == 20000000_00  # nothing paid out of the pool yet
     # the recovery share of 2023-11 is the bank's only line: a negative total, carried as a receivable
     november = player.period_result("2023-11")
     batch = next(b for b in november["batches"] if b["kind"] == "compensation")
@@ -1021,13 +1027,13 @@ def test_ledger_after_a_claim_and_a_recovery(staff, bank):
         ("ABC-ZS", "-400000.00", "0.00", "-400000.00")
     ]
     assert batch["total"] == "0.00"
-    assert accounts["1202:ABC-ZS"] == 400000_00  # a debit balance
+    assert accounts["1202:SZD:ABC-ZS"] == 400000_00  # a debit balance
     subsidy = sum(
         fen(b["total"])
         for b in ok(staff.request("auditor", "GET", "/batches?kind=subsidy"))["items"]
     )
     assert accounts["5001"] == subsidy and -accounts["2001:91442000LNJ300000F"] == subsidy
-    assert accounts["5002"] == 1500000_00 - 400000_00
+    assert accounts["5002:SZD"] == 1500000_00 - 400000_00
 
 
 def test_ledger_after_a_void_and_a_clawback_and_the_carry_into_the_next_batch(staff, bank):

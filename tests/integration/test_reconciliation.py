@@ -123,6 +123,7 @@ def test_a_clean_closed_period_reconciles(closed, staff, db):
         "cash": "5000000.00",
         "owed": "400000.00",
         "available": "4600000.00",
+        "pools": {"SZD": {"cash": "5000000.00", "owed": "400000.00", "available": "4600000.00"}},
     }
     assert checks["control_totals"]["detail"] == {
         "banks_declared": 0,
@@ -274,7 +275,12 @@ def test_an_entry_outside_any_batch_moving_a_payable_fails_payables(closed, staf
 
 def test_a_hand_made_entry_in_a_batch_fails_its_ledger_movement(closed, staff, db):
     compensation = batch_id(db, "compensation")
-    post_raw(db, "close:compensation", [("5002", 10_00), ("2002:BK2", -10_00)], batch=compensation)
+    post_raw(
+        db,
+        "close:compensation",
+        [("5002:SZD", 10_00), ("2002:SZD:BK2", -10_00)],
+        batch=compensation,
+    )
     doc = reconciliation(staff)
     assert failing(doc) == {"batch_totals", "payables"}
     assert {(d["entity"], d["batch_id"], d["actual"]) for d in found(doc, "batch_totals")} == {
@@ -289,7 +295,7 @@ def test_payments_are_not_the_batchs_movement(closed, staff, db):
     post_raw(
         db,
         "payment:compensation",
-        [("2002:BK2", 400000_00), ("1101", -400000_00)],
+        [("2002:SZD:BK2", 400000_00), ("1101:SZD", -400000_00)],
         batch=compensation,
     )
     db.execute(
@@ -318,17 +324,17 @@ def test_a_failed_payment_is_owed_until_carried(closed, staff, db):
     )
     db.commit()
     (d,) = found(reconciliation(staff), "payables")
-    assert (d["account"], d["expected"], d["actual"]) == ("2002:BK2", "0.00", "400000.00")
+    assert (d["account"], d["expected"], d["actual"]) == ("2002:SZD:BK2", "0.00", "400000.00")
 
 
 def test_a_pool_that_cannot_cover_what_it_owes(closed, staff, db):
-    post_raw(db, "manual", [("3002", 4700000_00), ("1101", -4700000_00)])
+    post_raw(db, "manual", [("3002:SZD", 4700000_00), ("1101:SZD", -4700000_00)])
     doc = reconciliation(staff)
     assert failing(doc) == {"pool_covers_owed"}
     (d,) = found(doc, "pool_covers_owed")
     assert (d["entity"], d["account"], d["expected"], d["actual"], d["difference"]) == (
         "risk_pool",
-        "1101",
+        "1101:SZD",
         "400000.00",
         "300000.00",
         "-100000.00",

@@ -28,7 +28,7 @@ from loanledger.persistence.tables import (
     PolicyVersion,
     RecordState,
 )
-from loanledger.services import ledger, read, registry
+from loanledger.services import ledger, pools, read, registry
 
 TODAY = dt.date(2023, 3, 1)
 USCC = uscc_with_check("91442000MA4UJX9X3")
@@ -130,6 +130,7 @@ def add_loan(
     coverage="covered",
     product="BOC-SZD",
     bank_code="BOC-ZS",
+    risk_pool="SZD",
 ):
     loan = Loan(
         bank_code=bank_code,
@@ -145,6 +146,7 @@ def add_loan(
         repayment_method="bullet",
         interest_settlement="monthly",
         coverage=coverage,
+        risk_pool=risk_pool,
         registered_on=dt.date(2023, 1, 9),
         content_hash="x",
     )
@@ -246,6 +248,8 @@ def test_every_staff_role_reads(ref, role):
         "/reference/lpr",
         "/budgets",
         "/risk-pool",
+        "/risk-pools",
+        "/risk-pools/SZD",
     ):
         assert ref.get(path, role=role).status_code == 200, path
 
@@ -260,6 +264,8 @@ def test_product_created_listed_and_repeated(ref, db, product):
                 "bank_code": "BOC-ZS",
                 "name": "数智贷",
                 "risk_covered": True,
+                "risk_pool": "SZD",
+                "subsidy_eligible": True,
             }
         ],
         "next_cursor": None,
@@ -1056,8 +1062,8 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
     )
     assert r.status_code == 201
     assert (r.get_json()["amount"], r.get_json()["deposited_on"]) == ("20000000.00", "2023-01-03")
-    assert now(db, registry.pool_cash) == 20000000_00
-    assert now(db, registry.pool_cash, as_of=dt.date(2023, 1, 2)) == 0
+    assert now(db, pools.pool_cash, "SZD") == 20000000_00
+    assert now(db, pools.pool_cash, "SZD", as_of=dt.date(2023, 1, 2)) == 0
 
     ref.post(
         "/products",
@@ -1065,7 +1071,14 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
     )
     add_loan(db, "COV-1", principal_fen=1_000_000_00)
     add_loan(db, "COV-2", principal_fen=2_000_000_00)
-    add_loan(db, "NOT", principal_fen=5_000_000_00, coverage="not_covered", product="PLAIN")
+    add_loan(
+        db,
+        "NOT",
+        principal_fen=5_000_000_00,
+        coverage="not_covered",
+        product="PLAIN",
+        risk_pool=None,
+    )
     settled = add_loan(db, "SETTLED", principal_fen=7_000_000_00)
     add_event(db, settled, "S1", "settlement", dt.date(2023, 2, 1))
     unsettled = add_loan(db, "VOIDED-SETTLEMENT", principal_fen=300_000_00)
@@ -1096,8 +1109,8 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
             "line",
             "claim",
             (
-                rules.Posting(rules.COMPENSATION_EXPENSE, 500_00),
-                rules.Posting(rules.compensation_payable("BOC-ZS"), -500_00),
+                rules.Posting(rules.compensation_expense("SZD"), 500_00),
+                rules.Posting(rules.compensation_payable("SZD", "BOC-ZS"), -500_00),
             ),
         ),
         TODAY,
@@ -1108,8 +1121,8 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
             "line",
             "share",
             (
-                rules.Posting(rules.recovery_receivable("BOC-ZS"), 120_00),
-                rules.Posting(rules.COMPENSATION_EXPENSE, -120_00),
+                rules.Posting(rules.recovery_receivable("SZD", "BOC-ZS"), 120_00),
+                rules.Posting(rules.compensation_expense("SZD"), -120_00),
             ),
         ),
         TODAY,
@@ -1120,14 +1133,14 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
             "line",
             "share",
             (
-                rules.Posting(rules.recovery_receivable("ABC-ZS"), 40_00),
-                rules.Posting(rules.COMPENSATION_EXPENSE, -40_00),
+                rules.Posting(rules.recovery_receivable("SZD", "ABC-ZS"), 40_00),
+                rules.Posting(rules.compensation_expense("SZD"), -40_00),
             ),
         ),
         TODAY,
     )
     db.commit()
-    assert now(db, registry.covered_principal) == 3_300_000_00
+    assert now(db, pools.covered_principal, "SZD") == 3_300_000_00
     assert ref.get("/risk-pool", role="approver").get_json() == {
         "cash": "20000000.00",
         "owed": "380.00",
@@ -1186,8 +1199,8 @@ def test_receivable_settled_in_cash(ref, db, enterprise):
             "receivable",
             "share",
             (
-                rules.Posting(rules.recovery_receivable("BOC-ZS"), 80_00),
-                rules.Posting(rules.compensation_payable("BOC-ZS"), -80_00),
+                rules.Posting(rules.recovery_receivable("SZD", "BOC-ZS"), 80_00),
+                rules.Posting(rules.compensation_payable("SZD", "BOC-ZS"), -80_00),
             ),
         ),
         TODAY,
@@ -1217,7 +1230,7 @@ def test_receivable_settled_in_cash(ref, db, enterprise):
         },
     )
     assert r.status_code == 201 and r.get_json()["balance"] == "0.00"
-    assert now(db, ledger.balance, rules.POOL_CASH) == 80_00
+    assert now(db, ledger.balance, rules.pool_cash("SZD")) == 80_00
     assert count(db, "receivable.settle") == 2
 
 
@@ -1319,6 +1332,8 @@ def test_openapi_documents_money_as_strings_and_pages(client):
         "/budgets",
         "/risk-pool",
         "/risk-pool/deposits",
+        "/risk-pools",
+        "/risk-pools/{pool_code}",
         "/receivables/{payee_id}/settlements",
     ):
         assert "/api/v1" + path in spec["paths"], path

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,16 @@ STEP_DATE_FIELDS = {
     "revoke": ("body", ("effective_on",)),
     "deposit": ("deposit", ("deposited_on",)),
 }
-DEFAULT_STATUS = {"close": 200, "link": 200, "revoke": 200, "policy": 200, "list_member": 200}
+DEFAULT_STATUS = {
+    "close": 200,
+    "link": 200,
+    "revoke": 200,
+    "policy": 200,
+    "list_member": 200,
+    "complete": 200,
+}
+# v2 steps dated by a field of the step itself (FORMAT.md "Version 2 keys")
+OWN_DATE_FIELD = {"list_member": "from", "complete": "completed_on"}
 
 
 class Player:
@@ -69,13 +79,18 @@ class Player:
         sc = self.scenario
         if sc.get("policy"):
             self._ok(self.put_policy(sc["policy"]), 200, "policy")
-        # v2: lists first (a pool with enterprise_list eligibility names one), by an admin.
+        # v2: lists first (a pool with enterprise_list eligibility names one), then the pools,
+        # both by an administrator and before the products that name a pool.
         for body in sc.get("enterprise_lists", []):
-            self._ok(
-                self.staff_call("POST", "/enterprise-lists", body, role="admin"),
-                201,
-                f"enterprise_lists {body}",
-            )
+            self._ok(self.create_list(body), 201, f"enterprise_lists {body}")
+        for body in sc.get("risk_pools", []):
+            found = self.staff_call("GET", f"/risk-pools/{body['pool_code']}", role="auditor")
+            if found.status_code != 200:  # SZD, which every database has, is found
+                self._ok(
+                    self.staff_call("POST", "/risk-pools", body, role="admin"),
+                    201,
+                    f"risk_pools {body}",
+                )
         for kind, path in (
             ("products", "/products"),
             ("enterprises", "/enterprises"),
@@ -93,6 +108,8 @@ class Player:
         return response
 
     def step_date(self, step: dict[str, Any]) -> dt.date | None:
+        if step["do"] in OWN_DATE_FIELD:
+            return dt.date.fromisoformat(step[OWN_DATE_FIELD[step["do"]]])
         if step["do"] == "close":
             year, month = map(int, step["period"].split("-"))
             return dt.date(year + month // 12, month % 12 + 1, 1)
@@ -133,11 +150,21 @@ class Player:
         if do == "close":
             return self.staff_call("POST", f"/periods/{step['period']}/close")
         if do == "list_member":
-            body = {name: step[name] for name in ("from", "to") if name in step}
-            return self.staff_call(
-                "PUT", f"/enterprise-lists/{step['list_code']}/members/{step['uscc']}", body
-            )
+            return self.put_member(step)
+        if do == "complete":
+            body = {name: step[name] for name in ("completed_on", "note") if name in step}
+            return self.staff_call("POST", f"/filings/{step['filing_no']}/complete", body)
         raise AssertionError(f"unknown step {do!r}")
+
+    # ---------------------------------------------------------- enterprise lists (v2)
+    def create_list(self, body: dict[str, Any]):
+        return self.staff_call("POST", "/enterprise-lists", body, role="admin")
+
+    def put_member(self, step: dict[str, Any]):
+        body = {name: step[name] for name in ("from", "to") if name in step}
+        return self.staff_call(
+            "PUT", f"/enterprise-lists/{step['list_code']}/members/{step['uscc']}", body
+        )
 
     def play(self) -> None:
         self.setup()
@@ -185,6 +212,12 @@ class Player:
         return self._ok(
             self.staff_call("GET", f"/loans/{bank_code}/{contract_no}", role="auditor"), 200, "loan"
         ).get_json()
+
+
+def compensation_total(batches: list[dict[str, Any]]) -> str:
+    """What a period's compensation batches pay together (v2: one batch per pool)."""
+    fen = sum(round(Decimal(b["total"]) * 100) for b in batches if b["kind"] == "compensation")
+    return f"{Decimal(fen) / 100:.2f}"
 
 
 def line_key(line: dict[str, Any], expected: dict[str, Any]) -> tuple:

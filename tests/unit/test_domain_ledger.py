@@ -23,8 +23,14 @@ from loanledger.domain.ledger import (
     compensation_payable,
     hold_entry,
     merge_postings,
+    payable_account,
+    payee_of,
     payment_entry,
+    pool_capital,
+    pool_cash,
     pool_deposit_entry,
+    pool_of,
+    receivable_account,
     receivable_move_postings,
     receivable_settlement_entry,
     recovery_receivable,
@@ -42,8 +48,11 @@ def test_account_codes():
         "5001",
         "5002",
     )
-    assert subsidy_payable(U) == "2001:" + U and compensation_payable("ABC-ZS") == "2002:ABC-ZS"
-    assert clawback_receivable(U) == "1201:" + U and recovery_receivable("ABC-ZS") == "1202:ABC-ZS"
+    assert subsidy_payable(U) == "2001:" + U
+    assert compensation_payable("SZD", "ABC-ZS") == "2002:SZD:ABC-ZS"
+    assert clawback_receivable(U) == "1201:" + U
+    assert recovery_receivable("ZBD", "ABC-ZS") == "1202:ZBD:ABC-ZS"
+    assert (pool_cash("ZBD"), pool_capital("ZBD")) == ("1101:ZBD", "3002:ZBD")
     assert appropriation(2023) == "3001:2023"
     assert base_code("2001:" + U) == "2001" and base_code("1001") == "1001"
     for code in ["1001", "1101", "1201", "1202", "2001", "2002", "3001", "3002", "5001", "5002"]:
@@ -70,7 +79,34 @@ def test_appropriation_and_deposit():
         Posting("1001", 500),
         Posting("3001:2023", -500),
     )
-    assert pool_deposit_entry(700).postings == (Posting("1101", 700), Posting("3002", -700))
+    assert pool_deposit_entry("SZD", 700).postings == (
+        Posting("1101:SZD", 700),
+        Posting("3002:SZD", -700),
+    )
+
+
+def test_accounts_name_their_pool_and_payee():
+    """v2 (domain.md §10): the risk accounts carry the pool, the payee comes last."""
+    assert payable_account("compensation", "BOC-ZS", pool="ZBD") == "2002:ZBD:BOC-ZS"
+    assert receivable_account("compensation", "BOC-ZS", pool="ZBD") == "1202:ZBD:BOC-ZS"
+    assert payable_account("subsidy", U) == "2001:" + U
+    assert receivable_account("subsidy", U) == "1201:" + U
+    assert [payee_of(a) for a in ("2002:ZBD:BOC-ZS", "1201:" + U, "1101:SZD", "3001:2023")] == [
+        "BOC-ZS",
+        U,
+        None,
+        None,
+    ]
+    assert [pool_of(a) for a in ("2002:ZBD:BOC-ZS", "5002:SZD", "2001:" + U, "1001")] == [
+        "ZBD",
+        "SZD",
+        None,
+        None,
+    ]
+    with pytest.raises(ValueError, match="names its pool"):
+        payable_account("compensation", "BOC-ZS")
+    with pytest.raises(ValueError, match="names no pool"):
+        payable_account("subsidy", U, pool="SZD")
 
 
 def test_batch_lines():
@@ -82,9 +118,9 @@ def test_batch_lines():
         Posting("5001", -100),
         Posting("2001:" + U, 100),
     ]
-    assert batch_line_postings("compensation", "ABC", 100) == [
-        Posting("5002", 100),
-        Posting("2002:ABC", -100),
+    assert batch_line_postings("compensation", "ABC", 100, pool="ZBD") == [
+        Posting("5002:ZBD", 100),
+        Posting("2002:ZBD:ABC", -100),
     ]
     assert batch_line_postings("subsidy", U, 0) == []
     with pytest.raises(ValueError):
@@ -114,22 +150,22 @@ def test_scenario_05_negative_total_moves_to_receivable_and_nets_back():
 
 
 def test_carried_positive_line_posts_nothing():
-    assert carried_in_postings("compensation", "ABC", 500) == []
+    assert carried_in_postings("compensation", "ABC", 500, pool="SZD") == []
 
 
 def test_payment_and_settlement():
     assert payment_entry("subsidy", U, 5).postings == (Posting("2001:" + U, 5), Posting("1001", -5))
-    assert payment_entry("compensation", "ABC", 5).postings == (
-        Posting("2002:ABC", 5),
-        Posting("1101", -5),
+    assert payment_entry("compensation", "ABC", 5, pool="ZBD").postings == (
+        Posting("2002:ZBD:ABC", 5),
+        Posting("1101:ZBD", -5),
     )
     assert receivable_settlement_entry("subsidy", U, 5).postings == (
         Posting("1001", 5),
         Posting("1201:" + U, -5),
     )
-    assert receivable_settlement_entry("compensation", "ABC", 5).postings == (
-        Posting("1101", 5),
-        Posting("1202:ABC", -5),
+    assert receivable_settlement_entry("compensation", "ABC", 5, pool="ZBD").postings == (
+        Posting("1101:ZBD", 5),
+        Posting("1202:ZBD:ABC", -5),
     )
     with pytest.raises(UnbalancedEntry):
         payment_entry("subsidy", U, 0)
@@ -143,6 +179,12 @@ def test_merge_postings():
 
 
 kinds = st.sampled_from(["subsidy", "compensation"])
+
+
+def _pool(kind: str) -> str | None:
+    return "SZD" if kind == "compensation" else None
+
+
 payees = st.sampled_from([U, "ABC-ZS", "BOC-ZS"])
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 
@@ -151,9 +193,9 @@ amounts = st.integers(min_value=-(10**12), max_value=10**12)
 def test_every_built_entry_balances(lines):
     postings = []
     for kind, payee, amount in lines:
-        postings += batch_line_postings(kind, payee, amount)
-        postings += receivable_move_postings(kind, payee, amount)
-        postings += carried_in_postings(kind, payee, amount)
+        postings += batch_line_postings(kind, payee, amount, pool=_pool(kind))
+        postings += receivable_move_postings(kind, payee, amount, pool=_pool(kind))
+        postings += carried_in_postings(kind, payee, amount, pool=_pool(kind))
     merged = merge_postings(postings)
     assert sum(p.amount_fen for p in merged) == 0
     if merged:
@@ -161,19 +203,21 @@ def test_every_built_entry_balances(lines):
     for kind, payee, amount in lines:
         if amount:
             for entry in (
-                payment_entry(kind, payee, amount),
-                receivable_settlement_entry(kind, payee, amount),
+                payment_entry(kind, payee, amount, pool=_pool(kind)),
+                receivable_settlement_entry(kind, payee, amount, pool=_pool(kind)),
                 appropriation_entry(2023, amount),
-                pool_deposit_entry(amount),
+                pool_deposit_entry("ZBD", amount),
             ):
                 assert sum(p.amount_fen for p in entry.postings) == 0
 
 
 def _close_postings(kind, payee, amounts):
     """What the close posts for one payee's lines: the lines, then a negative total to the receivable."""
-    postings = [p for a in amounts for p in batch_line_postings(kind, payee, a)]
+    pool = _pool(kind)
+    postings = [p for a in amounts for p in batch_line_postings(kind, payee, a, pool=pool)]
     total = sum(amounts)
-    return postings + (receivable_move_postings(kind, payee, -total) if total < 0 else [])
+    moved = receivable_move_postings(kind, payee, -total, pool=pool) if total < 0 else []
+    return postings + moved
 
 
 def _balances(postings):
@@ -189,7 +233,7 @@ def test_holding_a_line_leaves_the_ledger_as_if_it_never_was(kind, payee, line_a
     held = data.draw(st.integers(min_value=0, max_value=len(line_amounts) - 1))
     kept = line_amounts[:held] + line_amounts[held + 1 :]
     before, after = min(0, sum(line_amounts)), min(0, sum(kept))
-    entry = hold_entry(kind, payee, line_amounts[held], before, after)
+    entry = hold_entry(kind, payee, line_amounts[held], before, after, pool=_pool(kind))
     assert entry.kind == f"hold:{kind}"
     assert _balances(
         _close_postings(kind, payee, line_amounts) + list(entry.postings)

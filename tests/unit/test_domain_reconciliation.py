@@ -61,6 +61,7 @@ def _batch_rows(
 ):
     """What a correct close writes for one batch, built with the domain's own posting rules:
     lines_by_payee holds every line amount but the positive carried ones (carried_in)."""
+    pool = "SZD" if kind == "compensation" else None
     payees, lines, postings = [], [], []
     total = 0
     for payee in sorted(set(lines_by_payee) | set(carried_in)):
@@ -70,13 +71,14 @@ def _batch_rows(
         payees.append(r.PayeeRow(batch_id, payee, t.pays_fen))
         lines.append(r.PayeeLines(batch_id, payee, t.total_fen, carried_in.get(payee, 0)))
         non_carried = sum(a for a in amounts)
-        postings += ledger.batch_line_postings(kind, payee, non_carried) if non_carried else []
+        if non_carried:
+            postings += ledger.batch_line_postings(kind, payee, non_carried, pool=pool)
         if t.carried_out_fen < 0:
-            postings += ledger.receivable_move_postings(kind, payee, -t.carried_out_fen)
+            postings += ledger.receivable_move_postings(kind, payee, -t.carried_out_fen, pool=pool)
     movements = [
         r.Movement(batch_id, p.account, p.amount_fen) for p in ledger.merge_postings(postings)
     ]
-    return r.BatchRow(batch_id, kind, total), payees, lines, movements
+    return r.BatchRow(batch_id, kind, total, pool), payees, lines, movements
 
 
 def test_a_batch_as_the_close_writes_it_passes():
@@ -125,8 +127,21 @@ def test_a_tampered_payee_is_named_with_its_batch_and_account():
 def test_payment_and_other_kinds_postings_are_not_the_batchs_movement():
     batch, payees, lines, movements = _batch_rows(4, "subsidy", {PAYEE: [1000]}, {})
     # a posting to a compensation payable has nothing to do with a subsidy batch
-    movements = [*movements, r.Movement(4, "2002:BK1", -77), r.Movement(4, "5001", 5)]
+    movements = [*movements, r.Movement(4, "2002:SZD:BK1", -77), r.Movement(4, "5001", 5)]
     assert r.batch_totals([batch], payees, lines, movements).ok
+
+
+def test_another_pools_payable_is_not_the_batchs_movement():
+    """v2: a compensation batch of pool ZBD moves 2002:ZBD:{bank}; SZD's accounts are not its."""
+    _batch, payees, lines, movements = _batch_rows(6, "compensation", {"BK1": [500]}, {})
+    assert [m.account for m in movements if m.account.startswith("2002")] == ["2002:SZD:BK1"]
+    zbd = r.BatchRow(6, "compensation", 500, "ZBD")
+    found = r.batch_totals([zbd], payees, lines, movements).discrepancies
+    assert {(d.entity, d.account, d.expected, d.actual) for d in found if d.payee_id} == {
+        ("batch_payee", "2002:ZBD:BK1", 500, 0)
+    }
+    moved = [r.Movement(6, "2002:ZBD:BK1", m.sum_fen) for m in movements if m.account[:4] == "2002"]
+    assert r.batch_totals([zbd], payees, lines, moved).ok
 
 
 def test_a_batch_total_that_disagrees_fails_on_every_measure():
@@ -174,8 +189,8 @@ def test_any_change_to_a_payees_pays_is_caught(lines_by_payee, delta):
 # ------------------------------------------------------------------ payables
 def test_payables_match_what_is_pending():
     check = r.payables(
-        {f"2001:{PAYEE}": -1000, "2002:BK1": -500, "2002:BK2": 0},
-        {f"2001:{PAYEE}": 1000, "2002:BK1": 500},
+        {f"2001:{PAYEE}": -1000, "2002:SZD:BK1": -500, "2002:ZBD:BK2": 0},
+        {f"2001:{PAYEE}": 1000, "2002:SZD:BK1": 500},
     )
     assert check.ok and check.detail == {
         "accounts": 3,
@@ -185,21 +200,22 @@ def test_payables_match_what_is_pending():
 
 
 def test_a_payable_off_by_a_fen_is_named():
-    check = r.payables({f"2001:{PAYEE}": -1001}, {f"2001:{PAYEE}": 1000, "2002:BK9": 20})
+    check = r.payables({f"2001:{PAYEE}": -1001}, {f"2001:{PAYEE}": 1000, "2002:ZBD:BK9": 20})
     found = {d.account: d for d in check.discrepancies}
     assert (
         found[f"2001:{PAYEE}"].payee_id,
         found[f"2001:{PAYEE}"].expected,
         found[f"2001:{PAYEE}"].actual,
     ) == (PAYEE, 1000, 1001)
-    assert (found["2002:BK9"].expected, found["2002:BK9"].actual) == (
-        20,
-        0,
-    )  # pending, never posted
+    assert (found["2002:ZBD:BK9"].payee_id, found["2002:ZBD:BK9"].expected) == ("BK9", 20)
+    assert found["2002:ZBD:BK9"].actual == 0  # pending, never posted
 
 
 @given(
-    st.dictionaries(st.sampled_from([f"2001:{PAYEE}", "2001:X", "2002:BK1"]), st.integers(0, 10**9))
+    st.dictionaries(
+        st.sampled_from([f"2001:{PAYEE}", "2001:X", "2002:SZD:BK1", "2002:ZBD:BK1"]),
+        st.integers(0, 10**9),
+    )
 )
 def test_payables_that_equal_outstanding_pass(outstanding):
     assert r.payables({a: -v for a, v in outstanding.items()}, outstanding).ok
@@ -207,11 +223,20 @@ def test_payables_that_equal_outstanding_pass(outstanding):
 
 # ------------------------------------------------------------------ pool
 def test_the_pool_covers_what_it_owes_up_to_equality():
-    assert r.pool_covers_owed(500, 500).ok
-    check = r.pool_covers_owed(499, 500)
+    assert r.pool_covers_owed({"SZD": (500, 500)}).ok
+    check = r.pool_covers_owed({"SZD": (499, 500)})
     assert not check.ok and check.detail["available_fen"] == -1
     (d,) = check.discrepancies
-    assert (d.entity, d.account, d.expected, d.actual) == ("risk_pool", "1101", 500, 499)
+    assert (d.entity, d.account, d.expected, d.actual) == ("risk_pool", "1101:SZD", 500, 499)
+
+
+def test_each_pool_covers_its_own_debts():
+    """v2: SZD's spare cash does not cover what ZBD owes."""
+    check = r.pool_covers_owed({"SZD": (10_000, 0), "ZBD": (100, 300)})
+    assert not check.ok and check.detail["available_fen"] == 10_000 - 200
+    (d,) = check.discrepancies
+    assert (d.account, d.expected, d.actual) == ("1101:ZBD", 300, 100)
+    assert check.detail["pools"]["ZBD"] == {"cash": "1.00", "owed": "3.00", "available": "-2.00"}
 
 
 # ------------------------------------------------------------------ control totals
@@ -278,5 +303,5 @@ def test_all_ok_and_the_names():
         "control_totals",
         "subsidy_within_interest",
     )
-    assert r.all_ok([r.pool_covers_owed(1, 0), r.payables({}, {})])
-    assert not r.all_ok([r.pool_covers_owed(0, 1), r.payables({}, {})])
+    assert r.all_ok([r.pool_covers_owed({"SZD": (1, 0)}), r.payables({}, {})])
+    assert not r.all_ok([r.pool_covers_owed({"SZD": (0, 1)}), r.payables({}, {})])

@@ -12,7 +12,7 @@ from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.errors import Refusal
-from loanledger.domain.vocabulary import STAFF_ROLES, LoanStatus, Role, words
+from loanledger.domain.vocabulary import STAFF_ROLES, Coverage, LoanStatus, Role, words
 from loanledger.observability.metrics import count_intake
 from loanledger.request_context import business_date, principal, session
 from loanledger.services import bulk, intake, read
@@ -55,7 +55,10 @@ class LoanView(Document):
     status = fields.String()
     balance = fields.String()
     npl_date = fields.String(allow_none=True)
-    coverage = fields.String()
+    coverage = fields.String(metadata={"enum": list(words(Coverage))})
+    risk_pool = fields.String(
+        allow_none=True, metadata={"description": "v2: its product's pool at registration"}
+    )
     eligibility = fields.Dict()
     subsidy_granted = fields.String()
     events = fields.List(fields.Dict())

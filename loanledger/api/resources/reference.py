@@ -1,5 +1,5 @@
 """Reference data (api.md "Reference data"): products, enterprises and their blacklist,
-filings, the policy, LPR, budgets, the risk pool and receivable settlements.
+filings, the policy, LPR, budgets and receivable settlements (the risk pools: `pools`).
 
 Staff only: clerks write (admins pass automatically), policy and LPR are admin writes,
 every staff role reads. The views translate; `services.registry` decides.
@@ -88,9 +88,6 @@ blp_lpr = Blueprint("lpr", __name__, url_prefix="/reference/lpr", description="L
 blp_budgets = Blueprint(
     "budgets", __name__, url_prefix="/budgets", description="Subsidy appropriations per year"
 )
-blp_pool = Blueprint(
-    "risk_pool", __name__, url_prefix="/risk-pool", description="The risk-compensation pool"
-)
 blp_receivables = Blueprint(
     "receivables", __name__, url_prefix="/receivables", description="Receivables paid back in cash"
 )
@@ -101,7 +98,18 @@ class ProductSchema(Schema):
     product_code = Key(required=True)
     bank_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = _text(255, required=True)
-    risk_covered = StrictBoolean(required=True)
+    risk_covered = StrictBoolean(
+        metadata={"description": "version 1's way to say risk_pool SZD (true) or none (false)"}
+    )
+    risk_pool = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "v2: the pool that can cover its loans, or null"},
+    )
+    subsidy_eligible = StrictBoolean(
+        load_default=True,
+        metadata={"description": "v2: whether its loans can be subsidised (a 数字贷 product)"},
+    )
 
 
 class ProductQuery(PageQuery):
@@ -205,6 +213,7 @@ class EnterpriseLoanSchema(Schema):
     start_date = StrictDate()
     maturity_date = StrictDate()
     coverage = fields.String()
+    risk_pool = fields.String(allow_none=True)
 
 
 class SubsidyYearSchema(Schema):
@@ -421,6 +430,12 @@ _POLICY_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "claim_cap_per_loan": _MONEY_TEXT,
     "pool_leverage": _INTEGER,
+    "pools": {
+        "type": "object",
+        "description": "v2: per pool code, any of pool_leverage, compensation_tiers, "
+        "claim_cap_per_loan (what a pool leaves out comes from the lines above)",
+        "additionalProperties": {"type": "object"},
+    },
 }
 assert set(_POLICY_PROPERTIES) == set(DEFAULT_POLICY_DOC)
 
@@ -479,6 +494,7 @@ class PolicySchema(Schema):
     compensation_tiers = fields.List(fields.Nested(TierSchema))
     claim_cap_per_loan = fields.String()
     pool_leverage = fields.Integer()
+    pools = fields.Dict(keys=fields.String(), values=fields.Dict())
     version = fields.Integer()
     in_force_from = fields.String(metadata={"format": "date"})
 
@@ -594,70 +610,14 @@ class Budgets(MethodView):
         }
 
 
-# ====================================================================== risk pool
-class DepositSchema(Schema):
-    amount = Money(required=True, validate=_positive)
-    deposited_on = StrictDate(required=True)
-    reference = _text(255, required=True)
-    deposit_id = fields.Integer(dump_only=True)
-    entry_id = fields.Integer(dump_only=True)
-
-
-class PoolSchema(Schema):
-    cash = Money(allow_negative=True, metadata={"description": "balance of account 1101"})
-    owed = Money(metadata={"description": "Σ over banks of max(0, what the pool owes the bank)"})
-    available = Money(allow_negative=True, metadata={"description": "cash − owed"})
-    covered_principal = Money(
-        metadata={"description": "contract principal of covered loans not settled nor claimed"}
-    )
-    capacity = Money(
-        allow_negative=True, metadata={"description": "cash × leverage − covered_principal"}
-    )
-    leverage = fields.Integer()
-
-
-@blp_pool.route("")
-class Pool(MethodView):
-    @endpoint(*STAFF)
-    @blp_pool.response(200, PoolSchema)
-    def get(self):
-        status = read.pool_status(session(), business_date())
-        return {
-            "cash": status.cash_fen,
-            "owed": status.owed_fen,
-            "available": status.available_fen,
-            "covered_principal": status.covered_principal_fen,
-            "capacity": status.capacity_fen,
-            "leverage": status.leverage,
-        }
-
-
-@blp_pool.route("/deposits")
-class PoolDeposits(MethodView):
-    @endpoint(*MAKER)
-    @blp_pool.arguments(DepositSchema)
-    @blp_pool.response(201, DepositSchema)
-    def post(self, data):
-        deposit, entry_id = registry.add_pool_deposit(
-            session(),
-            data["amount"],
-            data["deposited_on"],
-            data["reference"],
-            business_date(),
-            _actor(),
-        )
-        return {
-            "deposit_id": deposit.id,
-            "amount": deposit.amount_fen,
-            "deposited_on": deposit.deposited_on,
-            "reference": deposit.reference,
-            "entry_id": entry_id,
-        }
-
-
 # ====================================================================== receivables
 class SettlementSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(words(BatchKind)))
+    pool_code = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "v2: a compensation receivable's pool (default SZD)"},
+    )
     amount = Money(required=True, validate=_positive)
     settled_on = StrictDate(required=True)
     reference = _text(255, required=True)
@@ -681,10 +641,12 @@ class Settlements(MethodView):
             data["reference"],
             business_date(),
             _actor(),
+            data.get("pool_code"),
         )
         return {
             "payee_id": s.payee_id,
             "kind": s.kind,
+            "pool_code": s.pool_code,
             "amount": s.amount_fen,
             "settled_on": s.settled_on,
             "reference": s.reference,
@@ -700,6 +662,5 @@ BLUEPRINTS = [
     blp_policy,
     blp_lpr,
     blp_budgets,
-    blp_pool,
     blp_receivables,
 ]

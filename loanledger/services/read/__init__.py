@@ -92,7 +92,10 @@ from loanledger.services.read.registry import (
     filings,
     lpr_rates,
     pool_status,
+    pool_statuses,
     products,
+    risk_pool,
+    risk_pools,
 )
 from loanledger.services.read.statements import (
     control_total_checks,
@@ -190,8 +193,11 @@ __all__ = [
     "period_view",
     "periods",
     "pool_status",
+    "pool_statuses",
     "products",
     "reconciliation",
+    "risk_pool",
+    "risk_pools",
     "statement_header",
     "statement_line_wire",
     "statement_lines",

@@ -21,7 +21,7 @@ def batches(
     db: Session, period: str | None = None, kind: str | None = None, status: str | None = None
 ) -> list[Row]:
     """Batches by period, subsidy before compensation."""
-    stmt = select(Batch.__table__).order_by(Batch.period, Batch.kind.desc())
+    stmt = select(Batch.__table__).order_by(Batch.period, Batch.kind.desc(), Batch.pool_code)
     for column, value in ((Batch.period, period), (Batch.kind, kind), (Batch.status, status)):
         if value:
             stmt = stmt.where(column == value)

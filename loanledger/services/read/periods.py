@@ -55,6 +55,7 @@ def batch_summary(batch: Row | Batch) -> dict[str, Any]:
         "batch_id": batch.id,
         "period": batch.period,
         "kind": batch.kind,
+        "pool_code": batch.pool_code,
         "status": batch.status,
         "total": format_fen(batch.total_fen),
         "payee_count": batch.payee_count,
@@ -69,9 +70,13 @@ def batch_summary(batch: Row | Batch) -> dict[str, Any]:
 def period_view(db: Session, period: str) -> dict[str, Any]:
     row = db.get(Period, period)
     batches = db.execute(
-        select(Batch.__table__).where(Batch.period == period).order_by(Batch.kind.desc())
+        select(Batch.__table__)
+        .where(Batch.period == period)
+        .order_by(Batch.kind.desc(), Batch.pool_code)
     ).all()
-    totals = {b.kind: b.total_fen for b in batches}
+    totals: dict[str, int] = {}
+    for b in batches:  # v2: one compensation batch per pool, summed
+        totals[b.kind] = totals.get(b.kind, 0) + b.total_fen
     return {
         "period": period,
         "status": row.status if row else PeriodStatus.OPEN,
@@ -93,8 +98,9 @@ def monthly_totals(db: Session) -> list[MonthTotals]:
     """What each closed month's batches pay, by kind (the chart), oldest first."""
     rows = db.execute(select(Batch.period, Batch.kind, Batch.total_fen))
     by_period: dict[str, dict[str, int]] = {}
-    for period, kind, total_fen in rows:
-        by_period.setdefault(period, {})[kind] = int(total_fen)
+    for period, kind, total_fen in rows:  # v2: a period's compensation batches are summed
+        month = by_period.setdefault(period, {})
+        month[kind] = month.get(kind, 0) + int(total_fen)
     for period in db.scalars(select(Period.period).where(Period.status == PeriodStatus.CLOSED)):
         by_period.setdefault(period, {})
     months = sorted(by_period)[-CHART_MONTHS:]

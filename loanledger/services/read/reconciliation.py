@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain import reconciliation as rules
 from loanledger.domain.dates import period_bounds
-from loanledger.domain.ledger import PAYABLE_BASE
+from loanledger.domain.ledger import PAYABLE_BASE, payable_account
 from loanledger.domain.money import format_fen, parse_yuan
 from loanledger.domain.vocabulary import LineKind, LineStatus, PaymentStatus, PeriodStatus
 from loanledger.persistence.tables import (
@@ -31,7 +31,7 @@ from loanledger.persistence.tables import (
     Period,
     Posting,
 )
-from loanledger.services import registry
+from loanledger.services import pools
 from loanledger.services.read.statements import control_total_checks, held_totals
 
 DISCREPANCY_KEYS = (
@@ -58,7 +58,7 @@ def reconciliation(db: Session, period: str) -> dict[str, Any]:
         _trial_balance(db),
         _batch_totals(db, period),
         _payables(db),
-        rules.pool_covers_owed(registry.pool_cash(db), registry.pool_owed(db)),
+        _pools(db),
         _control_totals(db, period),
         _subsidy_within_interest(db),
     ]
@@ -94,9 +94,11 @@ def _trial_balance(db: Session) -> rules.Check:
 
 def _batch_totals(db: Session, period: str) -> rules.Check:
     batches = [
-        rules.BatchRow(b_id, kind, total)
-        for b_id, kind, total in db.execute(
-            select(Batch.id, Batch.kind, Batch.total_fen).where(Batch.period == period)
+        rules.BatchRow(b_id, kind, total, pool_code)
+        for b_id, kind, total, pool_code in db.execute(
+            select(Batch.id, Batch.kind, Batch.total_fen, Batch.pool_code).where(
+                Batch.period == period
+            )
         )
     ]
     ids = [b.batch_id for b in batches]
@@ -155,15 +157,25 @@ def _payables(db: Session) -> rules.Check:
         ),
     )
     outstanding = {
-        f"{PAYABLE_BASE[kind]}:{payee}": int(total)
-        for kind, payee, total in db.execute(
-            select(Batch.kind, BatchPayee.payee_id, func.sum(BatchPayee.pays_fen))
+        payable_account(kind, payee, pool=pool): int(total)
+        for kind, pool, payee, total in db.execute(
+            select(Batch.kind, Batch.pool_code, BatchPayee.payee_id, func.sum(BatchPayee.pays_fen))
             .join(Batch, Batch.id == BatchPayee.batch_id)
             .where(unpaid)
-            .group_by(Batch.kind, BatchPayee.payee_id)
+            .group_by(Batch.kind, Batch.pool_code, BatchPayee.payee_id)
         )
     }
     return rules.payables(balances, outstanding)
+
+
+def _pools(db: Session) -> rules.Check:
+    """Each pool's cash against what it owes (pools are few: two sums each)."""
+    return rules.pool_covers_owed(
+        {
+            code: (pools.pool_cash(db, code), pools.pool_owed(db, code))
+            for code in pools.pool_codes(db)
+        }
+    )
 
 
 def _control_totals(db: Session, period: str) -> rules.Check:

@@ -13,6 +13,8 @@ from typing import Any, cast
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
+from loanledger.domain.policy import pool_policy
+from loanledger.domain.pools import SZD
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
 from loanledger.persistence.tables import (
     Batch,
@@ -25,8 +27,9 @@ from loanledger.persistence.tables import (
     LprRate,
     Product,
     RecordState,
+    RiskPool,
 )
-from loanledger.services import registry
+from loanledger.services import pools, registry
 from loanledger.services.read.paging import Page, keyset_page, list_page
 
 SEARCH_LIMIT = 500
@@ -264,12 +267,32 @@ class PoolStatus:
         return self.cash_fen * self.leverage - self.covered_principal_fen
 
 
-def pool_status(db: Session, today: dt.date) -> PoolStatus:
-    """The pool's cash, what it owes the banks, the covered principal and the leverage in
-    force on `today` (GET /pool, the dashboard)."""
+def pool_status(db: Session, today: dt.date, pool_code: str = SZD) -> PoolStatus:
+    """One pool's cash, what it owes the banks, the principal it covers and its leverage in
+    force on `today` (its `pools` rule over the default): GET /risk-pools/{code}, the dashboard."""
+    policy = registry.policy_in_force(db, today)[1]
     return PoolStatus(
-        registry.pool_cash(db),
-        registry.pool_owed(db),
-        registry.covered_principal(db),
-        registry.policy_in_force(db, today)[1].pool_leverage,
+        pools.pool_cash(db, pool_code),
+        pools.pool_owed(db, pool_code),
+        pools.covered_principal(db, pool_code),
+        pool_policy(policy, pool_code).pool_leverage,
+    )
+
+
+def pool_statuses(db: Session, today: dt.date) -> list[tuple[Row, PoolStatus]]:
+    """Every pool with its figures, in pool_code order (the dashboard)."""
+    rows = db.execute(select(RiskPool.__table__).order_by(RiskPool.pool_code)).all()
+    return [(row, pool_status(db, today, row.pool_code)) for row in rows]
+
+
+def risk_pool(db: Session, pool_code: str) -> Row | None:
+    return db.execute(
+        select(RiskPool.__table__).where(RiskPool.pool_code == pool_code)
+    ).one_or_none()
+
+
+def risk_pools(db: Session, *, limit: int, cursor: str | None) -> Page:
+    """The pools in pool_code order (GET /risk-pools)."""
+    return keyset_page(
+        db, select(RiskPool.__table__), [RiskPool.pool_code], limit=limit, cursor=cursor
     )

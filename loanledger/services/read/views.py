@@ -74,6 +74,7 @@ def claim_wire(db: Session, claim: Row) -> dict[str, Any]:
     return {
         "claim_id": claim.id,
         "period": claim.period,
+        "pool_code": claim.pool_code,
         "bank_code": claim.bank_code,
         "contract_no": claim.contract_no,
         "npl_date": _iso(claim.npl_date),
@@ -182,6 +183,7 @@ def loan_view(
         ),
         "npl_date": _iso(npl_on),
         "coverage": loan.coverage,
+        "risk_pool": loan.risk_pool,
         "eligibility": _eligibility(db, data, book, today),
         "subsidy_granted": format_fen(int(granted or 0)),
         "events": [event_to_wire(e, data.voided_ids) for e in data.events],
@@ -202,4 +204,5 @@ def loan_summary(loan: Row) -> dict[str, Any]:
         "start_date": _iso(loan.start_date),
         "maturity_date": _iso(loan.maturity_date),
         "coverage": loan.coverage,
+        "risk_pool": loan.risk_pool,
     }
