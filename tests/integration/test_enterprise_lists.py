@@ -343,16 +343,17 @@ REFUSALS = [
     # A NUL in a path (PostgreSQL text cannot hold one) names nothing: never a 500.
     ("auditor", "GET", "/enterprise-lists/S%00G", None, 404, "not_found", None),
     ("auditor", "GET", "/enterprise-lists/S%00G/members", None, 404, "not_found", None),
+    # A NUL in a path names nothing anywhere in the API (app._refuse_nul_in_path).
     (
         "clerk",
         "PUT",
         f"/enterprise-lists/S%00G/members/{USCC_A}",
         {"from": "2024-01-01"},
-        422,
-        "unknown_list",
-        "list_code",
+        404,
+        "not_found",
+        None,
     ),
-    ("clerk", "PUT", f"{MEMBERS}/A%00B", {"from": "2024-01-01"}, 422, "invalid_uscc", "uscc"),
+    ("clerk", "PUT", f"{MEMBERS}/A%00B", {"from": "2024-01-01"}, 404, "not_found", None),
 ]
 
 

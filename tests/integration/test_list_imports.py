@@ -396,5 +396,5 @@ def test_nul_characters_in_cells_or_the_list_code_are_refused_not_a_500(lists, d
         ("rows[2].uscc", "invalid_format"),
         ("rows[3].name", "invalid_format"),
     ]
-    refused(upload_list(lists, "S%00G", data), 422, "unknown_list", "list_code")
+    refused(upload_list(lists, "S%00G", data), 404, "not_found")  # a NUL names nothing
     assert state(db) == before
