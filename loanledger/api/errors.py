@@ -71,6 +71,7 @@ ERROR_CODES = {
         "loan_settled",
         "balance_not_zero",
         "filing_completed",  # api.md, Version 2 additions
+        "product_not_eligible",
     ),
     429: ("rate_limited",),
 }
