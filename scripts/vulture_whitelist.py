@@ -190,6 +190,7 @@ registered_on
 closed_by  # tables.py; set in services/close.py
 recorded_by  # tables.py; set in services/payouts.py
 recorded_at
+budget_year  # tables.py (migration 0007); the approval's budget year, set by the v2 budget work
 
 # ---------------------------------------------------------------- openpyxl
 # Cell, column and sheet attributes that openpyxl writes into the .xlsx
