@@ -294,9 +294,24 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
             "rate_cap_spread_bps": rng.choice([None, None, 10]),
         },
         "enterprises": [
-            {"uscc": USCCS[0], "name": "灯都照明", "established_on": "2015-06-01"},
-            {"uscc": USCCS[1], "name": "小榄五金", "established_on": "2010-04-12"},
-            {"uscc": USCCS[2], "name": "古镇灯饰", "established_on": young.isoformat()},
+            {
+                "uscc": USCCS[0],
+                "name": "灯都照明",
+                "established_on": "2015-06-01",
+                "industry_code": "C3879",
+            },
+            {
+                "uscc": USCCS[1],
+                "name": "小榄五金",
+                "established_on": "2010-04-12",
+                "industry_code": "C3879",
+            },
+            {
+                "uscc": USCCS[2],
+                "name": "古镇灯饰",
+                "established_on": young.isoformat(),
+                "industry_code": "C3879",
+            },
         ],
         "products": [
             {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},

@@ -67,8 +67,24 @@ def world(staff, bank):
                 "risk_covered": True,
             },
         ),
-        ("/enterprises", {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"}),
-        ("/enterprises", {"uscc": OTHER_USCC, "name": "小榄五金", "established_on": "2010-04-12"}),
+        (
+            "/enterprises",
+            {
+                "uscc": USCC,
+                "name": "灯都照明",
+                "established_on": "2015-06-01",
+                "industry_code": "C3879",
+            },
+        ),
+        (
+            "/enterprises",
+            {
+                "uscc": OTHER_USCC,
+                "name": "小榄五金",
+                "established_on": "2010-04-12",
+                "industry_code": "C3879",
+            },
+        ),
         (
             "/filings",
             {
