@@ -24,4 +24,5 @@ def industry_eligible(code: str | None, prefixes: Iterable[str] | None) -> bool:
     (`prefixes` None); never without a code while it is on."""
     if prefixes is None:
         return True
-    return code is not None and any(code.startswith(p) for p in prefixes)
+    # str.startswith takes a tuple: one C call per record of the close, not a generator
+    return code is not None and code.startswith(tuple(prefixes))

@@ -85,6 +85,10 @@ class SubsidyFacts:
     def window_start(self, data: LoanData, version: int) -> dt.date | None:
         """W0 of the loan under policy `version` (its anchor and rules), from every loan of
         its enterprise. Asked once per record: kept per loan and version."""
+        if len(self.of_enterprise[data.loan.uscc]) == 1:
+            # Alone in its enterprise, so alone in any anchor group: W0 is its own first
+            # disbursement (Windows.start's first case), the usual loan, asked without a Windows.
+            return data.facts().first_disbursement
         key = (data.loan.id, version)
         if key not in self._starts:
             self._starts[key] = self._windows_of(data.loan.uscc, version).start(
