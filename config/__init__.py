@@ -37,6 +37,9 @@ class Settings:
     # rate_limit_per_second <= 0 turns the limit off.
     rate_limit_per_second: float = 200.0
     rate_limit_burst: int = 400
+    # Where the counts live: memory:// (one process) or redis://host:port/db (shared by every
+    # worker and machine). api/ratelimit.py
+    rate_limit_storage_uri: str = "memory://"
     sqlite_wal: bool = True
     # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
     # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
@@ -45,20 +48,38 @@ class Settings:
     metrics_enabled: bool = True
 
 
+DEVELOPMENT_SECRET = "dev-only-secret-change-me"
+TESTING_SECRET = "testing-secret"
+MIN_SECRET_BYTES = 32
+MIN_SECRET_DISTINCT = 10  # 'x' * 32 or 'abab…' is long but guessable
+
+
+def _check_production_secret(secret: str) -> None:
+    """A production secret signs every session cookie and encrypts the banks' key secrets:
+    it must be long, not one of the published defaults, and not a repeated pattern."""
+    if secret in (DEVELOPMENT_SECRET, TESTING_SECRET):
+        raise ConfigError("LOANLEDGER_SECRET_KEY is a published default; generate your own")
+    if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < MIN_SECRET_DISTINCT:
+        raise ConfigError(
+            f"LOANLEDGER_SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
 def _defaults(env: str) -> Settings:
     instance = REPO_ROOT / "instance"
     if env == "development":
         return Settings(
             env=env,
             database_url=f"sqlite:///{instance / 'loanledger.db'}",
-            secret_key="dev-only-secret-change-me",
+            secret_key=DEVELOPMENT_SECRET,
             allow_manual_business_date=True,
         )
     if env == "testing":
         return Settings(
             env=env,
             database_url=f"sqlite:///{instance / 'test.db'}",
-            secret_key="testing-secret",
+            secret_key=TESTING_SECRET,
             allow_manual_business_date=True,
             sqlite_wal=False,
         )
@@ -121,6 +142,10 @@ def load_settings(
                 float,
             ),
         )
+    if "LOANLEDGER_RATE_LIMIT_STORAGE_URI" in environ:
+        settings = replace(
+            settings, rate_limit_storage_uri=environ["LOANLEDGER_RATE_LIMIT_STORAGE_URI"]
+        )
     if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
         settings = replace(
             settings,
@@ -137,9 +162,12 @@ def check_settings(settings: Settings) -> None:
     if settings.env == "production":
         if not settings.secret_key:
             raise ConfigError("production needs LOANLEDGER_SECRET_KEY")
+        _check_production_secret(settings.secret_key)
         if settings.allow_manual_business_date:
             raise ConfigError("production refuses LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE")
     if not settings.secret_key:
         raise ConfigError("a secret key is required")
+    if not settings.rate_limit_storage_uri.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError("LOANLEDGER_RATE_LIMIT_STORAGE_URI must be memory:// or redis://…")
     if settings.rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")

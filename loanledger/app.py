@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import io
 from dataclasses import dataclass
 
 from flask import Flask
@@ -10,6 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.wsgi import get_content_length
 
 from config import Settings, load_settings
 from loanledger.api import register_api
@@ -18,6 +20,7 @@ from loanledger.observability import init_app as register_observability
 from loanledger.persistence.db import make_engine, make_sessionmaker
 from loanledger.request_context import close_session
 from loanledger.web import register_web
+from loanledger.wire.strict_json import loads_strict
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -27,8 +30,10 @@ class StrictJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_float", decimal.Decimal)
-        return super().loads(s, **kwargs)
+        if kwargs:
+            kwargs.setdefault("parse_float", decimal.Decimal)
+            return super().loads(s, **kwargs)
+        return loads_strict(s.decode("utf-8") if isinstance(s, bytes) else s)
 
 
 @dataclass
@@ -80,7 +85,32 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _serve_swagger_ui(app)
     register_web(app)
     register_observability(app, settings)  # /healthz, /readyz, /metrics, request ids, JSON logs
+    app.wsgi_app = SizedBody(app.wsgi_app, app)  # type: ignore[method-assign]
     return app
+
+
+class SizedBody:
+    """A body without Content-Length (Transfer-Encoding: chunked, which a server such as
+    gunicorn passes on with `wsgi.input_terminated`) is read here, at most one byte over the
+    limit, and handed on with its length. Werkzeug alone cut such a body at the limit
+    without a word, so an oversized signed request failed its signature (401) instead of
+    being too large (413); with a length, the usual 413 follows."""
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app, self.app = wsgi_app, app
+
+    def __call__(self, environ, start_response):
+        if get_content_length(environ) is None and environ.get("wsgi.input_terminated"):
+            limit = self.app.config.get("MAX_CONTENT_LENGTH")
+            data = (
+                environ["wsgi.input"].read()
+                if limit is None
+                else environ["wsgi.input"].read(limit + 1)
+            )
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # the body is now sized
+        return self.wsgi_app(environ, start_response)
 
 
 def _serve_swagger_ui(app: Flask) -> None:

@@ -14,9 +14,11 @@ name. A new finding is either dead (delete it) or used by a convention: add it t
 # get/post/patch/delete methods by the HTTP method's name.
 BusinessDateResource  # loanledger/api/resources/admin.py
 Calendar
+SignOutEverywhere
 AuditTrail  # loanledger/api/resources/audit.py
 MySubsidies
 Tokens  # loanledger/api/resources/auth.py
+CurrentToken
 Imports  # loanledger/api/resources/imports.py
 ImportItem
 ImportErrors
@@ -71,11 +73,14 @@ _.patch  # MethodView.patch: loans.py BankLoan, reference.py EnterpriseResource
 # ---------------------------------------------------------------- flask-smorest / apispec: the OpenAPI document
 _.operation_helper  # apispec BasePlugin hook (loanledger/api/openapi.py)
 _.DEFAULT_ERROR_RESPONSE_NAME  # read by flask-smorest when it documents responses (openapi.py)
+_.ARGUMENTS_PARSER  # read by flask-smorest's @arguments (api/__init__.py sets the strict one)
+_._raw_load_json  # webargs' FlaskParser hook for the JSON body (api/parsing.py)
 
 # ---------------------------------------------------------------- marshmallow
 # Schema fields are class attributes that the schema's metaclass collects: they are loaded
 # and dumped by name, never read as attributes.
 covered_years  # loanledger/api/resources/admin.py CalendarOut
+tokens_revoked  # admin.py SignedOut
 since  # loanledger/api/resources/audit.py AuditQuery
 audit_id  # audit.py AuditOut
 duplicate_of  # loanledger/api/resources/imports.py
@@ -190,7 +195,9 @@ registered_on
 closed_by  # tables.py; set in services/close.py
 recorded_by  # tables.py; set in services/payouts.py
 recorded_at
-budget_year  # tables.py (migration 0007); the approval's budget year, set by the v2 budget work
+EnterpriseList  # tables.py (migration 0009): the v2 risk-pool schema, read by the pools work
+pool_code
+operator
 
 # ---------------------------------------------------------------- openpyxl
 # Cell, column and sheet attributes that openpyxl writes into the .xlsx
@@ -210,6 +217,8 @@ EQUAL_PRINCIPAL
 INTEREST_ONLY
 MONTHLY
 QUARTERLY
+NOT_COVERED_ELIGIBILITY
+ANY
 
 # ---------------------------------------------------------------- interface signatures
 column_kind_  # services/spreadsheets.py _Reader.value(column_kind_, raw): abstract; subclasses use it

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.routing import IntegerConverter
 
-from loanledger.api.auth import RATE_LIMIT_EXTENSION
 from loanledger.api.openapi import register_openapi
-from loanledger.api.ratelimit import TokenBuckets
+from loanledger.api.parsing import StrictParser
 from loanledger.wire.fields import register_fields
 
 RESOURCE_MODULES = (
@@ -25,6 +24,9 @@ RESOURCE_MODULES = (
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
 )
 
+# Every blueprint's @arguments reads JSON bodies strictly (api/parsing.py). Set here, in the
+# package, so it is in place before any resource module declares its arguments.
+Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 BIGINT_MAX = 2**63 - 1
 
@@ -41,7 +43,6 @@ def register_api(api: Api) -> None:
     register_fields(api)
     register_openapi(api)
     api._app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    api._app.extensions[RATE_LIMIT_EXTENSION] = TokenBuckets()
     for name in RESOURCE_MODULES:
         module = import_module(f"loanledger.api.resources.{name}")
         for blueprint in module.BLUEPRINTS:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from loanledger.api.errors import ApiError
-from loanledger.api.ratelimit import TokenBuckets
+from loanledger.api.ratelimit import RequestLimits
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
@@ -88,7 +88,7 @@ def _authenticate_bank() -> Principal:
             "timestamp_skew",
             f"X-LL-Timestamp must be within ±{settings.signature_skew_seconds} s of server time",
         )
-    if not NONCE_PATTERN.match(nonce):
+    if not NONCE_PATTERN.fullmatch(nonce):
         raise ApiError(
             400,
             "missing_header",
@@ -168,13 +168,10 @@ def _authenticate(bank: bool, roles: tuple[str, ...]) -> Principal:
 
 # ------------------------------------------------------------------ rate limit
 def _rate_limit(bank_code: str) -> None:
-    """One token per signed request from the bank (reads and writes alike)."""
+    """One request of the bank's allowance per signed request (reads and writes alike)."""
     ext = current_app.extensions["loanledger"]
-    buckets = current_app.extensions.get(RATE_LIMIT_EXTENSION)
-    if buckets is None:
-        buckets = current_app.extensions.setdefault(RATE_LIMIT_EXTENSION, TokenBuckets())
-    wait = buckets.take(
-        bank_code, ext.settings.rate_limit_per_second, ext.settings.rate_limit_burst, owner=ext
+    wait = request_limits(ext).take(
+        "bank", bank_code, ext.settings.rate_limit_per_second, ext.settings.rate_limit_burst
     )
     if wait:
         raise ApiError(
@@ -183,6 +180,19 @@ def _rate_limit(bank_code: str) -> None:
             f"too many requests for bank {bank_code}; retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
+
+
+def request_limits(ext) -> RequestLimits:
+    """The app's limits on the store its settings name; made again when the settings change
+    (the test suite points one app at a new configuration per test), counts forgotten."""
+    held = current_app.extensions.get(RATE_LIMIT_EXTENSION)
+    if held is None or held[0] is not ext:
+        limits = RequestLimits(ext.settings.rate_limit_storage_uri)
+        if held is not None and held[1].storage_uri == limits.storage_uri:
+            limits = held[1]
+            limits.reset()
+        held = current_app.extensions[RATE_LIMIT_EXTENSION] = (ext, limits)
+    return held[1]
 
 
 # ------------------------------------------------------------------ idempotency
@@ -224,7 +234,7 @@ def _idempotency_key() -> str:
             "header Idempotency-Key is required on bank writes",
             "Idempotency-Key",
         )
-    if not IDEMPOTENCY_PATTERN.match(key):
+    if not IDEMPOTENCY_PATTERN.fullmatch(key):
         raise ApiError(
             400,
             "missing_header",

@@ -19,6 +19,7 @@ from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from loanledger.domain.errors import Refusal
+from loanledger.observability.logs import log_unexpected
 from loanledger.problems import http_exception_response, problem, refusal_response
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log_unexpected(log, error, f"unhandled error on {request.method} {request.path}")
         return problem(
             500,
             "internal error",

@@ -480,6 +480,11 @@ def generate(
             if event["type"] == "interest":
                 year = dt.date.fromisoformat(event["paid_on"]).year
                 interest_by_year[year] = interest_by_year.get(year, 0) + _fen(event["interest"])
+    # An approval is charged to the year it happens in (domain.md §7 v2): the last months'
+    # batches are approved in the next year, which needs its own appropriation.
+    if interest_by_year:
+        last = max(interest_by_year)
+        interest_by_year[last + 1] = interest_by_year[last]
     budgets = [
         {
             "year": year,

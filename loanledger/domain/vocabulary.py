@@ -134,6 +134,15 @@ class Coverage(StrEnum):
     COVERED = "covered"
     NOT_COVERED = "not_covered"
     NOT_COVERED_CAPACITY = "not_covered_capacity"
+    NOT_COVERED_ELIGIBILITY = "not_covered_eligibility"  # (v2) the pool's eligibility failed
+
+
+class PoolEligibility(StrEnum):
+    """Which loans a risk pool can cover (domain.md §2, §5, v2)."""
+
+    FILING = "filing"  # linked at registration to a filing neither revoked nor lapsed
+    ENTERPRISE_LIST = "enterprise_list"  # the enterprise is on the pool's list on start_date
+    ANY = "any"
 
 
 class RepaymentMethod(StrEnum):

@@ -18,6 +18,7 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
 
 from flask import Response, current_app, g, has_request_context, request
@@ -32,6 +33,31 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "request_id",
 }
+
+
+def log_unexpected(logger: logging.Logger, error: BaseException, what: str) -> None:
+    """Log an unexpected error with its stack, but a database error only by its kind, its
+    primary message and its statement: the values bound to the statement and PostgreSQL's
+    DETAIL ('Failing row contains (...)', 'Key (uscc)=(...)') are banks' and enterprises'
+    data, which the log must not carry."""
+    from sqlalchemy.exc import StatementError
+
+    if not isinstance(error, StatementError):
+        logger.error("%s", what, exc_info=error)
+        return
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(original).split("\n", 1)[0]
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    logger.error(
+        "%s: %s (%s): %s\n[SQL: %s]\n%s",
+        what,
+        type(error).__name__,
+        type(original).__name__,
+        primary,
+        error.statement,
+        stack,
+    )
 
 
 def request_id_for(incoming: str | None) -> str:

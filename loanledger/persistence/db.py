@@ -9,17 +9,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, *, sqlite_wal: bool = True) -> Engine:
+    """`hide_parameters`: an error's text (and so the log) names the statement, never the
+    values bound to it, which are banks' and enterprises' data."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine, wal=sqlite_wal and ":memory:" not in url and url != "sqlite://")
         return engine
     # psycopg prepares a statement after 5 runs, and PostgreSQL then may switch to a generic
     # plan: for `event_id IN (…900 ids…)` that plan scanned the table (2 s a lookup at 60k
     # events). Custom plans keep the index; parsing stays prepared.
     return create_engine(
-        url, pool_pre_ping=True, connect_args={"options": "-c plan_cache_mode=force_custom_plan"}
+        url,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
 
 

@@ -42,6 +42,7 @@ from loanledger.domain.vocabulary import (
     PayeeType,
     PaymentStatus,
     PeriodStatus,
+    PoolEligibility,
     RepaymentMethod,
     Role,
 )
@@ -126,6 +127,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     uscc: Mapped[str | None] = mapped_column(String(18))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every signed-in page session carries the version it began under; signing out (or an
+    # administrator's "sign out everywhere") moves it on, so a copied cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
@@ -226,12 +230,60 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
+class EnterpriseList(Base):
+    """A named list of enterprises such as 《上规上限培育企业名录库》 (domain.md §2, v2)."""
+
+    __tablename__ = "enterprise_lists"
+    list_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class EnterpriseListMember(Base):
+    """One membership of an enterprise in a list: from `from_on` to `to_on`, both inclusive."""
+
+    __tablename__ = "enterprise_list_members"
+    __table_args__ = (
+        UniqueConstraint("list_code", "uscc", "from_on"),
+        CheckConstraint("to_on IS NULL OR to_on >= from_on", name="interval"),
+        Index("ix_enterprise_list_members_uscc", "uscc", "list_code"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    list_code: Mapped[str] = mapped_column(ForeignKey("enterprise_lists.list_code"))
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"))
+    from_on: Mapped[dt.date] = mapped_column(Date)
+    to_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RiskPool(Base):
+    """A risk pool with its own cash, rules and batches (domain.md §2, §5, v2). `SZD` is
+    made by the first migration that knows pools, so every database has it."""
+
+    __tablename__ = "risk_pools"
+    __table_args__ = (
+        CheckConstraint(in_list("eligibility", PoolEligibility), name="eligibility"),
+        CheckConstraint(
+            f"(eligibility = '{PoolEligibility.ENTERPRISE_LIST}') = (list_code IS NOT NULL)",
+            name="list_when_listed",
+        ),
+    )
+    pool_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    operator: Mapped[str] = mapped_column(String(255))
+    eligibility: Mapped[str] = mapped_column(String(16))
+    list_code: Mapped[str | None] = mapped_column(ForeignKey("enterprise_lists.list_code"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class Product(Base):
     __tablename__ = "products"
     product_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     bank_code: Mapped[str] = mapped_column(ForeignKey("banks.bank_code"), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    risk_covered: Mapped[bool] = mapped_column(Boolean)
+    risk_covered: Mapped[bool] = mapped_column(Boolean)  # kept: risk_pool IS NOT NULL
+    # domain.md §2 (v2): the pool that can cover this product's loans, or none.
+    risk_pool: Mapped[str | None] = mapped_column(ForeignKey("risk_pools.pool_code"))
     # domain.md §2 (v2): a 数字贷 product's loans can be subsidised; an ordinary one's cannot.
     subsidy_eligible: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=text("true")
@@ -309,6 +361,7 @@ class PoolDeposit(Base):
     __tablename__ = "pool_deposits"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
+    pool_code: Mapped[str] = mapped_column(ForeignKey("risk_pools.pool_code"), index=True)
     amount_fen: Mapped[int] = mapped_column(Fen)
     deposited_on: Mapped[dt.date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(255))
@@ -346,6 +399,8 @@ class Loan(Base):
     repayment_method: Mapped[str] = mapped_column(String(32))
     interest_settlement: Mapped[str] = mapped_column(String(16))
     coverage: Mapped[str] = mapped_column(String(32))
+    # The pool its product named at registration (v2: coverage is decided then, and stays).
+    risk_pool: Mapped[str | None] = mapped_column(ForeignKey("risk_pools.pool_code"))
     registered_on: Mapped[dt.date] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
@@ -465,8 +520,26 @@ class RecordState(Base):
 class Batch(Base):
     __tablename__ = "batches"
     __table_args__ = (
-        UniqueConstraint("period", "kind"),
         CheckConstraint(in_list("kind", BatchKind), name="kind"),
+        # v2: one subsidy batch per period, one compensation batch per pool per period.
+        CheckConstraint(
+            f"(kind = '{BatchKind.COMPENSATION}') = (pool_code IS NOT NULL)", name="pool_when_paid"
+        ),
+        Index(
+            "uq_batches_subsidy_period",
+            "period",
+            unique=True,
+            sqlite_where=text(f"kind = '{BatchKind.SUBSIDY}'"),
+            postgresql_where=text(f"kind = '{BatchKind.SUBSIDY}'"),
+        ),
+        Index(
+            "uq_batches_compensation_period_pool",
+            "period",
+            "pool_code",
+            unique=True,
+            sqlite_where=text(f"kind = '{BatchKind.COMPENSATION}'"),
+            postgresql_where=text(f"kind = '{BatchKind.COMPENSATION}'"),
+        ),
         CheckConstraint(in_list("status", BatchStatus), name="status"),
         CheckConstraint("total_fen >= 0", name="total_sign"),
         CheckConstraint(
@@ -477,6 +550,7 @@ class Batch(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     period: Mapped[str] = mapped_column(ForeignKey("periods.period"))
     kind: Mapped[str] = mapped_column(String(16))
+    pool_code: Mapped[str | None] = mapped_column(ForeignKey("risk_pools.pool_code"))
     status: Mapped[str] = mapped_column(String(16))
     total_fen: Mapped[int] = mapped_column(Fen)
     line_count: Mapped[int] = mapped_column(Integer)
@@ -486,6 +560,8 @@ class Batch(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The business date of the approval: no payment of the batch is dated before it.
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     rejected_by: Mapped[str | None] = mapped_column(String(64))
     rejected_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
@@ -576,6 +652,7 @@ class Claim(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     period: Mapped[str] = mapped_column(ForeignKey("periods.period"))
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    pool_code: Mapped[str] = mapped_column(ForeignKey("risk_pools.pool_code"), index=True)
     bank_code: Mapped[str] = mapped_column(String(32), index=True)
     contract_no: Mapped[str] = mapped_column(String(64))
     npl_date: Mapped[dt.date] = mapped_column(Date)

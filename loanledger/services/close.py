@@ -230,6 +230,9 @@ class _BatchLines:
             self.batch = Batch(
                 period=self.period,
                 kind=self.kind,
+                # v2 schema: every compensation batch names its pool; one pool (SZD) until
+                # the close runs pool by pool.
+                pool_code=None if subsidy else "SZD",
                 status=BatchStatus.PUBLICITY if subsidy else BatchStatus.READY,
                 total_fen=0,
                 line_count=0,

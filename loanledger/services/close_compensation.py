@@ -89,6 +89,7 @@ def _new_claims(db: Session, period: str, last_day: dt.date, book: PolicyBook) -
         version, policy = book.on(npl_on)
         ratio, compensation_fen = claim_compensation(loss_base_fen, data.loan.principal_fen, policy)
         claim = Claim(
+            pool_code="SZD",
             period=period,
             loan_id=data.loan.id,
             bank_code=data.loan.bank_code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -17,6 +18,7 @@ from loanledger.domain.vocabulary import Role, words
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
 from loanledger.services.audit import record
+from loanledger.services.errors import NotFound
 
 ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
@@ -63,9 +65,20 @@ def create_user(
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made like every user's (same method and cost), made once, checked when the name
+    is unknown: a wrong name then costs what a wrong password costs, and the time of the
+    answer does not tell which names exist."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate_password(db: Session, username: str, password: str) -> User | None:
     user = db.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
 
@@ -84,11 +97,51 @@ def issue_token(db: Session, user: User, ttl_seconds: int) -> tuple[str, dt.date
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    row = db.get(ApiToken, hashlib.sha256(token.encode()).hexdigest())
+    row = db.get(ApiToken, _token_hash(token))
     if row is None or as_utc(row.expires_at) <= _now():
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def revoke_token(db: Session, token: str, actor: str) -> None:
+    """DELETE /auth/tokens/current: this bearer token stops working now (its row goes: a
+    token is a credential, not a record; the audit keeps who ended it)."""
+    row = db.get(ApiToken, _token_hash(token))
+    if row is not None:
+        db.delete(row)
+        db.flush()
+        record(db, actor, "token.revoke", "user", actor.removeprefix("user:"), None, None)
+
+
+def end_page_sessions(db: Session, user_id: int, actor: str) -> None:
+    """Signing out of the pages: the user's session version moves on, so this cookie and any
+    copy of it no longer sign anyone in (the user's other browsers sign in again too)."""
+    user = db.get(User, user_id)
+    if user is not None:
+        user.session_version += 1
+        db.flush()
+        record(db, actor, "user.sign_out", "user", user.username, None, None)
+
+
+def sign_out_everywhere(db: Session, username: str, actor: str) -> dict[str, object]:
+    """An administrator's action for a lost laptop or a leaver: every page session and every
+    bearer token of the user ends now."""
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username}")
+    user.session_version += 1
+    tokens = db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    for token in tokens:
+        db.delete(token)
+    db.flush()
+    after = {"tokens_revoked": len(tokens)}
+    record(db, actor, "user.sign_out_everywhere", "user", username, None, after)
+    return {"username": username, **after}
 
 
 # ------------------------------------------------------------------ banks and keys

@@ -177,6 +177,7 @@ class LoanBook:
             "repayment_method": data["repayment_method"],
             "interest_settlement": data["interest_settlement"],
             "coverage": self._coverage(product, data["principal"]),
+            "risk_pool": product.risk_pool,
             "registered_on": self.today,
             "content_hash": content_hash,
             "created_at": utcnow(),
@@ -469,7 +470,7 @@ def event_row(
         loan.id,
         data["type"],
         get("date") or get("paid_on") or get("as_of") or get("effective_on"),
-        get("amount") or get("principal"),
+        get("principal") if get("amount") is None else get("amount"),
         get("period_start"),
         get("period_end"),
         get("interest"),
@@ -557,6 +558,17 @@ def _check_interest(_book, loan_data: LoanData, data) -> None:
         raise DomainError(
             "no_disbursement", "no disbursement before this interest period ends", "period_start"
         )
+    # Interest paid for one period cannot exceed the principal lent (24% a year, the highest
+    # rate accepted, needs four years to get there): a figure beyond it is a typing error, and
+    # one of 13 digits made totals that no yuan field can carry.
+    for name in ("interest", "penalty_interest", "compound_interest"):
+        if (data.get(name) or 0) > loan_data.loan.principal_fen:
+            raise DomainError(
+                "exceeds_contract_principal",
+                f"{name} {format_fen(data[name])} is more than the contract principal "
+                f"{format_fen(loan_data.loan.principal_fen)}",
+                name,
+            )
     other = loan_data.interest_overlapping(data["period_start"], data["period_end"])
     if other is not None:
         start, end, event_id = other

@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loanledger.domain.errors import DomainError
 from loanledger.domain.ledger import hold_entry
 from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
@@ -108,6 +109,10 @@ def file_objection(
 def resolve(
     db: Session, objection_id: int, resolution: str, note: str, actor: str, today: dt.date
 ) -> Objection:
+    if not note or not note.strip():
+        # The enterprise reads why its objection was upheld or dismissed: every way in (API,
+        # page) must give a reason.
+        raise DomainError("required", "a resolution needs a note saying why", "note")
     objection = get_objection(db, objection_id)
     if objection.status != ObjectionStatus.OPEN:
         raise Conflict(

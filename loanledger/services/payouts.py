@@ -205,7 +205,11 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
             "status",
         )
     _check_not_submitter(batch, actor, "approve")
-    _check_funds(db, batch)
+    # domain.md §7 (v2): charged to the budget of the year the approval happens in (预算 is
+    # spent when it is paid), not the period's: a December batch approved in January is
+    # January's year's. The batch keeps that year; its payments count against it.
+    budget_year = today.year if batch.kind == BatchKind.SUBSIDY else None
+    _check_funds(db, batch, budget_year)
     nothing_to_pay = not db.scalar(
         select(func.count())
         .select_from(BatchPayee)
@@ -220,12 +224,14 @@ def approve(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
         status=BatchStatus.PAID if nothing_to_pay else BatchStatus.APPROVED,
         approved_by=actor,
         approved_at=_now(),
+        approved_on=today,
+        budget_year=budget_year,
     )
 
 
-def _check_funds(db: Session, batch: Batch) -> None:
-    if batch.kind == BatchKind.SUBSIDY:
-        year = int(batch.period[:4])
+def _check_funds(db: Session, batch: Batch, budget_year: int | None) -> None:
+    if budget_year is not None:
+        year = budget_year
         left_fen = read.budget_left(db, year)
         if left_fen < batch.total_fen:
             raise Conflict(
@@ -299,7 +305,7 @@ def record_payments(
             f"batch {batch.id} is {batch.status}; payments are recorded for an approved batch",
             "status",
         )
-    _validate(results, today)
+    _validate(results, today, batch.approved_on)
     payees = {
         p.payee_id: p
         for p in db.scalars(
@@ -321,7 +327,7 @@ def record_payments(
     return _settle_status(db, batch, actor)
 
 
-def _validate(results: list[PaymentResult], today: dt.date) -> None:
+def _validate(results: list[PaymentResult], today: dt.date, approved_on: dt.date | None) -> None:
     seen: set[str] = set()
     for i, r in enumerate(results):
         if r.payee_id in seen:
@@ -339,6 +345,14 @@ def _validate(results: list[PaymentResult], today: dt.date) -> None:
             raise DomainError(
                 "future_date",
                 f"{r.paid_on} is after the business date {today}",
+                f"payments[{i}].paid_on",
+            )
+        # Nothing is paid before it is approved: an earlier date would book the cash to a
+        # day (and a year) when the batch could not be paid.
+        if r.paid_on is not None and approved_on is not None and r.paid_on < approved_on:
+            raise DomainError(
+                "invalid_format",
+                f"{r.paid_on} is before the batch was approved on {approved_on}",
                 f"payments[{i}].paid_on",
             )
 

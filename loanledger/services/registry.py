@@ -271,7 +271,7 @@ def create_product(
         raise Conflict(
             "invalid_state", f"product {product_code} exists with other content", "product_code"
         )
-    product = Product(**wanted)
+    product = Product(**wanted, risk_pool="SZD" if risk_covered else None)
     _savepoint_insert(
         db, product, Conflict("invalid_state", f"product {product_code} exists", "product_code")
     )
@@ -708,7 +708,9 @@ def add_pool_deposit(
 ) -> tuple[PoolDeposit, int]:
     """Cash into the pool: stored and posted Dr 1101 / Cr 3002 on deposited_on (≤ today)."""
     _not_future(deposited_on, today, "deposited_on")
-    deposit = PoolDeposit(amount_fen=amount_fen, deposited_on=deposited_on, reference=reference)
+    deposit = PoolDeposit(
+        pool_code="SZD", amount_fen=amount_fen, deposited_on=deposited_on, reference=reference
+    )
     db.add(deposit)
     db.flush()
     entry = ledger_rules.pool_deposit_entry(amount_fen, f"risk pool deposit: {reference}")

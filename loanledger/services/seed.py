@@ -1,5 +1,5 @@
-"""Reference data every database starts with: the LPR table, the chart of accounts and
-policy version 1. Inserts only what is missing, so `loanledger init` can run again.
+"""Reference data every database starts with: the LPR table, the chart of accounts,
+policy version 1 and risk pool SZD (domain.md §2 v2). Inserts only what is missing, so `loanledger init` can run again.
 
 The business date is deliberately NOT seeded: a fresh database accepts any first date.
 """
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from loanledger.domain.ledger import ACCOUNT_KINDS, ACCOUNT_NAMES, ACCOUNT_NAMES_ZH
 from loanledger.domain.money import parse_rate
 from loanledger.domain.policy import DEFAULT_POLICY_DOC
-from loanledger.persistence.tables import Account, LprRate, PolicyVersion
+from loanledger.domain.vocabulary import PoolEligibility
+from loanledger.persistence.tables import Account, LprRate, PolicyVersion, RiskPool
 
 # Records are computed with the policy in force on their paid_on: v1 must cover the past.
 POLICY_V1_IN_FORCE_FROM = dt.date(2000, 1, 1)
@@ -71,10 +72,29 @@ def seed_policy(db: Session) -> int:
     return 1
 
 
+# The one pool of version 1, which every database has (migration 0009 makes it in a database
+# that existed before pools).
+SZD_POOL = {
+    "pool_code": "SZD",
+    "name": "数字贷风险补偿资金池",
+    "operator": "中盈投资",
+    "eligibility": PoolEligibility.FILING.value,
+    "list_code": None,
+}
+
+
+def seed_risk_pools(db: Session) -> int:
+    if db.get(RiskPool, SZD_POOL["pool_code"]) is not None:
+        return 0
+    db.add(RiskPool(**SZD_POOL))
+    return 1
+
+
 def seed(db: Session) -> dict[str, int]:
     """Adds the missing reference rows (the caller commits); returns how many of each."""
     return {
         "lpr_rates": seed_lpr(db),
         "accounts": seed_accounts(db),
         "policy_versions": seed_policy(db),
+        "risk_pools": seed_risk_pools(db),
     }

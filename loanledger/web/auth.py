@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from loanledger.domain.vocabulary import STAFF_ROLES, Role, role_may_act_as
 from loanledger.persistence.tables import User
 from loanledger.request_context import session as db_session
-from loanledger.services import sign_in
+from loanledger.services import identity, sign_in
 from loanledger.services.unit_of_work import unit_of_work
 from loanledger.web import web
 from loanledger.web.i18n import LANGUAGES, error_text, t
@@ -55,8 +56,11 @@ def _load_user() -> WebUser | None:
     if not isinstance(user_id, int):
         return None
     user = db_session().get(User, user_id)
-    if user is None or not user.active:
+    # A cookie from before the user signed out (or was signed out everywhere) carries an
+    # older session version: it no longer signs anyone in, even if it was copied.
+    if user is None or not user.active or session.get("sv") != user.session_version:
         session.pop("user_id", None)
+        session.pop("sv", None)
         return None
     return WebUser(user.id, user.username, user.role, user.uscc)
 
@@ -85,8 +89,17 @@ def roles_required(*roles: str):
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no //host): no open redirect after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: no open redirect after sign-in or a change of language.
+
+    Checked on the parsed URL, and nothing a browser would drop or reinterpret is let
+    through: it removes tabs and newlines (so '/%09/evil.example' is '//evil.example'), reads
+    a backslash as a slash, and a control character cannot go into a Location header."""
+    if not target or any(ch < " " or ch in "\x7f\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
         return None
     return target
 
@@ -124,6 +137,7 @@ def login():
     if lang:
         session["lang"] = lang
     session["user_id"] = user.id
+    session["sv"] = user.session_version
     session.permanent = True
     g.pop("web_user", None)
     flash(t("login.welcome", name=user.username), "success")
@@ -135,6 +149,10 @@ def login():
 
 @web.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        with unit_of_work(db_session()) as db:
+            identity.end_page_sessions(db, user.id, user.actor)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -150,8 +168,6 @@ def set_language(code: str):
     session["lang"] = code
     back = _safe_next(request.args.get("next"))
     if back is None and request.referrer:
-        from urllib.parse import urlsplit
-
         ref = urlsplit(request.referrer)
         if ref.netloc == request.host:
             back = _safe_next(ref.path + (f"?{ref.query}" if ref.query else ""))

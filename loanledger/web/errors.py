@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
 
 from loanledger.domain.errors import Refusal
+from loanledger.observability.logs import log_unexpected
 from loanledger.problems import http_exception_response
 from loanledger.web import web
 
@@ -32,8 +33,8 @@ def _refusal(error: Refusal):
 
 
 @web.errorhandler(Exception)
-def _unexpected(_error: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
+def _unexpected(error: Exception):
+    log_unexpected(log, error, f"unhandled error on {request.method} {request.path}")
     return error_page(500)
 
 

@@ -46,7 +46,7 @@ def text(value: str | None, *, required: bool = False, max_length: int = MAX_TEX
 
 def period(value: str | None) -> str:
     value = (value or "").strip()
-    if not PERIOD_RE.match(value) or value[:4] == "0000":
+    if not PERIOD_RE.fullmatch(value) or value[:4] == "0000":
         raise FormError("bad_period")
     return value
 
@@ -55,7 +55,7 @@ def date(value: str | None, *, required: bool = True) -> dt.date | None:
     value = (value or "").strip()
     if not value and not required:
         return None
-    if not DATE_RE.match(value):
+    if not DATE_RE.fullmatch(value):
         raise FormError("bad_date")
     try:
         return dt.date.fromisoformat(value)
@@ -66,7 +66,7 @@ def date(value: str | None, *, required: bool = True) -> dt.date | None:
 def page_number(value: str | None) -> int:
     if value in (None, ""):
         return 1
-    if not INT_RE.match(value) or int(value) < 1:
+    if not INT_RE.fullmatch(value) or int(value) < 1:
         raise FormError("bad_int")
     return int(value)
 

@@ -216,6 +216,7 @@ STATUSES: dict[str, LazyString] = {
     "covered": lazy_pgettext("status", "纳入风险补偿"),
     "not_covered": lazy_pgettext("status", "不纳入风险补偿"),
     "not_covered_capacity": lazy_pgettext("status", "资金池额度不足"),
+    "not_covered_eligibility": lazy_pgettext("status", "不符合资金池条件"),
     "revoked": lazy_pgettext("status", "已撤销"),
     "lapsed": lazy_pgettext("status", "已失效"),
     "completed": lazy_pgettext("status", "已验收"),

@@ -25,7 +25,9 @@ _KEY = re.compile(KEY_PATTERN)
 
 
 def _key(value: Any) -> str:
-    if type(value) is not str or not _KEY.match(value) or not value.strip() or "\x00" in value:
+    if type(value) is not str or not _KEY.fullmatch(value) or not value.strip():
+        raise ValueError
+    if not value.isascii() or not value.isprintable():  # the schema says which character
         raise ValueError
     return value
 
@@ -44,7 +46,7 @@ def _date(value: Any) -> dt.date:
     known = _DATES.get(value)
     if known is not None:
         return known
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         raise ValueError
     parsed = dt.date.fromisoformat(value)
     if len(_DATES) < _CACHE_BOUND:
@@ -61,6 +63,13 @@ def _money(value: Any) -> int:
     parsed = parse_yuan(value)
     if len(_AMOUNTS) < _CACHE_BOUND:
         _AMOUNTS[value] = parsed
+    return parsed
+
+
+def _positive_money(value: Any) -> int:
+    parsed = _money(value)
+    if parsed <= 0:
+        raise ValueError
     return parsed
 
 
@@ -83,7 +92,7 @@ def _classification(value: Any) -> str:
 
 
 def _reason(value: Any) -> str:
-    if type(value) is not str or not 1 <= len(value) <= 1000 or "\x00" in value:
+    if type(value) is not str or not 1 <= len(value) <= 1000 or not value.isprintable():
         raise ValueError
     return value
 
@@ -98,8 +107,8 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "paid_on": _date,
     "effective_on": _date,
     "as_of": _date,
-    "amount": _money,
-    "principal": _money,
+    "amount": _positive_money,
+    "principal": _positive_money,
     "interest": _money,
     "penalty_interest": _money,
     "compound_interest": _money,

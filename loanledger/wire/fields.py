@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from marshmallow import RAISE, ValidationError, fields, pre_load
 from marshmallow import Schema as _Schema
@@ -26,6 +27,24 @@ from loanledger.domain.money import (
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 KEY_PATTERN = r"^[^/]{1,64}$"
+
+
+def hidden_character(text: str, *, allow_line_breaks: bool = False) -> str | None:
+    """The first character that a reader cannot see or that reorders what they see — a
+    control character, a zero-width or bidirectional formatting one (Unicode Cc and Cf) — or
+    None. A contract number or a name holding one looks like another on every page and
+    in every spreadsheet (two 'identical' contracts, a name shown backwards)."""
+    allowed = "\t\n\r" if allow_line_breaks else ""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed:
+            return ch
+    return None
+
+
+def _refuse_hidden(text: str, *, allow_line_breaks: bool = False) -> None:
+    ch = hidden_character(text, allow_line_breaks=allow_line_breaks)
+    if ch is not None:
+        raise ValidationError(f"must not contain invisible or control characters (U+{ord(ch):04X})")
 
 
 class Schema(_Schema):
@@ -48,10 +67,11 @@ class Schema(_Schema):
 
 
 class Money(fields.Field):
-    """Yuan string ⇄ integer fen."""
+    """Yuan string ⇄ integer fen. `positive`: more than 0.00 (a principal, an amount that
+    moves money: zero would be a row that means nothing and breaks the arithmetic after it)."""
 
-    def __init__(self, *, allow_negative: bool = False, **kwargs):
-        self.allow_negative = allow_negative
+    def __init__(self, *, allow_negative: bool = False, positive: bool = False, **kwargs):
+        self.allow_negative, self.positive = allow_negative, positive
         metadata = kwargs.pop("metadata", {})
         pattern = MONEY_PATTERN if allow_negative else MONEY_PATTERN.replace("^-?", "^")
         metadata.setdefault("pattern", pattern)
@@ -67,11 +87,14 @@ class Money(fields.Field):
                 'money must be a string in yuan such as "1234.56", not a JSON number'
             )
         try:
-            return parse_yuan(value, allow_negative=self.allow_negative)
+            amount_fen = parse_yuan(value, allow_negative=self.allow_negative)
         except ValueError:
             raise ValidationError(
                 f"{value!r} is not an amount in yuan with at most two decimals"
             ) from None
+        if self.positive and amount_fen <= 0:
+            raise ValidationError(f"{value!r} must be more than 0.00")
+        return amount_fen
 
 
 class Rate(fields.Field):
@@ -106,7 +129,7 @@ class StrictDate(fields.Date):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.match(DATE_PATTERN, value):
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
             raise ValidationError("a date must be YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(value)
@@ -139,8 +162,9 @@ class Key(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.match(KEY_PATTERN, text) or not text.strip():
+        if not re.fullmatch(KEY_PATTERN, text) or not text.strip():
             raise ValidationError("must be 1–64 characters without '/'")
+        _refuse_hidden(text)
         return text
 
 
@@ -189,5 +213,6 @@ def free_text(max_len: int, **kwargs) -> fields.String:
     def check(value: str) -> None:
         if not value.strip() or len(value) > max_len:
             raise ValidationError(f"must be 1–{max_len} characters, not only blanks")
+        _refuse_hidden(value, allow_line_breaks=True)
 
     return fields.String(validate=check, metadata={"minLength": 1, "maxLength": max_len}, **kwargs)

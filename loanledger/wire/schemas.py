@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from loanledger.domain.events import EVENT_FIELDS
 from loanledger.domain.policy import LOAN_CLASSIFICATIONS
 from loanledger.domain.vocabulary import InterestSettlement, RepaymentMethod, words
-from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate
+from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
 
 REPAYMENT_METHODS = words(RepaymentMethod)
 
@@ -21,7 +21,7 @@ class LoanIn(Schema):
     filing_no = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=64)
     )
-    principal = Money(required=True)
+    principal = Money(required=True, positive=True)
     annual_rate = Rate(required=True)
     start_date = StrictDate(required=True)
     maturity_date = StrictDate(required=True)
@@ -33,7 +33,7 @@ class LoanIn(Schema):
 
 class LoanPatch(Schema):
     maturity_date = StrictDate()
-    principal = Money()
+    principal = Money(positive=True)
 
 
 class EventIn(Schema):
@@ -42,8 +42,8 @@ class EventIn(Schema):
     event_id = Key(required=True)
     type = fields.String(required=True, validate=validate.OneOf(EVENT_FIELDS))
     date = StrictDate(allow_none=True)
-    amount = Money(allow_none=True)
-    principal = Money(allow_none=True)
+    amount = Money(allow_none=True, positive=True)  # disbursed or recovered
+    principal = Money(allow_none=True, positive=True)  # repaid
     period_start = StrictDate(allow_none=True)
     period_end = StrictDate(allow_none=True)
     paid_on = StrictDate(allow_none=True)
@@ -58,7 +58,7 @@ class EventIn(Schema):
     )
     classification = fields.String(allow_none=True, validate=validate.OneOf(LOAN_CLASSIFICATIONS))
     target_event_id = Key(allow_none=True)
-    reason = fields.String(allow_none=True, validate=validate.Length(min=1, max=1000))
+    reason = free_text(1000, allow_none=True)
 
 
 class BulkEventIn(EventIn):

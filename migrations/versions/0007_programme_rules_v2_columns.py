@@ -30,20 +30,27 @@ def upgrade() -> None:
                 "subsidy_eligible", sa.Boolean(), server_default=sa.text("true"), nullable=False
             )
         )
-    # domain.md §7 (v2): the year an approval is charged to. Version 1 charged a batch to the
+    # domain.md §7 (v2): the year a subsidy approval is charged to (compensation is paid from
+    # a pool, not a budget). Version 1 charged a batch to the
     # year of its period, so that is what the batches approved before this migration used.
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.add_column(sa.Column("budget_year", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("approved_on", sa.Date(), nullable=True))
+    # The approval's business date was not kept before: its UTC calendar day is the best
+    # record there is (payments are checked against it, none can be dated before).
+    day = "date(approved_at)" if op.get_bind().dialect.name == "sqlite" else "approved_at::date"
+    op.execute(sa.text(f"UPDATE batches SET approved_on = {day} WHERE approved_at IS NOT NULL"))
     op.execute(
         sa.text(
             "UPDATE batches SET budget_year = CAST(substr(period, 1, 4) AS INTEGER) "
-            "WHERE approved_by IS NOT NULL"
+            "WHERE approved_by IS NOT NULL AND kind = 'subsidy'"
         )
     )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.drop_column("approved_on")
         batch_op.drop_column("budget_year")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("subsidy_eligible")

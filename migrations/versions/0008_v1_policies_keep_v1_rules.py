@@ -1,7 +1,8 @@
 """v1 policies keep v1 rules: each stored policy document gets the v2 keys with v1's values
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011 (written on 0007; relinked after main's 0009 and 0011, so that a database
+already at 0011 still gets it: it is a data change that depends on no schema after 0007)
 Create Date: 2026-12-06 03:00:00
 
 domain.md v2 adds `subsidy_window_anchor` (default `enterprise`) and `eligible_industries`
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

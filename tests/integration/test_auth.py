@@ -274,3 +274,26 @@ def test_signed_list_of_loans(bank):
 def test_unsigned_list_of_loans_is_refused(client):
     answer = client.get("/api/v1/loans")
     assert answer.status_code == 400 and error_code(answer) == "missing_header"
+
+
+@pytest.mark.parametrize("size, status", [(LIMIT, 201), (LIMIT + 1, 413)])
+def test_a_chunked_body_over_the_limit_is_413_not_a_bad_signature(app, client, bank, size, status):
+    """Without Content-Length (Transfer-Encoding: chunked, as gunicorn passes it on with
+    wsgi.input_terminated), the limit is found while reading: 413, never 401 for a body
+    that was cut short before its signature was checked."""
+    import io
+
+    app.config["MAX_CONTENT_LENGTH"] = LIMIT
+    bk = bank("BK1")
+    prepared = bk.prepare("POST", f"{PROBE}/bank", json=_body_of(size))
+    headers = {k: v for k, v in prepared.headers.items() if k.lower() != "content-length"}
+    answer = client.open(
+        prepared.path,
+        method="POST",
+        headers={**headers, "Transfer-Encoding": "chunked"},
+        input_stream=io.BytesIO(prepared.body),
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    if status == 413:
+        assert error_code(answer) == "body_too_large"

@@ -11,6 +11,17 @@ from config import ConfigError, load_settings
 from loanledger.app import create_app
 from loanledger.cli import main
 
+GOOD_SECRET = "kQ2v8-Xr_LpT0mZ4aW9eYc1NbH7sJd3F"  # 32 characters, as token_urlsafe gives
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["x", "x" * 64, "ab" * 32, "dev-only-secret-change-me", "testing-secret", GOOD_SECRET[:31]],
+)
+def test_production_refuses_a_short_repetitive_or_published_secret(secret):
+    with pytest.raises(ConfigError, match="LOANLEDGER_SECRET_KEY"):
+        load_settings(env="production", environ={"LOANLEDGER_SECRET_KEY": secret})
+
 
 def test_production_refuses_to_start_without_a_secret():
     with pytest.raises(ConfigError, match="LOANLEDGER_SECRET_KEY"):
@@ -18,13 +29,16 @@ def test_production_refuses_to_start_without_a_secret():
 
 
 def test_production_refuses_the_manual_business_date():
-    environ = {"LOANLEDGER_SECRET_KEY": "s" * 32, "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "true"}
+    environ = {
+        "LOANLEDGER_SECRET_KEY": GOOD_SECRET,
+        "LOANLEDGER_ALLOW_MANUAL_BUSINESS_DATE": "true",
+    }
     with pytest.raises(ConfigError, match="MANUAL_BUSINESS_DATE"):
         load_settings(env="production", environ=environ)
 
 
 def test_production_with_a_secret_starts():
-    settings = load_settings(env="production", environ={"LOANLEDGER_SECRET_KEY": "s" * 32})
+    settings = load_settings(env="production", environ={"LOANLEDGER_SECRET_KEY": GOOD_SECRET})
     assert settings.allow_manual_business_date is False
     assert settings.database_url.startswith("postgresql")
 
@@ -58,7 +72,7 @@ def test_the_environment_picks_the_defaults():
 
 
 def test_the_session_cookie_is_https_only_in_production_unless_turned_off():
-    secret = {"LOANLEDGER_SECRET_KEY": "s" * 32}
+    secret = {"LOANLEDGER_SECRET_KEY": GOOD_SECRET}
     assert load_settings(env="production", environ=secret).session_cookie_secure is True
     assert load_settings(env="development", environ={}).session_cookie_secure is False
     off = {**secret, "LOANLEDGER_SESSION_COOKIE_SECURE": "false"}

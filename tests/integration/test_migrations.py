@@ -352,6 +352,94 @@ def test_0006_leaves_every_filing_uncompleted_and_a_note_needs_a_date(empty_data
         engine.dispose()
 
 
+def test_0007_and_0009_carry_a_version_1_database_into_pools_and_budget_years(
+    empty_database_url,
+):
+    """A database at 0006 (version 1): every approved batch keeps the budget year v1 charged
+    it to (its period's), every product stays subsidy-eligible, a covered product, its loans,
+    the deposits, the claims and the compensation batches all belong to pool SZD."""
+    migrate.upgrade(empty_database_url, "0006")
+    uscc = uscc_with_check("91442000MA4UJX9X1")
+    now = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    engine = make_engine(empty_database_url, sqlite_wal=False)
+    try:
+        with engine.begin() as connection:
+            run = lambda sql, **values: connection.execute(text(sql), {"now": now, **values})  # noqa: E731
+            run(
+                "INSERT INTO enterprises (uscc, name, established_on, created_at)"
+                " VALUES (:uscc, '灯都照明', '2010-01-01', :now)",
+                uscc=uscc,
+            )
+            run("INSERT INTO banks (bank_code, name, created_at) VALUES ('BK1', '农商银行', :now)")
+            for code, covered in (("P-COVERED", True), ("P-PLAIN", False)):
+                run(
+                    "INSERT INTO products (product_code, bank_code, name, risk_covered)"
+                    " VALUES (:code, 'BK1', :code, :covered)",
+                    code=code,
+                    covered=covered,
+                )
+            for loan_id, product in ((1, "P-COVERED"), (2, "P-PLAIN")):
+                run(
+                    "INSERT INTO loans (id, bank_code, contract_no, product_code, uscc,"
+                    " principal_fen, annual_rate_e4, start_date, maturity_date,"
+                    " original_maturity_date, repayment_method, interest_settlement, coverage,"
+                    " registered_on, content_hash, created_at) VALUES (:id, 'BK1', :no,"
+                    " :product, :uscc, 100000000, 34500, '2023-01-10', '2025-01-10',"
+                    " '2025-01-10', 'bullet', 'quarterly', :coverage, '2023-01-10', 'h', :now)",
+                    id=loan_id,
+                    no=f"C-{loan_id}",
+                    product=product,
+                    uscc=uscc,
+                    coverage="covered" if product == "P-COVERED" else "not_covered",
+                )
+            run(
+                "INSERT INTO pool_deposits (amount_fen, deposited_on, reference, created_at)"
+                " VALUES (100, '2023-01-03', '首期', :now)"
+            )
+            for period in ("2023-11", "2023-12"):
+                run("INSERT INTO periods (period, status) VALUES (:p, 'closed')", p=period)
+            run(
+                "INSERT INTO claims (period, loan_id, bank_code, contract_no, npl_date,"
+                " loss_base_fen, ratio, compensation_fen, lined_fen, policy_version)"
+                " VALUES ('2023-11', 1, 'BK1', 'C-1', '2023-11-01', 100, '0.50', 50, 50, 1)"
+            )
+            for batch_id, period, kind, status, approver in (
+                (1, "2023-11", "subsidy", "paid", "user:a"),
+                (2, "2023-12", "subsidy", "approved", "user:a"),
+                (3, "2023-11", "compensation", "approved", "user:a"),
+                (4, "2023-12", "compensation", "ready", None),
+            ):
+                run(
+                    "INSERT INTO batches (id, period, kind, status, total_fen, line_count,"
+                    " payee_count, approved_by, created_at) VALUES (:id, :period, :kind,"
+                    " :status, 100, 1, 1, :approver, :now)",
+                    id=batch_id,
+                    period=period,
+                    kind=kind,
+                    status=status,
+                    approver=approver,
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            rows = lambda sql: [tuple(r) for r in connection.execute(text(sql))]  # noqa: E731
+            batches = rows("SELECT id, budget_year, pool_code FROM batches ORDER BY id")
+            products = rows(
+                "SELECT product_code, subsidy_eligible, risk_pool FROM products"
+                " ORDER BY product_code"
+            )
+            loans = rows("SELECT id, risk_pool, coverage FROM loans ORDER BY id")
+            deposits = rows("SELECT pool_code, amount_fen FROM pool_deposits")
+            claims = rows("SELECT pool_code, compensation_fen FROM claims")
+            pools = rows("SELECT pool_code, eligibility, list_code FROM risk_pools")
+    finally:
+        engine.dispose()
+    assert batches == [(1, 2023, None), (2, 2023, None), (3, None, "SZD"), (4, None, "SZD")]
+    assert products == [("P-COVERED", True, "SZD"), ("P-PLAIN", True, None)]
+    assert loans == [(1, "SZD", "covered"), (2, None, "not_covered")]
+    assert (deposits, claims) == ([("SZD", 100)], [("SZD", 50)])
+    assert pools == [("SZD", "filing", None)]
+
+
 def test_0008_writes_version_1_rules_into_every_stored_policy(empty_database_url):
     """A database at 0007 with two policy versions written before v2 (one already naming an
     anchor): 0008 adds `subsidy_window_anchor: loan` and `eligible_industries: null` where a

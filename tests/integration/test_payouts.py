@@ -251,6 +251,46 @@ def test_approval_is_refused_beyond_the_years_budget(staff, bank):
     assert (budget["approved_unpaid"], budget["left"]) == ("5270.83", "0.00")
 
 
+def _budgets(staff) -> dict[int, dict]:
+    return {b["year"]: b for b in ok(staff.request("auditor", "GET", "/budgets"))["items"]}
+
+
+def test_a_december_batch_approved_in_january_is_charged_to_the_new_year(staff, bank):
+    # domain.md §7 (v2): 预算 is spent when it is paid. 2023's budget cannot pay the line
+    # (one fen), 2024's can: approved on a 2024 business date, the 2023-03 batch is 2024's.
+    month = make_month(staff, bank, budget_2023="0.01")
+    batch = month.close()
+    _through_publicity(month, batch)
+    bid = batch["batch_id"]
+    ok(month.users["clerk1"].post(f"/batches/{bid}/submit"))
+    assert month.batch(bid)["budget_year"] is None  # only an approval charges a year
+    staff.set_business_date("2024-01-08")
+    approved = ok(month.users["approver1"].post(f"/batches/{bid}/approve"))
+    assert (approved["status"], approved["budget_year"]) == ("approved", 2024)
+    budgets = _budgets(staff)
+    assert (budgets[2024]["approved_unpaid"], budgets[2023]["approved_unpaid"]) == (
+        "5270.83",
+        "0.00",
+    )
+    # Its payment, recorded later in 2024, is booked to the same year.
+    paid = {"payee_id": U, "status": "paid", "paid_on": "2024-01-08", "reference": "国库2024-001"}
+    ok(month.users["clerk2"].post(f"/batches/{bid}/payments", {"payments": [paid]}))
+    budgets = _budgets(staff)
+    assert (budgets[2024]["paid"], budgets[2023]["paid"]) == ("5270.83", "0.00")
+
+
+def test_approval_is_checked_against_the_approval_years_budget_not_the_periods(staff, bank):
+    month = make_month(staff, bank)  # 2023 has 50,000,000.00
+    batch = month.close()
+    _through_publicity(month, batch)
+    bid = batch["batch_id"]
+    ok(month.users["clerk1"].post(f"/batches/{bid}/submit"))
+    staff.set_business_date("2025-01-06")  # 2025 has no appropriation at all
+    refused(month.users["approver1"].post(f"/batches/{bid}/approve"), 409, "budget_exceeded")
+    assert (month.batch(bid)["status"], month.batch(bid)["budget_year"]) == ("submitted", None)
+    assert _budgets(staff)[2023]["approved_unpaid"] == "0.00"
+
+
 @pytest.mark.pg
 def test_two_approvers_at_once_give_one_approval(month):
     batch = month.close()
@@ -411,6 +451,13 @@ def test_a_paid_payment_clears_the_payable(month):
     )
     refused(
         clerk.post(f"/batches/{bid}/payments", {"payments": [paid, paid]}), 422, "invalid_format"
+    )
+    # approved on 2023-04-11 (the day after 公示): nothing of it is paid the day before
+    refused(
+        clerk.post(f"/batches/{bid}/payments", {"payments": [{**paid, "paid_on": "2023-04-10"}]}),
+        422,
+        "invalid_format",
+        "payments[0].paid_on",
     )
     refused(
         month.users["approver1"].post(f"/batches/{bid}/payments", {"payments": [paid]}),

@@ -1,17 +1,20 @@
-"""Per-bank rate limit (a token bucket per bank, per process), key revocation and retention."""
+"""Per-bank rate limit (a moving window per bank, in memory or in Redis shared by every
+worker), key revocation and retention."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from config import ConfigError, Settings, load_settings
-from loanledger.api.ratelimit import TokenBuckets
+from loanledger.api.ratelimit import RequestLimits
 from loanledger.app import create_app
+from loanledger.client import TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
@@ -21,50 +24,53 @@ from tests.support.people import BankFactory
 from tests.support.probe import PROBE
 from tests.support.world import loan_body
 
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+REDIS_URI = "redis://127.0.0.1:6379/15"
 
 
-# ---------------------------------------------------------------- the bucket
-def test_a_full_bucket_lets_the_burst_through_then_refuses():
-    clock = Clock()
-    buckets = TokenBuckets(clock)
-    assert [buckets.take("B", rate=2, burst=3) for _ in range(3)] == [0, 0, 0]
-    assert buckets.take("B", rate=2, burst=3) == 1  # a token comes back in 0.5 s → 1 s
-    clock.now += 0.49
-    assert buckets.take("B", rate=2, burst=3) == 1
-    clock.now += 0.01  # 0.5 s: one token
-    assert buckets.take("B", rate=2, burst=3) == 0
-    assert buckets.take("B", rate=2, burst=3) == 1
+def _redis_up() -> bool:
+    try:
+        return RequestLimits(REDIS_URI, prefix=f"probe-{uuid.uuid4().hex}")._storage.check()
+    except Exception:
+        return False
 
 
-def test_retry_after_is_whole_seconds_until_a_token():
-    clock = Clock()
-    buckets = TokenBuckets(clock)
-    assert buckets.take("B", rate=0.1, burst=1) == 0
-    assert buckets.take("B", rate=0.1, burst=1) == 10
-    clock.now += 9.5
-    assert buckets.take("B", rate=0.1, burst=1) == 1
+@pytest.fixture(params=["memory", "redis"])
+def store(request) -> str:
+    """The limit's store: one process's memory, and Redis, which every worker shares."""
+    if request.param == "memory":
+        return "memory://"
+    if not _redis_up():
+        pytest.skip("Redis does not answer at 127.0.0.1:6379")
+    return REDIS_URI
 
 
-def test_banks_have_their_own_buckets_and_refill_stops_at_the_burst():
-    clock = Clock()
-    buckets = TokenBuckets(clock)
-    assert buckets.take("A", rate=1, burst=1) == 0
-    assert buckets.take("A", rate=1, burst=1) == 1
-    assert buckets.take("B", rate=1, burst=1) == 0
-    clock.now += 3600
-    assert [buckets.take("A", rate=1, burst=1) for _ in range(2)] == [0, 1]
+def _limits(store: str) -> RequestLimits:
+    return RequestLimits(store, prefix=f"test-{uuid.uuid4().hex}")  # a fresh count per test
 
 
-def test_a_rate_of_zero_turns_the_limit_off():
-    buckets = TokenBuckets(Clock())
-    assert all(buckets.take("B", rate=0, burst=1) == 0 for _ in range(1000))
+# ---------------------------------------------------------------- the window
+def test_the_burst_goes_through_then_the_next_waits_for_the_window(store):
+    limits = _limits(store)
+    assert [limits.take("bank", "B", rate=0.5, burst=3) for _ in range(3)] == [0, 0, 0]
+    wait = limits.take("bank", "B", rate=0.5, burst=3)  # 3 in any 6 s
+    assert 1 <= wait <= 6
+
+
+def test_banks_have_their_own_counts_and_a_rate_of_zero_is_no_limit(store):
+    limits = _limits(store)
+    assert [limits.take("bank", "A", rate=1, burst=1) for _ in range(2)][1] > 0
+    assert limits.take("bank", "B", rate=1, burst=1) == 0
+    assert all(limits.take("bank", "C", rate=0, burst=1) == 0 for _ in range(100))
+
+
+def test_workers_share_one_limit_in_redis_and_not_in_memory(store):
+    """Two RequestLimits on the same store stand for two gunicorn workers."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    one, two = RequestLimits(store, prefix=prefix), RequestLimits(store, prefix=prefix)
+    assert one.take("bank", "B", rate=1, burst=2) == 0
+    assert two.take("bank", "B", rate=1, burst=2) == 0
+    shared = two.take("bank", "B", rate=1, burst=2) > 0
+    assert shared == (store != "memory://")
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -83,8 +89,27 @@ def test_the_request_past_the_burst_is_429_with_retry_after(limited):
     refused = bk.post(f"{API}/loans", json={})
     assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
     assert refused.get_json()["errors"][0]["code"] == "rate_limited"
-    assert refused.headers["Retry-After"] == "2"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 6  # 3 requests in any 6 s
     assert other.get(f"{API}/loans").status_code == 200  # another bank, another bucket
+
+
+def test_two_app_processes_on_redis_share_a_banks_limit(settings, engine):
+    """Two apps stand for two gunicorn workers: on Redis the bank's third request is refused
+    whichever worker takes it."""
+    if not _redis_up():
+        pytest.skip("Redis does not answer at 127.0.0.1:6379")
+    RequestLimits(REDIS_URI, prefix="loanledger").reset()  # the apps' own prefix
+    shared = dataclasses.replace(
+        settings, rate_limit_per_second=0.2, rate_limit_burst=2, rate_limit_storage_uri=REDIS_URI
+    )
+    one, two = create_app(shared, engine=engine), create_app(shared, engine=engine)
+    first = BankFactory(one, one.test_client())("BK1")  # its key lives in the database
+    same_bank_on_two = TestClientBank(two.test_client(), first.key_id, first.secret)
+    assert first.get(f"{API}/loans").status_code == 200
+    assert same_bank_on_two.get(f"{API}/loans").status_code == 200
+    assert first.get(f"{API}/loans").status_code == 429
+    assert same_bank_on_two.get(f"{API}/loans").status_code == 429
+    RequestLimits(REDIS_URI, prefix="loanledger").reset()
 
 
 def test_staff_are_not_limited(limited, staff_for):

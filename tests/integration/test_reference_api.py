@@ -953,6 +953,8 @@ def test_lpr_refusals_change_nothing(ref, db, body, status, expected):
 
 # ------------------------------------------------------------------ budgets
 def _batch(db, period, status, payees):
+    """A subsidy batch as the payout month leaves it; an approved one (approved, partially
+    paid, paid) carries the budget year its approval was charged to: its period's here."""
     if db.get(Period, period) is None:
         db.add(Period(period=period, status="closed"))
         db.flush()
@@ -963,6 +965,7 @@ def _batch(db, period, status, payees):
         total_fen=sum(p for p, _ in payees),
         line_count=len(payees),
         payee_count=len(payees),
+        budget_year=int(period[:4]) if status in ("approved", "partially_paid", "paid") else None,
     )
     db.add(batch)
     db.flush()
@@ -1081,6 +1084,7 @@ def test_pool_deposit_and_status(ref, db, product, enterprise):
     db.flush()
     db.add(
         Claim(
+            pool_code="SZD",
             period="2023-02",
             loan_id=claimed.id,
             bank_code="BOC-ZS",

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loanledger.persistence.tables import AuditEntry, Period, SignInFailure
+from tests.support.api import refused
 from tests.support.web import Web, flashes, text
 
 
@@ -96,12 +97,29 @@ def test_a_page_asks_for_sign_in_and_comes_back_after_it(people, web):
     assert landed.request.path == "/bureau/objections"
 
 
-def test_no_open_redirect_after_sign_in(people, web):
+# What browsers read as another site: '//host', a tab or newline they drop ('/\t/host'), a
+# backslash they read as a slash, a scheme; and a newline, which cannot go into a header.
+HOSTILE_NEXT = (
+    "//evil.example/x",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/x",
+    "/\\evil.example",
+    "\\/evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "/ /evil.example\x7f",
+)
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_no_open_redirect_after_sign_in(people, web, target):
     web.get("/login")
     landed = web.post(
-        "/login", {"username": "clerk1", "password": "clerk1-password", "next": "//evil.example/x"}
+        "/login", {"username": "clerk1", "password": "clerk1-password", "next": target}
     )
     assert landed.request.path == "/bureau"
+    assert landed.request.host == "localhost"
 
 
 def test_sign_out(people, web):
@@ -109,6 +127,56 @@ def test_sign_out(people, web):
     response = web.post("/logout", from_page="/bureau")
     assert response.request.path == "/login" and flashes(response, "success")
     assert web.get("/bureau").status_code == 302
+
+
+def _session_cookie(web) -> str:
+    return web.client.get_cookie("session").value
+
+
+def test_a_cookie_saved_before_sign_out_no_longer_signs_in(people, app, web):
+    """Issue 14 item 6: the signed cookie itself stays valid for 8 hours, so signing out must
+    end it on the server: a copy taken before sign-out opens nothing afterwards."""
+    web.login("clerk1", "clerk1-password")
+    saved = _session_cookie(web)
+    web.post("/logout", from_page="/bureau")
+    thief = Web(app)
+    thief.client.set_cookie("session", saved)
+    response = thief.get("/bureau")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # signing in again works, with a new session
+    web.login("clerk1", "clerk1-password")
+    assert web.get("/bureau").status_code == 200
+
+
+def test_an_administrator_signs_a_user_out_everywhere(people, app, web, staff, client, db):
+    web.login("clerk1", "clerk1-password")
+    token = staff.login("clerk1", "clerk1-password")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/policy", headers=bearer).status_code == 200
+    refused(staff.request("clerk", "POST", "/admin/users/clerk1/sign-out"), 403, "forbidden")
+    refused(staff.request("admin", "POST", "/admin/users/nobody/sign-out"), 404, "not_found")
+    done = staff.request("admin", "POST", "/admin/users/clerk1/sign-out")
+    assert done.status_code == 200 and done.get_json()["username"] == "clerk1"
+    assert done.get_json()["tokens_revoked"] >= 1
+    assert client.get("/api/v1/policy", headers=bearer).status_code == 401
+    assert web.get("/bureau").status_code == 302
+    assert db.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "user.sign_out_everywhere", AuditEntry.entity_id == "clerk1")
+    )
+
+
+def test_a_token_signs_itself_out(people, staff, client):
+    first, second = (
+        staff.login("clerk1", "clerk1-password"),
+        staff.login("clerk1", "clerk1-password"),
+    )
+    bearer = lambda t: {"Authorization": f"Bearer {t}"}  # noqa: E731
+    assert client.delete("/api/v1/auth/tokens/current", headers=bearer(first)).status_code == 204
+    assert client.get("/api/v1/policy", headers=bearer(first)).status_code == 401
+    assert client.get("/api/v1/policy", headers=bearer(second)).status_code == 200
+    assert client.delete("/api/v1/auth/tokens/current").status_code == 401
 
 
 def test_a_deactivated_user_is_signed_out_at_once(people, web, db):
@@ -282,8 +350,13 @@ def test_a_head_request_for_the_sign_in_page_is_not_a_failed_sign_in(web, db):
 def test_the_language_switch_never_leaves_the_site(web):
     response = web.client.get("/lang/en", headers={"Referer": "http://evil.example/x"})
     assert response.headers["Location"] in ("/", "http://localhost/")
-    response = web.client.get("/lang/en?next=//evil.example/")
-    assert "evil" not in response.headers["Location"]
+    for target in ("//evil.example/", "/%09/evil.example", "/%0a/x", "/%5Cevil.example"):
+        response = web.client.get(f"/lang/en?next={target}")
+        assert response.status_code == 302, (target, response.status_code)
+        assert response.headers["Location"] in ("/", "http://localhost/"), target
+    # a path of the site is still where the switch goes back to
+    response = web.client.get("/lang/en?next=/bureau/batches?period=2023-03")
+    assert response.headers["Location"].endswith("/bureau/batches?period=2023-03")
 
 
 # ------------------------------------------------------------------ error pages

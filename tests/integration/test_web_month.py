@@ -353,6 +353,14 @@ def test_an_objection_needs_a_reason_and_an_upheld_one_holds_the_line(month, app
         from_page="/bureau/objections",
     )
     assert flashes(bad, "error") and db.get(Objection, objection.id).status == "open"
+    for note in ("", "   "):  # a resolution says why, on the page as on the API
+        silent = clerk.post(
+            f"/bureau/objections/{objection.id}/resolve",
+            {"resolution": "dismissed", "note": note},
+            from_page="/bureau/objections",
+        )
+        db.expire_all()
+        assert flashes(silent, "error") and db.get(Objection, objection.id).status == "open"
     clerk.post(
         f"/bureau/objections/{objection.id}/resolve",
         {"resolution": "upheld", "note": "重算"},

@@ -27,6 +27,7 @@ from loanledger.domain.vocabulary import (
     PayeeType,
     PaymentStatus,
     PeriodStatus,
+    PoolEligibility,
     RepaymentMethod,
     Role,
     role_may_act_as,
@@ -51,6 +52,7 @@ CHECK_VOCABULARY: dict[str, type[StrEnum]] = {
     "ck_lines_status": LineStatus,
     "ck_batch_payees_payment_status": PaymentStatus,
     "ck_objections_status": ObjectionStatus,
+    "ck_risk_pools_eligibility": PoolEligibility,
 }
 # IN lists that name a set no other module spells (see the report of the vocabulary change).
 OWN_LISTS = {

@@ -11,7 +11,7 @@ from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.request_context import principal, session
-from loanledger.services import clock, workcalendar
+from loanledger.services import clock, identity, workcalendar
 from loanledger.wire.fields import Schema, StrictDate, free_text
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
@@ -103,6 +103,21 @@ class Calendar(MethodView):
             session(), data["day"], data["kind"], data["name"], principal().actor
         )
         return workcalendar.calendar_day_doc(row)
+
+
+class SignedOut(Schema):
+    username = fields.String(required=True)
+    tokens_revoked = fields.Integer(required=True)
+
+
+@blp.route("/users/<username>/sign-out")
+class SignOutEverywhere(MethodView):
+    @endpoint(Role.ADMIN)
+    @blp.response(200, SignedOut)
+    def post(self, username: str):
+        """End every page session and bearer token of the user now (a lost laptop, a
+        leaver): they sign in again with their password."""
+        return identity.sign_out_everywhere(session(), username, principal().actor)
 
 
 BLUEPRINTS = [blp]

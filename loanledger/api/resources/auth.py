@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
-from loanledger.request_context import session
+from loanledger.domain.vocabulary import Role, words
+from loanledger.request_context import principal, session
 from loanledger.services import identity, sign_in
 from loanledger.services.unit_of_work import unit_of_work
 from loanledger.wire.fields import Schema
@@ -42,6 +44,18 @@ class Tokens(MethodView):
             # Refused only after the unit of work: the failure it committed counts.
             raise ApiError(401, "invalid_token", "unknown user or wrong password")
         return {"token": token, "expires_at": expires_at, "role": user.role}
+
+
+@blp.route("/tokens/current")
+class CurrentToken(MethodView):
+    @endpoint(*words(Role))
+    @blp.response(204)
+    def delete(self):
+        """Sign this token out: it answers 401 from now on (the user's other tokens and page
+        sessions are untouched; an administrator ends all of them at once)."""
+        token = request.headers["Authorization"][len("Bearer ") :].strip()
+        identity.revoke_token(session(), token, principal().actor)
+        return ""
 
 
 BLUEPRINTS = [blp]

@@ -48,6 +48,7 @@ from loanledger.services.read.ledger import (
     account_entries,
     trial_balance,
 )
+from loanledger.services.read.lists import listed_on
 from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
 from loanledger.services.read.objections import (
     ObjectionLine,
@@ -157,6 +158,7 @@ __all__ = [
     "latest_control_totals",
     "line",
     "line_wire",
+    "listed_on",
     "loan",
     "loan_lines",
     "loan_status_is",

@@ -22,6 +22,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
 from loanledger.domain.errors import DomainError
+from loanledger.wire.strict_json import loads_strict
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def _coerce(value: Any, python_type: type) -> Any:
     if python_type is dt.date:
         return dt.date.fromisoformat(value)
     if python_type is int:
-        if type(value) is not int:
+        # Sort keys are BIGINT columns: a larger number cannot be one, and would reach the
+        # driver (OverflowError on SQLite, a 500) if it were let through.
+        if type(value) is not int or not -(2**63) <= value < 2**63:
             raise TypeError(value)
         return value
     if not isinstance(value, python_type):
@@ -62,7 +65,7 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> tuple[Any, ...]:
     """The sort key a cursor carries, typed like the sort columns; `invalid_format` otherwise."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
+        values = loads_strict(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError(values)
         return tuple(_coerce(v, t) for v, t in zip(values, types, strict=True))

@@ -62,6 +62,7 @@ def batch_summary(batch: Row | Batch) -> dict[str, Any]:
         "publicity_ends_on": batch.publicity_ends_on.isoformat()
         if batch.publicity_ends_on
         else None,
+        "budget_year": batch.budget_year,  # v2: the year its approval was charged to
     }
 
 

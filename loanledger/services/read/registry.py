@@ -202,7 +202,7 @@ APPROVED_STATUSES = (BatchStatus.APPROVED, BatchStatus.PAID, BatchStatus.PARTIAL
 
 
 def budget_years(db: Session, years: Iterable[int] | None = None) -> list[BudgetYear]:
-    """Per year (of a subsidy batch's period): appropriated; paid = pays of payees paid;
+    """Per budget year (the year a subsidy batch was approved in, §7 v2): appropriated; paid = pays of payees paid;
     approved_unpaid = pays of payees not yet paid nor failed in approved batches
     (a failed payment is carried into a later batch, which counts when approved).
     Every year with a figure, or just `years`."""
@@ -213,20 +213,26 @@ def budget_years(db: Session, years: Iterable[int] | None = None) -> list[Budget
         select(Budget.year, func.sum(Budget.amount_fen)).group_by(Budget.year)
     ):
         appropriated[int(year)] += int(total)
-    batch_year = func.substr(Batch.period, 1, 4)
-    for year, batch_status, payment_status, total in db.execute(
-        select(batch_year, Batch.status, BatchPayee.payment_status, func.sum(BatchPayee.pays_fen))
+    # Only an approved batch has a budget year, and only approved batches pay or owe.
+    for budget_year, batch_status, payment_status, total in db.execute(
+        select(
+            Batch.budget_year,
+            Batch.status,
+            BatchPayee.payment_status,
+            func.sum(BatchPayee.pays_fen),
+        )
         .join(BatchPayee, BatchPayee.batch_id == Batch.id)
-        .where(Batch.kind == BatchKind.SUBSIDY)
-        .group_by(batch_year, Batch.status, BatchPayee.payment_status)
+        .where(Batch.kind == BatchKind.SUBSIDY, Batch.budget_year.is_not(None))
+        .group_by(Batch.budget_year, Batch.status, BatchPayee.payment_status)
     ):
+        assert budget_year is not None  # the WHERE clause
         if payment_status == PaymentStatus.PAID:
-            paid[int(year)] += int(total)
+            paid[int(budget_year)] += int(total)
         elif batch_status in APPROVED_STATUSES and payment_status in (
             PaymentStatus.NONE,
             PaymentStatus.PENDING,
         ):
-            unpaid[int(year)] += int(total)
+            unpaid[int(budget_year)] += int(total)
     wanted = set(appropriated) | set(paid) | set(unpaid) if years is None else set(years)
     return [BudgetYear(y, appropriated[y], paid[y], unpaid[y]) for y in sorted(wanted)]
 
