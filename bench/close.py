@@ -61,8 +61,9 @@ def _tables(loans: int, now: dt.datetime) -> Iterator[tuple[str, tuple[str, ...]
     usccs = (_uscc(i) for i in range(loans))
     yield (
         "enterprises",
-        ("uscc", "name", "established_on", "created_at"),
-        ((u, f"E{i}", ESTABLISHED, now) for i, u in enumerate(usccs)),
+        ("uscc", "name", "established_on", "industry_code", "created_at"),
+        # manufacturing (v2's eligible_industries ["C"]): every record is computed, as before
+        ((u, f"E{i}", ESTABLISHED, "C3879", now) for i, u in enumerate(usccs)),
     )
     yield (
         "filings",

@@ -67,16 +67,17 @@ def population(n: int) -> list[tuple]:
             "rate_changes": (),
             "delinquencies": (),
             "link_problem": None,
+            "subsidy_eligible": True,
         }
         record = InterestRecord(START, PAID, PAID, 4_408_333 + i, False)
         filing = FilingFacts(f"F{i}", INVESTMENT_FEN, APPROVED, None, False, False)
-        enterprise = EnterpriseFacts(f"U{i}", ESTABLISHED, ())
+        enterprise = EnterpriseFacts(f"U{i}", ESTABLISHED, (), "C3879")
         out.append((fields, record, filing, enterprise))
     return out
 
 
 def time_balances(people: list[tuple]) -> tuple[float, list]:
-    """CPU seconds of balance_segments + subsidised_balances per loan (as _Facts._subsidised), and Bs."""
+    """CPU seconds of balance_segments + subsidised_balances per loan (as SubsidyFacts.subsidised), and Bs."""
     began = time.process_time()
     out = []
     for fields, _record, filing, _enterprise in people:

@@ -158,6 +158,7 @@ class Loader:
                     "established_on": f"201{index + 6}-03-01",
                     "town": town,
                     "industry": "制造业",
+                    "industry_code": "C38",
                     "account": {
                         "holder": name,
                         "number": f"62220200000000{index + 1:04d}",

@@ -207,7 +207,6 @@ registered_on
 closed_by  # tables.py; set in services/close.py
 recorded_by  # tables.py; set in services/payouts.py
 recorded_at
-industry_code  # tables.py (v2 schema); read by the subsidy rules of branch v2-subsidy
 
 # ---------------------------------------------------------------- openpyxl
 # Cell, column and sheet attributes that openpyxl writes into the .xlsx

@@ -74,6 +74,7 @@ ERROR_CODES = {
         "filing_completed",  # api.md, Version 2 additions
         "unknown_pool",  # api.md, Version 2 additions
         "unknown_list",  # api.md, Version 2 additions
+        "product_not_eligible",
     ),
     429: ("rate_limited",),
 }

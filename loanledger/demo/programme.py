@@ -106,17 +106,19 @@ WORDS = (
     "兴隆",
     "鸿图",
 )
+# (name word, industry, its GB/T 4754-2017 division): all manufacturing (section C), as the
+# programme subsidises (domain.md §3 eligible_industries, v2).
 TRADES = (
-    ("五金制品", "金属制品业"),
-    ("照明科技", "电气机械和器材制造业"),
-    ("电器", "电气机械和器材制造业"),
-    ("家具", "家具制造业"),
-    ("服装", "纺织服装业"),
-    ("智能装备", "专用设备制造业"),
-    ("包装材料", "印刷和记录媒介复制业"),
-    ("电子科技", "计算机、通信和其他电子设备制造业"),
-    ("精密机械", "通用设备制造业"),
-    ("新材料", "橡胶和塑料制品业"),
+    ("五金制品", "金属制品业", "C33"),
+    ("照明科技", "电气机械和器材制造业", "C3872"),
+    ("电器", "电气机械和器材制造业", "C38"),
+    ("家具", "家具制造业", "C21"),
+    ("服装", "纺织服装业", "C18"),
+    ("智能装备", "专用设备制造业", "C35"),
+    ("包装材料", "印刷和记录媒介复制业", "C23"),
+    ("电子科技", "计算机、通信和其他电子设备制造业", "C39"),
+    ("精密机械", "通用设备制造业", "C34"),
+    ("新材料", "橡胶和塑料制品业", "C29"),
 )
 
 
@@ -267,7 +269,7 @@ def _enterprises(rng: random.Random, count: int) -> list[dict[str, Any]]:
     names: set[str] = set()
     out = []
     for index in range(count):
-        word, (trade, industry) = rng.choice(WORDS), rng.choice(TRADES)
+        word, (trade, industry, industry_code) = rng.choice(WORDS), rng.choice(TRADES)
         name = f"中山市{word}{trade}有限公司"
         if name in names:
             name = f"中山市{word}{trade}{index + 1}号有限公司"
@@ -282,6 +284,7 @@ def _enterprises(rng: random.Random, count: int) -> list[dict[str, Any]]:
                 ).isoformat(),
                 "town": town,
                 "industry": industry,
+                "industry_code": industry_code,
                 "account": {
                     "holder": name,
                     "number": "6222" + "".join(rng.choice("0123456789") for _ in range(15)),

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from .dates import add_years
 from .facts import EnterpriseFacts, FilingFacts, LoanFacts
+from .industry import industry_eligible
 from .policy import Policy
 from .timeline import npl_date, overdue_intervals
 
@@ -24,6 +25,8 @@ REASON_CODES = (
     "enterprise_too_young",
     "outside_window",
     "outside_policy",
+    "product_not_eligible",  # v2
+    "industry_not_eligible",  # v2
     "after_maturity",
     "overdue",
     "npl",
@@ -86,12 +89,18 @@ def is_clawed_back(loan: LoanFacts, filing: FilingFacts | None) -> bool:
 def whole_loan_reasons(
     loan: LoanFacts, filing: FilingFacts | None, enterprise: EnterpriseFacts, policy: Policy
 ) -> tuple[str, ...]:
-    """Conditions of the whole loan (§4.2 items 1-2): each failing one removes every day."""
+    """Conditions of the whole loan (§4.2 items 0-2): each failing one removes every day."""
     reasons = []
     first = loan.first_disbursement
     f = linked_filing(loan, filing)
-    if f is None:
+    if not loan.subsidy_eligible:
+        reasons.append("product_not_eligible")
+    elif f is None:
+        # A loan of a product that is not subsidy_eligible is never linked (§6): its missing
+        # filing is not a problem anyone could fix, so only the product is reported.
         reasons.append(loan.link_problem or "no_filing")
+    if not industry_eligible(enterprise.industry_code, policy.eligible_industries):
+        reasons.append("industry_not_eligible")
     if first is None:
         reasons.append("no_disbursement")
     if f is not None and first is not None and f.approved_on > first:
@@ -107,10 +116,18 @@ def whole_loan_reasons(
 
 
 def day_removals(
-    loan: LoanFacts, filing: FilingFacts, enterprise: EnterpriseFacts, policy: Policy, first: date
+    loan: LoanFacts,
+    filing: FilingFacts,
+    enterprise: EnterpriseFacts,
+    policy: Policy,
+    window_start: date,
 ) -> list[Removal]:
-    """The day rules (§4.2 items 1, 3-6) of a loan that passed the whole-loan conditions."""
-    _anniversaries, window_end = subsidy_window(first, policy.subsidy_years)
+    """The day rules (§4.2 items 1, 3-6) of a loan that passed the whole-loan conditions.
+    Its window runs from its own first disbursement to `window_start` (W0, domain.window) +
+    subsidy_years."""
+    first = loan.first_disbursement
+    assert first is not None  # whole_loan_reasons: no_disbursement
+    _anniversaries, window_end = subsidy_window(window_start, policy.subsidy_years)
     policy_gaps: list[Interval] = [(date.min, policy.effective_from)]
     if policy.effective_to is not None:
         policy_gaps.append((policy.effective_to + timedelta(days=1), None))
@@ -131,12 +148,15 @@ def day_removals(
 
 
 @functools.lru_cache(maxsize=1024)
-def subsidy_window(first: date, years: int) -> tuple[tuple[date, ...], date]:
-    """(the ends of window years 1 .. years-1, the window's end) from the first disbursement.
+def subsidy_window(window_start: date, years: int) -> tuple[tuple[date, ...], date]:
+    """(the ends of window years 1 .. years-1, the window's end) from W0: the year index and
+    the end count whole anniversaries of W0 (29 February falls on 28 February).
 
     Cached: a close asks once per record, and many loans share a first disbursement date.
     """
-    return tuple(add_years(first, k) for k in range(1, years)), add_years(first, years)
+    return tuple(add_years(window_start, k) for k in range(1, years)), add_years(
+        window_start, years
+    )
 
 
 def _blacklist_intervals(enterprise: EnterpriseFacts) -> tuple[Interval, ...]:
@@ -153,14 +173,18 @@ def eligibility_on(
     enterprise: EnterpriseFacts,
     policy: Policy,
     d: date,
+    window_start: date | None = None,
 ) -> tuple[bool, tuple[str, ...]]:
-    """(eligible, reasons) of one day: the loan view's eligibility as of the business date."""
+    """(eligible, reasons) of one day: the loan view's eligibility as of the business date.
+    `window_start` is W0 (domain.window); None: the loan's own first disbursement."""
     if is_clawed_back(loan, filing):
         return False, ("clawback",)
     whole = whole_loan_reasons(loan, filing, enterprise, policy)
     if whole:
         return False, whole
     assert filing is not None and loan.first_disbursement is not None
-    removals = day_removals(loan, filing, enterprise, policy, loan.first_disbursement)
+    removals = day_removals(
+        loan, filing, enterprise, policy, window_start or loan.first_disbursement
+    )
     reasons = sort_reasons([r.reason for r in removals if r.covers(d)])
     return not reasons, reasons

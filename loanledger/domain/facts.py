@@ -5,6 +5,7 @@ Services load these from the database; the domain never sees an ORM object.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import itemgetter
@@ -30,6 +31,7 @@ class EnterpriseFacts:
     blacklist: tuple[
         tuple[date, date | None], ...
     ]  # (effective_from, effective_to), both inclusive
+    industry_code: str | None  # v2: GB/T 4754-2017; None until a clerk records it
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class LoanFacts:
     rate_changes: tuple[tuple[date, int, int], ...]  # (effective_on, rate_e4, received_seq)
     delinquencies: tuple[tuple[date, int, str | None, int], ...]  # (as_of, dpd, class, seq)
     link_problem: str | None  # None when linked, else "no_filing" | "ambiguous_filing"
+    subsidy_eligible: bool  # v2: its product's flag (domain.md §2)
 
     @property
     def first_disbursement(self) -> date | None:
@@ -61,7 +64,17 @@ class InterestRecord(NamedTuple):
     voided: bool
 
 
-def filing_lapsed(approved_on: date, first_disbursements: list[date], lapse_days: int) -> bool:
-    """True iff no loan of the filing was first disbursed by approved_on + lapse_days."""
+def filing_lapsed(
+    approved_on: date, start_dates: Iterable[date], lapse_days: int, on: date | None = None
+) -> bool:
+    """domain.md §3, §4.2 item 1 (v2): no loan of the filing has a contract `start_date` at
+    most `lapse_days` after `approved_on` (「备案后半年未提出贷款申请的，该项目备案作废」).
+
+    `start_dates` are those of the filing's loans as the data stands (a loan registered later
+    with an early enough start undoes a lapse). With `on`, as of that date: before the deadline
+    has passed nothing has lapsed yet (a loan may still come). The one rule for the close, the
+    loan view, the filing's status, matching and the scheduler."""
     deadline = approved_on + timedelta(days=lapse_days)
-    return not any(d <= deadline for d in first_disbursements)
+    if on is not None and on <= deadline:
+        return False
+    return not any(d <= deadline for d in start_dates)

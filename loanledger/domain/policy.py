@@ -18,9 +18,10 @@ from typing import Any
 
 from .dates import parse_date
 from .errors import FieldError, PolicyInvalid
+from .industry import INDUSTRY_CODE_PATTERN, industry_code_valid
 from .money import format_fen, format_ratio, parse_ratio, parse_yuan
 from .pools import POOL_CODE_PATTERN, pool_code_valid
-from .vocabulary import PayeeType, words
+from .vocabulary import PayeeType, WindowAnchor, words
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 PAYEES = words(PayeeType)
+WINDOW_ANCHORS = words(WindowAnchor)
 LOAN_CLASSIFICATIONS = ("normal", "special_mention", "substandard", "doubtful", "loss")
 
 
@@ -45,6 +47,8 @@ class Policy:
     effective_from: date
     effective_to: date | None
     subsidy_years: int
+    subsidy_window_anchor: str  # v2: a WindowAnchor
+    eligible_industries: tuple[str, ...] | None  # v2: GB/T 4754 prefixes; None = no industry rule
     subsidy_ratios: tuple[Fraction, ...]
     rate_cap_spread_bps: int | None
     annual_cap_per_enterprise_fen: int
@@ -67,6 +71,8 @@ DEFAULT_POLICY_DOC: dict[str, Any] = {
     "effective_from": "2022-05-11",
     "effective_to": None,
     "subsidy_years": 3,
+    "subsidy_window_anchor": WindowAnchor.ENTERPRISE.value,
+    "eligible_industries": ["C"],
     "subsidy_ratios": ["1.00", "1.00", "1.00"],
     "rate_cap_spread_bps": None,
     "annual_cap_per_enterprise": "30000000.00",
@@ -83,6 +89,11 @@ DEFAULT_POLICY_DOC: dict[str, Any] = {
     "pool_leverage": 10,
     "pools": {},
 }
+
+
+# Version 2's keys: a document without them (a version 1 client's PUT) takes the defaults
+# above. Stored version 1 documents got version 1's rules written in by migration 0008.
+V2_FIELDS = ("subsidy_window_anchor", "eligible_industries")
 
 
 def default_policy_doc() -> dict[str, Any]:
@@ -169,6 +180,41 @@ def _payee(value: Any) -> str:
     return value
 
 
+def _anchor(value: Any) -> str:
+    if value not in WINDOW_ANCHORS:
+        raise ValueError(
+            f"subsidy_window_anchor must be one of {', '.join(WINDOW_ANCHORS)}, got {value!r}"
+        )
+    return value
+
+
+def _parse_industries(c: _Collector, value: Any) -> tuple[str, ...] | None:
+    """null (no industry rule) or a non-empty list of distinct GB/T 4754 prefixes."""
+    if value is None:
+        return None
+    items = c.parse("eligible_industries", value, _string_list)
+    if items is None:
+        return None
+    good = True
+    for i, item in enumerate(items):
+        if not industry_code_valid(item):
+            c.add(
+                f"eligible_industries[{i}]",
+                "invalid_format",
+                f"{item!r} is not a GB/T 4754 prefix ({INDUSTRY_CODE_PATTERN})",
+            )
+            good = False
+    if good and (not items or len(set(items)) != len(items)):  # strings by now: hashable
+        # An empty list would end every subsidy: null is the way to switch the rule off.
+        c.add(
+            "eligible_industries",
+            "invalid_format",
+            "a non-empty list of distinct prefixes, or null",
+        )
+        good = False
+    return tuple(items) if good else None
+
+
 _SCALAR_PARSERS: dict[str, Callable[[Any], Any]] = {
     "effective_from": parse_date,
     "effective_to": _optional(parse_date),
@@ -176,6 +222,7 @@ _SCALAR_PARSERS: dict[str, Callable[[Any], Any]] = {
     "annual_cap_per_enterprise": _money,
     "claim_cap_per_loan": _money,
     "payee": _payee,
+    "subsidy_window_anchor": _anchor,
     "npl_classifications": _classifications,
     **{name: _strict_int(lo, hi) for name, (lo, hi) in _INT_BOUNDS.items()},
 }
@@ -256,11 +303,14 @@ def policy_from_doc(doc: dict, *, ignore_fields: Iterable[str] = ()) -> Policy:
     for key in sorted(set(doc) - set(DOC_FIELDS) - ignored, key=str):
         c.add(str(key), "unknown_field", f"unknown field {key!r}")
     values: dict[str, Any] = {}
+    doc = {**{name: DEFAULT_POLICY_DOC[name] for name in V2_FIELDS if name not in doc}, **doc}
     for name in DOC_FIELDS:
         if name == "pools":  # v2 and optional: a version 1 document has none
             values[name] = _parse_pools(c, doc.get(name, {}))
         elif name not in doc:
             c.add(name, "required", f"{name} is required")
+        elif name == "eligible_industries":
+            values[name] = _parse_industries(c, doc[name])
         elif name == "subsidy_ratios":
             values[name] = _parse_ratios(c, doc[name])
         elif name == "compensation_tiers":
@@ -293,6 +343,10 @@ def policy_to_doc(p: Policy) -> dict[str, Any]:
         "effective_from": p.effective_from.isoformat(),
         "effective_to": None if p.effective_to is None else p.effective_to.isoformat(),
         "subsidy_years": p.subsidy_years,
+        "subsidy_window_anchor": p.subsidy_window_anchor,
+        "eligible_industries": None
+        if p.eligible_industries is None
+        else list(p.eligible_industries),
         "subsidy_ratios": [format_ratio(r) for r in p.subsidy_ratios],
         "rate_cap_spread_bps": p.rate_cap_spread_bps,
         "annual_cap_per_enterprise": format_fen(p.annual_cap_per_enterprise_fen),

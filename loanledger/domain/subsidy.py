@@ -176,7 +176,7 @@ def _picture(
     policy: Policy,
     lpr_table: list[tuple[date, int]],
     subsidised: list[Segment],
-    first: date,
+    window_start: date,
 ) -> _Picture:
     spread_bps = policy.rate_cap_spread_bps
     balance, rate = _loan_steps(
@@ -188,7 +188,7 @@ def _picture(
         rate=rate,
         lpr=None if spread_bps is None else _lpr_steps(tuple(lpr_table)),
         spread_e4=0 if spread_bps is None else spread_bps * BPS_TO_E4,
-        anniversaries=subsidy_window(first, policy.subsidy_years)[0],
+        anniversaries=subsidy_window(window_start, policy.subsidy_years)[0],
         ratios=policy.subsidy_ratios,
     )
 
@@ -205,8 +205,12 @@ def compute_record(
     policy: Policy,
     lpr_table: list[tuple[date, int]],
     subsidised: list[Segment],
+    window_start: date | None = None,
 ) -> RecordResult:
-    """The subsidy owed for one interest record (before the annual cap)."""
+    """The subsidy owed for one interest record (before the annual cap).
+
+    `window_start` is W0 (domain.window): the window ends and the years turn on its
+    anniversaries. None: the loan's own first disbursement, W0 of a loan alone in its group."""
     if record.voided:
         return _zero(("voided",), {})
     if is_clawed_back(loan, filing):
@@ -217,13 +221,14 @@ def compute_record(
         return _zero(whole, dict.fromkeys(whole, period_days) if period_days else {})
     first = loan.first_disbursement
     assert filing is not None and first is not None
+    w0 = window_start or first
     # Only a rule that removes a day of the period can cut it; most records meet none.
     removals = [
         rule
-        for rule in day_removals(loan, filing, enterprise, policy, first)
+        for rule in day_removals(loan, filing, enterprise, policy, w0)
         if rule.meets(record.period_start, record.period_end)
     ]
-    picture = _picture(loan, policy, lpr_table, subsidised, first)
+    picture = _picture(loan, policy, lpr_table, subsidised, w0)
     return _sum_pieces(record, removals, picture)
 
 

@@ -157,6 +157,15 @@ class InterestSettlement(StrEnum):
     QUARTERLY = "quarterly"
 
 
+class WindowAnchor(StrEnum):
+    """Whose first subsidised disbursement opens a loan's subsidy window (domain.md §3, §4.2
+    item 3, v2): the enterprise's, the filing's, or the loan's own (version 1's rule)."""
+
+    ENTERPRISE = "enterprise"
+    FILING = "filing"
+    LOAN = "loan"
+
+
 class FilingStatus(StrEnum):
     """A filing on a date: computed from its revocation, its completion (验收, v2) and the
     lapse rule, not stored."""

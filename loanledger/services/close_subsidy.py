@@ -1,8 +1,9 @@
 """Subsidy lines of one close (domain.md §4.5–4.6): owed now minus granted before.
 
 Only what new data can change is recomputed: the loans marked dirty since the last
-close, widened to every loan of the same filing (the investment cap and the lapse rule
-couple them), and every record without a state yet. The annual cap couples the records of
+close, widened to every loan of the same enterprise (the investment cap and the lapse rule
+couple a filing's loans, and W0 — domain.window, v2 — the loans of an enterprise), and every
+record without a state yet. The annual cap couples the records of
 one enterprise-year, so every touched enterprise-year is re-allocated as a whole, reusing
 the stored `computed` of records whose loans did not change. `full=True` recomputes
 everything; a test proves both give the same lines.
@@ -21,23 +22,14 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.caps import allocate_annual_cap_by_record
-from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord, filing_lapsed
 from loanledger.domain.money import format_fen, format_rate, format_ratio
-from loanledger.domain.subsidy import RecordResult, compute_record, subsidised_balances
-from loanledger.domain.timeline import balance_segments
+from loanledger.domain.subsidy import RecordResult
 from loanledger.domain.vocabulary import LineKind, PayeeType
-from loanledger.persistence.tables import (
-    BlacklistEntry,
-    DirtyMark,
-    Enterprise,
-    Filing,
-    Loan,
-    LoanEvent,
-    RecordState,
-)
+from loanledger.persistence.tables import DirtyMark, Loan, LoanEvent, RecordState
 from loanledger.services import collector
-from loanledger.services.facts import LoanData, in_sets, load_loans, reader
+from loanledger.services.facts import in_sets, load_loans, reader
 from loanledger.services.policy_book import PolicyBook
+from loanledger.services.subsidy_facts import SubsidyFacts
 
 
 @dataclass
@@ -141,31 +133,25 @@ def _marked(db: Session, last_day: dt.date, *, full: bool) -> tuple[bool, set[in
     return False, ids, max_id
 
 
-def _with_filing_siblings(db: Session, ids: set[int]) -> list[tuple[str, int]]:
-    """(uscc, id) of the loans and of every loan sharing a filing with one of them."""
-    filings: set[str] = set()
-    out: list[tuple[str, int]] = []
+def _with_enterprise_siblings(db: Session, ids: set[int]) -> list[tuple[str, int]]:
+    """(uscc, id) of every loan of the enterprises of the loans `ids`: a backdated disbursement
+    on one loan moves W0 for the others, and a filing's loans are all its enterprise's. Two
+    queries per set, whatever the anchor (a policy version may use any)."""
+    usccs: set[str] = set()
     for where in in_sets(db, Loan.id, sorted(ids)):
-        for loan_id, uscc, filing_no in reader(db).execute(
-            select(Loan.id, Loan.uscc, Loan.filing_no).where(where)
-        ):
-            out.append((uscc, loan_id))
-            if filing_no:
-                filings.add(filing_no)
-    for where in in_sets(db, Loan.filing_no, sorted(filings)):
-        out.extend(
-            (uscc, loan_id)
-            for loan_id, uscc in reader(db).execute(select(Loan.id, Loan.uscc).where(where))
-            if loan_id not in ids
-        )
-    return out
+        usccs.update(reader(db).scalars(select(Loan.uscc).where(where)))
+    return [
+        (uscc, loan_id)
+        for where in in_sets(db, Loan.uscc, sorted(usccs))
+        for loan_id, uscc in reader(db).execute(select(Loan.id, Loan.uscc).where(where))
+    ]
 
 
 def loan_chunks(
     db: Session, last_day: dt.date, *, full: bool, size: int | None = None
 ) -> tuple[list[list[int]], int]:
-    """The dirty loans (widened to filing siblings) as chunks of about `size` loans in uscc order,
-    each holding whole enterprises; and the last mark read."""
+    """The dirty loans (widened to their enterprises' loans) as chunks of about `size` loans in
+    uscc order, each holding whole enterprises; and the last mark read."""
     size = size or CHUNK_LOANS
     everything, ids, max_id = _marked(db, last_day, full=full)
     if everything:
@@ -176,7 +162,7 @@ def loan_chunks(
             )
         ]
     else:
-        pairs = _with_filing_siblings(db, ids)
+        pairs = _with_enterprise_siblings(db, ids)
     del ids
     pairs.sort()
     out: list[list[int]] = []
@@ -191,114 +177,6 @@ def loan_chunks(
     if current:
         out.append(current)
     return out, max_id
-
-
-# ------------------------------------------------------------------ facts
-class _Facts:
-    """Filings, enterprises and subsidised balances for the dirty loans, loaded in sets."""
-
-    def __init__(self, db: Session, loans: dict[int, LoanData], book: PolicyBook):
-        self.loans, self.book = loans, book
-        filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
-        usccs = sorted({d.loan.uscc for d in loans.values()})
-        self.filings = {
-            f.filing_no: f
-            for where in in_sets(db, Filing.filing_no, filing_nos)
-            for f in reader(db).execute(select(Filing.__table__).where(where))
-        }
-        self.enterprises = self._enterprises(db, usccs)
-        self.members: dict[str, list[LoanData]] = defaultdict(list)
-        for data in loans.values():
-            if data.loan.filing_no:
-                self.members[data.loan.filing_no].append(data)
-        self.subsidised = self._subsidised()
-        self._filing_facts: dict[tuple[str, int], FilingFacts] = {}
-
-    @staticmethod
-    def _enterprises(db: Session, usccs: list[str]) -> dict[str, EnterpriseFacts]:
-        """One query per set: each enterprise with its blacklist entries (a row per entry, or
-        one row of NULLs when it has none)."""
-        established: dict[str, dt.date] = {}
-        blacklist: dict[str, list] = {}
-        query = select(
-            Enterprise.uscc,
-            Enterprise.established_on,
-            BlacklistEntry.effective_from,
-            BlacklistEntry.effective_to,
-        ).outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
-        for where in in_sets(db, Enterprise.uscc, usccs):
-            for uscc, established_on, effective_from, effective_to in reader(db).execute(
-                query.where(where)
-            ):
-                established[uscc] = established_on
-                if effective_from is not None:
-                    blacklist.setdefault(uscc, []).append((effective_from, effective_to))
-        return {
-            u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist.get(u, ()))))
-            for u, established_on in established.items()
-        }
-
-    def _subsidised(self):
-        out = {
-            data.loan.id: balance_segments(data.disbursements(), data.repayments())
-            for data in self.loans.values()
-            if data.loan.filing_no not in self.filings
-        }
-        for filing_no, members in self.members.items():
-            if len(members) > 1:
-                members = sorted(
-                    members,
-                    key=lambda d: (
-                        d.first_disbursement() or dt.date.max,
-                        d.loan.bank_code,
-                        d.loan.contract_no,
-                    ),
-                )
-            ordered = [
-                (d.loan.id, balance_segments(d.disbursements(), d.repayments())) for d in members
-            ]
-            out.update(
-                subsidised_balances(ordered, self.filings[filing_no].eligible_investment_fen)
-            )
-        return out
-
-    def filing(self, filing_no: str | None, lapse_days: int) -> FilingFacts | None:
-        if filing_no is None or filing_no not in self.filings:
-            return None
-        key = (filing_no, lapse_days)
-        if key not in self._filing_facts:
-            f = self.filings[filing_no]
-            firsts = [d.first_disbursement() for d in self.members[filing_no]]
-            self._filing_facts[key] = FilingFacts(
-                f.filing_no,
-                f.eligible_investment_fen,
-                f.approved_on,
-                f.revoked_on,
-                bool(f.clawback),
-                filing_lapsed(f.approved_on, [d for d in firsts if d is not None], lapse_days),
-            )
-        return self._filing_facts[key]
-
-    def compute(self, data: LoanData, event: Any, lpr_table) -> tuple[RecordResult, int]:
-        """One interest record: `event` is its loan_events row as load_loans reads it (Core)."""
-        version, policy = self.book.on(event.on_date)
-        record = InterestRecord(
-            event.period_start,
-            event.period_end,
-            event.on_date,
-            event.interest_fen,
-            event.event_id in data.voided_ids,
-        )
-        result = compute_record(
-            record,
-            data.facts(),
-            self.filing(data.loan.filing_no, policy.filing_lapse_days),
-            self.enterprises[data.loan.uscc],
-            policy,
-            lpr_table,
-            self.subsidised[data.loan.id],
-        )
-        return result, version
 
 
 @lru_cache(maxsize=1024)
@@ -367,17 +245,10 @@ def subsidy_lines(
 
 
 def _chunk_lines(db: Session, ids: list[int], last_day: dt.date, book: PolicyBook, lpr_table):
-    """One chunk: its loans (every dirty loan of its enterprises), computed with their filings'
-    other loans as facts (those are computed in their own enterprise's chunk)."""
+    """One chunk: every loan of its enterprises (loan_chunks widened the dirty loans to them),
+    so the facts that couple loans — a filing's, an anchor's — are all here."""
     loans = load_loans(db, ids)
-    filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
-    siblings = [
-        i
-        for where in in_sets(db, Loan.filing_no, filing_nos)
-        for i in reader(db).scalars(select(Loan.id).where(where))
-        if i not in loans
-    ]
-    facts = _Facts(db, {**loans, **load_loans(db, siblings)} if siblings else loans, book)
+    facts = SubsidyFacts(db, loans, book)
     fresh: dict[int, _Item] = {}
     for data in loans.values():
         for event in data.interest_records():

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.subsidy import LoanFacts
 from loanledger.persistence.db import is_postgres
-from loanledger.persistence.tables import Loan, LoanEvent
+from loanledger.persistence.tables import Loan, LoanEvent, Product
 
 CHUNK = 900  # under SQLite's bound-parameter limit
 PG_CHUNK = 20_000  # PostgreSQL: one array parameter, `= ANY(:values)`; no parameter limit
@@ -29,6 +29,9 @@ class LoanData:
     loan: Loan | Row  # a read-only row (load_loans), or the ORM Loan a use case holds
     events: list[Any] = field(default_factory=list)  # LoanEvent rows, in received order
     voided_ids: set[str] = field(default_factory=set)  # bank event_ids voided
+    # Its product's subsidy_eligible (domain.md §2, v2), as load_loans reads it with the loan;
+    # None when loaded without it (load_loan), and then facts() refuses to guess.
+    subsidy_eligible: bool | None = None
     _live: dict[str, list[Any]] | None = field(default=None, repr=False)
     _intervals: list[tuple[dt.date, dt.date, str]] | None = field(default=None, repr=False)
     _facts: LoanFacts | None = field(default=None, repr=False)
@@ -103,6 +106,8 @@ class LoanData:
 
     def _make_facts(self) -> LoanFacts:
         loan = self.loan
+        if self.subsidy_eligible is None:
+            raise RuntimeError("a loan's facts need its product's subsidy_eligible: load_loans")
         return LoanFacts(
             bank_code=loan.bank_code,
             contract_no=loan.contract_no,
@@ -114,6 +119,7 @@ class LoanData:
             rate_changes=tuple((e.on_date, e.rate_e4, e.id) for e in self.live("rate_change")),
             delinquencies=tuple(self.delinquencies()),
             link_problem=loan.link_problem if loan.filing_no is None else None,
+            subsidy_eligible=self.subsidy_eligible,
         )
 
 
@@ -149,11 +155,14 @@ def reader(db: Session):
 def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
     ids = sorted(set(loan_ids))
     out: dict[int, LoanData] = {}
+    # The product's flag comes with the loan: the subsidy needs it (a tiny table to join).
+    loans = select(Loan.__table__, Product.subsidy_eligible.label("product_subsidy_eligible"))
+    loans = loans.join(Product, Product.product_code == Loan.product_code)
     for where_id, where_loan in zip(
         in_sets(db, Loan.id, ids), in_sets(db, LoanEvent.loan_id, ids), strict=True
     ):
-        for loan in reader(db).execute(select(Loan.__table__).where(where_id)):
-            out[loan.id] = LoanData(loan)
+        for loan in reader(db).execute(loans.where(where_id)):
+            out[loan.id] = LoanData(loan, subsidy_eligible=bool(loan.product_subsidy_eligible))
         # Core rows (attribute access like the ORM's, a fraction of the cost): read-only facts.
         events = reader(db).execute(
             select(LoanEvent.__table__).where(where_loan).order_by(LoanEvent.id)

@@ -155,8 +155,9 @@ def run_publicity(sessions: SessionFactory, today: dt.date) -> int:
 
 
 def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
-    """Record each filing that has lapsed (no disbursement within the policy's days) once in
-    the audit trail, and mark it so the next close looks at its loans again."""
+    """Record each filing that has lapsed (no loan contract starting within the policy's days
+    of its approval, domain.facts.filing_lapsed) once in the audit trail, and mark it so the
+    next close looks at its loans again."""
     with job_lock(sessions, "filing_lapse") as mine, unit_of_work(sessions) as db:
         if not mine:
             return []

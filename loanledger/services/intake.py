@@ -81,7 +81,7 @@ def loan_content_hash(data: dict[str, Any]) -> str:
 
 class LoanBook:
     """What registering a set of loans needs, loaded once: the bank's products, the
-    enterprises, their filings with first disbursements, existing contracts, the pool."""
+    enterprises, their filings with their loans' earliest start, existing contracts, the pool."""
 
     def __init__(self, db: Session, bank_code: str, items: list[dict[str, Any]], today: dt.date):
         self.db, self.bank_code, self.today = db, bank_code, today
@@ -112,7 +112,9 @@ class LoanBook:
             for c in chunks(sorted({d["filing_no"] for d in items if d.get("filing_no")}))
             for f in db.scalars(select(Filing).where(Filing.filing_no.in_(c)))
         }
-        self.firsts = registry.first_disbursements(
+        # The earliest start_date among each filing's loans, kept up to date as this request
+        # links loans (the lapse rule, domain.md §4.2 item 1).
+        self.starts = registry.earliest_starts(
             db, [f.filing_no for fs in self.filings.values() for f in fs]
         )
         _version, self.policy = registry.policy_in_force(db, today)
@@ -154,7 +156,7 @@ class LoanBook:
             )
         if data["uscc"] not in self.enterprises:
             raise DomainError("unknown_enterprise", f"no enterprise {data['uscc']}", "uscc")
-        filing_no, link_problem = self._match_filing(data)
+        filing_no, link_problem = self._match_filing(data, product)
         if data["maturity_date"] <= data["start_date"]:
             raise DomainError(
                 "maturity_not_after_start",
@@ -162,6 +164,10 @@ class LoanBook:
                 "maturity_date",
             )
         self.hashes[data["contract_no"]] = content_hash
+        if filing_no is not None:
+            known_start = self.starts.get(filing_no)
+            if known_start is None or data["start_date"] < known_start:
+                self.starts[filing_no] = data["start_date"]
         return "created", {
             "bank_code": self.bank_code,
             "contract_no": data["contract_no"],
@@ -183,9 +189,13 @@ class LoanBook:
             "created_at": utcnow(),
         }
 
-    def _match_filing(self, data: dict[str, Any]) -> tuple[str | None, str | None]:
-        """domain.md §6: a named filing must be the enterprise's; otherwise the only candidate."""
+    def _match_filing(
+        self, data: dict[str, Any], product: Product
+    ) -> tuple[str | None, str | None]:
+        """domain.md §6: a named filing must be the enterprise's; otherwise the only candidate.
+        A product that is not subsidy_eligible is never linked (v2)."""
         if data.get("filing_no"):
+            _subsidy_eligible(product)
             filing = self.named.get(data["filing_no"])
             if filing is None:
                 raise DomainError("unknown_filing", f"no filing {data['filing_no']}", "filing_no")
@@ -197,6 +207,8 @@ class LoanBook:
                 )
             _not_completed_before(filing, data["start_date"])
             return filing.filing_no, None
+        if not product.subsidy_eligible:
+            return None, "no_filing"  # its lines say product_not_eligible (domain.eligibility)
         start = data["start_date"]
         candidates = [
             f
@@ -204,12 +216,18 @@ class LoanBook:
             if f.revoked_on is None
             and f.approved_on <= start
             and (f.completed_on is None or f.completed_on >= start)  # v2: 验收 takes no new loans
-            and registry.status_on(f, start, self.firsts.get(f.filing_no), self.policy)
+            and registry.status_on(f, start, self._earliest_with(f, start), self.policy)
             in (FilingStatus.ACTIVE, FilingStatus.COMPLETED)  # completed on `start` itself
         ]
         if len(candidates) == 1:
             return candidates[0].filing_no, None
         return None, ("no_filing" if not candidates else "ambiguous_filing")
+
+    def _earliest_with(self, filing: Filing, start: dt.date) -> dt.date:
+        """The earliest start_date of the filing's loans if this loan joined them: a loan being
+        matched counts toward its filing's lapse rule (domain.md §4.2)."""
+        known = self.starts.get(filing.filing_no)
+        return start if known is None else min(known, start)
 
     def _coverage(self, product: Product, data: dict[str, Any], filing_no: str | None) -> str:
         """domain.md §5: decided once, at registration, by the product's pool (v2)."""
@@ -258,6 +276,17 @@ def amend_loan(db: Session, loan: Loan, data: dict[str, Any], actor: str) -> Loa
     return loan
 
 
+def _subsidy_eligible(product: Product) -> None:
+    """domain.md §6 (v2): a loan of a product that is not subsidy_eligible is never linked."""
+    if not product.subsidy_eligible:
+        raise DomainError(
+            "product_not_eligible",
+            f"product {product.product_code} is not subsidy_eligible: its loans are never "
+            "linked to a filing",
+            "filing_no",
+        )
+
+
 def _not_completed_before(filing: Filing, start_date: dt.date) -> None:
     """domain.md §6 (v2): a filing completed (验收) before the loan's start_date takes no loan."""
     if filing.completed_on is not None and filing.completed_on < start_date:
@@ -273,6 +302,7 @@ def link_filing(db: Session, loan: Loan, filing_no: str, actor: str) -> Loan:
     locks.shared(db, locks.CLOSE)
     if loan.filing_no is not None:
         raise Conflict("already_linked", f"the loan is linked to {loan.filing_no}", "filing_no")
+    _subsidy_eligible(db.get_one(Product, loan.product_code))  # the loan's product (a foreign key)
     filing = db.get(Filing, filing_no)
     if filing is None:
         raise DomainError("unknown_filing", f"no filing {filing_no}", "filing_no")

@@ -318,6 +318,7 @@ def enterprise_doc(e: Enterprise | Row) -> dict[str, Any]:
         "established_on": e.established_on,
         "town": e.town,
         "industry": e.industry,
+        "industry_code": e.industry_code,
         "account": account,
     }
 
@@ -337,7 +338,8 @@ def get_enterprise(db: Session, uscc: str) -> Enterprise:
 
 
 def create_enterprise(db: Session, data: dict[str, Any], actor: str) -> tuple[Enterprise, bool]:
-    """data: uscc, name, established_on, town?, industry?, account? {holder, number, bank_name}.
+    """data: uscc, name, established_on, town?, industry?, industry_code? (v2, GB/T 4754,
+    validated by the wire schema), account? {holder, number, bank_name}.
     (enterprise, created); the same content again is a no-op, other content → 409."""
     enterprise = Enterprise(
         uscc=data["uscc"],
@@ -345,6 +347,7 @@ def create_enterprise(db: Session, data: dict[str, Any], actor: str) -> tuple[En
         established_on=data["established_on"],
         town=data.get("town"),
         industry=data.get("industry"),
+        industry_code=data.get("industry_code"),
     )
     _set_account(enterprise, data.get("account"))
     wanted = enterprise_doc(enterprise)
@@ -365,10 +368,12 @@ def create_enterprise(db: Session, data: dict[str, Any], actor: str) -> tuple[En
 
 
 def update_enterprise(db: Session, uscc: str, changes: dict[str, Any], actor: str) -> Enterprise:
-    """PATCH: name, town, industry, account (null clears it). established_on never changes."""
+    """PATCH: name, town, industry, industry_code, account (null clears it). established_on
+    never changes. A new industry_code can move the subsidy of every loan of the enterprise
+    (domain.md §4.2 item 0): it marks the enterprise for the next close."""
     enterprise = get_enterprise(db, uscc)
     before = enterprise_doc(enterprise)
-    for name in ("name", "town", "industry"):
+    for name in ("name", "town", "industry", "industry_code"):
         if name in changes:
             setattr(enterprise, name, changes[name])
     if "account" in changes:
@@ -385,6 +390,8 @@ def update_enterprise(db: Session, uscc: str, changes: dict[str, Any], actor: st
             _jsonable({k: v for k, v in before.items() if after[k] != v}),
             _jsonable({k: v for k, v in after.items() if before[k] != v}),
         )
+        if after["industry_code"] != before["industry_code"]:
+            dirty.mark(db, "enterprise", uscc)
     return enterprise
 
 
@@ -473,33 +480,31 @@ def lift_blacklist_entry(
 
 
 # ====================================================================== filings
-def first_disbursements(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.date]:
-    """filing_no → the earliest live disbursement date over the loans linked to it
-    (filings none of whose loans was disbursed are absent)."""
+def earliest_starts(db: Session, filing_nos: Iterable[str]) -> dict[str, dt.date]:
+    """filing_no → the earliest contract start_date among the loans linked to it (filings
+    without a loan are absent): what the lapse rule reads (domain.md §4.2 item 1, v2)."""
     filing_nos = list(set(filing_nos))
     if not filing_nos:
         return {}
     rows = db.execute(
-        select(Loan.filing_no, func.min(LoanEvent.on_date))
-        .join(LoanEvent, LoanEvent.loan_id == Loan.id)
-        .where(Loan.filing_no.in_(filing_nos), LoanEvent.type == "disbursement", _live(LoanEvent))
+        select(Loan.filing_no, func.min(Loan.start_date))
+        .where(Loan.filing_no.in_(filing_nos))
         .group_by(Loan.filing_no)
     )
     # Loan.filing_no is nullable, but the IN list leaves only loans linked to a filing.
-    return {cast(str, filing_no): first for filing_no, first in rows if first is not None}
+    return {cast(str, filing_no): start for filing_no, start in rows if start is not None}
 
 
 def status_on(
-    filing: Filing | Row, on: dt.date, first: dt.date | None, policy: Policy
+    filing: Filing | Row, on: dt.date, earliest_start: dt.date | None, policy: Policy
 ) -> FilingStatus:
+    """`earliest_start`: the earliest start_date of the filing's loans (earliest_starts)."""
     if filing.revoked_on is not None and filing.revoked_on <= on:
         return FilingStatus.REVOKED
     if filing.completed_on is not None and filing.completed_on <= on:
         return FilingStatus.COMPLETED  # only an active filing is completed: it no longer lapses
-    deadline = filing.approved_on + dt.timedelta(days=policy.filing_lapse_days)
-    if on > deadline and filing_lapsed(
-        filing.approved_on, [first] if first else [], policy.filing_lapse_days
-    ):
+    starts = [earliest_start] if earliest_start else []
+    if filing_lapsed(filing.approved_on, starts, policy.filing_lapse_days, on):
         return FilingStatus.LAPSED
     return FilingStatus.ACTIVE
 
@@ -511,12 +516,12 @@ def filing_statuses(
     the lot).
 
     revoked: revoked_on ≤ on (a revocation outranks a completion). completed: completed_on ≤
-    on. lapsed: on > approved_on + filing_lapse_days and no loan of
-    the filing had its first (live) disbursement by then. `policy` defaults to the one in
-    force on `on`."""
+    on. lapsed: on > approved_on + filing_lapse_days and no loan of the filing has a
+    start_date by then (domain.facts.filing_lapsed). `policy` defaults to the one in force
+    on `on`."""
     policy = policy or policy_in_force(db, on)[1]
-    firsts = first_disbursements(db, [f.filing_no for f in filings])
-    return {f.filing_no: status_on(f, on, firsts.get(f.filing_no), policy) for f in filings}
+    starts = earliest_starts(db, [f.filing_no for f in filings])
+    return {f.filing_no: status_on(f, on, starts.get(f.filing_no), policy) for f in filings}
 
 
 def filing_status(

@@ -120,6 +120,8 @@ REASON_NAMES: dict[str, LazyString] = {
     "enterprise_too_young": lazy_pgettext("reason", "成立未满年限"),
     "outside_window": lazy_pgettext("reason", "超出贴息期"),
     "outside_policy": lazy_pgettext("reason", "不在政策有效期"),
+    "product_not_eligible": lazy_pgettext("reason", "非贴息产品"),
+    "industry_not_eligible": lazy_pgettext("reason", "非贴息行业"),
     "after_maturity": lazy_pgettext("reason", "展期天数"),
     "overdue": lazy_pgettext("reason", "逾期"),
     "npl": lazy_pgettext("reason", "不良贷款"),
@@ -142,11 +144,21 @@ REASONS: dict[str, LazyString] = {
         "企业有多个可用的项目备案，系统无法自动判断这笔贷款属于哪一个，需工作人员手工关联。"
     ),
     "filing_after_disbursement": lazy_gettext("项目备案的批准日期晚于首次放款日，按政策不予贴息。"),
-    "filing_lapsed": lazy_gettext("项目备案批准后规定天数内没有任何贷款放款，备案已失效。"),
+    "filing_lapsed": lazy_gettext(
+        "项目备案批准后规定天数内没有任何贷款合同起始（未提出贷款申请），备案已失效。"
+    ),
     "filing_revoked": lazy_gettext("项目备案已被撤销，撤销生效日起的天数不予贴息。"),
     "enterprise_too_young": lazy_gettext("首次放款时企业成立未满政策要求的年限。"),
-    "outside_window": lazy_gettext("部分天数超出自首次放款起的贴息年限（最长3年）。"),
+    "outside_window": lazy_gettext(
+        "部分天数超出贴息期：贴息期自首笔享受贴息的放款起算（按政策，同一企业或同一备案的贷款共用），最长3年。"
+    ),
     "outside_policy": lazy_gettext("部分天数不在贴息政策的有效期内。"),
+    "product_not_eligible": lazy_gettext(
+        "这笔贷款的产品不属于数字贷贴息产品，按政策不予贴息，也不关联项目备案。"
+    ),
+    "industry_not_eligible": lazy_gettext(
+        "企业的行业代码不在贴息行业范围内（默认为制造业），或尚未登记行业代码，按政策不予贴息。"
+    ),
     "after_maturity": lazy_gettext("贷款原到期日之后（展期）的天数不予贴息。"),
     "overdue": lazy_gettext("贷款逾期的天数不予贴息。"),
     "npl": lazy_gettext("贷款成为不良贷款之日起不予贴息。"),

@@ -14,6 +14,7 @@ from marshmallow import RAISE, ValidationError, fields, pre_load
 from marshmallow import Schema as _Schema
 
 from loanledger.domain.dates import parse_period
+from loanledger.domain.industry import INDUSTRY_CODE_PATTERN, industry_code_valid
 from loanledger.domain.money import (
     MONEY_PATTERN,
     RATE_PATTERN,
@@ -164,6 +165,25 @@ class Key(fields.String):
         if not re.fullmatch(KEY_PATTERN, text) or not text.strip():
             raise ValidationError("must be 1–64 characters without '/'")
         _refuse_hidden(text)
+        return text
+
+
+class IndustryCode(fields.String):
+    """GB/T 4754-2017 (domain.md §2, v2): a section letter and up to four digits, e.g. C3879."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("pattern", INDUSTRY_CODE_PATTERN)
+        metadata.setdefault("example", "C3879")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not industry_code_valid(text):
+            raise ValidationError(
+                f"{text!r} is not a GB/T 4754-2017 industry code: a section letter A–T and "
+                "up to four digits, e.g. C3879"
+            )
         return text
 
 

@@ -94,6 +94,7 @@ def test_the_error_codes_are_those_of_api_md():
     (added,) = re.findall(r"^New refusal codes: (.*?)\n\n", text, re.M | re.S)
     v2 = {(int(status), code) for status, code in re.findall(r"(\d{3}) `(\w+)`", added)}
     assert (422, "filing_completed") in v2
+    assert (422, "product_not_eligible") in v2
     for status, codes in ERROR_CODES.items():
         v1 = table[status]
         assert codes[: len(v1)] == v1, status

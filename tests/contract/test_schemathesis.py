@@ -121,7 +121,15 @@ def _world(staff: Staff, bank_client) -> None:
             "/products",
             {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
         ),
-        ("/enterprises", {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"}),
+        (
+            "/enterprises",
+            {
+                "uscc": USCC,
+                "name": "灯都照明",
+                "established_on": "2015-06-01",
+                "industry_code": "C3879",
+            },
+        ),
         (
             "/filings",
             {

@@ -292,11 +292,30 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
         "policy": {
             "annual_cap_per_enterprise": rng.choice(["3000.00", "6000.00", "10000.00"]),
             "rate_cap_spread_bps": rng.choice([None, None, 10]),
+            # v2: mostly the enterprise's window (the default), at times a filing's or a loan's
+            "subsidy_window_anchor": "enterprise"
+            if rng.random() < 0.7
+            else rng.choice(["filing", "loan"]),
         },
         "enterprises": [
-            {"uscc": USCCS[0], "name": "灯都照明", "established_on": "2015-06-01"},
-            {"uscc": USCCS[1], "name": "小榄五金", "established_on": "2010-04-12"},
-            {"uscc": USCCS[2], "name": "古镇灯饰", "established_on": young.isoformat()},
+            {
+                "uscc": USCCS[0],
+                "name": "灯都照明",
+                "established_on": "2015-06-01",
+                "industry_code": "C3879",
+            },
+            {
+                "uscc": USCCS[1],
+                "name": "小榄五金",
+                "established_on": "2010-04-12",
+                "industry_code": "C3879",
+            },
+            {
+                "uscc": USCCS[2],
+                "name": "古镇灯饰",
+                "established_on": young.isoformat(),
+                "industry_code": "C3879",
+            },
         ],
         "products": [
             {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
@@ -305,6 +324,13 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
                 "bank_code": "BK2",
                 "name": "智造贷",
                 "risk_covered": rng.random() < 0.7,
+            },
+            {  # an ordinary loan product: never linked, never subsidised (v2)
+                "product_code": "BK1-Q",
+                "bank_code": "BK1",
+                "name": "经营贷",
+                "risk_covered": False,
+                "subsidy_eligible": False,
             },
         ],
         "filings": [],
@@ -334,14 +360,21 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
     def late(on: dt.date, p: float, lo: int, hi: int) -> dt.date:
         return on + rng.randint(lo, hi) * DAY if rng.random() < p else on
 
-    for i in range(rng.randint(4, 7)):
+    for i in range(rng.randint(5, 8)):
         bank = rng.choice(["BK1", "BK2"])
         uscc = rng.choice(USCCS)
         contract = f"L{i}"
         own = filings_of.get(uscc, [])
-        filing_no = rng.choice(own) if own and rng.random() < 0.5 else None
+        ordinary = bank == "BK1" and rng.random() < 0.15
+        filing_no = rng.choice(own) if own and rng.random() < 0.5 and not ordinary else None
         start = D(2023, 1, 3) + rng.randint(0, 110) * DAY
         principal = rng.choice([300_000, 500_000, 800_000]) * 100
+        # v2: at times a contract starting earlier, whose first tranche is reported late,
+        # dated before the others: it moves the loan's first disbursement, and W0 with it.
+        early = None
+        if rng.random() < 0.3:
+            k = rng.randint(5, 40)
+            early = (start - rng.randint(1, k) * DAY, rng.choice([50_000, 100_000]) * 100)
         rate_e4 = rng.choice([34500, 38500, 42000])
         maturity = (
             start + rng.randint(100, 200) * DAY if rng.random() < 0.25 else add_years(start, 2)
@@ -349,11 +382,11 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
         settlement = rng.choice(["monthly", "quarterly"])
         loan = {
             "contract_no": contract,
-            "product_code": f"{bank}-P",
+            "product_code": "BK1-Q" if ordinary else f"{bank}-P",
             "uscc": uscc,
-            "principal": f"{principal // 100}.00",
+            "principal": f"{(principal + (early[1] if early else 0)) // 100}.00",
             "annual_rate": f"{rate_e4 // 10000}.{rate_e4 % 10000:04d}",
-            "start_date": start.isoformat(),
+            "start_date": (early[0] if early else start).isoformat(),
             "maturity_date": maturity.isoformat(),
             "repayment_method": "interest_only",
             "interest_settlement": settlement,
@@ -381,6 +414,14 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
                 type="disbursement",
                 date=on.isoformat(),
                 amount=f"{amount // 100}.{amount % 100:02d}",
+            )
+        if early is not None:  # backdated: reported after one close or several
+            event(
+                start + rng.randint(20, 150) * DAY,
+                event_id=f"{contract}-DB",
+                type="disbursement",
+                date=early[0].isoformat(),
+                amount=f"{early[1] // 100}.00",
             )
         if len(tranches) > 1 and rng.random() < 0.15:
             event(
@@ -527,11 +568,14 @@ def generate(rng: random.Random) -> tuple[dict, list[Act]]:
         )
         clawback = not clawback
     if rng.random() < 0.3:
-        act(
-            D(2023, rng.randint(3, 7), rng.randint(1, 28)),
-            "policy",
-            changes={"annual_cap_per_enterprise": rng.choice(["8000.00", "15000.00"])},
-        )
+        changes = {"annual_cap_per_enterprise": rng.choice(["8000.00", "15000.00"])}
+        if rng.random() < 0.5:  # W0 under another anchor from this version on
+            changes["subsidy_window_anchor"] = rng.choice(["enterprise", "filing", "loan"])
+        act(D(2023, rng.randint(3, 7), rng.randint(1, 28)), "policy", changes=changes)
+    if rng.random() < 0.4:  # an industry code recorded wrong, then corrected (v2, §4.2 item 0)
+        on, uscc = D(2023, rng.randint(2, 6), rng.randint(1, 28)), rng.choice(USCCS)
+        act(on, "industry", uscc=uscc, body={"industry_code": rng.choice(["I6510", None])})
+        act(on + rng.randint(20, 80) * DAY, "industry", uscc=uscc, body={"industry_code": "C38"})
     for period in WALK_PERIODS:
         first_of_next = period_bounds(period)[1] + DAY
         act(first_of_next + rng.randint(0, 4) * DAY, "close", period=period)
@@ -619,6 +663,10 @@ def play_random_programme(seed: int, staff, bank, db) -> tuple[WalkStats, Ledger
             )
         elif a.kind == "policy":
             response = put_policy(staff, a.body["changes"])
+        elif a.kind == "industry":
+            response = staff.request(
+                "clerk", "PATCH", f"/enterprises/{a.body['uscc']}", a.body["body"]
+            )
         else:  # pragma: no cover
             raise AssertionError(a.kind)
         # a refusal is part of the game (the generator does not track every rule); a 5xx is not
@@ -697,11 +745,18 @@ def test_a_close_in_chunks_of_one_enterprise_writes_what_one_pass_computes(
 
 def test_the_generator_makes_a_varied_programme():
     """The timelines themselves (no database): every seed brings closes, loans, voids and
-    late reports, revocations, a blacklist entry."""
+    late reports, revocations, a blacklist entry; and (v2) enterprises with several loans,
+    most under the enterprise anchor, some with a disbursement reported backdated before the
+    loan's first one."""
     kinds, types, late_interest = Counter(), Counter(), 0
+    shared, backdated, anchors = 0, 0, Counter()
     for seed in SEEDS:
-        _setup, acts = generate(random.Random(seed))
+        setup, acts = generate(random.Random(seed))
         kinds.update(a.kind for a in acts)
+        anchors[setup["policy"]["subsidy_window_anchor"]] += 1
+        owners = Counter(a.body["loan"]["uscc"] for a in acts if a.kind == "loan")
+        shared += max(owners.values()) >= 2
+        backdated += any(a.body.get("event", {}).get("event_id", "").endswith("-DB") for a in acts)
         for a in acts:
             e = a.body.get("event", {})
             types[e.get("type")] += 1
@@ -718,6 +773,7 @@ def test_the_generator_makes_a_varied_programme():
         and types["repayment"] >= n
         and late_interest >= n
     )
+    assert shared == n and backdated >= n // 2 and anchors["enterprise"] >= n // 2
 
 
 # ====================================================================== small worlds
@@ -792,6 +848,100 @@ def test_the_incremental_close_recomputes_only_what_changed(staff, bank, db):
         ("C2-I1", "adjustment", True)
     ]
     ok(close(staff, "2023-04"), 200)
+
+
+@pytest.mark.parametrize(
+    "anchor, first_close, adjustment",
+    [
+        # W0 = L1's first disbursement 2023-01-03: L2's window ends 2024-01-03, 33 days of its
+        # record are in it (1,650.00); L1's tranche reported late, dated 2022-12-20, moves W0
+        # and the end to 2023-12-20: 19 days (950.00), an adjustment of -700.00.
+        ("enterprise", "1650.00", -70_000),
+        # L2 alone (its own filing, or itself): W0 is its own first disbursement, all 51 days
+        # (2,550.00), and L1's tranche changes nothing.
+        ("filing", "2550.00", None),
+        ("loan", "2550.00", None),
+    ],
+)
+def test_a_backdated_disbursement_on_one_loan_moves_w0_for_the_others(
+    staff, bank, db, anchor, first_close, adjustment
+):
+    """domain.md §4.2 item 3 (v2), a one-year window: L1 (filing F1, from 2023-01-03) and L2
+    (filing F2, from 2023-06-01) of one enterprise, 500,000.00 each at 3.6 % (50.00 a day).
+    L2's record [2023-12-01, 2024-01-21) is paid 2024-01-21. The incremental close must see
+    that L1's new tranche changes L2's owed amount (the dirty loans widen to the enterprise)."""
+    banks = small_world(staff, bank)
+    assert (
+        put_policy(
+            staff, {"subsidy_years": 1, "subsidy_ratios": ["1.00"], "subsidy_window_anchor": anchor}
+        ).status_code
+        == 200
+    )
+    add_enterprise(staff, USCCS[0], "F1")
+    staff_post(
+        staff,
+        "/filings",
+        {
+            "filing_no": "F2",
+            "uscc": USCCS[0],
+            "project_name": "二期",
+            "eligible_investment": "800000.00",
+            "approved_on": "2023-05-01",  # L2's contract starts within 180 days: not lapsed
+        },
+    )
+    staff.set_business_date("2023-01-03")
+    loan(banks["BK1"], "L1", USCCS[0], "F1", "1000000.00", "2022-12-15")
+    event(
+        banks["BK1"],
+        "L1",
+        event_id="L1-D",
+        type="disbursement",
+        date="2023-01-03",
+        amount="500000.00",
+    )
+    staff.set_business_date("2023-06-01")
+    loan(banks["BK2"], "L2", USCCS[0], "F2", "500000.00", "2023-06-01")
+    event(
+        banks["BK2"],
+        "L2",
+        event_id="L2-D",
+        type="disbursement",
+        date="2023-06-01",
+        amount="500000.00",
+    )
+    staff.set_business_date("2024-01-21")
+    event(
+        banks["BK2"],
+        "L2",
+        event_id="L2-I",
+        type="interest",
+        period_start="2023-12-01",
+        period_end="2024-01-21",
+        paid_on="2024-01-21",
+        interest="3000.00",
+    )
+    staff.set_business_date("2024-02-01")
+    assert_incremental_equals_full(db, "2024-01", anchor)
+    assert ok(close(staff, "2024-01"))["subsidy_total"] == first_close
+
+    staff.set_business_date("2024-02-10")
+    event(
+        banks["BK1"],
+        "L1",
+        event_id="L1-D0",
+        type="disbursement",
+        date="2022-12-20",
+        amount="100000.00",
+    )
+    staff.set_business_date("2024-03-01")
+    inc, _full = assert_incremental_equals_full(db, "2024-02", anchor)
+    assert inc.records_computed == 1  # L2's record, though only L1 had new data
+    ok(close(staff, "2024-02"))
+    february = [
+        (x["kind"], fen(x["amount"]), x["reasons"]) for x in lines_of_period(staff, "2024-02")
+    ]
+    expected = [] if adjustment is None else [("adjustment", adjustment, ["outside_window"])]
+    assert february == expected
 
 
 # ====================================================================== 2. close rules

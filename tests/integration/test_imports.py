@@ -67,8 +67,24 @@ def world(staff, bank):
                 "risk_covered": True,
             },
         ),
-        ("/enterprises", {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"}),
-        ("/enterprises", {"uscc": OTHER_USCC, "name": "小榄五金", "established_on": "2010-04-12"}),
+        (
+            "/enterprises",
+            {
+                "uscc": USCC,
+                "name": "灯都照明",
+                "established_on": "2015-06-01",
+                "industry_code": "C3879",
+            },
+        ),
+        (
+            "/enterprises",
+            {
+                "uscc": OTHER_USCC,
+                "name": "小榄五金",
+                "established_on": "2010-04-12",
+                "industry_code": "C3879",
+            },
+        ),
         (
             "/filings",
             {
@@ -417,6 +433,23 @@ def test_a_nul_character_is_a_row_error(world):
     data = csv_bytes([LOAN_HEADER, loan_row("C-\x001"), loan_row("C-2")])
     body = accepted(upload(world["boc"], data, "loans"))
     assert errors_of(body) == [(2, "contract_no", "invalid_format")] and body["accepted"] == 1
+
+
+def test_a_row_naming_a_filing_on_a_product_not_subsidy_eligible_is_refused(world, staff, db):
+    """domain.md §6 (v2): such a loan is never linked. The row naming F1 is refused with the
+    code in column filing_no; the same loan without a filing is registered, unlinked."""
+    product = {"product_code": "BOC-JYD", "bank_code": "BOC-ZS", "name": "经营贷"}
+    body = {**product, "risk_covered": False, "subsidy_eligible": False}
+    assert staff.request("clerk", "POST", "/products", body).status_code == 201
+    rows = [
+        LOAN_HEADER,
+        loan_row("C-1", product_code="BOC-JYD", filing_no="F1"),
+        loan_row("C-2", product_code="BOC-JYD"),
+    ]
+    body = accepted(upload(world["boc"], csv_bytes(rows), "loans"))
+    assert errors_of(body) == [(2, "filing_no", "product_not_eligible")] and body["accepted"] == 1
+    db.expire_all()
+    assert [(x.contract_no, x.filing_no) for x in db.scalars(select(Loan))] == [("C-2", None)]
 
 
 # ------------------------------------------------------------------ the same file twice

@@ -8,10 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, insert, inspect, text, update
+from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from loanledger.domain.policy import DEFAULT_POLICY_DOC, V2_FIELDS
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence import migrate
 from loanledger.persistence.db import make_engine
@@ -23,9 +24,11 @@ from loanledger.persistence.tables import (
     JournalEntry,
     Loan,
     LoanEvent,
+    PolicyVersion,
     Posting,
     Product,
 )
+from loanledger.services.policy_book import PolicyBook
 
 
 def test_empty_database_upgraded_to_head_equals_the_models(empty_database_url):
@@ -435,3 +438,45 @@ def test_0007_and_0009_carry_a_version_1_database_into_pools_and_budget_years(
     assert loans == [(1, "SZD", "covered"), (2, None, "not_covered")]
     assert (deposits, claims) == ([("SZD", 100)], [("SZD", 50)])
     assert pools == [("SZD", "filing", None)]
+
+
+def test_0008_writes_version_1_rules_into_every_stored_policy(empty_database_url):
+    """A database at 0007 with two policy versions written before v2 (one already naming an
+    anchor): 0008 adds `subsidy_window_anchor: loan` and `eligible_industries: null` where a
+    document lacks them, keeps what one says, and leaves every other key alone. The policy
+    book then reads version 1's rules: records computed under them do not change."""
+    migrate.upgrade(empty_database_url, "0007")
+    v1_doc = {k: v for k, v in DEFAULT_POLICY_DOC.items() if k not in V2_FIELDS}
+    v1_doc["annual_cap_per_enterprise"] = "40000.00"
+    named = {**v1_doc, "subsidy_window_anchor": "filing"}
+    engine = make_engine(empty_database_url, sqlite_wal=False)
+    try:
+        with engine.begin() as connection:
+            for version, document in ((1, v1_doc), (2, named)):
+                connection.execute(
+                    insert(PolicyVersion.__table__),
+                    {
+                        "version": version,
+                        "in_force_from": dt.date(2000 + version, 1, 1),
+                        "document": document,
+                        "created_by": "system",
+                        "created_at": dt.datetime(2023, 4, 1, tzinfo=dt.UTC),
+                    },
+                )
+        migrate.upgrade(engine)
+        with Session(engine) as db:
+            documents = {
+                row.version: row.document
+                for row in db.execute(select(PolicyVersion.version, PolicyVersion.document))
+            }
+            book = PolicyBook.load(db)
+    finally:
+        engine.dispose()
+    assert documents == {
+        1: {**v1_doc, "subsidy_window_anchor": "loan", "eligible_industries": None},
+        2: {**v1_doc, "subsidy_window_anchor": "filing", "eligible_industries": None},
+    }
+    first, second = book.version(1), book.version(2)
+    assert (first.subsidy_window_anchor, first.eligible_industries) == ("loan", None)
+    assert (second.subsidy_window_anchor, second.eligible_industries) == ("filing", None)
+    assert first.annual_cap_per_enterprise_fen == 4_000_000

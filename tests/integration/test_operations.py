@@ -277,7 +277,15 @@ def test_intake_and_close_metrics(client, staff, bank):
             "/products",
             {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_covered": True},
         ),
-        ("/enterprises", {"uscc": USCC, "name": "企业", "established_on": "2012-01-01"}),
+        (
+            "/enterprises",
+            {
+                "uscc": USCC,
+                "name": "企业",
+                "established_on": "2012-01-01",
+                "industry_code": "C3879",
+            },
+        ),
         (
             "/filings",
             {

@@ -70,7 +70,12 @@ def make_month(staff, bank, budget_2023: str = "50000000.00"):
             "clerk",
             "POST",
             "/enterprises",
-            {"uscc": OTHER, "name": "中山市另一家制造有限公司", "established_on": "2010-01-01"},
+            {
+                "uscc": OTHER,
+                "name": "中山市另一家制造有限公司",
+                "established_on": "2010-01-01",
+                "industry_code": "C3879",
+            },
         )
     )
 

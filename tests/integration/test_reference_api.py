@@ -65,6 +65,7 @@ def enterprise_body(uscc=USCC, **extra):
         "uscc": uscc,
         "name": "中山市灯都照明科技有限公司",
         "established_on": "2015-06-01",
+        "industry_code": "C3879",
         **extra,
     }
 
@@ -131,6 +132,7 @@ def add_loan(
     product="BOC-SZD",
     bank_code="BOC-ZS",
     risk_pool="SZD",
+    start_date=dt.date(2023, 1, 9),
 ):
     loan = Loan(
         bank_code=bank_code,
@@ -140,7 +142,7 @@ def add_loan(
         filing_no=filing_no,
         principal_fen=principal_fen,
         annual_rate_e4=36500,
-        start_date=dt.date(2023, 1, 9),
+        start_date=start_date,
         maturity_date=dt.date(2025, 1, 9),
         original_maturity_date=dt.date(2025, 1, 9),
         repayment_method="bullet",
@@ -339,6 +341,7 @@ def test_enterprise_created_shown_and_patched(ref, db, enterprise):
         "established_on": "2015-06-01",
         "town": "火炬开发区",
         "industry": None,
+        "industry_code": "C3879",
         "account": None,
         "blacklist": [],
         "filings": [],
@@ -683,24 +686,28 @@ def test_max_active_filings_follows_the_policy_in_force(ref, db, enterprise):
     assert errors(ref.post("/filings", filing_body("F-2"))) == [("uscc", "max_active_filings")]
 
 
-def test_filing_lapses_unless_a_live_disbursement_came_in_time(ref, db, product, enterprise):
+def test_filing_lapses_unless_a_loan_contract_starts_in_time(ref, db, product, enterprise):
+    """v2 (domain.md §3 filing_lapse_days, §4.2 item 1): what saves a filing is a loan whose
+    contract starts within 180 days of approval, disbursed or not; a disbursement (v1's test)
+    no longer counts."""
     approved = TODAY - dt.timedelta(days=200)
     ref.post("/filings", filing_body("F-1", approved_on=approved.isoformat()))
     assert ref.get("/filings/F-1").get_json()["status"] == "lapsed"
-    loan = add_loan(db, "C-1", filing_no="F-1")
-    add_event(db, loan, "D-late", "disbursement", approved + dt.timedelta(days=181), 100_00)
+    late = add_loan(db, "C-1", filing_no="F-1", start_date=approved + dt.timedelta(days=181))
+    add_event(db, late, "D-1", "disbursement", approved + dt.timedelta(days=181), 100_00)
     db.commit()
     assert ref.get("/filings/F-1").get_json()["status"] == "lapsed"
-    add_event(db, loan, "D-edge", "disbursement", approved + dt.timedelta(days=180), 100_00)
+    add_loan(db, "C-2", filing_no="F-1", start_date=approved + dt.timedelta(days=180))
     db.commit()
     view = ref.get("/filings/F-1").get_json()
     assert view["status"] == "active" and view["loans"] == [
-        {"bank_code": "BOC-ZS", "contract_no": "C-1"}
+        {"bank_code": "BOC-ZS", "contract_no": "C-1"},
+        {"bank_code": "BOC-ZS", "contract_no": "C-2"},
     ]
-    add_event(db, loan, "V1", "void", target="D-edge")
-    db.commit()
-    assert ref.get("/filings/F-1").get_json()["status"] == "lapsed"
     f = db.get(Filing, "F-1")
+    assert registry.filing_status(db, f, approved + dt.timedelta(days=181)) == "active"
+    db.execute(Loan.__table__.delete().where(Loan.contract_no == "C-2"))
+    # Before its deadline has passed a filing has not lapsed (a loan may still come).
     assert registry.filing_status(db, f, approved + dt.timedelta(days=180)) == "active"
     assert registry.filing_status(db, "F-1", approved + dt.timedelta(days=181)) == "lapsed"
     db.rollback()

@@ -120,7 +120,12 @@ def test_a_filing_that_lapses_is_recorded_once(app, staff, bank, db):
         "clerk",
         "POST",
         "/enterprises",
-        {"uscc": "91442000LNJ300000F", "name": "未放款企业", "established_on": "2010-01-01"},
+        {
+            "uscc": "91442000LNJ300000F",
+            "name": "未放款企业",
+            "established_on": "2010-01-01",
+            "industry_code": "C3879",
+        },
     )
     assert ok.status_code == 201
     staff.set_business_date("2023-01-10")

@@ -60,6 +60,7 @@ def month(staff, bank, app):
                 "uscc": uscc,
                 "name": name,
                 "established_on": "2012-01-01",
+                "industry_code": "C3879",
                 "account": {
                     "holder": name,
                     "number": "6222020000000001",

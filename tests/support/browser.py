@@ -143,6 +143,7 @@ def build_programme(staff, bank) -> Programme:
                 "established_on": "2016-03-01",
                 "town": "火炬开发区",
                 "industry": "制造业",
+                "industry_code": "C3879",
                 "account": {
                     "holder": name,
                     "number": "6222020000000001",

@@ -31,8 +31,18 @@ def intake_world(staff, bank) -> dict:
     for body in (
         {"product_code": "BOC-SZD", "bank_code": "BOC-ZS", "name": "数智贷", "risk_covered": True},
         {"product_code": "ABC-ZZD", "bank_code": "ABC-ZS", "name": "智造贷", "risk_covered": True},
-        {"uscc": USCC, "name": "灯都照明", "established_on": "2015-06-01"},
-        {"uscc": OTHER_USCC, "name": "小榄五金", "established_on": "2010-04-12"},
+        {
+            "uscc": USCC,
+            "name": "灯都照明",
+            "established_on": "2015-06-01",
+            "industry_code": "C3879",
+        },
+        {
+            "uscc": OTHER_USCC,
+            "name": "小榄五金",
+            "established_on": "2010-04-12",
+            "industry_code": "C3879",
+        },
         {
             "filing_no": "F1",
             "uscc": USCC,
@@ -115,7 +125,12 @@ def add_enterprise(staff, uscc: str, filing_no: str, investment: str = "800000.0
     staff_post(
         staff,
         "/enterprises",
-        {"uscc": uscc, "name": f"企业{uscc[-4:]}", "established_on": "2012-01-01"},
+        {
+            "uscc": uscc,
+            "name": f"企业{uscc[-4:]}",
+            "established_on": "2012-01-01",
+            "industry_code": "C3879",
+        },
     )
     staff_post(
         staff,

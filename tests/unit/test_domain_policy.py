@@ -35,6 +35,7 @@ def test_defaults_match_domain_md():
     assert p == DEFAULT_POLICY
     assert p.effective_from == date(2022, 5, 11) and p.effective_to is None
     assert p.subsidy_years == 3 and p.subsidy_ratios == (1, 1, 1)
+    assert (p.subsidy_window_anchor, p.eligible_industries) == ("enterprise", ("C",))  # v2
     assert p.rate_cap_spread_bps is None
     assert p.annual_cap_per_enterprise_fen == 3_000_000_000
     assert (p.min_enterprise_age_years, p.max_active_filings, p.filing_lapse_days) == (1, 2, 180)
@@ -120,6 +121,13 @@ def test_not_an_object():
         ("npl_classifications", ["bad"]),
         ("npl_classifications", ["loss", "loss"]),
         ("npl_classifications", "loss"),
+        ("subsidy_window_anchor", "Enterprise"),
+        ("subsidy_window_anchor", None),
+        ("subsidy_window_anchor", "bank"),
+        ("eligible_industries", "C"),
+        ("eligible_industries", []),
+        ("eligible_industries", ["C", "C"]),
+        ("eligible_industries", {"C": 1}),
     ],
 )
 def test_invalid_values(field, value):
@@ -140,10 +148,31 @@ def test_invalid_values(field, value):
         ("payee", "bank"),
         ("effective_to", "2022-05-11"),
         ("npl_classifications", []),
+        ("subsidy_window_anchor", "loan"),
+        ("subsidy_window_anchor", "filing"),
+        ("eligible_industries", None),
+        ("eligible_industries", ["C", "I65", "M7320", "A"]),
     ],
 )
 def test_valid_edge_values(field, value):
     assert policy_to_doc(policy_from_doc(with_(**{field: value})))[field] == value
+
+
+@pytest.mark.parametrize("prefix", ["c", "U", "C12345", "C3a", " C", "C\n", "", 3, None, {}, ["C"]])
+def test_an_industry_prefix_is_a_gb_t_4754_code_and_names_its_index(prefix):
+    errors = errors_of(with_(eligible_industries=["C", prefix]))
+    assert [(f, c) for f, c, _ in errors] == [("eligible_industries[1]", "invalid_format")]
+
+
+def test_a_document_without_the_v2_keys_takes_the_v2_defaults():
+    """A version 1 client's PUT (every v1 key, none of v2's): what it does not say is §3's
+    default. Stored version 1 documents got v1's rules written in (migration 0008)."""
+    doc = default_policy_doc()
+    del doc["subsidy_window_anchor"], doc["eligible_industries"]
+    p = policy_from_doc(doc)
+    assert (p.subsidy_window_anchor, p.eligible_industries) == ("enterprise", ("C",))
+    v1_rules = policy_from_doc(with_(subsidy_window_anchor="loan", eligible_industries=None))
+    assert (v1_rules.subsidy_window_anchor, v1_rules.eligible_industries) == ("loan", None)
 
 
 def test_ratio_count_must_match_years():
@@ -246,6 +275,11 @@ def policies(draw):
         effective_from=start,
         effective_to=draw(st.none() | st.dates(min_value=start, max_value=date(2040, 1, 1))),
         subsidy_years=years,
+        subsidy_window_anchor=draw(st.sampled_from(["enterprise", "filing", "loan"])),
+        eligible_industries=draw(
+            st.none()
+            | st.lists(st.from_regex(r"\A[A-T][0-9]{0,4}\Z"), min_size=1, unique=True).map(tuple)
+        ),
         subsidy_ratios=tuple(draw(st.lists(ratio, min_size=years, max_size=years))),
         rate_cap_spread_bps=draw(st.none() | st.integers(min_value=-1000, max_value=2400)),
         annual_cap_per_enterprise_fen=draw(money),

@@ -43,6 +43,7 @@ def loan(
         rate_changes=tuple((D(d), parse_rate(r), seq) for d, r, seq in rate_changes),
         delinquencies=tuple((D(d), k, c, seq) for d, k, c, seq in delinquencies),
         link_problem=None,
+        subsidy_eligible=True,
     )
 
 
@@ -60,7 +61,7 @@ def compute(l, f, established_on, period_start, period_end, paid_on, interest, v
     record = InterestRecord(
         D(period_start), D(period_end), D(paid_on), parse_yuan(interest), voided
     )
-    enterprise = EnterpriseFacts("U", D(established_on), ())
+    enterprise = EnterpriseFacts("U", D(established_on), (), "C3879")
     return compute_record(record, l, f, enterprise, DEFAULT_POLICY, [], subsidised)
 
 

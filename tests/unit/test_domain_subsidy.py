@@ -38,9 +38,10 @@ LOAN = LoanFacts(
     rate_changes=(),
     delinquencies=(),
     link_problem=None,
+    subsidy_eligible=True,
 )
 FILING = FilingFacts("F1", 10**12, D(2023, 3, 1), None, False, False)
-ENTERPRISE = EnterpriseFacts("914420006FA300000G", D(2015, 6, 1), ())
+ENTERPRISE = EnterpriseFacts("914420006FA300000G", D(2015, 6, 1), (), "C3879")
 
 
 def policy(**changes):

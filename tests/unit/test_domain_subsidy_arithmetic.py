@@ -37,9 +37,10 @@ LOAN = LoanFacts(
     rate_changes=(),
     delinquencies=(),
     link_problem=None,
+    subsidy_eligible=True,
 )
 FILING = FilingFacts("F1", 10**12, D(2023, 3, 1), None, False, False)
-ENTERPRISE = EnterpriseFacts("U", D(2015, 6, 1), ())
+ENTERPRISE = EnterpriseFacts("U", D(2015, 6, 1), (), "C3879")
 
 ratios = st.sampled_from(
     [0, 1, Fraction(1, 2), Fraction(1, 3), Fraction(7, 10), Fraction(1234, 10_000)]

@@ -66,6 +66,11 @@ def o_lpr(table, d):
 
 def o_whole_loan(loan, filing, enterprise, policy, first):
     reasons = set()
+    if not loan.subsidy_eligible:
+        reasons.add("product_not_eligible")
+    code, prefixes = enterprise.industry_code, policy.eligible_industries
+    if prefixes is not None and not any(code and code.startswith(p) for p in prefixes):
+        reasons.add("industry_not_eligible")
     if first is None:
         reasons.add("no_disbursement")
     else:
@@ -78,11 +83,11 @@ def o_whole_loan(loan, filing, enterprise, policy, first):
     return reasons
 
 
-def o_removals(d, loan, filing, enterprise, policy, first, overdue, npl_on):
+def o_removals(d, loan, filing, enterprise, policy, first, w0, overdue, npl_on):
     out = []
     if filing.revoked_on is not None and d >= filing.revoked_on:
         out.append("filing_revoked")
-    if not first <= d < add_years(first, policy.subsidy_years):
+    if not first <= d < add_years(w0, policy.subsidy_years):
         out.append("outside_window")
     if d < policy.effective_from or (policy.effective_to is not None and d > policy.effective_to):
         out.append("outside_policy")
@@ -108,8 +113,9 @@ def o_subsidised(loans, target, investment_fen, d):
     raise AssertionError
 
 
-def oracle(record, loans, target, filing, enterprise, policy, lpr):
-    """(computed, exact, reasons, removed_days, eligible_days) by walking every day."""
+def oracle(record, loans, target, filing, enterprise, policy, lpr, w0):
+    """(computed, exact, reasons, removed_days, eligible_days) by walking every day; the
+    window runs from the loan's own first disbursement to w0 + years, its years from w0."""
     loan = loans[target]
     first = min((x for x, _ in loan.disbursements), default=None)
     n_days = max(0, (record.period_end - record.period_start).days)
@@ -124,7 +130,7 @@ def oracle(record, loans, target, filing, enterprise, policy, lpr):
     exact, flags, removed, kept = Fraction(0), set(), {}, 0
     for i in range(n_days):
         d = record.period_start + timedelta(days=i)
-        gone = o_removals(d, loan, filing, enterprise, policy, first, overdue, npl_on)
+        gone = o_removals(d, loan, filing, enterprise, policy, first, w0, overdue, npl_on)
         for reason in gone:
             removed[reason] = removed.get(reason, 0) + 1
         if gone:
@@ -137,7 +143,7 @@ def oracle(record, loans, target, filing, enterprise, policy, lpr):
         capped = rate
         if policy.rate_cap_spread_bps is not None and lpr_now is not None:
             capped = max(0, min(rate, lpr_now + policy.rate_cap_spread_bps * 100))
-        year = sum(1 for k in range(1, policy.subsidy_years) if add_years(first, k) <= d)
+        year = sum(1 for k in range(1, policy.subsidy_years) if add_years(w0, k) <= d)
         exact += Fraction(subsidised * capped, 100 * 10_000 * 360) * policy.subsidy_ratios[year]
         if subsidised < balance:
             flags.add("investment_cap")
@@ -201,6 +207,7 @@ def loan_facts(draw, name, base):
         rate_changes=rate_changes,
         delinquencies=delinquencies,
         link_problem=None,
+        subsidy_eligible=draw(st.sampled_from([True, True, True, False])),
     )
 
 
@@ -233,6 +240,9 @@ def cases(draw):
         ),
         rate_cap_spread_bps=sometimes(draw, draw(st.sampled_from([-50, 0, 30])), None),
         npl_dpd=draw(st.sampled_from([5, 30, 90])),
+        eligible_industries=sometimes(
+            draw, draw(st.sampled_from([None, ("C38",), ("I", "C39")])), ("C",)
+        ),
     )
     revoked = sometimes(draw, first + timedelta(days=draw(st.integers(-5, 300))), None)
     filing = FilingFacts(
@@ -261,7 +271,11 @@ def cases(draw):
     established = add_years(first, -1) + timedelta(
         days=sometimes(draw, draw(st.sampled_from([-3, 1])), 0)
     )
-    enterprise = EnterpriseFacts("U", established, blacklist)
+    code = sometimes(draw, draw(st.sampled_from([None, "C", "I6510", "A0111"])), "C3879")
+    enterprise = EnterpriseFacts("U", established, blacklist, code)
+    # W0 (v2): the loan's own first disbursement, or an earlier one of its anchor, at times
+    # more than a window before it (a 29 February among them).
+    w0 = first - timedelta(days=draw(st.sampled_from([0, 0, 1, 200, 366, 800])))
     lpr = [
         (
             base + timedelta(days=draw(st.integers(-40, 400))),
@@ -270,7 +284,10 @@ def cases(draw):
         for _ in range(draw(st.integers(0, 3)))
     ]
     lpr = list({row[0]: row for row in lpr}.values())  # one publication per date
-    start = first + timedelta(days=draw(st.integers(-20, 500)))
+    # often close to the first disbursement: the window's start is the loan's own, not W0
+    start = first + timedelta(
+        days=sometimes(draw, draw(st.integers(-20, 3)), draw(st.integers(-20, 500)))
+    )
     length = sometimes(draw, draw(st.sampled_from([0, 1])), draw(st.integers(2, 200)))
     interest_fen = sometimes(draw, draw(st.sampled_from([0, 1000])), 10**12)
     record = InterestRecord(
@@ -280,13 +297,13 @@ def cases(draw):
         interest_fen,
         sometimes(draw, draw(st.booleans()), False),
     )
-    return record, loans, target, filing, enterprise, policy, lpr
+    return record, loans, target, filing, enterprise, policy, lpr, w0
 
 
 @settings(max_examples=300, deadline=None)
 @given(cases())
 def test_segments_equal_naive_day_loop(case):
-    record, loans, target, filing, enterprise, policy, lpr = case
+    record, loans, target, filing, enterprise, policy, lpr, w0 = case
     shared = subsidised_balances(
         [
             (l.contract_no, balance_segments(list(l.disbursements), list(l.repayments)))
@@ -295,10 +312,17 @@ def test_segments_equal_naive_day_loop(case):
         filing.eligible_investment_fen,
     )
     result = compute_record(
-        record, loans[target], filing, enterprise, policy, lpr, shared[loans[target].contract_no]
+        record,
+        loans[target],
+        filing,
+        enterprise,
+        policy,
+        lpr,
+        shared[loans[target].contract_no],
+        window_start=w0,
     )
     computed, exact, reasons, removed, kept = oracle(
-        record, loans, target, filing, enterprise, policy, lpr
+        record, loans, target, filing, enterprise, policy, lpr, w0
     )
     assert (result.computed_fen, result.exact) == (computed, exact)
     assert set(result.reasons) == reasons

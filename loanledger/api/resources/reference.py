@@ -15,13 +15,22 @@ from marshmallow import INCLUDE, ValidationError, fields, validate
 
 from loanledger.api.auth import endpoint
 from loanledger.api.pagination import PageQuery, page_of
-from loanledger.domain.policy import DEFAULT_POLICY_DOC
+from loanledger.domain.industry import INDUSTRY_CODE_PATTERN
+from loanledger.domain.policy import DEFAULT_POLICY_DOC, WINDOW_ANCHORS
 from loanledger.domain.uscc import ALPHABET, uscc_valid
 from loanledger.domain.vocabulary import STAFF_ROLES, BatchKind, FilingStatus, Role, words
 from loanledger.request_context import business_date, principal, session
 from loanledger.services import read, registry
 from loanledger.services.errors import NotFound
-from loanledger.wire.fields import Key, Money, Rate, Schema, StrictDate, free_text
+from loanledger.wire.fields import (
+    IndustryCode,
+    Key,
+    Money,
+    Rate,
+    Schema,
+    StrictDate,
+    free_text,
+)
 
 STAFF = STAFF_ROLES
 MAKER = (Role.CLERK,)
@@ -154,6 +163,7 @@ class EnterpriseSchema(Schema):
     established_on = StrictDate(required=True)
     town = _text(128, allow_none=True)
     industry = _text(128, allow_none=True)
+    industry_code = IndustryCode(allow_none=True)
     account = fields.Nested(AccountSchema, allow_none=True)
 
 
@@ -161,6 +171,7 @@ class EnterprisePatchSchema(Schema):
     name = _text(255)
     town = _text(128, allow_none=True)
     industry = _text(128, allow_none=True)
+    industry_code = IndustryCode(allow_none=True)
     account = fields.Nested(AccountSchema, allow_none=True)
 
 
@@ -410,6 +421,12 @@ _POLICY_PROPERTIES: dict[str, dict[str, Any]] = {
     "effective_from": _DATE,
     "effective_to": _DATE,
     "subsidy_years": _INTEGER,
+    "subsidy_window_anchor": {**_STRING, "enum": list(WINDOW_ANCHORS)},
+    "eligible_industries": {
+        "type": "array",
+        "items": {**_STRING, "pattern": INDUSTRY_CODE_PATTERN},
+        "nullable": True,
+    },
     "subsidy_ratios": {"type": "array", "items": _STRING},
     "rate_cap_spread_bps": _INTEGER,
     "annual_cap_per_enterprise": _MONEY_TEXT,
@@ -480,6 +497,8 @@ class PolicySchema(Schema):
     effective_from = fields.String(metadata={"format": "date"})
     effective_to = fields.String(allow_none=True, metadata={"format": "date"})
     subsidy_years = fields.Integer()
+    subsidy_window_anchor = fields.String(metadata={"enum": list(WINDOW_ANCHORS)})
+    eligible_industries = fields.List(fields.String(), allow_none=True)
     subsidy_ratios = fields.List(fields.String())
     rate_cap_spread_bps = fields.Integer(allow_none=True)
     annual_cap_per_enterprise = fields.String()

@@ -8,26 +8,15 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from loanledger.domain.eligibility import eligibility_on
-from loanledger.domain.facts import EnterpriseFacts, FilingFacts, filing_lapsed
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
-from loanledger.persistence.tables import (
-    BatchPayee,
-    BlacklistEntry,
-    Claim,
-    Enterprise,
-    Filing,
-    Line,
-    Loan,
-    RecordState,
-)
-from loanledger.services import registry
-from loanledger.services.facts import LoanData, load_loan
+from loanledger.persistence.tables import BatchPayee, Claim, Line, Loan, RecordState
+from loanledger.services.facts import load_loan, load_loans
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
+from loanledger.services.subsidy_facts import SubsidyFacts
 
 
 def _iso(d: dt.date | None) -> str | None:
@@ -105,40 +94,13 @@ def _claim_paid(db: Session, claim: Row) -> int:
     return int(total or 0)
 
 
-def _eligibility(db: Session, data: LoanData, book: PolicyBook, today: dt.date) -> dict[str, Any]:
-    _version, policy = book.on(today)
-    loan = data.loan
-    filing_facts = None
-    if loan.filing_no:
-        f = db.get_one(Filing, loan.filing_no)  # the loan's filing (a foreign key)
-        first = registry.first_disbursements(db, [f.filing_no]).get(f.filing_no)
-        firsts = [first] if first else []
-        # As of today: a filing whose lapse deadline is still ahead has not lapsed yet.
-        lapsed = today > f.approved_on + dt.timedelta(
-            days=policy.filing_lapse_days
-        ) and filing_lapsed(f.approved_on, firsts, policy.filing_lapse_days)
-        filing_facts = FilingFacts(
-            f.filing_no,
-            f.eligible_investment_fen,
-            f.approved_on,
-            f.revoked_on,
-            bool(f.clawback),
-            lapsed,
-        )
-    enterprise = db.get_one(Enterprise, loan.uscc)  # the loan's enterprise (a foreign key)
-    blacklist = tuple(
-        sorted(
-            (b.effective_from, b.effective_to)
-            for b in db.scalars(select(BlacklistEntry).where(BlacklistEntry.uscc == loan.uscc))
-        )
-    )
-    eligible, reasons = eligibility_on(
-        data.facts(),
-        filing_facts,
-        EnterpriseFacts(loan.uscc, enterprise.established_on, blacklist),
-        policy,
-        today,
-    )
+def _eligibility(db: Session, loan: Loan | Row, book: PolicyBook, today: dt.date) -> dict[str, Any]:
+    """As of the business date, with the close's facts and rules (services.subsidy_facts):
+    every loan of the enterprise is read, because W0 and a filing's lapse depend on them."""
+    ids = list(db.scalars(select(Loan.id).where(Loan.uscc == loan.uscc)))
+    loans = load_loans(db, ids)
+    facts = SubsidyFacts(db, loans, book, as_of=today)
+    eligible, reasons = facts.eligibility(loans[loan.id], today)
     return {"eligible": eligible, "reasons": list(reasons)}
 
 
@@ -184,7 +146,7 @@ def loan_view(
         "npl_date": _iso(npl_on),
         "coverage": loan.coverage,
         "risk_pool": loan.risk_pool,
-        "eligibility": _eligibility(db, data, book, today),
+        "eligibility": _eligibility(db, loan, book, today),
         "subsidy_granted": format_fen(int(granted or 0)),
         "events": [event_to_wire(e, data.voided_ids) for e in data.events],
         "lines": [line_wire(line) for line in lines],
