@@ -440,9 +440,9 @@ def test_0007_and_0009_carry_a_version_1_database_into_pools_and_budget_years(
     assert pools == [("SZD", "filing", None)]
 
 
-def test_0008_writes_version_1_rules_into_every_stored_policy(empty_database_url):
+def test_0012_writes_version_1_rules_into_every_stored_policy(empty_database_url):
     """A database at 0007 with two policy versions written before v2 (one already naming an
-    anchor): 0008 adds `subsidy_window_anchor: loan` and `eligible_industries: null` where a
+    anchor): 0012 adds `subsidy_window_anchor: loan` and `eligible_industries: null` where a
     document lacks them, keeps what one says, and leaves every other key alone. The policy
     book then reads version 1's rules: records computed under them do not change."""
     migrate.upgrade(empty_database_url, "0007")
