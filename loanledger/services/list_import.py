@@ -426,7 +426,7 @@ class ListImport:
 
 
 def import_list(
-    db: Session, list_code: str, upload: Spooled, filename: str, actor: str
+    db: Session, list_code: str, upload: Spooled, filename: str, actor: str, today: dt.date
 ) -> ListImport:
     """Read, check and apply the file (module doc); audited as `enterprise_list.import`
     besides each enterprise registered and each membership added or changed. Refused: an
@@ -448,6 +448,7 @@ def import_list(
                 db,
                 {"uscc": row.uscc, "name": row.name, "established_on": row.established_on},
                 actor,
+                today,
             )
             known.add(row.uscc)
             created.append(row.uscc)

@@ -337,10 +337,20 @@ def get_enterprise(db: Session, uscc: str) -> Enterprise:
     return enterprise
 
 
-def create_enterprise(db: Session, data: dict[str, Any], actor: str) -> tuple[Enterprise, bool]:
+def create_enterprise(
+    db: Session, data: dict[str, Any], actor: str, today: dt.date
+) -> tuple[Enterprise, bool]:
     """data: uscc, name, established_on, town?, industry?, industry_code? (v2, GB/T 4754,
     validated by the wire schema), account? {holder, number, bank_name}.
-    (enterprise, created); the same content again is a no-op, other content → 409."""
+    (enterprise, created); the same content again is a no-op, other content → 409.
+    An enterprise established after the business date is a typing error (422 future_date):
+    its age decides eligibility (§4.2 item 2)."""
+    if data["established_on"] > today:
+        raise DomainError(
+            "future_date",
+            f"established_on {data['established_on']} is after the business date {today}",
+            "established_on",
+        )
     enterprise = Enterprise(
         uscc=data["uscc"],
         name=data["name"],

@@ -172,7 +172,12 @@ def import_list_file(list_code: str):
         with imports.spool(upload.stream) as spooled:
             done.append(
                 list_import.import_list(
-                    db_session(), list_code, spooled, imports.clean_filename(upload.filename), actor
+                    db_session(),
+                    list_code,
+                    spooled,
+                    imports.clean_filename(upload.filename),
+                    actor,
+                    business_date(),
                 )
             )
 

@@ -216,3 +216,14 @@ def test_a_nul_in_a_path_names_nothing(staff, path):
     response = staff.request("auditor", "GET", path)
     assert response.status_code == 404, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
+
+
+def test_an_enterprise_established_after_the_business_date_is_refused(staff):
+    staff.set_business_date("2023-02-01")
+    body = {"uscc": "91442000MA4UJX9X3G", "name": "灯都照明", "established_on": "2023-02-02"}
+    refused(
+        staff.request("clerk", "POST", "/enterprises", body), 422, "future_date", "established_on"
+    )
+    assert staff.request("auditor", "GET", "/enterprises/91442000MA4UJX9X3G").status_code == 404
+    ok = staff.request("clerk", "POST", "/enterprises", {**body, "established_on": "2023-02-01"})
+    assert ok.status_code == 201, ok.get_data(as_text=True)

@@ -246,7 +246,12 @@ class Imports(MethodView):
         with imports.spool(upload.stream) as spooled:
             upload.close()
             result = list_import.import_list(
-                session(), list_code, spooled, imports.clean_filename(upload.filename), _actor()
+                session(),
+                list_code,
+                spooled,
+                imports.clean_filename(upload.filename),
+                _actor(),
+                business_date(),
             )
         return result.doc()
 

@@ -261,7 +261,7 @@ class Enterprises(MethodView):
         200, schema=EnterpriseSchema, description="the same enterprise again", success=True
     )
     def post(self, data):
-        enterprise, created = registry.create_enterprise(session(), data, _actor())
+        enterprise, created = registry.create_enterprise(session(), data, _actor(), business_date())
         return registry.enterprise_doc(enterprise), 201 if created else 200
 
 
