@@ -148,15 +148,32 @@ class Player:
             ) from None
         self.login(*(u for u, _ in STAFF))
         self.move_to(p.start)
+        show = p.showcase
+        # v2: the enterprise list (名录库) and the pool that covers its members come first
+        for listed in show.lists if show else []:
+            self.call("demo-admin", "POST", "/enterprise-lists", listed)
+        for pool in show.pools if show else []:
+            self.call("demo-admin", "POST", "/risk-pools", pool)
         for product in p.products:
-            self.call("demo-clerk", "POST", "/products", product)
+            # a product naming its pool says so with risk_pool alone (risk_covered is SZD's)
+            body = (
+                {k: v for k, v in product.items() if k != "risk_covered"}
+                if product.get("risk_pool")
+                else product
+            )
+            self.call("demo-clerk", "POST", "/products", body)
         for enterprise in p.enterprises:
             self.call("demo-clerk", "POST", "/enterprises", enterprise)
+        for list_code, uscc, membership in show.members if show else []:
+            self.call(
+                "demo-clerk", "PUT", f"/enterprise-lists/{list_code}/members/{uscc}", membership
+            )
         for filing in p.filings:
             self.call("demo-clerk", "POST", "/filings", filing)
         for budget in p.budgets:
             self.call("demo-clerk", "POST", "/budgets", budget)
-        self.call("demo-clerk", "POST", "/risk-pool/deposits", p.deposit)
+        for deposit in [p.deposit, *(show.deposits if show else [])]:
+            self.call("demo-clerk", "POST", "/risk-pool/deposits", deposit)
         with unit_of_work(self.sessionmaker) as db:
             identity.create_user(
                 db,
@@ -182,7 +199,10 @@ class Player:
 
     # ------------------------------------------------------------------ a month
     def play(self) -> Result:
-        self.step("set-up: banks, users, products, enterprises, filings, budget, pool")
+        self.step(
+            "set-up: banks, users, 名录库 and pool ZBD, products, enterprises, filings, budget, "
+            "deposits"
+        )
         self.setup()
         for index, month in enumerate(self.programme.months):
             self.step(f"{month.period}: events, close, 公示, approval, payments")
