@@ -149,6 +149,8 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
     assert re.search(r"^total\s", result.output, re.M)
     assert f"reports: {out}" in result.output
     assert "problem:" not in result.output
+    assert re.search(r"^v2: 助保贷 \(pool ZBD, list ZS-PY-2024, \d members\)", result.output, re.M)
+    assert re.search(r"^v2: wholesaler \w{18} \(F5137\)", result.output, re.M)
 
     db.expire_all()
     closed = dict(db.execute(select(Period.period, Period.status)).all())
