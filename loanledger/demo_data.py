@@ -26,22 +26,60 @@ from loanledger.services.unit_of_work import unit_of_work
 API = "/api/v1"
 STAFF = (("admin", "admin"), ("clerk", "clerk"), ("approver", "approver"), ("auditor", "auditor"))
 BANKS = (("ZSRCB", "中山农商银行"), ("BOCZS", "中国银行中山分行"))
+# (uscc, name, town, industry, GB/T 4754 code): manufacturers, and a wholesaler (F5137,
+# not subsidised: its loan's eligibility says industry_not_eligible)
 ENTERPRISES = (
-    (uscc_with_check("91442000MA4UJX9X1"), "中山市华星五金制品有限公司", "火炬开发区"),
-    (uscc_with_check("91442000MA4WKP2Q2"), "中山市美灯照明科技有限公司", "古镇镇"),
-    (uscc_with_check("91442000MA51BG0L3"), "中山市港口食品有限公司", "港口镇"),
+    (
+        uscc_with_check("91442000MA4UJX9X1"),
+        "中山市华星五金制品有限公司",
+        "火炬开发区",
+        "金属制品业",
+        "C33",
+    ),
+    (
+        uscc_with_check("91442000MA4WKP2Q2"),
+        "中山市美灯照明科技有限公司",
+        "古镇镇",
+        "电气机械和器材制造业",
+        "C3872",
+    ),
+    (uscc_with_check("91442000MA51BG0L3"), "中山市港口食品有限公司", "港口镇", "食品制造业", "C14"),
+    (
+        uscc_with_check("91442000MA53YT7K4"),
+        "中山市粤通电器贸易有限公司",
+        "石岐街道",
+        "批发业",
+        "F5137",
+    ),
 )
+# (code, bank, name, risk pool, subsidy_eligible): 数字贷 products (SZD), an ordinary
+# working-capital product (no subsidy, its loans name no filing) and 助保贷 (pool ZBD)
 PRODUCTS = (
-    ("ZSRCB-TECH", "ZSRCB", "科技贷", True),
-    ("ZSRCB-SME", "ZSRCB", "小微快贷", False),
-    ("BOCZS-DIGI", "BOCZS", "数字贷", True),
+    ("ZSRCB-TECH", "ZSRCB", "科技贷", "SZD", True),
+    ("ZSRCB-SME", "ZSRCB", "小微快贷", None, False),
+    ("BOCZS-DIGI", "BOCZS", "数字贷", "SZD", True),
+    ("ZSRCB-ZBD", "ZSRCB", "助保贷", "ZBD", False),
 )
+# 助保贷: pool ZBD covers the members of the 名录库 (enterprise list) on a loan's start date
+LIST_CODE = "ZS-PY-2025"
+LIST = {"list_code": LIST_CODE, "name": "中山市上规上限培育企业名录库（2025年度）"}
+LIST_MEMBERS = (0, 1)  # enterprise indexes, members from 2025-01-01
+ZBD_POOL = {
+    "pool_code": "ZBD",
+    "name": "助保贷担保金",
+    "operator": "中山市财政局",
+    "eligibility": "enterprise_list",
+    "list_code": LIST_CODE,
+}
 # (bank, contract_no, product, enterprise index, principal yuan, rate %, start, maturity)
 LOANS = (
     ("ZSRCB", "ZSRCB-2025-0001", "ZSRCB-TECH", 0, 1_000_000, "3.4500", "2025-01-02", "2027-01-02"),
     ("ZSRCB", "ZSRCB-2025-0002", "ZSRCB-SME", 1, 500_000, "3.9000", "2025-01-02", "2026-01-02"),
     ("BOCZS", "BOCZS-2025-0001", "BOCZS-DIGI", 2, 2_000_000, "3.1000", "2025-01-15", "2028-01-15"),
+    ("ZSRCB", "ZSRCB-2025-0003", "ZSRCB-ZBD", 1, 800_000, "4.2000", "2025-01-02", "2026-01-02"),
+    ("BOCZS", "BOCZS-2025-0002", "BOCZS-DIGI", 3, 600_000, "3.3000", "2025-01-15", "2027-01-15"),
 )
+SUBSIDISED = {code for code, _bank, _name, _pool, eligible in PRODUCTS if eligible}
 INTEREST_DATES = ("2025-01-21", "2025-02-21", "2025-03-21")
 CLOSES = (("2025-01", "2025-02-01"), ("2025-02", "2025-03-01"))
 FIRST_DATE = dt.date(2025, 1, 2)
@@ -147,8 +185,9 @@ class Loader:
 
     # ------------------------------------------------------------- reference data
     def ensure_reference(self) -> None:
+        self.ensure_pool()
         self.ensure_products()
-        for index, (uscc, name, town) in enumerate(ENTERPRISES):
+        for index, (uscc, name, town, industry, industry_code) in enumerate(ENTERPRISES):
             self.ensure(
                 "/enterprises",
                 uscc,
@@ -157,8 +196,8 @@ class Loader:
                     "name": name,
                     "established_on": f"201{index + 6}-03-01",
                     "town": town,
-                    "industry": "制造业",
-                    "industry_code": "C38",
+                    "industry": industry,
+                    "industry_code": industry_code,
                     "account": {
                         "holder": name,
                         "number": f"62220200000000{index + 1:04d}",
@@ -177,14 +216,32 @@ class Loader:
                     "approved_on": "2024-11-01",
                 },
             )
+        for index in LIST_MEMBERS:
+            self.staff(
+                "clerk",
+                "PUT",
+                f"/enterprise-lists/{LIST_CODE}/members/{ENTERPRISES[index][0]}",
+                {"from": "2025-01-01"},
+            )
         self.ensure_money()
+
+    def ensure_pool(self) -> None:
+        """The 名录库 and pool ZBD (an administrator's acts), once."""
+        for path, body in (("/enterprise-lists", LIST), ("/risk-pools", ZBD_POOL)):
+            key = body["list_code"] if path == "/enterprise-lists" else body["pool_code"]
+            exists = self.client.get(
+                f"{API}{path}/{key}",
+                headers={"Authorization": f"Bearer {self.tokens.get('admin', '')}"},
+            )
+            if exists.status_code != 200:
+                self.staff("admin", "POST", path, body)
 
     def ensure_products(self) -> None:
         listing = self.staff("clerk", "GET", "/products?limit=1000", what="list products")
         if listing is None:
             return
         known = {item["product_code"] for item in listing.get_json().get("items", [])}
-        for code, bank_code, name, covered in PRODUCTS:
+        for code, bank_code, name, pool, eligible in PRODUCTS:
             if code not in known:
                 self.staff(
                     "clerk",
@@ -194,7 +251,8 @@ class Loader:
                         "product_code": code,
                         "bank_code": bank_code,
                         "name": name,
-                        "risk_covered": covered,
+                        "risk_pool": pool,
+                        "subsidy_eligible": eligible,
                     },
                 )
 
@@ -217,41 +275,43 @@ class Loader:
                 "/budgets",
                 {"year": 2025, "amount": "3000000.00", "reference": "中财〔2025〕1号"},
             )
-        pool = self.staff("clerk", "GET", "/risk-pool", what="risk pool")
-        if pool is not None and (pool.get_json() or {}).get("cash") in (None, "0.00"):
-            self.staff(
-                "clerk",
-                "POST",
-                "/risk-pool/deposits",
-                {
-                    "amount": "5000000.00",
-                    "deposited_on": "2025-01-02",
-                    "reference": "风险池首期注资",
-                },
-            )
+        for code, amount, reference in (
+            ("SZD", "5000000.00", "风险池首期注资"),
+            ("ZBD", "500000.00", "助保贷担保金首期存入"),
+        ):
+            pool = self.staff("clerk", "GET", f"/risk-pools/{code}", what=f"risk pool {code}")
+            if pool is not None and (pool.get_json() or {}).get("cash") in (None, "0.00"):
+                self.staff(
+                    "clerk",
+                    "POST",
+                    "/risk-pool/deposits",
+                    {
+                        "pool_code": code,
+                        "amount": amount,
+                        "deposited_on": "2025-01-02",
+                        "reference": reference,
+                    },
+                )
 
     # ------------------------------------------------------------- loans, events, closes
     def register_loans(self, start: str) -> None:
         for bank_code, contract_no, product, who, principal, rate, start_date, maturity in LOANS:
             if start_date != start:
                 continue
-            self.bank(
-                bank_code,
-                "POST",
-                "/loans",
-                {
-                    "contract_no": contract_no,
-                    "product_code": product,
-                    "uscc": ENTERPRISES[who][0],
-                    "filing_no": f"DEMO-F-{who + 1}",
-                    "principal": f"{principal}.00",
-                    "annual_rate": rate,
-                    "start_date": start_date,
-                    "maturity_date": maturity,
-                    "repayment_method": "interest_only",
-                    "interest_settlement": "monthly",
-                },
-            )
+            body = {
+                "contract_no": contract_no,
+                "product_code": product,
+                "uscc": ENTERPRISES[who][0],
+                "principal": f"{principal}.00",
+                "annual_rate": rate,
+                "start_date": start_date,
+                "maturity_date": maturity,
+                "repayment_method": "interest_only",
+                "interest_settlement": "monthly",
+            }
+            if product in SUBSIDISED:  # a loan of an ordinary product names no filing
+                body["filing_no"] = f"DEMO-F-{who + 1}"
+            self.bank(bank_code, "POST", "/loans", body)
             self.bank(
                 bank_code,
                 "POST",

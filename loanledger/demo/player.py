@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from loanledger.client import BulkError
-from loanledger.demo.programme import Programme
+from loanledger.demo.programme import Programme, Showcase
 from loanledger.domain.money import format_fen, parse_yuan
 
 API = "/api/v1"
@@ -65,6 +65,7 @@ class Result:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     objection: dict[str, Any] | None = None
     carried_lines: int = 0  # carried lines that showed up in a later batch
+    showcase: list[str] = field(default_factory=list)  # where to look for version 2
 
     @property
     def ok(self) -> bool:
@@ -148,15 +149,32 @@ class Player:
             ) from None
         self.login(*(u for u, _ in STAFF))
         self.move_to(p.start)
+        show = p.showcase
+        # v2: the enterprise list (名录库) and the pool that covers its members come first
+        for listed in show.lists if show else []:
+            self.call("demo-admin", "POST", "/enterprise-lists", listed)
+        for pool in show.pools if show else []:
+            self.call("demo-admin", "POST", "/risk-pools", pool)
         for product in p.products:
-            self.call("demo-clerk", "POST", "/products", product)
+            # a product naming its pool says so with risk_pool alone (risk_covered is SZD's)
+            body = (
+                {k: v for k, v in product.items() if k != "risk_covered"}
+                if product.get("risk_pool")
+                else product
+            )
+            self.call("demo-clerk", "POST", "/products", body)
         for enterprise in p.enterprises:
             self.call("demo-clerk", "POST", "/enterprises", enterprise)
+        for list_code, uscc, membership in show.members if show else []:
+            self.call(
+                "demo-clerk", "PUT", f"/enterprise-lists/{list_code}/members/{uscc}", membership
+            )
         for filing in p.filings:
             self.call("demo-clerk", "POST", "/filings", filing)
         for budget in p.budgets:
             self.call("demo-clerk", "POST", "/budgets", budget)
-        self.call("demo-clerk", "POST", "/risk-pool/deposits", p.deposit)
+        for deposit in [p.deposit, *(show.deposits if show else [])]:
+            self.call("demo-clerk", "POST", "/risk-pool/deposits", deposit)
         with unit_of_work(self.sessionmaker) as db:
             identity.create_user(
                 db,
@@ -182,7 +200,10 @@ class Player:
 
     # ------------------------------------------------------------------ a month
     def play(self) -> Result:
-        self.step("set-up: banks, users, products, enterprises, filings, budget, pool")
+        self.step(
+            "set-up: banks, users, 名录库 and pool ZBD, products, enterprises, filings, budget, "
+            "deposits"
+        )
         self.setup()
         for index, month in enumerate(self.programme.months):
             self.step(f"{month.period}: events, close, 公示, approval, payments")
@@ -193,6 +214,8 @@ class Player:
             for b in self.period_batches(m.period)
             for _ in self.paged(f"/batches/{b['batch_id']}/lines?kind=carried")
         )
+        if self.programme.showcase:
+            self.result.showcase = showcase_lines(self.programme.showcase)
         return self.result
 
     def play_month(self, index: int) -> MonthResult:
@@ -349,6 +372,22 @@ class Player:
 
 
 # ---------------------------------------------------------------------- the summary
+def showcase_lines(show: Showcase) -> list[str]:
+    """Where the run shows version 2, by contract: what each loan's view says."""
+    npl = f"; NPL (claimed in ZBD's batch): {show.zbd_npl}" if show.zbd_npl else ""
+    return [
+        f"助保贷 (pool ZBD, list {show.pools[0]['list_code']}, {len(show.members)} members): "
+        f"covered {', '.join(show.zbd_listed)}; "
+        f"not listed {show.zbd_unlisted} (not_covered_eligibility){npl}",
+        f"wholesaler {show.wholesaler} (F5137): {show.wholesaler_loan} (industry_not_eligible)",
+        f"two projects {show.second_project}: first loan {show.first_loan} opens the window, "
+        f"which ends {show.window_end.isoformat()}; "
+        f"then {show.second_loan} is outside_window",
+        f"ordinary products: {len(show.ordinary_loans)} loans with no filing "
+        "(product_not_eligible)",
+    ]
+
+
 def summary(result: Result) -> str:
     head = (
         "period",
@@ -404,6 +443,7 @@ def summary(result: Result) -> str:
         o = result.objection
         lines.append(f"objection: line {o['line_id']} ({o['amount']}) {o['status']}")
     lines.append(f"carried lines in later batches: {result.carried_lines}")
+    lines += [f"v2: {line}" for line in result.showcase]
     for problem in result.problems:
         lines.append(f"problem: {problem}")
     lines.append(f"reports: {result.out}")

@@ -11,7 +11,13 @@ What a programme holds:
   settlement period, rate changes, delinquency reports turning a few covered loans into NPLs,
   one recovery);
 - the staff acts: budgets, a risk-pool deposit, one filing revocation, one objection, one
-  failed payment.
+  failed payment;
+- version 2 (domain.md v2), in `Showcase`: the 助保贷 pool ZBD with its enterprise list
+  (名录库), products, deposit and loans (listed enterprises covered, one not listed, one NPL
+  when the run is long enough); a wholesaler (not manufacturing) with a filing and a 数字贷
+  loan; an enterprise with two projects whose window (3 years from its first loan, backdated
+  before the run) ends inside the run; ordinary products (not `subsidy_eligible`) whose
+  loans name no filing.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from loanledger.domain.dates import add_years
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.uscc import ALPHABET, uscc_with_check
 
@@ -60,6 +67,12 @@ PRODUCTS = (
     ("CCB-SBD", "CCB-ZS", "设备更新贷", False),
     ("ABC-ZZD", "ABC-ZS", "智造快贷", True),
 )
+# Ordinary working-capital products: not 数字贷, no subsidy, never linked to a filing (v2).
+ORDINARY = frozenset({"ZSRCB-XWD", "CCB-SBD", "ZSRCB-LDD"})
+WORKING_CAPITAL = ("ZSRCB-LDD", "ZSRCB", "流动资金贷", False)  # added to every programme
+# 助保贷 (v2): the pool, its enterprise list and its products (bank, code), no subsidy.
+ZBD_POOL = "ZBD"
+ZBD_PRODUCTS = (("ZSRCB", "ZSRCB-ZBD"), ("BOC-ZS", "BOC-ZBD"))
 TOWNS = (
     "火炬开发区",
     "古镇镇",
@@ -142,7 +155,7 @@ class Loan:
     bank_code: str
     contract_no: str
     product_code: str
-    covered_product: bool
+    covered_product: bool  # covered by the SZD pool (risk_covered)
     uscc: str
     filing_no: str | None  # None: left for the service to match (免申即享)
     principal_fen: int
@@ -153,6 +166,7 @@ class Loan:
     settlement: str  # monthly | quarterly
     events: list[dict[str, Any]] = field(default_factory=list)
     npl_as_of: dt.date | None = None
+    subsidy_eligible: bool = True
 
     def body(self) -> dict[str, Any]:
         body = {
@@ -188,6 +202,27 @@ class Month:
 
 
 @dataclass
+class Showcase:
+    """What the run shows of version 2, set up before the products (pools, lists) or beside
+    the others (enterprises, filings, loans: already in the programme's lists)."""
+
+    pools: list[dict[str, Any]]  # POST /risk-pools (admin)
+    lists: list[dict[str, Any]]  # POST /enterprise-lists (admin)
+    members: list[tuple[str, str, dict[str, Any]]]  # (list_code, uscc, PUT body)
+    deposits: list[dict[str, Any]]  # further deposits (pool_code ZBD)
+    zbd_listed: list[str]  # contract_no of the 助保贷 loans to listed enterprises (covered)
+    zbd_unlisted: str  # … to an enterprise not on the list: not_covered_eligibility
+    zbd_npl: str | None  # the listed one that turns NPL (None: the run is too short)
+    wholesaler: str  # USCC of the wholesaler (industry F5137)
+    wholesaler_loan: str
+    second_project: str  # USCC of the enterprise with two filings
+    first_loan: str  # its first loan, backdated: W0
+    second_loan: str  # its second loan, whose window ends inside the run
+    window_end: dt.date  # W0 + 3 years
+    ordinary_loans: list[str] = field(default_factory=list)  # loans of ordinary products
+
+
+@dataclass
 class Programme:
     seed: int
     profile: Profile
@@ -200,6 +235,7 @@ class Programme:
     budgets: list[dict[str, Any]]
     deposit: dict[str, Any]
     objector: str  # the enterprise user's USCC
+    showcase: Showcase | None = None
 
     @property
     def start(self) -> dt.date:
@@ -315,7 +351,12 @@ def generate(
         {"product_code": p, "bank_code": b, "name": n, "risk_covered": c}
         for p, b, n, c in PRODUCTS
         if b in codes
-    ][: profile.products]
+    ][: profile.products] + [
+        {"product_code": p, "bank_code": b, "name": n, "risk_covered": c}
+        for p, b, n, c in (WORKING_CAPITAL,)
+    ]
+    for product in products:
+        product["subsidy_eligible"] = product["product_code"] not in ORDINARY
     enterprises = _enterprises(rng, profile.enterprises)
 
     # ---- loans: about a third already running when the run starts
@@ -342,6 +383,7 @@ def generate(
                 contract_no=f"{bank_code}-{begin.year}-{serial[bank_code]:04d}",
                 product_code=product["product_code"],
                 covered_product=product["risk_covered"],
+                subsidy_eligible=product["subsidy_eligible"],
                 uscc=uscc,
                 filing_no=None,
                 principal_fen=principal,
@@ -361,7 +403,9 @@ def generate(
     for loan in loans:
         by_owner.setdefault(loan.uscc, []).append(loan)
     for number, enterprise in enumerate(enterprises, start=1):
-        own = sorted(by_owner.get(enterprise["uscc"], []), key=lambda x: x.start)
+        every = sorted(by_owner.get(enterprise["uscc"], []), key=lambda x: x.start)
+        # loans of ordinary products are never linked to a filing (domain.md §6, v2)
+        own = [x for x in every if x.subsidy_eligible]
         groups = [own[::2], own[1::2]] if len(own) >= 3 and rng.random() < 0.15 else [own]
         for suffix, group in enumerate(groups):
             if not group:
@@ -386,8 +430,8 @@ def generate(
                 # a loan of an enterprise with one filing may leave it out: the service matches it
                 loan.filing_no = None if len(groups) == 1 and rng.random() < 0.1 else filing_no
         # an enterprise must be a year old at its first disbursement (domain.md §4.2)
-        if own:
-            latest = own[0].start - dt.timedelta(days=400)
+        if every:
+            latest = every[0].start - dt.timedelta(days=400)
             if dt.date.fromisoformat(enterprise["established_on"]) > latest:
                 enterprise["established_on"] = latest.replace(day=min(latest.day, 28)).isoformat()
 
@@ -411,6 +455,7 @@ def generate(
         x
         for x in loans
         if x.settlement == "monthly"
+        and x.subsidy_eligible
         and x.start < start - dt.timedelta(days=10)
         and x.uscc not in protected
         and x.maturity > add_months(run_end, 1)
@@ -444,6 +489,8 @@ def generate(
             recovery=loan is recovery_loan,
             months=run_months,
         )
+
+    showcase = _showcase(rng, start, run_months, products, enterprises, filings, loans, protected)
 
     # ---- registration and posting months
     def month_of(day: dt.date) -> Month:
@@ -495,10 +542,21 @@ def generate(
     ]
     covered = sum(x.principal_fen for x in loans if x.covered_product)
     deposit = {
+        "pool_code": "SZD",
         "amount": format_fen(_round_to(covered * 12 // 100 + 1_000_000_000, 100_000_000)),
         "deposited_on": start.isoformat(),
         "reference": f"风险补偿资金池{start.year}年度注资",
     }
+    zbd = sum(x.principal_fen for x in loans if x.contract_no in showcase.zbd_listed)
+    showcase.deposits.append(
+        {
+            "pool_code": ZBD_POOL,
+            "amount": format_fen(_round_to(zbd * 15 // 100 + 100_000_000, 10_000_000)),
+            "deposited_on": start.isoformat(),
+            "reference": f"助保贷担保金{start.year}年度存入",
+        }
+    )
+    showcase.ordinary_loans = [x.contract_no for x in loans if x.product_code in ORDINARY]
     return Programme(
         seed,
         profile,
@@ -511,6 +569,200 @@ def generate(
         budgets,
         deposit,
         objector,
+        showcase,
+    )
+
+
+def _showcase(
+    rng: random.Random,
+    start: dt.date,
+    months: list[Month],
+    products: list[dict[str, Any]],
+    enterprises: list[dict[str, Any]],
+    filings: list[dict[str, Any]],
+    loans: list[Loan],
+    protected: set[str],
+) -> Showcase:
+    """Version 2's part of the run, added to `products`, `enterprises`, `filings` and `loans`
+    (each new loan with its facts): see `Showcase`."""
+    run_end = months[-1].last
+    taken = {e["uscc"] for e in enterprises}
+    codes = {p["bank_code"] for p in products}
+    digital = [p for p in products if p["subsidy_eligible"]]
+    serial = 9000
+
+    def enterprise(word: str, trade: str, industry: str, code: str, established: int) -> str:
+        name = f"中山市{word}{trade}有限公司"
+        uscc = _uscc(rng, taken)
+        enterprises.append(
+            {
+                "uscc": uscc,
+                "name": name,
+                "established_on": dt.date(established, 3, 18).isoformat(),
+                "town": rng.choice(TOWNS),
+                "industry": industry,
+                "industry_code": code,
+                "account": {
+                    "holder": name,
+                    "number": "6222" + "".join(rng.choice("0123456789") for _ in range(15)),
+                    "bank_name": rng.choice(BANKS)[1],
+                },
+            }
+        )
+        return uscc
+
+    def filing(uscc: str, approved_on: dt.date, principal_fen: int, suffix: str = "") -> str:
+        number = next(i for i, e in enumerate(enterprises, start=1) if e["uscc"] == uscc)
+        filing_no = f"ZSGX-{start.year - 1}-{number:04d}{suffix}"
+        name = next(e["name"] for e in enterprises if e["uscc"] == uscc)
+        filings.append(
+            {
+                "filing_no": filing_no,
+                "uscc": uscc,
+                "project_name": f"{name.removeprefix('中山市').removesuffix('有限公司')}"
+                + ("数字化车间二期项目" if suffix else "数字化改造项目"),
+                "eligible_investment": format_fen(principal_fen * 3 // 2),
+                "approved_on": approved_on.isoformat(),
+            }
+        )
+        return filing_no
+
+    def loan(
+        product: dict[str, Any],
+        uscc: str,
+        begin: dt.date,
+        principal_yuan: int,
+        *,
+        filing_no: str | None = None,
+        term: int = 24,
+        npl_as_of: dt.date | None = None,
+    ) -> Loan:
+        nonlocal serial
+        serial += 1
+        made = Loan(
+            bank_code=product["bank_code"],
+            contract_no=f"{product['bank_code']}-{begin.year}-{serial:04d}",
+            product_code=product["product_code"],
+            covered_product=product["risk_covered"],
+            subsidy_eligible=product["subsidy_eligible"],
+            uscc=uscc,
+            filing_no=filing_no,
+            principal_fen=principal_yuan * 100,
+            rate_e4=rng.randrange(33000, 42001, 500),
+            start=begin,
+            maturity=add_months(begin, term),
+            repayment_method="interest_only",
+            settlement="monthly",
+            npl_as_of=npl_as_of,
+        )
+        loans.append(made)
+        return made
+
+    def facts(made: Loan) -> None:
+        _facts(rng, made, start, run_end, plain=True, recovery=False, months=months)
+
+    # ---- a wholesaler (F5137, 家用电器批发) with a filing and a 数字贷 loan: earns nothing
+    wholesaler = enterprise(rng.choice(WORDS), "电器贸易", "批发业", "F5137", 2014)
+    begin = start - dt.timedelta(days=40)
+    sold = loan(digital[0], wholesaler, begin, 3_000_000)
+    sold.filing_no = filing(wholesaler, begin - dt.timedelta(days=30), sold.principal_fen)
+    facts(sold)
+
+    # ---- two projects: the window opens at the first loan's disbursement (backdated before
+    # the run) and ends half-way through the run; the second loan's subsidy stops there
+    span = (run_end - start).days
+    window_end = start + dt.timedelta(days=span // 2)
+    w0 = add_years(window_end, -3)
+    twice = enterprise(rng.choice(WORDS), "精密机械", "通用设备制造业", "C34", w0.year - 8)
+    product = digital[1 % len(digital)]
+    first = loan(product, twice, w0, 2_000_000)
+    first.filing_no = filing(twice, w0 - dt.timedelta(days=30), first.principal_fen)
+    cid = first.contract_no
+    ends = first.maturity
+    first.events = [
+        {"contract_no": cid, "event_id": f"{cid}-D1", "type": "disbursement"}
+        | {"date": w0.isoformat(), "amount": format_fen(first.principal_fen)},
+        {"contract_no": cid, "event_id": f"{cid}-R1", "type": "repayment"}
+        | {"date": ends.isoformat(), "principal": format_fen(first.principal_fen)},
+        {
+            "contract_no": cid,
+            "event_id": f"{cid}-S",
+            "type": "settlement",
+            "date": ends.isoformat(),
+        },
+    ]
+    begin = start - dt.timedelta(days=45)
+    second = loan(product, twice, begin, 4_000_000)
+    second.filing_no = filing(
+        twice, begin - dt.timedelta(days=30), second.principal_fen, suffix="-2"
+    )
+    facts(second)
+
+    # ---- 助保贷: pool ZBD, its list (名录库) from the run's start, products, loans
+    list_code = f"ZS-PY-{start.year}"
+    others = [e["uscc"] for e in enterprises[:-2] if e["uscc"] not in protected]
+    chosen = rng.sample(others, min(5, len(others) - 1))
+    outsider = next(u for u in others if u not in chosen)
+    zbd_products = []
+    for bank_code, code in ZBD_PRODUCTS:
+        if bank_code in codes:
+            zbd_products.append(
+                {
+                    "product_code": code,
+                    "bank_code": bank_code,
+                    "name": "助保贷",
+                    "risk_pool": ZBD_POOL,
+                    "subsidy_eligible": False,
+                    "risk_covered": False,  # not SZD (for the generator; not sent)
+                }
+            )
+    products.extend(zbd_products)
+    # an NPL when a month ends far enough after the start for 90+ days past due
+    npl_month = next((m for m in months if (m.last - start).days >= NPL_DPD + 50), None)
+    listed = []
+    for index, uscc in enumerate(chosen[:3]):
+        product = zbd_products[index % len(zbd_products)]
+        begin = start if index == 0 else start + dt.timedelta(days=rng.randint(0, min(20, span)))
+        made = loan(
+            product,
+            uscc,
+            begin,
+            rng.choice((1_000_000, 1_500_000, 2_000_000)),
+            term=12 if index else 24,
+            npl_as_of=npl_month.last if index == 0 and npl_month else None,
+        )
+        if made.npl_as_of is not None:
+            made.maturity = max(made.maturity, add_months(run_end, 6))
+            _facts(rng, made, start, run_end, plain=True, recovery=False, months=months)
+        else:
+            facts(made)
+        listed.append(made)
+    unlisted = loan(zbd_products[-1], outsider, start + dt.timedelta(days=5), 800_000, term=12)
+    facts(unlisted)
+    return Showcase(
+        pools=[
+            {
+                "pool_code": ZBD_POOL,
+                "name": "助保贷担保金",
+                "operator": "中山市财政局",
+                "eligibility": "enterprise_list",
+                "list_code": list_code,
+            }
+        ],
+        lists=[
+            {"list_code": list_code, "name": f"中山市上规上限培育企业名录库（{start.year}年度）"}
+        ],
+        members=[(list_code, uscc, {"from": start.isoformat()}) for uscc in chosen],
+        deposits=[],
+        zbd_listed=[x.contract_no for x in listed],
+        zbd_unlisted=unlisted.contract_no,
+        zbd_npl=listed[0].contract_no if listed[0].npl_as_of else None,
+        wholesaler=wholesaler,
+        wholesaler_loan=sold.contract_no,
+        second_project=twice,
+        first_loan=first.contract_no,
+        second_loan=second.contract_no,
+        window_end=window_end,
     )
 
 
