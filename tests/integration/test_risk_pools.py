@@ -439,6 +439,25 @@ def test_a_claim_is_limited_by_its_own_pools_cash(july, staff):
     books = balances(staff)
     assert books["2002:ZBD:BOC-ZS"] == -1000000_00 and books["2002:SZD:BOC-ZS"] == -1000000_00
     assert books["5002:ZBD"] == books["5002:SZD"] == 1000000_00
+    # the pool's view, the same figures the dashboard shows side by side
+    zbd = ok(staff.request("auditor", "GET", "/risk-pools/ZBD"))
+    assert (zbd["claim_count"], zbd["claims"], zbd["shortfall"]) == (1, "1500000.00", "500000.00")
+    szd = ok(staff.request("auditor", "GET", "/risk-pools/SZD"))
+    assert (szd["claim_count"], szd["claims"], szd["shortfall"]) == (1, "1000000.00", "0.00")
+
+
+def test_the_dashboard_shows_the_pools_side_by_side(july, staff, app):
+    from tests.support.web import Web, text
+
+    staff.create("clerk9", "clerk", password="clerk9-password")
+    web = Web(app)
+    web.login("clerk9", "clerk9-password")
+    page = text(web.get("/bureau"))
+    table = page[page.index('id="pool"') : page.index("</table>", page.index('id="pool"'))]
+    assert 'data-pool="SZD"' in table and 'data-pool="ZBD"' in table
+    for row in ("代偿笔数", "代偿金额", "资金不足待付"):
+        assert row in table
+    assert "1,500,000.00" in table and "500,000.00" in table
 
 
 def test_paying_a_pools_batch_takes_the_pools_cash(july, staff):

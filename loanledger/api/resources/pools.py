@@ -73,6 +73,11 @@ class PoolSchema(Schema):
         allow_negative=True, metadata={"description": "cash × leverage − covered_principal"}
     )
     leverage = fields.Integer(metadata={"description": "pools[code].pool_leverage or the default"})
+    claim_count = fields.Integer(metadata={"description": "claims on this pool so far"})
+    claims = Money(metadata={"description": "Σ compensation of those claims"})
+    shortfall = Money(
+        metadata={"description": "what the pool's cash could not line yet (paid as cash frees)"}
+    )
 
 
 class RiskPoolView(RiskPoolSchema, PoolSchema):
@@ -97,6 +102,9 @@ def _figures(pool_code: str) -> dict[str, Any]:
         "covered_principal": status.covered_principal_fen,
         "capacity": status.capacity_fen,
         "leverage": status.leverage,
+        "claim_count": status.claim_count,
+        "claims": status.claims_fen,
+        "shortfall": status.shortfall_fen,
     }
 
 

@@ -21,6 +21,7 @@ from loanledger.persistence.tables import (
     BatchPayee,
     BlacklistEntry,
     Budget,
+    Claim,
     Enterprise,
     Filing,
     Loan,
@@ -257,6 +258,9 @@ class PoolStatus:
     owed_fen: int
     covered_principal_fen: int
     leverage: int
+    claim_count: int = 0
+    claims_fen: int = 0  # Σ compensation of its claims
+    shortfall_fen: int = 0  # what its cash could not line yet (§5 pool shortfall)
 
     @property
     def available_fen(self) -> int:
@@ -271,11 +275,21 @@ def pool_status(db: Session, today: dt.date, pool_code: str = SZD) -> PoolStatus
     """One pool's cash, what it owes the banks, the principal it covers and its leverage in
     force on `today` (its `pools` rule over the default): GET /risk-pools/{code}, the dashboard."""
     policy = registry.policy_in_force(db, today)[1]
+    count, claims_fen, lined_fen = db.execute(
+        select(
+            func.count(Claim.id),
+            func.coalesce(func.sum(Claim.compensation_fen), 0),
+            func.coalesce(func.sum(Claim.lined_fen), 0),
+        ).where(Claim.pool_code == pool_code)
+    ).one()
     return PoolStatus(
         pools.pool_cash(db, pool_code),
         pools.pool_owed(db, pool_code),
         pools.covered_principal(db, pool_code),
         pool_policy(policy, pool_code).pool_leverage,
+        int(count),
+        int(claims_fen),
+        int(claims_fen) - int(lined_fen),
     )
 
 
