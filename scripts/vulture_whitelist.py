@@ -87,6 +87,7 @@ _._raw_load_json  # webargs' FlaskParser hook for the JSON body (api/parsing.py)
 # and dumped by name, never read as attributes.
 covered_years  # loanledger/api/resources/admin.py CalendarOut
 tokens_revoked  # admin.py SignedOut
+shortfall  # loanledger/api/resources/pools.py PoolSchema
 since  # loanledger/api/resources/audit.py AuditQuery
 audit_id  # audit.py AuditOut
 duplicate_of  # loanledger/api/resources/imports.py

@@ -16,9 +16,11 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import json
 import re
 import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -38,6 +40,14 @@ from loanledger.wire.schemas import BulkEventIn, LoanIn
 KINDS = ("loans", "events")
 MAX_ROWS = 200_000
 MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# Bounds checked before and while a workbook is read (issue 14 item 4: a 1.9 KB file with one
+# row numbered 50,000,000 kept a worker busy until it was killed; one with 14.5 million shared
+# strings took 1.35 GB). Rows by their number, not only the filled ones; a legitimate file of
+# MAX_ROWS rows with ten text columns has far fewer distinct strings than this.
+MAX_ROW_NUMBER = MAX_ROWS + 100  # a title, a header and blank rows above the data
+MAX_COLUMNS = 200
+MAX_SHARED_STRINGS = 4_000_000
+MAX_READ_SECONDS = 120.0
 ROW_PATH = "rows"  # error paths from bulk look like rows[3].amount
 TEMPLATE_ROWS = 1000  # template rows formatted and validated below the header
 
@@ -252,14 +262,21 @@ class XlsxReader(Reader):
         try:
             with zipfile.ZipFile(self.source) as archive:
                 unpacked = sum(info.file_size for info in archive.infolist())
+                if unpacked > MAX_XLSX_UNPACKED_BYTES:
+                    raise FileRefused(
+                        "invalid_format",
+                        f"the workbook unpacks to more than {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB",
+                    )
+                strings = _shared_string_count(archive)
         except (zipfile.BadZipFile, OSError, ValueError):
             raise FileRefused(
                 "invalid_format", "the file is not a readable XLSX workbook"
             ) from None
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        if strings > MAX_SHARED_STRINGS:
             raise FileRefused(
-                "invalid_format",
-                f"the workbook unpacks to more than {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB",
+                "too_many_rows",
+                f"the workbook holds more than {MAX_SHARED_STRINGS:,} distinct texts: "
+                "it is not a loan file, or split it",
             )
         self.source.seek(0)
 
@@ -279,8 +296,10 @@ class XlsxReader(Reader):
                 raise FileRefused("invalid_format", "the workbook has no worksheet")
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()  # a wrong <dimension> must not cut rows off
-            cells = sheet.iter_rows(min_row=1)
-            while True:
+            # Read no further than MAX_COLUMNS: a cell in column XFD would widen every row.
+            cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS + 1)
+            deadline = time.monotonic() + MAX_READ_SECONDS
+            for number in itertools.count(1):
                 try:
                     with _quiet():
                         row = next(cells)
@@ -288,6 +307,7 @@ class XlsxReader(Reader):
                     return
                 except Exception:
                     raise FileRefused("invalid_format", "the worksheet cannot be read") from None
+                _check_bounds(number, row, deadline)
                 yield list(row)
         finally:
             workbook.close()  # read-only mode keeps the archive open until closed
@@ -315,6 +335,38 @@ class XlsxReader(Reader):
         if isinstance(value, (int, float)):
             return _number_cell(kind_of_column, value, raw.number_format or "")
         raise CellError("a time cell is not a value of this column")
+
+
+def _shared_string_count(archive: zipfile.ZipFile) -> int:
+    """How many <si> entries xl/sharedStrings.xml holds, counted in a stream of its bytes
+    (openpyxl would build them all as Python strings before the first row)."""
+    try:
+        member = archive.open("xl/sharedStrings.xml")
+    except KeyError:
+        return 0
+    count, tail = 0, b""
+    with member:
+        while chunk := member.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<si>") + data.count(b"<si ")
+            tail = data[-3:]  # a tag cut at the chunk's end is whole, and counted, next time
+            if count > MAX_SHARED_STRINGS:
+                return count
+    return count
+
+
+def _check_bounds(number: int, row: Any, deadline: float) -> None:
+    if number > MAX_ROW_NUMBER:
+        raise FileRefused(
+            "too_many_rows", f"the worksheet goes past row {MAX_ROW_NUMBER:,}: split the file"
+        )
+    if len(row) > MAX_COLUMNS and any(c.value is not None for c in row[MAX_COLUMNS:]):
+        raise FileRefused("invalid_format", f"the worksheet has more than {MAX_COLUMNS} columns")
+    if number % 1000 == 0 and time.monotonic() > deadline:
+        raise FileRefused(
+            "invalid_format",
+            f"the workbook takes more than {MAX_READ_SECONDS:.0f} s to read: split it",
+        )
 
 
 def _date_cell(kind_of_column: str, value: dt.date) -> str:
