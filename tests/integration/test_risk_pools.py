@@ -128,6 +128,9 @@ def test_a_pool_is_created_once_and_shows_its_figures(world, staff, db):
         "covered_principal": "0.00",
         "capacity": "10000000.00",
         "leverage": 10,
+        "claim_count": 0,
+        "claims": "0.00",
+        "shortfall": "0.00",
     }
     assert pools["SZD"]["operator"] == "中盈投资" and pools["SZD"]["eligibility"] == "filing"
     szd = ok(staff.request("auditor", "GET", "/risk-pools/SZD"))
