@@ -19,13 +19,11 @@ from loanledger.persistence.tables import (
 )
 from loanledger.services import read
 from tests.support.api import ok, paged, refused
+from tests.support.lists import LIST, USCC_A, USCC_B, list_world
 from tests.support.scenarios import Player
 
-USCC_A = uscc_with_check("91442000MA4UJX9X1")
-USCC_B = uscc_with_check("91442000MA4WKP2Q2")
 UNKNOWN = uscc_with_check("91442000MA4YYYYY1")
 BAD_CHECK = USCC_A[:17] + ("0" if USCC_A[17] != "0" else "1")
-LIST = "SGS"
 MEMBERS = f"/enterprise-lists/{LIST}/members"
 
 
@@ -52,28 +50,7 @@ def audit_of(db, action: str) -> list[AuditEntry]:
 @pytest.fixture
 def lists(staff):
     """List SGS, enterprises A and B; business date 2024-03-01."""
-    staff.set_business_date("2024-03-01")
-    for uscc, name in (
-        (USCC_A, "中山市华星五金制品有限公司"),
-        (USCC_B, "中山市美灯照明科技有限公司"),
-    ):
-        ok(
-            staff.request(
-                "clerk",
-                "POST",
-                "/enterprises",
-                {"uscc": uscc, "name": name, "established_on": "2012-01-01"},
-            )
-        )
-    body = ok(
-        staff.request(
-            "admin",
-            "POST",
-            "/enterprise-lists",
-            {"list_code": LIST, "name": "上规上限培育企业名录库"},
-        ),
-        201,
-    )
+    body = list_world(staff)
     assert body == {
         "list_code": LIST,
         "name": "上规上限培育企业名录库",

@@ -14,14 +14,20 @@ from sqlalchemy import select
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Enterprise, EnterpriseListMember
 from tests.support.api import ok, paged, refused
-from tests.support.lists import CHINESE_HEADER, csv_bytes, upload_list, xlsx_bytes
+from tests.support.lists import (
+    CHINESE_HEADER,
+    LIST,
+    USCC_A,
+    USCC_B,
+    csv_bytes,
+    list_world,
+    upload_list,
+    xlsx_bytes,
+)
 
-USCC_A = uscc_with_check("91442000MA4UJX9X1")
-USCC_B = uscc_with_check("91442000MA4WKP2Q2")
 NEW = uscc_with_check("91442000MA5123456")
 NEW_2 = uscc_with_check("91442000MA5654321")
 BAD_CHECK = NEW[:17] + ("0" if NEW[17] != "0" else "1")
-LIST = "SGS"
 
 
 def state(db) -> tuple:
@@ -43,27 +49,7 @@ def spans(db) -> list[tuple]:
 
 @pytest.fixture
 def lists(staff):
-    staff.set_business_date("2024-03-01")
-    for uscc, name in (
-        (USCC_A, "中山市华星五金制品有限公司"),
-        (USCC_B, "中山市美灯照明科技有限公司"),
-    ):
-        ok(
-            staff.request(
-                "clerk",
-                "POST",
-                "/enterprises",
-                {"uscc": uscc, "name": name, "established_on": "2012-01-01"},
-            )
-        )
-    ok(
-        staff.request(
-            "admin",
-            "POST",
-            "/enterprise-lists",
-            {"list_code": LIST, "name": "上规上限培育企业名录库"},
-        )
-    )
+    list_world(staff)
     return staff
 
 

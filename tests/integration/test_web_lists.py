@@ -16,14 +16,19 @@ from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Enterprise, EnterpriseListMember
 from loanledger.web import lists as list_pages
 from tests.support.api import ok
-from tests.support.lists import CHINESE_HEADER, csv_bytes, xlsx_bytes
+from tests.support.lists import (
+    CHINESE_HEADER,
+    LIST,
+    USCC_A,
+    USCC_B,
+    csv_bytes,
+    list_world,
+    xlsx_bytes,
+)
 from tests.support.web import Web, flashes, text
 
-USCC_A = uscc_with_check("91442000MA4UJX9X1")
-USCC_B = uscc_with_check("91442000MA4WKP2Q2")
 NEW = uscc_with_check("91442000MA5123456")
 BAD_CHECK = NEW[:17] + ("0" if NEW[17] != "0" else "1")
-LIST = "SGS"
 PAGE = f"/bureau/lists/{LIST}"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -33,27 +38,7 @@ def people(staff):
     """Users admin1, clerk1, auditor1; enterprises A and B; list SGS; business date 2024-03-01."""
     for username, role in (("admin1", "admin"), ("clerk1", "clerk"), ("auditor1", "auditor")):
         staff.create(username, role, password=f"{username}-password")
-    staff.set_business_date("2024-03-01")
-    for uscc, name in (
-        (USCC_A, "中山市华星五金制品有限公司"),
-        (USCC_B, "中山市美灯照明科技有限公司"),
-    ):
-        ok(
-            staff.request(
-                "clerk",
-                "POST",
-                "/enterprises",
-                {"uscc": uscc, "name": name, "established_on": "2012-01-01"},
-            )
-        )
-    ok(
-        staff.request(
-            "admin",
-            "POST",
-            "/enterprise-lists",
-            {"list_code": LIST, "name": "上规上限培育企业名录库"},
-        )
-    )
+    list_world(staff)
     return staff
 
 

@@ -8,7 +8,14 @@ from typing import Any
 
 import openpyxl
 
-from tests.support.api import API
+from loanledger.domain.uscc import uscc_with_check
+from tests.support.api import API, ok
+
+# The small world of the 名录库 tests: two registered enterprises and list SGS.
+USCC_A = uscc_with_check("91442000MA4UJX9X1")
+USCC_B = uscc_with_check("91442000MA4WKP2Q2")
+LIST = "SGS"
+LIST_NAME = "上规上限培育企业名录库"
 
 CHINESE_HEADER = [
     "序号",
@@ -52,3 +59,17 @@ def upload_list(
         headers=staff.headers(role),
         content_type="multipart/form-data",
     )
+
+
+def list_world(staff) -> dict:
+    """Business date 2024-03-01, enterprises A and B registered, list SGS created by an
+    administrator; the list's answer (201)."""
+    staff.set_business_date("2024-03-01")
+    for uscc, name in (
+        (USCC_A, "中山市华星五金制品有限公司"),
+        (USCC_B, "中山市美灯照明科技有限公司"),
+    ):
+        body = {"uscc": uscc, "name": name, "established_on": "2012-01-01"}
+        ok(staff.request("clerk", "POST", "/enterprises", body))
+    body = {"list_code": LIST, "name": LIST_NAME}
+    return ok(staff.request("admin", "POST", "/enterprise-lists", body), 201)
