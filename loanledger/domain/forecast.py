@@ -1,0 +1,114 @@
+"""The budget forecast's own rules (issue 13): which interest records a loan on the books is
+assumed to report in the months to come, and how their subsidy is capped after what the
+enterprise has already been granted in the year.
+
+The subsidy of each assumed record is the close's own (domain.subsidy.compute_record over
+the same facts), so the forecast of a month that is then closed with unchanged balances and
+a bank reporting that month's interest is what the close pays, to the fen.
+
+The assumptions (docs/domain-decisions.md, "The budget forecast"):
+- balances and rates stay as last reported: the loan's step functions simply run on after
+  its last event; no new loans, disbursements, repayments, rate changes or delinquencies;
+- a loan reports one interest record per calendar month, [first day, first of next month),
+  paid on the month's last day, for the interest its balance and contract rate earn; the days
+  already covered by a reported record are not assumed again;
+- a settled loan, a loan without a disbursement and a loan past its maturity report nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from fractions import Fraction
+from itertools import pairwise
+
+from .caps import allocate_annual_cap_by_record
+from .facts import InterestRecord, LoanFacts
+from .money import RATE_SCALE, round_half_up
+from .timeline import Segment, balance_segments, change_points, rate_segments, value_on
+
+_DAILY_DIVISOR = 100 * RATE_SCALE * 360  # fen x rate_e4 x days -> fen, as domain.subsidy
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def next_month(d: date) -> date:
+    """The first day of the month after d's."""
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_end(d: date) -> date:
+    """The last day of d's month."""
+    return next_month(d) - timedelta(days=1)
+
+
+def months(first: date, end: date) -> list[date]:
+    """The first day of every month from `first`'s on that starts before `end`."""
+    out, m = [], month_start(first)
+    while m < end:
+        out.append(m)
+        m = next_month(m)
+    return out
+
+
+def contract_interest_fen(
+    balance: list[Segment], rate: list[Segment], start: date, end: date
+) -> int:
+    """What the contract earns over [start, end): Σ B(d) × r(d) / 100 / 360, rounded once.
+    The interest a bank would report for the period, so an assumed record's subsidy is
+    limited as a reported one's is (computed ≤ interest)."""
+    cuts = sorted(
+        {start, end, *change_points(balance, start, end), *change_points(rate, start, end)}
+    )
+    numerator = sum(
+        value_on(balance, a) * value_on(rate, a) * (b - a).days for a, b in pairwise(cuts)
+    )
+    return round_half_up(Fraction(numerator, _DAILY_DIVISOR))
+
+
+def covered_until(records: Iterable[InterestRecord]) -> date | None:
+    """The end of the last period a live (not voided) record already covers."""
+    ends = [r.period_end for r in records if not r.voided]
+    return max(ends) if ends else None
+
+
+def assumed_records(
+    loan: LoanFacts, covered: date | None, start: date, end: date, *, settled: bool = False
+) -> list[InterestRecord]:
+    """The records the loan is assumed to report for the days in [start, end) after `covered`:
+    one per calendar month, paid on the month's last day (see the module's assumptions).
+    None for a settled loan, one never disbursed, or once its balance is zero or it matured
+    (no subsidy is ever due for a day at or after the original maturity)."""
+    first = loan.first_disbursement
+    if settled or first is None:
+        return []
+    start = max(start, first, covered or start)
+    end = min(end, loan.maturity_date)
+    if start >= end:
+        return []
+    balance = balance_segments(list(loan.disbursements), list(loan.repayments))
+    if balance and balance[-1].start <= start and balance[-1].value <= 0:
+        return []  # repaid in full before the forecast starts, and nothing comes any more
+    rate = rate_segments(loan.annual_rate_e4, loan.start_date, list(loan.rate_changes))
+    out = []
+    for m in months(start, end):
+        period_start, period_end = max(m, start), min(next_month(m), end)
+        out.append(
+            InterestRecord(
+                period_start,
+                period_end,
+                month_end(m),
+                contract_interest_fen(balance, rate, period_start, period_end),
+                False,
+            )
+        )
+    return out
+
+
+def owed_after(used_fen: int, computed_fen: list[int], caps_fen: list[int]) -> list[int]:
+    """What each record of one enterprise-year is owed under the annual cap (§4.5), the
+    records in §4.5 order and `used_fen` already granted to earlier records of the year."""
+    granted = allocate_annual_cap_by_record([used_fen, *computed_fen], [used_fen, *caps_fen])
+    return [owed for owed, _ in granted[1:]]
