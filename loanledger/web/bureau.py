@@ -20,7 +20,7 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import read
+from loanledger.services import forecast, read
 from loanledger.services.close import close_period
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
@@ -64,6 +64,8 @@ def dashboard():
         periods=list(reversed(read.periods(db))),
         batches=newest_first,
         budgets=read.budget_years(db),
+        # 预计全年支出 / 预算: GET /reports/forecast's figure for the business year
+        year_forecast=forecast.forecast(db, today.year, today, next_year=False).years[0],
         pools=read.pool_statuses(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),

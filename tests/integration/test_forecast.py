@@ -22,6 +22,7 @@ from loanledger.persistence.tables import (
 )
 from tests.support.api import ok, put_policy
 from tests.support.ledger import close, fen
+from tests.support.web import Web, text
 from tests.support.world import USCCS, add_enterprise, event, loan, small_world
 
 
@@ -114,6 +115,30 @@ def test_the_forecast_shows_the_years_budget(staff, bank):
         )
     )
     assert forecast(staff, 2024)["years"][0]["budget"] == "20000.00"
+
+
+def test_the_dashboard_shows_the_years_forecast_beside_its_budget(staff, bank, app):
+    """预计全年支出 / 预算: the API's figure for the business year (2023, nothing closed)."""
+    one_loan_world(staff, bank, annual_cap="10000.00")
+    ok(
+        staff.request(
+            "clerk", "POST", "/budgets", {"year": 2023, "amount": "12000.00", "reference": "预算"}
+        )
+    )
+    expected = forecast(staff, 2023)["years"][0]
+    assert (expected["total"], expected["budget"]) == ("10000.00", "12000.00")
+    staff.create("clerk9", "clerk", password="clerk9-password")
+    web = Web(app)
+    web.login("clerk9", "clerk9-password")
+    page = text(web.get("/bureau"))
+    table = page[
+        page.index('id="year-forecast"') : page.index("</table>", page.index('id="year-forecast"'))
+    ]
+    assert 'data-year="2023"' in table and "预计全年支出" in table and "预算" in table
+    assert '<td class="num forecast-total">¥10,000.00</td>' in table
+    assert '<td class="num forecast-budget">¥12,000.00</td>' in table
+    english = text(web.get("/bureau", headers={"Accept-Language": "en"}))
+    assert "Expected spending this year" in english
 
 
 # ------------------------------------------------------------------ the forecast against the close
