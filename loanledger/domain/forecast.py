@@ -25,6 +25,7 @@ from itertools import pairwise
 from .caps import allocate_annual_cap_by_record
 from .facts import InterestRecord, LoanFacts
 from .money import RATE_SCALE, round_half_up
+from .subsidy import SegmentDetail, _exact_fen
 from .timeline import Segment, balance_segments, change_points, rate_segments, value_on
 
 _DAILY_DIVISOR = 100 * RATE_SCALE * 360  # fen x rate_e4 x days -> fen, as domain.subsidy
@@ -59,13 +60,39 @@ def contract_interest_fen(
     """What the contract earns over [start, end): Σ B(d) × r(d) / 100 / 360, rounded once.
     The interest a bank would report for the period, so an assumed record's subsidy is
     limited as a reported one's is (computed ≤ interest)."""
-    cuts = sorted(
-        {start, end, *change_points(balance, start, end), *change_points(rate, start, end)}
-    )
+    inside = change_points(balance, start, end) + change_points(rate, start, end)
+    cuts = sorted({start, end, *inside}) if inside else (start, end)
     numerator = sum(
         value_on(balance, a) * value_on(rate, a) * (b - a).days for a, b in pairwise(cuts)
     )
     return round_half_up(Fraction(numerator, _DAILY_DIVISOR))
+
+
+def split_by_record(pieces: Iterable[SegmentDetail], records: list[InterestRecord]) -> list[int]:
+    """Each record's computed subsidy, from the eligible pieces of one computation
+    (domain.subsidy.compute_record) over a period that spans them all.
+
+    What a day earns does not depend on the record it falls in, so the pieces cut at the
+    records' bounds are what each record's own computation would find; each record is then
+    rounded once and limited to its interest, as compute_record does. One computation for a
+    loan's months instead of one a month: the forecast costs about what a close costs.
+    `records` are in period order and do not overlap; nor do the pieces."""
+    remaining = list(pieces)
+    out = []
+    i = 0
+    for r in records:
+        while i < len(remaining) and remaining[i].end <= r.period_start:
+            i += 1
+        clipped = []
+        j = i
+        while j < len(remaining) and remaining[j].start < r.period_end:
+            p = remaining[j]
+            a, b = max(p.start, r.period_start), min(p.end, r.period_end)
+            if a < b:
+                clipped.append(p._replace(start=a, end=b, days=(b - a).days))
+            j += 1
+        out.append(max(0, min(round_half_up(_exact_fen(clipped)), r.interest_fen)))
+    return out
 
 
 def covered_until(records: Iterable[InterestRecord]) -> date | None:

@@ -34,6 +34,7 @@ from loanledger.domain.forecast import (
     months,
     next_month,
     owed_after,
+    split_by_record,
 )
 from loanledger.domain.policy import policy_from_doc
 from loanledger.domain.vocabulary import BatchKind, LineKind, LineStatus
@@ -49,6 +50,7 @@ from loanledger.services.subsidy_facts import SubsidyFacts
 MAX_WHAT_IF_MONTHS = 36
 DRAFT_VERSION = 0  # saved versions are numbered from 1: the draft is never one of them
 _AFTER_REPORTED = 2**62  # an assumed record comes after any reported one paid the same day
+_UNLIMITED = 2**62  # the interest of a span of assumed months: each month is limited by its own
 
 
 # ------------------------------------------------------------------ periods
@@ -167,9 +169,8 @@ def _priced(
     the annual cap per enterprise-year in §4.5 order after what is already `used`."""
     facts = SubsidyFacts(db, loans, book)
     by_year: dict[tuple[str, int], list[tuple[_Candidate, int, int]]] = defaultdict(list)
-    for c in candidates:
-        result, version = facts.compute_record(c.data, c.record, lpr_table)
-        by_year[(c.data.loan.uscc, c.record.paid_on.year)].append((c, result.computed_fen, version))
+    for c, computed_fen, version in _computed(facts, candidates, book, lpr_table):
+        by_year[(c.data.loan.uscc, c.record.paid_on.year)].append((c, computed_fen, version))
     out = []
     for key, group in by_year.items():
         group.sort(key=lambda g: _order(g[0]))
@@ -182,6 +183,27 @@ def _priced(
             loan = c.data.loan
             out.append(Owed(c.key, c.month, loan.bank_code, loan.uscc, owed_fen, c.key[0] == "a"))
     return out
+
+
+def _computed(
+    facts: SubsidyFacts, candidates: list[_Candidate], book: PolicyBook, lpr_table
+) -> Iterator[tuple[_Candidate, int, int]]:
+    """(candidate, computed, version): a reported record alone; a loan's assumed months under
+    one version together, in one computation split by month (domain.forecast.split_by_record)."""
+    runs: dict[tuple[int, int], list[_Candidate]] = defaultdict(list)
+    for c in candidates:
+        if c.key[0] == "r":
+            result, version = facts.compute_record(c.data, c.record, lpr_table)
+            yield c, result.computed_fen, version
+        else:
+            runs[(c.data.loan.id, book.on(c.record.paid_on)[0])].append(c)
+    for run in runs.values():
+        first, last = run[0].record, run[-1].record
+        span = InterestRecord(first.period_start, last.period_end, last.paid_on, _UNLIMITED, False)
+        result, version = facts.compute_record(run[0].data, span, lpr_table)
+        split = split_by_record(result.segments, [c.record for c in run])
+        for c, computed_fen in zip(run, split, strict=True):
+            yield c, computed_fen, version
 
 
 def _order(c: _Candidate) -> tuple:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loanledger.domain.caps import allocate_annual_cap_by_record
-from loanledger.domain.facts import InterestRecord, LoanFacts
+from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts
 from loanledger.domain.forecast import (
     assumed_records,
     contract_interest_fen,
@@ -18,7 +19,10 @@ from loanledger.domain.forecast import (
     months,
     next_month,
     owed_after,
+    split_by_record,
 )
+from loanledger.domain.policy import DEFAULT_POLICY
+from loanledger.domain.subsidy import compute_record
 from loanledger.domain.timeline import balance_segments, rate_segments
 
 
@@ -137,3 +141,76 @@ def test_assumed_records_cover_each_day_once(start, days):
         assert got[0].period_start == start
         assert got[-1].period_end == min(end, date(2025, 1, 1))
         assert all(r.period_start.month == r.paid_on.month for r in got)
+
+
+# ------------------------------------------------------------------ one computation, split by month
+@st.composite
+def pictures(draw):
+    """A loan with repayments, rate changes and delinquencies, a policy with ratios, a window
+    and maybe an LPR cap, and a W0 at or before the first disbursement."""
+    first = draw(st.dates(date(2023, 1, 1), date(2024, 6, 1)))
+    principal = draw(st.integers(1, 10**9))
+    repayments = tuple(
+        sorted(
+            (first + timedelta(days=d), draw(st.integers(1, principal // 4 + 1)))
+            for d in draw(st.lists(st.integers(1, 500), max_size=3, unique=True))
+        )
+    )
+    facts = loan(
+        annual_rate_e4=draw(st.sampled_from([36000, 43500, 12345])),
+        start_date=first,
+        maturity_date=first + timedelta(days=draw(st.integers(30, 1200))),
+        disbursements=((first, principal),),
+        repayments=repayments,
+        rate_changes=tuple(
+            (first + timedelta(days=d), draw(st.sampled_from([30000, 41000])), seq)
+            for seq, d in enumerate(draw(st.lists(st.integers(-5, 500), max_size=2)))
+        ),
+        delinquencies=tuple(
+            (first + timedelta(days=d), k, None, seq)
+            for seq, (d, k) in enumerate(
+                draw(
+                    st.lists(
+                        st.tuples(st.integers(1, 600), st.sampled_from([0, 5, 40])), max_size=2
+                    )
+                )
+            )
+        ),
+    )
+    years = draw(st.integers(1, 3))
+    policy = dataclasses.replace(
+        DEFAULT_POLICY,
+        effective_from=date(2022, 5, 11),
+        subsidy_years=years,
+        subsidy_ratios=tuple(
+            draw(st.sampled_from([Fraction(1), Fraction(1, 2), Fraction(1, 3)]))
+            for _ in range(years)
+        ),
+        rate_cap_spread_bps=draw(st.sampled_from([None, 0, 30])),
+        npl_dpd=30,
+    )
+    w0 = first - timedelta(days=draw(st.sampled_from([0, 0, 200, 700])))
+    start = first + timedelta(days=draw(st.integers(0, 400)))
+    return facts, policy, w0, start
+
+
+@settings(max_examples=200, deadline=None)
+@given(pictures())
+def test_one_computation_split_by_month_is_each_months_own(picture):
+    """The forecast computes a loan's assumed months at once and splits the result: each
+    month's figure is what compute_record gives that month's record alone (the close's)."""
+    facts, policy, w0, start = picture
+    filing = FilingFacts("F", 10**12, date(2022, 12, 1), None, False, False)
+    enterprise = EnterpriseFacts("U", date(2010, 1, 1), (), "C3879")
+    lpr = [(date(2022, 12, 20), 36500), (date(2023, 8, 21), 34500)]
+    subsidised = balance_segments(list(facts.disbursements), list(facts.repayments))
+    records = assumed_records(facts, None, start, start + timedelta(days=730))
+    if not records:
+        return
+
+    def computed(record):
+        return compute_record(record, facts, filing, enterprise, policy, lpr, subsidised, w0)
+
+    span = InterestRecord(records[0].period_start, records[-1].period_end, start, 10**15, False)
+    split = split_by_record(computed(span).segments, records)
+    assert split == [computed(r).computed_fen for r in records]
