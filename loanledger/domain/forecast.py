@@ -25,10 +25,11 @@ from itertools import pairwise
 from .caps import allocate_annual_cap_by_record
 from .facts import InterestRecord, LoanFacts
 from .money import RATE_SCALE, round_half_up
-from .subsidy import SegmentDetail, _exact_fen
+from .subsidy import SegmentDetail
 from .timeline import Segment, balance_segments, change_points, rate_segments, value_on
 
 _DAILY_DIVISOR = 100 * RATE_SCALE * 360  # fen x rate_e4 x days -> fen, as domain.subsidy
+_ONE_DAY = timedelta(days=1)
 
 
 def month_start(d: date) -> date:
@@ -37,12 +38,12 @@ def month_start(d: date) -> date:
 
 def next_month(d: date) -> date:
     """The first day of the month after d's."""
-    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
 
 
 def month_end(d: date) -> date:
     """The last day of d's month."""
-    return next_month(d) - timedelta(days=1)
+    return next_month(d) - _ONE_DAY
 
 
 def months(first: date, end: date) -> list[date]:
@@ -61,11 +62,22 @@ def contract_interest_fen(
     The interest a bank would report for the period, so an assumed record's subsidy is
     limited as a reported one's is (computed ≤ interest)."""
     inside = change_points(balance, start, end) + change_points(rate, start, end)
-    cuts = sorted({start, end, *inside}) if inside else (start, end)
+    if not inside:  # the usual month: one balance, one rate
+        numerator = value_on(balance, start) * value_on(rate, start) * (end - start).days
+        return _half_up(numerator, _DAILY_DIVISOR)
     numerator = sum(
-        value_on(balance, a) * value_on(rate, a) * (b - a).days for a, b in pairwise(cuts)
+        value_on(balance, a) * value_on(rate, a) * (b - a).days
+        for a, b in pairwise(sorted({start, end, *inside}))
     )
-    return round_half_up(Fraction(numerator, _DAILY_DIVISOR))
+    return _half_up(numerator, _DAILY_DIVISOR)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """round_half_up(numerator / denominator) without making a Fraction (a forecast rounds a
+    million of them); the same value (tests/unit/test_domain_forecast.py)."""
+    if numerator < 0:
+        return round_half_up(Fraction(numerator, denominator))
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def split_by_record(pieces: Iterable[SegmentDetail], records: list[InterestRecord]) -> list[int]:
@@ -83,15 +95,23 @@ def split_by_record(pieces: Iterable[SegmentDetail], records: list[InterestRecor
     for r in records:
         while i < len(remaining) and remaining[i].end <= r.period_start:
             i += 1
-        clipped = []
+        # Σ Bs × rs × days × ratio over the record's days, as domain.subsidy._exact_fen sums it
+        numerator, denominator = 0, 1
         j = i
         while j < len(remaining) and remaining[j].start < r.period_end:
             p = remaining[j]
-            a, b = max(p.start, r.period_start), min(p.end, r.period_end)
-            if a < b:
-                clipped.append(p._replace(start=a, end=b, days=(b - a).days))
+            days = (min(p.end, r.period_end) - max(p.start, r.period_start)).days
+            if days > 0:
+                fen_days = p.subsidised_fen * p.subsidised_rate_e4 * days
+                ratio_n, ratio_d = p.ratio.numerator, p.ratio.denominator
+                if ratio_d == denominator:
+                    numerator += fen_days * ratio_n
+                else:
+                    numerator = numerator * ratio_d + fen_days * ratio_n * denominator
+                    denominator *= ratio_d
             j += 1
-        out.append(max(0, min(round_half_up(_exact_fen(clipped)), r.interest_fen)))
+        rounded_fen = _half_up(numerator, denominator * _DAILY_DIVISOR)
+        out.append(max(0, min(rounded_fen, r.interest_fen)))
     return out
 
 
@@ -137,5 +157,7 @@ def assumed_records(
 def owed_after(used_fen: int, computed_fen: list[int], caps_fen: list[int]) -> list[int]:
     """What each record of one enterprise-year is owed under the annual cap (§4.5), the
     records in §4.5 order and `used_fen` already granted to earlier records of the year."""
+    if caps_fen and used_fen + sum(computed_fen) <= min(caps_fen):
+        return list(computed_fen)  # the usual enterprise-year: the cap never bites
     granted = allocate_annual_cap_by_record([used_fen, *computed_fen], [used_fen, *caps_fen])
     return [owed for owed, _ in granted[1:]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 from fractions import Fraction
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from loanledger.domain.caps import allocate_annual_cap_by_record
 from loanledger.domain.facts import EnterpriseFacts, FilingFacts, InterestRecord, LoanFacts
 from loanledger.domain.forecast import (
+    _half_up,
     assumed_records,
     contract_interest_fen,
     covered_until,
@@ -21,6 +23,7 @@ from loanledger.domain.forecast import (
     owed_after,
     split_by_record,
 )
+from loanledger.domain.money import round_half_up
 from loanledger.domain.policy import DEFAULT_POLICY
 from loanledger.domain.subsidy import compute_record
 from loanledger.domain.timeline import balance_segments, rate_segments
@@ -136,7 +139,7 @@ def test_the_cap_after_what_was_granted_is_the_close_allocation_of_the_whole_yea
 def test_assumed_records_cover_each_day_once(start, days):
     end = start + timedelta(days=days)
     got = assumed_records(loan(), None, start, end)
-    assert all(a.period_end == b.period_start for a, b in zip(got, got[1:], strict=False))
+    assert all(a.period_end == b.period_start for a, b in pairwise(got))
     if got:
         assert got[0].period_start == start
         assert got[-1].period_end == min(end, date(2025, 1, 1))
@@ -214,3 +217,8 @@ def test_one_computation_split_by_month_is_each_months_own(picture):
     span = InterestRecord(records[0].period_start, records[-1].period_end, start, 10**15, False)
     split = split_by_record(computed(span).segments, records)
     assert split == [computed(r).computed_fen for r in records]
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(1, 10**12))
+def test_integer_rounding_is_round_half_up(numerator, denominator):
+    assert _half_up(numerator, denominator) == round_half_up(Fraction(numerator, denominator))
