@@ -9,6 +9,8 @@ Loans of 500,000.00 at 3.6 % earn 50.00 a day (500,000 × 3.6 % / 360): a month 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -22,7 +24,7 @@ from loanledger.persistence.tables import (
 )
 from tests.support.api import ok, put_policy
 from tests.support.ledger import close, fen
-from tests.support.web import Web, text
+from tests.support.web import Web, flashes, text
 from tests.support.world import USCCS, add_enterprise, event, loan, small_world
 
 
@@ -357,3 +359,33 @@ def test_staff_only(staff, bank, client):
     assert client.get("/api/v1/reports/forecast?year=2023").status_code == 401
     signed = banks["BK1"].get("/api/v1/reports/forecast", params={"year": 2023})
     assert signed.status_code in (401, 403), signed.get_data(as_text=True)
+
+
+def test_the_what_if_page_prices_a_pasted_draft_and_saves_nothing(staff, bank, app, db):
+    two_enterprise_world(staff, bank)
+    staff.create("clerk9", "clerk", password="clerk9-password")
+    web = Web(app)
+    web.login("clerk9", "clerk9-password")
+    before = written(db)
+    assert 'id="what-if-link"' in text(web.get("/bureau"))
+    form = text(web.get("/bureau/what-if"))
+    assert 'name="policy"' in form and "annual_cap_per_enterprise" in form
+    assert 'value="2023-01"' in form and 'value="2023-12"' in form
+    policy = ok(staff.request("admin", "GET", "/policy"))
+    draft = json.dumps({**policy, "annual_cap_per_enterprise": "5000.00"})
+    page = text(web.post("/bureau/what-if", {"policy": draft, "from": "2023-01", "to": "2023-05"}))
+    assert 'id="what-if-changed" data-count="1"' in page
+    bk1 = page[page.index('data-bank="BK1"') : page.index("</tr>", page.index('data-bank="BK1"'))]
+    assert "¥7,450.00" in bk1 and "¥5,000.00" in bk1 and "-¥2,450.00" in bk1
+    # an invalid draft names the field; malformed JSON or a bad month is a form error
+    bad = json.dumps({**policy, "annual_cap_per_enterprise": "lots"})
+    refused_page = web.post("/bureau/what-if", {"policy": bad, "from": "2023-01", "to": "2023-05"})
+    assert "policy.annual_cap_per_enterprise" in text(refused_page)
+    assert flashes(refused_page, "error")
+    for body in (
+        {"policy": "{not json", "from": "2023-01", "to": "2023-05"},
+        {"policy": draft, "from": "2023-1", "to": "2023-05"},
+    ):
+        response = web.post("/bureau/what-if", body)
+        assert response.status_code == 200 and flashes(response, "error")
+    assert written(db) == before
