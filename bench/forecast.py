@@ -45,9 +45,7 @@ def run(url: str, loans: int) -> dict:
     with Session(engine) as db:
         answer, seconds, cpu = _timed(lambda: forecast.forecast(db, 2023, TODAY))
         draft = {**registry.current_policy(db).document(), "annual_cap_per_enterprise": "100.00"}
-        priced, w_seconds, w_cpu = _timed(
-            lambda: forecast.what_if(db, draft, "2023-07", "2024-12")
-        )
+        priced, w_seconds, w_cpu = _timed(lambda: forecast.what_if(db, draft, "2023-07", "2024-12"))
     engine.dispose()
     return {
         "loans": loans,
