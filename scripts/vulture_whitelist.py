@@ -155,6 +155,8 @@ voucher
 objections_page
 resolve_objection
 reconciliation_page
+what_if_page
+what_if_post
 portal  # loanledger/web/portal.py
 portal_loan
 portal_line
