@@ -309,6 +309,9 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     assert "BANK-REF-001" in text(ent.get("/portal"))
     rec = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation")
     assert rec.status_code == 200 and 'class="check-row"' in text(rec)
+    # in words, amounts as yuan: no check identifier or raw "cash: 5000000.00" on the page
+    assert "试算平衡" in text(rec) and ">trial_balance_zero<" not in text(rec)
+    assert not re.search(r"[a-z_]+: -?\d", text(rec)) and "合计金额：¥0.00" in text(rec)
     csv = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.xlsx").status_code == 200
