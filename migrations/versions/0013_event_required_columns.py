@@ -94,7 +94,7 @@ def _void(connection, row, now: dt.datetime) -> None:
         sa.insert(audit).values(
             at=now,
             actor=ACTOR,
-            action="event_voided",
+            action="loan_event.void",
             entity="loan_event",
             entity_id=f"{row.bank_code}/{row.event_id}",
             before={"type": row.type, "loan_id": row.loan_id},

@@ -80,7 +80,7 @@ def test_0013_voids_the_stored_null_amounts_and_the_loan_closes_again(v1_with_a_
         ]
         assert "0.00" in voids[0].reason
         audit = db.scalars(select(AuditEntry).where(AuditEntry.actor == "migration:0013")).all()
-        assert [(a.action, a.entity_id) for a in audit] == [("event_voided", f"{BANK}/ZERO-1")]
+        assert [(a.action, a.entity_id) for a in audit] == [("loan_event.void", f"{BANK}/ZERO-1")]
         assert db.scalar(
             select(DirtyMark.id).where(DirtyMark.scope == "loan", DirtyMark.key == str(LOAN_ID))
         )

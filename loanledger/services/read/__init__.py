@@ -7,7 +7,7 @@ a `Page` of either, or a dict ready for JSON (`views`). Reads only SELECT; every
 through a use case. Nothing here imports Flask, the API or the pages.
 """
 
-from loanledger.services.read.audit import audit_trail
+from loanledger.services.read.audit import AuditFilter, audit_rows, audit_trail
 from loanledger.services.read.batches import (
     LINES_PAGE_SIZE,
     LineFilter,
@@ -129,6 +129,8 @@ __all__ = [
     "PoolStatus",
     "TrialBalance",
     "account_entries",
+    "AuditFilter",
+    "audit_rows",
     "audit_trail",
     "batch",
     "batch_kinds",
