@@ -53,7 +53,7 @@ def test_an_auditor_reads_every_change_in_words(people, app, db):
     assert "登记企业" in text(page) and LIST in text(page)
     # read-only: the only form that posts is signing out
     assert re.findall(r'<form[^>]*method="post"[^>]*>', text(page)) == [
-        f'<form method="post" action="/logout" class="inline">'
+        '<form method="post" action="/logout" class="inline">'
     ]
 
 
