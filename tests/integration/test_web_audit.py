@@ -146,9 +146,13 @@ def _audited_codes() -> set[tuple[str, str]]:
             action, entity = node.args[2], node.args[3]
             if name == "_transition" and len(node.args) >= 5:  # payouts: (…, actor, action)
                 action, entity = node.args[4], ast.Constant("batch")
-            if name in ("record", "_transition") and isinstance(entity, ast.Constant):
-                if isinstance(action, ast.Constant) and isinstance(action.value, str):
-                    found.add((action.value, entity.value))
+            written_out = isinstance(action, ast.Constant) and isinstance(action.value, str)
+            if (
+                name in ("record", "_transition")
+                and isinstance(entity, ast.Constant)
+                and written_out
+            ):
+                found.add((action.value, entity.value))
     return found
 
 
