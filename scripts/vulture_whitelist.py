@@ -157,6 +157,9 @@ enterprises_page  # loanledger/web/registry.py
 enterprise_page
 filing_page
 loan_page
+loans_page
+audit_page  # loanledger/web/audit.py
+audit_csv
 lists_page  # loanledger/web/lists.py
 create_list
 list_page
