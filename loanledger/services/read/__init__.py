@@ -76,6 +76,14 @@ from loanledger.services.read.periods import (
     period_view,
     periods,
 )
+from loanledger.services.read.publicity import (
+    PublicEntry,
+    PublicList,
+    is_published,
+    publicity_doc,
+    publicity_list,
+    publicity_lists,
+)
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
     BudgetYear,
@@ -127,6 +135,8 @@ __all__ = [
     "PayeeAccount",
     "PayeeShown",
     "PoolStatus",
+    "PublicEntry",
+    "PublicList",
     "TrialBalance",
     "account_entries",
     "audit_trail",
@@ -167,6 +177,7 @@ __all__ = [
     "granted_by_loan",
     "held_totals",
     "import_job",
+    "is_published",
     "last_closed_period",
     "latest_control_totals",
     "line",
@@ -195,6 +206,9 @@ __all__ = [
     "pool_status",
     "pool_statuses",
     "products",
+    "publicity_doc",
+    "publicity_list",
+    "publicity_lists",
     "reconciliation",
     "risk_pool",
     "risk_pools",
