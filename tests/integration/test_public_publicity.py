@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from config import ConfigError, load_settings
 from loanledger.app import create_app
 from loanledger.services.publicity_sheet import FIRST_DATA_ROW, HEADERS
 from tests.support.api import API, ok, refused
@@ -227,6 +228,40 @@ def test_a_rate_of_zero_is_no_anonymous_limit(settings, engine, world):
     )
     client = app.test_client()
     assert {client.get(PUBLIC).status_code for _ in range(5)} == {200}
+
+
+# ---------------------------------------------------------------- the bureau's contact
+def test_the_bureau_contact_is_published_when_set(settings, engine, world):
+    contact = "中山市工业和信息化局 0760-88888888"
+    app = create_app(dataclasses.replace(settings, publicity_contact=contact), engine=engine)
+    client = app.test_client()
+    item = ok(client.get(f"{PUBLIC}/{world.batch_id}"))
+    assert item["objection"]["how"].endswith(f"咨询：{contact}。")
+    assert contact in text(client.get("/gongshi"))
+    sheet = load_workbook(io.BytesIO(client.get(f"{PUBLIC}/{world.batch_id}.xlsx").data)).active
+    assert contact in sheet["A3"].value
+
+
+def test_the_settings_come_from_the_environment():
+    settings = load_settings(
+        env="testing",
+        environ={
+            "LOANLEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND": "0.5",
+            "LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST": "7",
+            "LOANLEDGER_PUBLICITY_CONTACT": " 0760-88888888 ",
+        },
+    )
+    assert settings.anonymous_rate_limit_per_second == 0.5
+    assert settings.anonymous_rate_limit_burst == 7
+    assert settings.publicity_contact == "0760-88888888"
+    defaults = load_settings(env="testing", environ={"LOANLEDGER_PUBLICITY_CONTACT": " "})
+    assert defaults.publicity_contact is None and defaults.anonymous_rate_limit_burst == 60
+    for bad in (
+        {"LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST": "0"},
+        {"LOANLEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND": "often"},
+    ):
+        with pytest.raises(ConfigError):
+            load_settings(env="testing", environ=bad)
 
 
 # ---------------------------------------------------------------- the page
