@@ -43,7 +43,7 @@ def run(url: str, loans: int) -> dict:
         close_period(db, PERIOD, "bench", TODAY)
         db.commit()
     with Session(engine) as db:
-        answer, seconds, cpu = _timed(lambda: forecast.forecast(db, 2023, TODAY))
+        answer, seconds, cpu = _timed(lambda: forecast.forecast(db, 2023))
         draft = {**registry.current_policy(db).document(), "annual_cap_per_enterprise": "100.00"}
         priced, w_seconds, w_cpu = _timed(lambda: forecast.what_if(db, draft, "2023-07", "2024-12"))
     engine.dispose()

@@ -3,7 +3,7 @@
 Both price interest records with the close's own facts and functions (services/subsidy_facts,
 domain.subsidy) a chunk of whole enterprises at a time (close_subsidy.loan_chunks), so the
 annual cap of an enterprise-year is allocated in one place:
-- `forecast(db, year, today)`: the closed months of `year` and the next as their subsidy
+- `forecast(db, year)`: the closed months of `year` and the next as their subsidy
   batches paid them, the months after as the close would pay the records already reported but
   not yet closed plus the records each loan is assumed to report (domain.forecast), capped after
   what each enterprise was already granted in the year (record_states). GET
@@ -242,10 +242,9 @@ class Forecast:
     years: list[ForecastYear] = field(default_factory=list)
 
 
-def forecast(db: Session, year: int, today: dt.date, *, next_year: bool = True) -> Forecast:
+def forecast(db: Session, year: int, *, next_year: bool = True) -> Forecast:
     """The subsidy of `year` (and the next) month by month: closed months as paid, the rest
     as the close would pay it if balances and rates stay as last reported."""
-    del today  # the business date adds nothing: what is closed and reported decides
     start = dt.date(year, 1, 1)
     end = dt.date(year + (2 if next_year else 1), 1, 1)
     first_open = max(first_open_month(db) or start, start)

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from loanledger.api.auth import endpoint
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import STAFF_ROLES
-from loanledger.request_context import business_date, session
+from loanledger.request_context import session
 from loanledger.services import forecast as pricing
 from loanledger.wire.fields import Period, Schema
 
@@ -89,7 +89,7 @@ class ForecastResource(MethodView):
     @blp_forecast.arguments(ForecastQuery, location="query")
     @blp_forecast.response(200, ForecastSchema)
     def get(self, query):
-        return _forecast_doc(pricing.forecast(session(), query["year"], business_date()))
+        return _forecast_doc(pricing.forecast(session(), query["year"]))
 
 
 # ====================================================================== what-if
