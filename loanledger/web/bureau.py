@@ -67,7 +67,7 @@ def dashboard():
         batches=newest_first,
         budgets=read.budget_years(db),
         # 预计全年支出 / 预算: GET /reports/forecast's figure for the business year
-        year_forecast=forecast.forecast(db, today.year, next_year=False).years[0],
+        year_forecast=forecast.forecast_kept(db, today.year).years[0],
         pools=read.pool_statuses(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),

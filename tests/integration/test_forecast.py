@@ -10,6 +10,7 @@ Loans of 500,000.00 at 3.6 % earn 50.00 a day (500,000 × 3.6 % / 360): a month 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from loanledger.persistence.tables import (
     PolicyVersion,
     RecordState,
 )
+from loanledger.services import forecast as forecast_service
 from tests.support.api import ok, put_policy
 from tests.support.ledger import close, fen
 from tests.support.web import Web, flashes, text
@@ -141,6 +143,36 @@ def test_the_dashboard_shows_the_years_forecast_beside_its_budget(staff, bank, a
     assert '<td class="num forecast-budget">¥12,000.00</td>' in table
     english = text(web.get("/bureau", headers={"Accept-Language": "en"}))
     assert "Expected spending this year" in english
+
+
+def test_the_dashboard_computes_the_forecast_again_only_when_data_changed(
+    staff, bank, app, monkeypatch
+):
+    """The dashboard keeps its forecast while nothing changed, and a bank's new loan moves
+    it at once."""
+    banks = one_loan_world(staff, bank)
+    made: list[int] = []
+    original = forecast_service.forecast
+
+    def counted(db, year, **options):
+        made.append(year)
+        return original(db, year, **options)
+
+    monkeypatch.setattr(forecast_service, "forecast", counted)
+    staff.create("clerk9", "clerk", password="clerk9-password")
+    web = Web(app)
+    web.login("clerk9", "clerk9-password")
+
+    def total() -> str:
+        page = text(web.get("/bureau"))
+        return re.search(r'<td class="num forecast-total">([^<]+)</td>', page).group(1)
+
+    first = total()
+    assert total() == first and len(made) == 1  # the second view computed nothing
+    add_enterprise(staff, USCCS[1], "F2")
+    loan(banks["BK1"], "C2", USCCS[1], "F2", "500000.00", "2023-01-03")
+    disburse(banks["BK1"], "C2", "2023-01-03", event_id="D2")
+    assert total() != first and len(made) == 2
 
 
 # ------------------------------------------------------------------ the forecast against the close
