@@ -288,7 +288,7 @@ def data_stamp(db: Session) -> tuple:
         select(func.max(table.id)).scalar_subquery()
         for table in (AuditEntry, Loan, LoanEvent, LoanAmendment)
     ]
-    return (str(db.get_bind().url), *db.execute(select(*newest)).one())
+    return (str(db.get_bind().engine.url), *db.execute(select(*newest)).one())
 
 
 def forecast_kept(db: Session, year: int) -> Forecast:
