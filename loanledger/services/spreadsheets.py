@@ -166,6 +166,24 @@ class CellError(Refusal):
 T = TypeVar("T")
 
 
+class Budget:
+    """How much reading a caller can afford: a request reads a small file itself, but never
+    for long enough to outlive a server worker's timeout; past the budget the file goes to
+    the import worker (`OverBudget`), which reads without one."""
+
+    def __init__(self, rows: int, seconds: float):
+        self.rows, self.deadline = rows, time.monotonic() + seconds
+
+    def check(self, count: int, read: int) -> None:
+        """`count` non-empty rows staged, `read` rows read (blank ones included)."""
+        if count > self.rows or (read % 100 == 0 and time.monotonic() > self.deadline):
+            raise OverBudget()
+
+
+class OverBudget(Exception):  # not an error: a signal to hand the file on
+    """The file is more than the caller's budget (not a refusal: nothing is wrong with it)."""
+
+
 @dataclass
 class Staged:
     lines: IO[str]  # one JSON line per non-empty row: [row number, wire item, [errors]]
@@ -531,12 +549,13 @@ def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
     )
 
 
-def stage(source: IO[bytes], kind: str) -> Staged:
-    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc)."""
-    return read_with(source, lambda reader: _stage(kind, reader))
+def stage(source: IO[bytes], kind: str, budget: Budget | None = None) -> Staged:
+    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc);
+    OverBudget as soon as the file is more than `budget`."""
+    return read_with(source, lambda reader: _stage(kind, reader, budget))
 
 
-def _stage(kind: str, reader: Reader) -> Staged:
+def _stage(kind: str, reader: Reader, budget: Budget | None = None) -> Staged:
     # Closed by the Staged it is handed to (or below, on a refusal), not at the end of a block.
     lines = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     try:
@@ -552,8 +571,12 @@ def _stage(kind: str, reader: Reader) -> Staged:
             count = 0
             for number, cells in enumerate(data, start=header_row + 1):
                 if all(reader.blank(raw) for raw in cells):
+                    if budget is not None:
+                        budget.check(count, number)
                     continue
                 count += 1
+                if budget is not None:
+                    budget.check(count, number)
                 if count > MAX_ROWS:
                     raise FileRefused(
                         "too_many_rows", f"the file has more than {MAX_ROWS:,} rows: split it"
