@@ -58,7 +58,7 @@ SPOOL_CHUNK_BYTES = 64 * 1024
 # a second or two of intake; the read is cut off well inside gunicorn's 120 s timeout.
 INLINE_MAX_BYTES = 256 * 1024
 INLINE_MAX_ROWS = 2_000
-INLINE_MAX_SECONDS = 10.0
+INLINE_MAX_SECONDS = 5.0
 
 
 # ===================================================================== spooling
