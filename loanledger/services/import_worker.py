@@ -58,7 +58,11 @@ from loanledger.services.spreadsheets import FileRefused, stage
 log = logging.getLogger("loanledger.imports")
 SessionFactory = Callable[[], Session]
 
-LEASE = dt.timedelta(minutes=10)  # a chunk takes seconds; staging at most MAX_READ_SECONDS
+LEASE = dt.timedelta(minutes=10)  # a chunk takes seconds; staging at most READ_SECONDS
+# A workbook's reading bound here (a request's is spreadsheets.MAX_READ_SECONDS, 120 s, under
+# gunicorn's timeout): 200,000 XLSX rows took 40 s on a quiet 2-core machine and over 120 s on
+# a busy one. Half the lease, so that a worker still reading is never taken for dead.
+READ_SECONDS = LEASE.total_seconds() / 2
 MAX_ATTEMPTS = 3
 CLAIM_TRIES = 10  # SQLite: a claim lost to another worker looks again
 
@@ -184,7 +188,7 @@ def _run(db: Session, job_id: int, token: int, stop: threading.Event | None) -> 
         del content
         source.seek(0)
         try:
-            staged = stage(source, job.kind)
+            staged = stage(source, job.kind, read_seconds=READ_SECONDS)
         except FileRefused as refused:
             _hold(db, job_id, token)
             imports.fail(db, job, refused)

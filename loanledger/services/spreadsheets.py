@@ -273,8 +273,9 @@ def _quiet():
 class XlsxReader(Reader):
     file_format = "xlsx"
 
-    def __init__(self, source: IO[bytes]):
+    def __init__(self, source: IO[bytes], read_seconds: float | None = None):
         self.source = source
+        self.read_seconds = MAX_READ_SECONDS if read_seconds is None else read_seconds
 
     def _check_archive(self) -> None:
         try:
@@ -316,7 +317,7 @@ class XlsxReader(Reader):
             sheet.reset_dimensions()  # a wrong <dimension> must not cut rows off
             # Read no further than MAX_COLUMNS: a cell in column XFD would widen every row.
             cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS + 1)
-            deadline = time.monotonic() + MAX_READ_SECONDS
+            deadline = time.monotonic() + self.read_seconds
             for number in itertools.count(1):
                 try:
                     with _quiet():
@@ -325,7 +326,7 @@ class XlsxReader(Reader):
                     return
                 except Exception:
                     raise FileRefused("invalid_format", "the worksheet cannot be read") from None
-                _check_bounds(number, row, deadline)
+                _check_bounds(number, row, deadline, self.read_seconds)
                 yield list(row)
         finally:
             workbook.close()  # read-only mode keeps the archive open until closed
@@ -373,7 +374,7 @@ def _shared_string_count(archive: zipfile.ZipFile) -> int:
     return count
 
 
-def _check_bounds(number: int, row: Any, deadline: float) -> None:
+def _check_bounds(number: int, row: Any, deadline: float, read_seconds: float) -> None:
     if number > MAX_ROW_NUMBER:
         raise FileRefused(
             "too_many_rows", f"the worksheet goes past row {MAX_ROW_NUMBER:,}: split the file"
@@ -383,7 +384,7 @@ def _check_bounds(number: int, row: Any, deadline: float) -> None:
     if number % 1000 == 0 and time.monotonic() > deadline:
         raise FileRefused(
             "invalid_format",
-            f"the workbook takes more than {MAX_READ_SECONDS:.0f} s to read: split it",
+            f"the workbook takes more than {read_seconds:.0f} s to read: split it",
         )
 
 
@@ -523,18 +524,21 @@ def _format_errors(
     return []
 
 
-def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
+def read_with(
+    source: IO[bytes], read: Callable[[Reader], T], read_seconds: float | None = None
+) -> T:
     """`read(reader)` with the reader the file's first bytes call for: XLSX; or CSV in UTF-8
     (with or without BOM), read again as GB18030 when UTF-8 fails anywhere (strictly first:
     GB18030 would read UTF-8 as mojibake). What `read` returns; FileRefused when no reader
     can read the file. The loan and event imports (`stage`) and the enterprise-list import
-    (`list_import`) read files this way."""
+    (`list_import`) read files this way. `read_seconds`: how long a workbook may take to read
+    (MAX_READ_SECONDS unless said: the import worker, bound by no request, allows more)."""
     source.seek(0)
     head = source.read(8)
     if not head:
         raise FileRefused("invalid_format", "the file is empty")
     if head.startswith(XLSX_MAGIC):
-        return read(XlsxReader(source))
+        return read(XlsxReader(source, read_seconds))
     if head.startswith(XLS_MAGIC):
         raise FileRefused(
             "invalid_format", "an Excel 97–2003 (.xls) workbook: save it as .xlsx or CSV"
@@ -549,10 +553,12 @@ def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
     )
 
 
-def stage(source: IO[bytes], kind: str, budget: Budget | None = None) -> Staged:
+def stage(
+    source: IO[bytes], kind: str, budget: Budget | None = None, read_seconds: float | None = None
+) -> Staged:
     """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc);
     OverBudget as soon as the file is more than `budget`."""
-    return read_with(source, lambda reader: _stage(kind, reader, budget))
+    return read_with(source, lambda reader: _stage(kind, reader, budget), read_seconds)
 
 
 def _stage(kind: str, reader: Reader, budget: Budget | None = None) -> Staged:

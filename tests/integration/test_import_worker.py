@@ -333,6 +333,22 @@ def test_a_bomb_ends_failed_with_its_message_through_the_worker_too(
     assert audited(db, body["import_id"]) == 0
 
 
+def test_the_worker_reads_a_workbook_for_longer_than_a_request_may(
+    world, db, sessions, monkeypatch
+):
+    monkeypatch.setattr(spreadsheets, "MAX_READ_SECONDS", 0.0)  # a request's bound
+    monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 0)
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(loans_file("BOC-SZD", 1_200).decode())):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    body = upload(world["boc"], out.getvalue(), "loans.xlsx")
+    import_worker.take_next_job(sessions)
+    view = world["boc"].get(f"{API}/imports/{body['import_id']}").get_json()
+    assert (view["status"], view["format"], view["rows"]) == ("done", "xlsx", 1_201)
+
+
 def test_a_header_refused_by_the_worker_is_failed_like_in_a_request(
     world, db, sessions, monkeypatch
 ):
