@@ -10,7 +10,10 @@ it and answers 202 `pending`; then `loanledger worker --once` runs it in a child
 its own, so that its peak RSS (ru_maxrss, from wait4) is the worker's alone. `rows_per_s`
 is the file's rows over the worker's wall time (staging and intake; the process's start
 included). With `--events`, a CSV of as many events (one disbursement for each loan of the
-CSV file) follows. Prints one JSON line per file.
+CSV file) follows. The loans belong to one enterprise (with one filing) per 200 rows, as a
+bank's file lists many borrowers: bulk intake loads the loans of each enterprise a chunk
+names, so one enterprise with every loan would measure that instead. Prints one JSON line
+per file.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.ingest import SECRET_KEY, START, prepare  # noqa: E402
 from bench.scratch import scratch_database  # noqa: E402
@@ -37,18 +41,51 @@ from config import load_settings  # noqa: E402
 from loanledger.app import create_app  # noqa: E402
 from loanledger.client import TestClientBank  # noqa: E402
 from loanledger.domain.uscc import uscc_with_check  # noqa: E402
+from loanledger.persistence.db import make_engine  # noqa: E402
+from loanledger.persistence.tables import Enterprise, Filing  # noqa: E402
 from loanledger.services import spreadsheets  # noqa: E402
 
 LOAN_COLUMNS = list(spreadsheets.COLUMNS["loans"])
 EVENT_COLUMNS = ["event_id", "type", "contract_no", "date", "amount"]
-USCC = uscc_with_check("914420000BENCH001")
+PER_ENTERPRISE = 200
+
+
+def uscc_of(number: int) -> str:
+    return uscc_with_check(f"9144200{number:010d}")
+
+
+def add_enterprises(url: str, count: int) -> None:
+    """`count` enterprises, each with a filing BF<n> that covers any loan."""
+    engine = make_engine(url)
+    with Session(engine) as db:
+        db.add_all(
+            Enterprise(
+                uscc=uscc_of(n),
+                name=f"E{n}",
+                established_on=dt.date(2010, 1, 1),
+                industry_code="C3879",
+            )
+            for n in range(count)
+        )
+        db.flush()
+        db.add_all(
+            Filing(
+                filing_no=f"BF{n}",
+                uscc=uscc_of(n),
+                project_name="p",
+                eligible_investment_fen=10**12,
+                approved_on=dt.date(2019, 12, 1),
+                clawback=False,
+            )
+            for n in range(count)
+        )
+        db.commit()
+    engine.dispose()
 
 
 def loan_rows(count: int, prefix: str) -> list[list[str]]:
     row = {
         "product_code": "BENCH0-P",
-        "uscc": USCC,
-        "filing_no": "BF",
         "principal": "1000000.00",
         "annual_rate": "3.4500",
         "start_date": START.isoformat(),
@@ -56,10 +93,15 @@ def loan_rows(count: int, prefix: str) -> list[list[str]]:
         "repayment_method": "interest_only",
         "interest_settlement": "monthly",
     }
-    return [
-        [f"{prefix}{i}" if name == "contract_no" else row.get(name, "") for name in LOAN_COLUMNS]
-        for i in range(count)
-    ]
+    rows = []
+    for i in range(count):
+        row.update(
+            contract_no=f"{prefix}{i}",
+            uscc=uscc_of(i // PER_ENTERPRISE),
+            filing_no=f"BF{i // PER_ENTERPRISE}",
+        )
+        rows.append([row.get(name, "") for name in LOAN_COLUMNS])
+    return rows
 
 
 def event_rows(count: int, prefix: str) -> list[list[str]]:
@@ -138,6 +180,7 @@ def one_file(bank: TestClientBank, url: str, kind: str, name: str, data: bytes, 
 
 def run(url: str, rows: int, events: bool) -> list[dict]:
     [issued] = prepare(url, banks=1)
+    add_enterprises(url, -(-rows // PER_ENTERPRISE))
     settings = load_settings(
         env="development",
         environ={},
