@@ -1,7 +1,7 @@
 """imports off the request thread: the stored upload, and the worker's claim and progress
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013 (written on 0012; relinked after main's 0013, which it does not depend on)
 Create Date: 2026-12-06 04:48:20
 
 `import_files` holds the bytes of an upload left to the worker (deleted once the import is
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
