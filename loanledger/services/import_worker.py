@@ -12,7 +12,7 @@ the same job; on SQLite (one writer at a time) the claim is an UPDATE guarded by
 and the `attempts` that were read, which only one claimant can win.
 
 Running (`_run`). The stored bytes are read and staged (pass 1, as a request does it), outside
-any transaction. Pass 2 then commits chunk by chunk (imports.CHUNK_ROWS rows): each chunk's
+any transaction but for a heartbeat every BEAT while it reads (`_beating`). Pass 2 then commits chunk by chunk (imports.CHUNK_ROWS rows): each chunk's
 loans or events, its row errors, the counts and `lines_done` in one transaction, which first
 moves the heartbeat by an UPDATE guarded by the token (`_hold`). That UPDATE locks the job row
 for the transaction on PostgreSQL (and SQLite's BEGIN IMMEDIATE holds every writer off), so a
@@ -44,6 +44,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -58,11 +59,13 @@ from loanledger.services.spreadsheets import FileRefused, stage
 log = logging.getLogger("loanledger.imports")
 SessionFactory = Callable[[], Session]
 
-LEASE = dt.timedelta(minutes=10)  # a chunk takes seconds; staging at most READ_SECONDS
+LEASE = dt.timedelta(minutes=10)  # a chunk takes seconds; while reading, a beat every BEAT
+BEAT = dt.timedelta(seconds=30)
 # A workbook's reading bound here (a request's is spreadsheets.MAX_READ_SECONDS, 120 s, under
-# gunicorn's timeout): 200,000 XLSX rows took 40 s on a quiet 2-core machine and over 120 s on
-# a busy one. Half the lease, so that a worker still reading is never taken for dead.
-READ_SECONDS = LEASE.total_seconds() / 2
+# gunicorn's timeout): 200,000 XLSX rows took 40 s on a quiet 2-core machine, and over 300 s
+# on the same machine under a load average of 10. The bounds on rows, columns and shared
+# strings stop a hostile workbook long before; this one only ends a runaway read.
+READ_SECONDS = 30 * 60.0
 MAX_ATTEMPTS = 3
 CLAIM_TRIES = 10  # SQLite: a claim lost to another worker looks again
 
@@ -164,6 +167,21 @@ def _hold(db: Session, job_id: int, token: int) -> None:
         raise LostClaim(job_id)
 
 
+def _beating(db: Session, job_id: int, token: int) -> Callable[[], None]:
+    """A heartbeat for a long read (no transaction is open then): at most one every BEAT,
+    each its own short transaction; LostClaim ends the read of a job taken over."""
+    last = time.monotonic()
+
+    def beat() -> None:
+        nonlocal last
+        if time.monotonic() - last >= BEAT.total_seconds():
+            _hold(db, job_id, token)
+            db.commit()
+            last = time.monotonic()
+
+    return beat
+
+
 def _release(db: Session, job_id: int, token: int) -> None:
     db.execute(
         update(ImportJob)
@@ -188,7 +206,9 @@ def _run(db: Session, job_id: int, token: int, stop: threading.Event | None) -> 
         del content
         source.seek(0)
         try:
-            staged = stage(source, job.kind, read_seconds=READ_SECONDS)
+            staged = stage(
+                source, job.kind, read_seconds=READ_SECONDS, tick=_beating(db, job_id, token)
+            )
         except FileRefused as refused:
             _hold(db, job_id, token)
             imports.fail(db, job, refused)

@@ -554,14 +554,27 @@ def read_with(
 
 
 def stage(
-    source: IO[bytes], kind: str, budget: Budget | None = None, read_seconds: float | None = None
+    source: IO[bytes],
+    kind: str,
+    budget: Budget | None = None,
+    read_seconds: float | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> Staged:
     """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc);
-    OverBudget as soon as the file is more than `budget`."""
-    return read_with(source, lambda reader: _stage(kind, reader, budget), read_seconds)
+    OverBudget as soon as the file is more than `budget`; `tick()` every TICK_ROWS rows read
+    (the import worker's heartbeat while it reads)."""
+    return read_with(source, lambda reader: _stage(kind, reader, budget, tick), read_seconds)
 
 
-def _stage(kind: str, reader: Reader, budget: Budget | None = None) -> Staged:
+TICK_ROWS = 1000
+
+
+def _stage(
+    kind: str,
+    reader: Reader,
+    budget: Budget | None = None,
+    tick: Callable[[], None] | None = None,
+) -> Staged:
     # Closed by the Staged it is handed to (or below, on a refusal), not at the end of a block.
     lines = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     try:
@@ -576,6 +589,8 @@ def _stage(kind: str, reader: Reader, budget: Budget | None = None) -> Staged:
             )
             count = 0
             for number, cells in enumerate(data, start=header_row + 1):
+                if tick is not None and number % TICK_ROWS == 0:
+                    tick()
                 if all(reader.blank(raw) for raw in cells):
                     if budget is not None:
                         budget.check(count, number)

@@ -273,6 +273,31 @@ def test_a_worker_taken_for_dead_lets_go_without_writing(world, db, sessions, to
     assert loans_of(db, "BOC-ZS") == 0 and body["import_id"] == job_id
 
 
+def test_a_worker_beats_while_it_reads_and_lets_go_when_taken_over(
+    world, db, sessions, monkeypatch, to_the_worker
+):
+    monkeypatch.setattr(import_worker, "BEAT", dt.timedelta(0))
+    monkeypatch.setattr(spreadsheets, "TICK_ROWS", 2)
+    body = upload(world["boc"], loans_file("BOC-SZD", 10))
+    hold, beats = import_worker._hold, []
+
+    def taken_over_at_the_first_beat(db_, job_id, token):
+        beats.append(token)
+        if len(beats) == 1:
+            later = dt.datetime.now(dt.UTC) + import_worker.LEASE + dt.timedelta(seconds=1)
+            with sessions() as other:
+                assert import_worker.claim(other, now=later) == (job_id, token + 1)
+        hold(db_, job_id, token)
+
+    monkeypatch.setattr(import_worker, "_hold", taken_over_at_the_first_beat)
+    assert import_worker.take_next_job(sessions) == body["import_id"]
+    assert beats == [1]  # still reading: no chunk was begun
+    db.expire_all()
+    job = db.get(ImportJob, body["import_id"])
+    assert (job.status, job.attempts, job.lines_done) == ("running", 2, 0)
+    assert loans_of(db, "BOC-ZS") == 0
+
+
 # ------------------------------------------------------------------ two workers at once
 def test_two_workers_at_once_never_take_the_same_job(world, db, sessions, monkeypatch):
     monkeypatch.setattr(imports, "INLINE_MAX_ROWS", 0)
