@@ -193,7 +193,7 @@ def one_file(bank: TestClientBank, url: str, kind: str, name: str, data: bytes, 
     }
 
 
-def run(url: str, rows: int, events: bool) -> list[dict]:
+def run(url: str, rows: int, events: bool, formats: list[str]) -> list[dict]:
     [issued] = prepare(url, banks=1)
     add_enterprises(url, -(-rows // PER_ENTERPRISE))
     settings = load_settings(
@@ -210,13 +210,14 @@ def run(url: str, rows: int, events: bool) -> list[dict]:
     bank.sleep = lambda _seconds: None
     results = []
     try:
-        csv_rows = loan_rows(rows, "C")
-        data = csv_file(LOAN_COLUMNS, csv_rows)
-        results.append(one_file(bank, url, "loans", "loans.csv", data, rows))
-        print(json.dumps(results[-1]), flush=True)
-        data = xlsx_file(LOAN_COLUMNS, loan_rows(rows, "X"))
-        results.append(one_file(bank, url, "loans", "loans.xlsx", data, rows))
-        print(json.dumps(results[-1]), flush=True)
+        if "csv" in formats or events:  # the events are for these loans
+            data = csv_file(LOAN_COLUMNS, loan_rows(rows, "C"))
+            results.append(one_file(bank, url, "loans", "loans.csv", data, rows))
+            print(json.dumps(results[-1]), flush=True)
+        if "xlsx" in formats:
+            data = xlsx_file(LOAN_COLUMNS, loan_rows(rows, "X"))
+            results.append(one_file(bank, url, "loans", "loans.xlsx", data, rows))
+            print(json.dumps(results[-1]), flush=True)
         if events:
             data = csv_file(EVENT_COLUMNS, event_rows(rows, "C"))
             results.append(one_file(bank, url, "events", "events.csv", data, rows))
@@ -231,12 +232,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--events", action="store_true", help="a CSV of as many events too")
     parser.add_argument(
+        "--formats", default="csv,xlsx", help="the loan files to import: csv, xlsx or both"
+    )
+    parser.add_argument(
         "--db", help="a PostgreSQL server URL (a scratch database is made there); default SQLite"
     )
     args = parser.parse_args()
     started = dt.datetime.now(dt.UTC)
     with scratch_database(args.db, "imports") as url:
-        run(url, args.rows, args.events)
+        run(url, args.rows, args.events, args.formats.split(","))
     print(f"# {started:%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
