@@ -74,6 +74,8 @@ EnterpriseLists  # loanledger/api/resources/lists.py
 EnterpriseListResource
 Members
 Member
+ForecastResource  # loanledger/api/resources/forecast.py
+WhatIfResource
 Publicity  # loanledger/api/resources/public.py
 PublicityOne
 PublicityXlsx
@@ -121,6 +123,9 @@ control_total
 penalty_interest  # loanledger/wire/schemas.py
 compound_interest
 members_on_business_date  # loanledger/api/resources/lists.py EnterpriseListDetailSchema
+from_  # loanledger/api/resources/forecast.py WhatIfSchema (data_key "from")
+to  # forecast.py WhatIfSchema
+by_month_and_bank  # forecast.py WhatIfSchema
 # `class Meta: unknown = RAISE | INCLUDE` (api/errors.py, resources/audit.py, periods.py,
 # reference.py, wire/fields.py)
 unknown
@@ -155,6 +160,8 @@ voucher
 objections_page
 resolve_objection
 reconciliation_page
+what_if_page
+what_if_post
 portal  # loanledger/web/portal.py
 portal_loan
 portal_line
