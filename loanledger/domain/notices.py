@@ -48,7 +48,7 @@ def email_valid(value: object) -> bool:
         isinstance(value, str)
         and len(value) <= MAX_EMAIL_CHARS
         and len(value.partition("@")[0]) <= 64
-        and _EMAIL.match(value) is not None
+        and _EMAIL.fullmatch(value) is not None
     )
 
 

@@ -184,7 +184,7 @@ def filings_lapsing_soon(db: Session, today: dt.date) -> list[str]:
             select(Enterprise.uscc, Enterprise.name).where(
                 Enterprise.uscc.in_({f.uscc for f in filings})
             )
-        ).tuples()
+        ).all()
     )
     due = [
         f
