@@ -183,7 +183,7 @@ def _send_one(
     except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, timed out
         return _failed(sessions, message, _error_text(exc), now)
     with unit_of_work(sessions) as db:
-        _guarded(
+        marked = _guarded(
             db,
             message.outbox_id,
             status=OutboxStatus.SENT,
@@ -192,6 +192,9 @@ def _send_one(
             message_id=email["Message-ID"],
             last_error=None,
         )
+        if not marked:  # our lease ran out and another sender had it: the at-least-once edge
+            log.warning("outbox %s was sent twice (same Message-ID)", message.outbox_id)
+            return OutboxStatus.SENT
         audit.record(
             db,
             ACTOR,

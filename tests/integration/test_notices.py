@@ -106,6 +106,8 @@ def test_publicity_objection_and_payment_each_give_one_notice_and_one_email(mont
         sent = outbox(db)
         assert [(m.status, m.attempts) for m in sent] == [("sent", 1)] * 3
         assert [m.message_id for m in sent] == [m["Message-ID"] for m in inbox.messages]
+        emailed = db.scalars(select(AuditEntry).where(AuditEntry.action == "notice.emailed"))
+        assert sorted(a.entity_id for a in emailed) == sorted(str(m.id) for m in sent)
 
         # Told once: the jobs and the requests again add nothing, and nothing is sent again.
         month.staff.set_business_date("2023-04-20")
@@ -183,6 +185,27 @@ def test_smtp_down_is_retried_later_then_delivered_once(month, db):
         assert len(inbox.received) == 1
     (row,) = outbox(db)
     assert (row.status, row.attempts, row.sent_at is not None) == ("sent", 2, True)
+
+
+def test_a_sender_killed_after_sending_sends_again_with_the_same_message_id(month, db, monkeypatch):
+    month.close()
+    with smtp_server() as inbox:
+
+        def killed(*args, **kwargs):
+            raise KeyboardInterrupt  # the process dies between the server's 250 and the mark
+
+        monkeypatch.setattr(mailer.audit, "record", killed)
+        with pytest.raises(KeyboardInterrupt):
+            send(month, inbox)
+        monkeypatch.undo()
+        (row,) = outbox(db)
+        assert (row.status, row.attempts, len(inbox.received)) == ("pending", 0, 1)
+        assert send(month, inbox, NOW + mailer.LEASE - dt.timedelta(seconds=1)) == (
+            mailer.SendReport()
+        )  # leased: not before the lease runs out
+        assert send(month, inbox, NOW + mailer.LEASE) == mailer.SendReport(sent=1)
+        first, second = inbox.messages
+        assert first["Message-ID"] == second["Message-ID"] == outbox(db)[0].message_id
 
 
 def test_the_sender_gives_up_after_the_last_attempt_and_the_bureau_sees_it(month, db, staff):
