@@ -7,7 +7,7 @@ a `Page` of either, or a dict ready for JSON (`views`). Reads only SELECT; every
 through a use case. Nothing here imports Flask, the API or the pages.
 """
 
-from loanledger.services.read.audit import audit_trail
+from loanledger.services.read.audit import AuditFilter, audit_rows, audit_trail
 from loanledger.services.read.batches import (
     LINES_PAGE_SIZE,
     LineFilter,
@@ -122,6 +122,7 @@ __all__ = [
     "LOAN_STATUSES",
     "AccountEntry",
     "AccountTotal",
+    "AuditFilter",
     "BudgetYear",
     "EnterpriseLine",
     "EnterprisePayment",
@@ -138,6 +139,7 @@ __all__ = [
     "PoolStatus",
     "TrialBalance",
     "account_entries",
+    "audit_rows",
     "audit_trail",
     "batch",
     "batch_kinds",
