@@ -5,9 +5,9 @@ Read once into a typed, frozen object (`load_settings`) and handed to the app fa
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass, replace
 from pathlib import Path
 
