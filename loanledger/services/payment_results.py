@@ -137,7 +137,12 @@ class RowError:
     @property
     def sentence(self) -> str:
         text = REASONS[self.reason][1]
-        return text % self.args if self.args else text
+        if not self.args:
+            return text
+        args = dict(self.args)
+        if "recorded" in args:  # a payment status, in words
+            args["recorded"] = STATUS_WORDS[args["recorded"]][2]
+        return text % args
 
     def problem(self) -> dict[str, Any]:
         path = f"rows[{self.row}]" + (f".{self.column}" if self.column else "")
