@@ -42,6 +42,9 @@ SubmitBatch
 ApproveBatch
 RejectBatch
 BatchPayments
+PaymentFileXlsx
+PaymentFileCsv
+PaymentResults
 BatchLines
 BatchPayees
 OneLine
@@ -146,6 +149,9 @@ approve_batch
 reject_batch
 line_page
 payments_page
+payment_file_xlsx
+payment_file_csv
+upload_payment_results
 voucher
 objections_page
 resolve_objection

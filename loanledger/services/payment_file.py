@@ -49,7 +49,10 @@ COLUMNS = (
     "批次号",
     "业务参考号",
 )
-PURPOSES = {BatchKind.SUBSIDY: "数字贷贷款贴息", BatchKind.COMPENSATION: "数字贷风险补偿"}
+PURPOSES: dict[str, str] = {
+    BatchKind.SUBSIDY: "数字贷贷款贴息",
+    BatchKind.COMPENSATION: "数字贷风险补偿",
+}
 
 
 @dataclass(frozen=True)

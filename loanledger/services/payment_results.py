@@ -95,7 +95,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "invalid_format",
         "无法识别的支付状态“%(value)s”：应为 paid/failed、成功/失败 或 已支付/支付失败。",
     ),
-    "bad_date": ("invalid_format", "不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。"),
+    "bad_date": (
+        "invalid_format",
+        "不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。",
+    ),
     "bad_amount": ("invalid_format", "不是有效的金额（单位元，最多两位小数）。"),
     "too_long": ("invalid_format", "银行流水号和失败原因合计超过255个字符。"),
     "paid_needs_date": ("required", "已支付的须填写支付日期。"),
@@ -356,7 +359,9 @@ def _check_rows(
         if row.paid_on is not None and row.paid_on > today:
             error(row, "paid_on", "future_date", date=row.paid_on, today=today)
         elif row.paid_on is not None and batch.approved_on and row.paid_on < batch.approved_on:
-            error(row, "paid_on", "before_approval", date=row.paid_on, approved_on=batch.approved_on)
+            error(
+                row, "paid_on", "before_approval", date=row.paid_on, approved_on=batch.approved_on
+            )
         if row.payee is None:
             continue
         if row.payee in first_row:

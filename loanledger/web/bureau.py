@@ -256,9 +256,7 @@ def _payment_file_download(batch_id: int, file_format: str, render):
     return Response(
         content,
         content_type=content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{made[0].filename(suffix)}"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{made[0].filename(suffix)}"'},
     )
 
 

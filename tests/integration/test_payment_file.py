@@ -322,9 +322,20 @@ def test_a_return_file_does_what_post_payments_does(staff, batch, db, via):
             "payment.failed",
             f"{batch.batch_id}:{USCC_B}",
             {"payment_status": "pending"},
-            {"payment_status": "failed", "pays": "1000.00", "paid_on": None, "reference": "账户冻结"},
+            {
+                "payment_status": "failed",
+                "pays": "1000.00",
+                "paid_on": None,
+                "reference": "账户冻结",
+            },
         ),
-        (actor, "batch.payments", str(batch.batch_id), {"status": "approved"}, {"status": "partially_paid"}),
+        (
+            actor,
+            "batch.payments",
+            str(batch.batch_id),
+            {"status": "approved"},
+            {"status": "partially_paid"},
+        ),
     ]
 
 
@@ -404,7 +415,11 @@ def test_every_kind_of_row_error_is_named_in_chinese(staff, batch, db):
             "clerk",
             "POST",
             f"/batches/{batch.batch_id}/payments",
-            {"payments": [{"payee_id": USCC_A, "status": "paid", "paid_on": day, "reference": "R-A"}]},
+            {
+                "payments": [
+                    {"payee_id": USCC_A, "status": "paid", "paid_on": day, "reference": "R-A"}
+                ]
+            },
         )
     )
     staff.set_business_date(batch.approved_on + dt.timedelta(days=5))
@@ -413,23 +428,53 @@ def test_every_kind_of_row_error_is_named_in_chinese(staff, batch, db):
     header = [*RESULTS_HEADER, "金额（元）"]
     cases = [
         # (rows below the header, the errors: field, code, message)
-        ([["", "成功", day, "R", "", ""]], [("rows[2].payee", "required", "第 2 行 收款人代码：必填项为空。")]),
-        ([[USCC_B, "", "", "", "", ""]], [("rows[2].status", "required", "第 2 行 支付状态：必填项为空。")]),
+        (
+            [["", "成功", day, "R", "", ""]],
+            [("rows[2].payee", "required", "第 2 行 收款人代码：必填项为空。")],
+        ),
+        (
+            [[USCC_B, "", "", "", "", ""]],
+            [("rows[2].status", "required", "第 2 行 支付状态：必填项为空。")],
+        ),
         (
             [[USCC_B, "ok", "", "", "", ""]],
-            [("rows[2].status", "invalid_format", "第 2 行 支付状态：无法识别的支付状态“ok”：应为 paid/failed、成功/失败 或 已支付/支付失败。")],
+            [
+                (
+                    "rows[2].status",
+                    "invalid_format",
+                    "第 2 行 支付状态：无法识别的支付状态“ok”：应为 paid/failed、成功/失败 或 已支付/支付失败。",
+                )
+            ],
         ),
         (
             [[USCC_B, "成功", "2023-02-30", "R", "", ""]],
-            [("rows[2].paid_on", "invalid_format", "第 2 行 支付日期：不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。")],
+            [
+                (
+                    "rows[2].paid_on",
+                    "invalid_format",
+                    "第 2 行 支付日期：不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。",
+                )
+            ],
         ),
         (
             [[USCC_B, "成功", day, "R", "", "一千元"]],
-            [("rows[2].amount", "invalid_format", "第 2 行 金额：不是有效的金额（单位元，最多两位小数）。")],
+            [
+                (
+                    "rows[2].amount",
+                    "invalid_format",
+                    "第 2 行 金额：不是有效的金额（单位元，最多两位小数）。",
+                )
+            ],
         ),
         (
             [[USCC_B, "failed", "", "R" * 200, "x" * 60, ""]],
-            [("rows[2].reference", "invalid_format", "第 2 行 银行流水号：银行流水号和失败原因合计超过255个字符。")],
+            [
+                (
+                    "rows[2].reference",
+                    "invalid_format",
+                    "第 2 行 银行流水号：银行流水号和失败原因合计超过255个字符。",
+                )
+            ],
         ),
         (
             [[USCC_B, "paid", "", "", "", ""]],
@@ -440,19 +485,43 @@ def test_every_kind_of_row_error_is_named_in_chinese(staff, batch, db):
         ),
         (
             [[USCC_B, "成功", future, "R", "", ""]],
-            [("rows[2].paid_on", "future_date", f"第 2 行 支付日期：支付日期 {future} 晚于当前业务日期 {batch.approved_on + dt.timedelta(days=5)}。")],
+            [
+                (
+                    "rows[2].paid_on",
+                    "future_date",
+                    f"第 2 行 支付日期：支付日期 {future} 晚于当前业务日期 {batch.approved_on + dt.timedelta(days=5)}。",
+                )
+            ],
         ),
         (
             [[USCC_B, "成功", before_approval, "R", "", ""]],
-            [("rows[2].paid_on", "invalid_format", f"第 2 行 支付日期：支付日期 {before_approval} 早于批次的审批日期 {day}。")],
+            [
+                (
+                    "rows[2].paid_on",
+                    "invalid_format",
+                    f"第 2 行 支付日期：支付日期 {before_approval} 早于批次的审批日期 {day}。",
+                )
+            ],
         ),
         (
             [["91442000XXXXXXXXXX", "失败", "", "", "", ""]],
-            [("rows[2].payee", "unknown_target", "第 2 行 收款人代码：收款人 91442000XXXXXXXXXX 不存在（不是已登记的企业或银行）。")],
+            [
+                (
+                    "rows[2].payee",
+                    "unknown_target",
+                    "第 2 行 收款人代码：收款人 91442000XXXXXXXXXX 不存在（不是已登记的企业或银行）。",
+                )
+            ],
         ),
         (
             [[USCC_C, "失败", "", "", "", ""]],
-            [("rows[2].payee", "unknown_target", f"第 2 行 收款人代码：收款人 {USCC_C} 不在本批次中。")],
+            [
+                (
+                    "rows[2].payee",
+                    "unknown_target",
+                    f"第 2 行 收款人代码：收款人 {USCC_C} 不在本批次中。",
+                )
+            ],
         ),
         (
             [[USCC_B, "失败", "", "", "", ""], [USCC_B, "失败", "", "", "", ""]],
@@ -460,11 +529,23 @@ def test_every_kind_of_row_error_is_named_in_chinese(staff, batch, db):
         ),
         (
             [[USCC_B, "失败", "", "", "", "999.99"]],
-            [("rows[2].amount", "invalid_format", "第 2 行 金额：金额 999.99 与本批次应付该收款人的 1000.00 不符。")],
+            [
+                (
+                    "rows[2].amount",
+                    "invalid_format",
+                    "第 2 行 金额：金额 999.99 与本批次应付该收款人的 1000.00 不符。",
+                )
+            ],
         ),
         (
             [[USCC_A, "失败", "", "", "", ""]],
-            [("rows[2].status", "invalid_state", f"第 2 行 支付状态：该收款人的支付结果已登记（已支付 {day} R-A），与文件不同，不能更改。")],
+            [
+                (
+                    "rows[2].status",
+                    "invalid_state",
+                    f"第 2 行 支付状态：该收款人的支付结果已登记（已支付 {day} R-A），与文件不同，不能更改。",
+                )
+            ],
         ),
     ]
     before, audits = state(db, batch.batch_id), audit_count(db)
@@ -495,7 +576,11 @@ def test_a_payee_with_nothing_to_pay_and_an_unreadable_cell(staff, batch, db):
         staff, batch.batch_id, csv_bytes([RESULTS_HEADER, [USCC_B, "失败", "", "", ""]])
     )
     assert _errors(answer) == [
-        ("rows[2].payee", "invalid_state", f"第 2 行 收款人代码：收款人 {USCC_B} 在本批次中无需支付。")
+        (
+            "rows[2].payee",
+            "invalid_state",
+            f"第 2 行 收款人代码：收款人 {USCC_B} 在本批次中无需支付。",
+        )
     ]
     # a TRUE/FALSE cell is no payee code
     answer = upload_results(staff, batch.batch_id, xlsx_bytes([RESULTS_HEADER, [True, "失败"]]))

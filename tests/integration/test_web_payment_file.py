@@ -140,9 +140,7 @@ def test_a_bad_encoding_or_a_settled_batch_is_a_message_not_a_file(app, batch, s
     assert audit_count(db) == before
 
 
-def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothing(
-    app, batch, db
-):
+def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothing(app, batch, db):
     clerk = signed_in(app, "clerk1")
     data = csv_bytes(
         [
@@ -160,7 +158,11 @@ def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothi
     ]
     shown = errors_shown(text(answer))
     assert shown == [
-        ("3", "支付状态", "无法识别的支付状态“作废”：应为 paid/failed、成功/失败 或 已支付/支付失败。"),
+        (
+            "3",
+            "支付状态",
+            "无法识别的支付状态“作废”：应为 paid/failed、成功/失败 或 已支付/支付失败。",
+        ),
         ("4", "收款人代码", "收款人 91442000XXXXXXXXXX 不存在（不是已登记的企业或银行）。"),
         ("4", "支付日期", f"支付日期 2020-01-01 早于批次的审批日期 {batch.approved_on}。"),
         ("4", "银行流水号", "已支付的须填写银行流水号。"),
@@ -173,9 +175,7 @@ def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothi
     assert "A paid payment needs the bank&#39;s reference." in english
 
 
-def test_a_return_file_from_the_page_is_recorded_and_a_second_time_changes_nothing(
-    app, batch, db
-):
+def test_a_return_file_from_the_page_is_recorded_and_a_second_time_changes_nothing(app, batch, db):
     clerk = signed_in(app, "clerk1")
     data = xlsx_bytes(
         [
