@@ -213,3 +213,16 @@ def test_no_file_or_an_unreadable_one_is_a_message(app, batch, db):
     unreadable = upload(clerk, batch, b"\x00\x01 not a spreadsheet", "x.csv")
     assert flashes(unreadable, "error")[0].startswith("回单文件无法读取")
     assert {p[1] for p in payees(db, batch)} == {"pending"}
+
+
+def test_the_pages_words_for_a_refused_row_are_the_apis(app):
+    """web/i18n.py repeats payment_results.REASONS as msgids (pybabel extracts only literals):
+    the two must not drift apart."""
+    from loanledger.services import payment_results
+    from loanledger.web import i18n
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert {k: str(v) for k, v in i18n.RESULTS_REASONS.items()} == {
+            k: sentence for k, (_code, sentence) in payment_results.REASONS.items()
+        }
+        assert {k: str(v) for k, v in i18n.RESULTS_COLUMNS.items()} == payment_results.CAPTIONS
