@@ -98,7 +98,9 @@ def test_the_payments_page_offers_the_payment_file_in_three_forms(app, batch, db
     assert read_csv(gb.data, "gb18030")[1:] == read_csv(clerk.get(f"{base}.csv").data)[1:]
     db.expire_all()
     downloads = db.scalars(
-        select(AuditEntry.after).where(AuditEntry.action == "batch.payment_file_downloaded")
+        select(AuditEntry.after)
+        .where(AuditEntry.action == "batch.payment_file_downloaded")
+        .order_by(AuditEntry.id)
     ).all()
     assert [d["format"] for d in downloads] == ["xlsx", "csv-gb18030", "csv-utf-8"]
     # an approver downloads too, but has no upload form
