@@ -140,6 +140,8 @@ def batch_page(batch_id: int):
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
         can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
         can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,
+        # The public page lists the batch exactly while this is true (services.read.publicity).
+        in_public_list=read.is_published(batch, business_date()),
         today=business_date(),
     )
 

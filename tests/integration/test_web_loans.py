@@ -1,6 +1,7 @@
-"""The staff's loan list (issue 15, "no loan list, no search by contract number"): every loan,
-searched by the start of its contract number, filtered by bank, status and enterprise, page
-by page, with bank, product and enterprise names instead of codes."""
+"""The staff's lists (issue 15, "no loan list, no search by contract number", "the enterprise
+list stops at 500 silently"): every loan, searched by the start of its contract number,
+filtered by bank, status and enterprise, page by page, with bank, product and enterprise
+names instead of codes; every enterprise matching a search, page by page."""
 
 from __future__ import annotations
 
@@ -100,3 +101,24 @@ def test_only_staff_see_the_list(loans, app, staff):
     ent = Web(app)
     ent.login("ent", "ent-password")
     assert ent.get("/bureau/loans").status_code == 403
+
+
+def _all_pages(web, first: str, row: str) -> list[str]:
+    seen: list[str] = []
+    page = web.get(first)
+    while True:
+        seen += re.findall(rf'class="{row}" data-uscc="([^"]+)"', text(page))
+        found = re.search(r'id="next-page" href="([^"]+)"', text(page))
+        if not found:
+            return seen
+        page = web.get(found.group(1).replace("&amp;", "&"))
+
+
+def test_the_enterprise_list_pages_instead_of_stopping(loans, app, monkeypatch):
+    monkeypatch.setattr(registry_pages, "ENTERPRISES_PAGE_SIZE", 1)
+    web = clerk(app)
+    assert sorted(_all_pages(web, "/bureau/enterprises", "enterprise-row")) == sorted(
+        [USCC, OTHER_USCC]
+    )
+    assert _all_pages(web, "/bureau/enterprises?q=小榄", "enterprise-row") == [OTHER_USCC]
+    assert _all_pages(web, "/bureau/enterprises?q=%25", "enterprise-row") == []

@@ -35,8 +35,6 @@ from loanledger.services import pools, registry
 from loanledger.services.read.loans import like_escaped
 from loanledger.services.read.paging import Page, keyset_page, list_page
 
-SEARCH_LIMIT = 500
-
 
 def products(db: Session, bank_code: str | None = None, *, limit: int, cursor: str | None) -> Page:
     stmt = select(Product.__table__)
@@ -93,9 +91,9 @@ def enterprises(db: Session, *, limit: int, cursor: str | None) -> Page:
     )
 
 
-def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) -> list[Row]:
-    """Enterprises whose name or USCC contains `q` (all when None), by name."""
-    stmt = select(Enterprise.__table__).order_by(Enterprise.name, Enterprise.uscc)
+def enterprises_matching(db: Session, q: str | None, *, limit: int, cursor: str | None) -> Page:
+    """A page of the enterprises whose name or USCC contains `q` (all when None), by name."""
+    stmt = select(Enterprise.__table__)
     if q:
         pattern = "%" + like_escaped(q) + "%"
         stmt = stmt.where(
@@ -104,7 +102,8 @@ def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) 
                 Enterprise.uscc.like(pattern, escape="\\"),
             )
         )
-    return list(db.execute(stmt.limit(limit)).all())
+    order = [Enterprise.name, Enterprise.uscc]
+    return keyset_page(db, stmt, order, limit=limit, cursor=cursor)
 
 
 def enterprise_overview(db: Session, uscc: str, today: dt.date) -> dict[str, Any] | None:
