@@ -44,6 +44,9 @@ SubmitBatch
 ApproveBatch
 RejectBatch
 BatchPayments
+PaymentFileXlsx
+PaymentFileCsv
+PaymentResults
 BatchLines
 BatchPayees
 OneLine
@@ -158,6 +161,9 @@ approve_batch
 reject_batch
 line_page
 payments_page
+payment_file_xlsx
+payment_file_csv
+upload_payment_results
 voucher
 objections_page
 resolve_objection

@@ -142,11 +142,16 @@ class ListFile:
     encoding: str | None
 
 
+def header_key(text: str) -> str:
+    """A header cell as it is compared with the known names: without blanks, `*` and a
+    trailing parenthesis, in lower case (`起始日期（含）` → `起始日期`). The return file of a
+    payment file (`payment_results`) compares its headers the same way."""
+    return _TRAILING_NOTE.sub("", _BLANKS.sub("", text)).lower()
+
+
 def header_field(text: str) -> str | None:
     """The field a header cell names, or None."""
-    key = _BLANKS.sub("", text)
-    key = _TRAILING_NOTE.sub("", key).lower()
-    return _ALIASES.get(key)
+    return _ALIASES.get(header_key(text))
 
 
 def parse_date(text: str) -> dt.date | None:

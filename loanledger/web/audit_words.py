@@ -14,6 +14,8 @@ ACTIONS: dict[str, LazyString] = {
     "batch.approve": lazy_gettext("审批通过批次"),
     "batch.reject": lazy_gettext("退回批次"),
     "batch.payments": lazy_gettext("批次支付状态变更"),
+    "batch.payment_file_downloaded": lazy_gettext("下载付款文件"),
+    "batch.payment_results": lazy_gettext("导入银行回单"),
     "blacklist.create": lazy_gettext("列入失信名单"),
     "blacklist.lift": lazy_gettext("移出失信名单"),
     "budget.create": lazy_gettext("设定年度预算"),

@@ -30,6 +30,7 @@ GENERAL_CODES = (
     "future_date",
     "unknown_target",
     "file_refused",
+    "results_file_refused",
 )
 
 

@@ -277,6 +277,10 @@ ERRORS: dict[str, LazyString] = {
     "file_refused": lazy_gettext(
         "文件无法导入：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“统一社会信用代码”和“起始日期”列。"
     ),
+    # the bank's return file of a payment file
+    "results_file_refused": lazy_gettext(
+        "回单文件无法读取：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“收款人代码”和“支付状态”列。"
+    ),
 }
 
 # ---------------------------------------------------------------- sentences Python code names by key
@@ -313,6 +317,16 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "lists.import_refused": lazy_gettext(
         "文件中有 %(rows)s 行有错误，整个文件未导入。请按下表修改后重新上传。"
+    ),
+    "pay.results_ok": lazy_gettext(
+        "回单已登记（%(rows)s 行）：已支付 %(paid)s 笔，支付失败 %(failed)s 笔，"
+        "此前已登记 %(unchanged)s 笔。"
+    ),
+    "pay.results_unchanged": lazy_gettext(
+        "回单的 %(rows)s 行此前都已按相同结果登记，没有任何变化。"
+    ),
+    "pay.results_refused": lazy_gettext(
+        "回单中有 %(rows)s 行有错误，没有登记任何支付结果。请按下表修改后重新上传。"
     ),
 }
 
@@ -359,4 +373,58 @@ def list_import_reason(reason: str, args: dict, fallback: str) -> str:
     message = LIST_IMPORT_REASONS.get(reason)
     if message is None:
         return fallback
+    return str(message) % args if args else str(message)
+
+
+# ---------------------------------------------------------------- the bank's return file: a refused row in words
+# The columns of a return file (services/payment_results.py) and why a row was refused, by
+# the `reason` each error carries: the same sentences as the API's (payment_results.REASONS).
+RESULTS_COLUMNS: dict[str, LazyString] = {
+    "payee": lazy_gettext("收款人代码"),
+    "status": lazy_gettext("支付状态"),
+    "paid_on": lazy_gettext("支付日期"),
+    "reference": lazy_gettext("银行流水号"),
+    "reason": lazy_gettext("失败原因"),
+    "amount": lazy_gettext("金额"),
+}
+
+RESULTS_REASONS: dict[str, LazyString] = {
+    "cell": lazy_gettext(
+        "单元格无法读取：收款人代码和流水号须为文本格式，日期须为日期或文本 YYYY-MM-DD，金额须为数字。"
+    ),
+    "required": lazy_gettext("必填项为空。"),
+    "bad_status": lazy_gettext(
+        "无法识别的支付状态“%(value)s”：应为 paid/failed、成功/失败 或 已支付/支付失败。"
+    ),
+    "bad_date": lazy_gettext("不是有效的日期，应为 YYYY-MM-DD（或 2024/1/1、2024年1月1日）。"),
+    "bad_amount": lazy_gettext("不是有效的金额（单位元，最多两位小数）。"),
+    "too_long": lazy_gettext("银行流水号和失败原因合计超过255个字符。"),
+    "paid_needs_date": lazy_gettext("已支付的须填写支付日期。"),
+    "paid_needs_reference": lazy_gettext("已支付的须填写银行流水号。"),
+    "future_date": lazy_gettext("支付日期 %(date)s 晚于当前业务日期 %(today)s。"),
+    "before_approval": lazy_gettext("支付日期 %(date)s 早于批次的审批日期 %(approved_on)s。"),
+    "unknown_payee": lazy_gettext("收款人 %(payee)s 不存在（不是已登记的企业或银行）。"),
+    "not_in_batch": lazy_gettext("收款人 %(payee)s 不在本批次中。"),
+    "nothing_to_pay": lazy_gettext("收款人 %(payee)s 在本批次中无需支付。"),
+    "duplicate": lazy_gettext("与第 %(other)s 行是同一收款人。"),
+    "amount_mismatch": lazy_gettext("金额 %(given)s 与本批次应付该收款人的 %(expected)s 不符。"),
+    "already_recorded": lazy_gettext(
+        "该收款人的支付结果已登记（%(recorded)s %(paid_on)s %(reference)s），与文件不同，不能更改。"
+    ),
+}
+
+
+def results_column_text(column: str | None) -> str:
+    """A return file's column in words ('' for the row as a whole)."""
+    return "" if column is None else _lookup(RESULTS_COLUMNS, column)
+
+
+def results_reason(reason: str, args: dict, fallback: str) -> str:
+    """Why a row of a return file was refused, in words; the service's sentence when the
+    reason has no entry here."""
+    message = RESULTS_REASONS.get(reason)
+    if message is None:
+        return fallback
+    if "recorded" in args:  # a payment status, in words
+        args = {**args, "recorded": status_text(args["recorded"])}
     return str(message) % args if args else str(message)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, fields, validate
 
 from loanledger.api.auth import endpoint
+from loanledger.api.errors import ApiError
 from loanledger.api.pagination import PageQuery
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import (
@@ -26,9 +28,10 @@ from loanledger.request_context import (
     principal,
     session,
 )
-from loanledger.services import payouts, read
+from loanledger.services import imports, payment_file, payment_results, payouts, read
 from loanledger.services.close import close_period
 from loanledger.services.errors import NotFound
+from loanledger.services.unit_of_work import unit_of_work
 from loanledger.wire.fields import Document, Schema, StrictDate, free_text
 from loanledger.wire.fields import Period as PeriodField
 
@@ -98,6 +101,59 @@ class PaymentsIn(Schema):
     payments = fields.List(
         fields.Nested(PaymentIn), required=True, validate=validate.Length(min=1, max=5000)
     )
+
+
+class PaymentFileQuery(Schema):
+    encoding = fields.String(
+        load_default="utf-8",
+        validate=validate.OneOf(payment_file.ENCODINGS),
+        metadata={"description": "utf-8 (with a BOM, the default) or gb18030"},
+    )
+
+
+class PaymentResultsOut(Schema):
+    batch_id = fields.Integer()
+    batch_status = fields.String(metadata={"description": "the batch's status afterwards"})
+    filename = fields.String()
+    sha256 = fields.String()
+    size_bytes = fields.Integer()
+    format = fields.String(metadata={"description": "csv or xlsx"})
+    encoding = fields.String(
+        allow_none=True, metadata={"description": "utf-8, utf-8-bom or gb18030 (CSV)"}
+    )
+    header_row = fields.Integer()
+    rows = fields.Integer(metadata={"description": "payee rows below the header"})
+    paid = fields.Integer(metadata={"description": "payments recorded as paid by this file"})
+    failed = fields.Integer(metadata={"description": "payments recorded as failed by this file"})
+    unchanged = fields.Integer(
+        metadata={"description": "rows already recorded the same way (a file sent again)"}
+    )
+    ignored_columns = fields.List(
+        fields.String(), metadata={"description": "header cells naming no field, as written"}
+    )
+
+
+RESULTS_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "CSV (UTF-8 with or without BOM, or GB18030) or XLSX: a "
+                        "header row (收款人代码/payee, 支付状态/status, 支付日期/paid_on, "
+                        "银行流水号/reference, 失败原因/reason, 金额/amount) and one row per "
+                        "payee; the payment file with its results filled in will do",
+                    }
+                },
+            }
+        }
+    },
+}
 
 
 class TrialBalanceQuery(Schema):
@@ -226,6 +282,96 @@ class BatchPayments(MethodView):
                 session(), batch_id, results, principal().actor, business_date()
             )
         )
+
+
+def _payment_file(batch_id: int, file_format: str) -> payment_file.PaymentFile:
+    """The file's rows, and the download audited in its own transaction (a GET commits
+    nothing by itself)."""
+    with unit_of_work(session()) as db:
+        doc = payment_file.payment_file(db, batch_id)
+        payment_file.record_download(db, doc, principal().actor, file_format)
+    return doc
+
+
+def _download(content: bytes, content_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        content_type=content_type,  # as given: a text/csv mimetype would gain charset=utf-8
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@batches.route("/<int:batch_id>/payment-file.xlsx")
+class PaymentFileXlsx(MethodView):
+    @endpoint(Role.CLERK, Role.APPROVER)
+    @batches.doc(
+        responses={
+            "200": {
+                "description": "the payment file for 国库集中支付: a row per payee still to pay "
+                "(序号, 收款人代码, 收款人名称, 收款账户名称, 收款账号, 开户银行, 金额（元）, "
+                "金额大写, 用途, 批次号, 业务参考号), the account as submitted, and a 合计 row",
+                "content": {
+                    payment_file.XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    )
+    def get(self, batch_id):
+        """An approved (or partly paid) batch as the payment file; 409 otherwise. Audited."""
+        doc = _payment_file(batch_id, "xlsx")
+        return _download(
+            payment_file.to_xlsx(doc), payment_file.XLSX_MIMETYPE, doc.filename("xlsx")
+        )
+
+
+@batches.route("/<int:batch_id>/payment-file.csv")
+class PaymentFileCsv(MethodView):
+    @endpoint(Role.CLERK, Role.APPROVER)
+    @batches.arguments(PaymentFileQuery, location="query")
+    @batches.doc(
+        responses={
+            "200": {
+                "description": "the payment file as CSV (UTF-8 with BOM, or GB18030 with "
+                "`encoding=gb18030`): the columns of the XLSX, a 合计 row last",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    def get(self, query, batch_id):
+        """An approved (or partly paid) batch as the payment file; 409 otherwise. Audited."""
+        encoding = query["encoding"]
+        doc = _payment_file(batch_id, f"csv-{encoding}")
+        return _download(
+            payment_file.to_csv(doc, encoding),
+            f"text/csv; charset={encoding}",
+            doc.filename("csv"),
+        )
+
+
+@batches.route("/<int:batch_id>/payment-results")
+class PaymentResults(MethodView):
+    @endpoint(Role.CLERK)
+    @batches.doc(requestBody=RESULTS_BODY)
+    @batches.response(200, PaymentResultsOut, description="recorded: every row, or (422) none")
+    def post(self, batch_id):
+        """The bank's return file: each row recorded as POST …/payments records it, in one
+        transaction. One bad row refuses the file: 422 with every row's errors in Chinese
+        (`rows[<row>].<field>`, the row as the spreadsheet numbers it), nothing recorded.
+        The same file again changes nothing (its rows come back `unchanged`)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(422, "required", "send the file as the multipart field `file`", "file")
+        with imports.spool(upload.stream) as spooled:
+            upload.close()
+            result = payment_results.import_results(
+                session(),
+                batch_id,
+                spooled,
+                imports.clean_filename(upload.filename),
+                principal().actor,
+                business_date(),
+            )
+        return result.doc()
 
 
 @batches.route("/<int:batch_id>/lines")
