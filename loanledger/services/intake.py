@@ -335,8 +335,8 @@ _ALL_EVENT_FIELD_SET = frozenset(ALL_EVENT_FIELDS)
 def event_shape_errors(data: dict[str, Any], prefix: str = "") -> list[dict[str, str]]:
     """Required and unknown fields for the event's type (the schema only knows them all)."""
     kind = data.get("type")
-    if kind not in EVENT_FIELDS:
-        return []  # the schema already refused the type
+    if not isinstance(kind, str) or kind not in EVENT_FIELDS:
+        return []  # the schema already refused the type (an object is not even hashable)
     required, optional = EVENT_FIELDS[kind]
     allowed = _HASHED_FIELDS[kind]
     if all(data.get(name) is not None for name in required) and all(

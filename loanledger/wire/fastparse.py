@@ -123,8 +123,8 @@ def fast_event(raw: dict[str, Any]) -> dict[str, Any] | None:
     """The parsed item, or None when the schema must look at it."""
     kind = raw.get("type")
     if (
-        kind not in EVENT_FIELDS
-        or type(kind) is not str
+        type(kind) is not str  # first: a list or an object cannot be looked up by hash
+        or kind not in EVENT_FIELDS
         or "event_id" not in raw
         or "contract_no" not in raw
     ):

@@ -57,6 +57,30 @@ def test_a_zero_amount_in_a_bulk_is_refused_on_its_item(world, db, amount):
 
 
 # ------------------------------------------------------------------ item 5: malformed input
+@pytest.mark.parametrize("kind", [{}, [], {"a": 1}, ["disbursement"], 7, None])
+@pytest.mark.parametrize("path", ["single", "bulk"])
+def test_an_event_type_that_is_not_a_string_is_refused_on_its_item(world, db, kind, path):
+    """Found by schemathesis: a type given as an object was looked up in a dict (unhashable:
+    a 500) before being checked as a string."""
+    _loan(world)
+    before = counts(db)
+    event = {"event_id": "E1", "type": kind, "date": "2023-02-01", "amount": "1.00"}
+    if path == "single":
+        response = world["boc"].post(f"{API}/loans/C-1/events", json=event)
+        field = "type"
+    else:
+        response = world["boc"].request(
+            "POST",
+            f"{API}/events:bulk",
+            json={"events": [{**event, "contract_no": "C-1"}]},
+            params={"atomic": "true"},
+        )
+        field = "events[0].type"
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert field in {e["field"] for e in response.json["errors"]}
+    assert counts(db) == before
+
+
 @pytest.mark.parametrize("field", ["contract_no", "event_id"])
 def test_a_key_of_64_characters_and_a_newline_is_refused(world, db, field):
     """`$` matches before a final newline: a pattern checked with match, not fullmatch, let
