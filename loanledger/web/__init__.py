@@ -46,6 +46,7 @@ def register_web(app: Flask) -> None:
         lists,
         portal,
         registry,
+        reports,
     )
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n

@@ -97,6 +97,13 @@ from loanledger.services.read.registry import (
     risk_pool,
     risk_pools,
 )
+from loanledger.services.read.reports import (
+    ProgrammeReport,
+    ReportRange,
+    programme_report,
+    report_range,
+    report_wire,
+)
 from loanledger.services.read.statements import (
     control_total_checks,
     control_totals,
@@ -127,6 +134,8 @@ __all__ = [
     "PayeeAccount",
     "PayeeShown",
     "PoolStatus",
+    "ProgrammeReport",
+    "ReportRange",
     "TrialBalance",
     "account_entries",
     "audit_trail",
@@ -195,7 +204,10 @@ __all__ = [
     "pool_status",
     "pool_statuses",
     "products",
+    "programme_report",
     "reconciliation",
+    "report_range",
+    "report_wire",
     "risk_pool",
     "risk_pools",
     "statement_header",
