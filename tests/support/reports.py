@@ -62,6 +62,10 @@ def ledger_figures(db, month: str) -> dict[str, int]:
 def assert_report_reconciles(db, months: list[str]) -> None:
     """For every month and every dimension, the report's totals (and the sum of its groups)
     are the ledger's; recovery shares are the lines' own (the ledger nets them into 5002)."""
+    seen = [ledger_figures(db, month) for month in months]
+    assert any(f["subsidy_paid_fen"] for f in seen) and any(f["pool_cash_fen"] for f in seen), (
+        "nothing to reconcile: no subsidy paid or no pool cash in these months"
+    )
     for by in DIMENSIONS:
         report = programme_report(db, ReportRange(months[0], months[-1], by))
         for month in months:
