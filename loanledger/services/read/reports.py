@@ -297,21 +297,19 @@ def _within(column: Any, asked: ReportRange) -> ColumnElement[bool]:
 
 # ------------------------------------------------------------------ the figure families
 def _filings(db: Session, asked: ReportRange) -> dict[tuple[str, Group], dict[str, int]]:
-    first_loan = (
-        select(Loan.filing_no, func.min(Loan.id).label("loan_id"))
-        .where(Loan.filing_no.is_not(None))
-        .group_by(Loan.filing_no)
-        .subquery()
-    )
-    loan = aliased(Loan)
     month = _month(db, Filing.approved_on)
-    key = _loan_key(asked.by, loan, Enterprise)
+    stmt = select().select_from(Filing).join(Enterprise, Enterprise.uscc == Filing.uscc)
+    if asked.by in ("town", "industry"):
+        key = _loan_key(asked.by, Loan, Enterprise)
+    else:  # the first loan linked to the filing, found through ix_loans_filing_no
+        first = aliased(Loan)
+        first_id = (
+            select(func.min(first.id)).where(first.filing_no == Filing.filing_no).scalar_subquery()
+        )
+        stmt = stmt.outerjoin(Loan, Loan.id == first_id)
+        key = _loan_key(asked.by, Loan, Enterprise)
     stmt = (
-        select(month, key, func.count(), func.sum(Filing.eligible_investment_fen))
-        .select_from(Filing)
-        .join(Enterprise, Enterprise.uscc == Filing.uscc)
-        .outerjoin(first_loan, first_loan.c.filing_no == Filing.filing_no)
-        .outerjoin(loan, loan.id == first_loan.c.loan_id)
+        stmt.add_columns(month, key, func.count(), func.sum(Filing.eligible_investment_fen))
         .where(_within(Filing.approved_on, asked))
         .group_by(*BY_MONTH_AND_GROUP)
     )
