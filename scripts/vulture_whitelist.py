@@ -74,6 +74,8 @@ EnterpriseLists  # loanledger/api/resources/lists.py
 EnterpriseListResource
 Members
 Member
+ProgrammeReport  # loanledger/api/resources/reports.py
+ProgrammeReportXlsx
 _.patch  # MethodView.patch: loans.py BankLoan, reference.py EnterpriseResource
 
 # ---------------------------------------------------------------- flask-smorest / apispec: the OpenAPI document
@@ -116,6 +118,14 @@ control_total
 penalty_interest  # loanledger/wire/schemas.py
 compound_interest
 members_on_business_date  # loanledger/api/resources/lists.py EnterpriseListDetailSchema
+from_  # loanledger/api/resources/reports.py (data_key "from"), its figures
+to
+planned_investment
+contract_principal
+subsidy_owed
+subsidy_paid
+compensation_owed
+compensation_paid
 # `class Meta: unknown = RAISE | INCLUDE` (api/errors.py, resources/audit.py, periods.py,
 # reference.py, wire/fields.py)
 unknown
@@ -162,6 +172,8 @@ create_list
 list_page
 put_member
 import_list_file
+report_page  # loanledger/web/reports.py
+report_xlsx
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)
 ensure_ascii
 sort_keys
@@ -177,6 +189,7 @@ width  # loanledger/web/chart.py Chart: bureau/dashboard.html `chart.width` …
 height
 left
 account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
+legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

@@ -102,7 +102,9 @@ def programme_report_xlsx(report: ProgrammeReport) -> bytes:
             [TOTAL, "", "", *_figures_row(report.totals, group_names)],
         ),
     ]
-    book.remove(book.active)
+    first = book.active
+    assert first is not None  # a new workbook has one sheet, active; ours are made below
+    book.remove(first)
     for title, keys, names, rows, total in sheets:
         sheet = book.create_sheet(title)
         sheet.append([*keys, *(FIGURE_CAPTIONS[n] for n in names)])

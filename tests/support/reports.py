@@ -168,10 +168,17 @@ def report_world(staff, bank) -> dict:
     )
     staff.set_business_date("2023-02-21")
     event(
-        banks["BK1"], "C1", event_id="R1", type="repayment", date="2023-02-10", principal="100000.00"
+        banks["BK1"],
+        "C1",
+        event_id="R1",
+        type="repayment",
+        date="2023-02-10",
+        principal="100000.00",
     )
     event(banks["BK1"], "C1", event_id="V1", type="void", target_event_id="R1", reason="录错")
-    event(banks["BK1"], "C1", event_id="R2", type="repayment", date="2023-02-20", principal="50000.00")
+    event(
+        banks["BK1"], "C1", event_id="R2", type="repayment", date="2023-02-20", principal="50000.00"
+    )
     staff.set_business_date("2023-03-21")
     event(
         banks["BK1"],

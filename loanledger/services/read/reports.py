@@ -102,7 +102,7 @@ OWED_COMPENSATION_KINDS = (LineKind.CLAIM, LineKind.SHORTFALL)
 Group = str | None
 # GROUP BY the first two columns by position: an expression with bound parameters (to_char's
 # format, a CASE's date) would otherwise be two different expressions to PostgreSQL.
-BY_MONTH_AND_GROUP = (literal_column("1"), literal_column("2"))
+BY_MONTH_AND_GROUP: tuple[ColumnElement[Any], ...] = (literal_column("1"), literal_column("2"))
 Cells = dict[tuple[str, Group], dict[str, int]]
 
 
@@ -484,9 +484,7 @@ def _compensation_paid(db: Session, asked: ReportRange) -> dict[tuple[str, Group
 
 
 def _claims(db: Session, asked: ReportRange) -> dict[tuple[str, Group], dict[str, int]]:
-    key = _loan_key(asked.by, Loan, Enterprise)
-    if asked.by == "pool":
-        key = Claim.pool_code
+    key = Claim.pool_code if asked.by == "pool" else _loan_key(asked.by, Loan, Enterprise)
     stmt = (
         select(Claim.period, key, func.count(), func.sum(Claim.compensation_fen))
         .select_from(Claim)
