@@ -182,6 +182,7 @@ def test_defaults_are_the_twelve_months_to_the_business_date_by_bank(staff, worl
     answer = report(staff, "")
     assert (answer["from"], answer["to"], answer["by"]) == ("2022-05", "2023-04", "bank")
     assert report(staff, "to=2023-02&by=pool")["from"] == "2022-03"
+    assert report(staff, "to=0001-05")["from"] == "0001-01"  # no month before the first
 
 
 @pytest.mark.parametrize(

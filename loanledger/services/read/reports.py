@@ -160,9 +160,8 @@ def report_range(
     if from_text:
         from_period = _period(from_text, "from")
     else:
-        year, month = parse_period(to_period)
-        index = year * 12 + month - DEFAULT_MONTHS
-        from_period = f"{max(index // 12, 1):04d}-{index % 12 + 1:02d}"
+        index = max(_month_index(to_period) - DEFAULT_MONTHS, 12)  # never before 0001-01
+        from_period = f"{index // 12:04d}-{index % 12 + 1:02d}"
     if to_period < from_period:
         raise DomainError("invalid_format", f"to {to_period} is before from {from_period}", "to")
     span = _month_index(to_period) - _month_index(from_period) + 1
