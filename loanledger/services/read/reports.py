@@ -296,22 +296,30 @@ def _within(column: Any, asked: ReportRange) -> ColumnElement[bool]:
 
 # ------------------------------------------------------------------ the figure families
 def _filings(db: Session, asked: ReportRange) -> dict[tuple[str, Group], dict[str, int]]:
-    month = _month(db, Filing.approved_on)
-    stmt = select().select_from(Filing).join(Enterprise, Enterprise.uscc == Filing.uscc)
-    if asked.by in ("town", "industry"):
-        key = _loan_key(asked.by, Loan, Enterprise)
-    else:  # the first loan linked to the filing, found through ix_loans_filing_no
-        first = aliased(Loan)
-        first_id = (
-            select(func.min(first.id)).where(first.filing_no == Filing.filing_no).scalar_subquery()
-        )
-        stmt = stmt.outerjoin(Loan, Loan.id == first_id)
-        key = _loan_key(asked.by, Loan, Enterprise)
+    by_loan = asked.by not in ("town", "industry")
+    columns: list[Any] = [
+        Filing.approved_on,
+        Filing.uscc,
+        Filing.eligible_investment_fen,
+    ]
+    if by_loan:  # the first loan linked to the filing: one probe of ix_loans_filing_no each
+        first_loan = select(func.min(Loan.id)).where(Loan.filing_no == Filing.filing_no)
+        columns.append(first_loan.scalar_subquery().label("loan_id"))
+    filings = select(*columns).where(_within(Filing.approved_on, asked)).subquery()
+    month = _month(db, filings.c.approved_on)
     stmt = (
-        stmt.add_columns(month, key, func.count(), func.sum(Filing.eligible_investment_fen))
-        .where(_within(Filing.approved_on, asked))
+        select(
+            month,
+            _loan_key(asked.by, Loan, Enterprise),
+            func.count(),
+            func.sum(filings.c.eligible_investment_fen),
+        )
+        .select_from(filings)
+        .join(Enterprise, Enterprise.uscc == filings.c.uscc)
         .group_by(*BY_MONTH_AND_GROUP)
     )
+    if by_loan:
+        stmt = stmt.outerjoin(Loan, Loan.id == filings.c.loan_id)
     return _rows(db, stmt, ("filings", "planned_investment_fen"))
 
 
