@@ -214,17 +214,28 @@ def programme_report(db: Session, asked: ReportRange) -> ProgrammeReport:
             figures.pop("pool_cash_fen")
     cells = {k: v for k, v in cells.items() if any(v.values())}
     groups = sorted({g for _m, g in cells}, key=lambda g: (g is None, g or ""))
-    month_totals = {}
-    for month in asked.months:
-        rows = [v for (m, _g), v in cells.items() if m == month]
-        total = {name: sum(r.get(name, 0) for r in rows) for name in FIGURES}
-        total["pool_cash_fen"] = sum(v for (m, _p), v in pool_cash.items() if m == month)
-        month_totals[month] = total
+    month_totals = _month_totals(asked.months, cells, pool_cash)
     report = ProgrammeReport(
         asked, groups, _group_names(db, asked.by, groups), cells, month_totals, pool_cash
     )
     report.totals = _total([month_totals[m] for m in asked.months])
     return report
+
+
+def _month_totals(
+    months: list[str], cells: Cells, pool_cash: dict[tuple[str, Group], int]
+) -> dict[str, dict[str, int]]:
+    """Each month's figures summed over its groups, and every pool's cash (whatever `by`)."""
+    totals = {m: dict.fromkeys(FIGURES, 0) for m in months}
+    for (month, _group), figures in cells.items():
+        total = totals[month]
+        for name, value in figures.items():
+            total[name] += value
+    for month in months:
+        totals[month]["pool_cash_fen"] = 0
+    for (month, _pool), cash_fen in pool_cash.items():
+        totals[month]["pool_cash_fen"] += cash_fen
+    return totals
 
 
 def _zeros(with_pool: bool) -> dict[str, int]:
@@ -296,16 +307,17 @@ def _within(column: Any, asked: ReportRange) -> ColumnElement[bool]:
 
 # ------------------------------------------------------------------ the figure families
 def _filings(db: Session, asked: ReportRange) -> dict[tuple[str, Group], dict[str, int]]:
+    columns: list[Any] = [Filing.approved_on, Filing.uscc, Filing.eligible_investment_fen]
+    stmt = select(*columns).where(_within(Filing.approved_on, asked))
     by_loan = asked.by not in ("town", "industry")
-    columns: list[Any] = [
-        Filing.approved_on,
-        Filing.uscc,
-        Filing.eligible_investment_fen,
-    ]
-    if by_loan:  # the first loan linked to the filing: one probe of ix_loans_filing_no each
-        first_loan = select(func.min(Loan.id)).where(Loan.filing_no == Filing.filing_no)
-        columns.append(first_loan.scalar_subquery().label("loan_id"))
-    filings = select(*columns).where(_within(Filing.approved_on, asked)).subquery()
+    if by_loan:  # each filing with the first loan linked to it: one join, grouped by filing
+        linked = aliased(Loan)
+        stmt = (
+            stmt.add_columns(func.min(linked.id).label("loan_id"))
+            .outerjoin(linked, linked.filing_no == Filing.filing_no)
+            .group_by(Filing.filing_no, *columns)
+        )
+    filings = stmt.subquery()
     month = _month(db, filings.c.approved_on)
     stmt = (
         select(
