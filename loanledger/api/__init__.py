@@ -25,6 +25,8 @@ RESOURCE_MODULES = (
     "audit",  # the audit trail, an enterprise's own subsidies
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
     "reports",  # the programme report (统计报表, JSON and XLSX)
+    "forecast",  # the budget forecast and the policy what-if (reports)
+    "public",  # what anyone may read without sign-in: the 公示 lists
 )
 
 # Every blueprint's @arguments reads JSON bodies strictly (api/parsing.py). Set here, in the

@@ -76,6 +76,14 @@ from loanledger.services.read.periods import (
     period_view,
     periods,
 )
+from loanledger.services.read.publicity import (
+    PublicEntry,
+    PublicList,
+    is_published,
+    publicity_doc,
+    publicity_list,
+    publicity_lists,
+)
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
     BudgetYear,
@@ -140,6 +148,8 @@ __all__ = [
     "PayeeShown",
     "PoolStatus",
     "ProgrammeReport",
+    "PublicEntry",
+    "PublicList",
     "ReportRange",
     "TrialBalance",
     "account_entries",
@@ -183,6 +193,7 @@ __all__ = [
     "granted_by_loan",
     "held_totals",
     "import_job",
+    "is_published",
     "last_closed_period",
     "latest_control_totals",
     "line",
@@ -213,6 +224,9 @@ __all__ = [
     "pool_statuses",
     "products",
     "programme_report",
+    "publicity_doc",
+    "publicity_list",
+    "publicity_lists",
     "reconciliation",
     "report_range",
     "report_wire",
