@@ -281,6 +281,51 @@ def scheduler(once: bool) -> None:
         build_scheduler(jobs).start()
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Run every import waiting, then exit.")
+@click.option(
+    "--interval",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="seconds between looks when nothing is waiting",
+)
+def worker(once: bool, interval: float) -> None:
+    """Run the imports that POST /imports left pending (as many workers as wanted, on any
+    machine that reaches the database). SIGTERM or Ctrl-C: the current chunk ends, the
+    import goes back to pending for the next worker, and the command exits."""
+    import logging
+    import signal
+    import threading
+
+    from loanledger.persistence.db import make_engine, make_sessionmaker
+    from loanledger.services import import_worker
+
+    settings = _settings()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    engine = make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
+    sessions = make_sessionmaker(engine)
+    taken: list[int] = []
+    logging.getLogger("loanledger.imports").info("worker started: looking every %s s", interval)
+    try:
+        with _database_errors():
+            while not stop.is_set():
+                taken += import_worker.drain(sessions, stop)
+                if once:
+                    break
+                stop.wait(interval)
+    finally:
+        engine.dispose()
+    if once:
+        _print_json({"imports": taken})
+
+
 @main.command("demo-data")
 def demo_data() -> None:
     """Load a small demonstration data set (only what is missing) and print the logins."""

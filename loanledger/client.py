@@ -106,6 +106,14 @@ class BulkError(Exception):
         self.response, self.offset, self.partial = response, offset, partial
 
 
+class AnswerError(Exception):
+    """The server answered something the call cannot go on from: `response` is that answer."""
+
+    def __init__(self, what: str, response: Any):
+        super().__init__(f"{what} answered {response.status_code}")
+        self.response = response
+
+
 def _json_of(response: Any) -> Any:
     try:
         return response.json
@@ -279,6 +287,45 @@ class BankClient:
             idempotency_key=idempotency_key,
             content_type=f"multipart/form-data; boundary={boundary}",
         )
+
+    def wait_for_import(
+        self, import_id: int, *, timeout: float = 3600.0, interval: float = 2.0
+    ) -> dict[str, Any]:
+        """GET /imports/{id} every `interval` seconds until the import is `done` or `failed`:
+        its view. A big file is run by the import worker after POST /imports answered
+        (`pending`, then `running`). TimeoutError after `timeout` seconds."""
+        waited = 0.0
+        while True:
+            response = self.get(f"{API}/imports/{import_id}")
+            view = _json_of(response)
+            if response.status_code != 200 or not isinstance(view, dict):
+                raise AnswerError(f"GET /imports/{import_id}", response)
+            if view["status"] in ("done", "failed"):
+                return view
+            if waited >= timeout:
+                raise TimeoutError(f"import {import_id} is still {view['status']}")
+            self.sleep(interval)
+            waited += interval
+
+    def import_file(
+        self,
+        kind: str,
+        filename: str,
+        content: bytes,
+        *,
+        timeout: float = 3600.0,
+        interval: float = 2.0,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload a file (`upload_import`) and wait for its end (`wait_for_import`): the
+        import's last view, `done` or `failed` (a file refused as a whole: `failed` with its
+        reasons in `errors`). The same file imported before: that import's view."""
+        response = self.upload_import(kind, filename, content, idempotency_key=idempotency_key)
+        body = _json_of(response)
+        # 200/202: the import; 422 naming an import: a file refused as a whole (`failed`).
+        if response.status_code not in (200, 202, 422) or "import_id" not in (body or {}):
+            raise AnswerError("POST /imports", response)
+        return self.wait_for_import(body["import_id"], timeout=timeout, interval=interval)
 
     # ------------------------------------------------------------------ bulk
     def post_events_bulk(

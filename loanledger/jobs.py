@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from loanledger.persistence.db import make_engine, make_sessionmaker
-from loanledger.services import clock, housekeeping
+from loanledger.services import clock, housekeeping, import_worker
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+IMPORT_POLL_SECONDS = 5  # how long a bank's big file may wait before a worker looks
 log = logging.getLogger("loanledger.jobs")
 
 
@@ -57,9 +58,15 @@ class Jobs:
     def integrity(self) -> dict:
         return housekeeping.run_integrity(self.sessions)
 
+    def imports(self) -> list[int]:
+        """The imports POST /imports left pending, so that `make run` needs no worker of its
+        own; `loanledger worker` processes may run beside it (they never take the same job)."""
+        return import_worker.drain(self.sessions)
+
     def run_once(self) -> dict:
         """Every job once, in order (`loanledger scheduler --once`, and the start of a run)."""
         return {
+            "imports": self.imports(),
             "closes": self.closes(),
             "publicity": self.publicity(),
             "filing_lapse": self.filing_lapse(),
@@ -83,4 +90,8 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
     )
     scheduler.add_job(jobs.purge, "cron", minute=40, id="purge", next_run_time=now)
     scheduler.add_job(jobs.integrity, "cron", hour=2, minute=0, id="integrity", next_run_time=now)
+    # max_instances=1: a long import keeps this job busy, and the runs it misses coalesce.
+    scheduler.add_job(
+        jobs.imports, "interval", seconds=IMPORT_POLL_SECONDS, id="imports", next_run_time=now
+    )
     return scheduler

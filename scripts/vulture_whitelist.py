@@ -217,6 +217,7 @@ user_create
 bank_create
 bank_rotate_key
 bank_revoke_key
+worker  # cli.py the command; also the column import_jobs.worker (tables.py), kept for operations
 exit_code
 _.show
 _.load_config
@@ -271,6 +272,7 @@ _.previous_id  # Message.previous_id, written into the .po files
 
 # ---------------------------------------------------------------- public API of the bank client
 _.upload_import  # loanledger/client.py BankClient: docs/bank-integration.md, tests/integration
+_.import_file
 
 # ---------------------------------------------------------------- used by bench/ (outside loanledger/)
 EVENT_COPY_COLUMNS  # services/bulk.py: bench/ingest.py writes its COPY rows in this order

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -744,7 +745,12 @@ class ImportJob(Base):
     """One uploaded file (POST /imports). `pending` → `running` → `done`, or `failed` when
     the file was refused as a whole (then nothing but this row and its error was kept).
     `file_key` is the sha256 while the import counts (NULL once failed): the same file from
-    the same bank is recognised, and a refused one may be sent again."""
+    the same bank is recognised, and a refused one may be sent again.
+
+    A file left to the worker (services/import_worker.py) waits in `import_files`;
+    `received_on` is the business date it is judged by, `attempts` counts the claims (the
+    claimant's token), `lines_done` the rows already committed chunk by chunk (where a
+    retaken job resumes), `heartbeat_at` the last sign of life of its worker."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (
@@ -776,6 +782,22 @@ class ImportJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    lines_done: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    worker: Mapped[str | None] = mapped_column(String(128))
+
+
+class ImportFile(Base):
+    """The uploaded bytes of an import left to the worker, in the database so that a worker
+    on any machine can take it; deleted when the import is done or failed."""
+
+    __tablename__ = "import_files"
+    import_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("import_jobs.id"), primary_key=True, autoincrement=False
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportRowError(Base):

@@ -10,10 +10,13 @@ in two passes, so no more than one chunk of rows is ever held in memory:
    `bulk.ingest_events` (atomic=False) and keeps every rejected row's errors with the row
    number a spreadsheet shows and the column (field name) concerned.
 
-An import's life is `pending` → `running` → `done` (or `failed` when refused as a whole). For
-now all of it happens inside the POST request, in its transaction, so a client only ever
-sees `done` or `failed`; the states are in the table so that a background worker can take
-`pending` jobs over later without changing the API (docs/decisions-imports.md).
+An import's life is `pending` → `running` → `done` (or `failed` when refused as a whole).
+`receive` (POST /imports) runs a small file at once, inside the request and its transaction
+(at most INLINE_MAX_BYTES, and staged within INLINE_MAX_ROWS rows and INLINE_MAX_SECONDS:
+never long enough to outlive a server worker's timeout), so the client sees `done` or
+`failed` in the answer. Anything bigger is stored in `import_files` and left `pending` for
+the worker (`services/import_worker.py`), which runs the same two passes and commits chunk
+by chunk; the client polls GET /imports/{id} (docs/decisions-imports.md).
 """
 
 from __future__ import annotations
@@ -21,26 +24,41 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loanledger.persistence.db import as_utc
-from loanledger.persistence.tables import ImportJob, ImportRowError, utcnow
+from loanledger.persistence.tables import ImportFile, ImportJob, ImportRowError, utcnow
 from loanledger.services import bulk, spreadsheets
 from loanledger.services.audit import record
-from loanledger.services.spreadsheets import KINDS, ROW_PATH, FileRefused, Staged, column_of, stage
+from loanledger.services.spreadsheets import (
+    KINDS,
+    ROW_PATH,
+    Budget,
+    FileRefused,
+    OverBudget,
+    Staged,
+    column_of,
+    stage,
+)
 
 CHUNK_ROWS = bulk.MAX_ITEMS
 MAX_STORED_ERRORS = 100_000  # per import; error_count still counts them all
 MAX_SHOWN_ERRORS = 1000  # in GET /imports/{id}
 SPOOL_CHUNK_BYTES = 64 * 1024
+# A file the request runs itself; anything more waits for the worker. 2,000 rows take about
+# a second or two of intake; the read is cut off well inside gunicorn's 120 s timeout.
+INLINE_MAX_BYTES = 256 * 1024
+INLINE_MAX_ROWS = 2_000
+INLINE_MAX_SECONDS = 5.0
 
 
 # ===================================================================== spooling
@@ -73,9 +91,9 @@ def clean_filename(given: str | None) -> str:
 
 
 # ===================================================================== pass 2: run
-def _chunks(lines: IO[str], size: int) -> Iterator[list[list[Any]]]:
+def _chunks(lines: IO[str], size: int, skip: int = 0) -> Iterator[list[list[Any]]]:
     chunk: list[list[Any]] = []
-    for line in lines:
+    for line in itertools.islice(lines, skip, None):
         chunk.append(json.loads(line))
         if len(chunk) == size:
             yield chunk
@@ -84,10 +102,19 @@ def _chunks(lines: IO[str], size: int) -> Iterator[list[list[Any]]]:
         yield chunk
 
 
-def run(db: Session, job: ImportJob, staged: Staged, today: dt.date) -> None:
-    """Pass 2: the staged rows through bulk intake, chunk by chunk, counting and keeping errors."""
+def run(
+    db: Session,
+    job: ImportJob,
+    staged: Staged,
+    today: dt.date,
+    checkpoint: Callable[[], None] | None = None,
+) -> None:
+    """Pass 2: the staged rows through bulk intake, chunk by chunk, counting and keeping errors.
+
+    Starts after the `job.lines_done` staged rows already counted (a job the worker resumes)
+    and calls `checkpoint` after each chunk (the worker commits there)."""
     ingest = bulk.ingest_loans if job.kind == "loans" else bulk.ingest_events
-    for chunk in _chunks(staged.lines, CHUNK_ROWS):
+    for chunk in _chunks(staged.lines, CHUNK_ROWS, job.lines_done):
         items: list[dict[str, Any]] = []
         numbers: list[int] = []
         errors: list[dict[str, Any]] = []
@@ -115,6 +142,9 @@ def run(db: Session, job: ImportJob, staged: Staged, today: dt.date) -> None:
             )
         errors.sort(key=lambda error: error["row"])  # stable: a row's errors keep their order
         _keep_errors(db, job, errors)
+        job.lines_done += len(chunk)
+        if checkpoint is not None:
+            checkpoint()
 
 
 def _keep_errors(db: Session, job: ImportJob, errors: list[dict[str, Any]]) -> None:
@@ -145,9 +175,16 @@ def find_import(db: Session, bank_code: str, sha256: str) -> ImportJob | None:
 
 
 def start(
-    db: Session, bank_code: str, kind: str, upload: Spooled, filename: str, actor: str
+    db: Session,
+    bank_code: str,
+    kind: str,
+    upload: Spooled,
+    filename: str,
+    actor: str,
+    today: dt.date | None = None,
 ) -> tuple[ImportJob, bool]:
-    """(job, created): a new `pending` import, or the earlier import of the same file."""
+    """(job, created): a new `pending` import, or the earlier import of the same file.
+    `today`: the business date the file is judged by, wherever and whenever it runs."""
     assert kind in KINDS
     earlier = find_import(db, bank_code, upload.sha256)
     if earlier is not None:
@@ -167,6 +204,9 @@ def start(
         error_count=0,
         created_by=actor,
         created_at=utcnow(),
+        received_on=today,
+        attempts=0,
+        lines_done=0,
     )
     try:
         with db.begin_nested():
@@ -180,30 +220,80 @@ def start(
     return job, True
 
 
-def process(db: Session, job: ImportJob, source: IO[bytes], today: dt.date) -> ImportJob:
-    """pending → running → done. A file refused as a whole: `failed`, its errors kept on the
-    job, and FileRefused raised naming the job (nothing else was written: rows are staged
-    before any intake)."""
-    assert job.status == "pending"
-    job.status, job.started_at = "running", utcnow()
+def receive(
+    db: Session,
+    bank_code: str,
+    kind: str,
+    upload: Spooled,
+    filename: str,
+    actor: str,
+    today: dt.date,
+) -> tuple[ImportJob, bool]:
+    """POST /imports: (job, created). The earlier import of the same file; or a new one, run
+    at once when it is small (`done`, or FileRefused with the job `failed`), else stored and
+    left `pending` for the worker."""
+    job, created = start(db, bank_code, kind, upload, filename, actor, today)
+    if not created:
+        return job, False
+    if upload.size_bytes <= INLINE_MAX_BYTES:
+        try:
+            process(db, job, upload.file, today, Budget(INLINE_MAX_ROWS, INLINE_MAX_SECONDS))
+            return job, True
+        except OverBudget:
+            pass  # more than a request should read: the worker's
+    upload.file.seek(0)
+    db.add(ImportFile(import_id=job.id, content=upload.file.read()))
     db.flush()
+    return job, True
+
+
+def process(
+    db: Session, job: ImportJob, source: IO[bytes], today: dt.date, budget: Budget | None = None
+) -> ImportJob:
+    """pending → running → done, in the caller's transaction. A file refused as a whole:
+    `failed`, its errors kept on the job, and FileRefused raised naming the job (nothing else
+    was written: rows are staged before any intake). OverBudget (the job left untouched)
+    when the file is more than `budget`."""
+    assert job.status == "pending"
+    started = utcnow()
     try:
-        staged = stage(source, job.kind)
+        staged = stage(source, job.kind, budget)
     except FileRefused as refused:
-        job.status, job.file_key, job.finished_at = "failed", None, utcnow()
-        _keep_errors(db, job, [{"row": None, **error} for error in refused.errors])
-        db.flush()
-        refused.members["import_id"] = job.id
+        job.started_at = started
+        fail(db, job, refused)
         raise
+    job.status, job.started_at = "running", started
     with staged.lines:
-        job.file_format, job.encoding, job.header_row = (
-            staged.file_format,
-            staged.encoding,
-            staged.header_row,
-        )
-        job.rows = staged.rows
+        describe(job, staged)
         run(db, job, staged, today)
+    finish(db, job)
+    return job
+
+
+def describe(job: ImportJob, staged: Staged) -> None:
+    """What staging learnt of the file, on the job."""
+    job.file_format, job.encoding, job.header_row = (
+        staged.file_format,
+        staged.encoding,
+        staged.header_row,
+    )
+    job.rows = staged.rows
+
+
+def fail(db: Session, job: ImportJob, refused: FileRefused) -> None:
+    """The file refused as a whole: `failed` with its reasons (the same file may be sent
+    again: no key); `refused` is made to name the job."""
+    job.status, job.file_key, job.finished_at = "failed", None, utcnow()
+    _keep_errors(db, job, [{"row": None, **error} for error in refused.errors])
+    _forget_file(db, job)
+    db.flush()
+    refused.members["import_id"] = job.id
+
+
+def finish(db: Session, job: ImportJob) -> None:
+    """Every row counted: `done`, audited once, the stored upload deleted."""
     job.status, job.finished_at = "done", utcnow()
+    _forget_file(db, job)
     db.flush()
     record(
         db,
@@ -222,7 +312,10 @@ def process(db: Session, job: ImportJob, source: IO[bytes], today: dt.date) -> I
             "rejected": job.rejected,
         },
     )
-    return job
+
+
+def _forget_file(db: Session, job: ImportJob) -> None:
+    db.execute(delete(ImportFile).where(ImportFile.import_id == job.id))
 
 
 # ===================================================================== reading it back

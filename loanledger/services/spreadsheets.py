@@ -166,6 +166,24 @@ class CellError(Refusal):
 T = TypeVar("T")
 
 
+class Budget:
+    """How much reading a caller can afford: a request reads a small file itself, but never
+    for long enough to outlive a server worker's timeout; past the budget the file goes to
+    the import worker (`OverBudget`), which reads without one."""
+
+    def __init__(self, rows: int, seconds: float):
+        self.rows, self.deadline = rows, time.monotonic() + seconds
+
+    def check(self, count: int, read: int) -> None:
+        """`count` non-empty rows staged, `read` rows read (blank ones included)."""
+        if count > self.rows or (read % 100 == 0 and time.monotonic() > self.deadline):
+            raise OverBudget()
+
+
+class OverBudget(Exception):  # not an error: a signal to hand the file on
+    """The file is more than the caller's budget (not a refusal: nothing is wrong with it)."""
+
+
 @dataclass
 class Staged:
     lines: IO[str]  # one JSON line per non-empty row: [row number, wire item, [errors]]
@@ -255,8 +273,9 @@ def _quiet():
 class XlsxReader(Reader):
     file_format = "xlsx"
 
-    def __init__(self, source: IO[bytes]):
+    def __init__(self, source: IO[bytes], read_seconds: float | None = None):
         self.source = source
+        self.read_seconds = MAX_READ_SECONDS if read_seconds is None else read_seconds
 
     def _check_archive(self) -> None:
         try:
@@ -298,7 +317,7 @@ class XlsxReader(Reader):
             sheet.reset_dimensions()  # a wrong <dimension> must not cut rows off
             # Read no further than MAX_COLUMNS: a cell in column XFD would widen every row.
             cells = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS + 1)
-            deadline = time.monotonic() + MAX_READ_SECONDS
+            deadline = time.monotonic() + self.read_seconds
             for number in itertools.count(1):
                 try:
                     with _quiet():
@@ -307,7 +326,7 @@ class XlsxReader(Reader):
                     return
                 except Exception:
                     raise FileRefused("invalid_format", "the worksheet cannot be read") from None
-                _check_bounds(number, row, deadline)
+                _check_bounds(number, row, deadline, self.read_seconds)
                 yield list(row)
         finally:
             workbook.close()  # read-only mode keeps the archive open until closed
@@ -355,7 +374,7 @@ def _shared_string_count(archive: zipfile.ZipFile) -> int:
     return count
 
 
-def _check_bounds(number: int, row: Any, deadline: float) -> None:
+def _check_bounds(number: int, row: Any, deadline: float, read_seconds: float) -> None:
     if number > MAX_ROW_NUMBER:
         raise FileRefused(
             "too_many_rows", f"the worksheet goes past row {MAX_ROW_NUMBER:,}: split the file"
@@ -365,7 +384,7 @@ def _check_bounds(number: int, row: Any, deadline: float) -> None:
     if number % 1000 == 0 and time.monotonic() > deadline:
         raise FileRefused(
             "invalid_format",
-            f"the workbook takes more than {MAX_READ_SECONDS:.0f} s to read: split it",
+            f"the workbook takes more than {read_seconds:.0f} s to read: split it",
         )
 
 
@@ -505,18 +524,21 @@ def _format_errors(
     return []
 
 
-def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
+def read_with(
+    source: IO[bytes], read: Callable[[Reader], T], read_seconds: float | None = None
+) -> T:
     """`read(reader)` with the reader the file's first bytes call for: XLSX; or CSV in UTF-8
     (with or without BOM), read again as GB18030 when UTF-8 fails anywhere (strictly first:
     GB18030 would read UTF-8 as mojibake). What `read` returns; FileRefused when no reader
     can read the file. The loan and event imports (`stage`) and the enterprise-list import
-    (`list_import`) read files this way."""
+    (`list_import`) read files this way. `read_seconds`: how long a workbook may take to read
+    (MAX_READ_SECONDS unless said: the import worker, bound by no request, allows more)."""
     source.seek(0)
     head = source.read(8)
     if not head:
         raise FileRefused("invalid_format", "the file is empty")
     if head.startswith(XLSX_MAGIC):
-        return read(XlsxReader(source))
+        return read(XlsxReader(source, read_seconds))
     if head.startswith(XLS_MAGIC):
         raise FileRefused(
             "invalid_format", "an Excel 97–2003 (.xls) workbook: save it as .xlsx or CSV"
@@ -531,12 +553,28 @@ def read_with(source: IO[bytes], read: Callable[[Reader], T]) -> T:
     )
 
 
-def stage(source: IO[bytes], kind: str) -> Staged:
-    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc)."""
-    return read_with(source, lambda reader: _stage(kind, reader))
+def stage(
+    source: IO[bytes],
+    kind: str,
+    budget: Budget | None = None,
+    read_seconds: float | None = None,
+    tick: Callable[[], None] | None = None,
+) -> Staged:
+    """Pass 1: the file's rows as JSON lines in a temporary file (see the module doc);
+    OverBudget as soon as the file is more than `budget`; `tick()` every TICK_ROWS rows read
+    (the import worker's heartbeat while it reads)."""
+    return read_with(source, lambda reader: _stage(kind, reader, budget, tick), read_seconds)
 
 
-def _stage(kind: str, reader: Reader) -> Staged:
+TICK_ROWS = 1000
+
+
+def _stage(
+    kind: str,
+    reader: Reader,
+    budget: Budget | None = None,
+    tick: Callable[[], None] | None = None,
+) -> Staged:
     # Closed by the Staged it is handed to (or below, on a refusal), not at the end of a block.
     lines = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     try:
@@ -551,9 +589,15 @@ def _stage(kind: str, reader: Reader) -> Staged:
             )
             count = 0
             for number, cells in enumerate(data, start=header_row + 1):
+                if tick is not None and number % TICK_ROWS == 0:
+                    tick()
                 if all(reader.blank(raw) for raw in cells):
+                    if budget is not None:
+                        budget.check(count, number)
                     continue
                 count += 1
+                if budget is not None:
+                    budget.check(count, number)
                 if count > MAX_ROWS:
                     raise FileRefused(
                         "too_many_rows", f"the file has more than {MAX_ROWS:,} rows: split it"

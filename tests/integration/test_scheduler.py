@@ -196,6 +196,7 @@ def test_the_scheduler_is_configured_as_issue_5_says(app):
         "filing_lapse",
         "purge",
         "integrity",
+        "imports",
     }
     assert all(type(store).__name__ == "MemoryJobStore" for store in scheduler._jobstores.values())
 

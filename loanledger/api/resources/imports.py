@@ -130,7 +130,9 @@ class Imports(MethodView):
     @blp.response(
         202,
         ImportView,
-        description="imported (processing happens within the request for now: `status` is done)",
+        description="accepted: a small file is imported within the request (`status` done); a "
+        "bigger one is left `pending` for the import worker: poll GET /imports/{id} (the "
+        "Location header) until `done` or `failed`",
     )
     @blp.alt_response(
         200,
@@ -143,19 +145,24 @@ class Imports(MethodView):
         who, db = principal(), session()
         with imports.spool(upload.stream) as spooled:
             upload.close()
-            job, created = imports.start(
-                db, who.bank_code, kind, spooled, imports.clean_filename(upload.filename), who.actor
-            )
-            if not created:
-                return {**imports.view(db, job), "duplicate_of": job.id}, 200
             try:
-                imports.process(db, job, spooled.file, business_date())
+                job, created = imports.receive(
+                    db,
+                    who.bank_code,
+                    kind,
+                    spooled,
+                    imports.clean_filename(upload.filename),
+                    who.actor,
+                    business_date(),
+                )
             except imports.FileRefused:
                 # Refused as a whole, yet the import record (status failed, with the reason) is
                 # kept: committed here, on purpose, because the refusal then rolls the request's
                 # unit of work back. Nothing else was written. The answer names the import.
                 db.commit()
                 raise
+        if not created:
+            return {**imports.view(db, job), "duplicate_of": job.id}, 200
         return imports.view(db, job), 202, {"Location": f"/api/v1/imports/{job.id}"}
 
 
