@@ -1,4 +1,5 @@
-# make run   — a development server on http://127.0.0.1:5000 with demo data and the scheduler (SQLite)
+# make run   — a development server on http://127.0.0.1:5000 with demo data, the scheduler and a
+#              mail sink saving the notices' e-mails to instance/mail/ (SQLite)
 # make test  — the whole suite on SQLite, then on PostgreSQL when it answers (CI=true: it must)
 # make lint  — ruff (format check + lint) and mypy on the domain and the services
 SHELL := /bin/bash
@@ -9,6 +10,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_PORT ?= 8025
+MAIL_DIR := $(CURDIR)/instance/mail
 PYTEST_ARGS ?=
 export LOANLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_DB := sqlite:///$(CURDIR)/instance/loanledger.db
@@ -29,12 +32,16 @@ install: $(STAMP)
 
 run: export LOANLEDGER_ENV := development
 run: export LOANLEDGER_DATABASE_URL := $(DEV_DB)
+run: export LOANLEDGER_SMTP_HOST := 127.0.0.1
+run: export LOANLEDGER_SMTP_PORT := $(MAIL_PORT)
 run: $(STAMP)
 	$(BIN)/loanledger init
 	$(BIN)/loanledger demo-data
-	@echo "Serving http://$(HOST):$(PORT)  (web pages; API docs: http://$(HOST):$(PORT)/api/v1/docs); the scheduler runs beside it; Ctrl-C stops both"
-	@$(BIN)/loanledger scheduler & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null || true' EXIT INT TERM; \
+	@echo "Serving http://$(HOST):$(PORT)  (web pages; API docs: http://$(HOST):$(PORT)/api/v1/docs); the scheduler runs beside it; Ctrl-C stops all three"
+	@echo "Notices e-mailed go to a local mail sink on 127.0.0.1:$(MAIL_PORT): read them in $(MAIL_DIR)/*.eml"
+	@$(BIN)/python scripts/mail_sink.py --dir $(MAIL_DIR) --port $(MAIL_PORT) & sink=$$!; \
+	$(BIN)/loanledger scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler $$sink 2>/dev/null || true' EXIT INT TERM; \
 	$(BIN)/loanledger serve --host $(HOST) --port $(PORT)
 
 # ruff (formatting and lint) over the code, mypy over the domain and the services (pyproject.toml).

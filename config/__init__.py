@@ -5,6 +5,7 @@ Read once into a typed, frozen object (`load_settings`) and handed to the app fa
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -53,6 +54,14 @@ class Settings:
     session_cookie_secure: bool = False
     # /metrics answers 404 when off (a deployment that scrapes nothing, or exposes the port).
     metrics_enabled: bool = True
+    # The SMTP server notices are e-mailed through (services/mailer.py). No host: notices stay
+    # in the portal and their e-mails wait in the outbox until one is set.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = dataclasses.field(default=None, repr=False)
+    smtp_from: str = "loanledger@localhost"
+    smtp_starttls: bool = False
 
 
 DEVELOPMENT_SECRET = "dev-only-secret-change-me"
@@ -170,9 +179,24 @@ def load_settings(
         settings = replace(
             settings, publicity_contact=environ["LOANLEDGER_PUBLICITY_CONTACT"].strip()
         )
+    settings = _smtp(settings, environ)
     settings = replace(settings, **overrides)
     check_settings(settings)
     return settings
+
+
+def _smtp(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """LOANLEDGER_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _STARTTLS (an empty host: none)."""
+    changes: dict = {}
+    for name in ("host", "user", "password", "from"):
+        value = environ.get(f"LOANLEDGER_SMTP_{name.upper()}")
+        if value is not None:
+            changes[f"smtp_{name}"] = value or (None if name != "from" else settings.smtp_from)
+    if "LOANLEDGER_SMTP_PORT" in environ:
+        changes["smtp_port"] = _number("LOANLEDGER_SMTP_PORT", environ["LOANLEDGER_SMTP_PORT"], int)
+    if "LOANLEDGER_SMTP_STARTTLS" in environ:
+        changes["smtp_starttls"] = _flag(environ["LOANLEDGER_SMTP_STARTTLS"])
+    return replace(settings, **changes)
 
 
 def check_settings(settings: Settings) -> None:
@@ -188,5 +212,9 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_STORAGE_URI must be memory:// or redis://…")
     if settings.anonymous_rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST must be at least 1")
+    if not 0 < settings.smtp_port < 65536:
+        raise ConfigError("LOANLEDGER_SMTP_PORT must be a port number, 1–65535")
+    if settings.smtp_password and not settings.smtp_user:
+        raise ConfigError("LOANLEDGER_SMTP_PASSWORD is set without LOANLEDGER_SMTP_USER")
     if settings.rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")

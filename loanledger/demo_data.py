@@ -89,6 +89,9 @@ def password_for(username: str) -> str:
     return f"{username}-demo-2026"
 
 
+DEMO_EMAIL = "caiwu@demo-enterprise.example.cn"
+
+
 @dataclass
 class Report:
     users: list[tuple[str, str, str]] = field(default_factory=list)  # username, password, role
@@ -198,6 +201,9 @@ class Loader:
                     "town": town,
                     "industry": industry,
                     "industry_code": industry_code,
+                    # The portal's demo enterprise has an address: its notices are e-mailed
+                    # (make run's mail sink keeps them in instance/mail/).
+                    "email": DEMO_EMAIL if index == 0 else None,
                     "account": {
                         "holder": name,
                         "number": f"62220200000000{index + 1:04d}",

@@ -18,11 +18,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from loanledger.persistence.db import make_engine, make_sessionmaker
-from loanledger.services import clock, housekeeping, import_worker
+from loanledger.services import clock, housekeeping, import_worker, mailer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 IMPORT_POLL_SECONDS = 5  # how long a bank's big file may wait before a worker looks
 log = logging.getLogger("loanledger.jobs")
+
+
+def smtp_settings(settings: Settings) -> mailer.SmtpSettings:
+    return mailer.SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        sender=settings.smtp_from,
+        starttls=settings.smtp_starttls,
+    )
 
 
 class Jobs:
@@ -47,6 +58,14 @@ class Jobs:
     def filing_lapse(self) -> list[str]:
         return housekeeping.run_filing_lapse(self.sessions, self.today())
 
+    def filing_lapse_soon(self) -> list[str]:
+        return housekeeping.run_filing_lapse_soon(self.sessions, self.today())
+
+    def mail(self) -> int:
+        return housekeeping.run_mail(
+            self.sessions, smtp_settings(self.settings), dt.datetime.now(dt.UTC)
+        )
+
     def purge(self) -> dict[str, int]:
         return housekeeping.run_purge(
             self.sessions,
@@ -70,6 +89,8 @@ class Jobs:
             "closes": self.closes(),
             "publicity": self.publicity(),
             "filing_lapse": self.filing_lapse(),
+            "filing_lapse_soon": self.filing_lapse_soon(),
+            "mail": self.mail(),
             "purge": self.purge(),
             "integrity": self.integrity(),
         }
@@ -88,6 +109,11 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
     scheduler.add_job(
         jobs.filing_lapse, "cron", hour=0, minute=20, id="filing_lapse", next_run_time=now
     )
+    scheduler.add_job(
+        jobs.filing_lapse_soon, "cron", hour=0, minute=25, id="filing_lapse_soon", next_run_time=now
+    )
+    # The outbox: e-mails due are sent every minute (services/mailer.py).
+    scheduler.add_job(jobs.mail, "cron", minute="*", id="mail", next_run_time=now)
     scheduler.add_job(jobs.purge, "cron", minute=40, id="purge", next_run_time=now)
     scheduler.add_job(jobs.integrity, "cron", hour=2, minute=0, id="integrity", next_run_time=now)
     # max_instances=1: a long import keeps this job busy, and the runs it misses coalesce.

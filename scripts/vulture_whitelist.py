@@ -17,6 +17,8 @@ Calendar
 SignOutEverywhere
 AuditTrail  # loanledger/api/resources/audit.py
 MySubsidies
+MyNotices
+MyNoticeRead
 Tokens  # loanledger/api/resources/auth.py
 CurrentToken
 Imports  # loanledger/api/resources/imports.py
@@ -174,6 +176,7 @@ what_if_post
 portal  # loanledger/web/portal.py
 portal_loan
 portal_line
+read_notice
 enterprises_page  # loanledger/web/registry.py
 enterprise_page
 filing_page
@@ -239,6 +242,11 @@ registered_on
 closed_by  # tables.py; set in services/close.py
 recorded_by  # tables.py; set in services/payouts.py
 recorded_at
+last_error  # tables.py OutboxMessage; set in services/mailer.py by keyword
+sent_at
+
+# ---------------------------------------------------------------- aiosmtpd
+handle_DATA  # scripts/mail_sink.py, tests/support/mail.py: the SMTP server calls it by name
 
 # ---------------------------------------------------------------- openpyxl
 # Cell, column and sheet attributes that openpyxl writes into the .xlsx

@@ -119,6 +119,25 @@ class PeriodStatus(StrEnum):
     CLOSED = "closed"
 
 
+# ---------------------------------------------------------------- notices to enterprises
+class NoticeKind(StrEnum):
+    """What a notice (站内信, and its e-mail) tells an enterprise (api.md, `GET /me/notices`)."""
+
+    PUBLICITY = "publicity"  # its lines entered 公示
+    PAID = "paid"
+    PAYMENT_FAILED = "payment_failed"
+    OBJECTION_RESOLVED = "objection_resolved"
+    FILING_LAPSE_SOON = "filing_lapse_soon"  # 30 days before a filing of its lapses
+
+
+class OutboxStatus(StrEnum):
+    """An e-mail of a notice: pending (due at next_attempt_at) → sent | failed_permanently."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED_PERMANENTLY = "failed_permanently"
+
+
 # ---------------------------------------------------------------- loans and filings
 class LoanStatus(StrEnum):
     """A loan as of the business date (GET /loans): computed, not stored."""

@@ -39,7 +39,9 @@ from loanledger.domain.vocabulary import (
     InterestSettlement,
     LineKind,
     LineStatus,
+    NoticeKind,
     ObjectionStatus,
+    OutboxStatus,
     PayeeType,
     PaymentStatus,
     PeriodStatus,
@@ -304,6 +306,8 @@ class Enterprise(Base):
     account_holder: Mapped[str | None] = mapped_column(String(255))
     account_number: Mapped[str | None] = mapped_column(String(64))
     account_bank_name: Mapped[str | None] = mapped_column(String(255))
+    # Where its notices are e-mailed (domain.notices.email_valid); none: the portal only.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
@@ -845,6 +849,52 @@ class Objection(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(128))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class Notice(Base):
+    """A notice to an enterprise (站内信, api.md `GET /me/notices`), written in the transaction
+    of the change it tells of. `key` names that change (domain.notices): a second write of
+    the same notice is a conflict that adds nothing."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", NoticeKind), name="kind"),
+        Index("ix_notices_uscc_id", "uscc", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class OutboxMessage(Base):
+    """The e-mail of one notice (services/mailer.py): due at `next_attempt_at`; a sender
+    claims it by moving that forward (a lease), then marks it sent or schedules a retry.
+    One row per notice (UNIQUE), so a notice is never queued twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(in_list("status", OutboxStatus), name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_sign"),
+        CheckConstraint(
+            f"(status = '{OutboxStatus.SENT}') = (sent_at IS NOT NULL)", name="sent_when_dated"
+        ),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(32), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class CalendarDay(Base):

@@ -39,7 +39,7 @@ from loanledger.domain.workdays import publicity_end
 from loanledger.observability import metrics
 from loanledger.persistence.db import copy_rows, is_postgres, write_rows
 from loanledger.persistence.tables import Batch, BatchPayee, DirtyMark, Line, Period, RecordState
-from loanledger.services import collector, ledger, locks, registry, workcalendar
+from loanledger.services import collector, ledger, locks, notices, registry, workcalendar
 from loanledger.services.audit import record
 from loanledger.services.close_compensation import compensation_lines
 from loanledger.services.close_subsidy import LineDraft, SubsidyResult, subsidy_lines
@@ -89,7 +89,8 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
     subsidy_count = subsidy_batch.count
     compensation = compensation_lines(db, period, last_day, book)
     if subsidy_count:
-        _make_batch(db, period, BatchKind.SUBSIDY, [], last_day, subsidy_batch)
+        batch = _make_batch(db, period, BatchKind.SUBSIDY, [], last_day, subsidy_batch)
+        notices.batch_in_publicity(db, batch)  # its enterprises are told, in this transaction
     for pool_code, drafts in compensation.lines.items():  # v2: a batch per pool, in code order
         lines = batch_lines(BatchKind.COMPENSATION, pool_code)
         _make_batch(db, period, BatchKind.COMPENSATION, drafts, last_day, lines)

@@ -24,7 +24,7 @@ from loanledger.domain.dates import next_period, period_bounds
 from loanledger.domain.vocabulary import FilingStatus
 from loanledger.persistence.db import as_utc, is_postgres
 from loanledger.persistence.tables import AuditEntry, Filing, IntegrityCheck, LoanEvent, Lock
-from loanledger.services import audit, dirty, locks, read, registry, retention
+from loanledger.services import audit, dirty, locks, mailer, notices, read, registry, retention
 from loanledger.services.close import close_period
 from loanledger.services.unit_of_work import unit_of_work
 
@@ -185,6 +185,35 @@ def run_filing_lapse(sessions: SessionFactory, today: dt.date) -> list[str]:
     if lapsed:
         log.info("filings lapsed: %s", ", ".join(lapsed))
     return lapsed
+
+
+def run_filing_lapse_soon(sessions: SessionFactory, today: dt.date) -> list[str]:
+    """Tell each enterprise, once, of a filing of its that will lapse within 30 days
+    (services.notices.filings_lapsing_soon); the filing numbers told this run."""
+    with job_lock(sessions, "filing_lapse_soon") as mine, unit_of_work(sessions) as db:
+        if not mine:
+            return []
+        told = notices.filings_lapsing_soon(db, today)
+    if told:
+        log.info("filings lapsing within 30 days, enterprises told: %s", ", ".join(told))
+    return told
+
+
+def run_mail(sessions: SessionFactory, smtp: mailer.SmtpSettings, now: dt.datetime) -> int:
+    """Send the e-mails due (services.mailer); how many were sent. Two senders at once are
+    safe (each row is claimed), the lock only spares the second one the work."""
+    with job_lock(sessions, "mail") as mine:
+        if not mine:
+            return 0
+        report = mailer.send_pending(sessions, smtp, now)
+    if report.sent or report.retrying or report.failed_permanently:
+        log.info(
+            "e-mails: %d sent, %d to retry, %d given up",
+            report.sent,
+            report.retrying,
+            report.failed_permanently,
+        )
+    return report.sent
 
 
 def run_purge(sessions: SessionFactory, now: dt.datetime, **ttl: int) -> dict[str, int]:

@@ -24,7 +24,7 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Batch, BatchPayee, Line, LoanEvent, Objection, RecordState
-from loanledger.services import audit, dirty, ledger
+from loanledger.services import audit, dirty, ledger, notices
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.payouts import get_batch
 
@@ -144,6 +144,7 @@ def resolve(
         {"status": ObjectionStatus.OPEN},
         {"status": resolution, "note": note, "hold": hold},
     )
+    notices.objection_resolved(db, objection)  # the enterprise is told, in this transaction
     return objection
 
 

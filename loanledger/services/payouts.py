@@ -21,7 +21,7 @@ from loanledger.domain.ledger import payment_entry
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, PayeeType, PaymentStatus
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Enterprise
-from loanledger.services import audit, ledger, locks, pools, read
+from loanledger.services import audit, ledger, locks, notices, pools, read
 from loanledger.services.errors import Conflict, NotFound
 
 SYSTEM = "system"
@@ -409,6 +409,7 @@ def _apply(
             "entry_id": entry_id,
         },
     )
+    notices.payment_recorded(db, batch, payee)  # the enterprise is told, in this transaction
 
 
 def _settle_status(db: Session, batch: Batch, actor: str) -> Batch:

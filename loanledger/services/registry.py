@@ -319,6 +319,7 @@ def enterprise_doc(e: Enterprise | Row) -> dict[str, Any]:
         "town": e.town,
         "industry": e.industry,
         "industry_code": e.industry_code,
+        "email": e.email,
         "account": account,
     }
 
@@ -341,7 +342,8 @@ def create_enterprise(
     db: Session, data: dict[str, Any], actor: str, today: dt.date
 ) -> tuple[Enterprise, bool]:
     """data: uscc, name, established_on, town?, industry?, industry_code? (v2, GB/T 4754,
-    validated by the wire schema), account? {holder, number, bank_name}.
+    validated by the wire schema), email? (where notices are e-mailed; the wire schema checks
+    domain.notices.email_valid), account? {holder, number, bank_name}.
     (enterprise, created); the same content again is a no-op, other content → 409.
     An enterprise established after the business date is a typing error (422 future_date):
     its age decides eligibility (§4.2 item 2)."""
@@ -358,6 +360,7 @@ def create_enterprise(
         town=data.get("town"),
         industry=data.get("industry"),
         industry_code=data.get("industry_code"),
+        email=data.get("email"),
     )
     _set_account(enterprise, data.get("account"))
     wanted = enterprise_doc(enterprise)
@@ -378,12 +381,12 @@ def create_enterprise(
 
 
 def update_enterprise(db: Session, uscc: str, changes: dict[str, Any], actor: str) -> Enterprise:
-    """PATCH: name, town, industry, industry_code, account (null clears it). established_on
+    """PATCH: name, town, industry, industry_code, email, account (null clears it). established_on
     never changes. A new industry_code can move the subsidy of every loan of the enterprise
     (domain.md §4.2 item 0): it marks the enterprise for the next close."""
     enterprise = get_enterprise(db, uscc)
     before = enterprise_doc(enterprise)
-    for name in ("name", "town", "industry", "industry_code"):
+    for name in ("name", "town", "industry", "industry_code", "email"):
         if name in changes:
             setattr(enterprise, name, changes[name])
     if "account" in changes:

@@ -71,6 +71,7 @@ def dashboard():
         pools=read.pool_statuses(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),
+        failed_emails=read.failed_email_count(db),
     )
 
 

@@ -14,6 +14,8 @@ from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.registry import loan_page_context
 
+NOTICES_SHOWN = 20  # the newest; GET /me/notices pages through them all
+
 
 def _uscc() -> str:
     return current_user().uscc
@@ -31,6 +33,8 @@ def portal():
     mine = read.enterprise_subsidies(db, _uscc(), today)
     return render_template(  # newest first
         "portal/index.html",
+        notices=read.notices(db, _uscc(), limit=NOTICES_SHOWN, cursor=None).items,
+        notice_counts=read.notice_counts(db, _uscc()),
         enterprise=mine.enterprise,
         uscc=mine.uscc,
         loans=mine.loans,
@@ -87,3 +91,15 @@ def file_objection(line_id: int):
     if back and back.startswith("/portal") and not back.startswith("//"):
         return redirect(back)
     return redirect(url_for("web.portal"))
+
+
+@web.post("/portal/notices/<int:notice_id>/read")
+@roles_required(Role.ENTERPRISE)
+def read_notice(notice_id: int):
+    from loanledger.services import notices
+
+    uscc, actor = _uscc(), current_user().actor
+    refusal = forms.attempt(lambda: notices.mark_read(db_session(), uscc, notice_id, actor))
+    if refusal is not None and refusal.status == 404:
+        abort(404)  # another enterprise's notice is not shown to exist
+    return redirect(url_for("web.portal") + "#notices")

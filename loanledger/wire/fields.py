@@ -23,6 +23,7 @@ from loanledger.domain.money import (
     parse_rate,
     parse_yuan,
 )
+from loanledger.domain.notices import MAX_EMAIL_CHARS, email_valid
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -165,6 +166,25 @@ class Key(fields.String):
         if not re.fullmatch(KEY_PATTERN, text) or not text.strip():
             raise ValidationError("must be 1–64 characters without '/'")
         _refuse_hidden(text)
+        return text
+
+
+class EmailAddress(fields.String):
+    """Where an enterprise's notices are e-mailed: a strict simple rule (domain.notices)."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        metadata.setdefault("maxLength", MAX_EMAIL_CHARS)
+        metadata.setdefault("example", "finance@example.com")
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not email_valid(text):
+            raise ValidationError(
+                f"{text[:80]!r} is not an e-mail address this service sends to: "
+                "name@domain.tld in ASCII, at most 254 characters"
+            )
         return text
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from config import ConfigError, load_settings
 from loanledger.app import create_app
 from loanledger.cli import main
+from loanledger.jobs import smtp_settings
 
 GOOD_SECRET = "kQ2v8-Xr_LpT0mZ4aW9eYc1NbH7sJd3F"  # 32 characters, as token_urlsafe gives
 
@@ -118,11 +119,40 @@ def test_metrics_can_be_turned_off_by_the_environment(settings, engine):
         {"LOANLEDGER_SECRET_KEY": ""},
         {"LOANLEDGER_SESSION_COOKIE_SECURE": "sometimes"},
         {"LOANLEDGER_METRICS_ENABLED": "maybe"},
+        {"LOANLEDGER_SMTP_PORT": "smtp"},
+        {"LOANLEDGER_SMTP_PORT": "70000"},
+        {"LOANLEDGER_SMTP_STARTTLS": "perhaps"},
+        {"LOANLEDGER_SMTP_PASSWORD": "secret"},  # a password without a user
     ],
 )
 def test_bad_values_are_refused(environ):
     with pytest.raises(ConfigError):
         load_settings(environ=environ)
+
+
+def test_the_smtp_server_comes_from_the_environment_and_hides_its_password():
+    assert load_settings(environ={}).smtp_host is None  # no server: notices stay in the portal
+    settings = load_settings(
+        environ={
+            "LOANLEDGER_SMTP_HOST": "smtp.example.cn",
+            "LOANLEDGER_SMTP_PORT": "587",
+            "LOANLEDGER_SMTP_USER": "notices",
+            "LOANLEDGER_SMTP_PASSWORD": "s3cret-pass",
+            "LOANLEDGER_SMTP_FROM": "notices@example.cn",
+            "LOANLEDGER_SMTP_STARTTLS": "true",
+        }
+    )
+    smtp = smtp_settings(settings)
+    assert (smtp.host, smtp.port, smtp.user, smtp.sender, smtp.starttls) == (
+        "smtp.example.cn",
+        587,
+        "notices",
+        "notices@example.cn",
+        True,
+    )
+    assert smtp.password == "s3cret-pass"
+    assert "s3cret-pass" not in repr(settings) and "s3cret-pass" not in repr(smtp)
+    assert load_settings(environ={"LOANLEDGER_SMTP_HOST": ""}).smtp_host is None
 
 
 @pytest.mark.parametrize(

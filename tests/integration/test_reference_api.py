@@ -345,6 +345,7 @@ def test_enterprise_created_shown_and_patched(ref, db, enterprise):
         "town": "火炬开发区",
         "industry": None,
         "industry_code": "C3879",
+        "email": None,  # no address: its notices stay in the portal (issue 13)
         "account": None,
         "blacklist": [],
         "filings": [],

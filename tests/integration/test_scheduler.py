@@ -194,10 +194,13 @@ def test_the_scheduler_is_configured_as_issue_5_says(app):
         "closes",
         "publicity",
         "filing_lapse",
+        "filing_lapse_soon",  # notices of filings about to lapse (issue 13)
+        "mail",  # the outbox's e-mails, every minute
         "purge",
         "integrity",
         "imports",
     }
+    assert str(scheduler.get_job("mail").trigger) == "cron[minute='*']"
     assert all(type(store).__name__ == "MemoryJobStore" for store in scheduler._jobstores.values())
 
 

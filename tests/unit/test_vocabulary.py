@@ -23,7 +23,9 @@ from loanledger.domain.vocabulary import (
     LineKind,
     LineStatus,
     LoanStatus,
+    NoticeKind,
     ObjectionStatus,
+    OutboxStatus,
     PayeeType,
     PaymentStatus,
     PeriodStatus,
@@ -53,6 +55,8 @@ CHECK_VOCABULARY: dict[str, type[StrEnum]] = {
     "ck_batch_payees_payment_status": PaymentStatus,
     "ck_objections_status": ObjectionStatus,
     "ck_risk_pools_eligibility": PoolEligibility,
+    "ck_notices_kind": NoticeKind,
+    "ck_outbox_status": OutboxStatus,
 }
 # IN lists that name a set no other module spells (see the report of the vocabulary change).
 OWN_LISTS = {

@@ -9,10 +9,10 @@ from marshmallow import INCLUDE, fields, validate
 from loanledger.api.auth import endpoint
 from loanledger.api.pagination import PageQuery, page_of
 from loanledger.domain.money import format_fen
-from loanledger.domain.vocabulary import Role
+from loanledger.domain.vocabulary import NoticeKind, OutboxStatus, Role, words
 from loanledger.persistence.db import as_utc
 from loanledger.request_context import advance_publicity, business_date, principal, session
-from loanledger.services import objections, read
+from loanledger.services import notices, objections, read
 from loanledger.services.errors import NotFound
 from loanledger.wire.fields import Document, Schema
 
@@ -107,6 +107,45 @@ class MySubsidies(MethodView):
             ],
             "objections": [objections.objection_wire(o) for o, _line in mine.objections],
         }
+
+
+class NoticeOut(Schema):
+    notice_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(words(NoticeKind)))
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "plain text, Chinese"})
+    created_at = fields.String(required=True)
+    read_at = fields.String(allow_none=True, required=True)
+    email_status = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(words(OutboxStatus)),
+        metadata={"description": "the e-mail of the notice; null: none (no address on file)"},
+    )
+
+
+@me.route("/notices")
+class MyNotices(MethodView):
+    @endpoint(Role.ENTERPRISE)
+    @me.arguments(PageQuery, location="query")
+    @me.response(200, page_of(NoticeOut))
+    def get(self, query):
+        """My notices (站内信), newest first: 公示, payments, objections, filings about to lapse."""
+        page = read.notices(
+            session(), principal().uscc, limit=query["limit"], cursor=query["cursor"]
+        )
+        return {"items": [read.notice_wire(n) for n in page.items], "next_cursor": page.next_cursor}
+
+
+@me.route("/notices/<int:notice_id>/read")
+class MyNoticeRead(MethodView):
+    @endpoint(Role.ENTERPRISE)
+    @me.response(200, NoticeOut)
+    def post(self, notice_id):
+        """Mark one of my notices read (again: no change); another enterprise's is 404."""
+        who = principal()
+        notices.mark_read(session(), who.uscc, notice_id, who.actor)
+        return read.notice_wire(read.notice(session(), who.uscc, notice_id))
 
 
 def _line_wire(x: read.EnterpriseLine) -> dict:

@@ -23,6 +23,7 @@ from loanledger.request_context import business_date, principal, session
 from loanledger.services import read, registry
 from loanledger.services.errors import NotFound
 from loanledger.wire.fields import (
+    EmailAddress,
     IndustryCode,
     Key,
     Money,
@@ -164,6 +165,10 @@ class EnterpriseSchema(Schema):
     town = _text(128, allow_none=True)
     industry = _text(128, allow_none=True)
     industry_code = IndustryCode(allow_none=True)
+    email = EmailAddress(
+        allow_none=True,
+        metadata={"description": "where its notices are e-mailed; none: portal only"},
+    )
     account = fields.Nested(AccountSchema, allow_none=True)
 
 
@@ -172,6 +177,10 @@ class EnterprisePatchSchema(Schema):
     town = _text(128, allow_none=True)
     industry = _text(128, allow_none=True)
     industry_code = IndustryCode(allow_none=True)
+    email = EmailAddress(
+        allow_none=True,
+        metadata={"description": "where its notices are e-mailed; none: portal only"},
+    )
     account = fields.Nested(AccountSchema, allow_none=True)
 
 

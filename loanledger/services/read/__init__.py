@@ -57,6 +57,14 @@ from loanledger.services.read.lists import (
     listed_on,
 )
 from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
+from loanledger.services.read.notices import (
+    NoticeCounts,
+    failed_email_count,
+    notice,
+    notice_counts,
+    notice_wire,
+    notices,
+)
 from loanledger.services.read.objections import (
     ObjectionLine,
     objections,
@@ -141,6 +149,7 @@ __all__ = [
     "ListCounts",
     "MonthTotals",
     "Names",
+    "NoticeCounts",
     "NumberedPage",
     "ObjectionLine",
     "Page",
@@ -186,6 +195,7 @@ __all__ = [
     "enterprise_subsidies",
     "enterprises",
     "enterprises_matching",
+    "failed_email_count",
     "filing",
     "filing_docs",
     "filings",
@@ -211,6 +221,10 @@ __all__ = [
     "monthly_totals",
     "names",
     "next_closable_period",
+    "notice",
+    "notice_counts",
+    "notice_wire",
+    "notices",
     "objections",
     "objections_page",
     "open_objection_count",
