@@ -79,6 +79,8 @@ EnterpriseLists  # loanledger/api/resources/lists.py
 EnterpriseListResource
 Members
 Member
+ProgrammeReport  # loanledger/api/resources/reports.py
+ProgrammeReportXlsx
 ForecastResource  # loanledger/api/resources/forecast.py
 WhatIfResource
 Publicity  # loanledger/api/resources/public.py
@@ -128,8 +130,15 @@ control_total
 penalty_interest  # loanledger/wire/schemas.py
 compound_interest
 members_on_business_date  # loanledger/api/resources/lists.py EnterpriseListDetailSchema
-from_  # loanledger/api/resources/forecast.py WhatIfSchema (data_key "from")
-to  # forecast.py WhatIfSchema
+# loanledger/api/resources/reports.py: from_ and to (as below), its figures
+planned_investment
+contract_principal
+subsidy_owed
+subsidy_paid
+compensation_owed
+compensation_paid
+from_  # loanledger/api/resources/forecast.py WhatIfSchema (data_key "from"), reports.py too
+to  # forecast.py WhatIfSchema, reports.py ProgrammeQuery
 by_month_and_bank  # forecast.py WhatIfSchema
 # `class Meta: unknown = RAISE | INCLUDE` (api/errors.py, resources/audit.py, periods.py,
 # reference.py, wire/fields.py)
@@ -186,6 +195,8 @@ create_list
 list_page
 put_member
 import_list_file
+report_page  # loanledger/web/reports.py
+report_xlsx
 publicity_page  # loanledger/web/public.py
 publicity_batch_page
 _limit  # loanledger/api/resources/public.py @blp.before_request
@@ -204,6 +215,7 @@ width  # loanledger/web/chart.py Chart: bureau/dashboard.html `chart.width` …
 height
 left
 account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
+legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

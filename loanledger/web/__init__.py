@@ -48,6 +48,7 @@ def register_web(app: Flask) -> None:
         portal,
         public,
         registry,
+        reports,
     )
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n

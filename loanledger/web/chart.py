@@ -39,7 +39,7 @@ class Chart:
     left: int
 
 
-def _nice_max(value_fen: int) -> int:
+def nice_max(value_fen: int) -> int:
     """A round top for the scale: 1, 2 or 5 × 10^n yuan, at least ¥1, never below the value."""
     power = 100
     while power * 10 < value_fen:
@@ -54,7 +54,7 @@ def build(months: list[MonthTotals]) -> Chart | None:
     if not months:
         return None
     peak = max(max(m.subsidy_fen, m.compensation_fen) for m in months)
-    scale_top = _nice_max(max(peak, 1))
+    scale_top = nice_max(max(peak, 1))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     baseline = TOP + plot_h
     slot = plot_w / len(months)

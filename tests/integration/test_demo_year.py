@@ -21,6 +21,7 @@ from loanledger.demo.programme import PROFILES, generate, interest_fen
 from loanledger.domain.money import format_fen, parse_yuan
 from loanledger.domain.uscc import uscc_valid
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Period
+from tests.support.reports import assert_report_reconciles
 
 API = "/api/v1"
 MONEY = re.compile(r"^-?\d{1,13}\.\d{2}$")
@@ -176,6 +177,10 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
         database_url, generate(seed=11, months=len(PERIODS), profile=PROFILES["small"])
     )
 
+    # the programme report agrees with the ledger in every month, and in the month after the
+    # run, when the last batches are paid
+    assert_report_reconciles(db, [*PERIODS, "2024-06"])
+
     for period in PERIODS:
         folder = out / period
         assert json.loads((folder / "reconciliation.json").read_text())["ok"] is True
@@ -293,7 +298,11 @@ def test_demo_refuses_to_reuse_a_database_it_has_filled(database_url, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_full_year(database_url, tmp_path):
+def test_the_full_year(database_url, db, tmp_path):
     result = CliRunner().invoke(main, ["demo", "--db", database_url, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(re.findall(r"^2024-\d\d .* ok$", result.output, re.M)) == 12
+    # the programme report's totals are the ledger's in every month of the year (and the
+    # next, when December's batches are paid), by every dimension
+    db.expire_all()
+    assert_report_reconciles(db, [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"])

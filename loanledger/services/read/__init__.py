@@ -116,6 +116,13 @@ from loanledger.services.read.registry import (
     risk_pool,
     risk_pools,
 )
+from loanledger.services.read.reports import (
+    ProgrammeReport,
+    ReportRange,
+    programme_report,
+    report_range,
+    report_wire,
+)
 from loanledger.services.read.statements import (
     control_total_checks,
     control_totals,
@@ -149,8 +156,10 @@ __all__ = [
     "PayeeAccount",
     "PayeeShown",
     "PoolStatus",
+    "ProgrammeReport",
     "PublicEntry",
     "PublicList",
+    "ReportRange",
     "TrialBalance",
     "account_entries",
     "audit_rows",
@@ -228,10 +237,13 @@ __all__ = [
     "pool_status",
     "pool_statuses",
     "products",
+    "programme_report",
     "publicity_doc",
     "publicity_list",
     "publicity_lists",
     "reconciliation",
+    "report_range",
+    "report_wire",
     "risk_pool",
     "risk_pools",
     "statement_header",
