@@ -40,6 +40,9 @@ class Settings:
     # Where the counts live: memory:// (one process) or redis://host:port/db (shared by every
     # worker and machine). api/ratelimit.py
     rate_limit_storage_uri: str = "memory://"
+    # Where spent signature nonces live: database:// (the nonces table; embedded, the default)
+    # or redis://host:port/db (no database write on a signed GET). api/nonces.py
+    nonce_storage_uri: str = "database://"
     sqlite_wal: bool = True
     # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
     # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
@@ -146,6 +149,8 @@ def load_settings(
         settings = replace(
             settings, rate_limit_storage_uri=environ["LOANLEDGER_RATE_LIMIT_STORAGE_URI"]
         )
+    if "LOANLEDGER_NONCE_STORAGE_URI" in environ:
+        settings = replace(settings, nonce_storage_uri=environ["LOANLEDGER_NONCE_STORAGE_URI"])
     if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
         settings = replace(
             settings,
@@ -169,5 +174,9 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("a secret key is required")
     if not settings.rate_limit_storage_uri.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("LOANLEDGER_RATE_LIMIT_STORAGE_URI must be memory:// or redis://…")
+    if settings.nonce_storage_uri != "database://" and not settings.nonce_storage_uri.startswith(
+        ("redis://", "rediss://")
+    ):
+        raise ConfigError("LOANLEDGER_NONCE_STORAGE_URI must be database:// or redis://…")
     if settings.rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")
