@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loanledger.client import BankClient  # noqa: E402
+from loanledger.client import BankClient
 
 ENDPOINTS = ("loan", "lines")
 
@@ -105,7 +105,9 @@ class Load:
                     self.samples.append((endpoint, latency, status))
 
     def run(self) -> dict:
-        threads = [threading.Thread(target=self._worker, daemon=True) for _ in range(self.args.threads)]
+        threads = [
+            threading.Thread(target=self._worker, daemon=True) for _ in range(self.args.threads)
+        ]
         for thread in threads:
             thread.start()
         endpoints = self.args.endpoints.split(",")
@@ -139,10 +141,16 @@ class Load:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--rate", type=float, default=300.0, help="requests per second, all endpoints")
+    parser.add_argument(
+        "--rate", type=float, default=300.0, help="requests per second, all endpoints"
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds sent first, not measured")
-    parser.add_argument("--endpoints", default="loan,lines", help=f"comma-separated of {ENDPOINTS}, taken in turn")
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds sent first, not measured"
+    )
+    parser.add_argument(
+        "--endpoints", default="loan,lines", help=f"comma-separated of {ENDPOINTS}, taken in turn"
+    )
     parser.add_argument("--threads", type=int, default=256)
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds from due time to give a request up"
