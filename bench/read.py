@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import socket
@@ -139,12 +140,20 @@ def serving(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        for _ in range(200):
+        # Ready when both workers have built their app and answered: gunicorn accepts
+        # connections before its workers have loaded the app (seconds on a busy machine),
+        # and a load started then measures the boot's backlog, not the service.
+        answered = 0
+        for _ in range(600):
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz")
+                answered += connection.getresponse().status == 200
+                connection.close()
             except OSError:
                 time.sleep(0.1)
+            if answered >= 4 * workers:
+                break
         else:
             raise RuntimeError("the server did not start")
         yield process
