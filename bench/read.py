@@ -172,9 +172,9 @@ def load(port: int, built: dict, args: argparse.Namespace) -> dict:
         "--warmup", str(args.warmup),
         "--endpoints", args.endpoints,
         "--key-id", built["key_id"],
-        "--secret", built["secret"],
+        f"--secret={built['secret']}",  # with '=': a token may begin with '-'
         "--loans", str(built["loans"]),
-        "--token", built["token"],
+        f"--token={built['token']}",
         "--batch-id", str(built["batch_id"]),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
