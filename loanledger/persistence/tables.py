@@ -418,6 +418,20 @@ EVENT_TYPES = (
 )
 
 
+# What each type cannot do without (domain.events.EVENT_FIELDS, in columns): a row missing one
+# would stop every close of its loan (issue 14 item 1), so the database refuses it too.
+EVENT_REQUIRED_COLUMNS = (
+    "(type NOT IN ('disbursement','repayment','recovery')"
+    " OR (on_date IS NOT NULL AND amount_fen IS NOT NULL))"
+    " AND (type <> 'interest' OR (on_date IS NOT NULL AND interest_fen IS NOT NULL"
+    " AND period_start IS NOT NULL AND period_end IS NOT NULL))"
+    " AND (type <> 'rate_change' OR (on_date IS NOT NULL AND rate_e4 IS NOT NULL))"
+    " AND (type <> 'delinquency' OR (on_date IS NOT NULL AND days_past_due IS NOT NULL))"
+    " AND (type <> 'settlement' OR on_date IS NOT NULL)"
+    " AND (type <> 'void' OR (target_event_id IS NOT NULL AND reason IS NOT NULL))"
+)
+
+
 class LoanEvent(Base):
     """One bank-reported fact. Append-only: a correction is a `void` event, never an UPDATE.
     The id is the order received (ties in the rules go to the later-received event)."""
@@ -427,6 +441,7 @@ class LoanEvent(Base):
         UniqueConstraint("bank_code", "event_id"),
         CheckConstraint(in_list("type", EVENT_TYPES), name="type"),
         CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_positive"),
+        CheckConstraint(EVENT_REQUIRED_COLUMNS, name="required_columns"),
         CheckConstraint("interest_fen IS NULL OR interest_fen >= 0", name="interest_sign"),
         CheckConstraint("penalty_fen IS NULL OR penalty_fen >= 0", name="penalty_sign"),
         CheckConstraint("compound_fen IS NULL OR compound_fen >= 0", name="compound_sign"),

@@ -40,6 +40,7 @@ TEMPLATE_VOCABULARY = (
 
 def register_web(app: Flask) -> None:
     from loanledger.web import (  # noqa: F401 - routes attach to `web`
+        audit,
         auth,
         bureau,
         errors,

@@ -22,7 +22,7 @@ from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.services.close import close_period
-from loanledger.web import chart, forms, web
+from loanledger.web import chart, forms, reconciliation_words, web
 from loanledger.web.auth import current_user, roles_required
 
 LINE_KINDS = words(LineKind)
@@ -344,7 +344,9 @@ def _reconciliation(period: str) -> dict:
 @roles_required(*STAFF_ROLES)
 def reconciliation_page(period: str):
     doc = _reconciliation(period)
-    return render_template("bureau/reconciliation.html", doc=doc, period=doc["period"])
+    return render_template(
+        "bureau/reconciliation.html", shown=reconciliation_words.page_doc(doc), period=doc["period"]
+    )
 
 
 @web.get("/bureau/periods/<period>/reconciliation.csv")

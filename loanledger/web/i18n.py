@@ -90,10 +90,13 @@ def reason_short(code: str) -> str:
     return _lookup(REASON_NAMES, code)
 
 
-def status_text(code: str | None) -> str:
+def status_text(code: str | None, family: str | None = None) -> str:
+    """A status in words; `family` names whose status it is where a code means different things
+    (an objection's `open` is not a month's 未结账)."""
     if code is None:
         return ""
-    return _lookup(STATUSES, code)
+    own = FAMILY_STATUSES.get(family or "", {}).get(code)
+    return str(own) if own is not None else _lookup(STATUSES, code)
 
 
 def error_text(code: str | None, fallback: str = "") -> str:
@@ -176,6 +179,11 @@ REASONS: dict[str, LazyString] = {
 # ---------------------------------------------------------------- statuses and kinds
 # Periods, batches, batch and line kinds, payments, objections, payee types, loans, roles,
 # event types: context "status" (English writes them in lower case, inside a sentence or cell).
+# Where a family's code has its own word: an open objection waits for the bureau.
+FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
+    "objection": {"open": lazy_pgettext("status", "待处理")},
+}
+
 STATUSES: dict[str, LazyString] = {
     # periods
     "open": lazy_pgettext("status", "未结账"),

@@ -180,6 +180,12 @@ def test_statuses_and_kinds_have_names():
         assert code in i18n.STATUSES, code
 
 
+def test_an_open_objection_is_not_an_open_month():
+    assert i18n.status_text("open", "objection") == "待处理"
+    assert i18n.status_text("open") == "未结账" == i18n.status_text("open", "period")
+    assert i18n.status_text("upheld", "objection") == "异议成立"
+
+
 def test_an_unknown_key_or_code_shows_itself():
     assert i18n.t("no.such.key") == "no.such.key"
     assert i18n.reason_text("brand_new_code") == "brand_new_code"

@@ -204,6 +204,9 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
         f"/portal/lines/{line_a}/objection", {"reason": "利息期间有误"}, from_page="/portal"
     )
     assert flashes(filed, "success") and 'class="objection-row"' in text(filed)
+    # an open objection waits for the bureau: not the month's word 未结账 (issue 15)
+    row = re.search(r'<tr class="objection-row".*?</tr>', text(filed), re.S).group(0)
+    assert "待处理" in row and "未结账" not in row
     again = ent.post(f"/portal/lines/{line_a}/objection", {"reason": "再次"}, from_page="/portal")
     assert flashes(again, "error")
     objection = db.scalar(select(Objection))
@@ -212,6 +215,7 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
         f'data-objection-id="{objection.id}" data-status="open"' in listing
         and "利息期间有误" in listing
     )
+    assert "待处理" in listing and "未结账" not in listing
     resolved = clerk.post(
         f"/bureau/objections/{objection.id}/resolve",
         {"resolution": "dismissed", "note": "期间与合同一致"},
@@ -309,6 +313,9 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     assert "BANK-REF-001" in text(ent.get("/portal"))
     rec = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation")
     assert rec.status_code == 200 and 'class="check-row"' in text(rec)
+    # in words, amounts as yuan: no check identifier or raw "cash: 5000000.00" on the page
+    assert "试算平衡" in text(rec) and ">trial_balance_zero<" not in text(rec)
+    assert not re.search(r"[a-z_]+: -?\d", text(rec)) and "合计金额：¥0.00" in text(rec)
     csv = clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert clerk.get(f"/bureau/periods/{PERIOD}/reconciliation.xlsx").status_code == 200

@@ -7,7 +7,7 @@ a `Page` of either, or a dict ready for JSON (`views`). Reads only SELECT; every
 through a use case. Nothing here imports Flask, the API or the pages.
 """
 
-from loanledger.services.read.audit import audit_trail
+from loanledger.services.read.audit import AuditFilter, audit_rows, audit_trail
 from loanledger.services.read.batches import (
     LINES_PAGE_SIZE,
     LineFilter,
@@ -79,7 +79,9 @@ from loanledger.services.read.periods import (
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
     BudgetYear,
+    Names,
     PoolStatus,
+    bank_names,
     budget_left,
     budget_years,
     budget_years_page,
@@ -91,6 +93,7 @@ from loanledger.services.read.registry import (
     filing_docs,
     filings,
     lpr_rates,
+    names,
     pool_status,
     pool_statuses,
     products,
@@ -114,6 +117,7 @@ __all__ = [
     "LOAN_STATUSES",
     "AccountEntry",
     "AccountTotal",
+    "AuditFilter",
     "BudgetYear",
     "EnterpriseLine",
     "EnterprisePayment",
@@ -121,6 +125,7 @@ __all__ = [
     "LineFilter",
     "ListCounts",
     "MonthTotals",
+    "Names",
     "NumberedPage",
     "ObjectionLine",
     "Page",
@@ -129,7 +134,9 @@ __all__ = [
     "PoolStatus",
     "TrialBalance",
     "account_entries",
+    "audit_rows",
     "audit_trail",
+    "bank_names",
     "batch",
     "batch_kinds",
     "batch_lines",
@@ -182,6 +189,7 @@ __all__ = [
     "loans",
     "lpr_rates",
     "monthly_totals",
+    "names",
     "next_closable_period",
     "objections",
     "objections_page",

@@ -24,19 +24,28 @@ def loans(
     bank_code: str | None = None,
     uscc: str | None = None,
     status: str | None = None,
+    contract_no: str | None = None,
     limit: int,
     cursor: str | None,
 ) -> Page:
-    """A page of loans (rows) in registration order: of one bank, of one enterprise, and with
-    the status the loan view shows on `today` (the filter is part of the SELECT)."""
+    """A page of loans (rows) in registration order: of one bank, of one enterprise, whose
+    contract number starts with `contract_no` (in any case), and with the status the loan view shows on
+    `today` (every filter is part of the SELECT)."""
     stmt = select(Loan.__table__)
     if bank_code is not None:
         stmt = stmt.where(Loan.bank_code == bank_code)
     if uscc is not None:
         stmt = stmt.where(Loan.uscc == uscc)
+    if contract_no:
+        stmt = stmt.where(Loan.contract_no.ilike(like_escaped(contract_no) + "%", escape="\\"))
     if status is not None:
         stmt = stmt.where(loan_status_is(db, status, today))
     return keyset_page(db, stmt, [Loan.id], limit=limit, cursor=cursor)
+
+
+def like_escaped(text: str) -> str:
+    """`text` as a LIKE pattern that matches it literally (% and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def loan(db: Session, bank_code: str, contract_no: str) -> Row | None:

@@ -17,6 +17,7 @@ from loanledger.domain.policy import pool_policy
 from loanledger.domain.pools import SZD
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
 from loanledger.persistence.tables import (
+    Bank,
     Batch,
     BatchPayee,
     BlacklistEntry,
@@ -31,9 +32,8 @@ from loanledger.persistence.tables import (
     RiskPool,
 )
 from loanledger.services import pools, registry
+from loanledger.services.read.loans import like_escaped
 from loanledger.services.read.paging import Page, keyset_page, list_page
-
-SEARCH_LIMIT = 500
 
 
 def products(db: Session, bank_code: str | None = None, *, limit: int, cursor: str | None) -> Page:
@@ -41,6 +41,43 @@ def products(db: Session, bank_code: str | None = None, *, limit: int, cursor: s
     if bank_code is not None:
         stmt = stmt.where(Product.bank_code == bank_code)
     return keyset_page(db, stmt, [Product.product_code], limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a page shows instead of codes: bank, product and enterprise names by code."""
+
+    banks: dict[str, str]
+    products: dict[str, str]
+    enterprises: dict[str, str]
+
+
+def names(
+    db: Session,
+    *,
+    banks: Iterable[str] = (),
+    products: Iterable[str] = (),
+    enterprises: Iterable[str] = (),
+) -> Names:
+    """The names of the codes given: one query per kind, none for a kind not asked."""
+
+    def lookup(key, name, codes: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        return {row[0]: row[1] for row in db.execute(select(key, name).where(key.in_(wanted)))}
+
+    return Names(
+        lookup(Bank.bank_code, Bank.name, banks),
+        lookup(Product.product_code, Product.name, products),
+        lookup(Enterprise.uscc, Enterprise.name, enterprises),
+    )
+
+
+def bank_names(db: Session) -> dict[str, str]:
+    """Every partner bank's name by code, in code order (a page's choice of bank)."""
+    rows = db.execute(select(Bank.bank_code, Bank.name).order_by(Bank.bank_code))
+    return {row[0]: row[1] for row in rows}
 
 
 # ------------------------------------------------------------------ enterprises
@@ -54,18 +91,19 @@ def enterprises(db: Session, *, limit: int, cursor: str | None) -> Page:
     )
 
 
-def enterprises_matching(db: Session, q: str | None, limit: int = SEARCH_LIMIT) -> list[Row]:
-    """Enterprises whose name or USCC contains `q` (all when None), by name."""
-    stmt = select(Enterprise.__table__).order_by(Enterprise.name, Enterprise.uscc)
+def enterprises_matching(db: Session, q: str | None, *, limit: int, cursor: str | None) -> Page:
+    """A page of the enterprises whose name or USCC contains `q` (all when None), by name."""
+    stmt = select(Enterprise.__table__)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = "%" + like_escaped(q) + "%"
         stmt = stmt.where(
             or_(
                 Enterprise.name.like(pattern, escape="\\"),
                 Enterprise.uscc.like(pattern, escape="\\"),
             )
         )
-    return list(db.execute(stmt.limit(limit)).all())
+    order = [Enterprise.name, Enterprise.uscc]
+    return keyset_page(db, stmt, order, limit=limit, cursor=cursor)
 
 
 def enterprise_overview(db: Session, uscc: str, today: dt.date) -> dict[str, Any] | None:

@@ -1,0 +1,153 @@
+"""The audit trail for auditors (and admins): every state change with who, when, what, to
+what, before and after; filtered by who, what, entity and dates; exported as CSV.
+
+Read-only: the page has no form that changes anything. Reads come from `services.read`
+(the same query as GET /audit)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from flask import Response, render_template, request, url_for
+
+from loanledger.domain.errors import Refusal
+from loanledger.domain.vocabulary import Role
+from loanledger.request_context import session as db_session
+from loanledger.services import read
+from loanledger.services.spreadsheets import spreadsheet_safe
+from loanledger.web import forms, web
+from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_words
+from loanledger.web.auth import roles_required
+from loanledger.web.format import SHANGHAI, day
+
+PAGE_SIZE = 100
+EXPORT_AT_MOST = 100_000
+MAX_CURSOR = 1024
+FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "from", "to", "cursor")
+
+
+def _local_midnight(value: dt.date) -> dt.datetime:
+    return dt.datetime.combine(value, dt.time(), tzinfo=SHANGHAI)
+
+
+def _filter() -> tuple[read.AuditFilter, dict[str, str]]:
+    """The filter the query string asks for, and the values to show back in the form; a bad
+    value is flashed and left out."""
+    args = request.args
+    shown: dict[str, str] = {}
+    values: dict[str, object] = {}
+    try:
+        for name in ("actor", "action", "entity", "entity_id"):
+            text = forms.text(args.get(name), max_length=255)
+            if text:
+                values[name], shown[name] = text, text
+        since = forms.date(args.get("from"), required=False)
+        until = forms.date(args.get("to"), required=False)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return read.AuditFilter(**values), shown  # type: ignore[arg-type]
+    if since:
+        values["since"], shown["from"] = _local_midnight(since), since.isoformat()
+    if until:  # the whole day of `to`, in Beijing time
+        values["until"] = _local_midnight(until + dt.timedelta(days=1))
+        shown["to"] = until.isoformat()
+    return read.AuditFilter(**values), shown  # type: ignore[arg-type]
+
+
+def _row(entry) -> dict:
+    return {
+        "id": entry.id,
+        "at": day(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "action_words": action_words(entry.action),
+        "entity": entry.entity,
+        "entity_words": entity_words(entry.entity),
+        "entity_id": entry.entity_id,
+        "before": _compact(entry.before),
+        "after": _compact(entry.after),
+    }
+
+
+def _compact(value) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@web.get("/bureau/audit")
+@roles_required(Role.AUDITOR, Role.ADMIN)
+def audit_page():
+    where, shown = _filter()
+    try:
+        cursor = forms.text(request.args.get("cursor"), max_length=MAX_CURSOR) or None
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        cursor = None
+    db = db_session()
+    try:
+        page = read.audit_trail(db, limit=PAGE_SIZE, cursor=cursor, where=where)
+    except Refusal as error:  # a cursor this trail did not issue
+        forms.flash_refusal(error)
+        cursor = None
+        page = read.audit_trail(db, limit=PAGE_SIZE, cursor=None, where=where)
+    return render_template(
+        "bureau/audit.html",
+        entries=[_row(e) for e in page.items],
+        shown=shown,
+        next_url=(
+            url_for("web.audit_page", **shown, cursor=page.next_cursor)
+            if page.next_cursor
+            else None
+        ),
+        first_url=url_for("web.audit_page", **shown) if cursor else None,
+        export_url=url_for("web.audit_csv", **shown),
+        actions=sorted((code, str(words)) for code, words in ACTIONS.items()),
+        entities=sorted((code, str(words)) for code, words in ENTITIES.items()),
+    )
+
+
+CSV_HEADER = (
+    "编号",
+    "时间（北京时间）",
+    "操作人",
+    "操作代码",
+    "操作",
+    "对象类型",
+    "对象",
+    "变更前",
+    "变更后",
+)
+
+
+@web.get("/bureau/audit.csv")
+@roles_required(Role.AUDITOR, Role.ADMIN)
+def audit_csv():
+    """The filtered trail, oldest first, at most EXPORT_AT_MOST rows; UTF-8 with a BOM so
+    that Excel reads the Chinese; cells a spreadsheet would run as formulas are defused."""
+    where, _shown = _filter()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for entry in read.audit_rows(db_session(), where, at_most=EXPORT_AT_MOST):
+        row = _row(entry)
+        writer.writerow(
+            spreadsheet_safe(value)
+            for value in (
+                row["id"],
+                row["at"],
+                row["actor"],
+                row["action"],
+                row["action_words"],
+                row["entity_words"],
+                row["entity_id"],
+                row["before"],
+                row["after"],
+            )
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )
