@@ -12,7 +12,8 @@ A nonce of a key may be spent once in any `ttl_seconds` (api.md: refused if seen
   expiring by itself. No database write at all on a signed GET. The guarantee holds as long
   as Redis keeps the keys for their lifetime: run it with `maxmemory-policy noeviction` (an
   evicting policy may drop a live nonce) and with persistence (a Redis restarted empty would
-  accept a nonce spent in the last 300 s again). docs/decisions.md, "Nonces in Redis".
+  accept a nonce spent in the last 300 s again). docs/decisions.md (redis) and
+  docs/operations.md.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ class NonceStore(Protocol):
 
 
 class DatabaseNonces:
-    storage_uri = DATABASE_URI
-
     def spend(self, db: Session, key_id: str, nonce: str, ttl_seconds: int) -> bool:
         """Commits the session at once (only reads have happened in it before): a nonce is
         spent even when the request is then refused. The unique constraint on (key_id, nonce)
@@ -64,18 +63,13 @@ class RedisNonces:
         # Imported here: the embedded default never needs the Redis client.
         import redis
 
-        self.storage_uri, self.prefix = storage_uri, prefix
+        self.prefix = prefix
         self._redis = redis.Redis.from_url(storage_uri)
 
     def spend(self, db: Session, key_id: str, nonce: str, ttl_seconds: int) -> bool:
         """`db` is not touched: a signed GET then writes nothing to the database."""
         key = f"{self.prefix}:nonce:{key_id}:{nonce}"
         return bool(self._redis.set(key, b"1", nx=True, ex=ttl_seconds))
-
-    def reset(self) -> None:
-        """Forget every nonce under the prefix (the tests' fresh start)."""
-        for key in self._redis.scan_iter(match=f"{self.prefix}:nonce:*", count=1000):
-            self._redis.delete(key)
 
 
 def nonce_store(storage_uri: str) -> DatabaseNonces | RedisNonces:
