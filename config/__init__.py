@@ -38,11 +38,18 @@ class Settings:
     rate_limit_per_second: float = 200.0
     rate_limit_burst: int = 400
     # Where the counts live: memory:// (one process) or redis://host:port/db (shared by every
-    # worker and machine). api/ratelimit.py
+    # worker and machine). loanledger/ratelimit.py
     rate_limit_storage_uri: str = "memory://"
     # Where spent signature nonces live: database:// (the nonces table; embedded, the default)
     # or redis://host:port/db (no database write on a signed GET). api/nonces.py
     nonce_storage_uri: str = "database://"
+    # Per client address, for what anyone may ask without signing in (the public 公示 list):
+    # a person reading and printing it needs a handful; a scraper gets 429. <= 0: no limit.
+    anonymous_rate_limit_per_second: float = 2.0
+    anonymous_rate_limit_burst: int = 60
+    # The bureau's telephone or address for questions about a 公示 list, printed with "how to
+    # object" (None: the list says to object through the enterprise portal only).
+    publicity_contact: str | None = None
     sqlite_wal: bool = True
     # The web session cookie only over HTTPS. On in production (TLS ends at the load balancer
     # or the server, never plain HTTP to a browser); off where the dev server speaks plain HTTP.
@@ -158,6 +165,16 @@ def load_settings(
                 "LOANLEDGER_RATE_LIMIT_BURST", environ["LOANLEDGER_RATE_LIMIT_BURST"], int
             ),
         )
+    for name, field, kind in (
+        ("LOANLEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND", "anonymous_rate_limit_per_second", float),
+        ("LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST", "anonymous_rate_limit_burst", int),
+    ):
+        if name in environ:
+            settings = replace(settings, **{field: _number(name, environ[name], kind)})
+    if environ.get("LOANLEDGER_PUBLICITY_CONTACT", "").strip():
+        settings = replace(
+            settings, publicity_contact=environ["LOANLEDGER_PUBLICITY_CONTACT"].strip()
+        )
     settings = replace(settings, **overrides)
     check_settings(settings)
     return settings
@@ -178,5 +195,7 @@ def check_settings(settings: Settings) -> None:
         ("redis://", "rediss://")
     ):
         raise ConfigError("LOANLEDGER_NONCE_STORAGE_URI must be database:// or redis://…")
+    if settings.anonymous_rate_limit_burst < 1:
+        raise ConfigError("LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST must be at least 1")
     if settings.rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_RATE_LIMIT_BURST must be at least 1")

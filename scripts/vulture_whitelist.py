@@ -74,6 +74,11 @@ EnterpriseLists  # loanledger/api/resources/lists.py
 EnterpriseListResource
 Members
 Member
+ForecastResource  # loanledger/api/resources/forecast.py
+WhatIfResource
+Publicity  # loanledger/api/resources/public.py
+PublicityOne
+PublicityXlsx
 _.patch  # MethodView.patch: loans.py BankLoan, reference.py EnterpriseResource
 
 # ---------------------------------------------------------------- flask-smorest / apispec: the OpenAPI document
@@ -86,6 +91,8 @@ _._raw_load_json  # webargs' FlaskParser hook for the JSON body (api/parsing.py)
 # Schema fields are class attributes that the schema's metaclass collects: they are loaded
 # and dumped by name, never read as attributes.
 covered_years  # loanledger/api/resources/admin.py CalendarOut
+how  # loanledger/api/resources/public.py PublicObjectionOut
+publicity_starts_on  # public.py PublicityOut
 tokens_revoked  # admin.py SignedOut
 shortfall  # loanledger/api/resources/pools.py PoolSchema
 since  # loanledger/api/resources/audit.py AuditQuery
@@ -116,6 +123,9 @@ control_total
 penalty_interest  # loanledger/wire/schemas.py
 compound_interest
 members_on_business_date  # loanledger/api/resources/lists.py EnterpriseListDetailSchema
+from_  # loanledger/api/resources/forecast.py WhatIfSchema (data_key "from")
+to  # forecast.py WhatIfSchema
+by_month_and_bank  # forecast.py WhatIfSchema
 # `class Meta: unknown = RAISE | INCLUDE` (api/errors.py, resources/audit.py, periods.py,
 # reference.py, wire/fields.py)
 unknown
@@ -150,6 +160,8 @@ voucher
 objections_page
 resolve_objection
 reconciliation_page
+what_if_page
+what_if_post
 portal  # loanledger/web/portal.py
 portal_loan
 portal_line
@@ -157,11 +169,17 @@ enterprises_page  # loanledger/web/registry.py
 enterprise_page
 filing_page
 loan_page
+loans_page
+audit_page  # loanledger/web/audit.py
+audit_csv
 lists_page  # loanledger/web/lists.py
 create_list
 list_page
 put_member
 import_list_file
+publicity_page  # loanledger/web/public.py
+publicity_batch_page
+_limit  # loanledger/api/resources/public.py @blp.before_request
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)
 ensure_ascii
 sort_keys
@@ -217,6 +235,9 @@ _.fill
 _.alignment
 _.width
 _.freeze_panes
+_.print_title_rows  # services/publicity_sheet.py: the header row on every printed page
+_.orientation
+_.fitToWidth
 
 # ---------------------------------------------------------------- enums
 # StrEnum members, used by iteration: words(RepaymentMethod), in_list(..., InterestSettlement)

@@ -24,6 +24,8 @@ RESOURCE_MODULES = (
     "objections",  # objections during 公示
     "audit",  # the audit trail, an enterprise's own subsidies
     "reconciliation",  # per-period reconciliation report (JSON, CSV, XLSX)
+    "forecast",  # the budget forecast and the policy what-if (reports)
+    "public",  # what anyone may read without sign-in: the 公示 lists
 )
 
 # Every blueprint's @arguments reads JSON bodies strictly (api/parsing.py). Set here, in the

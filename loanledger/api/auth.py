@@ -25,11 +25,11 @@ from werkzeug.exceptions import HTTPException
 
 from loanledger.api.errors import ApiError
 from loanledger.api.nonces import NonceStore, nonce_store
-from loanledger.api.ratelimit import RequestLimits
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import IdempotencyRecord
+from loanledger.ratelimit import request_limits
 from loanledger.request_context import Principal, session
 from loanledger.services import identity
 from loanledger.services.unit_of_work import unit_of_work
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 IDEMPOTENCY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-RATE_LIMIT_EXTENSION = "loanledger.rate_limit"
 NONCE_EXTENSION = "loanledger.nonces"
 # Answers that say "not now" rather than "no": never stored under an Idempotency-Key.
 NOT_STORED_STATUSES = (408, 409, 429)
@@ -183,19 +182,6 @@ def _rate_limit(bank_code: str) -> None:
             f"too many requests for bank {bank_code}; retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-
-
-def request_limits(ext) -> RequestLimits:
-    """The app's limits on the store its settings name; made again when the settings change
-    (the test suite points one app at a new configuration per test), counts forgotten."""
-    held = current_app.extensions.get(RATE_LIMIT_EXTENSION)
-    if held is None or held[0] is not ext:
-        limits = RequestLimits(ext.settings.rate_limit_storage_uri)
-        if held is not None and held[1].storage_uri == limits.storage_uri:
-            limits = held[1]
-            limits.reset()
-        held = current_app.extensions[RATE_LIMIT_EXTENSION] = (ext, limits)
-    return held[1]
 
 
 # ------------------------------------------------------------------ idempotency

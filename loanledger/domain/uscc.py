@@ -28,3 +28,14 @@ def uscc_valid(text: str) -> bool:
 def uscc_with_check(first17: str) -> str:
     """Complete 17 characters into a valid USCC (for test data and fixtures)."""
     return first17 + check_char(first17)
+
+
+MASK_KEPT = 4  # characters kept at each end of a published USCC
+
+
+def masked_uscc(uscc: str) -> str:
+    """The USCC as a public list shows it: the middle ten characters of the 18 as '*', so the
+    list names the enterprise without publishing its full code (api.md, the 公示 list)."""
+    if len(uscc) <= 2 * MASK_KEPT:
+        return "*" * len(uscc)
+    return uscc[:MASK_KEPT] + "*" * (len(uscc) - 2 * MASK_KEPT) + uscc[-MASK_KEPT:]

@@ -26,3 +26,14 @@ def publicity_end(
         if is_workday(d):
             counted += 1
     return d
+
+
+def publicity_start(
+    closed_on: date, ends_on: date, is_workday: Callable[[date], bool] = weekday_rule
+) -> date:
+    """The first day of the 公示 that `publicity_end` ends: the working day after the close
+    (domain.md §7). A 公示 of no days starts and ends on the day of the close."""
+    d = closed_on + timedelta(days=1)
+    while not is_workday(d) and d < ends_on:
+        d += timedelta(days=1)
+    return min(d, ends_on)

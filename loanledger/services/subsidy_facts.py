@@ -109,7 +109,6 @@ class SubsidyFacts:
     # ---------------------------------------------------------------- the questions
     def compute(self, data: LoanData, event: Any, lpr_table) -> tuple[RecordResult, int]:
         """One interest record: `event` is its loan_events row as load_loans reads it (Core)."""
-        version, policy = self.book.on(event.on_date)
         record = InterestRecord(
             event.period_start,
             event.period_end,
@@ -117,6 +116,14 @@ class SubsidyFacts:
             event.interest_fen,
             event.event_id in data.voided_ids,
         )
+        return self.compute_record(data, record, lpr_table)
+
+    def compute_record(
+        self, data: LoanData, record: InterestRecord, lpr_table
+    ) -> tuple[RecordResult, int]:
+        """One interest record of the loan, reported or (the forecast's) assumed, under the
+        version in force on its paid_on: the close's computation."""
+        version, policy = self.book.on(record.paid_on)
         result = compute_record(
             record,
             data.facts(),

@@ -46,6 +46,7 @@ def register_web(app: Flask) -> None:
         errors,
         lists,
         portal,
+        public,
         registry,
     )
     from loanledger.web.format import day, rate, yuan

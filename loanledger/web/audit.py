@@ -26,7 +26,6 @@ from loanledger.web.format import SHANGHAI, day
 PAGE_SIZE = 100
 EXPORT_AT_MOST = 100_000
 MAX_CURSOR = 1024
-FILTER_FIELDS = ("actor", "action", "entity", "entity_id", "from", "to", "cursor")
 
 
 def _local_midnight(value: dt.date) -> dt.datetime:

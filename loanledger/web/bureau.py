@@ -3,6 +3,8 @@ the voucher, objections, reconciliation. Every action is one service call (perfo
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from loanledger.domain.capitals import yuan_in_capitals
@@ -20,7 +22,7 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import read
+from loanledger.services import forecast, read
 from loanledger.services.close import close_period
 from loanledger.web import chart, forms, reconciliation_words, web
 from loanledger.web.auth import current_user, roles_required
@@ -64,6 +66,8 @@ def dashboard():
         periods=list(reversed(read.periods(db))),
         batches=newest_first,
         budgets=read.budget_years(db),
+        # 预计全年支出 / 预算: GET /reports/forecast's figure for the business year
+        year_forecast=forecast.forecast(db, today.year, next_year=False).years[0],
         pools=read.pool_statuses(db, today),
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),
@@ -138,6 +142,8 @@ def batch_page(batch_id: int):
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
         can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
         can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,
+        # The public page lists the batch exactly while this is true (services.read.publicity).
+        in_public_list=read.is_published(batch, business_date()),
         today=business_date(),
     )
 
@@ -377,3 +383,49 @@ def reconciliation_xlsx(period: str):
             "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'
         },
     )
+
+
+# ------------------------------------------------------------------ the policy what-if (政策测算)
+@web.get("/bureau/what-if")
+@roles_required(*STAFF_ROLES)
+def what_if_page():
+    """A draft policy, as GET /policy gives it, to price against the one in force."""
+    from loanledger.services import registry
+
+    today = business_date()
+    doc = registry.current_policy(db_session()).document()
+    return _what_if_form(
+        json.dumps(doc, ensure_ascii=False, indent=2), f"{today.year}-01", f"{today.year}-12"
+    )
+
+
+@web.post("/bureau/what-if")
+@roles_required(*STAFF_ROLES)
+def what_if_post():
+    """POST /reports/what-if's figures (services.forecast.what_if): nothing is saved."""
+    text = request.form.get("policy", "")
+    first, last = request.form.get("from", ""), request.form.get("to", "")
+    try:
+        doc = json.loads(forms.text(text, required=True, max_length=MAX_POLICY_TEXT))
+        first, last = forms.period(first), forms.period(last)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return _what_if_form(text, first, last)
+    except ValueError:
+        forms.flash_form_error(forms.FormError("invalid_format", "policy JSON"))
+        return _what_if_form(text, first, last)
+    answer: dict = {}
+    refusal = forms.attempt(
+        lambda: answer.update(result=forecast.what_if(db_session(), doc, first, last))
+    )
+    if refusal is not None:
+        forms.flash_refusal(refusal)
+        return _what_if_form(text, first, last, problems=refusal.problems)
+    return _what_if_form(text, first, last, result=answer["result"])
+
+
+MAX_POLICY_TEXT = 20_000
+
+
+def _what_if_form(text: str, first: str, last: str, **shown):
+    return render_template("bureau/what_if.html", policy_text=text, first=first, last=last, **shown)

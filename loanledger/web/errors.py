@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def error_page(status: int):
-    key = f"error.{status}" if status in (400, 403, 404, 405, 500) else "error.400"
+    key = f"error.{status}" if status in (400, 403, 404, 405, 429, 500) else "error.400"
     return render_template("error.html", status=status, message_key=key), status
 
 
@@ -28,8 +28,10 @@ def _http(error: HTTPException):
 
 @web.errorhandler(Refusal)
 def _refusal(error: Refusal):
-    """A refusal no form caught (a NotFound on a page's own object, mostly): its status's page."""
-    return error_page(error.status)
+    """A refusal no form caught (a NotFound on a page's own object, mostly): its status's page,
+    with the refusal's headers (Retry-After of a 429)."""
+    body, status = error_page(error.status)
+    return body, status, error.headers
 
 
 @web.errorhandler(Exception)

@@ -45,6 +45,9 @@ API_PATHS = {
     ("get", "/api/v1/claims"),
     ("get", "/api/v1/ledger/trial-balance"),
     ("get", "/api/v1/ledger/accounts/{code}/entries"),
+    ("get", "/api/v1/public/publicity"),
+    ("get", "/api/v1/public/publicity/{batch_id}"),
+    ("get", "/api/v1/public/publicity/{batch_id}.xlsx"),
 }
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from config import ConfigError, Settings, load_settings
-from loanledger.api.ratelimit import RequestLimits
 from loanledger.app import create_app
 from loanledger.client import TestClientBank
 from loanledger.persistence.tables import IdempotencyRecord, Nonce
+from loanledger.ratelimit import RequestLimits
 from loanledger.services import retention
 from loanledger.services.retention import purge_expired
 from tests.support.api import API

@@ -46,6 +46,7 @@ RULES = (
     # beside app.py, shared by both adapters
     Rule("loanledger.request_context", never=ADAPTERS),
     Rule("loanledger.problems", never=ADAPTERS),
+    Rule("loanledger.ratelimit", never=ADAPTERS),
 )
 
 

@@ -76,6 +76,14 @@ from loanledger.services.read.periods import (
     period_view,
     periods,
 )
+from loanledger.services.read.publicity import (
+    PublicEntry,
+    PublicList,
+    is_published,
+    publicity_doc,
+    publicity_list,
+    publicity_lists,
+)
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
     BudgetYear,
@@ -132,6 +140,8 @@ __all__ = [
     "PayeeAccount",
     "PayeeShown",
     "PoolStatus",
+    "PublicEntry",
+    "PublicList",
     "TrialBalance",
     "account_entries",
     "audit_rows",
@@ -174,6 +184,7 @@ __all__ = [
     "granted_by_loan",
     "held_totals",
     "import_job",
+    "is_published",
     "last_closed_period",
     "latest_control_totals",
     "line",
@@ -203,6 +214,9 @@ __all__ = [
     "pool_status",
     "pool_statuses",
     "products",
+    "publicity_doc",
+    "publicity_list",
+    "publicity_lists",
     "reconciliation",
     "risk_pool",
     "risk_pools",
