@@ -25,7 +25,7 @@ $(BIN)/python:
 # Reinstall only when the declared dependencies change (the install is editable).
 $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 install: $(STAMP)

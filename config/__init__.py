@@ -41,6 +41,9 @@ class Settings:
     # Where the counts live: memory:// (one process) or redis://host:port/db (shared by every
     # worker and machine). loanledger/ratelimit.py
     rate_limit_storage_uri: str = "memory://"
+    # Where spent signature nonces live: database:// (the nonces table; embedded, the default)
+    # or redis://host:port/db (no database write on a signed GET). api/nonces.py
+    nonce_storage_uri: str = "database://"
     # Per client address, for what anyone may ask without signing in (the public 公示 list):
     # a person reading and printing it needs a handful; a scraper gets 429. <= 0: no limit.
     anonymous_rate_limit_per_second: float = 2.0
@@ -162,6 +165,8 @@ def load_settings(
         settings = replace(
             settings, rate_limit_storage_uri=environ["LOANLEDGER_RATE_LIMIT_STORAGE_URI"]
         )
+    if "LOANLEDGER_NONCE_STORAGE_URI" in environ:
+        settings = replace(settings, nonce_storage_uri=environ["LOANLEDGER_NONCE_STORAGE_URI"])
     if "LOANLEDGER_RATE_LIMIT_BURST" in environ:
         settings = replace(
             settings,
@@ -210,6 +215,10 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("a secret key is required")
     if not settings.rate_limit_storage_uri.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("LOANLEDGER_RATE_LIMIT_STORAGE_URI must be memory:// or redis://…")
+    if settings.nonce_storage_uri != "database://" and not settings.nonce_storage_uri.startswith(
+        ("redis://", "rediss://")
+    ):
+        raise ConfigError("LOANLEDGER_NONCE_STORAGE_URI must be database:// or redis://…")
     if settings.anonymous_rate_limit_burst < 1:
         raise ConfigError("LOANLEDGER_ANONYMOUS_RATE_LIMIT_BURST must be at least 1")
     if not 0 < settings.smtp_port < 65536:

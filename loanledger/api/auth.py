@@ -24,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from loanledger.api.errors import ApiError
+from loanledger.api.nonces import NonceStore, nonce_store
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import role_may_act_as
 from loanledger.persistence.db import as_utc
-from loanledger.persistence.tables import IdempotencyRecord, Nonce
+from loanledger.persistence.tables import IdempotencyRecord
 from loanledger.ratelimit import request_limits
 from loanledger.request_context import Principal, session
 from loanledger.services import identity
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 IDEMPOTENCY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+NONCE_EXTENSION = "loanledger.nonces"
 # Answers that say "not now" rather than "no": never stored under an Idempotency-Key.
 NOT_STORED_STATUSES = (408, 409, 429)
 
@@ -114,23 +116,24 @@ def _authenticate_bank() -> Principal:
 
 
 def _burn_nonce(key_id: str, nonce: str, ttl_seconds: int) -> None:
-    """Committed at once, before the request's own work: a nonce is spent even when the
-    request is then refused. (Only reads have happened in this session so far.)"""
-    now = dt.datetime.now(dt.UTC)
-    db = session()
-    db.execute(
-        delete(Nonce).where(
-            Nonce.key_id == key_id,
-            Nonce.nonce == nonce,
-            Nonce.seen_at < now - dt.timedelta(seconds=ttl_seconds),
+    """Spent before the request's own work, in the store the settings name (api/nonces.py):
+    a nonce is spent even when the request is then refused."""
+    if not nonces_of(current_app.extensions["loanledger"]).spend(
+        session(), key_id, nonce, ttl_seconds
+    ):
+        raise _unauthorized("nonce_reused", "this nonce was already used")
+
+
+def nonces_of(ext) -> NonceStore:
+    """The app's nonce store, made once per configuration (like `request_limits`): a Redis
+    client keeps its connection pool across requests."""
+    held = current_app.extensions.get(NONCE_EXTENSION)
+    if held is None or held[0] is not ext:
+        held = current_app.extensions[NONCE_EXTENSION] = (
+            ext,
+            nonce_store(ext.settings.nonce_storage_uri),
         )
-    )
-    db.add(Nonce(key_id=key_id, nonce=nonce, seen_at=now))
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise _unauthorized("nonce_reused", "this nonce was already used") from None
+    return held[1]
 
 
 # ------------------------------------------------------------------ staff tokens

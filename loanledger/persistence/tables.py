@@ -604,6 +604,12 @@ class Line(Base):
         CheckConstraint(in_list("payee_type", PayeeType), name="payee_type"),
         CheckConstraint(in_list("status", LineStatus), name="status"),
         Index("ix_lines_batch_payee", "batch_id", "payee_id"),
+        # A loan's lines (the loan view, services/read/loans.loan_lines): without it every
+        # view scanned the table (25 ms at 100,000 lines on PostgreSQL).
+        Index("ix_lines_bank_contract", "bank_code", "contract_no"),
+        # A batch's lines page (keyset on id, services/read/batches.batch_lines): the range
+        # of one batch in id order, however many batches came before it.
+        Index("ix_lines_batch_line", "batch_id", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))

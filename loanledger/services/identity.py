@@ -208,10 +208,21 @@ def revoke_key(db: Session, key_id: str, actor: str = "cli") -> dict[str, str]:
 
 
 def active_bank_key(db: Session, key_id: str, secret_key: str) -> tuple[str, str] | None:
+    """The key's bank and secret while the key is active. The row is read on every request,
+    so a revocation (by any process) takes effect at once; only the decryption is cached."""
     key = db.get(BankKey, key_id)
     if key is None or key.status != "active":
         return None
+    secret = _decrypted(secret_key, key.secret_encrypted)
+    return None if secret is None else (key.bank_code, secret)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypted(secret_key: str, secret_encrypted: str) -> str | None:
+    """Fernet's key derivation and decryption, once per key and process rather than on every
+    signed request (about 0.1 ms each, profiled). A key's ciphertext never changes, so its
+    answer may be kept; keyed by the ciphertext, a rotated key is another entry."""
     try:
-        return key.bank_code, _fernet(secret_key).decrypt(key.secret_encrypted.encode()).decode()
+        return _fernet(secret_key).decrypt(secret_encrypted.encode()).decode()
     except InvalidToken:
         return None

@@ -12,7 +12,7 @@ from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import BatchPayee, Claim, Line, Loan, RecordState
-from loanledger.services.facts import load_loan, load_loans
+from loanledger.services.facts import LoanData, load_loans
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
@@ -94,13 +94,19 @@ def _claim_paid(db: Session, claim: Row) -> int:
     return int(total or 0)
 
 
-def _eligibility(db: Session, loan: Loan | Row, book: PolicyBook, today: dt.date) -> dict[str, Any]:
-    """As of the business date, with the close's facts and rules (services.subsidy_facts):
-    every loan of the enterprise is read, because W0 and a filing's lapse depend on them."""
-    ids = list(db.scalars(select(Loan.id).where(Loan.uscc == loan.uscc)))
-    loans = load_loans(db, ids)
+def _enterprise_loans(db: Session, loan: Loan | Row) -> dict[int, LoanData]:
+    """Every loan of the loan's enterprise with its events, in two queries: the view's own
+    loan is among them (its events, status and balance), and the eligibility needs them all,
+    because W0 and a filing's lapse depend on them."""
+    return load_loans(db, db.scalars(select(Loan.id).where(Loan.uscc == loan.uscc)))
+
+
+def _eligibility(
+    db: Session, loans: dict[int, LoanData], loan_id: int, book: PolicyBook, today: dt.date
+) -> dict[str, Any]:
+    """As of the business date, with the close's facts and rules (services.subsidy_facts)."""
     facts = SubsidyFacts(db, loans, book, as_of=today)
-    eligible, reasons = facts.eligibility(loans[loan.id], today)
+    eligible, reasons = facts.eligibility(loans[loan_id], today)
     return {"eligible": eligible, "reasons": list(reasons)}
 
 
@@ -108,7 +114,8 @@ def loan_view(
     db: Session, loan: Loan | Row, today: dt.date, book: PolicyBook | None = None
 ) -> dict[str, Any]:
     book = book or PolicyBook.load(db)
-    data = load_loan(db, loan)
+    loans = _enterprise_loans(db, loan)
+    data = loans[loan.id]
     _version, policy = book.on(today)
     npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
     settled_on = data.settlement_date()
@@ -146,7 +153,7 @@ def loan_view(
         "npl_date": _iso(npl_on),
         "coverage": loan.coverage,
         "risk_pool": loan.risk_pool,
-        "eligibility": _eligibility(db, loan, book, today),
+        "eligibility": _eligibility(db, loans, loan.id, book, today),
         "subsidy_granted": format_fen(int(granted or 0)),
         "events": [event_to_wire(e, data.voided_ids) for e in data.events],
         "lines": [line_wire(line) for line in lines],
