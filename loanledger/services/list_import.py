@@ -189,7 +189,17 @@ def _find_header(
     )
 
 
-def _check_header(names: list[str | None], number: int) -> None:
+def check_header(
+    names: list[str | None],
+    number: int,
+    *,
+    captions: dict[str, str],
+    headers: dict[str, tuple[str, ...]],
+    required: tuple[str, ...] | list[str] | frozenset[str],
+) -> None:
+    """A file's header row (`names`: each column's field, or None) names no field twice and
+    every required one; otherwise the file is refused with every problem. Shared by the file
+    imports that read a header of field names or captions (this one, the bank's return file)."""
     errors = []
     seen: set[str] = set()
     for position, name in enumerate(names):
@@ -201,7 +211,7 @@ def _check_header(names: list[str | None], number: int) -> None:
                     "column": name,
                     "code": "invalid_format",
                     "message": f"column {spreadsheets.column_letter(position)} of row {number}: "
-                    f"a second column for {name} ({CAPTIONS[name]})",
+                    f"a second column for {name} ({captions[name]})",
                 }
             )
         seen.add(name)
@@ -209,13 +219,17 @@ def _check_header(names: list[str | None], number: int) -> None:
         {
             "column": name,
             "code": "required",
-            "message": f"the column {name} ({' / '.join(HEADERS[name][1:])}) is missing",
+            "message": f"the column {name} ({' / '.join(headers[name][1:])}) is missing",
         }
-        for name in REQUIRED
+        for name in required
         if name not in seen
     ]
     if errors:
         raise FileRefused(errors[0]["code"], errors[0]["message"], errors=errors)
+
+
+def _check_header(names: list[str | None], number: int) -> None:
+    check_header(names, number, captions=CAPTIONS, headers=HEADERS, required=REQUIRED)
 
 
 def _cell(reader: Reader, name: str, raw: Any) -> Any:

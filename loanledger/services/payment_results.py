@@ -44,7 +44,13 @@ from loanledger.domain.vocabulary import BatchStatus, PaymentStatus
 from loanledger.services import audit, payouts, read, spreadsheets
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.imports import Spooled
-from loanledger.services.list_import import HEADER_ROWS, MAX_ROWS, header_key, parse_date
+from loanledger.services.list_import import (
+    HEADER_ROWS,
+    MAX_ROWS,
+    check_header,
+    header_key,
+    parse_date,
+)
 from loanledger.services.spreadsheets import CellError, FileRefused, Reader
 
 FIELDS = ("payee", "status", "paid_on", "reference", "reason", "amount")
@@ -224,31 +230,7 @@ def _find_header(
 
 
 def _check_header(names: list[str | None], number: int) -> None:
-    errors, seen = [], set()
-    for position, name in enumerate(names):
-        if name is None:
-            continue
-        if name in seen:
-            errors.append(
-                {
-                    "column": name,
-                    "code": "invalid_format",
-                    "message": f"column {spreadsheets.column_letter(position)} of row {number}: "
-                    f"a second column for {name} ({CAPTIONS[name]})",
-                }
-            )
-        seen.add(name)
-    errors += [
-        {
-            "column": name,
-            "code": "required",
-            "message": f"the column {name} ({' / '.join(HEADERS[name][1:])}) is missing",
-        }
-        for name in REQUIRED
-        if name not in seen
-    ]
-    if errors:
-        raise FileRefused(errors[0]["code"], errors[0]["message"], errors=errors)
+    check_header(names, number, captions=CAPTIONS, headers=HEADERS, required=REQUIRED)
 
 
 def _value(row: ResultRow, name: str, value: str) -> RowError | None:
