@@ -163,7 +163,7 @@ _check_csrf  # loanledger/web/__init__.py @web.before_request
 logout  # loanledger/web/auth.py
 set_language
 _inject_user  # web/auth.py @web.app_context_processor
-dashboard  # loanledger/web/bureau.py
+dashboard  # loanledger/web/dashboard.py
 batch_page
 submit_batch
 approve_batch

@@ -42,13 +42,18 @@ def register_web(app: Flask) -> None:
     from loanledger.web import (  # noqa: F401 - routes attach to `web`
         audit,
         auth,
-        bureau,
+        batches,
+        dashboard,
         errors,
         lists,
+        objections,
+        payments,
         portal,
         public,
+        reconciliation,
         registry,
         reports,
+        what_if,
     )
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n

@@ -1,0 +1,159 @@
+"""One batch: its page, its lines, and the maker-checker actions (submit, approve, reject)."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from loanledger.domain.vocabulary import (
+    STAFF_ROLES,
+    BatchStatus,
+    LineKind,
+    LineStatus,
+    Role,
+    words,
+)
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
+from loanledger.services import read
+from loanledger.web import forms, web
+from loanledger.web.auth import current_user, roles_required
+
+LINE_KINDS = words(LineKind)
+LINE_STATUSES = words(LineStatus)
+SUBMITTABLE = (BatchStatus.PUBLICITY, BatchStatus.READY)
+PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
+
+
+def refresh_publicity() -> None:
+    """Batches whose 公示 ended become `ready` before anyone looks at them."""
+    from loanledger.services import payouts
+    from loanledger.services.unit_of_work import unit_of_work
+
+    with unit_of_work(db_session()) as db:
+        payouts.refresh_publicity(db, business_date())
+
+
+def batch_or_404(batch_id: int):
+    batch = read.batch(db_session(), batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+def _line_filter() -> read.LineFilter:
+    try:
+        payee_id = forms.text(request.args.get("payee_id"), max_length=32) or None
+        kind = forms.choice(request.args.get("kind"), LINE_KINDS)
+        status = forms.choice(request.args.get("status"), LINE_STATUSES)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return read.LineFilter()
+    return read.LineFilter(payee_id, kind, status)
+
+
+def _page() -> int:
+    try:
+        return forms.page_number(request.args.get("page"))
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return 1
+
+
+@web.get("/bureau/batches/<int:batch_id>")
+@roles_required(*STAFF_ROLES)
+def batch_page(batch_id: int):
+    refresh_publicity()
+    db = db_session()
+    batch = batch_or_404(batch_id)
+    line_filter, page = _line_filter(), _page()
+    lines = read.batch_lines_numbered(db, batch.id, line_filter, page)
+    payees = read.batch_payees(db, batch.id)
+    shown = read.payees_shown(db, batch.status, payees)
+    user = current_user()
+    objections = read.objections(db, batch_id=batch.id)
+    return render_template(
+        "bureau/batch.html",
+        batch=batch,
+        lines=lines.items,
+        count=lines.count,
+        page=page,
+        pages=lines.pages,
+        line_filter=line_filter,
+        line_kinds=LINE_KINDS,
+        line_statuses=LINE_STATUSES,
+        payees=payees,
+        reason_codes=read.batch_reason_codes(db, batch.id),
+        names={pid: s.name for pid, s in shown.items()},
+        shown=shown,
+        open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
+        objections=objections,
+        can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
+        can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
+        can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,
+        # The public page lists the batch exactly while this is true (services.read.publicity).
+        in_public_list=read.is_published(batch, business_date()),
+        today=business_date(),
+    )
+
+
+def _batch_action(batch_id: int, call, success_key: str):
+    batch_or_404(batch_id)
+    forms.perform(call, success_key)
+    return redirect(url_for("web.batch_page", batch_id=batch_id))
+
+
+@web.post("/bureau/batches/<int:batch_id>/submit")
+@roles_required(Role.CLERK)
+def submit_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+    return _batch_action(
+        batch_id,
+        lambda: payouts.submit(db_session(), batch_id, actor, business_date()),
+        "batch.submitted_ok",
+    )
+
+
+@web.post("/bureau/batches/<int:batch_id>/approve")
+@roles_required(Role.APPROVER)
+def approve_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+    return _batch_action(
+        batch_id,
+        lambda: payouts.approve(db_session(), batch_id, actor, business_date()),
+        "batch.approved_ok",
+    )
+
+
+@web.post("/bureau/batches/<int:batch_id>/reject")
+@roles_required(Role.APPROVER)
+def reject_batch(batch_id: int):
+    from loanledger.services import payouts
+
+    actor = current_user().actor
+
+    def call():
+        reason = forms.text(request.form.get("reason"), required=True)
+        return payouts.reject(db_session(), batch_id, actor, reason, business_date())
+
+    return _batch_action(batch_id, call, "batch.rejected_ok")
+
+
+@web.get("/bureau/lines/<int:line_id>")
+@roles_required(*STAFF_ROLES)
+def line_page(line_id: int):
+    db = db_session()
+    line = read.line(db, line_id)
+    if line is None:
+        abort(404)
+    return render_template(
+        "portal/line.html",
+        line=line,
+        batch=read.batch(db, line.batch_id),
+        portal=False,
+        today=business_date(),
+        names=read.payee_names(db, [line.payee_id]),
+    )

@@ -1,0 +1,63 @@
+"""Objections raised during 公示, and their resolution by a clerk."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from loanledger.domain.vocabulary import (
+    OBJECTION_RESOLUTIONS,
+    STAFF_ROLES,
+    ObjectionStatus,
+    Role,
+    words,
+)
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
+from loanledger.services import read
+from loanledger.web import forms, web
+from loanledger.web.auth import current_user, roles_required
+
+OBJECTION_STATUSES = words(ObjectionStatus)
+
+
+@web.get("/bureau/objections")
+@roles_required(*STAFF_ROLES)
+def objections_page():
+    try:
+        status = forms.choice(request.args.get("status"), OBJECTION_STATUSES)
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        status = None
+    db = db_session()
+    rows = read.objections(db, status)
+    return render_template(
+        "bureau/objections.html",
+        rows=rows,
+        status=status,
+        statuses=OBJECTION_STATUSES,
+        names=read.payee_names(db, [o.uscc for o, _line in rows]),
+        can_resolve=current_user().can(Role.CLERK),
+    )
+
+
+@web.post("/bureau/objections/<int:objection_id>/resolve")
+@roles_required(Role.CLERK)
+def resolve_objection(objection_id: int):
+    from loanledger.services import objections
+
+    actor = current_user().actor
+
+    def call():
+        resolution = forms.choice(
+            request.form.get("resolution"), words(OBJECTION_RESOLUTIONS), required=True
+        )
+        note = forms.text(request.form.get("note"))
+        return objections.resolve(
+            db_session(), objection_id, resolution, note, actor, business_date()
+        )
+
+    forms.perform(call, "obj.resolved_ok")
+    back = request.form.get("back")
+    if back and back.startswith("/bureau/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(url_for("web.objections_page"))

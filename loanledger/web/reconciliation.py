@@ -1,0 +1,60 @@
+"""A month's reconciliation in words, and its CSV and XLSX downloads."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template
+
+from loanledger.domain.vocabulary import (
+    STAFF_ROLES,
+)
+from loanledger.request_context import session as db_session
+from loanledger.services import read
+from loanledger.web import forms, reconciliation_words, web
+from loanledger.web.auth import roles_required
+
+
+def _reconciliation(period: str) -> dict:
+    try:
+        period = forms.period(period)
+    except forms.FormError:
+        abort(404)
+    return read.reconciliation(db_session(), period)
+
+
+@web.get("/bureau/periods/<period>/reconciliation")
+@roles_required(*STAFF_ROLES)
+def reconciliation_page(period: str):
+    doc = _reconciliation(period)
+    return render_template(
+        "bureau/reconciliation.html", shown=reconciliation_words.page_doc(doc), period=doc["period"]
+    )
+
+
+@web.get("/bureau/periods/<period>/reconciliation.csv")
+@roles_required(*STAFF_ROLES)
+def reconciliation_csv(period: str):
+    from loanledger.services import reconciliation
+
+    doc = _reconciliation(period)
+    return Response(
+        reconciliation.reconciliation_csv(doc),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.csv"'
+        },
+    )
+
+
+@web.get("/bureau/periods/<period>/reconciliation.xlsx")
+@roles_required(*STAFF_ROLES)
+def reconciliation_xlsx(period: str):
+    from loanledger.services import reconciliation
+
+    doc = _reconciliation(period)
+    return Response(
+        reconciliation.reconciliation_xlsx(doc),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'
+        },
+    )
