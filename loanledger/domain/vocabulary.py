@@ -27,6 +27,7 @@ class Role(StrEnum):
     APPROVER = "approver"
     AUDITOR = "auditor"
     ENTERPRISE = "enterprise"
+    BANK = "bank"  # a partner bank's data officer in the pages: its own bank only
 
 
 STAFF_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.CLERK, Role.APPROVER, Role.AUDITOR)

@@ -123,12 +123,17 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(in_list("role", Role), name="role"),
         CheckConstraint(f"role <> '{Role.ENTERPRISE}' OR uscc IS NOT NULL", name="enterprise_uscc"),
+        CheckConstraint(f"role <> '{Role.BANK}' OR bank_code IS NOT NULL", name="bank_code"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     uscc: Mapped[str | None] = mapped_column(String(18))
+    # A bank's data officer signs in to the pages and sees only this bank (Role.BANK).
+    bank_code: Mapped[str | None] = mapped_column(ForeignKey("banks.bank_code"), index=True)
+    # The person's name as the pages show it (submitter, signatory); the username if unset.
+    display_name: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Every signed-in page session carries the version it began under; signing out (or an
     # administrator's "sign out everywhere") moves it on, so a copied cookie stops working.
