@@ -17,7 +17,7 @@ from loanledger.persistence.tables import Batch, JournalEntry, Line, Posting
 from loanledger.services.read import programme_report, trial_balance
 from loanledger.services.read.reports import DIMENSIONS, ReportRange
 from tests.support.api import ok, paged, staff_post
-from tests.support.world import USCCS, event, loan
+from tests.support.world import USCCS, event, two_loans_disbursed
 
 
 def _postings(db, base: str, **where) -> int:
@@ -147,25 +147,7 @@ def report_world(staff, bank) -> dict:
                 "approved_on": approved_on,
             },
         )
-    loan(banks["BK1"], "C1", USCCS[0], "F1", "500000.00", "2023-01-03", product_code="BK1-P")
-    loan(banks["BK2"], "C2", USCCS[1], "F2", "800000.00", "2023-01-03", product_code="BK2-P")
-    staff.set_business_date("2023-01-03")
-    event(
-        banks["BK1"],
-        "C1",
-        event_id="D1",
-        type="disbursement",
-        date="2023-01-03",
-        amount="500000.00",
-    )
-    event(
-        banks["BK2"],
-        "C2",
-        event_id="D2",
-        type="disbursement",
-        date="2023-01-03",
-        amount="800000.00",
-    )
+    two_loans_disbursed(staff, banks)
     staff.set_business_date("2023-02-21")
     event(
         banks["BK1"],

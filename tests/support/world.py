@@ -166,11 +166,8 @@ def event(client, contract: str, **body):
     return ok(client.post(f"{API}/loans/{contract}/events", json=body))
 
 
-def claim_world(staff, bank) -> dict:
-    """March 2023 has a subsidy line and a new claim: a close makes two batches."""
-    banks = small_world(staff, bank)
-    add_enterprise(staff, USCCS[0], "F1")
-    add_enterprise(staff, USCCS[1], "F2")
+def two_loans_disbursed(staff, banks: dict) -> None:
+    """C1 (BK1, F1, ¥500,000) and C2 (BK2, F2, ¥800,000), both drawn in full on 2023-01-03."""
     loan(banks["BK1"], "C1", USCCS[0], "F1", "500000.00", "2023-01-03")
     loan(banks["BK2"], "C2", USCCS[1], "F2", "800000.00", "2023-01-03")
     staff.set_business_date("2023-01-03")
@@ -190,6 +187,14 @@ def claim_world(staff, bank) -> dict:
         date="2023-01-03",
         amount="800000.00",
     )
+
+
+def claim_world(staff, bank) -> dict:
+    """March 2023 has a subsidy line and a new claim: a close makes two batches."""
+    banks = small_world(staff, bank)
+    add_enterprise(staff, USCCS[0], "F1")
+    add_enterprise(staff, USCCS[1], "F2")
+    two_loans_disbursed(staff, banks)
     staff.set_business_date("2023-03-21")
     event(
         banks["BK1"],
