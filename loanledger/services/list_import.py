@@ -33,9 +33,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +75,9 @@ _BLANKS = re.compile(r"[\s\u3000*＊]+")
 _TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CHINESE_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日", re.ASCII)
+R = TypeVar("R")  # a file's row, as its Layout reads it
+E = TypeVar("E")  # and one problem of a row
+F = TypeVar("F")  # and what the import keeps of the file
 
 
 # ===================================================================== row problems
@@ -168,8 +171,32 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _find_header(
-    reader: Reader, rows: Iterator[list[Any]]
+@dataclass(frozen=True)
+class Layout(Generic[R, E]):
+    """How one kind of file import finds its header row and reads a row: the 名录库 here,
+    the bank's return file in services.payment_results. The loop around them is one."""
+
+    field_of: Callable[[str], str | None]  # a header cell's text -> its field, or None
+    key_field: str  # the header row is the first of HEADER_ROWS that names this field
+    example: str  # the columns a refusal names when no row does
+    check: Callable[[list[str | None], int], None]  # check_header with the file's tables
+    row: Callable[[Reader, int, list[str | None], list[Any]], tuple[R, list[E]]]
+    max_rows: int
+    too_many_code: str = "invalid_format"
+    # rows passed over besides blank ones (a 合计 row the file's own program added)
+    skip: Callable[[Reader, list[str | None], list[Any]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Table(Generic[R, E]):
+    rows: list[R]
+    errors: list[E]
+    header_row: int
+    ignored: list[str]  # header texts that name no field
+
+
+def find_header(
+    reader: Reader, rows: Iterator[list[Any]], layout: Layout[R, E]
 ) -> tuple[int, list[str | None], list[str]]:
     """(header row, field by position, ignored header texts)."""
     for number in range(1, HEADER_ROWS + 1):
@@ -177,16 +204,41 @@ def _find_header(
         if cells is None:
             break
         texts = [reader.text(raw) for raw in cells]
-        names = [header_field(t) if t else None for t in texts]
-        if "uscc" in names:
-            _check_header(names, number)
+        names = [layout.field_of(t) if t else None for t in texts]
+        if layout.key_field in names:
+            layout.check(names, number)
             ignored = [t for t, n in zip(texts, names, strict=True) if t and n is None]
             return number, names, ignored
     raise FileRefused(
         "invalid_format",
         f"no header row: one of the first {HEADER_ROWS} rows must name the columns, "
-        "e.g. 统一社会信用代码 (uscc) and 起始日期 (from)",
+        f"e.g. {layout.example}",
     )
+
+
+def read_table(reader: Reader, layout: Layout[R, E]) -> Table[R, E]:
+    """Every row below the header with its own errors; FileRefused when the file as a whole
+    cannot be read (no header, no rows, too many rows)."""
+    rows: list[R] = []
+    errors: list[E] = []
+    with contextlib.closing(reader.rows()) as cells_of:
+        header_row, names, ignored = find_header(reader, cells_of, layout)
+        for number, cells in enumerate(cells_of, start=header_row + 1):
+            if all(reader.blank(raw) for raw in cells):
+                continue
+            if layout.skip is not None and layout.skip(reader, names, cells):
+                continue
+            if len(rows) == layout.max_rows:
+                raise FileRefused(
+                    layout.too_many_code,
+                    f"the file has more than {layout.max_rows:,} rows: split it",
+                )
+            row, row_errors = layout.row(reader, number, names, cells)
+            rows.append(row)
+            errors += row_errors
+    if not rows:
+        raise FileRefused("invalid_format", "the file has a header but no rows")
+    return Table(rows, errors, header_row, ignored)
 
 
 def check_header(
@@ -290,27 +342,35 @@ def _row(
 def read_file(source: IO[bytes]) -> ListFile:
     """The file's rows and each row's own errors (the header and the cells; not yet what
     the database says). FileRefused when the file as a whole cannot be read."""
+    return read_file_as(source, LAYOUT, ListFile)
 
-    def read(reader: Reader) -> ListFile:
-        rows: list[ListRow] = []
-        errors: list[RowError] = []
-        with contextlib.closing(reader.rows()) as cells_of:
-            header_row, names, ignored = _find_header(reader, cells_of)
-            for number, cells in enumerate(cells_of, start=header_row + 1):
-                if all(reader.blank(raw) for raw in cells):
-                    continue
-                if len(rows) == MAX_ROWS:
-                    raise FileRefused(
-                        "invalid_format", f"the file has more than {MAX_ROWS:,} rows: split it"
-                    )
-                row, row_errors = _row(reader, number, names, cells)
-                rows.append(row)
-                errors += row_errors
-        if not rows:
-            raise FileRefused("invalid_format", "the file has a header but no rows")
-        return ListFile(rows, errors, header_row, ignored, reader.file_format, reader.encoding)
+
+def read_file_as(source: IO[bytes], layout: Layout[R, E], into: Callable[..., F]) -> F:
+    """`into(rows, errors, header_row, ignored, file_format, encoding)` of the file read by
+    `layout`: what the 名录库 and the return file both keep of a file."""
+
+    def read(reader: Reader) -> F:
+        table = read_table(reader, layout)
+        return into(
+            table.rows,
+            table.errors,
+            table.header_row,
+            table.ignored,
+            reader.file_format,
+            reader.encoding,
+        )
 
     return spreadsheets.read_with(source, read)
+
+
+LAYOUT: Layout[ListRow, RowError] = Layout(
+    field_of=header_field,
+    key_field="uscc",
+    example="统一社会信用代码 (uscc) and 起始日期 (from)",
+    check=_check_header,
+    row=_row,
+    max_rows=MAX_ROWS,
+)
 
 
 # ===================================================================== checking against the database

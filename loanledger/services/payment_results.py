@@ -30,9 +30,7 @@ changes nothing: every row is `unchanged` and nothing is audited.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,17 +39,18 @@ from sqlalchemy.orm import Session
 from loanledger.domain.errors import DomainError
 from loanledger.domain.money import format_fen, parse_yuan
 from loanledger.domain.vocabulary import BatchStatus, PaymentStatus
-from loanledger.services import audit, payouts, read, spreadsheets
+from loanledger.services import audit, payouts, read
 from loanledger.services.errors import Conflict, NotFound
 from loanledger.services.imports import Spooled
 from loanledger.services.list_import import (
-    HEADER_ROWS,
     MAX_ROWS,
+    Layout,
     check_header,
     header_key,
     parse_date,
+    read_file_as,
 )
-from loanledger.services.spreadsheets import CellError, FileRefused, Reader
+from loanledger.services.spreadsheets import CellError, Reader
 
 FIELDS = ("payee", "status", "paid_on", "reference", "reason", "amount")
 REQUIRED = ("payee", "status")
@@ -210,25 +209,6 @@ class ResultsFile:
     encoding: str | None
 
 
-def _find_header(
-    reader: Reader, rows: Iterator[list[Any]]
-) -> tuple[int, list[str | None], list[str]]:
-    for number in range(1, HEADER_ROWS + 1):
-        cells = next(rows, None)
-        if cells is None:
-            break
-        texts = [reader.text(raw) for raw in cells]
-        names = [_ALIASES.get(header_key(t)) if t else None for t in texts]
-        if "payee" in names:
-            _check_header(names, number)
-            return number, names, [t for t, n in zip(texts, names, strict=True) if t and not n]
-    raise FileRefused(
-        "invalid_format",
-        f"no header row: one of the first {HEADER_ROWS} rows must name the columns, "
-        "e.g. 收款人代码 (payee) and 支付状态 (status)",
-    )
-
-
 def _check_header(names: list[str | None], number: int) -> None:
     check_header(names, number, captions=CAPTIONS, headers=HEADERS, required=REQUIRED)
 
@@ -300,27 +280,19 @@ def _is_total_row(reader: Reader, names: list[str | None], cells: list[Any]) -> 
 
 def read_file(source: IO[bytes]) -> ResultsFile:
     """The file's rows and each row's own errors (not yet what the batch says)."""
+    return read_file_as(source, LAYOUT, ResultsFile)
 
-    def read(reader: Reader) -> ResultsFile:
-        rows: list[ResultRow] = []
-        errors: list[RowError] = []
-        with contextlib.closing(reader.rows()) as cells_of:
-            header_row, names, ignored = _find_header(reader, cells_of)
-            for number, cells in enumerate(cells_of, start=header_row + 1):
-                if all(reader.blank(raw) for raw in cells) or _is_total_row(reader, names, cells):
-                    continue
-                if len(rows) == MAX_ROWS:
-                    raise FileRefused(
-                        "too_many_rows", f"the file has more than {MAX_ROWS:,} rows: split it"
-                    )
-                row, row_errors = _row(reader, number, names, cells)
-                rows.append(row)
-                errors += row_errors
-        if not rows:
-            raise FileRefused("invalid_format", "the file has a header but no rows")
-        return ResultsFile(rows, errors, header_row, ignored, reader.file_format, reader.encoding)
 
-    return spreadsheets.read_with(source, read)
+LAYOUT: Layout[ResultRow, RowError] = Layout(
+    field_of=lambda text: _ALIASES.get(header_key(text)),
+    key_field="payee",
+    example="收款人代码 (payee) and 支付状态 (status)",
+    check=_check_header,
+    row=_row,
+    max_rows=MAX_ROWS,
+    too_many_code="too_many_rows",
+    skip=_is_total_row,
+)
 
 
 # ===================================================================== checking against the batch
