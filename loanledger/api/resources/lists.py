@@ -16,6 +16,7 @@ from marshmallow import fields
 from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
 from loanledger.api.pagination import PageQuery, page_of
+from loanledger.api.uploads import FileReadOut, file_upload_body
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.request_context import business_date, principal, session
 from loanledger.services import enterprise_lists, imports, list_import, read
@@ -87,16 +88,8 @@ class MembersQuery(PageQuery):
     on = StrictDate(metadata={"description": "only the memberships in force on this date"})
 
 
-class ListImportSchema(Schema):
+class ListImportSchema(FileReadOut):
     list_code = fields.String()
-    filename = fields.String()
-    sha256 = fields.String()
-    size_bytes = fields.Integer()
-    format = fields.String(metadata={"description": "csv or xlsx"})
-    encoding = fields.String(
-        allow_none=True, metadata={"description": "utf-8, utf-8-bom or gb18030 (CSV)"}
-    )
-    header_row = fields.Integer()
     rows = fields.Integer(metadata={"description": "non-empty rows below the header"})
     added = fields.Integer()
     changed = fields.Integer()
@@ -104,32 +97,13 @@ class ListImportSchema(Schema):
     enterprises_created = fields.List(
         fields.String(), metadata={"description": "the USCCs registered from the file"}
     )
-    ignored_columns = fields.List(
-        fields.String(), metadata={"description": "header cells naming no field, as written"}
-    )
 
 
-UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "CSV (UTF-8 with or without BOM, or GB18030) or XLSX: "
-                        "a header row (统一社会信用代码/uscc, 企业名称/name, 起始日期/from, "
-                        "截止日期/to, 成立日期/established_on; docs/decisions-lists.md) and "
-                        "one row per membership",
-                    }
-                },
-            }
-        }
-    },
-}
+UPLOAD_BODY = file_upload_body(
+    "a header row (统一社会信用代码/uscc, 企业名称/name, 起始日期/from, "
+    "截止日期/to, 成立日期/established_on; docs/decisions-lists.md) and "
+    "one row per membership"
+)
 
 
 def _member(change: enterprise_lists.MembershipChange) -> dict:

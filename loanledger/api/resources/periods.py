@@ -10,6 +10,7 @@ from marshmallow import INCLUDE, fields, validate
 from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
 from loanledger.api.pagination import PageQuery
+from loanledger.api.uploads import FileReadOut, file_upload_body
 from loanledger.domain.money import format_fen
 from loanledger.domain.vocabulary import (
     PAYMENT_RESULTS,
@@ -111,49 +112,22 @@ class PaymentFileQuery(Schema):
     )
 
 
-class PaymentResultsOut(Schema):
+class PaymentResultsOut(FileReadOut):
     batch_id = fields.Integer()
     batch_status = fields.String(metadata={"description": "the batch's status afterwards"})
-    filename = fields.String()
-    sha256 = fields.String()
-    size_bytes = fields.Integer()
-    format = fields.String(metadata={"description": "csv or xlsx"})
-    encoding = fields.String(
-        allow_none=True, metadata={"description": "utf-8, utf-8-bom or gb18030 (CSV)"}
-    )
-    header_row = fields.Integer()
     rows = fields.Integer(metadata={"description": "payee rows below the header"})
     paid = fields.Integer(metadata={"description": "payments recorded as paid by this file"})
     failed = fields.Integer(metadata={"description": "payments recorded as failed by this file"})
     unchanged = fields.Integer(
         metadata={"description": "rows already recorded the same way (a file sent again)"}
     )
-    ignored_columns = fields.List(
-        fields.String(), metadata={"description": "header cells naming no field, as written"}
-    )
 
 
-RESULTS_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "CSV (UTF-8 with or without BOM, or GB18030) or XLSX: a "
-                        "header row (收款人代码/payee, 支付状态/status, 支付日期/paid_on, "
-                        "银行流水号/reference, 失败原因/reason, 金额/amount) and one row per "
-                        "payee; the payment file with its results filled in will do",
-                    }
-                },
-            }
-        }
-    },
-}
+RESULTS_BODY = file_upload_body(
+    "a header row (收款人代码/payee, 支付状态/status, 支付日期/paid_on, "
+    "银行流水号/reference, 失败原因/reason, 金额/amount) and one row per "
+    "payee; the payment file with its results filled in will do"
+)
 
 
 class TrialBalanceQuery(Schema):
