@@ -17,7 +17,7 @@ from loanledger.persistence.tables import Batch, JournalEntry, Line, Posting
 from loanledger.services.read import programme_report, trial_balance
 from loanledger.services.read.reports import DIMENSIONS, ReportRange
 from tests.support.api import ok, paged, staff_post
-from tests.support.world import USCCS, event, two_loans_disbursed
+from tests.support.world import USCCS, event, march_interest_and_delinquency, two_loans_disbursed
 
 
 def _postings(db, base: str, **where) -> int:
@@ -161,37 +161,7 @@ def report_world(staff, bank) -> dict:
     event(
         banks["BK1"], "C1", event_id="R2", type="repayment", date="2023-02-20", principal="50000.00"
     )
-    staff.set_business_date("2023-03-21")
-    event(
-        banks["BK1"],
-        "C1",
-        event_id="I1",
-        type="interest",
-        period_start="2023-01-03",
-        period_end="2023-03-21",
-        paid_on="2023-03-21",
-        interest="3600.00",
-    )
-    event(
-        banks["BK2"],
-        "C2",
-        event_id="Q1",
-        type="delinquency",
-        as_of="2023-03-20",
-        days_past_due=30,
-        classification="substandard",
-    )
-    event(
-        banks["BK2"],
-        "C2",
-        event_id="I2",
-        type="interest",
-        period_start="2023-01-03",
-        period_end="2023-02-03",
-        paid_on="2023-03-21",
-        interest="2480.00",
-    )
-    staff.set_business_date("2023-04-03")
+    march_interest_and_delinquency(staff, banks, c1_interest="3600.00")
     closed = ok(staff.request("clerk", "POST", "/periods/2023-03/close"))
     pay_batches(staff, closed["batches"])
     return {"banks": banks, "groups": CONTRACT_GROUPS}

@@ -189,12 +189,9 @@ def two_loans_disbursed(staff, banks: dict) -> None:
     )
 
 
-def claim_world(staff, bank) -> dict:
-    """March 2023 has a subsidy line and a new claim: a close makes two batches."""
-    banks = small_world(staff, bank)
-    add_enterprise(staff, USCCS[0], "F1")
-    add_enterprise(staff, USCCS[1], "F2")
-    two_loans_disbursed(staff, banks)
+def march_interest_and_delinquency(staff, banks: dict, c1_interest: str) -> None:
+    """On 2023-03-21 C1 reports its interest to date and C2, 30 days past due (substandard),
+    its first month's; then the business date is 2023-04-03, ready to close 2023-03."""
     staff.set_business_date("2023-03-21")
     event(
         banks["BK1"],
@@ -204,7 +201,7 @@ def claim_world(staff, bank) -> dict:
         period_start="2023-01-03",
         period_end="2023-03-21",
         paid_on="2023-03-21",
-        interest="3900.00",
+        interest=c1_interest,
     )
     event(
         banks["BK2"],
@@ -226,4 +223,13 @@ def claim_world(staff, bank) -> dict:
         interest="2480.00",
     )
     staff.set_business_date("2023-04-03")
+
+
+def claim_world(staff, bank) -> dict:
+    """March 2023 has a subsidy line and a new claim: a close makes two batches."""
+    banks = small_world(staff, bank)
+    add_enterprise(staff, USCCS[0], "F1")
+    add_enterprise(staff, USCCS[1], "F2")
+    two_loans_disbursed(staff, banks)
+    march_interest_and_delinquency(staff, banks, c1_interest="3900.00")
     return banks
