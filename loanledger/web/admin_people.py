@@ -45,9 +45,11 @@ def admin_home():
 @roles_required(Role.ADMIN)
 def admin_users():
     db = db_session()
+    users = read.users(db)
     return render_template(
         "admin/users.html",
-        users=read.users(db),
+        users=users,
+        enterprises=read.names(db, enterprises=[u.uscc for u in users if u.uscc]).enterprises,
         users_shown=read.USERS_SHOWN,
         banks=read.bank_names(db),
         roles=ROLE_WORDS,
@@ -67,7 +69,7 @@ class _NewUser:
         self.role = field(
             "admin.f_role", lambda: forms.choice(form.get("role"), tuple(ROLE_WORDS), required=True)
         )
-        self.uscc = field("admin.f_uscc", lambda: forms.text(form.get("uscc"), max_length=18))
+        self.uscc = field("admin.f_uscc", lambda: _uscc(form.get("uscc"), self.role))
         self.bank_code = field(
             "admin.f_bank", lambda: forms.choice(form.get("bank_code"), tuple(banks))
         )
@@ -75,6 +77,17 @@ class _NewUser:
             "admin.f_password",
             lambda: forms.text(form.get("password"), required=True, max_length=MAX_PASSWORD),
         )
+
+
+def _uscc(value: str | None, role: str | None) -> str | None:
+    """An enterprise user's enterprise, which must be registered (a typo would sign in to
+    nobody's subsidies); ignored for the other roles."""
+    uscc = forms.text(value, max_length=18)
+    if role != Role.ENTERPRISE or not uscc:
+        return None
+    if read.enterprise(db_session(), uscc) is None:
+        raise forms.FormError("unknown_enterprise")
+    return uscc
 
 
 def _username(value: str | None) -> str:
@@ -99,7 +112,7 @@ def admin_create_user():
             new.role,
             new.password,
             # Only the role that has one keeps it: a clerk is no enterprise's nor bank's.
-            uscc=(new.uscc or None) if new.role == Role.ENTERPRISE else None,
+            uscc=new.uscc,
             actor=_actor(),
             display_name=new.display_name or None,
             bank_code=new.bank_code if new.role == Role.BANK else None,

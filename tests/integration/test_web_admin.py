@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from loanledger.app import create_app
 from loanledger.domain.policy import DEFAULT_POLICY_DOC, POOL_RULE_FIELDS
+from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import (
     AuditEntry,
     BankKey,
@@ -29,6 +30,7 @@ from loanledger.services import identity
 from loanledger.web.admin_words import POLICY_LABELS
 from tests.support.web import Web, flashes, text
 
+USCC = uscc_with_check("91442000MA4UJX9X1")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 ADMIN_PAGES = (
@@ -190,6 +192,10 @@ def test_an_admin_creates_users_of_every_role_with_a_display_name(people, app, d
         ({"username": "new1", "role": "bank"}, "银行用户须选择所属的合作银行。"),
         ({"username": "new1", "role": "bank", "bank_code": "NOPE"}, "所属银行：请选择"),
         ({"username": "new1", "role": "enterprise"}, "企业用户须填写所属企业的统一社会信用代码。"),
+        (
+            {"username": "new1", "role": "enterprise", "uscc": USCC},
+            "所属企业统一社会信用代码：该企业尚未登记，请先登记企业。",
+        ),
         ({"username": "new1", "role": "clerk", "password": "short"}, "密码至少需要 8 个字符。"),
     ],
 )
@@ -204,6 +210,24 @@ def test_a_refused_user_is_said_and_nothing_is_created(people, app, db, form, sa
     )
     db.expire_all()
     assert (len(db.scalars(select(User.id)).all()), audit_count(db)) == before
+
+
+def test_an_enterprise_user_belongs_to_a_registered_enterprise(people, app, db):
+    people.request(
+        "clerk",
+        "POST",
+        "/enterprises",
+        {"uscc": USCC, "name": "中山市华星五金制品有限公司", "established_on": "2016-03-01"},
+    )
+    admin = signed_in(app, "admin1")
+    done = admin.post(
+        "/admin/users",
+        {"username": "huaxing", "role": "enterprise", "uscc": USCC, "password": "huaxing-2026"},
+    )
+    assert flashes(done, "success") == ["用户 huaxing 已创建。"]
+    assert user(db, "huaxing").uscc == USCC
+    row = re.search(r'data-username="huaxing".*?</tr>', text(done), re.S).group(0)
+    assert "中山市华星五金制品有限公司" in row and "企业用户" in row
 
 
 def test_deactivating_a_user_ends_their_sessions_and_sign_in(people, app, db):
