@@ -96,7 +96,7 @@ def audit_count(db) -> int:
 
 def visible(page: str) -> str:
     """The text a person reads: no tags, attributes, scripts or form values."""
-    body = re.sub(r"<(textarea|script|style)\b.*?</\1>", " ", page, flags=re.S)
+    body = re.sub(r"<(textarea|script|style|head)\b.*?</\1>", " ", page, flags=re.S)
     return re.sub(r"<[^>]+>", " ", body)
 
 
@@ -133,6 +133,21 @@ def test_the_admin_menu_leads_to_every_section_in_chinese_and_english(people, ap
         page = admin.get(path, follow_redirects=True)
         assert page.status_code == 200, path
         assert re.search(r'href="/admin/banks"[^>]*>Bank keys<', text(page)), path
+
+
+def test_the_chinese_pages_show_no_english_codes_or_raw_amounts(people, app):
+    """What a person reads is Chinese: besides the language switch, only what an
+    administrator must copy (usernames, bank codes, key ids) and the terms LPR and JSON."""
+    admin = signed_in(app, "admin1")
+    admin.post("/admin/budgets", {"year": "2025", "amount": "5000000", "reference": "中财1号"})
+    admin.post("/admin/calendar", {"day": "2025-10-11", "kind": "workday", "name": "国庆调休"})
+    allowed = {"English", "LPR", "JSON", "ZSRCB", "admin1", "clerk1", "auditor1", "approver1"}
+    for path in (*ADMIN_PAGES, "/admin/calendar?year=2025"):
+        shown = visible(text(admin.get(path, follow_redirects=True)))
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.-]+", shown))
+        left = {w for w in words - allowed if not re.fullmatch(r"admin-\w+|k_[0-9a-f]+", w)}
+        assert left == set(), (path, left)
+        assert not re.search(r"\b\d{4,}\.\d{2}\b", shown), path  # amounts as ¥1,234.56
 
 
 def test_every_policy_key_has_its_words():
