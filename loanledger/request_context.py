@@ -41,12 +41,17 @@ def close_session(_exc=None) -> None:
         db_session.close()
 
 
+def manual_business_date() -> bool:
+    """Whether an administrator may set the business date here (development, test), or it
+    follows the Shanghai calendar (production): the API's PUT and the page both ask this."""
+    return current_app.extensions["loanledger"].settings.allow_manual_business_date
+
+
 def business_date():
     """Today's business date (the database's, or the Shanghai calendar's in production)."""
     from loanledger.services import clock
 
-    settings = current_app.extensions["loanledger"].settings
-    return clock.today(session(), manual=settings.allow_manual_business_date)
+    return clock.today(session(), manual=manual_business_date())
 
 
 def path_period(period: str) -> str:

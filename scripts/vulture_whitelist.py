@@ -199,6 +199,31 @@ report_page  # loanledger/web/reports.py
 report_xlsx
 publicity_page  # loanledger/web/public.py
 publicity_batch_page
+admin_home  # loanledger/web/admin_people.py
+admin_users
+admin_create_user
+admin_deactivate_user
+admin_reset_password
+admin_sign_out_user
+admin_banks
+admin_create_bank
+admin_rotate_key
+admin_confirm_revoke
+admin_revoke_key
+admin_policy  # loanledger/web/admin_policy.py
+admin_policy_version
+admin_policy_edit
+admin_policy_preview
+admin_policy_save
+admin_budgets  # loanledger/web/admin_settings.py
+admin_add_budget
+admin_pools
+admin_add_deposit
+admin_calendar
+admin_add_calendar_day
+admin_remove_calendar_day
+admin_business_date
+admin_set_business_date
 _limit  # loanledger/api/resources/public.py @blp.before_request
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)
 ensure_ascii

@@ -25,10 +25,12 @@ MAX_ACTIVE_KEYS = 2
 
 
 class IdentityError(Refusal):
-    """A set-up command refused (users, banks, keys): the command line shows the sentence alone."""
+    """A set-up command refused (users, banks, keys): the command line shows the sentence alone.
+    `reason` names the rule for the pages, which say it in words (web/i18n.py)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, reason: str | None = None):
         super().__init__(None, message)
+        self.reason = reason
 
 
 def _fernet(secret_key: str) -> Fernet:
@@ -47,22 +49,92 @@ def create_user(
     password: str,
     uscc: str | None = None,
     actor: str = "cli",
+    *,
+    display_name: str | None = None,
+    bank_code: str | None = None,
 ) -> User:
     if role not in ROLES:
-        raise IdentityError(f"role must be one of {', '.join(ROLES)}")
+        raise IdentityError(f"role must be one of {', '.join(ROLES)}", "bad_role")
     if role == Role.ENTERPRISE and not uscc:
-        raise IdentityError("an enterprise user needs --uscc")
-    if len(password) < 8:
-        raise IdentityError("a password needs at least 8 characters")
+        raise IdentityError("an enterprise user needs --uscc", "needs_uscc")
+    if role == Role.BANK and (not bank_code or db.get(Bank, bank_code) is None):
+        raise IdentityError("a bank user needs the code of a partner bank", "needs_bank")
+    _check_password(password)
     if db.scalar(select(User).where(User.username == username)):
-        raise IdentityError(f"user {username} exists")
+        raise IdentityError(f"user {username} exists", "user_exists")
     user = User(
-        username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password)
+        username=username,
+        role=role,
+        uscc=uscc,
+        bank_code=bank_code,
+        display_name=display_name,
+        password_hash=generate_password_hash(password),
     )
     db.add(user)
     db.flush()
-    record(db, actor, "user.create", "user", username, None, {"role": role, "uscc": uscc})
+    after = {"role": role, "uscc": uscc, "bank_code": bank_code, "display_name": display_name}
+    record(db, actor, "user.create", "user", username, None, after)
     return user
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise IdentityError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "short_password"
+        )
+
+
+def _user(db: Session, username: str) -> User:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"user {username}")
+    return user
+
+
+def _end_sessions_and_tokens(db: Session, user: User) -> int:
+    """Every page session (the session version moves on) and bearer token of the user ends;
+    the number of tokens revoked."""
+    user.session_version += 1
+    tokens = db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    for token in tokens:
+        db.delete(token)
+    db.flush()
+    return len(tokens)
+
+
+def deactivate_user(db: Session, username: str, actor: str) -> None:
+    """A leaver: the user can no longer sign in, and every session and token ends now. The
+    row stays (the audit trail and batches name it). An administrator cannot lock themself
+    out this way."""
+    user = _user(db, username)
+    if actor == f"user:{username}":
+        raise IdentityError("you cannot deactivate yourself", "own_account")
+    if not user.active:
+        return
+    user.active = False
+    tokens = _end_sessions_and_tokens(db, user)
+    record(
+        db,
+        actor,
+        "user.deactivate",
+        "user",
+        username,
+        {"active": True},
+        {"active": False, "tokens_revoked": tokens},
+    )
+
+
+def reset_password(db: Session, username: str, password: str, actor: str) -> None:
+    """A new password set by an administrator; the old one's sessions and tokens end (whoever
+    knew it is out). The audit keeps who reset it, never the password."""
+    user = _user(db, username)
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    tokens = _end_sessions_and_tokens(db, user)
+    record(db, actor, "user.reset_password", "user", username, None, {"tokens_revoked": tokens})
 
 
 @functools.cache
@@ -131,15 +203,7 @@ def end_page_sessions(db: Session, user_id: int, actor: str) -> None:
 def sign_out_everywhere(db: Session, username: str, actor: str) -> dict[str, object]:
     """An administrator's action for a lost laptop or a leaver: every page session and every
     bearer token of the user ends now."""
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"user {username}")
-    user.session_version += 1
-    tokens = db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
-    for token in tokens:
-        db.delete(token)
-    db.flush()
-    after = {"tokens_revoked": len(tokens)}
+    after = {"tokens_revoked": _end_sessions_and_tokens(db, _user(db, username))}
     record(db, actor, "user.sign_out_everywhere", "user", username, None, after)
     return {"username": username, **after}
 
@@ -163,7 +227,7 @@ def create_bank(
     db: Session, code: str, name: str, secret_key: str, actor: str = "cli"
 ) -> dict[str, str]:
     if db.get(Bank, code) is not None:
-        raise IdentityError(f"bank {code} exists")
+        raise IdentityError(f"bank {code} exists", "bank_exists")
     db.add(Bank(bank_code=code, name=name))
     db.flush()
     issued = _new_key(db, code, secret_key)
@@ -174,7 +238,7 @@ def create_bank(
 def rotate_key(db: Session, code: str, secret_key: str, actor: str = "cli") -> dict[str, str]:
     """Adds a key; at most two are active, so a bank can switch over without downtime."""
     if db.get(Bank, code) is None:
-        raise IdentityError(f"no bank {code}")
+        raise IdentityError(f"no bank {code}", "unknown_bank")
     active = db.scalars(
         select(BankKey)
         .where(BankKey.bank_code == code, BankKey.status == "active")
@@ -182,7 +246,8 @@ def rotate_key(db: Session, code: str, secret_key: str, actor: str = "cli") -> d
     ).all()
     if len(active) >= MAX_ACTIVE_KEYS:
         raise IdentityError(
-            f"bank {code} already has {MAX_ACTIVE_KEYS} active keys; revoke one first"
+            f"bank {code} already has {MAX_ACTIVE_KEYS} active keys; revoke one first",
+            "too_many_keys",
         )
     issued = _new_key(db, code, secret_key)
     record(db, actor, "bank.rotate_key", "bank", code, None, {"key_id": issued["key_id"]})
@@ -192,7 +257,7 @@ def rotate_key(db: Session, code: str, secret_key: str, actor: str = "cli") -> d
 def revoke_key(db: Session, key_id: str, actor: str = "cli") -> dict[str, str]:
     key = db.get(BankKey, key_id)
     if key is None:
-        raise IdentityError(f"no key {key_id}")
+        raise IdentityError(f"no key {key_id}", "unknown_key")
     if key.status != "revoked":
         key.status, key.revoked_at = "revoked", _now()
         record(

@@ -189,6 +189,13 @@ def save_policy(
     return saved
 
 
+def policy_draft(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document as PUT /policy would store it, checked the same way but not saved (the
+    administrator's page shows what would change before saving): PolicyInvalid lists every
+    problem."""
+    return policy_to_doc(policy_from_doc(doc, ignore_fields=("version", "in_force_from")))
+
+
 # ====================================================================== LPR
 def lpr_table(db: Session) -> list[tuple[dt.date, int]]:
     """[(published_on, lpr_1y_e4)] in date order: LPR1Y(d) is the last entry dated ≤ d."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from loanledger.domain.workdays import weekday_rule
 from loanledger.persistence.tables import CalendarDay
 from loanledger.services import audit
-from loanledger.services.errors import Conflict
+from loanledger.services.errors import Conflict, NotFound
 
 
 def _published(day: dt.date) -> bool:
@@ -84,3 +84,16 @@ def add_day(
         db, actor, "calendar.add", "calendar_day", day.isoformat(), None, calendar_day_doc(row)
     )
     return row, True
+
+
+def remove_day(db: Session, day: dt.date, actor: str) -> None:
+    """Take back an administrator's day (a holiday entered by mistake): the day follows the
+    published calendar again. A day not entered is refused (not_found), so a second click
+    changes nothing."""
+    row = db.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(f"calendar day {day}")
+    before = calendar_day_doc(row)
+    db.delete(row)
+    db.flush()
+    audit.record(db, actor, "calendar.remove", "calendar_day", day.isoformat(), before, None)

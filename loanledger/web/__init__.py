@@ -40,6 +40,9 @@ TEMPLATE_VOCABULARY = (
 
 def register_web(app: Flask) -> None:
     from loanledger.web import (  # noqa: F401 - routes attach to `web`
+        admin_people,
+        admin_policy,
+        admin_settings,
         audit,
         auth,
         batches,

@@ -21,6 +21,7 @@ ACTIONS: dict[str, LazyString] = {
     "budget.create": lazy_gettext("设定年度预算"),
     "business_date.set": lazy_gettext("设定业务日期"),
     "calendar.add": lazy_gettext("维护工作日历"),
+    "calendar.remove": lazy_gettext("移除工作日历中的日期"),
     "control_total.submit": lazy_gettext("银行报送控制总数"),
     "enterprise.create": lazy_gettext("登记企业"),
     "enterprise.update": lazy_gettext("修改企业信息"),
@@ -53,6 +54,8 @@ ACTIONS: dict[str, LazyString] = {
     "risk_pool.create": lazy_gettext("新建风险补偿资金池"),
     "token.revoke": lazy_gettext("吊销接口令牌"),
     "user.create": lazy_gettext("新建用户"),
+    "user.deactivate": lazy_gettext("停用用户"),
+    "user.reset_password": lazy_gettext("重置用户密码"),
     "user.sign_out": lazy_gettext("用户退出登录"),
     "user.sign_out_everywhere": lazy_gettext("强制用户在所有设备退出"),
 }

@@ -277,6 +277,16 @@ ERRORS: dict[str, LazyString] = {
     "file_refused": lazy_gettext(
         "文件无法导入：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“统一社会信用代码”和“起始日期”列。"
     ),
+    # the administrator's pages
+    "bad_username": lazy_gettext("用户名只能由字母、数字和 . _ @ - 组成，最多64个字符。"),
+    "bad_bank_code": lazy_gettext("银行代码只能由字母、数字、_ 和 - 组成，最多32个字符。"),
+    "bad_amount": lazy_gettext("金额应为大于零的元数，最多两位小数，如 1234.56。"),
+    "bad_year": lazy_gettext("年度应为 2000 至 2100 之间的四位数字。"),
+    "bad_policy_json": lazy_gettext("政策内容不是有效的 JSON 对象。"),
+    "unknown_field": lazy_gettext("不是政策的字段。"),
+    "version_conflict": lazy_gettext("政策已被他人修改：请重新打开编辑页面，在最新版本上修改。"),
+    "business_date_backwards": lazy_gettext("业务日期只能向后调整，不能早于当前业务日期。"),
+    "unknown_pool": lazy_gettext("没有这个风险补偿资金池。"),
     # the bank's return file of a payment file
     "results_file_refused": lazy_gettext(
         "回单文件无法读取：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“收款人代码”和“支付状态”列。"
@@ -318,6 +328,40 @@ MESSAGES: dict[str, LazyString] = {
     "lists.import_refused": lazy_gettext(
         "文件中有 %(rows)s 行有错误，整个文件未导入。请按下表修改后重新上传。"
     ),
+    # the administrator's pages
+    "admin.invalid_state": lazy_gettext("当前状态不允许此操作，请刷新页面后重试。"),
+    "admin.refused": lazy_gettext("操作未完成：输入不符合规则，请检查后重试。"),
+    "admin.day_taken": lazy_gettext(
+        "%(day)s 已按另一类型或名称登记：公示期可能已按它计算，如需更改请先移除再登记。"
+    ),
+    "admin.f_username": lazy_gettext("用户名"),
+    "admin.f_display_name": lazy_gettext("姓名"),
+    "admin.f_role": lazy_gettext("角色"),
+    "admin.f_uscc": lazy_gettext("所属企业统一社会信用代码"),
+    "admin.f_bank": lazy_gettext("所属银行"),
+    "admin.f_password": lazy_gettext("密码"),
+    "admin.f_bank_code": lazy_gettext("银行代码"),
+    "admin.f_bank_name": lazy_gettext("银行名称"),
+    "admin.f_year": lazy_gettext("年度"),
+    "admin.f_amount": lazy_gettext("金额"),
+    "admin.f_reference": lazy_gettext("文号"),
+    "admin.f_deposited_on": lazy_gettext("注资日期"),
+    "admin.f_day": lazy_gettext("日期"),
+    "admin.f_kind": lazy_gettext("类型"),
+    "admin.f_day_name": lazy_gettext("名称"),
+    "admin.f_business_date": lazy_gettext("业务日期"),
+    "admin.user_created_ok": lazy_gettext("用户 %(username)s 已创建。"),
+    "admin.user_deactivated_ok": lazy_gettext("用户 %(username)s 已停用，其所有登录已退出。"),
+    "admin.password_reset_ok": lazy_gettext("已为用户 %(username)s 设置新密码，其所有登录已退出。"),
+    "admin.signed_out_ok": lazy_gettext("用户 %(username)s 已在所有设备退出登录。"),
+    "admin.key_revoked_ok": lazy_gettext("密钥 %(key_id)s 已吊销，立即失效。"),
+    "admin.policy_invalid": lazy_gettext("政策内容有误，未保存。请按下列提示修改："),
+    "admin.policy_saved_ok": lazy_gettext("政策已保存为第 %(version)s 版，自当前业务日期起施行。"),
+    "admin.budget_added_ok": lazy_gettext("%(year)s 年度预算已登记。"),
+    "admin.deposit_added_ok": lazy_gettext("%(pool)s 的注资已登记。"),
+    "admin.day_added_ok": lazy_gettext("%(day)s 已加入工作日历。"),
+    "admin.day_removed_ok": lazy_gettext("%(day)s 已从工作日历移除，按国务院公布的安排计算。"),
+    "admin.business_date_set_ok": lazy_gettext("业务日期已设为 %(day)s。"),
     "pay.results_ok": lazy_gettext(
         "回单已登记（%(rows)s 行）：已支付 %(paid)s 笔，支付失败 %(failed)s 笔，"
         "此前已登记 %(unchanged)s 笔。"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -10,7 +9,7 @@ from marshmallow import fields, validate
 from loanledger.api.auth import endpoint
 from loanledger.api.errors import ApiError
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
-from loanledger.request_context import principal, session
+from loanledger.request_context import manual_business_date, principal, session
 from loanledger.services import clock, identity, workcalendar
 from loanledger.wire.fields import Schema, StrictDate, free_text
 
@@ -21,22 +20,18 @@ class BusinessDateSchema(Schema):
     date = StrictDate(required=True)
 
 
-def _manual() -> bool:
-    return current_app.extensions["loanledger"].settings.allow_manual_business_date
-
-
 @blp.route("/business-date")
 class BusinessDateResource(MethodView):
     @endpoint(*STAFF_ROLES)
     @blp.response(200, BusinessDateSchema)
     def get(self):
-        return {"date": clock.today(session(), manual=_manual())}
+        return {"date": clock.today(session(), manual=manual_business_date())}
 
     @endpoint(Role.ADMIN)
     @blp.arguments(BusinessDateSchema)
     @blp.response(200, BusinessDateSchema)
     def put(self, data):
-        if not _manual():
+        if not manual_business_date():
             raise ApiError(
                 403, "forbidden", "the business date follows the calendar in this environment"
             )
@@ -87,7 +82,8 @@ class Calendar(MethodView):
         years = (
             {year}
             if year
-            else {d.day.year for d in days} | {clock.today(session(), manual=_manual()).year}
+            else {d.day.year for d in days}
+            | {clock.today(session(), manual=manual_business_date()).year}
         )
         return {
             "items": [workcalendar.calendar_day_doc(d) for d in days],

@@ -7,6 +7,17 @@ a `Page` of either, or a dict ready for JSON (`views`). Reads only SELECT; every
 through a use case. Nothing here imports Flask, the API or the pages.
 """
 
+from loanledger.services.read.admin import (
+    USERS_SHOWN,
+    actor_names,
+    appropriations,
+    bank_key,
+    bank_keys,
+    policy_version,
+    policy_versions,
+    pool_deposits,
+    users,
+)
 from loanledger.services.read.audit import AuditFilter, audit_rows, audit_trail
 from loanledger.services.read.batches import (
     LINES_PAGE_SIZE,
@@ -138,6 +149,7 @@ from loanledger.services.read.views import claim_wire, line_wire, loan_summary, 
 __all__ = [
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
+    "USERS_SHOWN",
     "AccountEntry",
     "AccountTotal",
     "AuditFilter",
@@ -162,8 +174,12 @@ __all__ = [
     "ReportRange",
     "TrialBalance",
     "account_entries",
+    "actor_names",
+    "appropriations",
     "audit_rows",
     "audit_trail",
+    "bank_key",
+    "bank_keys",
     "bank_names",
     "batch",
     "batch_kinds",
@@ -234,6 +250,9 @@ __all__ = [
     "period_names",
     "period_view",
     "periods",
+    "policy_version",
+    "policy_versions",
+    "pool_deposits",
     "pool_status",
     "pool_statuses",
     "products",
@@ -250,4 +269,5 @@ __all__ = [
     "statement_line_wire",
     "statement_lines",
     "trial_balance",
+    "users",
 ]

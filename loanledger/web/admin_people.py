@@ -1,0 +1,267 @@
+"""Administrators' pages for people and banks: users (create, deactivate, reset a password,
+sign out everywhere) and the banks' API keys (a new bank, a new key, a key revoked). Each
+action is one use case of `services.identity` through `forms.attempt`; a key's secret is
+shown once, in the answer to the request that issued it, and never again.
+
+Administrators only: every other role gets 403.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+
+from loanledger.domain.vocabulary import Role
+from loanledger.request_context import session as db_session
+from loanledger.services import identity, read
+from loanledger.web import forms, web
+from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
+from loanledger.web.admin_words import ROLE_WORDS, role_words
+from loanledger.web.auth import current_user, roles_required
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$", re.ASCII)
+BANK_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$", re.ASCII)
+MAX_PASSWORD = 200
+
+
+def _actor() -> str:
+    return current_user().actor
+
+
+def _secret_key() -> str:
+    return current_app.extensions["loanledger"].settings.secret_key
+
+
+# ---------------------------------------------------------------- users
+@web.get("/admin")
+@roles_required(Role.ADMIN)
+def admin_home():
+    return redirect(url_for("web.admin_users"))
+
+
+@web.get("/admin/users")
+@roles_required(Role.ADMIN)
+def admin_users():
+    db = db_session()
+    users = read.users(db)
+    return render_template(
+        "admin/users.html",
+        users=users,
+        enterprises=read.names(db, enterprises=[u.uscc for u in users if u.uscc]).enterprises,
+        users_shown=read.USERS_SHOWN,
+        banks=read.bank_names(db),
+        roles=ROLE_WORDS,
+        role_words=role_words,
+        me=current_user().username,
+    )
+
+
+class _NewUser:
+    """The create form, read and checked field by field (the first bad field is said)."""
+
+    def __init__(self, form, banks: dict[str, str]):
+        self.username = field("admin.f_username", lambda: _username(form.get("username")))
+        self.display_name = field(
+            "admin.f_display_name", lambda: forms.text(form.get("display_name"), max_length=64)
+        )
+        self.role = field(
+            "admin.f_role", lambda: forms.choice(form.get("role"), tuple(ROLE_WORDS), required=True)
+        )
+        self.uscc = field("admin.f_uscc", lambda: _uscc(form.get("uscc"), self.role))
+        self.bank_code = field(
+            "admin.f_bank", lambda: forms.choice(form.get("bank_code"), tuple(banks))
+        )
+        self.password = field(
+            "admin.f_password",
+            lambda: forms.text(form.get("password"), required=True, max_length=MAX_PASSWORD),
+        )
+
+
+def _uscc(value: str | None, role: str | None) -> str | None:
+    """An enterprise user's enterprise, which must be registered (a typo would sign in to
+    nobody's subsidies); ignored for the other roles."""
+    uscc = forms.text(value, max_length=18)
+    if role != Role.ENTERPRISE or not uscc:
+        return None
+    if read.enterprise(db_session(), uscc) is None:
+        raise forms.FormError("unknown_enterprise")
+    return uscc
+
+
+def _username(value: str | None) -> str:
+    name = forms.text(value, required=True, max_length=64)
+    if not USERNAME_RE.fullmatch(name):
+        raise forms.FormError("bad_username")
+    return name
+
+
+@web.post("/admin/users")
+@roles_required(Role.ADMIN)
+def admin_create_user():
+    back = redirect(url_for("web.admin_users"))
+    try:
+        new = _NewUser(request.form, read.bank_names(db_session()))
+    except FieldRefused:
+        return back
+    run(
+        lambda: identity.create_user(
+            db_session(),
+            new.username,
+            new.role,
+            new.password,
+            # Only the role that has one keeps it: a clerk is no enterprise's nor bank's.
+            uscc=new.uscc,
+            actor=_actor(),
+            display_name=new.display_name or None,
+            bank_code=new.bank_code if new.role == Role.BANK else None,
+        ),
+        "admin.user_created_ok",
+        username=new.username,
+    )
+    return back
+
+
+@web.post("/admin/users/<username>/deactivate")
+@roles_required(Role.ADMIN)
+def admin_deactivate_user(username: str):
+    run(
+        lambda: identity.deactivate_user(db_session(), username, _actor()),
+        "admin.user_deactivated_ok",
+        username=username,
+    )
+    return redirect(url_for("web.admin_users"))
+
+
+@web.post("/admin/users/<username>/password")
+@roles_required(Role.ADMIN)
+def admin_reset_password(username: str):
+    try:
+        password = field(
+            "admin.f_password",
+            lambda: forms.text(
+                request.form.get("password"), required=True, max_length=MAX_PASSWORD
+            ),
+        )
+    except FieldRefused:
+        return redirect(url_for("web.admin_users"))
+    run(
+        lambda: identity.reset_password(db_session(), username, str(password), _actor()),
+        "admin.password_reset_ok",
+        username=username,
+    )
+    return redirect(url_for("web.admin_users"))
+
+
+@web.post("/admin/users/<username>/sign-out")
+@roles_required(Role.ADMIN)
+def admin_sign_out_user(username: str):
+    run(
+        lambda: identity.sign_out_everywhere(db_session(), username, _actor()),
+        "admin.signed_out_ok",
+        username=username,
+    )
+    return redirect(url_for("web.admin_users"))
+
+
+# ---------------------------------------------------------------- banks and keys
+@web.get("/admin/banks")
+@roles_required(Role.ADMIN)
+def admin_banks():
+    db = db_session()
+    keys_by_bank: dict[str, list] = {}
+    for key in read.bank_keys(db):
+        keys_by_bank.setdefault(key.bank_code, []).append(key)
+    return render_template(
+        "admin/banks.html",
+        banks=read.bank_names(db),
+        keys_by_bank=keys_by_bank,
+        max_active=identity.MAX_ACTIVE_KEYS,
+    )
+
+
+def _issued_page(issued: dict[str, str], bank_name: str, created_bank: bool):
+    """The one page that shows a key's secret: not cached, not kept anywhere."""
+    response = make_response(
+        render_template(
+            "admin/key_issued.html", issued=issued, bank_name=bank_name, created_bank=created_bank
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _issue(action: Callable[[], dict[str, str]], bank_name: str, created_bank: bool):
+    issued: list[dict[str, str]] = []
+    refusal = forms.attempt(lambda: issued.append(action()))
+    if refusal is not None:
+        flash_admin_refusal(refusal)
+        return redirect(url_for("web.admin_banks"))
+    return _issued_page(issued[0], bank_name, created_bank)
+
+
+@web.post("/admin/banks")
+@roles_required(Role.ADMIN)
+def admin_create_bank():
+    try:
+        code = field("admin.f_bank_code", lambda: _bank_code(request.form.get("bank_code")))
+        name = field(
+            "admin.f_bank_name",
+            lambda: forms.text(request.form.get("name"), required=True, max_length=255),
+        )
+    except FieldRefused:
+        return redirect(url_for("web.admin_banks"))
+    return _issue(
+        lambda: identity.create_bank(db_session(), str(code), str(name), _secret_key(), _actor()),
+        str(name),
+        created_bank=True,
+    )
+
+
+def _bank_code(value: str | None) -> str:
+    code = forms.text(value, required=True, max_length=32)
+    if not BANK_CODE_RE.fullmatch(code):
+        raise forms.FormError("bad_bank_code")
+    return code
+
+
+@web.post("/admin/banks/<bank_code>/keys")
+@roles_required(Role.ADMIN)
+def admin_rotate_key(bank_code: str):
+    banks = read.bank_names(db_session())
+    if bank_code not in banks:
+        abort(404)
+    return _issue(
+        lambda: identity.rotate_key(db_session(), bank_code, _secret_key(), _actor()),
+        banks[bank_code],
+        created_bank=False,
+    )
+
+
+def _key_or_404(key_id: str):
+    key = read.bank_key(db_session(), key_id)
+    if key is None:
+        abort(404)
+    return key
+
+
+@web.get("/admin/keys/<key_id>/revoke")
+@roles_required(Role.ADMIN)
+def admin_confirm_revoke(key_id: str):
+    key = _key_or_404(key_id)
+    return render_template(
+        "admin/revoke_key.html", key=key, bank_name=read.bank_names(db_session())[key.bank_code]
+    )
+
+
+@web.post("/admin/keys/<key_id>/revoke")
+@roles_required(Role.ADMIN)
+def admin_revoke_key(key_id: str):
+    _key_or_404(key_id)
+    run(
+        lambda: identity.revoke_key(db_session(), key_id, _actor()),
+        "admin.key_revoked_ok",
+        key_id=key_id,
+    )
+    return redirect(url_for("web.admin_banks"))
