@@ -138,7 +138,9 @@ def reject_batch(batch_id: int):
     actor = current_user().actor
 
     def call():
-        reason = forms.text(request.form.get("reason"), required=True)
+        reason = forms.text(request.form.get("reason"))
+        if not reason:
+            raise forms.FormError("reject_reason_required")
         return payouts.reject(db_session(), batch_id, actor, reason, business_date())
 
     return _batch_action(batch_id, call, "batch.rejected_ok")

@@ -265,6 +265,7 @@ ERRORS: dict[str, LazyString] = {
     "too_long": lazy_gettext("输入内容太长。"),
     "no_payments": lazy_gettext("没有选择任何付款结果。"),
     "not_confirmed": lazy_gettext("未勾选“我已核对”确认框，本次操作没有执行，也没有任何更改。"),
+    "reject_reason_required": lazy_gettext("请填写退回理由：经办人据此修改后重新提交。"),
     "resolution_required": lazy_gettext("请选择处理结果：异议成立或异议驳回。"),
     "note_required": lazy_gettext("请填写处理说明：企业会看到异议为何成立或被驳回。"),
     "future_date": lazy_gettext("日期不能晚于当前业务日期。"),

@@ -91,6 +91,11 @@ def test_maker_checker_steps_without_their_confirmation_change_nothing(submitted
         answer = approver.post(f"{page}/{path}", body, from_page=page)
         assert flashes(answer, "error") == [NOT_CONFIRMED], path
         assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
+    # ticked, a rejection still needs its reason, and says which field
+    for reason in ("", "   "):
+        answer = approver.post(f"{page}/reject", {"reason": reason, **CONFIRMED}, from_page=page)
+        assert flashes(answer, "error") == ["请填写退回理由：经办人据此修改后重新提交。"]
+        assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
 
     # rejected (on the API): ready again; the clerk's submit without the box changes nothing
     ok(staff.request("approver", "POST", f"/batches/{batch_id}/reject", {"reason": "核对"}))
