@@ -110,6 +110,10 @@ def test_approve_waits_for_its_confirmation_box_then_asks_once_more(page, submit
 def test_the_voucher_of_a_batch_not_yet_approved_is_a_draft(page, submitted, staff, shots):
     staff.set_business_date(submitted.approved_on + dt.timedelta(days=2))
     login(page, "clerk1", "clerk1-password")
+    # on the way: the dashboard's close asks for its box too
+    box = page.locator("#close-period #close-period-confirm")
+    assert box.count() == 1 and box.get_attribute("required") is not None
+    shots(page, "dashboard-close-with-its-box", full_page=False)
     page.goto(f"/bureau/batches/{submitted.batch_id}")
     with page.expect_navigation():
         page.locator(f"#payees tr[data-payee-id='{USCC_A}'] a.voucher-link").click()
