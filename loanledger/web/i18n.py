@@ -307,6 +307,7 @@ MESSAGES: dict[str, LazyString] = {
     "payform.already_recorded": lazy_gettext(
         "该收款方的支付结果已经登记（可能由他人刚刚登记），不能更改。"
     ),
+    "payform.refused": lazy_gettext("支付结果未能登记，没有任何更改。请刷新页面后重试。"),
     "payform.too_long": lazy_gettext("银行流水号和失败原因合计超过255个字符。"),
     "obj.resolved_ok": lazy_gettext("异议已处理。"),
     "obj.filed_ok": lazy_gettext("异议已提交，工作人员会尽快处理。"),

@@ -23,7 +23,7 @@ from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
-from loanledger.web.i18n import error_text, results_column_text, results_reason, t
+from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
 
 ERRORS_SHOWN = 1000  # refused rows' errors shown under the return file's form
 UNAPPROVED = (BatchStatus.PUBLICITY, BatchStatus.READY, BatchStatus.SUBMITTED)
@@ -209,6 +209,8 @@ def _typed_rows() -> list[TypedRow]:
     columns = [form.getlist(name) for name in ("status", "paid_on", "reference", "reason")]
     if any(len(column) != len(ids) for column in columns):
         raise forms.FormError("invalid_format")
+    if any("\x00" in value for column in (ids, *columns) for value in column):
+        raise forms.FormError("invalid_format")  # as forms.text refuses it
     return [
         TypedRow(payee_id, *(value.strip() for value in values))
         for payee_id, *values in zip(ids, *columns, strict=True)
@@ -237,7 +239,7 @@ def _row_result(row: TypedRow):
     reference = stored_reference(
         row.reference, row.reason if row.status == PaymentStatus.FAILED else None
     )
-    if reference is not None and (len(reference) > MAX_REFERENCE or "\x00" in reference):
+    if reference is not None and len(reference) > MAX_REFERENCE:
         row.refuse("reference", t("payform.too_long"))
         reference = None
     return PaymentResult(
@@ -310,15 +312,19 @@ def record_payments(batch_id: int):
         return redirect(url_for("web.batch_page", batch_id=batch_id))
     # Refused by the service (another clerk recorded a row meanwhile, the batch moved on):
     # the row it names is marked, the sentence in words.
-    sentence = error_text(refusal.code, refusal.message)
     row = _row_of_field(refusal.field, [r for r in rows if r.status in PAYMENT_RESULTS])
-    if row is not None:
-        if refusal.code == "invalid_state":  # the row's payment is no longer pending
-            sentence = t("payform.already_recorded")
-        name = refusal.field.rsplit(".", 1)[-1] if refusal.field else "status"
-        row.refuse(name if name in ("paid_on", "reference") else "status", sentence)
+    if row is not None and refusal.code == "invalid_state":  # no longer pending
+        row.refuse("status", t("payform.already_recorded"))
         return _refused_form(batch_id, rows, t("payform.rows_refused", rows=1))
-    return _refused_form(batch_id, rows, sentence)
+    if row is not None and refusal.code == "unknown_target":  # not a payee of this batch
+        sentence = results_reason("not_in_batch", {"payee": row.payee_id}, "")
+        return _refused_form(batch_id, rows, sentence)
+    # Not about one row (the batch moved on, a lock): the code's sentence, never the
+    # service's English message.
+    known = refusal.code in ERRORS
+    return _refused_form(
+        batch_id, rows, error_text(refusal.code) if known else t("payform.refused")
+    )
 
 
 @web.get("/bureau/batches/<int:batch_id>/payees/<payee_id>/voucher")

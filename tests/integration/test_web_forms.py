@@ -17,7 +17,7 @@ from loanledger.domain.errors import DomainError
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Objection, Period
 from tests.support.api import ok, refused
 from tests.support.month import make_month
-from tests.support.payfile import USCC_A, USCC_B, approve, submitted_batch
+from tests.support.payfile import USCC_A, USCC_B, USCC_C, approve, submitted_batch
 from tests.support.web import CONFIRMED, Web, flashes, text
 
 NOT_CONFIRMED = "未勾选“我已核对”确认框，本次操作没有执行，也没有任何更改。"
@@ -299,6 +299,41 @@ def test_a_row_the_service_refuses_is_marked_and_nothing_is_recorded(submitted, 
     assert 'value="A-1"' in page  # A's typed values kept (A's row is still a form row)
     assert payees(db, batch_id) == recorded and audit_count(db) == before
     assert recorded[USCC_A][0] == "pending"
+
+    # a payee that is not the batch's (a tampered form): said in words, nothing recorded
+    answer = clerk.post(
+        payments,
+        {
+            "payee_id": USCC_C,
+            "status": "paid",
+            "paid_on": paid_on,
+            "reference": "C-1",
+            "reason": "",
+            **CONFIRMED,
+        },
+    )
+    assert flashes(answer, "error") == [f"收款人 {USCC_C} 不在本批次中。"]
+    assert payees(db, batch_id) == recorded and audit_count(db) == before
+
+
+def test_payments_for_a_batch_not_approved_are_refused_in_words(submitted, app, db):
+    batch_id = submitted.batch_id
+    clerk = signed_in(app, "clerk1")
+    before = audit_count(db)
+    answer = clerk.post(
+        f"/bureau/batches/{batch_id}/payments",
+        {
+            "payee_id": USCC_A,
+            "status": "paid",
+            "paid_on": submitted.approved_on.isoformat(),
+            "reference": "A-1",
+            "reason": "",
+            **CONFIRMED,
+        },
+        from_page=f"/bureau/batches/{batch_id}/payments",
+    )
+    assert flashes(answer, "error") == ["批次当前状态不允许此操作。"]
+    assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
 
 
 # ------------------------------------------------------------------ objections
