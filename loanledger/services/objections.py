@@ -16,6 +16,7 @@ from loanledger.domain.money import format_fen
 from loanledger.domain.payees import payee_total
 from loanledger.domain.vocabulary import (
     OBJECTABLE_LINE_KINDS,
+    OBJECTION_RESOLUTIONS,
     BatchStatus,
     LineStatus,
     ObjectionStatus,
@@ -109,6 +110,12 @@ def file_objection(
 def resolve(
     db: Session, objection_id: int, resolution: str, note: str, actor: str, today: dt.date
 ) -> Objection:
+    if resolution not in OBJECTION_RESOLUTIONS:
+        raise DomainError(
+            "invalid_format",
+            f"a resolution is one of {', '.join(OBJECTION_RESOLUTIONS)}",
+            "resolution",
+        )
     if not note or not note.strip():
         # The enterprise reads why its objection was upheld or dismissed: every way in (API,
         # page) must give a reason.

@@ -195,8 +195,7 @@ class ResultRow:
     def stored_reference(self) -> str | None:
         """What batch_payees.reference keeps: the bank's reference, and why a payment failed
         (there is no column of its own for the reason)."""
-        parts = [p for p in (self.reference, self.reason) if p]
-        return " ".join(parts) or None
+        return payouts.stored_reference(self.reference, self.reason)
 
 
 @dataclass

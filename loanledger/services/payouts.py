@@ -37,6 +37,15 @@ class PaymentResult:
     reference: str | None = None
 
 
+def stored_reference(reference: str | None, reason: str | None) -> str | None:
+    """What batch_payees.reference keeps: the bank's reference and, for a failed payment, why
+    it failed. The reason has no column of its own: the API's `reference`, the enterprise's
+    notice and the statements all read it there (the return file and the payments page join
+    them the same way)."""
+    parts = [p for p in (reference, reason) if p]
+    return " ".join(parts) or None
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -330,34 +339,82 @@ def record_payments(
     return _settle_status(db, batch, actor)
 
 
-def _validate(results: list[PaymentResult], today: dt.date, approved_on: dt.date | None) -> None:
-    seen: set[str] = set()
+@dataclass(frozen=True)
+class ResultProblem:
+    """One broken rule of one payment result: `reason` names its sentence for the pages
+    (web/i18n.RESULTS_REASONS, with `args`), `code` and `message` are the API's."""
+
+    index: int
+    field: str  # payee_id | paid_on | reference
+    code: str
+    reason: str
+    message: str
+    args: dict[str, str]
+
+
+def result_problems(
+    results: list[PaymentResult], today: dt.date, approved_on: dt.date | None
+) -> list[ResultProblem]:
+    """Every broken rule of every result, in order: the API answers the first, the payments
+    page marks them all at once."""
+    problems: list[ResultProblem] = []
+    seen: dict[str, int] = {}
+
+    def problem(i: int, field: str, code: str, reason: str, message: str, **args: str) -> None:
+        problems.append(ResultProblem(i, field, code, reason, message, args))
+
     for i, r in enumerate(results):
         if r.payee_id in seen:
-            raise DomainError(
-                "invalid_format", f"{r.payee_id} is listed twice", f"payments[{i}].payee_id"
+            problem(
+                i,
+                "payee_id",
+                "invalid_format",
+                "duplicate",
+                f"{r.payee_id} is listed twice",
+                other=str(seen[r.payee_id] + 1),
             )
-        seen.add(r.payee_id)
+        seen.setdefault(r.payee_id, i)
         if r.status == PaymentStatus.PAID and r.paid_on is None:
-            raise DomainError("required", "a paid payment needs paid_on", f"payments[{i}].paid_on")
+            problem(i, "paid_on", "required", "paid_needs_date", "a paid payment needs paid_on")
         if r.status == PaymentStatus.PAID and not r.reference:
-            raise DomainError(
-                "required", "a paid payment needs the bank's reference", f"payments[{i}].reference"
+            problem(
+                i,
+                "reference",
+                "required",
+                "paid_needs_reference",
+                "a paid payment needs the bank's reference",
             )
         if r.paid_on is not None and r.paid_on > today:
-            raise DomainError(
+            problem(
+                i,
+                "paid_on",
+                "future_date",
                 "future_date",
                 f"{r.paid_on} is after the business date {today}",
-                f"payments[{i}].paid_on",
+                date=r.paid_on.isoformat(),
+                today=today.isoformat(),
             )
         # Nothing is paid before it is approved: an earlier date would book the cash to a
         # day (and a year) when the batch could not be paid.
         if r.paid_on is not None and approved_on is not None and r.paid_on < approved_on:
-            raise DomainError(
+            problem(
+                i,
+                "paid_on",
                 "invalid_format",
+                "before_approval",
                 f"{r.paid_on} is before the batch was approved on {approved_on}",
-                f"payments[{i}].paid_on",
+                date=r.paid_on.isoformat(),
+                approved_on=approved_on.isoformat(),
             )
+    return problems
+
+
+def _validate(results: list[PaymentResult], today: dt.date, approved_on: dt.date | None) -> None:
+    """api.md: the first business rule broken is the answer."""
+    problems = result_problems(results, today, approved_on)
+    if problems:
+        first = problems[0]
+        raise DomainError(first.code, first.message, f"payments[{first.index}].{first.field}")
 
 
 def _apply(

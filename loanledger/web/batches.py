@@ -97,8 +97,10 @@ def batch_page(batch_id: int):
 
 
 def _batch_action(batch_id: int, call, success_key: str):
+    """A maker-checker step: irreversible, so only with its confirmation box ticked."""
     batch_or_404(batch_id)
-    forms.perform(call, success_key)
+    if forms.confirmed():
+        forms.perform(call, success_key)
     return redirect(url_for("web.batch_page", batch_id=batch_id))
 
 
@@ -136,7 +138,9 @@ def reject_batch(batch_id: int):
     actor = current_user().actor
 
     def call():
-        reason = forms.text(request.form.get("reason"), required=True)
+        reason = forms.text(request.form.get("reason"))
+        if not reason:
+            raise forms.FormError("reject_reason_required")
         return payouts.reject(db_session(), batch_id, actor, reason, business_date())
 
     return _batch_action(batch_id, call, "batch.rejected_ok")

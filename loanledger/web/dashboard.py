@@ -44,6 +44,8 @@ def dashboard():
 @web.post("/bureau/close")
 @roles_required(Role.CLERK)
 def close():
+    if not forms.confirmed():  # irreversible: only with its confirmation box ticked
+        return redirect(url_for("web.dashboard"))
     try:
         period = forms.period(request.form.get("period"))
     except forms.FormError as error:

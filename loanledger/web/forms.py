@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from flask import flash
+from flask import flash, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from loanledger.domain.errors import Refusal
@@ -86,6 +86,21 @@ def choice(value: str | None, options: tuple[str, ...], *, required: bool = Fals
     if value not in options:
         raise FormError("bad_choice")
     return value
+
+
+# An irreversible step (close, submit, approve, reject, record payments) is posted with this
+# box ticked ("我已核对…", required in the form): a POST without it changes nothing.
+CONFIRM_FIELD = "confirmed"
+CONFIRM_VALUE = "yes"
+
+
+def confirmed() -> bool:
+    """True when the request's form carries the confirmation; else a flash message saying so
+    (the caller redirects back, nothing done)."""
+    if request.form.get(CONFIRM_FIELD) == CONFIRM_VALUE:
+        return True
+    flash(error_text("not_confirmed"), "error")
+    return False
 
 
 def refusal_message(code: str | None, message: str) -> str:

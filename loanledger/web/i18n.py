@@ -264,6 +264,10 @@ ERRORS: dict[str, LazyString] = {
     "bad_choice": lazy_gettext("请选择一个有效的选项。"),
     "too_long": lazy_gettext("输入内容太长。"),
     "no_payments": lazy_gettext("没有选择任何付款结果。"),
+    "not_confirmed": lazy_gettext("未勾选“我已核对”确认框，本次操作没有执行，也没有任何更改。"),
+    "reject_reason_required": lazy_gettext("请填写退回理由：经办人据此修改后重新提交。"),
+    "resolution_required": lazy_gettext("请选择处理结果：异议成立或异议驳回。"),
+    "note_required": lazy_gettext("请填写处理说明：企业会看到异议为何成立或被驳回。"),
     "future_date": lazy_gettext("日期不能晚于当前业务日期。"),
     "objection_closed": lazy_gettext("该明细已不在公示期内，不能提出异议。"),
     "already_objected": lazy_gettext("该明细已有未处理的异议。"),
@@ -303,6 +307,18 @@ MESSAGES: dict[str, LazyString] = {
     "batch.approved_ok": lazy_gettext("批次已审批通过。"),
     "batch.rejected_ok": lazy_gettext("批次已退回。"),
     "pay.recorded_ok": lazy_gettext("支付结果已登记。"),
+    "payform.rows_refused": lazy_gettext(
+        "%(rows)s 行有错误（已用红框标出），没有登记任何支付结果。请修改后重新保存。"
+    ),
+    "payform.nothing_chosen": lazy_gettext("所有收款方都选择了“暂不处理”，没有登记任何支付结果。"),
+    "payform.choose_status": lazy_gettext("请选择：已支付、支付失败或暂不处理。"),
+    "payform.bad_date": lazy_gettext("支付日期不是有效的日期，应为 YYYY-MM-DD。"),
+    "payform.failed_needs_reason": lazy_gettext("支付失败的须填写失败原因。"),
+    "payform.already_recorded": lazy_gettext(
+        "该收款方的支付结果已经登记（可能由他人刚刚登记），不能更改。"
+    ),
+    "payform.refused": lazy_gettext("支付结果未能登记，没有任何更改。请刷新页面后重试。"),
+    "payform.too_long": lazy_gettext("银行流水号和失败原因合计超过255个字符。"),
     "obj.resolved_ok": lazy_gettext("异议已处理。"),
     "obj.filed_ok": lazy_gettext("异议已提交，工作人员会尽快处理。"),
     "error.400": lazy_gettext("请求无效。表单可能已过期，请返回刷新页面后重试。"),

@@ -48,10 +48,13 @@ def resolve_objection(objection_id: int):
     actor = current_user().actor
 
     def call():
-        resolution = forms.choice(
-            request.form.get("resolution"), words(OBJECTION_RESOLUTIONS), required=True
-        )
+        # No default: the clerk chooses upheld or dismissed, and says why (the enterprise reads it).
+        resolution = forms.choice(request.form.get("resolution"), words(OBJECTION_RESOLUTIONS))
+        if resolution is None:
+            raise forms.FormError("resolution_required")
         note = forms.text(request.form.get("note"))
+        if not note:
+            raise forms.FormError("note_required")
         return objections.resolve(
             db_session(), objection_id, resolution, note, actor, business_date()
         )

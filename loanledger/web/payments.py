@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from loanledger.domain.capitals import yuan_in_capitals
@@ -20,9 +23,11 @@ from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
-from loanledger.web.i18n import results_column_text, results_reason, t
+from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
 
 ERRORS_SHOWN = 1000  # refused rows' errors shown under the return file's form
+UNAPPROVED = (BatchStatus.PUBLICITY, BatchStatus.READY, BatchStatus.SUBMITTED)
+ROW_FIELD_RE = re.compile(r"payments\[(\d+)\]\.\w+", re.ASCII)
 
 
 def _payments_context(batch_id: int) -> dict:
@@ -43,6 +48,8 @@ def _payments_context(batch_id: int) -> dict:
         "can_upload": user.can(Role.CLERK) and batch.status in (*PAYABLE, BatchStatus.PAID),
         "results_errors": [],
         "results_rows_refused": 0,
+        "typed": {},  # payee_id → TypedRow: the refused form, as typed
+        "row_choices": ROW_CHOICES,
     }
 
 
@@ -176,31 +183,104 @@ def upload_payment_results(batch_id: int):
     return back
 
 
-def _payment_results():
-    from loanledger.services.payouts import PaymentResult
+# The payments form: every pending row needs an explicit choice (no status is preselected).
+LATER = "later"  # 暂不处理: the row is left pending
+ROW_CHOICES = (*words(PAYMENT_RESULTS), LATER)
 
-    ids = request.form.getlist("payee_id")
-    statuses = request.form.getlist("status")
-    dates = request.form.getlist("paid_on")
-    references = request.form.getlist("reference")
-    if not (len(ids) == len(statuses) == len(dates) == len(references)):
+
+@dataclass
+class TypedRow:
+    """One row of the payments form as typed, kept to fill the form again when it is refused."""
+
+    payee_id: str
+    status: str = ""
+    paid_on: str = ""
+    reference: str = ""
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)  # field → the sentence shown beside it
+
+    def refuse(self, name: str, sentence: str) -> None:
+        self.errors.setdefault(name, sentence)  # the first problem of a field is the one to fix
+
+
+def _typed_rows() -> list[TypedRow]:
+    form = request.form
+    ids = form.getlist("payee_id")
+    columns = [form.getlist(name) for name in ("status", "paid_on", "reference", "reason")]
+    if any(len(column) != len(ids) for column in columns):
         raise forms.FormError("invalid_format")
-    results = []
-    for payee_id, status, paid_on, reference in zip(ids, statuses, dates, references, strict=True):
-        status = forms.choice(status, words(PAYMENT_RESULTS))
-        if status is None:
-            continue  # left for now
-        results.append(
-            PaymentResult(
-                payee_id=forms.text(payee_id, required=True, max_length=32),
-                status=status,
-                paid_on=forms.date(paid_on, required=status == PaymentStatus.PAID),
-                reference=forms.text(reference, max_length=255) or None,
-            )
+    if any("\x00" in value for column in (ids, *columns) for value in column):
+        raise forms.FormError("invalid_format")  # as forms.text refuses it
+    return [
+        TypedRow(payee_id, *(value.strip() for value in values))
+        for payee_id, *values in zip(ids, *columns, strict=True)
+    ]
+
+
+def _row_result(row: TypedRow):
+    """The row's PaymentResult, or None (left pending, or its choice unreadable); what is
+    wrong with what was typed goes into row.errors."""
+    from loanledger.services.payment_results import MAX_REFERENCE
+    from loanledger.services.payouts import PaymentResult, stored_reference
+
+    if row.status == LATER:
+        return None
+    if row.status not in ROW_CHOICES:
+        row.refuse("status", t("payform.choose_status"))
+        return None
+    paid_on = None
+    if row.paid_on:
+        try:
+            paid_on = forms.date(row.paid_on)
+        except forms.FormError:
+            row.refuse("paid_on", t("payform.bad_date"))
+    if row.status == PaymentStatus.FAILED and not row.reason:
+        row.refuse("reason", t("payform.failed_needs_reason"))
+    reference = stored_reference(
+        row.reference, row.reason if row.status == PaymentStatus.FAILED else None
+    )
+    if reference is not None and len(reference) > MAX_REFERENCE:
+        row.refuse("reference", t("payform.too_long"))
+        reference = None
+    return PaymentResult(
+        payee_id=row.payee_id, status=row.status, paid_on=paid_on, reference=reference
+    )
+
+
+def _check_rows(rows: list[TypedRow], batch) -> list:
+    """Every row's problems at once: the form's own (a choice, a date, a reason) and the
+    service's rules (payouts.result_problems, the same the API answers with)."""
+    from loanledger.services import payouts
+
+    results, owners = [], []
+    for row in rows:
+        result = _row_result(row)
+        if result is not None:
+            results.append(result)
+            owners.append(row)
+    for problem in payouts.result_problems(results, business_date(), batch.approved_on):
+        # a payee listed twice is marked at its choice: the form has no payee field to mark
+        name = "status" if problem.field == "payee_id" else problem.field
+        owners[problem.index].refuse(
+            name, results_reason(problem.reason, problem.args, problem.message)
         )
-    if not results:
-        raise forms.FormError("no_payments")
     return results
+
+
+def _refused_form(batch_id: int, rows: list[TypedRow], summary: str):
+    """The form again, as typed, the offending rows marked: nothing was recorded."""
+    flash(summary, "error")
+    context = _payments_context(batch_id)
+    context["typed"] = {row.payee_id: row for row in rows}
+    return render_template("bureau/payments.html", **context)
+
+
+def _row_of_field(field_path: str | None, rows_with_results: list[TypedRow]) -> TypedRow | None:
+    """The form row a refusal's field (`payments[2].paid_on`) points at, if any."""
+    match = ROW_FIELD_RE.fullmatch(field_path or "")
+    if match is None or int(match.group(1)) >= len(rows_with_results):
+        return None
+    return rows_with_results[int(match.group(1))]
 
 
 @web.post("/bureau/batches/<int:batch_id>/payments")
@@ -208,17 +288,43 @@ def _payment_results():
 def record_payments(batch_id: int):
     from loanledger.services import payouts
 
-    _batch_or_404(batch_id)
+    batch = _batch_or_404(batch_id)
+    back = url_for("web.payments_page", batch_id=batch_id)
+    if not forms.confirmed():
+        return redirect(back)
+    try:
+        rows = _typed_rows()
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return redirect(back)
+    results = _check_rows(rows, batch)
+    refused = [row for row in rows if row.errors]
+    if refused:
+        return _refused_form(batch_id, rows, t("payform.rows_refused", rows=len(refused)))
+    if not results:
+        return _refused_form(batch_id, rows, t("payform.nothing_chosen"))
     actor = current_user().actor
-
-    def call():
-        return payouts.record_payments(
-            db_session(), batch_id, _payment_results(), actor, business_date()
-        )
-
-    if forms.perform(call, "pay.recorded_ok"):
+    refusal = forms.attempt(
+        lambda: payouts.record_payments(db_session(), batch_id, results, actor, business_date())
+    )
+    if refusal is None:
+        flash(t("pay.recorded_ok"), "success")
         return redirect(url_for("web.batch_page", batch_id=batch_id))
-    return redirect(url_for("web.payments_page", batch_id=batch_id))
+    # Refused by the service (another clerk recorded a row meanwhile, the batch moved on):
+    # the row it names is marked, the sentence in words.
+    row = _row_of_field(refusal.field, [r for r in rows if r.status in PAYMENT_RESULTS])
+    if row is not None and refusal.code == "invalid_state":  # no longer pending
+        row.refuse("status", t("payform.already_recorded"))
+        return _refused_form(batch_id, rows, t("payform.rows_refused", rows=1))
+    if row is not None and refusal.code == "unknown_target":  # not a payee of this batch
+        sentence = results_reason("not_in_batch", {"payee": row.payee_id}, "")
+        return _refused_form(batch_id, rows, sentence)
+    # Not about one row (the batch moved on, a lock): the code's sentence, never the
+    # service's English message.
+    known = refusal.code in ERRORS
+    return _refused_form(
+        batch_id, rows, error_text(refusal.code) if known else t("payform.refused")
+    )
 
 
 @web.get("/bureau/batches/<int:batch_id>/payees/<payee_id>/voucher")
@@ -237,5 +343,9 @@ def voucher(batch_id: int, payee_id: str):
         account=shown.account,
         name=shown.name,
         capitals=yuan_in_capitals(payee.pays_fen),
-        today=business_date(),
+        # Not yet approved: a draft, which no one may pay from.
+        draft=batch.status in UNAPPROVED,
+        # The payment date is the payment record's, or a blank to fill in: never the business
+        # date, which is only the day the voucher is printed.
+        paid_on=payee.paid_on if payee.payment_status == PaymentStatus.PAID else None,
     )

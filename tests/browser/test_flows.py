@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import login, logout
+from tests.support.browser import confirm_and_click, login, logout
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +33,8 @@ def open_batch_from_dashboard(page, batch_id: int) -> None:
 
 
 def click_and_wait(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
+    """The maker-checker buttons: their confirmation box ticked, their dialog accepted."""
+    confirm_and_click(page, selector)
 
 
 def test_maker_checker_through_the_batch_page(page, programme, staff, shots):

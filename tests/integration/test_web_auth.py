@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from loanledger.persistence.tables import AuditEntry, Period, SignInFailure
 from tests.support.api import refused
-from tests.support.web import Web, flashes, text
+from tests.support.web import CONFIRMED, Web, flashes, text
 
 
 @pytest.fixture
@@ -242,7 +242,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(people, we
     db.expire_all()
     assert db.get(Period, "2023-02") is None
     # the same request with the token closes the month
-    done = web.post("/bureau/close", {"period": "2023-02"}, from_page="/bureau")
+    done = web.post("/bureau/close", {"period": "2023-02", **CONFIRMED}, from_page="/bureau")
     assert done.status_code == 200 and flashes(done, "success")
     db.expire_all()
     assert db.get(Period, "2023-02").status == "closed"
@@ -387,5 +387,5 @@ def test_bad_query_values_are_a_message_not_a_500(people, web):
     assert response.status_code == 200 and flashes(response, "error")
     response = web.get("/bureau/enterprises?q=%00")
     assert response.status_code == 200 and flashes(response, "error")
-    response = web.post("/bureau/close", {"period": "2023-2"}, from_page="/bureau")
+    response = web.post("/bureau/close", {"period": "2023-2", **CONFIRMED}, from_page="/bureau")
     assert response.status_code == 200 and flashes(response, "error") == ["月份格式应为 YYYY-MM。"]

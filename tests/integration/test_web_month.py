@@ -16,7 +16,7 @@ from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
 from tests.support.api import API, ok, paged
 from tests.support.api import refused as refused_with
-from tests.support.web import Web, flashes, text
+from tests.support.web import CONFIRMED, Web, flashes, text
 
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
 USCC_B = uscc_with_check("91442000MA4WKP2Q2")
@@ -140,7 +140,7 @@ def close_in_browser(app) -> int:
     clerk = signed_in(app, "clerk1")
     page = clerk.get("/bureau")
     assert 'id="close-period"' in text(page) and 'value="2023-02"' in text(page)
-    done = clerk.post("/bureau/close", {"period": PERIOD}, from_page="/bureau")
+    done = clerk.post("/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau")
     assert flashes(done, "success") == ["2023-02 已结账。"]
     match = re.search(
         r'class="batch-row" data-batch-id="(\d+)" data-status="publicity"', text(done)
@@ -189,7 +189,7 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     # 公示: submitting is refused with the reason in words; nothing changes
     before = audit_count(db)
     refused = clerk.post(
-        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+        f"/bureau/batches/{batch_id}/submit", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
     )
     assert flashes(refused, "error")[0].startswith("公示期尚未结束")
     assert batch_status(db, batch_id) == "publicity" and audit_count(db) == before
@@ -231,12 +231,12 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     page = text(admin.get(f"/bureau/batches/{batch_id}"))
     assert 'data-status="ready"' in page and 'id="submit-batch"' in page
     submitted = admin.post(
-        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+        f"/bureau/batches/{batch_id}/submit", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
     )
     assert flashes(submitted, "success") and 'id="approve-batch"' in text(submitted)
     before = audit_count(db)
     same = admin.post(
-        f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}"
+        f"/bureau/batches/{batch_id}/approve", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
     )
     assert flashes(same, "error") == ["提交人不能审批自己提交的批次，需由另一位审批人审批。"]
     assert batch_status(db, batch_id) == "submitted" and audit_count(db) == before
@@ -245,21 +245,23 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     approver2 = signed_in(app, "approver2")
     no_reason = approver2.post(
         f"/bureau/batches/{batch_id}/reject",
-        {"reason": "  "},
+        {"reason": "  ", **CONFIRMED},
         from_page=f"/bureau/batches/{batch_id}",
     )
     assert flashes(no_reason, "error") and batch_status(db, batch_id) == "submitted"
     rejected = approver2.post(
         f"/bureau/batches/{batch_id}/reject",
-        {"reason": "请核对B企业"},
+        {"reason": "请核对B企业", **CONFIRMED},
         from_page=f"/bureau/batches/{batch_id}",
     )
     assert flashes(rejected, "success") and batch_status(db, batch_id) == "ready"
     assert "请核对B企业" in text(rejected)
-    admin.post(f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}")
+    admin.post(
+        f"/bureau/batches/{batch_id}/submit", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
+    )
     approver = signed_in(app, "approver1")
     approved = approver.post(
-        f"/bureau/batches/{batch_id}/approve", from_page=f"/bureau/batches/{batch_id}"
+        f"/bureau/batches/{batch_id}/approve", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
     )
     assert flashes(approved, "success") and batch_status(db, batch_id) == "approved"
 
@@ -269,16 +271,32 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
     today = (batch.publicity_ends_on + dt.timedelta(days=1)).isoformat()
     bad = clerk.post(
         f"/bureau/batches/{batch_id}/payments",
-        {"payee_id": USCC_A, "status": "paid", "paid_on": "2023-02-30", "reference": "R1"},
+        {
+            "payee_id": USCC_A,
+            "status": "paid",
+            "paid_on": "2023-02-30",
+            "reference": "R1",
+            "reason": "",
+            **CONFIRMED,
+        },
         from_page=f"/bureau/batches/{batch_id}/payments",
     )
     assert (
-        flashes(bad, "error") == ["日期格式应为 YYYY-MM-DD。"]
+        flashes(bad, "error")
+        == ["1 行有错误（已用红框标出），没有登记任何支付结果。请修改后重新保存。"]
+        and "支付日期不是有效的日期，应为 YYYY-MM-DD。" in text(bad)
         and batch_status(db, batch_id) == "approved"
     )
     no_ref = clerk.post(
         f"/bureau/batches/{batch_id}/payments",
-        {"payee_id": USCC_A, "status": "paid", "paid_on": today, "reference": ""},
+        {
+            "payee_id": USCC_A,
+            "status": "paid",
+            "paid_on": today,
+            "reference": "",
+            "reason": "",
+            **CONFIRMED,
+        },
         from_page=f"/bureau/batches/{batch_id}/payments",
     )
     assert flashes(no_ref, "error") and batch_status(db, batch_id) == "approved"
@@ -289,6 +307,8 @@ def test_a_month_from_close_to_paid_and_reconciled(month, app, db):
             "status": ["paid", "failed"],
             "paid_on": [today, ""],
             "reference": ["BANK-REF-001", ""],
+            "reason": ["", "账户冻结"],
+            **CONFIRMED,
         },
         from_page=f"/bureau/batches/{batch_id}/payments",
     )
@@ -536,7 +556,7 @@ def test_the_english_pages(month, app):
     clerk = signed_in(app, "clerk1")
     clerk.client.get("/lang/en")
     refused = clerk.post(
-        f"/bureau/batches/{batch_id}/submit", from_page=f"/bureau/batches/{batch_id}"
+        f"/bureau/batches/{batch_id}/submit", CONFIRMED, from_page=f"/bureau/batches/{batch_id}"
     )
     assert flashes(refused, "error") == [
         "The publicity period is not over yet; the batch cannot be submitted."
@@ -546,7 +566,7 @@ def test_the_english_pages(month, app):
 
 def test_closing_too_early_is_refused_in_words(month, app, db):
     clerk = signed_in(app, "clerk1")
-    refused = clerk.post("/bureau/close", {"period": "2023-03"}, from_page="/bureau")
+    refused = clerk.post("/bureau/close", {"period": "2023-03", **CONFIRMED}, from_page="/bureau")
     assert flashes(refused, "error") == ["该月份尚未结束，不能结账。"]
     assert db.scalar(select(func.count()).select_from(Batch)) == 0
 

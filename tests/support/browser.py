@@ -217,3 +217,23 @@ def build_programme(staff, bank) -> Programme:
     plan.line_ids = [line["line_id"] for line in lines if line["payee_id"] == USCC]
     assert plan.line_ids and all(line["reasons"] == ["investment_cap"] for line in lines), lines
     return plan
+
+
+def confirm_and_click(page, selector: str) -> list[str]:
+    """Click an irreversible step's button as a person does: tick its form's "我已核对…" box,
+    accept the browser's confirm() dialog, wait for the next page. The dialog's text is
+    returned (none for a form without one)."""
+    seen: list[str] = []
+
+    def accept(dialog) -> None:
+        seen.append(dialog.message)
+        dialog.accept()
+
+    form = page.locator(selector).locator("xpath=ancestor::form")
+    box = form.locator("input[name=confirmed]")
+    if box.count():
+        box.check()
+    page.once("dialog", accept)
+    with page.expect_navigation():
+        page.click(selector)
+    return seen

@@ -56,3 +56,7 @@ def text(response) -> str:
 
 def flashes(response, kind: str) -> list[str]:
     return re.findall(rf'<div class="flash flash-{kind}"[^>]*>(.*?)</div>', text(response), re.S)
+
+
+# The confirmation box of an irreversible step (web/forms.CONFIRM_FIELD), ticked.
+CONFIRMED = {"confirmed": "yes"}
