@@ -24,7 +24,9 @@ from tests.support.servers import free_port
 from tests.support.web import Web, text
 
 ADDRESS = "caiwu@dengdu.example.cn"
-NOW = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
+# The outbox rows carry the wall clock of the request that wrote them; a sender's `now` must
+# come after it (a fixed instant stopped working once the wall clock passed it).
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
 
 
 @pytest.fixture
