@@ -22,6 +22,7 @@ from loanledger.services.errors import NotFound
 
 ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
+MAX_DISPLAY_NAME = 64  # users.display_name
 
 
 class IdentityError(Refusal):
@@ -47,21 +48,43 @@ def create_user(
     password: str,
     uscc: str | None = None,
     actor: str = "cli",
+    bank_code: str | None = None,
+    display_name: str | None = None,
 ) -> User:
+    """A user of the pages and the API. A bank user (role bank) belongs to one existing bank
+    and sees only its data; no other role has a bank (it would widen nothing, and mislead)."""
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}")
     if role == Role.ENTERPRISE and not uscc:
         raise IdentityError("an enterprise user needs --uscc")
+    if role == Role.BANK and not bank_code:
+        raise IdentityError("a bank user needs --bank-code")
+    if role != Role.BANK and bank_code:
+        raise IdentityError("only a bank user has --bank-code")
+    if bank_code and db.get(Bank, bank_code) is None:
+        raise IdentityError(f"no bank {bank_code}")
+    if display_name is not None and not 0 < len(display_name.strip()) <= MAX_DISPLAY_NAME:
+        raise IdentityError(f"a display name has 1 to {MAX_DISPLAY_NAME} characters")
     if len(password) < 8:
         raise IdentityError("a password needs at least 8 characters")
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists")
     user = User(
-        username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password)
+        username=username,
+        role=role,
+        uscc=uscc,
+        bank_code=bank_code,
+        display_name=display_name.strip() if display_name else None,
+        password_hash=generate_password_hash(password),
     )
     db.add(user)
     db.flush()
-    record(db, actor, "user.create", "user", username, None, {"role": role, "uscc": uscc})
+    after = {"role": role, "uscc": uscc}
+    if bank_code:  # the audit of other users keeps its former shape
+        after["bank_code"] = bank_code
+    if user.display_name:
+        after["display_name"] = user.display_name
+    record(db, actor, "user.create", "user", username, None, after)
     return user
 
 
