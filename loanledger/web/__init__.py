@@ -42,6 +42,7 @@ def register_web(app: Flask) -> None:
     from loanledger.web import (  # noqa: F401 - routes attach to `web`
         audit,
         auth,
+        bank,
         batches,
         dashboard,
         errors,

@@ -40,7 +40,18 @@ from loanledger.services.read.enterprise import (
     enterprise_subsidies,
     granted_by_loan,
 )
-from loanledger.services.read.imports import import_job
+from loanledger.services.read.imports import (
+    PENDING_STATUSES as IMPORT_IN_PROGRESS,
+)
+from loanledger.services.read.imports import (
+    BankHome,
+    RowErrors,
+    bank_home,
+    bank_import,
+    bank_imports,
+    import_errors_by_row,
+    import_job,
+)
 from loanledger.services.read.ledger import (
     AccountEntry,
     AccountTotal,
@@ -136,11 +147,13 @@ from loanledger.services.read.statements import (
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
+    "IMPORT_IN_PROGRESS",
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
     "AccountEntry",
     "AccountTotal",
     "AuditFilter",
+    "BankHome",
     "BudgetYear",
     "EnterpriseLine",
     "EnterprisePayment",
@@ -160,10 +173,14 @@ __all__ = [
     "PublicEntry",
     "PublicList",
     "ReportRange",
+    "RowErrors",
     "TrialBalance",
     "account_entries",
     "audit_rows",
     "audit_trail",
+    "bank_home",
+    "bank_import",
+    "bank_imports",
     "bank_names",
     "batch",
     "batch_kinds",
@@ -202,6 +219,7 @@ __all__ = [
     "first_closed_period",
     "granted_by_loan",
     "held_totals",
+    "import_errors_by_row",
     "import_job",
     "is_published",
     "last_closed_period",
