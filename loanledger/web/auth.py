@@ -32,6 +32,12 @@ class WebUser:
     role: str
     uscc: str | None
     bank_code: str | None = None  # a bank user's bank: every /bank page is scoped by it
+    display_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How the pages name the person: the display name, else the username."""
+        return self.display_name or self.username
 
     @property
     def actor(self) -> str:
@@ -63,7 +69,7 @@ def _load_user() -> WebUser | None:
         session.pop("user_id", None)
         session.pop("sv", None)
         return None
-    return WebUser(user.id, user.username, user.role, user.uscc, user.bank_code)
+    return WebUser(user.id, user.username, user.role, user.uscc, user.bank_code, user.display_name)
 
 
 # Each role outside the bureau has its own pages under one prefix, and only those.
@@ -159,8 +165,8 @@ def login():
     session["sv"] = user.session_version
     session.permanent = True
     g.pop("web_user", None)
-    flash(t("login.welcome", name=user.username), "success")
     web_user = current_user()
+    flash(t("login.welcome", name=web_user.name), "success")
     if target and _target_is_own(web_user, target):
         return redirect(target)
     return redirect(home_for(web_user))

@@ -179,6 +179,19 @@ def test_sign_in_sends_a_bank_user_to_its_own_home(app, banks):
     assert landed.request.path == "/bank/imports"
 
 
+def test_the_pages_name_a_user_by_the_display_name(app, banks):
+    with unit_of_work(app.extensions["loanledger"].sessionmaker) as db:
+        identity.create_user(
+            db, "zhang", "bank", "zhang-password", bank_code="BOC-ZS", display_name="张晓"
+        )
+    response = signed_in(app, "zhang").get("/bank")
+    assert 'id="current-user">张晓<' in text(response)
+    home = Web(app)
+    home.get("/login")
+    welcomed = home.post("/login", {"username": "zhang", "password": "zhang-password"})
+    assert flashes(welcomed, "success") == ["欢迎，张晓"]
+
+
 @pytest.mark.parametrize(
     "path", ["/bureau", "/bureau/loans", "/bureau/lists", "/portal", "/bureau/objections"]
 )
