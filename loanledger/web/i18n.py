@@ -491,6 +491,10 @@ IMPORT_FORMATS: dict[str, LazyString] = {
     "text": lazy_gettext("输入格式不正确或内容太长。"),
 }
 IMPORT_CHOICE = lazy_gettext("不是可选的值，请从下拉列表中选择：%(words)s。")
+# What an event names that is not there (`not_found`), by the column naming it.
+IMPORT_NOT_FOUND: dict[str, LazyString] = {
+    "contract_no": lazy_gettext("本行没有登记这个合同编号的贷款，请先报送贷款。"),
+}
 # The file as a whole (an error without a row): its format, or its header's columns.
 IMPORT_FILE: dict[str, LazyString] = {
     "invalid_format": lazy_gettext(
@@ -532,4 +536,6 @@ def import_error_text(
         if choices:
             return str(IMPORT_CHOICE) % {"words": "、".join(choices.values())}
         return str(IMPORT_FORMATS[spreadsheets.column_kind(kind, column)])
+    if code == "not_found" and column in IMPORT_NOT_FOUND:
+        return str(IMPORT_NOT_FOUND[column])
     return error_text(code, message)

@@ -459,3 +459,71 @@ def test_every_column_has_a_caption_and_every_choice_its_word():
                 assert set(spreadsheets.CHOICE_WORDS[name]) == set(choices), name
                 words = list(spreadsheets.CHOICE_WORDS[name].values())
                 assert len(set(words)) == len(words) and not any(w.isascii() for w in words)
+
+
+def test_the_worker_finishes_a_queued_file_and_its_page_shows_it(app, banks, monkeypatch):
+    from loanledger.services import import_worker
+
+    monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 10)
+    boc = signed_in(app, "boc-user")
+    queued = import_id(send(boc, "loans", csv_bytes([LOAN_COLUMNS, loan_row("C-1")])))
+    assert import_worker.drain(app.extensions["loanledger"].sessionmaker) == [queued]
+    page = boc.get(f"/bank/imports/{queued}")
+    assert 'data-status="done"' in text(page) and 'id="refresh"' not in text(page)
+    assert 'http-equiv="refresh"' not in text(page)
+
+
+def test_an_event_file_s_errors_in_words(app, banks):
+    ok(banks["boc"].post(f"{API}/loans", json=loan_body(contract_no="E-1")), 201)
+    rows = [
+        EVENT_COLUMNS,
+        [
+            {
+                "event_id": "EV-1",
+                "type": "放款",
+                "contract_no": "NO-SUCH",
+                "date": "2023-02-01",
+                "amount": "1.00",
+            }.get(n, "")
+            for n in EVENT_COLUMNS
+        ],
+        [
+            {"event_id": "EV-2", "type": "付款", "contract_no": "E-1", "date": "2023-02-01"}.get(
+                n, ""
+            )
+            for n in EVENT_COLUMNS
+        ],
+        [
+            {
+                "event_id": "EV-3",
+                "type": "还本",
+                "contract_no": "E-1",
+                "date": "2023-02-01",
+                "principal": "10.00",
+            }.get(n, "")
+            for n in EVENT_COLUMNS
+        ],
+    ]
+    response = send(signed_in(app, "boc-user"), "events", csv_bytes(rows))
+    assert error_rows(response) == {
+        "2": [("合同编号", "本行没有登记这个合同编号的贷款，请先报送贷款。")],
+        "3": [
+            (
+                "类型",
+                "不是可选的值，请从下拉列表中选择：放款、还本、付息、利率调整、逾期报告、追偿回收、结清、作废。",
+            )
+        ],
+        "4": [("本金(元)", "还本后余额将小于零。")],
+    }
+    assert set(ASCII_WORD.findall(main_text(response).replace("file.csv", ""))) <= {"YYYY"}
+
+
+def test_the_english_page_names_the_column_by_caption_and_field(app, banks):
+    boc = signed_in(app, "boc-user")
+    boc.get("/lang/en")
+    response = send(boc, "loans", csv_bytes([LOAN_COLUMNS, loan_row("C-1", principal="1.234")]))
+    assert error_rows(response) == {
+        "2": [
+            ("合同金额(元) (principal)", "Not an amount: yuan, not negative, at most two decimals.")
+        ]
+    }
