@@ -336,6 +336,7 @@ MESSAGES: dict[str, LazyString] = {
     "error.403": lazy_gettext("您的角色无权查看此页面。"),
     "error.404": lazy_gettext("没有找到这个页面或记录。"),
     "error.405": lazy_gettext("不支持这种请求方式。"),
+    "error.413": lazy_gettext("上传的文件太大，超过了系统的上限。请拆分文件后分别上传。"),
     "error.429": lazy_gettext("请求过于频繁，请稍后再试。"),
     "error.500": lazy_gettext("系统内部错误，已记录。请稍后重试。"),
     "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),

@@ -527,3 +527,11 @@ def test_the_english_page_names_the_column_by_caption_and_field(app, banks):
             ("合同金额(元) (principal)", "Not an amount: yuan, not negative, at most two decimals.")
         ]
     }
+
+
+def test_a_file_over_the_body_limit_is_a_page_that_says_so(app, banks, db, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2048)
+    response = send(signed_in(app, "boc-user"), "loans", b"x" * 4096)
+    assert response.status_code == 413
+    assert "上传的文件太大" in text(response)
+    assert db.scalars(select(ImportJob)).all() == []
