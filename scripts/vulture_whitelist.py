@@ -205,6 +205,7 @@ bank_loan
 bank_imports
 bank_upload
 bank_import
+bank_import_errors
 bank_template
 _limit  # loanledger/api/resources/public.py @blp.before_request
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)

@@ -711,16 +711,20 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def error_rows_csv(errors: Iterable[dict[str, Any]]) -> bytes:
     """row,column,code,message — UTF-8 with a BOM, so that Excel reads it as UTF-8."""
+    return safe_csv(
+        ["row", "column", "code", "message"],
+        ((e["row"], e["column"], e["code"], e["message"]) for e in errors),
+    )
+
+
+def safe_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A CSV a spreadsheet opens safely: UTF-8 with a BOM (Excel then reads it as UTF-8), no
+    cell a spreadsheet would run as a formula, None as an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "column", "code", "message"])
-    for error in errors:
-        writer.writerow(
-            [
-                spreadsheet_safe("" if v is None else v)
-                for v in (error["row"], error["column"], error["code"], error["message"])
-            ]
-        )
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_safe("" if v is None else v) for v in row])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 

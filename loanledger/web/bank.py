@@ -10,6 +10,7 @@ bigger one is left pending for the import worker and its page shows how far it i
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import Role
@@ -208,6 +209,31 @@ def bank_import(import_id: int):
         ],
         shown=sum(len(group.errors) for group in groups),
         in_progress=job.status in read.IMPORT_IN_PROGRESS,
+    )
+
+
+@web.get("/bank/imports/<int(max=9223372036854775807):import_id>/errors.csv")
+@roles_required(Role.BANK)
+def bank_import_errors(import_id: int):
+    """Every error kept of the import, in the words of its page: 行号, 列, 错误."""
+    db = db_session()
+    job = read.bank_import(db, _bank_code(), import_id)
+    if job is None:
+        abort(404)
+    rows = (
+        (
+            group.row,
+            import_column_text(job.kind, error.column_name),
+            import_error_text(job.kind, group.row, error.column_name, error.code, error.message),
+        )
+        for group in read.import_errors_by_row(db, job.id, limit=imports.MAX_STORED_ERRORS)
+        for error in group.errors
+    )
+    header = [_("行号"), _("列"), _("错误")]
+    return Response(
+        spreadsheets.safe_csv(header, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
     )
 
 

@@ -24,6 +24,7 @@ from tests.support.world import OTHER_USCC, USCC, intake_world, loan_body
 LOAN_COLUMNS = list(spreadsheets.COLUMNS["loans"])
 EVENT_COLUMNS = list(spreadsheets.COLUMNS["events"])
 ASCII_WORD = re.compile(r"\b[A-Za-z_]{3,}\b")
+FORMAT_WORDS = {"YYYY", "CSV"}  # a date's pattern and a file format: no code, no English
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
@@ -309,7 +310,7 @@ def test_a_row_with_errors_lists_them_together_by_caption_in_chinese(app, banks)
     ]
     assert shown["4"] == [("起始日", "日期格式应为 YYYY-MM-DD（或日期单元格）。")]
     # no code or English word in the page's content (the file's name is the bank's own)
-    assert set(ASCII_WORD.findall(main_text(response).replace("file.csv", ""))) <= {"YYYY"}
+    assert set(ASCII_WORD.findall(main_text(response).replace("file.csv", ""))) <= FORMAT_WORDS
 
 
 def test_the_intake_errors_of_a_row_are_in_words(app, banks):
@@ -515,7 +516,7 @@ def test_an_event_file_s_errors_in_words(app, banks):
         ],
         "4": [("本金(元)", "还本后余额将小于零。")],
     }
-    assert set(ASCII_WORD.findall(main_text(response).replace("file.csv", ""))) <= {"YYYY"}
+    assert set(ASCII_WORD.findall(main_text(response).replace("file.csv", ""))) <= FORMAT_WORDS
 
 
 def test_the_english_page_names_the_column_by_caption_and_field(app, banks):
@@ -535,3 +536,17 @@ def test_a_file_over_the_body_limit_is_a_page_that_says_so(app, banks, db, monke
     assert response.status_code == 413
     assert "上传的文件太大" in text(response)
     assert db.scalars(select(ImportJob)).all() == []
+
+
+def test_the_errors_download_in_the_page_s_words_and_only_for_its_bank(app, banks):
+    boc = signed_in(app, "boc-user")
+    response = send(boc, "loans", csv_bytes([LOAN_COLUMNS, loan_row("C-1", principal="=1+1")]))
+    job = import_id(response)
+    download = boc.get(f"/bank/imports/{job}/errors.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert rows == [
+        ["行号", "列", "错误"],
+        ["2", "合同金额(元)", "金额格式不正确：单位元，不能为负数，最多两位小数。"],
+    ]
+    assert signed_in(app, "abc-user").get(f"/bank/imports/{job}/errors.csv").status_code == 404
