@@ -133,42 +133,43 @@ def bank_upload():
     if upload is None or not upload.filename:
         forms.flash_form_error(forms.FormError("no_file"))
         return redirect(url_for("web.bank_imports"))
-    outcome: list[tuple] = []
+    received: list[tuple[int, str, str]] = []  # the import's id, the flash message and kind
 
     def call() -> None:
         with imports.spool(upload.stream) as spooled:
             try:
-                outcome.append(
-                    imports.receive(
-                        db_session(),
-                        user.bank_code,
-                        kind,
-                        spooled,
-                        imports.clean_filename(upload.filename),
-                        user.actor,
-                        business_date(),
-                    )
+                job, created = imports.receive(
+                    db_session(),
+                    user.bank_code,
+                    kind,
+                    spooled,
+                    imports.clean_filename(upload.filename),
+                    user.actor,
+                    business_date(),
                 )
             except FileRefused as refused:
                 # As POST /imports does: the import is kept, `failed` with its reasons (nothing
                 # else was written), so this unit of work commits it and its page shows why.
-                outcome.append((refused.members["import_id"], refused))
+                received.append((refused.members["import_id"], t("bank.import_refused"), "error"))
+                return
+        received.append((job.id, *_said(job, created)))
 
     refusal = forms.attempt(call)
     if refusal is not None:
         forms.flash_refusal(refusal)
         return redirect(url_for("web.bank_imports"))
-    job, second = outcome[0]
-    if isinstance(second, FileRefused):
-        flash(t("bank.import_refused"), "error")
-        return redirect(url_for("web.bank_import", import_id=job))
-    if not second:  # the same file was imported before: that import
-        flash(t("bank.import_again"), "error")
-    elif job.status == "done":
-        flash(_done_message(job), "success" if job.error_count == 0 else "error")
-    else:
-        flash(t("bank.import_pending"), "success")
-    return redirect(url_for("web.bank_import", import_id=job.id))
+    import_id, message, category = received[0]
+    flash(message, category)
+    return redirect(url_for("web.bank_import", import_id=import_id))
+
+
+def _said(job, created: bool) -> tuple[str, str]:
+    """What the upload page says of the import it made (or found), and as what kind of message."""
+    if not created:  # the same file was imported before: that import
+        return t("bank.import_again"), "error"
+    if job.status != "done":
+        return t("bank.import_pending"), "success"
+    return _done_message(job), "success" if job.error_count == 0 else "error"
 
 
 def _done_message(job) -> str:
