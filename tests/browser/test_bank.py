@@ -11,7 +11,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from tests.support.api import ok
+from tests.support.api import API, ok
 from tests.support.browser import USCC, login
 
 pytestmark = pytest.mark.browser
@@ -21,9 +21,9 @@ PASSWORD = "bank-zsrcb-browser-2026"
 
 @pytest.fixture
 def bank_user(staff, bank):
-    """Bank ZSRCB with a product and an enterprise, and its user bank-zsrcb."""
+    """Bank ZSRCB (its signed client) with a product and an enterprise, and its user bank-zsrcb."""
     staff.set_business_date("2025-01-02")
-    bank("ZSRCB", "中山农商银行")
+    zsrcb = bank("ZSRCB", "中山农商银行")
     for path, body in (
         (
             "/products",
@@ -46,6 +46,7 @@ def bank_user(staff, bank):
     ):
         ok(staff.request("clerk", "POST", path, body), 201)
     staff.create("bank-zsrcb", "bank", PASSWORD, bank_code="ZSRCB")
+    return zsrcb
 
 
 def _loan(contract_no: str, **changes) -> dict:
@@ -140,3 +141,51 @@ def test_a_bank_uploads_a_file_reads_its_errors_fixes_it_and_finds_it_in_the_his
     shots(page, "bank-home-after")
     loan = ok(staff.request("auditor", "GET", "/loans/ZSRCB/ZS-2"))
     assert (loan["principal"], loan["repayment_method"]) == ("12.34", "interest_only")
+
+
+def test_a_bank_reads_its_loans_and_no_bureau_page(page, bank_user, bank, staff, shots):
+    other = bank("OTHER", "别的银行")
+    ok(
+        staff.request(
+            "clerk",
+            "POST",
+            "/products",
+            {
+                "product_code": "OTHER-P",
+                "bank_code": "OTHER",
+                "name": "别的贷",
+                "risk_covered": True,
+            },
+        ),
+        201,
+    )
+    for client, contract_no, product in (
+        (bank_user, "ZS-9", "ZSRCB-TECH"),
+        (other, "OT-1", "OTHER-P"),
+    ):
+        body = {
+            "contract_no": contract_no,
+            "product_code": product,
+            "uscc": USCC,
+            "principal": "1000000.00",
+            "annual_rate": "3.4500",
+            "start_date": "2025-01-02",
+            "maturity_date": "2026-01-02",
+            "repayment_method": "interest_only",
+            "interest_settlement": "monthly",
+        }
+        ok(client.post(f"{API}/loans", json=body), 201)
+    login(page, "bank-zsrcb", PASSWORD)
+    page.click("#nav-bank-loans")
+    rows = page.locator("#bank-loans .loan-row")
+    assert rows.count() == 1 and rows.get_attribute("data-contract") == "ZS-9"  # not OT-1
+    assert "科技贷" in rows.inner_text() and "¥1,000,000.00" in rows.inner_text()
+    shots(page, "bank-loans")
+    with page.expect_navigation():
+        rows.locator("a").click()
+    assert page.locator("#loan-balance").inner_text() == "¥0.00"
+    shots(page, "bank-loan")
+    assert page.goto("/bank/loans/OT-1").status == 404
+    page.goto("/bureau")
+    assert page.locator("#error-message").inner_text() == "您的角色无权查看此页面。"
+    shots(page, "bureau-refused")
