@@ -109,9 +109,14 @@ def test_a_bank_user_needs_an_existing_bank_and_no_other_role_has_one(app, banks
             ("b1", "bank", None, "needs --bank-code"),
             ("b2", "bank", "NO-SUCH", "no bank NO-SUCH"),
             ("b3", "clerk", "BOC-ZS", "only a bank user"),
+            ("b5", "auditor", "BOC-ZS", "only a bank user"),
         ):
             with pytest.raises(identity.IdentityError, match=words):
                 identity.create_user(db, username, role, "password-1", bank_code=bank_code)
+        with pytest.raises(identity.IdentityError, match="display name"):
+            identity.create_user(
+                db, "b6", "bank", "password-1", bank_code="BOC-ZS", display_name="长" * 65
+            )
         user = identity.create_user(
             db, "b4", "bank", "password-1", bank_code="BOC-ZS", display_name="中行 数据员"
         )
@@ -191,6 +196,17 @@ def test_the_pages_name_a_user_by_the_display_name(app, banks):
     home.get("/login")
     welcomed = home.post("/login", {"username": "zhang", "password": "zhang-password"})
     assert flashes(welcomed, "success") == ["欢迎，张晓"]
+
+
+def test_staff_and_enterprises_asking_for_a_bank_page_land_on_their_own(app, banks):
+    for username, home in (("clerk1", "/bureau"), ("firm", "/portal")):
+        web = Web(app)
+        web.get("/login")
+        landed = web.post(
+            "/login",
+            {"username": username, "password": f"{username}-password", "next": "/bank/imports"},
+        )
+        assert landed.request.path == home, username
 
 
 @pytest.mark.parametrize(
