@@ -131,7 +131,6 @@ CHOICE_WORDS: dict[str, dict[str, str]] = {
         "loss": "损失",
     },
 }
-MIN_CAPTIONS = 2  # a header row of captions names at least this many columns
 CODE_OF_WORD = {
     name: {word: code for code, word in words.items()} for name, words in CHOICE_WORDS.items()
 }
@@ -154,6 +153,9 @@ def choice_word(name: str, code: str) -> str:
 def _caption_key(text: str) -> str:
     """A caption as typed by hand: full-width brackets and spaces do not matter."""
     return text.replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "")
+
+
+MIN_CAPTIONS = 2  # a header row of captions names at least this many columns
 
 
 @functools.cache
@@ -507,7 +509,8 @@ def _header(
     raise FileRefused(
         "invalid_format",
         f"no header row: row 1 (or row 2, under the template's captions) "
-        f"must name the columns, e.g. {COLUMNS[kind][0]}",
+        f"must name the columns, e.g. {COLUMNS[kind][0]}, or row 1 by the template's "
+        f"Chinese captions, e.g. {caption_of(kind, COLUMNS[kind][0])}",
     )
 
 
