@@ -166,14 +166,32 @@ def user() -> None:
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice(words(Role)))
 @click.option("--uscc", default=None, help="the enterprise's USCC (role enterprise only)")
+@click.option("--bank-code", default=None, help="the user's bank (role bank only, required)")
+@click.option("--display-name", default=None, help="the name the pages show (else the username)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def user_create(username: str, role: str, uscc: str | None, password: str) -> None:
+def user_create(
+    username: str,
+    role: str,
+    uscc: str | None,
+    bank_code: str | None,
+    display_name: str | None,
+    password: str,
+) -> None:
     """Create a user (prompts for the password when --password is left out)."""
     from loanledger.services import identity
 
     settings = _settings()
     with _session(settings) as db:
-        identity.create_user(db, username, role, password, uscc=uscc, actor="cli")
+        identity.create_user(
+            db,
+            username,
+            role,
+            password,
+            uscc=uscc,
+            actor="cli",
+            bank_code=bank_code,
+            display_name=display_name,
+        )
     click.echo(f"user {username} created ({role})")
 
 

@@ -89,6 +89,11 @@ def password_for(username: str) -> str:
     return f"{username}-demo-2026"
 
 
+def bank_username(bank_code: str) -> str:
+    """A bank's demo user: bank-zsrcb for ZSRCB."""
+    return f"bank-{bank_code.lower()}"
+
+
 DEMO_EMAIL = "caiwu@demo-enterprise.example.cn"
 
 
@@ -162,6 +167,23 @@ class Loader:
                 self.banks[code] = TestClientBank(
                     self.client, issued["key_id"], issued["secret"], code
                 )
+
+    def ensure_bank_users(self) -> None:
+        """One data officer per bank, signing in to the bank's pages (/bank)."""
+        with unit_of_work(self.ext.sessionmaker) as db:
+            for code, name in BANKS:
+                username = bank_username(code)
+                if db.scalar(select(User).where(User.username == username)) is None:
+                    identity.create_user(
+                        db,
+                        username,
+                        "bank",
+                        password_for(username),
+                        actor="demo",
+                        bank_code=code,
+                        display_name=f"{name}数据员",
+                    )
+                self.report.users.append((username, password_for(username), "bank"))
 
     @staticmethod
     def _existing_key(db, code: str, secret_key: str) -> dict[str, str] | None:
@@ -354,6 +376,7 @@ class Loader:
     def run(self) -> Report:
         self.ensure_users()
         self.ensure_banks()
+        self.ensure_bank_users()
         self.move_date(FIRST_DATE.isoformat())
         self.ensure_reference()
         self.register_loans("2025-01-02")

@@ -224,6 +224,14 @@ admin_add_calendar_day
 admin_remove_calendar_day
 admin_business_date
 admin_set_business_date
+bank_home  # loanledger/web/bank.py
+bank_loans
+bank_loan
+bank_imports
+bank_upload
+bank_import
+bank_import_errors
+bank_template
 _limit  # loanledger/api/resources/public.py @blp.before_request
 # DefaultJSONProvider reads its class attributes (app.py StrictJSONProvider)
 ensure_ascii
@@ -241,6 +249,7 @@ height
 left
 account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
 legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
+in_progress  # loanledger/services/read/imports.py BankHome: bank/home.html `home.in_progress`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

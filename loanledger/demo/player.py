@@ -39,6 +39,11 @@ def password_for(username: str) -> str:
     return f"{username}-2026"
 
 
+def bank_username(bank_code: str) -> str:
+    """A bank's demo user: demo-bank-zsrcb for ZSRCB."""
+    return f"demo-bank-{bank_code.lower()}"
+
+
 class DemoError(RuntimeError):
     """A request the demo needs was refused: the message has the request and the answer."""
 
@@ -143,6 +148,16 @@ class Player:
                     self.banks[code] = self.http.bank(issued["key_id"], issued["secret"], code)
                 for username, role in STAFF:
                     identity.create_user(db, username, role, password_for(username), actor="demo")
+                for code, name in p.banks:  # each bank's data officer, for the bank's pages
+                    identity.create_user(
+                        db,
+                        bank_username(code),
+                        "bank",
+                        password_for(bank_username(code)),
+                        actor="demo",
+                        bank_code=code,
+                        display_name=f"{name}数据员",
+                    )
         except identity.IdentityError as error:
             raise DemoError(
                 f"{error}: the demo needs a database without its banks and users"
@@ -185,7 +200,11 @@ class Player:
                 actor="demo",
             )
         self.login(ENTERPRISE_USER)
-        roles = dict(STAFF) | {ENTERPRISE_USER: "enterprise"}
+        roles = (
+            dict(STAFF)
+            | {ENTERPRISE_USER: "enterprise"}
+            | {bank_username(code): "bank" for code, _name in p.banks}
+        )
         self.result.logins = [(u, password_for(u), roles[u]) for u in roles]
 
     def login(self, *usernames: str) -> None:

@@ -22,6 +22,7 @@ from loanledger.services.errors import NotFound
 
 ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
+MAX_DISPLAY_NAME = 64  # users.display_name
 
 
 class IdentityError(Refusal):
@@ -53,12 +54,22 @@ def create_user(
     display_name: str | None = None,
     bank_code: str | None = None,
 ) -> User:
+    """A user of the pages and the API. A bank user (role bank) belongs to one existing bank
+    and sees only its data; no other role has a bank (it would widen nothing, and mislead)."""
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}", "bad_role")
     if role == Role.ENTERPRISE and not uscc:
         raise IdentityError("an enterprise user needs --uscc", "needs_uscc")
-    if role == Role.BANK and (not bank_code or db.get(Bank, bank_code) is None):
-        raise IdentityError("a bank user needs the code of a partner bank", "needs_bank")
+    if role == Role.BANK and not bank_code:
+        raise IdentityError("a bank user needs --bank-code", "needs_bank")
+    if role != Role.BANK and bank_code:
+        raise IdentityError("only a bank user has --bank-code", "bank_not_allowed")
+    if bank_code and db.get(Bank, bank_code) is None:
+        raise IdentityError(f"no bank {bank_code}", "unknown_bank")
+    if display_name is not None and not 0 < len(display_name.strip()) <= MAX_DISPLAY_NAME:
+        raise IdentityError(
+            f"a display name has 1 to {MAX_DISPLAY_NAME} characters", "display_name_length"
+        )
     _check_password(password)
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists", "user_exists")
@@ -67,12 +78,16 @@ def create_user(
         role=role,
         uscc=uscc,
         bank_code=bank_code,
-        display_name=display_name,
+        display_name=display_name.strip() if display_name else None,
         password_hash=generate_password_hash(password),
     )
     db.add(user)
     db.flush()
-    after = {"role": role, "uscc": uscc, "bank_code": bank_code, "display_name": display_name}
+    after = {"role": role, "uscc": uscc}
+    if bank_code:  # the audit of other users keeps its former shape
+        after["bank_code"] = bank_code
+    if user.display_name:
+        after["display_name"] = user.display_name
     record(db, actor, "user.create", "user", username, None, after)
     return user
 

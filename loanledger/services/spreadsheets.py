@@ -103,6 +103,65 @@ EVENT_CAPTIONS = {
     "reason": "原因",
 }
 
+# The words of the coded columns: the template's dropdowns offer them, and a file may carry
+# either these words or the codes (the API's, which a CSV written by a program keeps).
+CHOICE_WORDS: dict[str, dict[str, str]] = {
+    "repayment_method": {
+        "bullet": "到期一次还本付息",
+        "equal_installment": "等额本息",
+        "equal_principal": "等额本金",
+        "interest_only": "按期付息到期还本",
+    },
+    "interest_settlement": {"monthly": "按月结息", "quarterly": "按季结息"},
+    "type": {
+        "disbursement": "放款",
+        "repayment": "还本",
+        "interest": "付息",
+        "rate_change": "利率调整",
+        "delinquency": "逾期报告",
+        "recovery": "追偿回收",
+        "settlement": "结清",
+        "void": "作废",
+    },
+    "classification": {
+        "normal": "正常",
+        "special_mention": "关注",
+        "substandard": "次级",
+        "doubtful": "可疑",
+        "loss": "损失",
+    },
+}
+CODE_OF_WORD = {
+    name: {word: code for code, word in words.items()} for name, words in CHOICE_WORDS.items()
+}
+
+
+def captions_of(kind: str) -> dict[str, str]:
+    """Field name → the Chinese caption the template heads its column with."""
+    return CAPTIONS if kind == "loans" else EVENT_CAPTIONS
+
+
+def caption_of(kind: str, name: str) -> str | None:
+    return captions_of(kind).get(name)
+
+
+def choice_word(name: str, code: str) -> str:
+    """A coded column's value in the template's words (the code itself when it has none)."""
+    return CHOICE_WORDS.get(name, {}).get(code, code)
+
+
+def _caption_key(text: str) -> str:
+    """A caption as typed by hand: full-width brackets and spaces do not matter."""
+    return text.replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "")
+
+
+MIN_CAPTIONS = 2  # a header row of captions names at least this many columns
+
+
+@functools.cache
+def _fields_by_caption(kind: str) -> dict[str, str]:
+    return {_caption_key(caption): name for name, caption in captions_of(kind).items()}
+
 
 def column_kind(kind: str, name: str) -> str:
     """How a cell of this column is read: money, rate, date, integer, code, identifier or text."""
@@ -429,18 +488,29 @@ def _number_cell(kind_of_column: str, value: int | float, number_format: str) ->
 def _header(
     kind: str, reader: Reader, first: list[Any], second: list[Any] | None
 ) -> tuple[int, list[str]]:
-    """(header row number, names by position): row 1, or row 2 under a row of captions."""
+    """(header row number, names by position): row 1, or row 2 under a row of captions. A
+    header row names the columns by field name, or by the template's Chinese captions (a
+    file whose row of field names was deleted, or a CSV headed in Chinese)."""
     known = set(COLUMNS[kind])
-    for number, row in ((1, first), (2, second)):
-        if row is not None:
-            names = [reader.text(raw) for raw in row]
-            if known.intersection(names):
-                _check_header(kind, names, number)
-                return number, names
+    rows = [(1, [reader.text(raw) for raw in first])]
+    if second is not None:
+        rows.append((2, [reader.text(raw) for raw in second]))
+    for number, names in rows:  # field names first: the template's row 2 under its captions
+        if known.intersection(names):
+            _check_header(kind, names, number)
+            return number, names
+    by_caption = _fields_by_caption(kind)
+    number, texts = rows[0]
+    # Two captions at least: one alone may be a title above the table, not a header.
+    if sum(_caption_key(text) in by_caption for text in texts) >= MIN_CAPTIONS:
+        names = [by_caption.get(_caption_key(text), text) for text in texts]
+        _check_header(kind, names, number)
+        return number, names
     raise FileRefused(
         "invalid_format",
         f"no header row: row 1 (or row 2, under the template's captions) "
-        f"must name the columns, e.g. {COLUMNS[kind][0]}",
+        f"must name the columns, e.g. {COLUMNS[kind][0]}, or row 1 by the template's "
+        f"Chinese captions, e.g. {caption_of(kind, COLUMNS[kind][0])}",
     )
 
 
@@ -500,6 +570,8 @@ def _convert(
         except CellError as error:
             errors.append({"column": name, "code": error.code, "message": error.message})
             continue
+        if isinstance(value, str) and name in CODE_OF_WORD:
+            value = CODE_OF_WORD[name].get(value, value)  # the template's word, else as given
         if value is not None:
             item[name] = value
     if errors:  # the row is refused here: report its other format errors with these
@@ -642,16 +714,20 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def error_rows_csv(errors: Iterable[dict[str, Any]]) -> bytes:
     """row,column,code,message — UTF-8 with a BOM, so that Excel reads it as UTF-8."""
+    return safe_csv(
+        ["row", "column", "code", "message"],
+        ((e["row"], e["column"], e["code"], e["message"]) for e in errors),
+    )
+
+
+def safe_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A CSV a spreadsheet opens safely: UTF-8 with a BOM (Excel then reads it as UTF-8), no
+    cell a spreadsheet would run as a formula, None as an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "column", "code", "message"])
-    for error in errors:
-        writer.writerow(
-            [
-                spreadsheet_safe("" if v is None else v)
-                for v in (error["row"], error["column"], error["code"], error["message"])
-            ]
-        )
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_safe("" if v is None else v) for v in row])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -681,7 +757,7 @@ def template(kind: str) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    captions = CAPTIONS if kind == "loans" else EVENT_CAPTIONS
+    captions = captions_of(kind)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one sheet, active
@@ -702,6 +778,7 @@ def template(kind: str) -> bytes:
         cells = f"{letter}3:{letter}{last}"
         choices = _choices(kind, name)
         if choices:
+            choices = tuple(choice_word(name, code) for code in choices)
             rule = DataValidation(
                 type="list",
                 formula1='"' + ",".join(choices) + '"',
@@ -745,7 +822,9 @@ def template(kind: str) -> bytes:
 def _instructions(sheet, kind: str) -> None:
     lines = [
         "导入说明（只读取第一个工作表）",
-        "第1行为中文标题，第2行为字段名：导入按第2行识别各列，请勿修改；数据从第3行开始，空行忽略。",
+        "第1行为中文标题，第2行为字段名：导入按第2行识别各列，请勿修改；数据从第3行开始，空行忽略。"
+        "（删去第2行时按第1行的中文标题识别各列。）",
+        "带下拉列表的列（还款方式、结息方式、类型、五级分类）：从下拉列表中选择中文，也可填写对应的英文代码。",
         "日期：日期单元格或文本 YYYY-MM-DD；金额：单位元，最多两位小数（多于两位将被拒绝，不做四舍五入）。",
         "年利率：百分数的数值，如 3.45 表示年利率 3.45%。",
         "统一社会信用代码、合同编号、事件编号等列为文本格式：请勿改为数字，否则会丢失位数。",
@@ -754,8 +833,11 @@ def _instructions(sheet, kind: str) -> None:
     if kind == "events":
         lines.append("各类型需填写的字段（其余留空）：")
         for event_type, (required, optional) in EVENT_FIELDS.items():
-            extra = f"；可选 {', '.join(optional)}" if optional else ""
-            lines.append(f"  {event_type}: {', '.join(required)}{extra}")
+            named = [EVENT_CAPTIONS[n] for n in required]
+            extra = f"；可选 {'、'.join(EVENT_CAPTIONS[n] for n in optional)}" if optional else ""
+            lines.append(
+                f"  {choice_word('type', event_type)}（{event_type}）：{'、'.join(named)}{extra}"
+            )
     for number, text in enumerate(lines, start=1):
         sheet.cell(row=number, column=1, value=text)
     sheet.column_dimensions["A"].width = 100

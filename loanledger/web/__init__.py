@@ -45,6 +45,7 @@ def register_web(app: Flask) -> None:
         admin_settings,
         audit,
         auth,
+        bank,
         batches,
         dashboard,
         errors,

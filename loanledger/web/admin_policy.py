@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.vocabulary import Role
@@ -79,10 +80,16 @@ def admin_policy_edit():
     return _edit_page(text, current.version)
 
 
+POLICY_UNKNOWN_FIELD = lazy_gettext("不是政策的字段。")
+
+
 def _problems(error: PolicyInvalid) -> list[str]:
     """Each problem as the field in words and the rule ("每月结账日：输入格式不正确。")."""
     return [
-        field_refused(policy_label(field or ""), error_text(code))
+        field_refused(
+            policy_label(field or ""),
+            str(POLICY_UNKNOWN_FIELD) if code == "unknown_field" else error_text(code),
+        )
         for field, code, _message in error.errors
     ]
 

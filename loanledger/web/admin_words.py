@@ -36,6 +36,8 @@ IDENTITY_REASONS: dict[str, LazyString] = {
     "bad_role": lazy_gettext("请选择一个有效的角色。"),
     "needs_uscc": lazy_gettext("企业用户须填写所属企业的统一社会信用代码。"),
     "needs_bank": lazy_gettext("银行用户须选择所属的合作银行。"),
+    "bank_not_allowed": lazy_gettext("只有银行用户才有所属银行。"),
+    "display_name_length": lazy_gettext("姓名须为 1 至 64 个字符。"),
     "short_password": lazy_gettext("密码至少需要 8 个字符。"),
     "user_exists": lazy_gettext("该用户名已被使用。"),
     "own_account": lazy_gettext("不能停用自己的账号。"),

@@ -31,6 +31,13 @@ class WebUser:
     username: str
     role: str
     uscc: str | None
+    bank_code: str | None = None  # a bank user's bank: every /bank page is scoped by it
+    display_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How the pages name the person: the display name, else the username."""
+        return self.display_name or self.username
 
     @property
     def actor(self) -> str:
@@ -62,11 +69,29 @@ def _load_user() -> WebUser | None:
         session.pop("user_id", None)
         session.pop("sv", None)
         return None
-    return WebUser(user.id, user.username, user.role, user.uscc)
+    return WebUser(user.id, user.username, user.role, user.uscc, user.bank_code, user.display_name)
+
+
+# Each role outside the bureau has its own pages under one prefix, and only those.
+OWN_PAGES = {Role.ENTERPRISE: "/portal", Role.BANK: "/bank"}
 
 
 def home_for(user: WebUser) -> str:
-    return url_for("web.portal") if user.role == Role.ENTERPRISE else url_for("web.dashboard")
+    if user.role == Role.ENTERPRISE:
+        return url_for("web.portal")
+    if user.role == Role.BANK:
+        return url_for("web.bank_home")
+    return url_for("web.dashboard")
+
+
+def _target_is_own(user: WebUser, target: str) -> bool:
+    """Whether `target` (a safe path) is among the pages of the user's role: an enterprise's
+    under /portal, a bank user's under /bank, staff's elsewhere."""
+    path = urlsplit(target).path
+    own = OWN_PAGES.get(user.role)
+    if own is not None:
+        return path == own or path.startswith(own + "/")
+    return not any(path == p or path.startswith(p + "/") for p in OWN_PAGES.values())
 
 
 def roles_required(*roles: str):
@@ -140,9 +165,9 @@ def login():
     session["sv"] = user.session_version
     session.permanent = True
     g.pop("web_user", None)
-    flash(t("login.welcome", name=user.username), "success")
     web_user = current_user()
-    if target and (web_user.role == Role.ENTERPRISE) == target.startswith("/portal"):
+    flash(t("login.welcome", name=web_user.name), "success")
+    if target and _target_is_own(web_user, target):
         return redirect(target)
     return redirect(home_for(web_user))
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def error_page(status: int):
-    key = f"error.{status}" if status in (400, 403, 404, 405, 429, 500) else "error.400"
+    key = f"error.{status}" if status in (400, 403, 404, 405, 413, 429, 500) else "error.400"
     return render_template("error.html", status=status, message_key=key), status
 
 

@@ -182,6 +182,17 @@ REASONS: dict[str, LazyString] = {
 # Where a family's code has its own word: an open objection waits for the bureau.
 FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
     "objection": {"open": lazy_pgettext("status", "待处理")},
+    # a bank's file import (services/imports.py) and which file it is
+    "import": {
+        "pending": lazy_pgettext("status", "排队中"),
+        "running": lazy_pgettext("status", "导入中"),
+        "done": lazy_pgettext("status", "已完成"),
+        "failed": lazy_pgettext("status", "无法导入"),
+    },
+    "import_kind": {
+        "loans": lazy_pgettext("status", "贷款文件"),
+        "events": lazy_pgettext("status", "事件文件"),
+    },
 }
 
 STATUSES: dict[str, LazyString] = {
@@ -281,13 +292,37 @@ ERRORS: dict[str, LazyString] = {
     "file_refused": lazy_gettext(
         "文件无法导入：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“统一社会信用代码”和“起始日期”列。"
     ),
+    # a bank's loan and event files (api.md's 422 codes a row of an import can carry)
+    "unknown_field": lazy_gettext("不是可接受的字段。"),
+    "unknown_product": lazy_gettext("产品代码不存在（不是本行已登记的产品）。"),
+    "unknown_filing": lazy_gettext("备案编号不存在。"),
+    "filing_enterprise_mismatch": lazy_gettext("该项目备案不属于这家企业。"),
+    "filing_completed": lazy_gettext("该项目备案已验收，不能再关联贷款。"),
+    "max_active_filings": lazy_gettext("该企业的有效项目备案已达上限。"),
+    "maturity_not_after_start": lazy_gettext("到期日须晚于起始日。"),
+    "contract_conflict": lazy_gettext("同一合同编号已登记过内容不同的贷款。"),
+    "event_id_conflict": lazy_gettext("同一事件编号已登记过内容不同的事件。"),
+    "exceeds_contract_principal": lazy_gettext("累计放款超过合同金额。"),
+    "balance_negative": lazy_gettext("还本后余额将小于零。"),
+    "interest_period_overlap": lazy_gettext("计息期间与已报送的付息记录重叠。"),
+    "no_disbursement": lazy_gettext("这笔贷款还没有放款记录。"),
+    "before_start_date": lazy_gettext("日期早于贷款起始日。"),
+    "after_maturity_date": lazy_gettext("日期晚于贷款到期日。"),
+    "not_npl": lazy_gettext("贷款尚未成为不良贷款，不能报送追偿回收。"),
+    "unknown_target": lazy_gettext("被撤销的事件编号不存在，或已被撤销。"),
+    "loan_settled": lazy_gettext("贷款已结清，不能再报送事件。"),
+    "balance_not_zero": lazy_gettext("贷款余额不为零，不能结清。"),
+    "product_not_eligible": lazy_gettext("该产品不是贴息产品，不能关联项目备案。"),
+    "too_many_rows": lazy_gettext("文件行数太多，请拆分后分别上传。"),
+    "interrupted": lazy_gettext(
+        "导入多次中断，未能完成。请重新上传该文件（已导入的行会按重复处理）。"
+    ),
     # the administrator's pages
     "bad_username": lazy_gettext("用户名只能由字母、数字和 . _ @ - 组成，最多64个字符。"),
     "bad_bank_code": lazy_gettext("银行代码只能由字母、数字、_ 和 - 组成，最多32个字符。"),
     "bad_amount": lazy_gettext("金额应为大于零的元数，最多两位小数，如 1234.56。"),
     "bad_year": lazy_gettext("年度应为 2000 至 2100 之间的四位数字。"),
     "bad_policy_json": lazy_gettext("政策内容不是有效的 JSON 对象。"),
-    "unknown_field": lazy_gettext("不是政策的字段。"),
     "version_conflict": lazy_gettext("政策已被他人修改：请重新打开编辑页面，在最新版本上修改。"),
     "business_date_backwards": lazy_gettext("业务日期只能向后调整，不能早于当前业务日期。"),
     "unknown_pool": lazy_gettext("没有这个风险补偿资金池。"),
@@ -325,6 +360,7 @@ MESSAGES: dict[str, LazyString] = {
     "error.403": lazy_gettext("您的角色无权查看此页面。"),
     "error.404": lazy_gettext("没有找到这个页面或记录。"),
     "error.405": lazy_gettext("不支持这种请求方式。"),
+    "error.413": lazy_gettext("上传的文件太大，超过了系统的上限。请拆分文件后分别上传。"),
     "error.429": lazy_gettext("请求过于频繁，请稍后再试。"),
     "error.500": lazy_gettext("系统内部错误，已记录。请稍后重试。"),
     "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),
@@ -385,6 +421,13 @@ MESSAGES: dict[str, LazyString] = {
     "pay.results_unchanged": lazy_gettext(
         "回单的 %(rows)s 行此前都已按相同结果登记，没有任何变化。"
     ),
+    "bank.import_done": lazy_gettext(
+        "文件已导入（%(rows)s 行）：接收 %(accepted)s 行，重复 %(duplicates)s 行，"
+        "有错误 %(rejected)s 行。"
+    ),
+    "bank.import_pending": lazy_gettext("文件已收到，正在排队导入。请稍后刷新本页查看结果。"),
+    "bank.import_again": lazy_gettext("这个文件此前已上传过，下面是那次导入的结果。"),
+    "bank.import_refused": lazy_gettext("文件无法导入，整个文件未导入。原因见下表。"),
     "pay.results_refused": lazy_gettext(
         "回单中有 %(rows)s 行有错误，没有登记任何支付结果。请按下表修改后重新上传。"
     ),
@@ -488,3 +531,75 @@ def results_reason(reason: str, args: dict, fallback: str) -> str:
     if "recorded" in args:  # a payment status, in words
         args = {**args, "recorded": status_text(args["recorded"])}
     return str(message) % args if args else str(message)
+
+
+# ---------------------------------------------------------------- a bank's loan and event files
+# An import keeps each error with the field (column) and the code of api.md; a page shows the
+# column by the caption the template heads it with, and the error by its code's sentence
+# (`error_text`). A cell the import could not read (`invalid_format`) is said by what the
+# column holds, which the code alone does not tell.
+IMPORT_FORMATS: dict[str, LazyString] = {
+    "money": lazy_gettext("金额格式不正确：单位元，不能为负数，最多两位小数。"),
+    "rate": lazy_gettext("年利率格式不正确：填写百分数的数值，如 3.45 表示 3.45%。"),
+    "date": lazy_gettext("日期格式应为 YYYY-MM-DD（或日期单元格）。"),
+    "integer": lazy_gettext("请输入非负整数。"),
+    "code": lazy_gettext("统一社会信用代码应为18位（该列须为文本格式，数字格式会丢失位数）。"),
+    "identifier": lazy_gettext(
+        "格式不正确：最多64个字符，不能含“/”；该列须为文本格式，数字格式会丢失位数。"
+    ),
+    "text": lazy_gettext("输入格式不正确或内容太长。"),
+}
+IMPORT_CHOICE = lazy_gettext("不是可选的值，请从下拉列表中选择：%(words)s。")
+# What an event names that is not there (`not_found`), by the column naming it.
+IMPORT_NOT_FOUND: dict[str, LazyString] = {
+    "contract_no": lazy_gettext("本行没有登记这个合同编号的贷款，请先报送贷款。"),
+}
+# The file as a whole (an error without a row): its format, or its header's columns.
+IMPORT_FILE: dict[str, LazyString] = {
+    "invalid_format": lazy_gettext(
+        "文件无法读取：须为 XLSX（可用下载的模板）或 CSV（UTF-8 或 GB18030 编码），"
+        "表头为模板第1行的中文标题或第2行的字段名，且至少有一行数据。"
+    ),
+    "header": lazy_gettext("表头中的这一列无法识别：不是模板中的列，或出现了两次。"),
+    "required": lazy_gettext("缺少这一必填列。"),
+}
+
+
+def import_column_text(kind: str, column: str | None) -> str:
+    """A loan or event file's column by the template's caption ('' for the row as a whole);
+    in English the field name follows, as row 2 of the template has it. A header's column
+    that is no field is shown as the file names it."""
+    from loanledger.services.spreadsheets import caption_of
+
+    if column is None:
+        return ""
+    caption = caption_of(kind, column)
+    if caption is None:
+        return column
+    return f"{caption} ({column})" if current_language() == "en" else caption
+
+
+IMPORT_UNKNOWN_COLUMN = lazy_gettext("该列有内容，但表头没有这一列的名称。")
+
+
+def import_error_text(
+    kind: str, row: int | None, column: str | None, code: str, message: str
+) -> str:
+    """An error of a loan or event file in words: the file's format or header (no row); a
+    coded column's choices; a cell's format by what the column holds; else the code's
+    sentence (the service's message when the code has none)."""
+    from loanledger.services import spreadsheets
+
+    known = column in spreadsheets.COLUMNS.get(kind, ())
+    if row is None and code in ("invalid_format", "required"):
+        return str(IMPORT_FILE["header" if column and code == "invalid_format" else code])
+    if code == "invalid_format" and known:
+        choices = spreadsheets.CHOICE_WORDS.get(column)
+        if choices:
+            return str(IMPORT_CHOICE) % {"words": "、".join(choices.values())}
+        return str(IMPORT_FORMATS[spreadsheets.column_kind(kind, column)])
+    if code == "not_found" and column in IMPORT_NOT_FOUND:
+        return str(IMPORT_NOT_FOUND[column])
+    if code == "unknown_field":
+        return str(IMPORT_UNKNOWN_COLUMN)
+    return error_text(code, message)

@@ -19,7 +19,13 @@ def test_demo_data_loads_once(app, db):
     assert second.warnings == []
     assert second.keys == first.keys  # the same keys are shown again, none added
     db.expire_all()
-    assert _count(db, User) == 5
+    assert _count(db, User) == 5 + len(demo_data.BANKS)  # staff, the enterprise, a user per bank
+    bank_users = db.scalars(select(User).where(User.role == "bank").order_by(User.username)).all()
+    assert [(u.username, u.bank_code) for u in bank_users] == [
+        ("bank-boczs", "BOCZS"),
+        ("bank-zsrcb", "ZSRCB"),
+    ]
+    assert all(u.display_name.endswith("数据员") for u in bank_users)
     assert _count(db, BankKey, BankKey.status == "active") == 2
     assert _count(db, Loan) == len(demo_data.LOANS)
     assert _count(db, LoanEvent) == len(demo_data.LOANS) * (1 + len(demo_data.INTEREST_DATES))
@@ -71,6 +77,7 @@ def test_demo_data_shows_version_2(app, staff):
 def test_describe_lists_logins_and_keys(app):
     text = demo_data.describe(demo_data.load(app))
     assert "admin / admin-demo-2026" in text and "key_id=k_" in text and "warning" not in text
+    assert "bank-zsrcb / bank-zsrcb-demo-2026  (bank)" in text
 
 
 def test_interest_due_is_actual_over_360_half_up():

@@ -26,6 +26,7 @@ from tests.support.reports import assert_report_reconciles
 API = "/api/v1"
 MONEY = re.compile(r"^-?\d{1,13}\.\d{2}$")
 PERIODS = ("2024-01", "2024-02", "2024-03", "2024-04", "2024-05")
+SMALL_BANKS = range(PROFILES["small"].banks)
 
 
 # ---------------------------------------------------------------- the generator (no database)
@@ -150,6 +151,9 @@ def test_a_short_demo_year_closes_pays_carries_and_reconciles(database_url, db, 
     assert re.search(r"^total\s", result.output, re.M)
     assert f"reports: {out}" in result.output
     assert "problem:" not in result.output
+    # each demo bank has a user for the bank's pages, listed with the logins
+    bank_logins = re.findall(r"(demo-bank-[a-z0-9-]+) / \1-2026 \(bank\)", result.output)
+    assert len(bank_logins) == len(SMALL_BANKS), result.output
     assert re.search(r"^v2: 助保贷 \(pool ZBD, list ZS-PY-2024, \d members\)", result.output, re.M)
     assert re.search(r"^v2: wholesaler \w{18} \(F5137\)", result.output, re.M)
 

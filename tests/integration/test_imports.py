@@ -646,9 +646,11 @@ def test_templates_have_captions_keys_formats_and_validation(
     rules = _validations(sheet)
     for name in lists:
         rule_type, formula = rules[letter[name]]
-        assert rule_type == "list" and formula.strip('"').split(",") == list(
-            spreadsheets._choices(kind, name)
-        )
+        # The dropdowns offer Chinese words (issue 15); the importer takes them and the codes.
+        codes = spreadsheets._choices(kind, name)
+        assert rule_type == "list" and formula.strip('"').split(",") == [
+            spreadsheets.CHOICE_WORDS[name][code] for code in codes
+        ]
     for name in dates:
         assert rules[letter[name]][0] == "date"
     if kind == "loans":

@@ -20,11 +20,18 @@ class Staff:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def create(
-        self, username: str, role: str, password: str | None = None, uscc: str | None = None
+        self,
+        username: str,
+        role: str,
+        password: str | None = None,
+        uscc: str | None = None,
+        bank_code: str | None = None,
     ) -> str:
         password = password or f"{username}-password"
         with self.app.extensions["loanledger"].sessionmaker() as session:
-            identity.create_user(session, username, role, password, uscc=uscc, actor="test")
+            identity.create_user(
+                session, username, role, password, uscc=uscc, actor="test", bank_code=bank_code
+            )
             session.commit()
         return password
 

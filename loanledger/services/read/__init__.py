@@ -51,7 +51,18 @@ from loanledger.services.read.enterprise import (
     enterprise_subsidies,
     granted_by_loan,
 )
-from loanledger.services.read.imports import import_job
+from loanledger.services.read.imports import (
+    PENDING_STATUSES as IMPORT_IN_PROGRESS,
+)
+from loanledger.services.read.imports import (
+    BankHome,
+    RowErrors,
+    bank_home,
+    bank_import,
+    bank_imports,
+    import_errors_by_row,
+    import_job,
+)
 from loanledger.services.read.ledger import (
     AccountEntry,
     AccountTotal,
@@ -147,12 +158,14 @@ from loanledger.services.read.statements import (
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
+    "IMPORT_IN_PROGRESS",
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
     "USERS_SHOWN",
     "AccountEntry",
     "AccountTotal",
     "AuditFilter",
+    "BankHome",
     "BudgetYear",
     "EnterpriseLine",
     "EnterprisePayment",
@@ -172,12 +185,16 @@ __all__ = [
     "PublicEntry",
     "PublicList",
     "ReportRange",
+    "RowErrors",
     "TrialBalance",
     "account_entries",
     "actor_names",
     "appropriations",
     "audit_rows",
     "audit_trail",
+    "bank_home",
+    "bank_import",
+    "bank_imports",
     "bank_key",
     "bank_keys",
     "bank_names",
@@ -218,6 +235,7 @@ __all__ = [
     "first_closed_period",
     "granted_by_loan",
     "held_totals",
+    "import_errors_by_row",
     "import_job",
     "is_published",
     "last_closed_period",
