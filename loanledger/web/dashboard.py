@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -10,11 +10,12 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import forecast, read
-from loanledger.services.close import close_period
+from loanledger.services import close_jobs, forecast, read
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import refresh_publicity as _refresh_publicity
+
+REFRESH_SECONDS = 2  # the job page reloads itself this often until the close ends
 
 
 @web.get("/bureau")
@@ -38,21 +39,43 @@ def dashboard():
         chart=chart.build(read.monthly_totals(db)),
         next_period=read.next_closable_period(db, today),
         failed_emails=read.failed_email_count(db),
+        close_jobs=read.open_close_jobs(db),
     )
 
 
 @web.post("/bureau/close")
 @roles_required(Role.CLERK)
 def close():
+    """The close runs as a job (services/close_jobs.py): this only asks for it and shows it;
+    a second click while it waits or runs shows the same job."""
     try:
         period = forms.period(request.form.get("period"))
     except forms.FormError as error:
         forms.flash_form_error(error)
         return redirect(url_for("web.dashboard"))
     actor = current_user().actor
-    forms.perform(
-        lambda: close_period(db_session(), period, actor, business_date()),
-        "dash.closed_ok",
-        period=period,
+    asked: list[int] = []
+
+    def ask() -> None:
+        asked.append(close_jobs.request_close(db_session(), period, actor, business_date()))
+
+    if not forms.perform(ask, "dash.close_asked", period=period):
+        return redirect(url_for("web.dashboard"))
+    return redirect(url_for("web.close_job_page", job_id=asked[0]))
+
+
+@web.get("/bureau/close-jobs/<int:job_id>")
+@roles_required(*STAFF_ROLES)
+def close_job_page(job_id: int):
+    """The job's progress; the page reloads itself while the job waits or runs."""
+    db = db_session()
+    job = read.close_job(db, job_id)
+    if job is None:
+        abort(404)
+    return render_template(
+        "bureau/close_job.html",
+        job=job,
+        requested_by=read.actor_name(db, job.requested_by),
+        batches=read.batches(db, period=job.period) if job.status == "done" else [],
+        refresh_seconds=REFRESH_SECONDS if job.status in ("pending", "running") else None,
     )
-    return redirect(url_for("web.dashboard"))

@@ -28,6 +28,12 @@ from loanledger.services.read.batches import (
     payee_names,
     payees_shown,
 )
+from loanledger.services.read.close_jobs import (
+    actor_name,
+    close_job,
+    open_close_job,
+    open_close_jobs,
+)
 from loanledger.services.read.enterprise import (
     EnterpriseLine,
     EnterprisePayment,
@@ -162,6 +168,7 @@ __all__ = [
     "ReportRange",
     "TrialBalance",
     "account_entries",
+    "actor_name",
     "audit_rows",
     "audit_trail",
     "bank_names",
@@ -181,6 +188,7 @@ __all__ = [
     "can_object",
     "claim_wire",
     "claims",
+    "close_job",
     "control_total_checks",
     "control_totals",
     "control_totals_wire",
@@ -227,6 +235,8 @@ __all__ = [
     "notices",
     "objections",
     "objections_page",
+    "open_close_job",
+    "open_close_jobs",
     "open_objection_count",
     "open_objections_by_line",
     "payee_names",
