@@ -165,6 +165,7 @@ set_language
 _inject_user  # web/auth.py @web.app_context_processor
 dashboard  # loanledger/web/dashboard.py
 close_job_page
+imports_page
 batch_page
 submit_batch
 approve_batch
@@ -217,6 +218,7 @@ height
 left
 account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
 legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
+batch_kind  # loanledger/services/read/todo.py TodoItem: bureau/dashboard.html `item.batch_kind`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

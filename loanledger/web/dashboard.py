@@ -1,6 +1,9 @@
-"""The bureau's dashboard and the month's close."""
+"""The bureau's dashboard (with each role's to-do list), the month's close as a job, and the
+banks' imports with errors that the clerk's to-do links to."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import abort, redirect, render_template, request, url_for
 
@@ -14,6 +17,7 @@ from loanledger.services import close_jobs, forecast, read
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import refresh_publicity as _refresh_publicity
+from loanledger.web.format import SHANGHAI
 
 REFRESH_SECONDS = 2  # the job page reloads itself this often until the close ends
 
@@ -24,6 +28,7 @@ def dashboard():
     _refresh_publicity()
     db = db_session()
     today = business_date()
+    now = dt.datetime.now(dt.UTC)
     newest_first = sorted(
         read.batches(db), key=lambda b: b.period, reverse=True
     )  # stable: kinds keep their order
@@ -40,6 +45,24 @@ def dashboard():
         next_period=read.next_closable_period(db, today),
         failed_emails=read.failed_email_count(db),
         close_jobs=read.open_close_jobs(db),
+        todo=read.todo(db, current_user().role, now),
+        recent_days=read.RECENT.days,
+        # the audit page's `from` for the auditor's "recent changes": a Beijing date
+        recent_from=(now - read.RECENT).astimezone(SHANGHAI).date().isoformat(),
+    )
+
+
+@web.get("/bureau/imports")
+@roles_required(*STAFF_ROLES)
+def imports_page():
+    """The banks' files of the last days that were refused or had refused rows (the clerk's
+    to-do links here; the rows themselves are in each import's errors.csv, the bank's API)."""
+    db = db_session()
+    return render_template(
+        "bureau/imports.html",
+        imports=read.imports_with_errors(db, dt.datetime.now(dt.UTC) - read.RECENT),
+        bank_names=read.bank_names(db),
+        recent_days=read.RECENT.days,
     )
 
 

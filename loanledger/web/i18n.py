@@ -189,6 +189,17 @@ FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
         "done": lazy_pgettext("status", "已完成"),
         "failed": lazy_pgettext("status", "未完成"),
     },
+    # a bank's file (import_jobs): its status and what it holds
+    "import": {
+        "pending": lazy_pgettext("status", "排队中"),
+        "running": lazy_pgettext("status", "导入中"),
+        "done": lazy_pgettext("status", "已完成"),
+        "failed": lazy_pgettext("status", "未导入"),
+    },
+    "import_kind": {
+        "loans": lazy_pgettext("status", "贷款"),
+        "events": lazy_pgettext("status", "贷款事件"),
+    },
 }
 
 STATUSES: dict[str, LazyString] = {

@@ -46,7 +46,7 @@ from loanledger.services.read.enterprise import (
     enterprise_subsidies,
     granted_by_loan,
 )
-from loanledger.services.read.imports import import_job
+from loanledger.services.read.imports import import_job, imports_with_errors
 from loanledger.services.read.ledger import (
     AccountEntry,
     AccountTotal,
@@ -139,11 +139,13 @@ from loanledger.services.read.statements import (
     statement_line_wire,
     statement_lines,
 )
+from loanledger.services.read.todo import RECENT, TodoItem, todo
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
+    "RECENT",
     "AccountEntry",
     "AccountTotal",
     "AuditFilter",
@@ -166,6 +168,7 @@ __all__ = [
     "PublicEntry",
     "PublicList",
     "ReportRange",
+    "TodoItem",
     "TrialBalance",
     "account_entries",
     "actor_name",
@@ -211,6 +214,7 @@ __all__ = [
     "granted_by_loan",
     "held_totals",
     "import_job",
+    "imports_with_errors",
     "is_published",
     "last_closed_period",
     "latest_control_totals",
@@ -259,5 +263,6 @@ __all__ = [
     "statement_header",
     "statement_line_wire",
     "statement_lines",
+    "todo",
     "trial_balance",
 ]
