@@ -10,9 +10,9 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from loanledger.persistence.tables import CloseJob
+from loanledger.persistence.tables import CloseJob, User
 from loanledger.services import close_jobs
 from tests.support.web import Web, flashes, text
 from tests.support.world import claim_world
@@ -139,3 +139,11 @@ def test_only_a_clerk_asks_and_staff_watch(march, app, db):
     assert clerk.get("/bureau/close-jobs/999999").status_code == 404
     admin = signed_in(app, "admin1")  # admin acts as clerk: the same open job
     assert admin.post("/bureau/close", {"period": PERIOD}, from_page="/bureau").request.path == path
+
+
+def test_the_job_page_names_the_clerk_by_display_name(march, app, db):
+    db.execute(update(User).where(User.username == "clerk1").values(display_name="王会计"))
+    db.commit()
+    clerk = signed_in(app, "clerk1")
+    page = text(clerk.post("/bureau/close", {"period": PERIOD}, from_page="/bureau"))
+    assert "<td>王会计</td>" in page and "user:clerk1" not in page
