@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -18,6 +18,7 @@ from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import refresh_publicity as _refresh_publicity
 from loanledger.web.format import SHANGHAI
+from loanledger.web.i18n import t
 
 REFRESH_SECONDS = 2  # the job page reloads itself this often until the close ends
 
@@ -76,6 +77,10 @@ def close():
     except forms.FormError as error:
         forms.flash_form_error(error)
         return redirect(url_for("web.dashboard"))
+    waiting = read.open_close_job(db_session(), period)
+    if waiting is not None:  # a second click: the job under way, said so
+        flash(t("dash.close_running", period=period), "success")
+        return redirect(url_for("web.close_job_page", job_id=waiting.id))
     actor = current_user().actor
     asked: list[int] = []
 

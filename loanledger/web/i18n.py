@@ -313,6 +313,7 @@ MESSAGES: dict[str, LazyString] = {
     "logout.done": lazy_gettext("您已退出。"),
     "dash.closed_ok": lazy_gettext("%(period)s 已结账。"),
     "dash.close_asked": lazy_gettext("%(period)s 结账已开始，本页显示进度。"),
+    "dash.close_running": lazy_gettext("%(period)s 的结账已在进行中，本页显示进度。"),
     "close.failed_other": lazy_gettext("结账时出错，请联系系统管理员。"),
     "batch.submitted_ok": lazy_gettext("批次已提交审批。"),
     "batch.approved_ok": lazy_gettext("批次已审批通过。"),

@@ -57,6 +57,7 @@ def test_the_button_asks_for_the_close_and_the_page_follows_it_to_the_batches(ma
 
     again = clerk.post("/bureau/close", {"period": PERIOD}, from_page="/bureau")
     assert again.request.path == asked.request.path  # the open job, not a second one
+    assert flashes(again, "success") == ["2023-03 的结账已在进行中，本页显示进度。"]
     assert db.scalar(select(func.count()).select_from(CloseJob)) == 1
     dashboard = text(clerk.get("/bureau"))
     assert (
