@@ -22,6 +22,7 @@ from loanledger.persistence.tables import AuditEntry, Batch, CloseJob, Period
 from loanledger.services import close_jobs, close_subsidy
 from loanledger.services.errors import Conflict
 from tests.support import cli
+from tests.support.api import ok
 from tests.support.world import claim_world
 
 PERIOD = "2023-03"  # claim_world: a subsidy line and a new claim, business date 2023-04-03
@@ -121,6 +122,18 @@ def test_a_refusal_at_run_time_ends_the_job_failed_with_its_reason(march, db, se
     assert entry.after["error_code"] == "period_not_over" and entry.actor == "user:clerk1"
     assert not closed(db, "2023-04") and db.scalar(select(func.count()).select_from(Batch)) == 0
     assert ask(sessions) != job_id  # a failed job is not open: the month may be asked again
+
+
+def test_a_month_closed_meanwhile_by_the_api_ends_the_job_done_without_a_second_close(
+    march, staff, db, sessions
+):
+    job_id = ask(sessions)
+    ok(staff.request("clerk", "POST", f"/periods/{PERIOD}/close", {}))  # the API, unchanged
+    assert close_jobs.drain(sessions) == [job_id]
+    done = job(db, job_id)
+    assert (done.status, done.loans_total) == ("done", 0)  # nothing priced: it was closed
+    assert len(audited(db, "period.close")) == 1
+    assert db.scalar(select(func.count()).select_from(Batch)) == 2
 
 
 # ------------------------------------------------------------------ killed, broken, given up
