@@ -303,7 +303,7 @@ def scheduler(once: bool) -> None:
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Run every import waiting, then exit.")
+@click.option("--once", is_flag=True, help="Run every close and import waiting, then exit.")
 @click.option(
     "--interval",
     default=2.0,
@@ -312,15 +312,16 @@ def scheduler(once: bool) -> None:
     help="seconds between looks when nothing is waiting",
 )
 def worker(once: bool, interval: float) -> None:
-    """Run the imports that POST /imports left pending (as many workers as wanted, on any
-    machine that reaches the database). SIGTERM or Ctrl-C: the current chunk ends, the
-    import goes back to pending for the next worker, and the command exits."""
+    """Run the closes the pages asked for and the imports that POST /imports left pending (as
+    many workers as wanted, on any machine that reaches the database). SIGTERM or Ctrl-C: the
+    current chunk ends, the import goes back to pending for the next worker (a close under way
+    runs to its end: it is one transaction), and the command exits."""
     import logging
     import signal
     import threading
 
     from loanledger.persistence.db import make_engine, make_sessionmaker
-    from loanledger.services import import_worker
+    from loanledger.services import close_jobs, import_worker
 
     settings = _settings()
     if not logging.getLogger().handlers:
@@ -333,10 +334,12 @@ def worker(once: bool, interval: float) -> None:
     engine = make_engine(settings.database_url, sqlite_wal=settings.sqlite_wal)
     sessions = make_sessionmaker(engine)
     taken: list[int] = []
+    closed: list[int] = []
     logging.getLogger("loanledger.imports").info("worker started: looking every %s s", interval)
     try:
         with _database_errors():
             while not stop.is_set():
+                closed += close_jobs.drain(sessions, stop)
                 taken += import_worker.drain(sessions, stop)
                 if once:
                     break
@@ -344,7 +347,7 @@ def worker(once: bool, interval: float) -> None:
     finally:
         engine.dispose()
     if once:
-        _print_json({"imports": taken})
+        _print_json({"imports": taken, "close_jobs": closed})
 
 
 @main.command("demo-data")

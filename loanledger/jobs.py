@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from loanledger.persistence.db import make_engine, make_sessionmaker
-from loanledger.services import clock, housekeeping, import_worker, mailer
+from loanledger.services import clock, close_jobs, housekeeping, import_worker, mailer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 IMPORT_POLL_SECONDS = 5  # how long a bank's big file may wait before a worker looks
+CLOSE_POLL_SECONDS = 5  # how long a close asked for on the pages waits before it starts
 log = logging.getLogger("loanledger.jobs")
 
 
@@ -82,10 +83,16 @@ class Jobs:
         own; `loanledger worker` processes may run beside it (they never take the same job)."""
         return import_worker.drain(self.sessions)
 
+    def close_jobs(self) -> list[int]:
+        """The closes the clerk asked for on the pages (services/close_jobs.py); a job of its
+        own, so that a long close never holds the imports up (on PostgreSQL)."""
+        return close_jobs.drain(self.sessions)
+
     def run_once(self) -> dict:
         """Every job once, in order (`loanledger scheduler --once`, and the start of a run)."""
         return {
             "imports": self.imports(),
+            "close_jobs": self.close_jobs(),
             "closes": self.closes(),
             "publicity": self.publicity(),
             "filing_lapse": self.filing_lapse(),
@@ -119,5 +126,8 @@ def build_scheduler(jobs: Jobs) -> BlockingScheduler:
     # max_instances=1: a long import keeps this job busy, and the runs it misses coalesce.
     scheduler.add_job(
         jobs.imports, "interval", seconds=IMPORT_POLL_SECONDS, id="imports", next_run_time=now
+    )
+    scheduler.add_job(
+        jobs.close_jobs, "interval", seconds=CLOSE_POLL_SECONDS, id="close_jobs", next_run_time=now
     )
     return scheduler

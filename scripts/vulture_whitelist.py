@@ -164,6 +164,8 @@ logout  # loanledger/web/auth.py
 set_language
 _inject_user  # web/auth.py @web.app_context_processor
 dashboard  # loanledger/web/dashboard.py
+close_job_page
+imports_page
 batch_page
 submit_batch
 approve_batch
@@ -250,6 +252,7 @@ left
 account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.html
 legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
 in_progress  # loanledger/services/read/imports.py BankHome: bank/home.html `home.in_progress`
+batch_kind  # loanledger/services/read/todo.py TodoItem: bureau/dashboard.html `item.batch_kind`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads
@@ -284,6 +287,7 @@ recorded_by  # tables.py; set in services/payouts.py
 recorded_at
 last_error  # tables.py OutboxMessage; set in services/mailer.py by keyword
 sent_at
+error_code  # tables.py CloseJob; set in services/close_jobs.py, read by bureau/close_job.html
 
 # ---------------------------------------------------------------- aiosmtpd
 handle_DATA  # scripts/mail_sink.py, tests/support/mail.py: the SMTP server calls it by name

@@ -830,6 +830,48 @@ class ImportRowError(Base):
 
 
 # ---------------------------------------------------------------- payout month
+CLOSE_JOB_STATUSES = ("pending", "running", "done", "failed")
+CLOSE_JOB_OPEN = ("pending", "running")
+
+
+class CloseJob(Base):
+    """A month's close asked for on the pages (services/close_jobs.py): `pending` → `running`
+    → `done`, or `failed` with the reason (`error_code`, `error`). A worker (the scheduler or
+    `loanledger worker`) claims it like an import (services/leases.py): `attempts` is the
+    claimant's token, `heartbeat_at` its last sign of life. `requested_on` is the business
+    date the close is judged by; `loans_done` of `loans_total` is the progress (PostgreSQL
+    shows it while the close runs; SQLite has one writer, so there it jumps to the end).
+    One open job per period, enforced by a partial unique index."""
+
+    __tablename__ = "close_jobs"
+    __table_args__ = (
+        CheckConstraint(in_list("status", CLOSE_JOB_STATUSES), name="status"),
+        CheckConstraint("loans_done >= 0 AND loans_total >= 0", name="progress_sign"),
+        Index(
+            "uq_close_jobs_open_period",
+            "period",
+            unique=True,
+            sqlite_where=text(in_list("status", CLOSE_JOB_OPEN)),
+            postgresql_where=text(in_list("status", CLOSE_JOB_OPEN)),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    loans_done: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    loans_total: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
 class Objection(Base):
     """An enterprise's objection to one of its lines during 公示 (domain.md §7)."""
 

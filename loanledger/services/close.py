@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import SQLColumnExpression, case, delete, exists, func, insert, select, update
@@ -49,15 +49,36 @@ from loanledger.services.pipeline import read_only_session, writing_behind
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read import first_closed_period, last_closed_period, period_view
 
+Progress = Callable[[int, int], None]  # (loans priced so far, loans to price)
+
 
 def close_period(
-    db: Session, period: str, actor: str, today: dt.date, *, full: bool = False
+    db: Session,
+    period: str,
+    actor: str,
+    today: dt.date,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
+    """`progress`, when given, is told after each chunk of enterprises how many loans are
+    priced (the close job shows it, services/close_jobs.py); it may raise to end the close,
+    which then leaves nothing behind."""
     with collector.paused():
-        return _close(db, period, actor, today, full)
+        return _close(db, period, actor, today, full, progress)
 
 
-def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> dict[str, Any]:
+def check_closable(db: Session, period: str, today: dt.date) -> None:
+    """Conflict unless `period` may be closed on `today` (over, and the next in order); a
+    closed period passes (its close answers the same again)."""
+    row = db.get(Period, period)
+    if row is None or row.status != PeriodStatus.CLOSED:
+        _check_order(db, period, today)
+
+
+def _close(
+    db: Session, period: str, actor: str, today: dt.date, full: bool, progress: Progress | None
+) -> dict[str, Any]:
     started = time.perf_counter()
     locks.exclusive(db, locks.CLOSE)
     row = db.get(Period, period)
@@ -85,7 +106,7 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
         subsidy_batch.write(lines)
 
     # Streamed: each chunk of enterprises writes its states and lines, then is dropped.
-    subsidy = _subsidy_streamed(db, last_day, book, full, store)
+    subsidy = _subsidy_streamed(db, last_day, book, full, store, progress)
     subsidy_count = subsidy_batch.count
     compensation = compensation_lines(db, period, last_day, book)
     if subsidy_count:
@@ -118,16 +139,20 @@ def _close(db: Session, period: str, actor: str, today: dt.date, full: bool) -> 
 
 
 def _subsidy_streamed(
-    db: Session, last_day: dt.date, book: PolicyBook, full: bool, store
+    db: Session, last_day: dt.date, book: PolicyBook, full: bool, store, progress
 ) -> SubsidyResult:
     """On PostgreSQL the chunks are read and computed on a second connection while a thread
     writes the previous chunk in this transaction (services.pipeline); SQLite has one writer
     and one core's worth of work, so it computes and writes in turn."""
     lpr_table = registry.lpr_table(db)
     if not is_postgres(db):
-        return subsidy_lines(db, last_day, book, lpr_table, full=full, sink=store)
+        return subsidy_lines(
+            db, last_day, book, lpr_table, full=full, sink=store, progress=progress
+        )
     with read_only_session(db) as read_db, writing_behind(store) as write:
-        return subsidy_lines(read_db, last_day, book, lpr_table, full=full, sink=write)
+        return subsidy_lines(
+            read_db, last_day, book, lpr_table, full=full, sink=write, progress=progress
+        )
 
 
 def _check_order(db: Session, period: str, today: dt.date) -> None:

@@ -222,12 +222,17 @@ def subsidy_lines(
     *,
     full: bool = False,
     sink: Sink | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SubsidyResult:
     """The lines and record states of the close, a chunk of whole enterprises at a time.
     With a `sink`, each chunk's (lines, state inserts, state updates) goes to it and is
-    dropped, so memory stays bounded by the chunk; without one, they are returned."""
+    dropped, so memory stays bounded by the chunk; without one, they are returned.
+    `progress(loans priced, loans to price)` is called before the first chunk and after each."""
     chunks, max_mark = loan_chunks(db, last_day, full=full)
     out = SubsidyResult([], [], [], max_mark, 0)
+    loans_total, loans_done = sum(len(c) for c in chunks), 0
+    if progress is not None:
+        progress(0, loans_total)
     chunks.reverse()
     while chunks:
         ids = chunks.pop()  # each chunk's ids are dropped once it is done
@@ -240,6 +245,9 @@ def subsidy_lines(
         else:
             sink(lines, inserts, updates)
         del lines, inserts, updates
+        loans_done += len(ids)
+        if progress is not None:
+            progress(loans_done, loans_total)
         collector.between_chunks()
     return out
 

@@ -4,7 +4,7 @@ It runs in `loanledger worker` (as many as wanted, on any machine that reaches t
 database) and in the scheduler process (`jobs.Jobs.imports`, every few seconds), so that
 `make run` needs no other process.
 
-Claiming (`claim`). The oldest job that is `pending`, or `running` without a heartbeat for
+Claiming (`claim`, services/leases.py, shared with the close jobs). The oldest job that is `pending`, or `running` without a heartbeat for
 LEASE (its worker was killed half-way), is taken in one short transaction: `running`,
 `attempts` + 1 (the claimant's token), `heartbeat_at`, `worker`. On PostgreSQL the candidate
 is selected `FOR UPDATE SKIP LOCKED`, so workers never wait for each other and never take
@@ -40,20 +40,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import ImportFile, ImportJob, utcnow
-from loanledger.services import clock, imports
+from loanledger.services import clock, imports, leases
 from loanledger.services.spreadsheets import FileRefused, stage
 
 log = logging.getLogger("loanledger.imports")
@@ -67,29 +63,14 @@ BEAT = dt.timedelta(seconds=30)
 # strings stop a hostile workbook long before; this one only ends a runaway read.
 READ_SECONDS = 30 * 60.0
 MAX_ATTEMPTS = 3
-CLAIM_TRIES = 10  # SQLite: a claim lost to another worker looks again
-
-
-class LostClaim(Exception):
-    """Another worker took the job over (this one was taken for dead): let go."""
 
 
 class Stopped(Exception):
     """The worker was told to stop between two chunks."""
 
 
-def holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _takeable(now: dt.datetime, lease: dt.timedelta) -> Any:
-    return or_(
-        ImportJob.status == "pending",
-        and_(
-            ImportJob.status == "running",
-            or_(ImportJob.heartbeat_at.is_(None), ImportJob.heartbeat_at < now - lease),
-        ),
-    )
+LostClaim = leases.LostClaim
+holder = leases.holder
 
 
 # ===================================================================== claiming
@@ -97,46 +78,7 @@ def claim(
     db: Session, now: dt.datetime | None = None, lease: dt.timedelta = LEASE
 ) -> tuple[int, int] | None:
     """(job id, token) of the job this caller now holds, committed; None when none is left."""
-    now = now or utcnow()
-    for _ in range(CLAIM_TRIES):
-        query = (
-            select(ImportJob.id, ImportJob.attempts, ImportJob.status, ImportJob.started_at)
-            .where(_takeable(now, lease))
-            .order_by(ImportJob.id)
-            .limit(1)
-        )
-        if is_postgres(db):
-            query = query.with_for_update(skip_locked=True)
-        found = db.execute(query).first()
-        if found is None:
-            db.rollback()
-            return None
-        if found.status == "running" and found.attempts >= MAX_ATTEMPTS:
-            _give_up(db, found.id)
-            db.commit()
-            continue
-        won = db.execute(
-            update(ImportJob)
-            .where(
-                ImportJob.id == found.id,
-                ImportJob.attempts == found.attempts,
-                _takeable(now, lease),
-            )
-            .values(
-                status="running",
-                attempts=found.attempts + 1,
-                heartbeat_at=utcnow(),
-                started_at=found.started_at or utcnow(),
-                worker=holder(),
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        db.commit()
-        if won.rowcount == 1:  # type: ignore[attr-defined]
-            if found.status == "running":
-                log.warning("import %s taken again (attempt %d)", found.id, found.attempts + 1)
-            return found.id, found.attempts + 1
-    return None
+    return QUEUE.claim(db, now or utcnow(), lease, MAX_ATTEMPTS)
 
 
 def _give_up(db: Session, job_id: int) -> None:
@@ -156,15 +98,7 @@ def _give_up(db: Session, job_id: int) -> None:
 
 def _hold(db: Session, job_id: int, token: int) -> None:
     """Start a transaction that holds the job: the heartbeat moves, or LostClaim."""
-    held = db.execute(
-        update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.attempts == token, ImportJob.status == "running")
-        .values(heartbeat_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    )
-    if held.rowcount != 1:  # type: ignore[attr-defined]
-        db.rollback()
-        raise LostClaim(job_id)
+    QUEUE.hold(db, job_id, token)
 
 
 def _beating(db: Session, job_id: int, token: int) -> Callable[[], None]:
@@ -183,13 +117,10 @@ def _beating(db: Session, job_id: int, token: int) -> Callable[[], None]:
 
 
 def _release(db: Session, job_id: int, token: int) -> None:
-    db.execute(
-        update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.attempts == token, ImportJob.status == "running")
-        .values(status="pending", heartbeat_at=None, worker=None),
-        execution_options={"synchronize_session": False},
-    )
-    db.commit()
+    QUEUE.release(db, job_id, token)
+
+
+QUEUE = leases.Queue(ImportJob, "import", _give_up, "loanledger.imports")
 
 
 # ===================================================================== running

@@ -182,6 +182,13 @@ REASONS: dict[str, LazyString] = {
 # Where a family's code has its own word: an open objection waits for the bureau.
 FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
     "objection": {"open": lazy_pgettext("status", "待处理")},
+    # a month's close asked for on the pages (services/close_jobs.py)
+    "close_job": {
+        "pending": lazy_pgettext("status", "排队中"),
+        "running": lazy_pgettext("status", "结账中"),
+        "done": lazy_pgettext("status", "已完成"),
+        "failed": lazy_pgettext("status", "未完成"),
+    },
     # a bank's file import (services/imports.py) and which file it is
     "import": {
         "pending": lazy_pgettext("status", "排队中"),
@@ -264,6 +271,11 @@ ERRORS: dict[str, LazyString] = {
     "period_not_over": lazy_gettext("该月份尚未结束，不能结账。"),
     "previous_period_open": lazy_gettext("请先结上一个月份。"),
     "period_before_first_close": lazy_gettext("该月份早于首次结账月份。"),
+    "period_closed": lazy_gettext("该月份已结账。"),
+    "close_interrupted": lazy_gettext(
+        "结账多次中断（进程停止或出错），已停止重试；请联系系统管理员。"
+    ),
+    "close_retrying": lazy_gettext("上一次结账尝试出错，未保存任何结果，系统正在重试。"),
     "not_found": lazy_gettext("没有找到。"),
     "forbidden": lazy_gettext("您的角色无权执行此操作。"),
     "invalid_format": lazy_gettext("输入格式不正确。"),
@@ -338,6 +350,9 @@ MESSAGES: dict[str, LazyString] = {
     "login.too_many": lazy_gettext("该用户名登录失败次数过多，请 %(minutes)s 分钟后再试。"),
     "logout.done": lazy_gettext("您已退出。"),
     "dash.closed_ok": lazy_gettext("%(period)s 已结账。"),
+    "dash.close_asked": lazy_gettext("%(period)s 结账已开始，本页显示进度。"),
+    "dash.close_running": lazy_gettext("%(period)s 的结账已在进行中，本页显示进度。"),
+    "close.failed_other": lazy_gettext("结账时出错，请联系系统管理员。"),
     "batch.submitted_ok": lazy_gettext("批次已提交审批。"),
     "batch.approved_ok": lazy_gettext("批次已审批通过。"),
     "batch.rejected_ok": lazy_gettext("批次已退回。"),

@@ -199,6 +199,7 @@ def test_the_scheduler_is_configured_as_issue_5_says(app):
         "purge",
         "integrity",
         "imports",
+        "close_jobs",  # the closes asked for on the pages (issue 15)
     }
     assert str(scheduler.get_job("mail").trigger) == "cron[minute='*']"
     assert all(type(store).__name__ == "MemoryJobStore" for store in scheduler._jobstores.values())

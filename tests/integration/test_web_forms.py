@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from loanledger.domain.errors import DomainError
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Objection, Period
+from loanledger.services import close_jobs
 from tests.support.api import ok, refused
 from tests.support.month import make_month
 from tests.support.payfile import USCC_A, USCC_B, USCC_C, approve, submitted_batch
@@ -75,8 +76,11 @@ def test_close_without_its_confirmation_changes_nothing(staff, app, db):
         assert not flashes(refused_close, "success")
     db.expire_all()
     assert db.get(Period, "2023-02") is None and audit_count(db) == before
-    done = clerk.post("/bureau/close", {"period": "2023-02", **CONFIRMED})
-    assert flashes(done, "success") == ["2023-02 已结账。"]
+    asked = clerk.post("/bureau/close", {"period": "2023-02", **CONFIRMED})
+    assert flashes(asked, "success") == ["2023-02 结账已开始，本页显示进度。"]
+    close_jobs.drain(app.extensions["loanledger"].sessionmaker)
+    db.expire_all()
+    assert db.get(Period, "2023-02").status == "closed"
 
 
 def test_maker_checker_steps_without_their_confirmation_change_nothing(submitted, staff, app, db):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from loanledger.domain.uscc import uscc_with_check
 from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, Objection
+from loanledger.services import close_jobs
 from tests.support.api import API, ok, paged
 from tests.support.api import refused as refused_with
 from tests.support.web import CONFIRMED, Web, flashes, text
@@ -137,11 +138,18 @@ def signed_in(app, username: str) -> Web:
 
 
 def close_in_browser(app) -> int:
+    """The clerk's button asks for the close (a job, services/close_jobs.py), the worker runs
+    it (as the scheduler would), and the job page and the dashboard show its batch."""
     clerk = signed_in(app, "clerk1")
     page = clerk.get("/bureau")
     assert 'id="close-period"' in text(page) and 'value="2023-02"' in text(page)
-    done = clerk.post("/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau")
-    assert flashes(done, "success") == ["2023-02 已结账。"]
+    asked = clerk.post("/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau")
+    assert flashes(asked, "success") == ["2023-02 结账已开始，本页显示进度。"]
+    assert 'data-status="pending"' in text(asked)
+    assert close_jobs.drain(app.extensions["loanledger"].sessionmaker)
+    job_page = clerk.get(asked.request.path)
+    assert 'id="close-job-done"' in text(job_page), text(job_page)
+    done = clerk.get("/bureau")
     match = re.search(
         r'class="batch-row" data-batch-id="(\d+)" data-status="publicity"', text(done)
     )

@@ -75,6 +75,7 @@ OWN_LISTS = {
     "ck_dirty_marks_scope": ("loan", "filing", "enterprise", "all"),
     "ck_import_jobs_kind": ("loans", "events"),
     "ck_import_jobs_status": ("pending", "running", "done", "failed"),
+    "ck_close_jobs_status": ("pending", "running", "done", "failed"),
     "ck_calendar_days_kind": ("holiday", "workday"),
 }
 

@@ -39,6 +39,12 @@ from loanledger.services.read.batches import (
     payee_names,
     payees_shown,
 )
+from loanledger.services.read.close_jobs import (
+    actor_name,
+    close_job,
+    open_close_job,
+    open_close_jobs,
+)
 from loanledger.services.read.enterprise import (
     EnterpriseLine,
     EnterprisePayment,
@@ -62,6 +68,7 @@ from loanledger.services.read.imports import (
     bank_imports,
     import_errors_by_row,
     import_job,
+    imports_with_errors,
 )
 from loanledger.services.read.ledger import (
     AccountEntry,
@@ -155,12 +162,14 @@ from loanledger.services.read.statements import (
     statement_line_wire,
     statement_lines,
 )
+from loanledger.services.read.todo import RECENT, TodoItem, todo
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
     "IMPORT_IN_PROGRESS",
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
+    "RECENT",
     "USERS_SHOWN",
     "AccountEntry",
     "AccountTotal",
@@ -186,8 +195,10 @@ __all__ = [
     "PublicList",
     "ReportRange",
     "RowErrors",
+    "TodoItem",
     "TrialBalance",
     "account_entries",
+    "actor_name",
     "actor_names",
     "appropriations",
     "audit_rows",
@@ -214,6 +225,7 @@ __all__ = [
     "can_object",
     "claim_wire",
     "claims",
+    "close_job",
     "control_total_checks",
     "control_totals",
     "control_totals_wire",
@@ -237,6 +249,7 @@ __all__ = [
     "held_totals",
     "import_errors_by_row",
     "import_job",
+    "imports_with_errors",
     "is_published",
     "last_closed_period",
     "latest_control_totals",
@@ -261,6 +274,8 @@ __all__ = [
     "notices",
     "objections",
     "objections_page",
+    "open_close_job",
+    "open_close_jobs",
     "open_objection_count",
     "open_objections_by_line",
     "payee_names",
@@ -286,6 +301,7 @@ __all__ = [
     "statement_header",
     "statement_line_wire",
     "statement_lines",
+    "todo",
     "trial_balance",
     "users",
 ]

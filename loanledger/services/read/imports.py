@@ -5,9 +5,10 @@ not found, whatever its id."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import ImportJob, ImportRowError, Loan
@@ -97,3 +98,21 @@ def import_errors_by_row(db: Session, import_id: int, *, limit: int) -> list[Row
     for error in errors:
         grouped.setdefault(error.row, RowErrors(error.row)).errors.append(error)
     return list(grouped.values())
+
+
+def imports_with_errors(db: Session, since: dt.datetime, limit: int = 100) -> list[Row]:
+    """Files received since `since` that were refused as a whole or had rows refused, newest
+    first (the dashboard's to-do counts the same, services/read/todo.py)."""
+    return list(
+        db.execute(
+            select(ImportJob.__table__)
+            .where(ImportJob.created_at >= since, with_errors())
+            .order_by(ImportJob.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def with_errors() -> ColumnElement[bool]:
+    """has_errors in SQL: an import refused as a whole, or with refused rows."""
+    return or_(ImportJob.status == "failed", ImportJob.error_count > 0)
