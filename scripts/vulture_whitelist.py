@@ -188,6 +188,7 @@ enterprise_page
 filing_page
 loan_page
 loans_page
+filings_page
 audit_page  # loanledger/web/audit.py
 audit_csv
 lists_page  # loanledger/web/lists.py

@@ -17,11 +17,16 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.listing import page_asked, sort_asked
 
 LINE_KINDS = words(LineKind)
 LINE_STATUSES = words(LineStatus)
 SUBMITTABLE = (BatchStatus.PUBLICITY, BatchStatus.READY)
 PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
+# Both tables in numbered pages, so that a batch of the demo's size (hundreds of payees and
+# lines) is a page of reasonable length.
+PAYEES_PAGE_SIZE = 25
+LINES_PAGE_SIZE = 25
 
 
 def refresh_publicity() -> None:
@@ -40,23 +45,24 @@ def batch_or_404(batch_id: int):
     return batch
 
 
-def _line_filter() -> read.LineFilter:
+def _payee_asked() -> str | None:
+    """The payee search (a piece of a name, USCC, bank code or bank name) both tables use."""
+    try:
+        return forms.text(request.args.get("payee"), max_length=100) or None
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return None
+
+
+def _line_filter(payee: str | None) -> read.LineFilter:
     try:
         payee_id = forms.text(request.args.get("payee_id"), max_length=32) or None
         kind = forms.choice(request.args.get("kind"), LINE_KINDS)
         status = forms.choice(request.args.get("status"), LINE_STATUSES)
     except forms.FormError as error:
         forms.flash_form_error(error)
-        return read.LineFilter()
-    return read.LineFilter(payee_id, kind, status)
-
-
-def _page() -> int:
-    try:
-        return forms.page_number(request.args.get("page"))
-    except forms.FormError as error:
-        forms.flash_form_error(error)
-        return 1
+        return read.LineFilter(payee=payee)
+    return read.LineFilter(payee_id, kind, status, payee)
 
 
 @web.get("/bureau/batches/<int:batch_id>")
@@ -65,23 +71,35 @@ def batch_page(batch_id: int):
     refresh_publicity()
     db = db_session()
     batch = batch_or_404(batch_id)
-    line_filter, page = _line_filter(), _page()
-    lines = read.batch_lines_numbered(db, batch.id, line_filter, page)
-    payees = read.batch_payees(db, batch.id)
-    shown = read.payees_shown(db, batch.status, payees)
+    payee = _payee_asked()
+    line_filter = _line_filter(payee)
+    line_sort = sort_asked(read.LINE_SORTS)
+    lines = read.batch_lines_numbered(
+        db, batch.id, line_filter, page_asked(), line_sort, size=LINES_PAGE_SIZE
+    )
+    # The payees table has its own page and sort (p…), and the same payee search.
+    payee_sort = sort_asked(read.payee_sorts(batch.status), prefix="p")
+    payees = read.batch_payees_numbered(
+        db, batch, payee, page_asked("p"), payee_sort, size=PAYEES_PAGE_SIZE
+    )
+    line_payees = read.batch_payees_of(db, batch.id, {line.payee_id for line in lines.items})
+    shown = read.payees_shown(db, batch.status, [*payees.items, *line_payees])
     user = current_user()
     objections = read.objections(db, batch_id=batch.id)
     return render_template(
         "bureau/batch.html",
         batch=batch,
         lines=lines.items,
-        count=lines.count,
-        page=page,
-        pages=lines.pages,
+        line_page=lines,
+        line_sort=line_sort,
         line_filter=line_filter,
         line_kinds=LINE_KINDS,
         line_statuses=LINE_STATUSES,
-        payees=payees,
+        payee=payee,
+        payees=payees.items,
+        payee_page=payees,
+        payee_sort=payee_sort,
+        payee_totals=read.batch_payee_totals(db, batch.id),
         reason_codes=read.batch_reason_codes(db, batch.id),
         names={pid: s.name for pid, s in shown.items()},
         shown=shown,

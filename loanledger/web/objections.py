@@ -16,23 +16,39 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.listing import page_asked, sort_asked
 
 OBJECTION_STATUSES = words(ObjectionStatus)
+PAGE_SIZE = 50
 
 
 @web.get("/bureau/objections")
 @roles_required(*STAFF_ROLES)
 def objections_page():
+    """Objections by status and enterprise (a piece of its name or USCC), sorted as asked
+    (newest first), page by page with their count."""
     try:
         status = forms.choice(request.args.get("status"), OBJECTION_STATUSES)
     except forms.FormError as error:
         forms.flash_form_error(error)
         status = None
+    try:
+        enterprise = forms.text(request.args.get("enterprise"), max_length=100) or None
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        enterprise = None
+    sort = sort_asked(read.OBJECTION_SORTS)
     db = db_session()
-    rows = read.objections(db, status)
+    found = read.objections_numbered(
+        db, page_asked(), sort, status=status, enterprise=enterprise, size=PAGE_SIZE
+    )
+    rows = found.items
     return render_template(
         "bureau/objections.html",
         rows=rows,
+        found=found,
+        sort=sort,
+        enterprise=enterprise,
         status=status,
         statuses=OBJECTION_STATUSES,
         names=read.payee_names(db, [o.uscc for o, _line in rows]),

@@ -1,0 +1,221 @@
+"""The staff's tables at the demo's size (issue 15, "Scale"): the batch page's payees in
+pages with the whole batch's totals above them, both its tables found by a payee's name, USCC
+or bank name, every list sorted by a whitelisted column (`?sort=col&dir=asc|desc`), every
+paged list saying "共 N 条，第 x/y 页", and the new filing list. A bad page or sort is a
+flash message and the default, never a 500."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from loanledger.persistence.tables import Bank
+from loanledger.services import read
+from loanledger.web import batches as batch_pages
+from loanledger.web import objections as objection_pages
+from loanledger.web import registry as registry_pages
+from tests.support.many_payees import many_payees, payee_name, payee_uscc
+from tests.support.web import Web, flashes, text
+
+COUNT = 7
+
+
+@pytest.fixture
+def world(staff, bank):
+    built = many_payees(staff, bank, COUNT)
+    staff.create("clerk1", "clerk", password="clerk1-password")
+    return built
+
+
+@pytest.fixture
+def clerk(app, world) -> Web:
+    web = Web(app)
+    web.login("clerk1", "clerk1-password")
+    return web
+
+
+def payee_rows(page) -> list[str]:
+    return re.findall(r'class="payee-row" data-payee-id="([^"]+)"', text(page))
+
+
+def line_payees(page) -> list[str]:
+    return re.findall(r'class="line-row" [^>]*data-payee-id="([^"]+)"', text(page))
+
+
+def pager(page, prefix: str = "") -> tuple[int, int, int]:
+    found = re.search(
+        rf'id="{prefix}pager" data-count="(\d+)" data-page="(\d+)" data-pages="(\d+)"', text(page)
+    )
+    assert found, text(page)
+    return int(found.group(1)), int(found.group(2)), int(found.group(3))
+
+
+def by_name(world) -> list[str]:
+    """The payees' USCCs in the order of their names (by code point: 东 < 华 < 古 < 小 < 美)."""
+    return sorted(world.names, key=lambda uscc: world.names[uscc])
+
+
+# ------------------------------------------------------------------ the batch page
+def test_the_payees_are_paged_under_the_whole_batchs_totals(world, clerk, monkeypatch):
+    monkeypatch.setattr(batch_pages, "PAYEES_PAGE_SIZE", 3)
+    url = f"/bureau/batches/{world.batch_id}"
+    first = clerk.get(url)
+    assert first.status_code == 200
+    assert pager(first, "payees-") == (COUNT, 1, 3)
+    assert "共 7 条，第 1/3 页" in text(first)
+    # by name (the default), the first three
+    assert payee_rows(first) == by_name(world)[:3]
+    # totals of all seven payees: 1,000 + … + 1,006 yuan
+    total = sum(1000 + i for i in range(COUNT))
+    assert f'id="payees-total">¥{total:,}.00<' in text(first)
+    last = clerk.get(re.search(r'id="payees-last-page" href="([^"]+)"', text(first)).group(1))
+    assert payee_rows(last) == by_name(world)[6:] and pager(last, "payees-") == (COUNT, 3, 3)
+    # a page past the end shows the last one
+    assert pager(clerk.get(f"{url}?ppage=99"), "payees-") == (COUNT, 3, 3)
+
+
+def test_both_tables_find_a_payee_by_a_piece_of_its_name_or_uscc(world, clerk):
+    url = f"/bureau/batches/{world.batch_id}"
+    named = clerk.get(f"{url}?payee=华星")  # payees 0 and 5
+    assert payee_rows(named) == [payee_uscc(0), payee_uscc(5)]
+    assert line_payees(named) == [payee_uscc(0), payee_uscc(5)]
+    assert pager(named, "payees-")[0] == 2 and pager(named)[0] == 2
+    # a USCC in lower case, and a piece of it
+    assert payee_rows(clerk.get(f"{url}?payee={payee_uscc(3).lower()}")) == [payee_uscc(3)]
+    assert payee_rows(clerk.get(f"{url}?payee=有限公司0004")) == [payee_uscc(4)]
+    # % and _ are not wildcards
+    nothing = clerk.get(f"{url}?payee=%25")
+    assert payee_rows(nothing) == [] and line_payees(nothing) == []
+    assert "没有符合条件的收款方。" in text(nothing)
+    # the payee's link still narrows the lines to exactly that payee
+    assert line_payees(clerk.get(f"{url}?payee_id={payee_uscc(2)}")) == [payee_uscc(2)]
+
+
+def test_a_bank_payee_is_found_by_its_banks_name_in_any_case(world, db):
+    # compensation batches pay banks; the one condition both tables use finds them by name
+    found = db.scalars(
+        select(Bank.bank_code).where(read.payee_matching(Bank.bank_code, "bank bk2"))
+    ).all()
+    assert found == ["BK2"]
+
+
+def test_the_batch_tables_sort_by_a_whitelisted_column(world, clerk):
+    url = f"/bureau/batches/{world.batch_id}"
+    newest_first = clerk.get(f"{url}?psort=total&pdir=desc")
+    assert payee_rows(newest_first) == [payee_uscc(i) for i in reversed(range(COUNT))]
+    assert 'data-sort="total"' in text(newest_first) and "▼" in text(newest_first)
+    assert payee_rows(clerk.get(f"{url}?psort=name&pdir=desc")) == by_name(world)[::-1]
+    assert payee_rows(clerk.get(f"{url}?psort=payee_id")) == sorted(world.names)
+    lines = clerk.get(f"{url}?sort=amount&dir=desc")
+    assert line_payees(lines) == [payee_uscc(i) for i in reversed(range(COUNT))]
+    assert line_payees(clerk.get(f"{url}?sort=payee")) == by_name(world)
+    # the payees' sort leaves the lines' alone and the other way round
+    both = clerk.get(f"{url}?psort=total&pdir=desc&sort=amount&dir=asc")
+    assert payee_rows(both)[0] == payee_uscc(6) and line_payees(both)[0] == payee_uscc(0)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "psort=account_number",
+        "psort=name;DROP TABLE lines",
+        "pdir=sideways",
+        "sort=breakdown",
+        "sort=amount&dir=up",
+    ],
+)
+def test_a_bad_sort_is_said_and_the_default_order_kept(world, clerk, query):
+    page = clerk.get(f"/bureau/batches/{world.batch_id}?{query}")
+    assert page.status_code == 200
+    assert [m for m in flashes(page, "error") if m.startswith("排序无效")]
+    assert payee_rows(page) == by_name(world)  # the payees' default: by name
+    assert line_payees(page) == [payee_uscc(i) for i in range(COUNT)]  # the lines': by number
+
+
+def test_bad_pages_and_filters_are_said_never_a_500(world, clerk):
+    url = f"/bureau/batches/{world.batch_id}"
+    page = clerk.get(f"{url}?ppage=x&page=-1&payee={'长' * 101}")
+    assert page.status_code == 200 and len(flashes(page, "error")) == 3
+    assert len(payee_rows(page)) == COUNT
+
+
+# ------------------------------------------------------------------ the lists
+def loan_contracts(page) -> list[str]:
+    return re.findall(r'class="loan-row" data-bank="[^"]+" data-contract="([^"]+)"', text(page))
+
+
+def test_the_loan_list_sorts_counts_and_finds_an_enterprise_by_name(world, clerk, monkeypatch):
+    monkeypatch.setattr(registry_pages, "LOANS_PAGE_SIZE", 3)
+    desc = clerk.get("/bureau/loans?sort=principal&dir=desc")
+    assert pager(desc) == (COUNT, 1, 3) and "共 7 条，第 1/3 页" in text(desc)
+    by_contract = clerk.get("/bureau/loans?sort=contract_no&dir=desc&page=2")
+    assert loan_contracts(by_contract) == ["C0003", "C0002", "C0001"]
+    assert loan_contracts(clerk.get("/bureau/loans?enterprise=小榄")) == ["C0002"]
+    assert loan_contracts(clerk.get("/bureau/loans?sort=enterprise&enterprise=制品")) == [
+        "C0004",
+        "C0000",
+        "C0005",
+    ]  # 东凤 < 华星 < 古镇 … by code point, page 1 of 3
+    bad = clerk.get("/bureau/loans?sort=content_hash")
+    assert bad.status_code == 200 and flashes(bad, "error")
+    assert loan_contracts(bad) == ["C0000", "C0001", "C0002"]  # registration order
+
+
+def test_the_enterprise_list_sorts_and_counts(world, clerk):
+    desc = clerk.get("/bureau/enterprises?sort=uscc&dir=desc")
+    usccs = re.findall(r'class="enterprise-row" data-uscc="([^"]+)"', text(desc))
+    assert usccs == sorted(world.names, reverse=True) and pager(desc) == (COUNT, 1, 1)
+    found = clerk.get("/bureau/enterprises?q=美灯")
+    assert re.findall(r'data-uscc="([^"]+)"', text(found)) == [payee_uscc(1), payee_uscc(6)]
+    assert "共 2 条，第 1/1 页" in text(found)
+
+
+def filing_rows(page) -> list[str]:
+    return re.findall(r'class="filing-row" data-filing="([^"]+)"', text(page))
+
+
+def test_the_filing_list_filters_sorts_pages_and_links(world, clerk, monkeypatch):
+    page = clerk.get("/bureau/filings")
+    assert page.status_code == 200 and 'id="nav-filings"' in text(page)
+    # newest approval first (all on one day here: then by number, the same way)
+    assert filing_rows(page) == [f"F{i:04d}" for i in reversed(range(COUNT))]
+    assert 'href="/bureau/filings/F0003"' in text(page)
+    assert f'href="/bureau/enterprises/{payee_uscc(3)}"' in text(page)
+    assert payee_name(3) in text(page) and "¥800,000.00" in text(page)
+    assert filing_rows(clerk.get("/bureau/filings?enterprise=古镇")) == ["F0003"]
+    assert filing_rows(clerk.get(f"/bureau/filings?enterprise={payee_uscc(4)}")) == ["F0004"]
+    assert len(filing_rows(clerk.get("/bureau/filings?bank_code=BK1"))) == COUNT
+    assert filing_rows(clerk.get("/bureau/filings?bank_code=BK2")) == []
+    assert len(filing_rows(clerk.get("/bureau/filings?status=active"))) == COUNT
+    assert filing_rows(clerk.get("/bureau/filings?status=revoked")) == []
+    desc = clerk.get("/bureau/filings?sort=filing_no&dir=desc")
+    assert filing_rows(desc) == [f"F{i:04d}" for i in reversed(range(COUNT))]
+    monkeypatch.setattr(registry_pages, "FILINGS_PAGE_SIZE", 2)
+    second = clerk.get("/bureau/filings?status=active&sort=filing_no&page=2")
+    assert filing_rows(second) == ["F0002", "F0003"] and pager(second) == (COUNT, 2, 4)
+    assert "共 7 条，第 2/4 页" in text(second)
+
+
+def test_the_filing_list_refuses_bad_filters_with_a_message(world, clerk):
+    for query in ("status=bogus", "bank_code=NOPE", "sort=revoke_reason", "page=0"):
+        page = clerk.get(f"/bureau/filings?{query}")
+        assert page.status_code == 200 and flashes(page, "error"), query
+        assert len(filing_rows(page)) == COUNT, query
+
+
+def test_the_objection_list_is_paged_and_sorted(world, clerk, monkeypatch):
+    monkeypatch.setattr(objection_pages, "PAGE_SIZE", 2)
+    page = clerk.get("/bureau/objections?sort=amount&dir=desc")
+    assert page.status_code == 200 and pager(page) == (0, 1, 1)
+    assert "共 0 条，第 1/1 页" in text(page)
+    bad = clerk.get("/bureau/objections?sort=reason&enterprise=华星")
+    assert bad.status_code == 200 and flashes(bad, "error")
+
+
+def test_only_staff_see_the_filing_list(world, app, staff):
+    staff.create("ent", "enterprise", password="ent-password", uscc=payee_uscc(0))
+    ent = Web(app)
+    ent.login("ent", "ent-password")
+    assert ent.get("/bureau/filings").status_code == 403
