@@ -27,6 +27,7 @@ PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
 # lines) is a page of reasonable length.
 PAYEES_PAGE_SIZE = 25
 LINES_PAGE_SIZE = 25
+OBJECTIONS_SHOWN = 20  # the newest; the objections page lists all of the batch's
 
 
 def refresh_publicity() -> None:
@@ -85,7 +86,7 @@ def batch_page(batch_id: int):
     line_payees = read.batch_payees_of(db, batch.id, {line.payee_id for line in lines.items})
     shown = read.payees_shown(db, batch.status, [*payees.items, *line_payees])
     user = current_user()
-    objections = read.objections(db, batch_id=batch.id)
+    objections = read.objections_numbered(db, 1, batch_id=batch.id, size=OBJECTIONS_SHOWN)
     return render_template(
         "bureau/batch.html",
         batch=batch,
@@ -104,7 +105,8 @@ def batch_page(batch_id: int):
         names={pid: s.name for pid, s in shown.items()},
         shown=shown,
         open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
-        objections=objections,
+        objections=objections.items,
+        objection_count=objections.count,
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
         can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
         can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,

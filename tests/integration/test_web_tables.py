@@ -16,6 +16,7 @@ from loanledger.services import read
 from loanledger.web import batches as batch_pages
 from loanledger.web import objections as objection_pages
 from loanledger.web import registry as registry_pages
+from tests.support.api import API, ok
 from tests.support.many_payees import many_payees, payee_name, payee_uscc
 from tests.support.web import Web, flashes, text
 
@@ -205,13 +206,57 @@ def test_the_filing_list_refuses_bad_filters_with_a_message(world, clerk):
         assert len(filing_rows(page)) == COUNT, query
 
 
-def test_the_objection_list_is_paged_and_sorted(world, clerk, monkeypatch):
+def object_to_lines(staff, world, indexes) -> list[int]:
+    """Enterprises `indexes` each object to their line, in that order: the objection ids."""
+    lines = ok(staff.request("auditor", "GET", f"/batches/{world.batch_id}/lines?limit=100"))
+    line_of = {line["payee_id"]: line["line_id"] for line in lines["items"]}
+    ids = []
+    for i in indexes:
+        username = f"ent{i}"
+        token = staff.login(username, staff.create(username, "enterprise", uscc=payee_uscc(i)))
+        body = {"line_id": line_of[payee_uscc(i)], "reason": "利息有误"}
+        answer = staff.client.post(
+            f"{API}/objections", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        ids.append(ok(answer, 201)["objection_id"])
+    return ids
+
+
+def objection_rows(page) -> list[int]:
+    return objection_rows_in(text(page))
+
+
+def test_the_objection_list_is_paged_sorted_and_found_by_name(world, clerk, staff, monkeypatch):
+    first, third, sixth = object_to_lines(staff, world, [3, 0, 6])
     monkeypatch.setattr(objection_pages, "PAGE_SIZE", 2)
-    page = clerk.get("/bureau/objections?sort=amount&dir=desc")
-    assert page.status_code == 200 and pager(page) == (0, 1, 1)
-    assert "共 0 条，第 1/1 页" in text(page)
-    bad = clerk.get("/bureau/objections?sort=reason&enterprise=华星")
-    assert bad.status_code == 200 and flashes(bad, "error")
+    newest = clerk.get("/bureau/objections")
+    assert objection_rows(newest) == [sixth, third] and pager(newest) == (3, 1, 2)
+    assert "共 3 条，第 1/2 页" in text(newest)
+    by_amount = clerk.get("/bureau/objections?sort=amount")  # 1,000 < 1,003 < 1,006 yuan
+    assert objection_rows(by_amount) == [third, first]
+    assert objection_rows(clerk.get("/bureau/objections?enterprise=古镇")) == [first]
+    in_batch = clerk.get(f"/bureau/objections?batch_id={world.batch_id}&sort=id&page=2")
+    assert objection_rows(in_batch) == [sixth] and pager(in_batch) == (3, 2, 2)
+    assert objection_rows(clerk.get(f"/bureau/objections?batch_id={world.batch_id + 1}")) == []
+    for query in ("sort=reason", "dir=down", "batch_id=x", "status=maybe"):
+        bad = clerk.get(f"/bureau/objections?{query}")
+        assert bad.status_code == 200 and flashes(bad, "error"), query
+        assert len(objection_rows(bad)) == 2, query
+
+
+def test_a_batch_page_shows_its_newest_objections_and_links_to_all(
+    world, clerk, staff, monkeypatch
+):
+    ids = object_to_lines(staff, world, [1, 2, 4])
+    monkeypatch.setattr(batch_pages, "OBJECTIONS_SHOWN", 2)
+    page = text(clerk.get(f"/bureau/batches/{world.batch_id}"))
+    assert objection_rows_in(page) == [ids[2], ids[1]]
+    assert "共 3 条，这里显示最新 2 条" in page
+    assert f'href="/bureau/objections?batch_id={world.batch_id}"' in page
+
+
+def objection_rows_in(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'class="objection-row" data-objection-id="(\d+)"', page)]
 
 
 def test_only_staff_see_the_filing_list(world, app, staff):

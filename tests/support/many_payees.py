@@ -1,6 +1,8 @@
 """A subsidy batch with many payees (issue 15, "a batch of the demo's size"), built as the
-banks and a clerk would: enterprises and filings through the staff API, every loan in one
-`loans:bulk` and every event in one `events:bulk` of the signed bank API, then the close.
+banks and a clerk would: every loan in one `loans:bulk` and every event in one `events:bulk`
+of the signed bank API, then the close through the staff API. The enterprises and filings are
+registered by the clerk's use cases (services.registry) in one unit of work: through the staff
+API they are two requests each, 16 s for 310.
 
 `many_payees(staff, bank, count)` → `ManyPayees`: the batch in 公示 with `count` enterprise
 payees, each with one loan at BK1 (`C0000`, `C0001`, …) and one subsidy line. Names repeat a
@@ -10,10 +12,12 @@ with the index so every payee's amount differs.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from loanledger.domain.uscc import uscc_with_check
-from tests.support.api import API, ok, staff_post
+from loanledger.services import registry
+from tests.support.api import API, ok
 from tests.support.world import small_world
 
 NAME_WORDS = ("华星", "美灯", "小榄", "古镇", "东凤")
@@ -37,22 +41,8 @@ def payee_name(index: int) -> str:
 def many_payees(staff, bank, count: int) -> ManyPayees:
     banks = small_world(staff, bank)
     world = ManyPayees()
-    for i in range(count):
-        uscc, name = payee_uscc(i), payee_name(i)
-        world.names[uscc] = name
-        body = {"uscc": uscc, "name": name, "established_on": "2012-01-01"}
-        staff_post(staff, "/enterprises", {**body, "industry_code": "C3879"})
-        staff_post(
-            staff,
-            "/filings",
-            {
-                "filing_no": f"F{i:04d}",
-                "uscc": uscc,
-                "project_name": "技术改造",
-                "eligible_investment": "800000.00",
-                "approved_on": "2022-12-01",
-            },
-        )
+    world.names = {payee_uscc(i): payee_name(i) for i in range(count)}
+    _register(staff, world.names)
     bk1 = banks["BK1"]
     loans = [
         {
@@ -99,6 +89,24 @@ def many_payees(staff, bank, count: int) -> ManyPayees:
     assert len(found["items"]) == 1, found
     world.batch_id = found["items"][0]["batch_id"]
     return world
+
+
+def _register(staff, names: dict[str, str]) -> None:
+    """Each enterprise and one filing of it, as a clerk registers them (audited)."""
+    today = dt.date(2023, 1, 2)  # small_world's business date
+    with staff.app.extensions["loanledger"].sessionmaker() as db:
+        for i, (uscc, name) in enumerate(names.items()):
+            enterprise = {
+                "uscc": uscc,
+                "name": name,
+                "established_on": dt.date(2012, 1, 1),
+                "industry_code": "C3879",
+            }
+            registry.create_enterprise(db, enterprise, "clerk", today)
+            registry.create_filing(
+                db, f"F{i:04d}", uscc, "技术改造", 80_000_000, dt.date(2022, 12, 1), today, "clerk"
+            )
+        db.commit()
 
 
 def _all_accepted(outcome: dict, count: int) -> None:

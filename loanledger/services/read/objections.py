@@ -76,12 +76,13 @@ def objections_numbered(
     *,
     status: str | None = None,
     enterprise: str | None = None,
+    batch_id: int | None = None,
     size: int,
 ) -> NumberedPage:
-    """Page `page` of the objections with `status` by an enterprise matching `enterprise` (a
-    piece of its name or USCC), in `sort` order (newest first unless asked), each with its
-    line: the objections page."""
-    stmt = _objections_of(status, None, None)
+    """Page `page` of the objections with `status` to a batch's lines, by an enterprise
+    matching `enterprise` (a piece of its name or USCC), in `sort` order (newest first unless
+    asked), each with its line: the objections page, and a batch page's newest."""
+    stmt = _objections_of(status, None, batch_id)
     if enterprise:
         stmt = stmt.where(enterprise_matching(Objection.uscc, enterprise))
     found = numbered_page(db, stmt, OBJECTION_SORTS.order_by(sort), page, size)
