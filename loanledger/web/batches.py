@@ -103,6 +103,7 @@ def batch_page(batch_id: int):
         payee_totals=read.batch_payee_totals(db, batch.id),
         reason_codes=read.batch_reason_codes(db, batch.id),
         names={pid: s.name for pid, s in shown.items()},
+        bank_names=read.bank_names(db),
         shown=shown,
         open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
         objections=objections.items,

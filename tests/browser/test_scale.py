@@ -14,8 +14,12 @@ COUNT = 310
 MAX_HEIGHT_PX = 4000
 
 
-def document_height(page) -> int:
-    return page.evaluate("document.documentElement.scrollHeight")
+def document_size(page) -> tuple[int, int]:
+    """(height, width) of the whole document in CSS px."""
+    size = page.evaluate(
+        "[document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
+    )
+    return size[0], size[1]
 
 
 def test_a_batch_of_the_demos_size_is_a_page_to_work_in(page, staff, bank, shots):
@@ -30,8 +34,9 @@ def test_a_batch_of_the_demos_size_is_a_page_to_work_in(page, staff, bank, shots
     assert page.locator("#payees-total").inner_text() == f"¥{total:,}.00"
     assert 0 < page.locator("tr.payee-row").count() < COUNT
     assert 0 < page.locator("tr.line-row").count() < COUNT
-    height = document_height(page)
+    height, width = document_size(page)
     assert height < MAX_HEIGHT_PX, f"the batch page is {height} px long"
+    assert width <= 1280, f"the batch page is {width} px wide: its tables overflow"
     shots(page, "batch-310-payees")
 
     # the biggest payee first: a click on 合计, then another for the other way
