@@ -205,10 +205,12 @@ _limit  # loanledger/api/resources/public.py @blp.before_request
 ensure_ascii
 sort_keys
 # Attributes flask reads: session.permanent (web/auth.py); g.request_started and
-# g.language_from_header, read back with g.get("...") (observability/logs.py, web/i18n.py)
+# g.language_from_header, g.listing_endpoint, read back with g.get("...") (observability/logs.py,
+# web/i18n.py, web/listing.py)
 _.permanent
 _.request_started
 _.language_from_header
+_.listing_endpoint
 
 # ---------------------------------------------------------------- Jinja: names the templates use
 _.is_staff  # web/auth.py: base.html `user.is_staff`

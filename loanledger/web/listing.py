@@ -9,7 +9,7 @@ its default order: never a 500, never an unchecked column in SQL.
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 
 from loanledger.domain.errors import Refusal
 from loanledger.services import read
@@ -36,12 +36,19 @@ def sort_asked(sorts: read.Sorts, prefix: str = "") -> read.Sort:
         return sorts.default
 
 
+def shown_as(endpoint: str) -> None:
+    """A form's answer that shows a listing page (an import refused, with its errors): the
+    table's links lead to that page (`endpoint`, same view arguments), not to the form."""
+    g.listing_endpoint = endpoint
+
+
 def url_here(**changes: object) -> str:
     """This page's URL with the query arguments in `changes` set (None or "" drops one)."""
+    endpoint = g.get("listing_endpoint") or request.endpoint or "web.index"
     args: dict[str, object] = {key: request.args.getlist(key) for key in request.args}
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
+    return url_for(endpoint, **(request.view_args or {}), **args)

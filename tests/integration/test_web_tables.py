@@ -1,11 +1,13 @@
 """The staff's tables at the demo's size (issue 15, "Scale"): the batch page's payees in
 pages with the whole batch's totals above them, both its tables found by a payee's name, USCC
-or bank name, every list sorted by a whitelisted column (`?sort=col&dir=asc|desc`), every
-paged list saying "共 N 条，第 x/y 页", and the new filing list. A bad page or sort is a
-flash message and the default, never a 500."""
+or bank name, every list (batch payees and lines, loans, enterprises, filings, objections, a
+名录库 list's members) sorted by a whitelisted column (`?sort=col&dir=asc|desc`), every paged
+list saying "共 N 条，第 x/y 页", and the new filing list. A bad page or sort is a flash
+message and the default, never a 500."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -14,9 +16,11 @@ from sqlalchemy import select
 from loanledger.persistence.tables import Bank
 from loanledger.services import read
 from loanledger.web import batches as batch_pages
+from loanledger.web import lists as list_pages
 from loanledger.web import objections as objection_pages
 from loanledger.web import registry as registry_pages
 from tests.support.api import API, ok
+from tests.support.lists import CHINESE_HEADER, LIST, USCC_A, USCC_B, csv_bytes, list_world
 from tests.support.many_payees import many_payees, payee_name, payee_uscc
 from tests.support.web import Web, flashes, text
 
@@ -264,3 +268,44 @@ def test_only_staff_see_the_filing_list(world, app, staff):
     ent = Web(app)
     ent.login("ent", "ent-password")
     assert ent.get("/bureau/filings").status_code == 403
+
+
+# ------------------------------------------------------------------ a 名录库 list's members
+def members(page) -> list[tuple[str, str]]:
+    return re.findall(r'class="member-row" data-uscc="(\w+)" data-from="([\d-]+)"', text(page))
+
+
+def test_a_lists_members_are_sorted_and_counted_even_under_a_refused_import(
+    app, staff, monkeypatch
+):
+    list_world(staff)
+    for uscc, body in (
+        (USCC_A, {"from": "2023-01-01", "to": "2023-12-31"}),
+        (USCC_A, {"from": "2024-02-01"}),
+        (USCC_B, {"from": "2023-06-01"}),
+    ):
+        ok(staff.request("clerk", "PUT", f"/enterprise-lists/{LIST}/members/{uscc}", body))
+    staff.create("clerk1", "clerk", password="clerk1-password")
+    web = Web(app)
+    web.login("clerk1", "clerk1-password")
+    monkeypatch.setattr(list_pages, "PAGE_SIZE", 2)
+    page = web.get(f"/bureau/lists/{LIST}?sort=from&dir=desc")
+    assert members(page) == [(USCC_A, "2024-02-01"), (USCC_B, "2023-06-01")]
+    assert "共 3 条，第 1/2 页" in text(page)
+    # 华星 (A) < 美灯 (B) by code point; descending puts B first
+    assert members(web.get(f"/bureau/lists/{LIST}?sort=name&dir=desc"))[0][0] == USCC_B
+    bad = web.get(f"/bureau/lists/{LIST}?sort=holder")
+    assert bad.status_code == 200 and flashes(bad, "error")
+    assert members(bad) == [(USCC_A, "2023-01-01"), (USCC_A, "2024-02-01")]
+    # a refused file shows the list under its errors: its links lead to the list, not the form
+    refused = web.client.post(
+        f"/bureau/lists/{LIST}/imports",
+        data={
+            "csrf_token": web.token,
+            "file": (io.BytesIO(csv_bytes([CHINESE_HEADER, ["1", "BAD", "", "x"]])), "名录.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 200 and flashes(refused, "error")
+    assert f'id="next-page" href="/bureau/lists/{LIST}?page=2"' in text(refused)
+    assert f"/bureau/lists/{LIST}/imports?" not in text(refused)

@@ -54,11 +54,13 @@ from loanledger.services.read.ledger import (
     trial_balance,
 )
 from loanledger.services.read.lists import (
+    MEMBER_SORTS,
     ListCounts,
     enterprise_list,
     enterprise_lists,
     list_counts,
     list_members,
+    list_members_numbered,
     listed_on,
 )
 from loanledger.services.read.loans import (
@@ -162,6 +164,7 @@ __all__ = [
     "LINE_SORTS",
     "LOAN_SORTS",
     "LOAN_STATUSES",
+    "MEMBER_SORTS",
     "OBJECTION_SORTS",
     "AccountEntry",
     "AccountTotal",
@@ -244,6 +247,7 @@ __all__ = [
     "line_wire",
     "list_counts",
     "list_members",
+    "list_members_numbered",
     "listed_on",
     "loan",
     "loan_lines",
