@@ -66,6 +66,40 @@ def _line_filter(payee: str | None) -> read.LineFilter:
     return read.LineFilter(payee_id, kind, status, payee)
 
 
+def _payees_table(db, batch, payee: str | None) -> dict:
+    """The payees table: its own page and sort (`ppage`, `psort`, `pdir`), the payee search,
+    the whole batch's totals above it."""
+    sort = sort_asked(read.payee_sorts(batch.status), prefix="p")
+    found = read.batch_payees_numbered(
+        db, batch, payee, page_asked("p"), sort, size=PAYEES_PAGE_SIZE
+    )
+    return {
+        "payees": found.items,
+        "payee_page": found,
+        "payee_sort": sort,
+        "payee_totals": read.batch_payee_totals(db, batch.id),
+    }
+
+
+def _lines_table(db, batch, payee: str | None) -> dict:
+    """The lines table: its page and sort (`page`, `sort`, `dir`), its filters and the same
+    payee search."""
+    line_filter = _line_filter(payee)
+    sort = sort_asked(read.LINE_SORTS)
+    found = read.batch_lines_numbered(
+        db, batch.id, line_filter, page_asked(), sort, size=LINES_PAGE_SIZE
+    )
+    return {
+        "lines": found.items,
+        "line_page": found,
+        "line_sort": sort,
+        "line_filter": line_filter,
+        "line_kinds": LINE_KINDS,
+        "line_statuses": LINE_STATUSES,
+        "open_objections": read.open_objections_by_line(db, [line.id for line in found.items]),
+    }
+
+
 @web.get("/bureau/batches/<int:batch_id>")
 @roles_required(*STAFF_ROLES)
 def batch_page(batch_id: int):
@@ -73,39 +107,22 @@ def batch_page(batch_id: int):
     db = db_session()
     batch = batch_or_404(batch_id)
     payee = _payee_asked()
-    line_filter = _line_filter(payee)
-    line_sort = sort_asked(read.LINE_SORTS)
-    lines = read.batch_lines_numbered(
-        db, batch.id, line_filter, page_asked(), line_sort, size=LINES_PAGE_SIZE
-    )
-    # The payees table has its own page and sort (p…), and the same payee search.
-    payee_sort = sort_asked(read.payee_sorts(batch.status), prefix="p")
-    payees = read.batch_payees_numbered(
-        db, batch, payee, page_asked("p"), payee_sort, size=PAYEES_PAGE_SIZE
-    )
-    line_payees = read.batch_payees_of(db, batch.id, {line.payee_id for line in lines.items})
-    shown = read.payees_shown(db, batch.status, [*payees.items, *line_payees])
+    payees, lines = _payees_table(db, batch, payee), _lines_table(db, batch, payee)
+    # The name and account the batch prints for every payee either table shows.
+    line_payees = read.batch_payees_of(db, batch.id, {line.payee_id for line in lines["lines"]})
+    shown = read.payees_shown(db, batch.status, [*payees["payees"], *line_payees])
     user = current_user()
     objections = read.objections_numbered(db, 1, batch_id=batch.id, size=OBJECTIONS_SHOWN)
     return render_template(
         "bureau/batch.html",
         batch=batch,
-        lines=lines.items,
-        line_page=lines,
-        line_sort=line_sort,
-        line_filter=line_filter,
-        line_kinds=LINE_KINDS,
-        line_statuses=LINE_STATUSES,
         payee=payee,
-        payees=payees.items,
-        payee_page=payees,
-        payee_sort=payee_sort,
-        payee_totals=read.batch_payee_totals(db, batch.id),
+        **payees,
+        **lines,
         reason_codes=read.batch_reason_codes(db, batch.id),
         names={pid: s.name for pid, s in shown.items()},
         bank_names=read.bank_names(db),
         shown=shown,
-        open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
         objections=objections.items,
         objection_count=objections.count,
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
