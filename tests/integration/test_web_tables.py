@@ -168,10 +168,15 @@ def test_the_loan_list_sorts_counts_and_finds_an_enterprise_by_name(world, clerk
     assert loan_contracts(bad) == ["C0000", "C0001", "C0002"]  # registration order
 
 
-def test_the_enterprise_list_sorts_and_counts(world, clerk):
+def test_the_enterprise_list_sorts_and_counts(world, clerk, staff):
     desc = clerk.get("/bureau/enterprises?sort=uscc&dir=desc")
     usccs = re.findall(r'class="enterprise-row" data-uscc="([^"]+)"', text(desc))
     assert usccs == sorted(world.names, reverse=True) and pager(desc) == (COUNT, 1, 1)
+    # a column with NULLs: those last, ascending or descending, on both engines
+    ok(staff.request("clerk", "PATCH", f"/enterprises/{payee_uscc(5)}", {"town": "小榄镇"}))
+    for direction in ("asc", "desc"):
+        by_town = clerk.get(f"/bureau/enterprises?sort=town&dir={direction}")
+        assert re.findall(r'data-uscc="([^"]+)"', text(by_town))[0] == payee_uscc(5)
     found = clerk.get("/bureau/enterprises?q=美灯")
     assert re.findall(r'data-uscc="([^"]+)"', text(found)) == [payee_uscc(1), payee_uscc(6)]
     assert "共 2 条，第 1/1 页" in text(found)
