@@ -15,7 +15,7 @@ from loanledger.services.read.loans import enterprise_matching, enterprise_name
 from loanledger.services.read.paging import Page, keyset_page
 from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
-LIST_LIMIT = 1000  # a batch page shows the newest this many of the batch's objections
+LIST_LIMIT = 1000  # an enterprise's newest this many (its portal; no enterprise has as many)
 
 
 class ObjectionLine(NamedTuple):
