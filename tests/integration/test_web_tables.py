@@ -1,7 +1,7 @@
 """The staff's tables at the demo's size (issue 15, "Scale"): the batch page's payees in
 pages with the whole batch's totals above them, both its tables found by a payee's name, USCC
 or bank name, every list (batch payees and lines, loans, enterprises, filings, objections, a
-名录库 list's members) sorted by a whitelisted column (`?sort=col&dir=asc|desc`), every paged
+名录库 list's members, the audit trail) sorted by a whitelisted column (`?sort=col&dir=asc|desc`), every paged
 list saying "共 N 条，第 x/y 页", and the new filing list. A bad page or sort is a flash
 message and the default, never a 500."""
 
@@ -13,8 +13,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from loanledger.persistence.tables import Bank
+from loanledger.persistence.tables import AuditEntry, Bank
 from loanledger.services import read
+from loanledger.web import audit as audit_pages
 from loanledger.web import batches as batch_pages
 from loanledger.web import lists as list_pages
 from loanledger.web import objections as objection_pages
@@ -314,3 +315,29 @@ def test_a_lists_members_are_sorted_and_counted_even_under_a_refused_import(
     assert refused.status_code == 200 and flashes(refused, "error")
     assert f'id="next-page" href="/bureau/lists/{LIST}?page=2"' in text(refused)
     assert f"/bureau/lists/{LIST}/imports?" not in text(refused)
+
+
+# ------------------------------------------------------------------ the audit trail
+def audit_ids(page) -> list[int]:
+    return [int(i) for i in re.findall(r'class="audit-row" data-audit-id="(\d+)"', text(page))]
+
+
+def test_the_audit_trail_is_counted_sorted_and_says_the_exports_limit(
+    world, app, staff, db, monkeypatch
+):
+    staff.create("auditor1", "auditor", password="auditor1-password")
+    auditor = Web(app)
+    auditor.login("auditor1", "auditor1-password")
+    every = list(db.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
+    monkeypatch.setattr(audit_pages, "PAGE_SIZE", 5)
+    first = auditor.get("/bureau/audit")
+    assert audit_ids(first) == every[:5]
+    pages = -(-len(every) // 5)
+    assert pager(first) == (len(every), 1, pages)
+    assert f"共 {len(every)} 条，第 1/{pages} 页" in text(first)
+    newest = auditor.get("/bureau/audit?sort=id&dir=desc&page=2")
+    assert audit_ids(newest) == every[::-1][5:10]
+    assert 'id="export-limit"' not in text(first)
+    monkeypatch.setattr(audit_pages, "EXPORT_AT_MOST", 3)
+    limited = text(auditor.get("/bureau/audit"))
+    assert f"导出最多 3 条（当前筛选共 {len(every):,} 条）" in limited

@@ -7,7 +7,13 @@ a `Page` of either, or a dict ready for JSON (`views`). Reads only SELECT; every
 through a use case. Nothing here imports Flask, the API or the pages.
 """
 
-from loanledger.services.read.audit import AuditFilter, audit_rows, audit_trail
+from loanledger.services.read.audit import (
+    AUDIT_SORTS,
+    AuditFilter,
+    audit_numbered,
+    audit_rows,
+    audit_trail,
+)
 from loanledger.services.read.batches import (
     LINE_SORTS,
     LineFilter,
@@ -159,6 +165,7 @@ from loanledger.services.read.statements import (
 from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
 
 __all__ = [
+    "AUDIT_SORTS",
     "ENTERPRISE_SORTS",
     "FILING_SORTS",
     "LINE_SORTS",
@@ -193,6 +200,7 @@ __all__ = [
     "Sorts",
     "TrialBalance",
     "account_entries",
+    "audit_numbered",
     "audit_rows",
     "audit_trail",
     "bank_names",
