@@ -24,7 +24,7 @@ from loanledger.web.i18n import list_column_text, list_import_reason, t
 from loanledger.web.listing import page_asked, shown_as, sort_asked
 
 PAGE_SIZE = 50
-LISTS_SHOWN = 1000  # the lists page shows this many lists (there are a handful)
+LISTS_PAGE_SIZE = 50  # there are a handful; more are paged, never cut off
 ERRORS_SHOWN = 1000  # refused rows' errors shown under the upload form
 
 
@@ -46,10 +46,12 @@ def _back(list_code: str, on: dt.date | None = None):
 @roles_required(*STAFF_ROLES)
 def lists_page():
     db = db_session()
-    lists = read.enterprise_lists(db, limit=LISTS_SHOWN, cursor=None).items
+    found = read.enterprise_lists_numbered(db, page_asked(), size=LISTS_PAGE_SIZE)
+    lists = found.items
     return render_template(
         "bureau/lists.html",
         lists=lists,
+        found=found,
         counts=read.list_counts(db, [row.list_code for row in lists], business_date()),
         today=business_date(),
         can_create=current_user().can(Role.ADMIN),

@@ -315,6 +315,12 @@ def test_a_lists_members_are_sorted_and_counted_even_under_a_refused_import(
     assert refused.status_code == 200 and flashes(refused, "error")
     assert f'id="next-page" href="/bureau/lists/{LIST}?page=2"' in text(refused)
     assert f"/bureau/lists/{LIST}/imports?" not in text(refused)
+    # the lists themselves: paged too, with their count
+    ok(staff.request("admin", "POST", "/enterprise-lists", {"list_code": "ZBD", "name": "助保贷"}))
+    monkeypatch.setattr(list_pages, "LISTS_PAGE_SIZE", 1)
+    lists = web.get("/bureau/lists?page=2")
+    assert re.findall(r'class="list-row" data-list-code="(\w+)"', text(lists)) == ["ZBD"]
+    assert "共 2 条，第 2/2 页" in text(lists)
 
 
 # ------------------------------------------------------------------ the audit trail

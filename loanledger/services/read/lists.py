@@ -48,6 +48,12 @@ def enterprise_lists(db: Session, *, limit: int, cursor: str | None) -> Page:
     )
 
 
+def enterprise_lists_numbered(db: Session, page: int, *, size: int) -> NumberedPage:
+    """Page `page` of the lists by list_code, with their count (the 名录库 page)."""
+    code = EnterpriseList.list_code
+    return numbered_page(db, select(EnterpriseList.__table__), [code], page, size)
+
+
 def enterprise_list(db: Session, list_code: str) -> Row | None:
     if "\x00" in list_code:  # a path can carry one; PostgreSQL text cannot
         return None
