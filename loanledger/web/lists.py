@@ -108,6 +108,7 @@ def _list_context(row, on: dt.date | None, page: int = 1, sort: read.Sort | None
         "can_change": user.can(Role.CLERK),
         "import_errors": [],
         "import_rows_refused": 0,
+        "import_error_count": 0,
     }
 
 
@@ -195,6 +196,7 @@ def import_list_file(list_code: str):
         shown_as("web.list_page")
         context = _list_context(row, None)
         context["import_rows_refused"] = rows
+        context["import_error_count"] = len(refusal.errors)
         context["import_errors"] = [
             {
                 "row": e.row,
