@@ -190,6 +190,7 @@ enterprise_page
 filing_page
 loan_page
 loans_page
+filings_page
 audit_page  # loanledger/web/audit.py
 audit_csv
 lists_page  # loanledger/web/lists.py
@@ -239,10 +240,12 @@ _limit  # loanledger/api/resources/public.py @blp.before_request
 ensure_ascii
 sort_keys
 # Attributes flask reads: session.permanent (web/auth.py); g.request_started and
-# g.language_from_header, read back with g.get("...") (observability/logs.py, web/i18n.py)
+# g.language_from_header, g.listing_endpoint, read back with g.get("...") (observability/logs.py,
+# web/i18n.py, web/listing.py)
 _.permanent
 _.request_started
 _.language_from_header
+_.listing_endpoint
 
 # ---------------------------------------------------------------- Jinja: names the templates use
 _.is_staff  # web/auth.py: base.html `user.is_staff`

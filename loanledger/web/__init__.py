@@ -61,6 +61,7 @@ def register_web(app: Flask) -> None:
     )
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n
+    from loanledger.web.listing import url_here
 
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -75,6 +76,7 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     env = app.jinja_env
     env.filters.update(yuan=yuan, rate=rate, day=day)
+    env.globals.update(url_here=url_here)  # sortable headers and pagers (_macros.html)
     # The templates compare statuses and kinds with the vocabulary's members, never literals.
     env.globals.update({vocabulary.__name__: vocabulary for vocabulary in TEMPLATE_VOCABULARY})
     init_i18n(app)  # Flask-Babel, and the text helpers the templates call

@@ -13,7 +13,6 @@ import json
 
 from flask import Response, render_template, request, url_for
 
-from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
 from loanledger.services import read
@@ -22,10 +21,10 @@ from loanledger.web import forms, web
 from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_words
 from loanledger.web.auth import roles_required
 from loanledger.web.format import SHANGHAI, day
+from loanledger.web.listing import page_asked, sort_asked
 
 PAGE_SIZE = 100
 EXPORT_AT_MOST = 100_000
-MAX_CURSOR = 1024
 
 
 def _local_midnight(value: dt.date) -> dt.datetime:
@@ -78,30 +77,19 @@ def _compact(value) -> str:
 @web.get("/bureau/audit")
 @roles_required(Role.AUDITOR, Role.ADMIN)
 def audit_page():
+    """The trail as filtered, sorted as asked (oldest first), page by page with its count;
+    the export's limit said when the filter selects more."""
     where, shown = _filter()
-    try:
-        cursor = forms.text(request.args.get("cursor"), max_length=MAX_CURSOR) or None
-    except forms.FormError as error:
-        forms.flash_form_error(error)
-        cursor = None
-    db = db_session()
-    try:
-        page = read.audit_trail(db, limit=PAGE_SIZE, cursor=cursor, where=where)
-    except Refusal as error:  # a cursor this trail did not issue
-        forms.flash_refusal(error)
-        cursor = None
-        page = read.audit_trail(db, limit=PAGE_SIZE, cursor=None, where=where)
+    sort = sort_asked(read.AUDIT_SORTS)
+    found = read.audit_numbered(db_session(), where, page_asked(), sort, size=PAGE_SIZE)
     return render_template(
         "bureau/audit.html",
-        entries=[_row(e) for e in page.items],
+        entries=[_row(e) for e in found.items],
+        found=found,
+        sort=sort,
         shown=shown,
-        next_url=(
-            url_for("web.audit_page", **shown, cursor=page.next_cursor)
-            if page.next_cursor
-            else None
-        ),
-        first_url=url_for("web.audit_page", **shown) if cursor else None,
         export_url=url_for("web.audit_csv", **shown),
+        export_at_most=EXPORT_AT_MOST,
         actions=sorted((code, str(words)) for code, words in ACTIONS.items()),
         entities=sorted((code, str(words)) for code, words in ENTITIES.items()),
     )

@@ -17,11 +17,17 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.listing import page_asked, sort_asked
 
 LINE_KINDS = words(LineKind)
 LINE_STATUSES = words(LineStatus)
 SUBMITTABLE = (BatchStatus.PUBLICITY, BatchStatus.READY)
 PAYABLE = (BatchStatus.APPROVED, BatchStatus.PARTIALLY_PAID)
+# Both tables in numbered pages, so that a batch of the demo's size (hundreds of payees and
+# lines) is a page of reasonable length.
+PAYEES_PAGE_SIZE = 25
+LINES_PAGE_SIZE = 25
+OBJECTIONS_SHOWN = 20  # the newest; the objections page lists all of the batch's
 
 
 def refresh_publicity() -> None:
@@ -40,23 +46,58 @@ def batch_or_404(batch_id: int):
     return batch
 
 
-def _line_filter() -> read.LineFilter:
+def _payee_asked() -> str | None:
+    """The payee search (a piece of a name, USCC, bank code or bank name) both tables use."""
+    try:
+        return forms.text(request.args.get("payee"), max_length=100) or None
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return None
+
+
+def _line_filter(payee: str | None) -> read.LineFilter:
     try:
         payee_id = forms.text(request.args.get("payee_id"), max_length=32) or None
         kind = forms.choice(request.args.get("kind"), LINE_KINDS)
         status = forms.choice(request.args.get("status"), LINE_STATUSES)
     except forms.FormError as error:
         forms.flash_form_error(error)
-        return read.LineFilter()
-    return read.LineFilter(payee_id, kind, status)
+        return read.LineFilter(payee=payee)
+    return read.LineFilter(payee_id, kind, status, payee)
 
 
-def _page() -> int:
-    try:
-        return forms.page_number(request.args.get("page"))
-    except forms.FormError as error:
-        forms.flash_form_error(error)
-        return 1
+def _payees_table(db, batch, payee: str | None) -> dict:
+    """The payees table: its own page and sort (`ppage`, `psort`, `pdir`), the payee search,
+    the whole batch's totals above it."""
+    sort = sort_asked(read.payee_sorts(batch.status), prefix="p")
+    found = read.batch_payees_numbered(
+        db, batch, payee, page_asked("p"), sort, size=PAYEES_PAGE_SIZE
+    )
+    return {
+        "payees": found.items,
+        "payee_page": found,
+        "payee_sort": sort,
+        "payee_totals": read.batch_payee_totals(db, batch.id),
+    }
+
+
+def _lines_table(db, batch, payee: str | None) -> dict:
+    """The lines table: its page and sort (`page`, `sort`, `dir`), its filters and the same
+    payee search."""
+    line_filter = _line_filter(payee)
+    sort = sort_asked(read.LINE_SORTS)
+    found = read.batch_lines_numbered(
+        db, batch.id, line_filter, page_asked(), sort, size=LINES_PAGE_SIZE
+    )
+    return {
+        "lines": found.items,
+        "line_page": found,
+        "line_sort": sort,
+        "line_filter": line_filter,
+        "line_kinds": LINE_KINDS,
+        "line_statuses": LINE_STATUSES,
+        "open_objections": read.open_objections_by_line(db, [line.id for line in found.items]),
+    }
 
 
 @web.get("/bureau/batches/<int:batch_id>")
@@ -65,28 +106,25 @@ def batch_page(batch_id: int):
     refresh_publicity()
     db = db_session()
     batch = batch_or_404(batch_id)
-    line_filter, page = _line_filter(), _page()
-    lines = read.batch_lines_numbered(db, batch.id, line_filter, page)
-    payees = read.batch_payees(db, batch.id)
-    shown = read.payees_shown(db, batch.status, payees)
+    payee = _payee_asked()
+    payees, lines = _payees_table(db, batch, payee), _lines_table(db, batch, payee)
+    # The name and account the batch prints for every payee either table shows.
+    line_payees = read.batch_payees_of(db, batch.id, {line.payee_id for line in lines["lines"]})
+    shown = read.payees_shown(db, batch.status, [*payees["payees"], *line_payees])
     user = current_user()
-    objections = read.objections(db, batch_id=batch.id)
+    objections = read.objections_numbered(db, 1, batch_id=batch.id, size=OBJECTIONS_SHOWN)
     return render_template(
         "bureau/batch.html",
         batch=batch,
-        lines=lines.items,
-        count=lines.count,
-        page=page,
-        pages=lines.pages,
-        line_filter=line_filter,
-        line_kinds=LINE_KINDS,
-        line_statuses=LINE_STATUSES,
-        payees=payees,
+        payee=payee,
+        **payees,
+        **lines,
         reason_codes=read.batch_reason_codes(db, batch.id),
         names={pid: s.name for pid, s in shown.items()},
+        bank_names=read.bank_names(db),
         shown=shown,
-        open_objections=read.open_objections_by_line(db, [line.id for line in lines.items]),
-        objections=objections,
+        objections=objections.items,
+        objection_count=objections.count,
         can_submit=user.can(Role.CLERK) and batch.status in SUBMITTABLE,
         can_check=user.can(Role.APPROVER) and batch.status == BatchStatus.SUBMITTED,
         can_pay=user.can(Role.CLERK) and batch.status in PAYABLE,

@@ -371,6 +371,9 @@ MESSAGES: dict[str, LazyString] = {
     "payform.too_long": lazy_gettext("银行流水号和失败原因合计超过255个字符。"),
     "obj.resolved_ok": lazy_gettext("异议已处理。"),
     "obj.filed_ok": lazy_gettext("异议已提交，工作人员会尽快处理。"),
+    "list.bad_sort": lazy_gettext(
+        "排序无效：只能按表头中带箭头的列排序，方向为升序或降序；已按默认顺序显示。"
+    ),
     "error.400": lazy_gettext("请求无效。表单可能已过期，请返回刷新页面后重试。"),
     "error.403": lazy_gettext("您的角色无权查看此页面。"),
     "error.404": lazy_gettext("没有找到这个页面或记录。"),

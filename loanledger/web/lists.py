@@ -13,7 +13,6 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
@@ -22,11 +21,11 @@ from loanledger.services.spreadsheets import FileRefused
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.i18n import list_column_text, list_import_reason, t
+from loanledger.web.listing import page_asked, shown_as, sort_asked
 
 PAGE_SIZE = 50
-LISTS_SHOWN = 1000  # the lists page shows this many lists (there are a handful)
+LISTS_PAGE_SIZE = 50  # there are a handful; more are paged, never cut off
 ERRORS_SHOWN = 1000  # refused rows' errors shown under the upload form
-MAX_CURSOR = 1024
 
 
 def _list_or_404(list_code: str):
@@ -47,10 +46,12 @@ def _back(list_code: str, on: dt.date | None = None):
 @roles_required(*STAFF_ROLES)
 def lists_page():
     db = db_session()
-    lists = read.enterprise_lists(db, limit=LISTS_SHOWN, cursor=None).items
+    found = read.enterprise_lists_numbered(db, page_asked(), size=LISTS_PAGE_SIZE)
+    lists = found.items
     return render_template(
         "bureau/lists.html",
         lists=lists,
+        found=found,
         counts=read.list_counts(db, [row.list_code for row in lists], business_date()),
         today=business_date(),
         can_create=current_user().can(Role.ADMIN),
@@ -91,26 +92,23 @@ def _filter_date() -> dt.date | None:
         return None
 
 
-def _list_context(row, on: dt.date | None, cursor: str | None) -> dict:
+def _list_context(row, on: dt.date | None, page: int = 1, sort: read.Sort | None = None) -> dict:
     db = db_session()
-    try:
-        page = read.list_members(db, row.list_code, on, limit=PAGE_SIZE, cursor=cursor)
-    except Refusal as error:  # a cursor this list did not issue
-        forms.flash_refusal(error)
-        cursor = None
-        page = read.list_members(db, row.list_code, on, limit=PAGE_SIZE, cursor=None)
+    sort = sort or read.MEMBER_SORTS.default
+    found = read.list_members_numbered(db, row.list_code, on, page, sort, size=PAGE_SIZE)
     user = current_user()
     return {
         "lst": row,
         "counts": read.list_counts(db, [row.list_code], business_date())[row.list_code],
-        "members": page.items,
-        "next_cursor": page.next_cursor,
-        "paged": cursor is not None,
+        "members": found.items,
+        "found": found,
+        "sort": sort,
         "on": on,
         "today": business_date(),
         "can_change": user.can(Role.CLERK),
         "import_errors": [],
         "import_rows_refused": 0,
+        "import_error_count": 0,
     }
 
 
@@ -118,12 +116,8 @@ def _list_context(row, on: dt.date | None, cursor: str | None) -> dict:
 @roles_required(*STAFF_ROLES)
 def list_page(list_code: str):
     row = _list_or_404(list_code)
-    try:
-        cursor = forms.text(request.args.get("cursor"), max_length=MAX_CURSOR) or None
-    except forms.FormError as error:
-        forms.flash_form_error(error)
-        cursor = None
-    return render_template("bureau/list.html", **_list_context(row, _filter_date(), cursor))
+    on, sort, page = _filter_date(), sort_asked(read.MEMBER_SORTS), page_asked()
+    return render_template("bureau/list.html", **_list_context(row, on, page, sort))
 
 
 @web.post("/bureau/lists/<list_code>/members")
@@ -199,8 +193,10 @@ def import_list_file(list_code: str):
     if isinstance(refusal, list_import.ListImportRefused):
         rows = len({e.row for e in refusal.errors})
         flash(t("lists.import_refused", rows=rows), "error")
-        context = _list_context(row, None, None)
+        shown_as("web.list_page")
+        context = _list_context(row, None)
         context["import_rows_refused"] = rows
+        context["import_error_count"] = len(refusal.errors)
         context["import_errors"] = [
             {
                 "row": e.row,

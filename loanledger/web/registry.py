@@ -1,19 +1,20 @@
-"""Registry pages for staff: enterprises, filings, and one loan with its balance over time
-and its lines. Read-only; the data itself is kept through the API."""
+"""Registry pages for staff: the lists of enterprises, loans and filings (filtered, sorted, in
+numbered pages: web/listing.py), one enterprise, one filing, and one loan with its balance
+over time and its lines. Read-only; the data itself is kept through the API."""
 
 from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from loanledger.domain.errors import Refusal
 from loanledger.domain.timeline import balance_segments
-from loanledger.domain.vocabulary import STAFF_ROLES
+from loanledger.domain.vocabulary import STAFF_ROLES, FilingStatus, words
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.services.facts import load_loan
 from loanledger.web import forms, web
 from loanledger.web.auth import roles_required
+from loanledger.web.listing import page_asked, sort_asked
 
 
 def loan_page_context(loan) -> dict:
@@ -31,36 +32,28 @@ def loan_page_context(loan) -> dict:
     }
 
 
+# Rows a page of each list (never all at once; the pager says how many there are).
 ENTERPRISES_PAGE_SIZE = 50
-MAX_CURSOR = 1024
+LOANS_PAGE_SIZE = 50
+FILINGS_PAGE_SIZE = 50
 
 
 @web.get("/bureau/enterprises")
 @roles_required(*STAFF_ROLES)
 def enterprises_page():
-    """Enterprises by name, matching a search, page by page (never cut off unsaid)."""
+    """Enterprises matching a search (a piece of the name or USCC), sorted as asked, page by
+    page with their count (never cut off unsaid)."""
     try:
         q = forms.text(request.args.get("q"), max_length=100)
-        cursor = forms.text(request.args.get("cursor"), max_length=MAX_CURSOR) or None
     except forms.FormError as error:
         forms.flash_form_error(error)
-        q, cursor = "", None
-    db = db_session()
-
-    def page_from(start: str | None):
-        return read.enterprises_matching(db, q or None, limit=ENTERPRISES_PAGE_SIZE, cursor=start)
-
-    try:
-        page = page_from(cursor)
-    except Refusal as error:  # a cursor this list did not issue
-        forms.flash_refusal(error)
-        cursor, page = None, page_from(None)
+        q = ""
+    sort = sort_asked(read.ENTERPRISE_SORTS)
+    found = read.enterprises_numbered(
+        db_session(), q or None, page_asked(), sort, size=ENTERPRISES_PAGE_SIZE
+    )
     return render_template(
-        "registry/enterprises.html",
-        q=q,
-        rows=page.items,
-        next_cursor=page.next_cursor,
-        paged=cursor is not None,
+        "registry/enterprises.html", q=q, rows=found.items, found=found, sort=sort
     )
 
 
@@ -86,9 +79,6 @@ def filing_page(filing_no: str):
     )
 
 
-LOANS_PAGE_SIZE = 50
-
-
 def _loan_filters() -> dict[str, str]:
     """The loan list's filters as asked; a bad one is flashed and left out."""
     shown: dict[str, str] = {}
@@ -97,6 +87,7 @@ def _loan_filters() -> dict[str, str]:
         bank_code = forms.choice(request.args.get("bank_code") or None, tuple(_banks()))
         status = forms.choice(request.args.get("status") or None, read.LOAN_STATUSES)
         uscc = forms.text(request.args.get("uscc"), max_length=18)
+        enterprise = forms.text(request.args.get("enterprise"), max_length=100)
     except forms.FormError as error:
         forms.flash_form_error(error)
         return shown
@@ -105,6 +96,7 @@ def _loan_filters() -> dict[str, str]:
         ("bank_code", bank_code),
         ("status", status),
         ("uscc", uscc),
+        ("enterprise", enterprise),
     ):
         if value:
             shown[name] = value
@@ -118,28 +110,21 @@ def _banks() -> dict[str, str]:
 @web.get("/bureau/loans")
 @roles_required(*STAFF_ROLES)
 def loans_page():
-    """Every loan, filtered by bank, status, enterprise and the start of the contract number
-    (search by contract number), page by page; codes shown as names."""
+    """Every loan, filtered by bank, status, enterprise (its USCC, or a piece of its name or
+    USCC) and the start of the contract number (search by contract number), sorted as asked,
+    page by page with their count; codes shown as names."""
     shown = _loan_filters()
-    try:
-        cursor = forms.text(request.args.get("cursor"), max_length=MAX_CURSOR) or None
-    except forms.FormError as error:
-        forms.flash_form_error(error)
-        cursor = None
+    sort = sort_asked(read.LOAN_SORTS)
     db = db_session()
-
-    def page_from(start: str | None):
-        return read.loans(db, business_date(), limit=LOANS_PAGE_SIZE, cursor=start, **shown)
-
-    try:
-        page = page_from(cursor)
-    except Refusal as error:  # a cursor this list did not issue
-        forms.flash_refusal(error)
-        cursor, page = None, page_from(None)
-    rows = page.items
+    found = read.loans_numbered(
+        db, business_date(), page_asked(), sort, size=LOANS_PAGE_SIZE, **shown
+    )
+    rows = found.items
     return render_template(
         "registry/loans.html",
         rows=rows,
+        found=found,
+        sort=sort,
         shown=shown,
         banks=_banks(),
         statuses=read.LOAN_STATUSES,
@@ -148,8 +133,47 @@ def loans_page():
             products=[r.product_code for r in rows],
             enterprises=[r.uscc for r in rows],
         ),
-        next_cursor=page.next_cursor,
-        paged=cursor is not None,
+    )
+
+
+FILING_STATUSES = words(FilingStatus)
+
+
+def _filing_filters() -> dict[str, str]:
+    """The filing list's filters as asked; a bad one is flashed and left out."""
+    shown: dict[str, str] = {}
+    try:
+        enterprise = forms.text(request.args.get("enterprise"), max_length=100)
+        status = forms.choice(request.args.get("status") or None, FILING_STATUSES)
+        bank_code = forms.choice(request.args.get("bank_code") or None, tuple(_banks()))
+    except forms.FormError as error:
+        forms.flash_form_error(error)
+        return shown
+    for name, value in (("enterprise", enterprise), ("status", status), ("bank_code", bank_code)):
+        if value:
+            shown[name] = value
+    return shown
+
+
+@web.get("/bureau/filings")
+@roles_required(*STAFF_ROLES)
+def filings_page():
+    """Every filing, filtered by enterprise (a piece of its name or USCC), status today and
+    the bank of a linked loan, sorted as asked, page by page with their count."""
+    shown = _filing_filters()
+    sort = sort_asked(read.FILING_SORTS)
+    db = db_session()
+    today = business_date()
+    found = read.filings_numbered(db, today, page_asked(), sort, size=FILINGS_PAGE_SIZE, **shown)
+    return render_template(
+        "registry/filings.html",
+        docs=read.filing_docs(db, found.items, today),
+        found=found,
+        sort=sort,
+        shown=shown,
+        banks=_banks(),
+        statuses=FILING_STATUSES,
+        names=read.names(db, enterprises=[f.uscc for f in found.items]).enterprises,
     )
 
 

@@ -74,12 +74,14 @@ def test_the_filters_narrow_the_trail(people, app, db):
     assert rows(auditor.get(f"/bureau/audit?from={today + dt.timedelta(days=1)}")) == []
 
 
-def test_a_bad_filter_or_cursor_is_said_not_a_500(people, app):
+def test_a_bad_filter_or_page_is_said_not_a_500(people, app):
     auditor = signed_in(app, "auditor1")
     bad_date = auditor.get("/bureau/audit?from=2024-02-30")
     assert bad_date.status_code == 200 and flashes(bad_date, "error")
-    bad_cursor = auditor.get("/bureau/audit?cursor=not-a-cursor")
-    assert bad_cursor.status_code == 200 and flashes(bad_cursor, "error") and rows(bad_cursor)
+    # numbered pages since issue 15 (no cursor): a bad page number or sort
+    for query in ("page=not-a-page", "sort=before", "dir=newest"):
+        bad = auditor.get(f"/bureau/audit?{query}")
+        assert bad.status_code == 200 and flashes(bad, "error") and rows(bad), query
 
 
 def test_the_trail_pages(people, app, db, monkeypatch):

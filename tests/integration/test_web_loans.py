@@ -77,8 +77,10 @@ def test_a_bad_filter_is_said_and_the_list_still_shows(loans, app):
     unknown_bank = web.get("/bureau/loans?bank_code=NOPE")
     assert unknown_bank.status_code == 200 and flashes(unknown_bank, "error")
     assert len(listed(unknown_bank)) == 4
-    bad_cursor = web.get("/bureau/loans?cursor=zzz")
-    assert bad_cursor.status_code == 200 and flashes(bad_cursor, "error")
+    # the list is in numbered pages (no cursor since issue 15's sorting): a bad page number
+    bad_page = web.get("/bureau/loans?page=zzz")
+    assert bad_page.status_code == 200 and flashes(bad_page, "error")
+    assert len(listed(bad_page)) == 4
 
 
 def test_the_list_pages_keeping_its_filter(loans, app, monkeypatch):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import AuditEntry
 from loanledger.services.read.paging import Page, keyset_page
+from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,27 @@ def audit_trail(
     or as `where` narrows it (the auditor's page)."""
     where = where or AuditFilter(since=since, entity=entity, action=action)
     return keyset_page(db, _selected(where), [AuditEntry.id], limit=limit, cursor=cursor)
+
+
+AUDIT_SORTS = Sorts(
+    {
+        "id": AuditEntry.id,
+        "at": AuditEntry.at,
+        "actor": AuditEntry.actor,
+        "action": AuditEntry.action,
+        "entity": AuditEntry.entity,
+    },
+    Sort("id"),
+    [AuditEntry.id],
+)
+
+
+def audit_numbered(
+    db: Session, where: AuditFilter, page: int, sort: Sort = AUDIT_SORTS.default, *, size: int
+) -> NumberedPage:
+    """Page `page` of the entries `where` selects, in `sort` order (oldest first unless
+    asked), with their count: the auditor's page."""
+    return numbered_page(db, _selected(where), AUDIT_SORTS.order_by(sort), page, size)
 
 
 def audit_rows(db: Session, where: AuditFilter, *, at_most: int) -> Iterator:

@@ -1,20 +1,23 @@
 """Batches: the list, one batch, its lines (filtered, in pages), its payees (with the name and
-account the batch prints for each) and the reason codes its lines carry; one line; claims; the
-names of payees."""
+account the batch prints for each; filtered, sorted, in pages, with the batch's totals) and the
+reason codes its lines carry; one line; claims; the names of payees.
+
+The batch page's two tables find a payee the same way (`payee_matching`): by a piece of its
+name, its USCC or bank code, or its bank's name, in any case."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.vocabulary import BatchStatus, PayeeType
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Claim, Enterprise, Line
+from loanledger.services.read.loans import enterprise_matching, like_escaped
 from loanledger.services.read.paging import Page, keyset_page
-
-LINES_PAGE_SIZE = 200  # the batch page's numbered pages
+from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
 
 def batches(
@@ -42,6 +45,19 @@ class LineFilter:
     payee_id: str | None = None
     kind: str | None = None
     status: str | None = None
+    payee: str | None = None  # a piece of the payee's name, USCC, bank code or bank name
+
+
+def payee_matching(payee_id, q: str, *names) -> ColumnElement[bool]:
+    """The payee in column `payee_id` (a USCC or a bank code) matches `q`: a piece of that id,
+    of the enterprise's or the bank's name, or of one of `names` (e.g. the name a batch
+    copied), in any case (`ilike` on both engines; % and _ are literal)."""
+    pattern = "%" + like_escaped(q) + "%"
+    return or_(
+        enterprise_matching(payee_id, q),
+        payee_id.in_(select(Bank.bank_code).where(Bank.name.ilike(pattern, escape="\\"))),
+        *(name.ilike(pattern, escape="\\") for name in names),
+    )
 
 
 def _lines_of(batch_id: int, f: LineFilter):
@@ -53,6 +69,8 @@ def _lines_of(batch_id: int, f: LineFilter):
     ):
         if value:
             stmt = stmt.where(column == value)
+    if f.payee:
+        stmt = stmt.where(payee_matching(Line.payee_id, f.payee))
     return stmt
 
 
@@ -63,22 +81,45 @@ def batch_lines(
     return keyset_page(db, _lines_of(batch_id, f), [Line.id], limit=limit, cursor=cursor)
 
 
-@dataclass(frozen=True)
-class NumberedPage:
-    items: list[Row]
-    count: int  # of every page
-    pages: int
+def _payee_name(payee_id):
+    """The payee's current name (enterprise or bank) as a column to sort by."""
+    return func.coalesce(
+        select(Enterprise.name).where(Enterprise.uscc == payee_id).scalar_subquery(),
+        select(Bank.name).where(Bank.bank_code == payee_id).scalar_subquery(),
+        payee_id,
+    )
 
 
-def batch_lines_numbered(db: Session, batch_id: int, f: LineFilter, page: int) -> NumberedPage:
-    """Page `page` (from 1) of the batch's lines that pass the filter, LINES_PAGE_SIZE a page
-    (the batch page)."""
-    stmt = _lines_of(batch_id, f)
-    count = int(db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = db.execute(
-        stmt.order_by(Line.id).limit(LINES_PAGE_SIZE).offset((page - 1) * LINES_PAGE_SIZE)
-    ).all()
-    return NumberedPage(list(rows), count, max(1, -(-count // LINES_PAGE_SIZE)))
+LINE_SORTS = Sorts(
+    {
+        "id": Line.id,
+        "kind": Line.kind,
+        "payee": _payee_name(Line.payee_id),
+        "contract_no": Line.contract_no,
+        "period_start": Line.period_start,
+        "interest": Line.interest_fen,
+        "computed": Line.computed_fen,
+        "capped": Line.capped_fen,
+        "amount": Line.amount_fen,
+        "status": Line.status,
+    },
+    Sort("id"),
+    [Line.id],
+)
+
+
+def batch_lines_numbered(
+    db: Session,
+    batch_id: int,
+    f: LineFilter,
+    page: int,
+    sort: Sort = LINE_SORTS.default,
+    *,
+    size: int,
+) -> NumberedPage:
+    """Page `page` (from 1) of the batch's lines that pass the filter, in `sort` order,
+    `size` a page (the batch page)."""
+    return numbered_page(db, _lines_of(batch_id, f), LINE_SORTS.order_by(sort), page, size)
 
 
 def batch_reason_codes(db: Session, batch_id: int) -> list[str]:
@@ -101,6 +142,84 @@ def batch_payees(db: Session, batch_id: int) -> list[Row]:
     )
 
 
+def _shown_name(batch_status: str):
+    """The name the batch prints for the payee (payees_shown) as a column to sort by."""
+    current = _payee_name(BatchPayee.payee_id)
+    if batch_status in PRINTS_THE_COPY:
+        return func.coalesce(BatchPayee.payee_name, current)
+    return current
+
+
+PAYEE_COLUMNS = {
+    "payee_id": BatchPayee.payee_id,
+    "total": BatchPayee.total_fen,
+    "pays": BatchPayee.pays_fen,
+    "carried_out": BatchPayee.carried_out_fen,
+    "payment_status": BatchPayee.payment_status,
+    "paid_on": BatchPayee.paid_on,
+    "reference": BatchPayee.reference,
+}
+
+
+def payee_sorts(batch_status: str) -> Sorts:
+    """The payees table's sortable columns: its name is the one the batch prints."""
+    return Sorts(
+        {"name": _shown_name(batch_status), **PAYEE_COLUMNS},
+        Sort("name"),
+        [BatchPayee.payee_id],
+    )
+
+
+def _payees_of(batch_id: int, batch_status: str, q: str | None):
+    stmt = select(BatchPayee.__table__).where(BatchPayee.batch_id == batch_id)
+    if q:
+        copied = (BatchPayee.payee_name,) if batch_status in PRINTS_THE_COPY else ()
+        stmt = stmt.where(payee_matching(BatchPayee.payee_id, q, *copied))
+    return stmt
+
+
+def batch_payees_numbered(
+    db: Session,
+    batch: Row,
+    q: str | None,
+    page: int,
+    sort: Sort | None = None,
+    *,
+    size: int,
+) -> NumberedPage:
+    """Page `page` of the batch's payees matching `q` (payee_matching; all when None), in
+    `sort` order (by the name the batch prints unless asked), `size` a page."""
+    sorts = payee_sorts(batch.status)
+    return numbered_page(
+        db,
+        _payees_of(batch.id, batch.status, q),
+        sorts.order_by(sort or sorts.default),
+        page,
+        size,
+    )
+
+
+@dataclass(frozen=True)
+class PayeeTotals:
+    count: int
+    total_fen: int
+    pays_fen: int
+    carried_out_fen: int
+
+
+def batch_payee_totals(db: Session, batch_id: int) -> PayeeTotals:
+    """Σ of every payee of the batch (the figures above its paged table)."""
+    count, total, pays, carried = db.execute(
+        select(
+            func.count(BatchPayee.id),
+            func.coalesce(func.sum(BatchPayee.total_fen), 0),
+            func.coalesce(func.sum(BatchPayee.pays_fen), 0),
+            func.coalesce(func.sum(BatchPayee.carried_out_fen), 0),
+        ).where(BatchPayee.batch_id == batch_id)
+    ).one()
+    return PayeeTotals(int(count), int(total), int(pays), int(carried))
+
+
 def batch_payees_page(db: Session, batch_id: int, *, limit: int, cursor: str | None) -> Page:
     return keyset_page(
         db,
@@ -109,6 +228,19 @@ def batch_payees_page(db: Session, batch_id: int, *, limit: int, cursor: str | N
         limit=limit,
         cursor=cursor,
     )
+
+
+def batch_payees_of(db: Session, batch_id: int, payee_ids: Iterable[str]) -> list[Row]:
+    """The batch's payees among `payee_ids` (those a page of its lines names)."""
+    ids = sorted(set(payee_ids))
+    rows: list[Row] = []
+    for i in range(0, len(ids), 900):
+        rows += db.execute(
+            select(BatchPayee.__table__).where(
+                BatchPayee.batch_id == batch_id, BatchPayee.payee_id.in_(ids[i : i + 900])
+            )
+        ).all()
+    return rows
 
 
 def batch_payee(db: Session, batch_id: int, payee_id: str) -> Row | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from loanledger.persistence.tables import Enterprise, EnterpriseList, EnterpriseListMember
 from loanledger.services.facts import in_sets, reader
 from loanledger.services.read.paging import Page, keyset_page
+from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
 
 def listed_on(
@@ -45,6 +46,12 @@ def enterprise_lists(db: Session, *, limit: int, cursor: str | None) -> Page:
     return keyset_page(
         db, select(EnterpriseList.__table__), [EnterpriseList.list_code], limit=limit, cursor=cursor
     )
+
+
+def enterprise_lists_numbered(db: Session, page: int, *, size: int) -> NumberedPage:
+    """Page `page` of the lists by list_code, with their count (the 名录库 page)."""
+    code = EnterpriseList.list_code
+    return numbered_page(db, select(EnterpriseList.__table__), [code], page, size)
 
 
 def enterprise_list(db: Session, list_code: str) -> Row | None:
@@ -81,11 +88,7 @@ def list_counts(db: Session, list_codes: Iterable[str], on: dt.date) -> dict[str
     return {code: counts.get(code, ListCounts(0, 0)) for code in codes}
 
 
-def list_members(
-    db: Session, list_code: str, on: dt.date | None = None, *, limit: int, cursor: str | None
-) -> Page:
-    """The list's memberships (those in force on `on` when given) with the enterprise's
-    name, by USCC and then from_on."""
+def _members_of(list_code: str, on: dt.date | None):
     m = EnterpriseListMember
     stmt = (
         select(m.__table__, Enterprise.name)
@@ -94,4 +97,39 @@ def list_members(
     )
     if on is not None:
         stmt = stmt.where(m.from_on <= on, or_(m.to_on.is_(None), m.to_on >= on))
+    return stmt
+
+
+def list_members(
+    db: Session, list_code: str, on: dt.date | None = None, *, limit: int, cursor: str | None
+) -> Page:
+    """The list's memberships (those in force on `on` when given) with the enterprise's
+    name, by USCC and then from_on."""
+    m = EnterpriseListMember
+    stmt = _members_of(list_code, on)
     return keyset_page(db, stmt, [m.uscc, m.from_on], limit=limit, cursor=cursor)
+
+
+MEMBER_SORTS = Sorts(
+    {
+        "uscc": EnterpriseListMember.uscc,
+        "name": Enterprise.name,
+        "from": EnterpriseListMember.from_on,
+        "to": EnterpriseListMember.to_on,
+    },
+    Sort("uscc"),
+    [EnterpriseListMember.uscc, EnterpriseListMember.from_on],
+)
+
+
+def list_members_numbered(
+    db: Session,
+    list_code: str,
+    on: dt.date | None,
+    page: int,
+    sort: Sort = MEMBER_SORTS.default,
+    *,
+    size: int,
+) -> NumberedPage:
+    """Page `page` of `list_members` in `sort` order, with their count (the list's page)."""
+    return numbered_page(db, _members_of(list_code, on), MEMBER_SORTS.order_by(sort), page, size)

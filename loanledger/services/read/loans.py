@@ -1,4 +1,5 @@
-"""Loans: the list (filtered by status in SQL), one loan by its key, a loan's lines."""
+"""Loans: the list (filtered by status in SQL; in keyset pages for the API, in numbered and
+sorted pages for the staff's list), one loan by its key, a loan's lines."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session, aliased
 from loanledger.domain.policy import Policy
 from loanledger.domain.vocabulary import LoanStatus, words
 from loanledger.persistence.db import is_postgres
-from loanledger.persistence.tables import Line, Loan, LoanEvent
+from loanledger.persistence.tables import Bank, Enterprise, Line, Loan, LoanEvent
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.paging import Page, keyset_page
+from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
 LOAN_STATUSES = words(LoanStatus)
 
@@ -31,6 +33,19 @@ def loans(
     """A page of loans (rows) in registration order: of one bank, of one enterprise, whose
     contract number starts with `contract_no` (in any case), and with the status the loan view shows on
     `today` (every filter is part of the SELECT)."""
+    stmt = _loans_of(db, today, bank_code, uscc, status, contract_no)
+    return keyset_page(db, stmt, [Loan.id], limit=limit, cursor=cursor)
+
+
+def _loans_of(
+    db: Session,
+    today: dt.date,
+    bank_code: str | None = None,
+    uscc: str | None = None,
+    status: str | None = None,
+    contract_no: str | None = None,
+    enterprise: str | None = None,
+):
     stmt = select(Loan.__table__)
     if bank_code is not None:
         stmt = stmt.where(Loan.bank_code == bank_code)
@@ -38,9 +53,61 @@ def loans(
         stmt = stmt.where(Loan.uscc == uscc)
     if contract_no:
         stmt = stmt.where(Loan.contract_no.ilike(like_escaped(contract_no) + "%", escape="\\"))
+    if enterprise:
+        stmt = stmt.where(enterprise_matching(Loan.uscc, enterprise))
     if status is not None:
         stmt = stmt.where(loan_status_is(db, status, today))
-    return keyset_page(db, stmt, [Loan.id], limit=limit, cursor=cursor)
+    return stmt
+
+
+def enterprise_matching(uscc_column, q: str) -> ColumnElement[bool]:
+    """The enterprise in `uscc_column` has `q` in its name or USCC, in any case."""
+    pattern = "%" + like_escaped(q) + "%"
+    return or_(
+        uscc_column.ilike(pattern, escape="\\"),
+        uscc_column.in_(select(Enterprise.uscc).where(Enterprise.name.ilike(pattern, escape="\\"))),
+    )
+
+
+def enterprise_name(uscc_column):
+    """The enterprise's name as a column to sort by."""
+    return select(Enterprise.name).where(Enterprise.uscc == uscc_column).scalar_subquery()
+
+
+LOAN_SORTS = Sorts(
+    {
+        "contract_no": Loan.contract_no,
+        "bank": select(Bank.name).where(Bank.bank_code == Loan.bank_code).scalar_subquery(),
+        "enterprise": enterprise_name(Loan.uscc),
+        "principal": Loan.principal_fen,
+        "rate": Loan.annual_rate_e4,
+        "start_date": Loan.start_date,
+        "maturity_date": Loan.maturity_date,
+        "filing_no": Loan.filing_no,
+        "registered": Loan.id,
+    },
+    Sort("registered"),
+    [Loan.id],
+)
+
+
+def loans_numbered(
+    db: Session,
+    today: dt.date,
+    page: int,
+    sort: Sort = LOAN_SORTS.default,
+    *,
+    bank_code: str | None = None,
+    uscc: str | None = None,
+    status: str | None = None,
+    contract_no: str | None = None,
+    enterprise: str | None = None,
+    size: int,
+) -> NumberedPage:
+    """Page `page` of the loans passing the filters of `loans` (and `enterprise`, a piece of
+    its name or USCC), in `sort` order: the staff's loan list."""
+    stmt = _loans_of(db, today, bank_code, uscc, status, contract_no, enterprise)
+    return numbered_page(db, stmt, LOAN_SORTS.order_by(sort), page, size)
 
 
 def like_escaped(text: str) -> str:

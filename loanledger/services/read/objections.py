@@ -1,5 +1,5 @@
-"""Objections: the list (with the line each is about), a page of them, how many of a batch's
-are open, the open ones by line."""
+"""Objections: the list (with the line each is about; in numbered, sorted pages for the
+objections page), a page of them, how many of a batch's are open, the open ones by line."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.vocabulary import ObjectionStatus
 from loanledger.persistence.tables import Line, Objection
+from loanledger.services.read.loans import enterprise_matching, enterprise_name
 from loanledger.services.read.paging import Page, keyset_page
+from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
 
-LIST_LIMIT = 1000  # the objections page shows the newest this many
+LIST_LIMIT = 1000  # an enterprise's newest this many (its portal; no enterprise has as many)
 
 
 class ObjectionLine(NamedTuple):
@@ -40,6 +42,10 @@ def objections(
     rows = db.execute(
         _objections_of(status, uscc, batch_id).order_by(Objection.id.desc()).limit(LIST_LIMIT)
     ).all()
+    return _with_lines(db, rows)
+
+
+def _with_lines(db: Session, rows) -> list[ObjectionLine]:
     ids = sorted({o.line_id for o in rows})
     lines = (
         {line.id: line for line in db.execute(select(Line.__table__).where(Line.id.in_(ids)))}
@@ -47,6 +53,42 @@ def objections(
         else {}
     )
     return [ObjectionLine(o, lines[o.line_id]) for o in rows]
+
+
+OBJECTION_SORTS = Sorts(
+    {
+        "id": Objection.id,
+        "batch": Objection.batch_id,
+        "enterprise": enterprise_name(Objection.uscc),
+        "amount": select(Line.amount_fen).where(Line.id == Objection.line_id).scalar_subquery(),
+        "created_at": Objection.created_at,
+        "status": Objection.status,
+    },
+    Sort("id", descending=True),
+    [Objection.id],
+)
+
+
+def objections_numbered(
+    db: Session,
+    page: int,
+    sort: Sort = OBJECTION_SORTS.default,
+    *,
+    status: str | None = None,
+    enterprise: str | None = None,
+    batch_id: int | None = None,
+    size: int,
+) -> NumberedPage:
+    """Page `page` of the objections with `status` to a batch's lines, by an enterprise
+    matching `enterprise` (a piece of its name or USCC), in `sort` order (newest first unless
+    asked), each with its line: the objections page, and a batch page's newest."""
+    stmt = _objections_of(status, None, batch_id)
+    if enterprise:
+        stmt = stmt.where(enterprise_matching(Objection.uscc, enterprise))
+    found = numbered_page(db, stmt, OBJECTION_SORTS.order_by(sort), page, size)
+    return NumberedPage(
+        _with_lines(db, found.items), found.count, found.pages, found.page, found.size
+    )
 
 
 def objections_page(
