@@ -203,6 +203,8 @@ admin_home  # loanledger/web/admin_people.py
 admin_users
 admin_create_user
 admin_deactivate_user
+admin_reactivate_user
+admin_update_user
 admin_reset_password
 admin_sign_out_user
 admin_banks

@@ -1,7 +1,8 @@
-"""Administrators' pages for people and banks: users (create, deactivate, reset a password,
-sign out everywhere) and the banks' API keys (a new bank, a new key, a key revoked). Each
-action is one use case of `services.identity` through `forms.attempt`; a key's secret is
-shown once, in the answer to the request that issued it, and never again.
+"""Administrators' pages for people and banks: users (create, change the name and role,
+deactivate and reactivate, reset a password, sign out everywhere) and the banks' API keys (a
+new bank, a new key, a key revoked). Each action is one use case of `services.identity`
+through `forms.attempt`; a key's secret is shown once, in the answer to the request that
+issued it, and never again.
 
 Administrators only: every other role gets 403.
 """
@@ -11,7 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
@@ -20,6 +30,7 @@ from loanledger.web import forms, web
 from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
 from loanledger.web.admin_words import ROLE_WORDS, role_words
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.i18n import t
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$", re.ASCII)
 BANK_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$", re.ASCII)
@@ -132,6 +143,68 @@ def admin_deactivate_user(username: str):
         username=username,
     )
     return redirect(url_for("web.admin_users"))
+
+
+@web.post("/admin/users/<username>/reactivate")
+@roles_required(Role.ADMIN)
+def admin_reactivate_user(username: str):
+    done: list[bool] = []
+    refusal = forms.attempt(
+        lambda: done.append(identity.reactivate_user(db_session(), username, _actor()))
+    )
+    _said(refusal, done, "admin.user_reactivated_ok", "admin.user_already_active", username)
+    return redirect(url_for("web.admin_users"))
+
+
+def _said(refusal, done: list[bool], changed_key: str, unchanged_key: str, username: str):
+    """The refusal in words, else whether the use case changed anything."""
+    if refusal is not None:
+        flash_admin_refusal(refusal)
+    else:
+        flash(t(changed_key if done[0] else unchanged_key, username=username), "success")
+
+
+class _UserChange:
+    """The edit form of one user: display name, role, and the bank or enterprise the role
+    needs (left empty: the user's own is kept)."""
+
+    def __init__(self, form, banks: dict[str, str]):
+        self.display_name = field(
+            "admin.f_display_name", lambda: forms.text(form.get("display_name"), max_length=64)
+        )
+        self.role = field(
+            "admin.f_role", lambda: forms.choice(form.get("role"), tuple(ROLE_WORDS), required=True)
+        )
+        self.bank_code = field(
+            "admin.f_bank", lambda: forms.choice(form.get("bank_code"), tuple(banks))
+        )
+        self.uscc = field("admin.f_uscc", lambda: _uscc(form.get("uscc"), self.role))
+
+
+@web.post("/admin/users/<username>/edit")
+@roles_required(Role.ADMIN)
+def admin_update_user(username: str):
+    back = redirect(url_for("web.admin_users"))
+    try:
+        change = _UserChange(request.form, read.bank_names(db_session()))
+    except FieldRefused:
+        return back
+    done: list[bool] = []
+    refusal = forms.attempt(
+        lambda: done.append(
+            identity.update_user(
+                db_session(),
+                username,
+                _actor(),
+                role=str(change.role),
+                display_name=change.display_name or None,
+                bank_code=change.bank_code,
+                uscc=change.uscc,
+            )
+        )
+    )
+    _said(refusal, done, "admin.user_updated_ok", "admin.user_unchanged", username)
+    return back
 
 
 @web.post("/admin/users/<username>/password")

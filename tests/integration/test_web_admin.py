@@ -48,6 +48,8 @@ ADMIN_PAGES = (
 ADMIN_FORMS = (
     "/admin/users",
     "/admin/users/clerk1/deactivate",
+    "/admin/users/clerk1/reactivate",
+    "/admin/users/clerk1/edit",
     "/admin/users/clerk1/password",
     "/admin/users/clerk1/sign-out",
     "/admin/banks",
@@ -266,6 +268,156 @@ def test_an_admin_cannot_deactivate_themself_nor_an_unknown_user(people, app, db
     unknown = admin.post("/admin/users/nobody/deactivate")
     assert flashes(unknown, "error") == ["没有找到。"]
     assert audit_count(db) == before
+
+
+def test_a_deactivated_user_is_reactivated_and_signs_in_with_their_password(people, app, db):
+    admin = signed_in(app, "admin1")
+    admin.post("/admin/users/clerk1/deactivate")
+    page = text(admin.get("/admin/users"))
+    row = re.search(r'data-username="clerk1".*?</tr>', page, re.S).group(0)
+    assert "重新启用" in row and "停用</button>" not in row
+    done = admin.post("/admin/users/clerk1/reactivate")
+    assert flashes(done, "success") == ["用户 clerk1 已重新启用，可用原密码登录。"]
+    assert 'data-username="clerk1" data-active="yes"' in text(done)
+    assert user(db, "clerk1").active
+    assert signed_in(app, "clerk1").get("/bureau").status_code == 200
+    entry = audited(db, "user.reactivate")[0]
+    assert (entry.actor, entry.entity_id, entry.before, entry.after) == (
+        "user:admin1",
+        "clerk1",
+        {"active": False},
+        {"active": True},
+    )
+
+
+def test_reactivating_an_active_or_unknown_user_changes_nothing(people, app, db):
+    admin = signed_in(app, "admin1")
+    before = audit_count(db)
+    active = admin.post("/admin/users/clerk1/reactivate")
+    assert flashes(active, "success") == ["用户 clerk1 本来就在用，未作更改。"]
+    unknown = admin.post("/admin/users/nobody/reactivate")
+    assert flashes(unknown, "error") == ["没有找到。"]
+    assert audit_count(db) == before
+
+
+def edit(admin: Web, username: str, **form):
+    return admin.post(f"/admin/users/{username}/edit", form)
+
+
+def test_a_users_name_and_role_are_changed_and_audited(people, app, db):
+    clerk = signed_in(app, "clerk1")
+    admin = signed_in(app, "admin1")
+    done = edit(admin, "clerk1", display_name="王五", role="approver")
+    assert flashes(done, "success") == ["用户 clerk1 的姓名和角色已保存。"]
+    changed = user(db, "clerk1")
+    assert (changed.display_name, changed.role) == ("王五", "approver")
+    row = re.search(r'data-username="clerk1".*?</tr>', text(done), re.S).group(0)
+    assert "王五" in row and "审批人" in row
+    entry = audited(db, "user.update")[0]
+    assert (entry.actor, entry.entity_id) == ("user:admin1", "clerk1")
+    assert entry.before == {"role": "clerk", "display_name": None}
+    assert entry.after == {"role": "approver", "display_name": "王五"}
+    assert clerk.get("/bureau").status_code == 200  # the same session, in the new role
+    # The same again changes nothing and is not audited.
+    again = edit(admin, "clerk1", display_name="王五", role="approver")
+    assert flashes(again, "success") == ["用户 clerk1 的信息没有变化，未作更改。"]
+    assert len(audited(db, "user.update")) == 1
+
+
+def test_a_bank_user_keeps_or_chooses_a_bank_and_loses_it_in_another_role(people, app, db, bank):
+    bank("BOCZS", "中国银行中山分行")
+    admin = signed_in(app, "admin1")
+    to_bank = edit(admin, "clerk1", role="bank", bank_code="ZSRCB")
+    assert flashes(to_bank, "success") and user(db, "clerk1").bank_code == "ZSRCB"
+    renamed = edit(admin, "clerk1", display_name="李四", role="bank")  # no bank chosen: kept
+    assert flashes(renamed, "success") and user(db, "clerk1").bank_code == "ZSRCB"
+    moved = edit(admin, "clerk1", display_name="李四", role="bank", bank_code="BOCZS")
+    assert flashes(moved, "success") and user(db, "clerk1").bank_code == "BOCZS"
+    back = edit(admin, "clerk1", display_name="李四", role="clerk", bank_code="BOCZS")
+    assert flashes(back, "success")
+    assert (user(db, "clerk1").role, user(db, "clerk1").bank_code) == ("clerk", None)
+    assert [e.after for e in audited(db, "user.update")][-1] == {"role": "clerk", "bank_code": None}
+
+
+def test_an_enterprise_user_needs_a_registered_enterprise(people, app, db):
+    people.request(
+        "clerk",
+        "POST",
+        "/enterprises",
+        {"uscc": USCC, "name": "中山市华星五金制品有限公司", "established_on": "2016-03-01"},
+    )
+    admin = signed_in(app, "admin1")
+    done = edit(admin, "clerk1", display_name="华星出纳", role="enterprise", uscc=USCC)
+    assert flashes(done, "success")
+    changed = user(db, "clerk1")
+    assert (changed.role, changed.uscc) == ("enterprise", USCC)
+    row = re.search(r'data-username="clerk1".*?</tr>', text(done), re.S).group(0)
+    assert "中山市华星五金制品有限公司" in row
+
+
+@pytest.mark.parametrize(
+    "username, form, said",
+    [
+        ("clerk1", {"role": "bank"}, "银行用户须选择所属的合作银行。"),
+        ("clerk1", {"role": "bank", "bank_code": "NOPE"}, "所属银行：请选择一个有效的选项。"),
+        ("clerk1", {"role": "enterprise"}, "企业用户须填写所属企业的统一社会信用代码。"),
+        (
+            "clerk1",
+            {"role": "enterprise", "uscc": USCC},
+            "所属企业统一社会信用代码：该企业尚未登记，请先登记企业。",
+        ),
+        ("clerk1", {"role": "superuser"}, "角色：请选择一个有效的选项。"),
+        ("clerk1", {"role": ""}, "角色：请选择一个有效的选项。"),
+        ("clerk1", {"role": "clerk", "display_name": "长" * 65}, "姓名：输入内容太长。"),
+        ("admin1", {"role": "clerk"}, "不能更改自己的角色，请由另一位管理员操作。"),
+        ("nobody", {"role": "clerk"}, "没有找到。"),
+    ],
+)
+def test_a_refused_change_is_said_and_nothing_changes(people, app, db, username, form, said):
+    admin = signed_in(app, "admin1")
+    before = audit_count(db)
+    done = edit(admin, username, **{"display_name": "新名字", **form})
+    assert done.status_code == 200 and not flashes(done, "success")
+    assert flashes(done, "error") == [said]
+    for name in ("clerk1", "admin1"):
+        unchanged = user(db, name)
+        assert (unchanged.display_name, unchanged.role) == (None, name[:-1]), name
+    assert audit_count(db) == before
+
+
+def test_an_admin_may_rename_themself_and_another_admin_may_change_their_role(people, app, db):
+    people.create("admin2", "admin", password="admin2-password")
+    admin = signed_in(app, "admin1")
+    own = edit(admin, "admin1", display_name="管理员甲", role="admin")
+    assert flashes(own, "success") and user(db, "admin1").display_name == "管理员甲"
+    other = signed_in(app, "admin2")
+    assert flashes(edit(other, "admin1", display_name="管理员甲", role="auditor"), "success")
+    assert user(db, "admin1").role == "auditor"
+    assert admin.get("/admin/users").status_code == 403  # demoted at once
+
+
+def test_the_last_active_admin_keeps_the_role_and_stays_active(people, db):
+    db.expire_all()
+    others = db.scalars(select(User.username).where(User.role == "admin")).all()
+    for username in set(others) - {"admin1"}:  # the fixture's API admin
+        identity.deactivate_user(db, username, "cli")
+    db.commit()
+    before = audit_count(db)
+    for change in (
+        lambda: identity.update_user(db, "admin1", "cli", role="clerk", display_name=None),
+        lambda: identity.deactivate_user(db, "admin1", "cli"),
+    ):
+        with pytest.raises(identity.IdentityError) as refused:
+            change()
+        assert refused.value.reason == "last_admin"
+        db.rollback()
+    admin = user(db, "admin1")
+    assert (admin.role, admin.active) == ("admin", True) and audit_count(db) == before
+    # With a second active admin either may go.
+    people.create("admin2", "admin", password="admin2-password")
+    identity.deactivate_user(db, "admin1", "cli")
+    db.commit()
+    assert not user(db, "admin1").active
 
 
 def test_a_reset_password_replaces_the_old_one_and_is_audited_without_it(people, app, db):
