@@ -210,6 +210,7 @@ admin_sign_out_user
 admin_banks
 admin_create_bank
 admin_rotate_key
+admin_issued_key
 admin_confirm_revoke
 admin_revoke_key
 admin_policy  # loanledger/web/admin_policy.py

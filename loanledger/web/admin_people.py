@@ -1,17 +1,21 @@
 """Administrators' pages for people and banks: users (create, change the name and role,
 deactivate and reactivate, reset a password, sign out everywhere) and the banks' API keys (a
 new bank, a new key, a key revoked). Each action is one use case of `services.identity`
-through `forms.attempt`; a key's secret is shown once, in the answer to the request that
-issued it, and never again.
+through `forms.attempt`; a key's secret is shown once, on the page the issuing request
+redirects to, and never again.
 
 Administrators only: every other role gets 403.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from collections.abc import Callable
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import (
     abort,
     current_app,
@@ -20,6 +24,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -254,15 +259,40 @@ def admin_banks():
     )
 
 
-def _issued_page(issued: dict[str, str], bank_name: str, created_bank: bool):
-    """The one page that shows a key's secret: not cached, not kept anywhere."""
-    response = make_response(
-        render_template(
-            "admin/key_issued.html", issued=issued, bank_name=bank_name, created_bank=created_bank
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# A new key's secret is shown by the GET after the POST that issued it (Post/Redirect/Get: a
+# reload never issues another key). Between the two it waits in the session cookie, encrypted
+# with a key derived from the app's secret key (the cookie itself is only signed), for at most
+# ISSUED_TTL_SECONDS; the GET pops it, so the page shows it once.
+ISSUED_SESSION_KEY = "issued_key"
+ISSUED_TTL_SECONDS = 300
+
+
+def _issued_fernet() -> Fernet:
+    digest = hashlib.sha256(b"loanledger issued key page\0" + _secret_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _keep_issued(issued: dict[str, str], bank_name: str, created_bank: bool) -> None:
+    shown = {
+        **issued,
+        "bank_name": bank_name,
+        "created_bank": created_bank,
+        "for_user": current_user().username,
+    }
+    session[ISSUED_SESSION_KEY] = _issued_fernet().encrypt(json.dumps(shown).encode()).decode()
+
+
+def _take_issued() -> dict | None:
+    """The issued key waiting for its one display, taken out of the session; None when there
+    is none, it is too old, or it was issued to another user of this browser."""
+    sealed = session.pop(ISSUED_SESSION_KEY, None)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        shown = json.loads(_issued_fernet().decrypt(sealed.encode(), ttl=ISSUED_TTL_SECONDS))
+    except (InvalidToken, ValueError):
+        return None
+    return shown if shown.get("for_user") == current_user().username else None
 
 
 def _issue(action: Callable[[], dict[str, str]], bank_name: str, created_bank: bool):
@@ -271,7 +301,29 @@ def _issue(action: Callable[[], dict[str, str]], bank_name: str, created_bank: b
     if refusal is not None:
         flash_admin_refusal(refusal)
         return redirect(url_for("web.admin_banks"))
-    return _issued_page(issued[0], bank_name, created_bank)
+    _keep_issued(issued[0], bank_name, created_bank)
+    return redirect(url_for("web.admin_issued_key"), code=303)
+
+
+@web.get("/admin/keys/issued")
+@roles_required(Role.ADMIN)
+def admin_issued_key():
+    """The one page that shows a key's secret: once, never cached."""
+    shown = _take_issued()
+    if shown is None:
+        flash(t("admin.key_shown_already"), "info")
+        response = redirect(url_for("web.admin_banks"))
+    else:
+        response = make_response(
+            render_template(
+                "admin/key_issued.html",
+                issued=shown,
+                bank_name=shown["bank_name"],
+                created_bank=shown["created_bank"],
+            )
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @web.post("/admin/banks")

@@ -358,6 +358,9 @@ MESSAGES: dict[str, LazyString] = {
     "admin.user_already_active": lazy_gettext("用户 %(username)s 本来就在用，未作更改。"),
     "admin.user_updated_ok": lazy_gettext("用户 %(username)s 的姓名和角色已保存。"),
     "admin.user_unchanged": lazy_gettext("用户 %(username)s 的信息没有变化，未作更改。"),
+    "admin.key_shown_already": lazy_gettext(
+        "密钥只在发放后显示一次，已不再显示。如密钥未保存好，请发放新密钥并吊销旧密钥。"
+    ),
     "admin.key_revoked_ok": lazy_gettext("密钥 %(key_id)s 已吊销，立即失效。"),
     "admin.policy_invalid": lazy_gettext("政策内容有误，未保存。请按下列提示修改："),
     "admin.policy_saved_ok": lazy_gettext("政策已保存为第 %(version)s 版，自当前业务日期起施行。"),

@@ -37,6 +37,7 @@ ADMIN_PAGES = (
     "/admin",
     "/admin/users",
     "/admin/banks",
+    "/admin/keys/issued",
     "/admin/policy",
     "/admin/policy/1",
     "/admin/policy/edit",
@@ -476,6 +477,57 @@ def test_a_new_bank_and_a_rotated_key_show_the_secret_once(people, app, db):
         ("bank.create", "BOC-ZS"),
         ("bank.rotate_key", "BOC-ZS"),
     ]
+
+
+def session_contents(app, web: Web) -> dict:
+    """The signed session cookie as the server reads it."""
+    cookie = web.client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    if cookie is None:
+        return {}
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_secret_is_shown_by_one_get_and_a_reload_issues_nothing(people, app, db):
+    admin = signed_in(app, "admin1")
+    db.expire_all()
+    keys_before = len(db.scalars(select(BankKey.key_id)).all())
+    posted = admin.post("/admin/banks/ZSRCB/keys", follow=False)
+    assert posted.status_code == 303 and posted.headers["Location"] == "/admin/keys/issued"
+    assert "issued-secret" not in text(posted)
+    waiting = json.dumps(session_contents(app, admin))
+    shown = admin.get("/admin/keys/issued")
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    key_id, secret = issued_secret(shown)
+    assert secret not in waiting  # in the cookie only encrypted
+    assert "issued_key" not in session_contents(app, admin)  # taken by the one display
+    reload = admin.get("/admin/keys/issued")
+    assert reload.status_code == 302 and reload.headers["Cache-Control"] == "no-store"
+    after = admin.get("/admin/banks")
+    assert flashes(after, "success") == [
+        "密钥只在发放后显示一次，已不再显示。如密钥未保存好，请发放新密钥并吊销旧密钥。"
+    ]
+    assert secret not in text(after) and key_id in text(after)
+    db.expire_all()
+    assert len(db.scalars(select(BankKey.key_id)).all()) == keys_before + 1
+    assert len(audited(db, "bank.rotate_key")) == 1
+
+
+def test_a_waiting_secret_is_not_shown_to_the_next_user_nor_after_its_time(
+    people, app, db, monkeypatch
+):
+    from loanledger.web import admin_people
+
+    admin = signed_in(app, "admin1")
+    admin.post("/admin/banks/ZSRCB/keys", follow=False)
+    monkeypatch.setattr(admin_people, "ISSUED_TTL_SECONDS", -1)  # already too old
+    late = admin.get("/admin/keys/issued")
+    assert late.status_code == 302 and "issued-secret" not in text(late)
+    # Signing in again (another user on this browser) starts a fresh session.
+    monkeypatch.setattr(admin_people, "ISSUED_TTL_SECONDS", 300)
+    people.create("admin2", "admin", password="admin2-password")
+    admin.post("/admin/banks", {"bank_code": "BOC-ZS", "name": "中国银行中山分行"}, follow=False)
+    admin.login("admin2", "admin2-password")
+    assert admin.get("/admin/keys/issued").status_code == 302
 
 
 def test_a_third_active_key_or_a_taken_code_is_refused(people, app, db):
