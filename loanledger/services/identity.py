@@ -42,6 +42,19 @@ def _now() -> dt.datetime:
 
 
 # ------------------------------------------------------------------ users
+MAX_DISPLAY_NAME = 64  # users.display_name
+
+
+def _display_name(value: str | None) -> str | None:
+    """The name the pages show, trimmed; None (the username is shown) when blank."""
+    name = (value or "").strip() or None
+    if name is not None and len(name) > MAX_DISPLAY_NAME:
+        raise IdentityError(
+            f"a display name has at most {MAX_DISPLAY_NAME} characters", "long_display_name"
+        )
+    return name
+
+
 def create_user(
     db: Session,
     username: str,
@@ -59,6 +72,7 @@ def create_user(
         raise IdentityError("an enterprise user needs --uscc", "needs_uscc")
     if role == Role.BANK and (not bank_code or db.get(Bank, bank_code) is None):
         raise IdentityError("a bank user needs the code of a partner bank", "needs_bank")
+    display_name = _display_name(display_name)
     _check_password(password)
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists", "user_exists")
@@ -159,9 +173,6 @@ def reactivate_user(db: Session, username: str, actor: str) -> bool:
     return True
 
 
-MAX_DISPLAY_NAME = 64  # users.display_name
-
-
 def update_user(
     db: Session,
     username: str,
@@ -180,11 +191,7 @@ def update_user(
     user = _user(db, username)
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}", "bad_role")
-    name = (display_name or "").strip() or None
-    if name is not None and len(name) > MAX_DISPLAY_NAME:
-        raise IdentityError(
-            f"a display name has at most {MAX_DISPLAY_NAME} characters", "long_display_name"
-        )
+    name = _display_name(display_name)
     wanted = {
         "role": role,
         "display_name": name,
