@@ -221,6 +221,7 @@ admin_policy_save
 admin_budgets  # loanledger/web/admin_settings.py
 admin_add_budget
 admin_pools
+admin_create_pool
 admin_add_deposit
 admin_calendar
 admin_add_calendar_day

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import LazyString, lazy_gettext, lazy_pgettext
 
 from loanledger.domain.money import parse_yuan
-from loanledger.domain.vocabulary import Role
+from loanledger.domain.vocabulary import PoolEligibility, Role
 from loanledger.web.format import yuan
 
 # ---------------------------------------------------------------- roles
@@ -27,6 +27,20 @@ ROLE_WORDS: dict[str, LazyString] = {
 
 def role_words(code: str) -> str:
     words = ROLE_WORDS.get(code)
+    return code if words is None else str(words)
+
+
+# ---------------------------------------------------------------- risk pools
+# Which loans a pool covers (PoolEligibility), in the order of the form's dropdown.
+POOL_ELIGIBILITY_WORDS: dict[str, LazyString] = {
+    PoolEligibility.FILING: lazy_pgettext("pool eligibility", "已备案项目的贷款"),
+    PoolEligibility.ENTERPRISE_LIST: lazy_pgettext("pool eligibility", "名录库内企业的贷款"),
+    PoolEligibility.ANY: lazy_pgettext("pool eligibility", "所有贷款"),
+}
+
+
+def pool_eligibility_words(code: str) -> str:
+    words = POOL_ELIGIBILITY_WORDS.get(code)
     return code if words is None else str(words)
 
 

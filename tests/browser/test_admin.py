@@ -1,8 +1,8 @@
 """The administrator's pages clicked through in chromium: a bank user created from the users
 page; a user's name and role changed, deactivated and reactivated; a bank's key rotated, its
 secret seen once (a reload shows it no more and issues nothing) and the old key revoked
-after a confirmation; the policy edited, compared key by key and saved as a new
-version. Screenshots of each step: test-artifacts/screenshots/."""
+after a confirmation; a risk pool created; the policy edited, compared key by key and saved
+as a new version. Screenshots of each step: test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -241,3 +241,20 @@ def test_budgets_deposits_calendar_and_business_date(page, admin, shots):
     assert flashes(page, "success") == ["业务日期已设为 2025-03-10。"]
     assert page.locator("#business-date").inner_text() == "2025-03-10"
     shots(page, "business-date-set")
+
+
+def test_an_admin_creates_a_risk_pool(page, admin, shots):
+    login(page, admin, PASSWORD)
+    page.goto("/admin/pools")
+    form = page.locator("#create-pool")
+    form.locator("input[name=pool_code]").fill("ZSXW")
+    form.locator("input[name=name]").fill("中山小微企业风险池")
+    form.locator("input[name=operator]").fill("中盈投资")
+    form.locator("select[name=eligibility]").select_option(label="所有贷款")
+    shots(page, "create-pool-form")
+    click_and_wait(page, "#create-pool-button")
+    assert flashes(page, "success") == ["资金池 中山小微企业风险池 已新建。"]
+    pool = page.locator('section.pool[data-pool-code="ZSXW"]')
+    assert "覆盖范围：所有贷款" in pool.inner_text()
+    assert pool.locator(".pool-cash").inner_text() == "¥0.00"
+    shots(page, "pool-created")

@@ -24,9 +24,10 @@ from loanledger.persistence.tables import (
     CalendarDay,
     PolicyVersion,
     PoolDeposit,
+    RiskPool,
     User,
 )
-from loanledger.services import identity
+from loanledger.services import enterprise_lists, identity
 from loanledger.web.admin_words import POLICY_LABELS
 from tests.support.web import Web, flashes, text
 
@@ -59,6 +60,7 @@ ADMIN_FORMS = (
     "/admin/policy/preview",
     "/admin/policy",
     "/admin/budgets",
+    "/admin/pools",
     "/admin/pools/SZD/deposits",
     "/admin/calendar",
     "/admin/calendar/2025-01-01/remove",
@@ -716,6 +718,74 @@ def test_a_deposit_goes_into_its_pool_and_a_future_one_is_refused(people, app, d
     assert admin.post("/admin/pools/NOPE/deposits", {}, follow=False).status_code == 404
     db.expire_all()
     assert len(db.scalars(select(PoolDeposit.id)).all()) == 1 and audit_count(db) == before
+
+
+def pool_codes(db) -> list[str]:
+    db.expire_all()
+    return sorted(db.scalars(select(RiskPool.pool_code)))
+
+
+NEW_POOL = {"pool_code": "ZSXW", "name": "中山小微企业风险池", "operator": "中盈投资"}
+
+
+def test_a_new_pool_is_created_for_any_loan_or_a_lists_enterprises(people, app, db):
+    enterprise_lists.create_list(db, "SGSX", "上规上限培育企业名录库", "test")
+    db.commit()
+    admin = signed_in(app, "admin1")
+    form = text(admin.get("/admin/pools"))
+    assert 'id="create-pool"' in form and "名录库内企业的贷款" in form
+    done = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any", "list_code": "SGSX"})
+    assert flashes(done, "success") == ["资金池 中山小微企业风险池 已新建。"]
+    card = re.search(r'data-pool-code="ZSXW">(.*?)</section>', text(done), re.S)[1]
+    assert "中山小微企业风险池" in card and "覆盖范围：所有贷款" in card and "¥0.00" in card
+    db.expire_all()
+    pool = db.get(RiskPool, "ZSXW")
+    assert (pool.operator, pool.eligibility, pool.list_code) == ("中盈投资", "any", None)
+    entry = audited(db, "risk_pool.create")[-1]
+    assert (entry.actor, entry.entity_id) == ("user:admin1", "ZSXW")
+    listed = admin.post(
+        "/admin/pools",
+        {
+            "pool_code": "SGSX-1",
+            "name": "培育企业风险池",
+            "operator": "中盈投资",
+            "eligibility": "enterprise_list",
+            "list_code": "SGSX",
+        },
+    )
+    assert flashes(listed, "success") == ["资金池 培育企业风险池 已新建。"]
+    card = re.search(r'data-pool-code="SGSX-1">(.*?)</section>', text(listed), re.S)[1]
+    assert "覆盖范围：名录库内企业的贷款（上规上限培育企业名录库）" in card
+    assert db.get(RiskPool, "SGSX-1").list_code == "SGSX"
+    # The same pool again is no change, and not audited twice.
+    again = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any"})
+    assert flashes(again, "success") == ["资金池 中山小微企业风险池 已存在，内容相同，未作更改。"]
+    assert len(audited(db, "risk_pool.create")) == 2
+
+
+@pytest.mark.parametrize(
+    "form, said",
+    [
+        (
+            {"pool_code": "中山/1"},
+            "资金池代码：资金池代码只能由字母、数字、_ 和 - 组成，最多10个字符。",
+        ),
+        ({"pool_code": "A" * 11}, "资金池代码：输入内容太长。"),
+        ({"name": " "}, "资金池名称：请填写必填项。"),
+        ({"operator": ""}, "资金管理方：请填写必填项。"),
+        ({"eligibility": "everyone"}, "覆盖范围：请选择一个有效的选项。"),
+        ({"eligibility": "enterprise_list"}, "名录库：请选择一个有效的选项。"),
+        ({"eligibility": "enterprise_list", "list_code": "NOPE"}, "名录库：请选择一个有效的选项。"),
+        ({"pool_code": "SZD"}, "资金池代码 SZD 已被另一个资金池使用。"),
+    ],
+)
+def test_a_refused_pool_is_said_and_nothing_is_created(people, app, db, form, said):
+    admin = signed_in(app, "admin1")
+    before = (pool_codes(db), audit_count(db))
+    done = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any", **form})
+    assert done.status_code == 200 and not flashes(done, "success")
+    assert flashes(done, "error") == [said]
+    assert (pool_codes(db), audit_count(db)) == before
 
 
 # ---------------------------------------------------------------- the calendar
