@@ -17,11 +17,13 @@ from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import Role, words
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import ApiToken, Bank, BankKey, Enterprise, User
+from loanledger.services import locks
 from loanledger.services.audit import record
 from loanledger.services.errors import NotFound
 
 ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
+ADMINS_LOCK = "loanledger:admins"
 
 
 class IdentityError(Refusal):
@@ -128,6 +130,8 @@ def _check_not_last_admin(db: Session, user: User) -> None:
     and stays active (a programme without one needs the command line to recover)."""
     if user.role != Role.ADMIN or not user.active:
         return
+    # Two administrators removing each other at once: the second waits and sees the first.
+    locks.exclusive(db, ADMINS_LOCK)
     others = db.scalar(
         select(User.id)
         .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
