@@ -165,21 +165,33 @@ def user() -> None:
 @user.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice(words(Role)))
+@click.option(
+    "--display-name", default=None, help="the person's name as the pages show it (else username)"
+)
 @click.option("--uscc", default=None, help="the enterprise's USCC (role enterprise only)")
-@click.option("--bank-code", default=None, help="the user's bank (role bank only, required)")
-@click.option("--display-name", default=None, help="the name the pages show (else the username)")
+@click.option(
+    "--bank",
+    "--bank-code",
+    "bank_code",
+    default=None,
+    help="the partner bank's code (role bank only, required for it)",
+)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def user_create(
     username: str,
     role: str,
+    display_name: str | None,
     uscc: str | None,
     bank_code: str | None,
-    display_name: str | None,
     password: str,
 ) -> None:
     """Create a user (prompts for the password when --password is left out)."""
     from loanledger.services import identity
 
+    if role == Role.BANK and not bank_code:
+        raise click.UsageError("--bank is required for role bank")
+    if role != Role.BANK and bank_code:
+        raise click.UsageError("--bank is for role bank only")
     settings = _settings()
     with _session(settings) as db:
         identity.create_user(
@@ -189,8 +201,8 @@ def user_create(
             password,
             uscc=uscc,
             actor="cli",
-            bank_code=bank_code,
             display_name=display_name,
+            bank_code=bank_code,
         )
     click.echo(f"user {username} created ({role})")
 

@@ -206,11 +206,14 @@ admin_home  # loanledger/web/admin_people.py
 admin_users
 admin_create_user
 admin_deactivate_user
+admin_reactivate_user
+admin_update_user
 admin_reset_password
 admin_sign_out_user
 admin_banks
 admin_create_bank
 admin_rotate_key
+admin_issued_key
 admin_confirm_revoke
 admin_revoke_key
 admin_policy  # loanledger/web/admin_policy.py
@@ -221,6 +224,7 @@ admin_policy_save
 admin_budgets  # loanledger/web/admin_settings.py
 admin_add_budget
 admin_pools
+admin_create_pool
 admin_add_deposit
 admin_calendar
 admin_add_calendar_day

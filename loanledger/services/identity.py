@@ -16,13 +16,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from loanledger.domain.errors import Refusal
 from loanledger.domain.vocabulary import Role, words
 from loanledger.persistence.db import as_utc
-from loanledger.persistence.tables import ApiToken, Bank, BankKey, User
+from loanledger.persistence.tables import ApiToken, Bank, BankKey, Enterprise, User
+from loanledger.services import locks
 from loanledger.services.audit import record
 from loanledger.services.errors import NotFound
 
 ROLES = words(Role)
 MAX_ACTIVE_KEYS = 2
-MAX_DISPLAY_NAME = 64  # users.display_name
+ADMINS_LOCK = "loanledger:admins"
 
 
 class IdentityError(Refusal):
@@ -43,6 +44,19 @@ def _now() -> dt.datetime:
 
 
 # ------------------------------------------------------------------ users
+MAX_DISPLAY_NAME = 64  # users.display_name
+
+
+def _display_name(value: str | None) -> str | None:
+    """The name the pages show, trimmed; None (the username is shown) when blank."""
+    name = (value or "").strip() or None
+    if name is not None and len(name) > MAX_DISPLAY_NAME:
+        raise IdentityError(
+            f"a display name has at most {MAX_DISPLAY_NAME} characters", "long_display_name"
+        )
+    return name
+
+
 def create_user(
     db: Session,
     username: str,
@@ -66,10 +80,7 @@ def create_user(
         raise IdentityError("only a bank user has --bank-code", "bank_not_allowed")
     if bank_code and db.get(Bank, bank_code) is None:
         raise IdentityError(f"no bank {bank_code}", "unknown_bank")
-    if display_name is not None and not 0 < len(display_name.strip()) <= MAX_DISPLAY_NAME:
-        raise IdentityError(
-            f"a display name has 1 to {MAX_DISPLAY_NAME} characters", "display_name_length"
-        )
+    display_name = _display_name(display_name)
     _check_password(password)
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists", "user_exists")
@@ -78,7 +89,7 @@ def create_user(
         role=role,
         uscc=uscc,
         bank_code=bank_code,
-        display_name=display_name.strip() if display_name else None,
+        display_name=display_name,
         password_hash=generate_password_hash(password),
     )
     db.add(user)
@@ -120,15 +131,36 @@ def _end_sessions_and_tokens(db: Session, user: User) -> int:
     return len(tokens)
 
 
+def _is_self(actor: str, username: str) -> bool:
+    return actor == f"user:{username}"
+
+
+def _check_not_last_admin(db: Session, user: User) -> None:
+    """Someone must still be able to administer: the last active administrator keeps the role
+    and stays active (a programme without one needs the command line to recover)."""
+    if user.role != Role.ADMIN or not user.active:
+        return
+    # Two administrators removing each other at once: the second waits and sees the first.
+    locks.exclusive(db, ADMINS_LOCK)
+    others = db.scalar(
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+        .limit(1)
+    )
+    if others is None:
+        raise IdentityError("the last active administrator cannot be removed", "last_admin")
+
+
 def deactivate_user(db: Session, username: str, actor: str) -> None:
     """A leaver: the user can no longer sign in, and every session and token ends now. The
     row stays (the audit trail and batches name it). An administrator cannot lock themself
-    out this way."""
+    out this way, nor deactivate the last active administrator."""
     user = _user(db, username)
-    if actor == f"user:{username}":
+    if _is_self(actor, username):
         raise IdentityError("you cannot deactivate yourself", "own_account")
     if not user.active:
         return
+    _check_not_last_admin(db, user)
     user.active = False
     tokens = _end_sessions_and_tokens(db, user)
     record(
@@ -140,6 +172,81 @@ def deactivate_user(db: Session, username: str, actor: str) -> None:
         {"active": True},
         {"active": False, "tokens_revoked": tokens},
     )
+
+
+def reactivate_user(db: Session, username: str, actor: str) -> bool:
+    """A deactivated user may sign in again, with the password they had (an administrator
+    resets it if it was shared or forgotten). Their old sessions and tokens stay ended: they
+    ended at the deactivation. True when the user was inactive; an active user is left as is."""
+    user = _user(db, username)
+    if user.active:
+        return False
+    user.active = True
+    db.flush()
+    record(db, actor, "user.reactivate", "user", username, {"active": False}, {"active": True})
+    return True
+
+
+def update_user(
+    db: Session,
+    username: str,
+    actor: str,
+    *,
+    role: str,
+    display_name: str | None,
+    bank_code: str | None = None,
+    uscc: str | None = None,
+) -> bool:
+    """A user's display name and role changed. A bank user keeps their bank unless another is
+    chosen; an enterprise user keeps their enterprise unless another registered one is given;
+    any other role belongs to neither. An administrator cannot demote themself, nor anyone
+    the last active administrator. The change takes effect on the user's next request (pages
+    and tokens read the user every time). True when something changed (audited)."""
+    user = _user(db, username)
+    if role not in ROLES:
+        raise IdentityError(f"role must be one of {', '.join(ROLES)}", "bad_role")
+    name = _display_name(display_name)
+    wanted = {
+        "role": role,
+        "display_name": name,
+        "bank_code": _bank_of(db, user, role, bank_code),
+        "uscc": _enterprise_of(db, user, role, uscc),
+    }
+    if role != user.role:
+        if _is_self(actor, username):
+            raise IdentityError("you cannot change your own role", "own_role")
+        _check_not_last_admin(db, user)
+    before = {key: getattr(user, key) for key in wanted if getattr(user, key) != wanted[key]}
+    if not before:
+        return False
+    after = {key: wanted[key] for key in before}
+    for key, value in after.items():
+        setattr(user, key, value)
+    db.flush()
+    record(db, actor, "user.update", "user", username, before, after)
+    return True
+
+
+def _bank_of(db: Session, user: User, role: str, bank_code: str | None) -> str | None:
+    """The bank a user of `role` belongs to: the one chosen, else the bank user's own."""
+    if role != Role.BANK:
+        return None
+    code = bank_code or (user.bank_code if user.role == Role.BANK else None)
+    if not code or db.get(Bank, code) is None:
+        raise IdentityError("a bank user needs the code of a partner bank", "needs_bank")
+    return code
+
+
+def _enterprise_of(db: Session, user: User, role: str, uscc: str | None) -> str | None:
+    """The registered enterprise a user of `role` belongs to: the one given, else their own."""
+    if role != Role.ENTERPRISE:
+        return None
+    code = uscc or (user.uscc if user.role == Role.ENTERPRISE else None)
+    if not code:
+        raise IdentityError("an enterprise user needs --uscc", "needs_uscc")
+    if db.get(Enterprise, code) is None:
+        raise IdentityError(f"no registered enterprise {code}", "unknown_enterprise")
+    return code
 
 
 def reset_password(db: Session, username: str, password: str, actor: str) -> None:

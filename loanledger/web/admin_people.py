@@ -1,17 +1,32 @@
-"""Administrators' pages for people and banks: users (create, deactivate, reset a password,
-sign out everywhere) and the banks' API keys (a new bank, a new key, a key revoked). Each
-action is one use case of `services.identity` through `forms.attempt`; a key's secret is
-shown once, in the answer to the request that issued it, and never again.
+"""Administrators' pages for people and banks: users (create, change the name and role,
+deactivate and reactivate, reset a password, sign out everywhere) and the banks' API keys (a
+new bank, a new key, a key revoked). Each action is one use case of `services.identity`
+through `forms.attempt`; a key's secret is shown once, on the page the issuing request
+redirects to, and never again.
 
 Administrators only: every other role gets 403.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from collections.abc import Callable
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from cryptography.fernet import Fernet, InvalidToken
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
@@ -20,6 +35,7 @@ from loanledger.web import forms, web
 from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
 from loanledger.web.admin_words import ROLE_WORDS, role_words
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.i18n import t
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$", re.ASCII)
 BANK_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$", re.ASCII)
@@ -134,6 +150,68 @@ def admin_deactivate_user(username: str):
     return redirect(url_for("web.admin_users"))
 
 
+@web.post("/admin/users/<username>/reactivate")
+@roles_required(Role.ADMIN)
+def admin_reactivate_user(username: str):
+    done: list[bool] = []
+    refusal = forms.attempt(
+        lambda: done.append(identity.reactivate_user(db_session(), username, _actor()))
+    )
+    _said(refusal, done, "admin.user_reactivated_ok", "admin.user_already_active", username)
+    return redirect(url_for("web.admin_users"))
+
+
+def _said(refusal, done: list[bool], changed_key: str, unchanged_key: str, username: str):
+    """The refusal in words, else whether the use case changed anything."""
+    if refusal is not None:
+        flash_admin_refusal(refusal)
+    else:
+        flash(t(changed_key if done[0] else unchanged_key, username=username), "success")
+
+
+class _UserChange:
+    """The edit form of one user: display name, role, and the bank or enterprise the role
+    needs (left empty: the user's own is kept)."""
+
+    def __init__(self, form, banks: dict[str, str]):
+        self.display_name = field(
+            "admin.f_display_name", lambda: forms.text(form.get("display_name"), max_length=64)
+        )
+        self.role = field(
+            "admin.f_role", lambda: forms.choice(form.get("role"), tuple(ROLE_WORDS), required=True)
+        )
+        self.bank_code = field(
+            "admin.f_bank", lambda: forms.choice(form.get("bank_code"), tuple(banks))
+        )
+        self.uscc = field("admin.f_uscc", lambda: _uscc(form.get("uscc"), self.role))
+
+
+@web.post("/admin/users/<username>/edit")
+@roles_required(Role.ADMIN)
+def admin_update_user(username: str):
+    back = redirect(url_for("web.admin_users"))
+    try:
+        change = _UserChange(request.form, read.bank_names(db_session()))
+    except FieldRefused:
+        return back
+    done: list[bool] = []
+    refusal = forms.attempt(
+        lambda: done.append(
+            identity.update_user(
+                db_session(),
+                username,
+                _actor(),
+                role=str(change.role),
+                display_name=change.display_name or None,
+                bank_code=change.bank_code,
+                uscc=change.uscc,
+            )
+        )
+    )
+    _said(refusal, done, "admin.user_updated_ok", "admin.user_unchanged", username)
+    return back
+
+
 @web.post("/admin/users/<username>/password")
 @roles_required(Role.ADMIN)
 def admin_reset_password(username: str):
@@ -181,15 +259,40 @@ def admin_banks():
     )
 
 
-def _issued_page(issued: dict[str, str], bank_name: str, created_bank: bool):
-    """The one page that shows a key's secret: not cached, not kept anywhere."""
-    response = make_response(
-        render_template(
-            "admin/key_issued.html", issued=issued, bank_name=bank_name, created_bank=created_bank
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# A new key's secret is shown by the GET after the POST that issued it (Post/Redirect/Get: a
+# reload never issues another key). Between the two it waits in the session cookie, encrypted
+# with a key derived from the app's secret key (the cookie itself is only signed), for at most
+# ISSUED_TTL_SECONDS; the GET pops it, so the page shows it once.
+ISSUED_SESSION_KEY = "issued_key"
+ISSUED_TTL_SECONDS = 300
+
+
+def _issued_fernet() -> Fernet:
+    digest = hashlib.sha256(b"loanledger issued key page\0" + _secret_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _keep_issued(issued: dict[str, str], bank_name: str, created_bank: bool) -> None:
+    shown = {
+        **issued,
+        "bank_name": bank_name,
+        "created_bank": created_bank,
+        "for_user": current_user().username,
+    }
+    session[ISSUED_SESSION_KEY] = _issued_fernet().encrypt(json.dumps(shown).encode()).decode()
+
+
+def _take_issued() -> dict | None:
+    """The issued key waiting for its one display, taken out of the session; None when there
+    is none, it is too old, or it was issued to another user of this browser."""
+    sealed = session.pop(ISSUED_SESSION_KEY, None)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        shown = json.loads(_issued_fernet().decrypt(sealed.encode(), ttl=ISSUED_TTL_SECONDS))
+    except (InvalidToken, ValueError):
+        return None
+    return shown if shown.get("for_user") == current_user().username else None
 
 
 def _issue(action: Callable[[], dict[str, str]], bank_name: str, created_bank: bool):
@@ -198,7 +301,29 @@ def _issue(action: Callable[[], dict[str, str]], bank_name: str, created_bank: b
     if refusal is not None:
         flash_admin_refusal(refusal)
         return redirect(url_for("web.admin_banks"))
-    return _issued_page(issued[0], bank_name, created_bank)
+    _keep_issued(issued[0], bank_name, created_bank)
+    return redirect(url_for("web.admin_issued_key"), code=303)
+
+
+@web.get("/admin/keys/issued")
+@roles_required(Role.ADMIN)
+def admin_issued_key():
+    """The one page that shows a key's secret: once, never cached."""
+    shown = _take_issued()
+    if shown is None:
+        flash(t("admin.key_shown_already"), "info")
+        response = redirect(url_for("web.admin_banks"))
+    else:
+        response = make_response(
+            render_template(
+                "admin/key_issued.html",
+                issued=shown,
+                bank_name=shown["bank_name"],
+                created_bank=shown["created_bank"],
+            )
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @web.post("/admin/banks")

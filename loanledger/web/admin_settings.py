@@ -1,5 +1,5 @@
 """Administrators' pages for the programme's money and calendar: budgets per year, the risk
-pools and their deposits, the working-day calendar for 公示, and the business date where the
+pools (a new one) and their deposits, the working-day calendar for 公示, and the business date where the
 settings let an administrator set it. Each action is one use case (`services.registry`,
 `services.pools`, `services.workcalendar`, `services.clock`), as the API's.
 
@@ -12,7 +12,8 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from loanledger.domain.vocabulary import Role
+from loanledger.domain.pools import POOL_CODE_MAX, pool_code_valid
+from loanledger.domain.vocabulary import PoolEligibility, Role
 from loanledger.request_context import business_date, manual_business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import clock, pools, read, registry, workcalendar
@@ -25,6 +26,7 @@ from loanledger.web.admin_forms import (
     run,
     year,
 )
+from loanledger.web.admin_words import POOL_ELIGIBILITY_WORDS, pool_eligibility_words
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.i18n import t
 
@@ -82,7 +84,87 @@ def admin_pools():
         pools=statuses,
         deposits={row.pool_code: read.pool_deposits(db, row.pool_code) for row, _s in statuses},
         today=business_date(),
+        eligibilities=POOL_ELIGIBILITY_WORDS,
+        eligibility_words=pool_eligibility_words,
+        lists=_lists(db),
+        pool_code_max=POOL_CODE_MAX,
     )
+
+
+POOLS_LISTS_SHOWN = 1000  # the lists a new pool may name (there are a handful)
+
+
+def _lists(db) -> dict[str, str]:
+    """Every enterprise list's name by code (the new pool form's choice)."""
+    page = read.enterprise_lists(db, limit=POOLS_LISTS_SHOWN, cursor=None)
+    return {row.list_code: row.name for row in page.items}
+
+
+def _pool_code(value: str | None) -> str:
+    code = forms.text(value, required=True, max_length=POOL_CODE_MAX)
+    if not pool_code_valid(code):
+        raise forms.FormError("bad_pool_code")
+    return code
+
+
+class _NewPool:
+    """The new pool form, read and checked field by field (the first bad field is said). The
+    list is read only for eligibility enterprise_list, where it is required."""
+
+    def __init__(self, form, lists: dict[str, str]):
+        self.pool_code = field("admin.f_pool_code", lambda: _pool_code(form.get("pool_code")))
+        self.name = field(
+            "admin.f_pool_name",
+            lambda: forms.text(form.get("name"), required=True, max_length=255),
+        )
+        self.operator = field(
+            "admin.f_operator",
+            lambda: forms.text(form.get("operator"), required=True, max_length=255),
+        )
+        self.eligibility = field(
+            "admin.f_eligibility",
+            lambda: forms.choice(
+                form.get("eligibility"), tuple(POOL_ELIGIBILITY_WORDS), required=True
+            ),
+        )
+        listed = self.eligibility == PoolEligibility.ENTERPRISE_LIST
+        self.list_code = field(
+            "admin.f_list",
+            lambda: (
+                forms.choice(form.get("list_code"), tuple(lists), required=True) if listed else None
+            ),
+        )
+
+    def doc(self) -> dict[str, str | None]:
+        return {
+            "pool_code": self.pool_code,
+            "name": self.name,
+            "operator": self.operator,
+            "eligibility": self.eligibility,
+            "list_code": self.list_code,
+        }
+
+
+@web.post("/admin/pools")
+@roles_required(Role.ADMIN)
+def admin_create_pool():
+    back = redirect(url_for("web.admin_pools"))
+    try:
+        new = _NewPool(request.form, _lists(db_session()))
+    except FieldRefused:
+        return back
+    created: list[bool] = []
+    refusal = forms.attempt(
+        lambda: created.append(pools.create_pool(db_session(), new.doc(), _actor())[1])
+    )
+    if refusal is None:
+        done_key = "admin.pool_created_ok" if created[0] else "admin.pool_exists_same"
+        flash(t(done_key, pool=new.name), "success")
+    elif refusal.code == "invalid_state":  # the code is another pool's
+        flash(t("admin.pool_code_taken", code=new.pool_code), "error")
+    else:
+        flash_admin_refusal(refusal)
+    return back
 
 
 @web.post("/admin/pools/<pool_code>/deposits")

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import LazyString, lazy_gettext, lazy_pgettext
 
 from loanledger.domain.money import parse_yuan
-from loanledger.domain.vocabulary import Role
+from loanledger.domain.vocabulary import PoolEligibility, Role
 from loanledger.web.format import yuan
 
 # ---------------------------------------------------------------- roles
@@ -30,6 +30,20 @@ def role_words(code: str) -> str:
     return code if words is None else str(words)
 
 
+# ---------------------------------------------------------------- risk pools
+# Which loans a pool covers (PoolEligibility), in the order of the form's dropdown.
+POOL_ELIGIBILITY_WORDS: dict[str, LazyString] = {
+    PoolEligibility.FILING: lazy_pgettext("pool eligibility", "已备案项目的贷款"),
+    PoolEligibility.ENTERPRISE_LIST: lazy_pgettext("pool eligibility", "名录库内企业的贷款"),
+    PoolEligibility.ANY: lazy_pgettext("pool eligibility", "所有贷款"),
+}
+
+
+def pool_eligibility_words(code: str) -> str:
+    words = POOL_ELIGIBILITY_WORDS.get(code)
+    return code if words is None else str(words)
+
+
 # ---------------------------------------------------------------- identity refusals
 # services/identity.py's IdentityError.reason → the sentence a page shows.
 IDENTITY_REASONS: dict[str, LazyString] = {
@@ -37,10 +51,13 @@ IDENTITY_REASONS: dict[str, LazyString] = {
     "needs_uscc": lazy_gettext("企业用户须填写所属企业的统一社会信用代码。"),
     "needs_bank": lazy_gettext("银行用户须选择所属的合作银行。"),
     "bank_not_allowed": lazy_gettext("只有银行用户才有所属银行。"),
-    "display_name_length": lazy_gettext("姓名须为 1 至 64 个字符。"),
     "short_password": lazy_gettext("密码至少需要 8 个字符。"),
     "user_exists": lazy_gettext("该用户名已被使用。"),
     "own_account": lazy_gettext("不能停用自己的账号。"),
+    "own_role": lazy_gettext("不能更改自己的角色，请由另一位管理员操作。"),
+    "last_admin": lazy_gettext("这是最后一位在用的管理员，不能停用或更改其角色。"),
+    "unknown_enterprise": lazy_gettext("该企业尚未登记，请先登记企业。"),
+    "long_display_name": lazy_gettext("姓名最多 64 个字符。"),
     "bank_exists": lazy_gettext("该银行代码已被使用。"),
     "unknown_bank": lazy_gettext("没有这家合作银行。"),
     "too_many_keys": lazy_gettext("该银行已有两个有效密钥，请先吊销其中一个。"),

@@ -57,6 +57,8 @@ ACTIONS: dict[str, LazyString] = {
     "token.revoke": lazy_gettext("吊销接口令牌"),
     "user.create": lazy_gettext("新建用户"),
     "user.deactivate": lazy_gettext("停用用户"),
+    "user.reactivate": lazy_gettext("重新启用用户"),
+    "user.update": lazy_gettext("修改用户姓名或角色"),
     "user.reset_password": lazy_gettext("重置用户密码"),
     "user.sign_out": lazy_gettext("用户退出登录"),
     "user.sign_out_everywhere": lazy_gettext("强制用户在所有设备退出"),

@@ -338,6 +338,7 @@ ERRORS: dict[str, LazyString] = {
     "version_conflict": lazy_gettext("政策已被他人修改：请重新打开编辑页面，在最新版本上修改。"),
     "business_date_backwards": lazy_gettext("业务日期只能向后调整，不能早于当前业务日期。"),
     "unknown_pool": lazy_gettext("没有这个风险补偿资金池。"),
+    "bad_pool_code": lazy_gettext("资金池代码只能由字母、数字、_ 和 - 组成，最多10个字符。"),
     # the bank's return file of a payment file
     "results_file_refused": lazy_gettext(
         "回单文件无法读取：须为 CSV（UTF-8 或 GB18030）或 XLSX，表头须有“收款人代码”和“支付状态”列。"
@@ -424,11 +425,26 @@ MESSAGES: dict[str, LazyString] = {
     "admin.user_deactivated_ok": lazy_gettext("用户 %(username)s 已停用，其所有登录已退出。"),
     "admin.password_reset_ok": lazy_gettext("已为用户 %(username)s 设置新密码，其所有登录已退出。"),
     "admin.signed_out_ok": lazy_gettext("用户 %(username)s 已在所有设备退出登录。"),
+    "admin.user_reactivated_ok": lazy_gettext("用户 %(username)s 已重新启用，可用原密码登录。"),
+    "admin.user_already_active": lazy_gettext("用户 %(username)s 本来就在用，未作更改。"),
+    "admin.user_updated_ok": lazy_gettext("用户 %(username)s 的姓名和角色已保存。"),
+    "admin.user_unchanged": lazy_gettext("用户 %(username)s 的信息没有变化，未作更改。"),
+    "admin.key_shown_already": lazy_gettext(
+        "密钥只在发放后显示一次，已不再显示。如密钥未保存好，请发放新密钥并吊销旧密钥。"
+    ),
     "admin.key_revoked_ok": lazy_gettext("密钥 %(key_id)s 已吊销，立即失效。"),
     "admin.policy_invalid": lazy_gettext("政策内容有误，未保存。请按下列提示修改："),
     "admin.policy_saved_ok": lazy_gettext("政策已保存为第 %(version)s 版，自当前业务日期起施行。"),
     "admin.budget_added_ok": lazy_gettext("%(year)s 年度预算已登记。"),
     "admin.deposit_added_ok": lazy_gettext("%(pool)s 的注资已登记。"),
+    "admin.f_pool_code": lazy_gettext("资金池代码"),
+    "admin.f_pool_name": lazy_gettext("资金池名称"),
+    "admin.f_operator": lazy_gettext("资金管理方"),
+    "admin.f_eligibility": lazy_gettext("覆盖范围"),
+    "admin.f_list": lazy_gettext("名录库"),
+    "admin.pool_created_ok": lazy_gettext("资金池 %(pool)s 已新建。"),
+    "admin.pool_exists_same": lazy_gettext("资金池 %(pool)s 已存在，内容相同，未作更改。"),
+    "admin.pool_code_taken": lazy_gettext("资金池代码 %(code)s 已被另一个资金池使用。"),
     "admin.day_added_ok": lazy_gettext("%(day)s 已加入工作日历。"),
     "admin.day_removed_ok": lazy_gettext("%(day)s 已从工作日历移除，按国务院公布的安排计算。"),
     "admin.business_date_set_ok": lazy_gettext("业务日期已设为 %(day)s。"),

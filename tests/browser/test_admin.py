@@ -1,7 +1,8 @@
 """The administrator's pages clicked through in chromium: a bank user created from the users
-page; a bank's key rotated, its secret seen once and then never again, and the old key
-revoked after a confirmation; the policy edited, compared key by key and saved as a new
-version. Screenshots of each step: test-artifacts/screenshots/."""
+page; a user's name and role changed, deactivated and reactivated; a bank's key rotated, its
+secret seen once (a reload shows it no more and issues nothing) and the old key revoked
+after a confirmation; a risk pool created; the policy edited, compared key by key and saved
+as a new version. Screenshots of each step: test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -96,6 +97,69 @@ def test_a_rotated_key_shows_its_secret_once_and_the_old_one_is_revoked(page, ad
     shots(page, "old-key-revoked")
 
 
+def test_a_reload_of_the_secret_page_shows_no_secret_and_issues_no_key(page, admin, shots):
+    login(page, admin, PASSWORD)
+    page.goto("/admin/banks")
+    bank = page.locator('section.bank[data-bank-code="ZSRCB"]')
+    with page.expect_navigation():
+        bank.locator("form.rotate-key button").click()
+    assert page.url.endswith("/admin/keys/issued")  # the POST redirected: a GET shows it
+    secret = page.locator("#issued-secret").inner_text().strip()
+    assert len(secret) >= 40
+    shots(page, "secret-page-first-display")
+
+    page.reload()
+    assert page.url.endswith("/admin/banks")
+    assert secret not in page.content() and page.locator("#issued-secret").count() == 0
+    assert flashes(page, "success") == [
+        "密钥只在发放后显示一次，已不再显示。如密钥未保存好，请发放新密钥并吊销旧密钥。"
+    ]
+    rows = page.locator('section.bank[data-bank-code="ZSRCB"] tr.key-row')
+    assert rows.count() == 2  # the first key and the one issued: the reload issued none
+    shots(page, "secret-page-reloaded")
+
+
+def test_an_admin_changes_a_name_and_role_then_deactivates_and_reactivates(page, admin, shots):
+    login(page, admin, PASSWORD)
+    page.goto("/admin/users")
+    row = page.locator('tr.user-row[data-username="clerk1"]')
+    row.locator("details.edit-user summary").click()
+    form = row.locator("form.update-user")
+    form.locator("input[name=display_name]").fill("王五")
+    form.locator("select[name=role]").select_option(label="银行用户")
+    form.locator("select[name=bank_code]").select_option(label="中山农商银行")
+    shots(page, "edit-user-form")
+    with page.expect_navigation():
+        form.locator("button.save-user").click()
+    assert flashes(page, "success") == ["用户 clerk1 的姓名和角色已保存。"]
+    row = page.locator('tr.user-row[data-username="clerk1"]')
+    shown = row.inner_text()
+    assert "王五" in shown and "银行用户" in shown and "中山农商银行" in shown
+    shots(page, "user-changed")
+
+    # The administrator's own role is not theirs to lower: said, nothing changed.
+    own = page.locator('tr.user-row[data-username="admin1"]')
+    own.locator("details.edit-user summary").click()
+    own.locator("select[name=role]").select_option(label="审计")
+    with page.expect_navigation():
+        own.locator("button.save-user").click()
+    assert flashes(page, "error") == ["不能更改自己的角色，请由另一位管理员操作。"]
+    assert "管理员" in page.locator('tr.user-row[data-username="admin1"]').inner_text()
+    shots(page, "own-role-refused")
+
+    with page.expect_navigation():
+        page.locator('tr.user-row[data-username="clerk1"] button.deactivate').click()
+    row = page.locator('tr.user-row[data-username="clerk1"]')
+    assert row.get_attribute("data-active") == "no" and "已停用" in row.inner_text()
+    shots(page, "user-deactivated")
+    with page.expect_navigation():
+        row.locator("button.reactivate").click()
+    assert flashes(page, "success") == ["用户 clerk1 已重新启用，可用原密码登录。"]
+    row = page.locator('tr.user-row[data-username="clerk1"]')
+    assert row.get_attribute("data-active") == "yes" and "在用" in row.inner_text()
+    shots(page, "user-reactivated")
+
+
 def test_a_policy_edit_is_compared_then_saved_as_a_new_version(page, admin, shots):
     login(page, admin, PASSWORD)
     page.goto("/admin/policy")
@@ -177,3 +241,20 @@ def test_budgets_deposits_calendar_and_business_date(page, admin, shots):
     assert flashes(page, "success") == ["业务日期已设为 2025-03-10。"]
     assert page.locator("#business-date").inner_text() == "2025-03-10"
     shots(page, "business-date-set")
+
+
+def test_an_admin_creates_a_risk_pool(page, admin, shots):
+    login(page, admin, PASSWORD)
+    page.goto("/admin/pools")
+    form = page.locator("#create-pool")
+    form.locator("input[name=pool_code]").fill("ZSXW")
+    form.locator("input[name=name]").fill("中山小微企业风险池")
+    form.locator("input[name=operator]").fill("中盈投资")
+    form.locator("select[name=eligibility]").select_option(label="所有贷款")
+    shots(page, "create-pool-form")
+    click_and_wait(page, "#create-pool-button")
+    assert flashes(page, "success") == ["资金池 中山小微企业风险池 已新建。"]
+    pool = page.locator('section.pool[data-pool-code="ZSXW"]')
+    assert "覆盖范围：所有贷款" in pool.inner_text()
+    assert pool.locator(".pool-cash").inner_text() == "¥0.00"
+    shots(page, "pool-created")

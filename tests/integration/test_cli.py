@@ -148,6 +148,52 @@ def test_user_create_refusals(database_url, args, exit_code, message):
     assert message in result.stderr and "Traceback" not in result.output
 
 
+def test_user_create_a_bank_user_with_a_display_name(database_url, db):
+    assert (
+        run(database_url, "bank", "create", "--code", "ZSRCB", "--name", "中山农商银行").exit_code
+        == 0
+    )
+    result = run(
+        database_url,
+        "user",
+        "create",
+        "--username",
+        "zs.li",
+        "--role",
+        "bank",
+        "--bank",
+        "ZSRCB",
+        "--display-name",
+        "李四",
+        "--password",
+        "long-enough",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "user zs.li created (bank)\n"
+    db.expire_all()
+    user = db.scalar(select(User).where(User.username == "zs.li"))
+    assert (user.role, user.bank_code, user.display_name) == ("bank", "ZSRCB", "李四")
+
+
+@pytest.mark.parametrize(
+    "args, exit_code, message",
+    [
+        (["--role", "bank"], 2, "--bank is required for role bank"),
+        (["--role", "clerk", "--bank", "ZSRCB"], 2, "--bank is for role bank only"),
+        (["--role", "bank", "--bank", "NOPE"], 1, "no bank NOPE"),
+        (["--role", "clerk", "--display-name", "长" * 65], 1, "at most 64 characters"),
+    ],
+)
+def test_user_create_bank_and_name_refusals(database_url, db, args, exit_code, message):
+    result = run(
+        database_url, "user", "create", "--username", "bob", "--password", "long-enough", *args
+    )
+    assert result.exit_code == exit_code, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    db.expire_all()
+    assert db.scalar(select(User).where(User.username == "bob")) is None
+
+
 def test_duplicate_user_is_refused(database_url):
     run(
         database_url,

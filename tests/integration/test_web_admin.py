@@ -24,9 +24,10 @@ from loanledger.persistence.tables import (
     CalendarDay,
     PolicyVersion,
     PoolDeposit,
+    RiskPool,
     User,
 )
-from loanledger.services import identity
+from loanledger.services import enterprise_lists, identity
 from loanledger.web.admin_words import POLICY_LABELS
 from tests.support.web import Web, flashes, text
 
@@ -37,6 +38,7 @@ ADMIN_PAGES = (
     "/admin",
     "/admin/users",
     "/admin/banks",
+    "/admin/keys/issued",
     "/admin/policy",
     "/admin/policy/1",
     "/admin/policy/edit",
@@ -48,6 +50,8 @@ ADMIN_PAGES = (
 ADMIN_FORMS = (
     "/admin/users",
     "/admin/users/clerk1/deactivate",
+    "/admin/users/clerk1/reactivate",
+    "/admin/users/clerk1/edit",
     "/admin/users/clerk1/password",
     "/admin/users/clerk1/sign-out",
     "/admin/banks",
@@ -56,6 +60,7 @@ ADMIN_FORMS = (
     "/admin/policy/preview",
     "/admin/policy",
     "/admin/budgets",
+    "/admin/pools",
     "/admin/pools/SZD/deposits",
     "/admin/calendar",
     "/admin/calendar/2025-01-01/remove",
@@ -268,6 +273,156 @@ def test_an_admin_cannot_deactivate_themself_nor_an_unknown_user(people, app, db
     assert audit_count(db) == before
 
 
+def test_a_deactivated_user_is_reactivated_and_signs_in_with_their_password(people, app, db):
+    admin = signed_in(app, "admin1")
+    admin.post("/admin/users/clerk1/deactivate")
+    page = text(admin.get("/admin/users"))
+    row = re.search(r'data-username="clerk1".*?</tr>', page, re.S).group(0)
+    assert "重新启用" in row and "停用</button>" not in row
+    done = admin.post("/admin/users/clerk1/reactivate")
+    assert flashes(done, "success") == ["用户 clerk1 已重新启用，可用原密码登录。"]
+    assert 'data-username="clerk1" data-active="yes"' in text(done)
+    assert user(db, "clerk1").active
+    assert signed_in(app, "clerk1").get("/bureau").status_code == 200
+    entry = audited(db, "user.reactivate")[0]
+    assert (entry.actor, entry.entity_id, entry.before, entry.after) == (
+        "user:admin1",
+        "clerk1",
+        {"active": False},
+        {"active": True},
+    )
+
+
+def test_reactivating_an_active_or_unknown_user_changes_nothing(people, app, db):
+    admin = signed_in(app, "admin1")
+    before = audit_count(db)
+    active = admin.post("/admin/users/clerk1/reactivate")
+    assert flashes(active, "success") == ["用户 clerk1 本来就在用，未作更改。"]
+    unknown = admin.post("/admin/users/nobody/reactivate")
+    assert flashes(unknown, "error") == ["没有找到。"]
+    assert audit_count(db) == before
+
+
+def edit(admin: Web, username: str, **form):
+    return admin.post(f"/admin/users/{username}/edit", form)
+
+
+def test_a_users_name_and_role_are_changed_and_audited(people, app, db):
+    clerk = signed_in(app, "clerk1")
+    admin = signed_in(app, "admin1")
+    done = edit(admin, "clerk1", display_name="王五", role="approver")
+    assert flashes(done, "success") == ["用户 clerk1 的姓名和角色已保存。"]
+    changed = user(db, "clerk1")
+    assert (changed.display_name, changed.role) == ("王五", "approver")
+    row = re.search(r'data-username="clerk1".*?</tr>', text(done), re.S).group(0)
+    assert "王五" in row and "审批人" in row
+    entry = audited(db, "user.update")[0]
+    assert (entry.actor, entry.entity_id) == ("user:admin1", "clerk1")
+    assert entry.before == {"role": "clerk", "display_name": None}
+    assert entry.after == {"role": "approver", "display_name": "王五"}
+    assert clerk.get("/bureau").status_code == 200  # the same session, in the new role
+    # The same again changes nothing and is not audited.
+    again = edit(admin, "clerk1", display_name="王五", role="approver")
+    assert flashes(again, "success") == ["用户 clerk1 的信息没有变化，未作更改。"]
+    assert len(audited(db, "user.update")) == 1
+
+
+def test_a_bank_user_keeps_or_chooses_a_bank_and_loses_it_in_another_role(people, app, db, bank):
+    bank("BOCZS", "中国银行中山分行")
+    admin = signed_in(app, "admin1")
+    to_bank = edit(admin, "clerk1", role="bank", bank_code="ZSRCB")
+    assert flashes(to_bank, "success") and user(db, "clerk1").bank_code == "ZSRCB"
+    renamed = edit(admin, "clerk1", display_name="李四", role="bank")  # no bank chosen: kept
+    assert flashes(renamed, "success") and user(db, "clerk1").bank_code == "ZSRCB"
+    moved = edit(admin, "clerk1", display_name="李四", role="bank", bank_code="BOCZS")
+    assert flashes(moved, "success") and user(db, "clerk1").bank_code == "BOCZS"
+    back = edit(admin, "clerk1", display_name="李四", role="clerk", bank_code="BOCZS")
+    assert flashes(back, "success")
+    assert (user(db, "clerk1").role, user(db, "clerk1").bank_code) == ("clerk", None)
+    assert [e.after for e in audited(db, "user.update")][-1] == {"role": "clerk", "bank_code": None}
+
+
+def test_an_enterprise_user_needs_a_registered_enterprise(people, app, db):
+    people.request(
+        "clerk",
+        "POST",
+        "/enterprises",
+        {"uscc": USCC, "name": "中山市华星五金制品有限公司", "established_on": "2016-03-01"},
+    )
+    admin = signed_in(app, "admin1")
+    done = edit(admin, "clerk1", display_name="华星出纳", role="enterprise", uscc=USCC)
+    assert flashes(done, "success")
+    changed = user(db, "clerk1")
+    assert (changed.role, changed.uscc) == ("enterprise", USCC)
+    row = re.search(r'data-username="clerk1".*?</tr>', text(done), re.S).group(0)
+    assert "中山市华星五金制品有限公司" in row
+
+
+@pytest.mark.parametrize(
+    "username, form, said",
+    [
+        ("clerk1", {"role": "bank"}, "银行用户须选择所属的合作银行。"),
+        ("clerk1", {"role": "bank", "bank_code": "NOPE"}, "所属银行：请选择一个有效的选项。"),
+        ("clerk1", {"role": "enterprise"}, "企业用户须填写所属企业的统一社会信用代码。"),
+        (
+            "clerk1",
+            {"role": "enterprise", "uscc": USCC},
+            "所属企业统一社会信用代码：该企业尚未登记，请先登记企业。",
+        ),
+        ("clerk1", {"role": "superuser"}, "角色：请选择一个有效的选项。"),
+        ("clerk1", {"role": ""}, "角色：请选择一个有效的选项。"),
+        ("clerk1", {"role": "clerk", "display_name": "长" * 65}, "姓名：输入内容太长。"),
+        ("admin1", {"role": "clerk"}, "不能更改自己的角色，请由另一位管理员操作。"),
+        ("nobody", {"role": "clerk"}, "没有找到。"),
+    ],
+)
+def test_a_refused_change_is_said_and_nothing_changes(people, app, db, username, form, said):
+    admin = signed_in(app, "admin1")
+    before = audit_count(db)
+    done = edit(admin, username, **{"display_name": "新名字", **form})
+    assert done.status_code == 200 and not flashes(done, "success")
+    assert flashes(done, "error") == [said]
+    for name in ("clerk1", "admin1"):
+        unchanged = user(db, name)
+        assert (unchanged.display_name, unchanged.role) == (None, name[:-1]), name
+    assert audit_count(db) == before
+
+
+def test_an_admin_may_rename_themself_and_another_admin_may_change_their_role(people, app, db):
+    people.create("admin2", "admin", password="admin2-password")
+    admin = signed_in(app, "admin1")
+    own = edit(admin, "admin1", display_name="管理员甲", role="admin")
+    assert flashes(own, "success") and user(db, "admin1").display_name == "管理员甲"
+    other = signed_in(app, "admin2")
+    assert flashes(edit(other, "admin1", display_name="管理员甲", role="auditor"), "success")
+    assert user(db, "admin1").role == "auditor"
+    assert admin.get("/admin/users").status_code == 403  # demoted at once
+
+
+def test_the_last_active_admin_keeps_the_role_and_stays_active(people, db):
+    db.expire_all()
+    others = db.scalars(select(User.username).where(User.role == "admin")).all()
+    for username in set(others) - {"admin1"}:  # the fixture's API admin
+        identity.deactivate_user(db, username, "cli")
+    db.commit()
+    before = audit_count(db)
+    for change in (
+        lambda: identity.update_user(db, "admin1", "cli", role="clerk", display_name=None),
+        lambda: identity.deactivate_user(db, "admin1", "cli"),
+    ):
+        with pytest.raises(identity.IdentityError) as refused:
+            change()
+        assert refused.value.reason == "last_admin"
+        db.rollback()
+    admin = user(db, "admin1")
+    assert (admin.role, admin.active) == ("admin", True) and audit_count(db) == before
+    # With a second active admin either may go.
+    people.create("admin2", "admin", password="admin2-password")
+    identity.deactivate_user(db, "admin1", "cli")
+    db.commit()
+    assert not user(db, "admin1").active
+
+
 def test_a_reset_password_replaces_the_old_one_and_is_audited_without_it(people, app, db):
     clerk = signed_in(app, "clerk1")
     admin = signed_in(app, "admin1")
@@ -324,6 +479,57 @@ def test_a_new_bank_and_a_rotated_key_show_the_secret_once(people, app, db):
         ("bank.create", "BOC-ZS"),
         ("bank.rotate_key", "BOC-ZS"),
     ]
+
+
+def session_contents(app, web: Web) -> dict:
+    """The signed session cookie as the server reads it."""
+    cookie = web.client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    if cookie is None:
+        return {}
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_secret_is_shown_by_one_get_and_a_reload_issues_nothing(people, app, db):
+    admin = signed_in(app, "admin1")
+    db.expire_all()
+    keys_before = len(db.scalars(select(BankKey.key_id)).all())
+    posted = admin.post("/admin/banks/ZSRCB/keys", follow=False)
+    assert posted.status_code == 303 and posted.headers["Location"] == "/admin/keys/issued"
+    assert "issued-secret" not in text(posted)
+    waiting = json.dumps(session_contents(app, admin))
+    shown = admin.get("/admin/keys/issued")
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    key_id, secret = issued_secret(shown)
+    assert secret not in waiting  # in the cookie only encrypted
+    assert "issued_key" not in session_contents(app, admin)  # taken by the one display
+    reload = admin.get("/admin/keys/issued")
+    assert reload.status_code == 302 and reload.headers["Cache-Control"] == "no-store"
+    after = admin.get("/admin/banks")
+    assert flashes(after, "success") == [
+        "密钥只在发放后显示一次，已不再显示。如密钥未保存好，请发放新密钥并吊销旧密钥。"
+    ]
+    assert secret not in text(after) and key_id in text(after)
+    db.expire_all()
+    assert len(db.scalars(select(BankKey.key_id)).all()) == keys_before + 1
+    assert len(audited(db, "bank.rotate_key")) == 1
+
+
+def test_a_waiting_secret_is_not_shown_to_the_next_user_nor_after_its_time(
+    people, app, db, monkeypatch
+):
+    from loanledger.web import admin_people
+
+    admin = signed_in(app, "admin1")
+    admin.post("/admin/banks/ZSRCB/keys", follow=False)
+    monkeypatch.setattr(admin_people, "ISSUED_TTL_SECONDS", -1)  # already too old
+    late = admin.get("/admin/keys/issued")
+    assert late.status_code == 302 and "issued-secret" not in text(late)
+    # Signing in again (another user on this browser) starts a fresh session.
+    monkeypatch.setattr(admin_people, "ISSUED_TTL_SECONDS", 300)
+    people.create("admin2", "admin", password="admin2-password")
+    admin.post("/admin/banks", {"bank_code": "BOC-ZS", "name": "中国银行中山分行"}, follow=False)
+    admin.login("admin2", "admin2-password")
+    assert admin.get("/admin/keys/issued").status_code == 302
 
 
 def test_a_third_active_key_or_a_taken_code_is_refused(people, app, db):
@@ -512,6 +718,74 @@ def test_a_deposit_goes_into_its_pool_and_a_future_one_is_refused(people, app, d
     assert admin.post("/admin/pools/NOPE/deposits", {}, follow=False).status_code == 404
     db.expire_all()
     assert len(db.scalars(select(PoolDeposit.id)).all()) == 1 and audit_count(db) == before
+
+
+def pool_codes(db) -> list[str]:
+    db.expire_all()
+    return sorted(db.scalars(select(RiskPool.pool_code)))
+
+
+NEW_POOL = {"pool_code": "ZSXW", "name": "中山小微企业风险池", "operator": "中盈投资"}
+
+
+def test_a_new_pool_is_created_for_any_loan_or_a_lists_enterprises(people, app, db):
+    enterprise_lists.create_list(db, "SGSX", "上规上限培育企业名录库", "test")
+    db.commit()
+    admin = signed_in(app, "admin1")
+    form = text(admin.get("/admin/pools"))
+    assert 'id="create-pool"' in form and "名录库内企业的贷款" in form
+    done = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any", "list_code": "SGSX"})
+    assert flashes(done, "success") == ["资金池 中山小微企业风险池 已新建。"]
+    card = re.search(r'data-pool-code="ZSXW">(.*?)</section>', text(done), re.S)[1]
+    assert "中山小微企业风险池" in card and "覆盖范围：所有贷款" in card and "¥0.00" in card
+    db.expire_all()
+    pool = db.get(RiskPool, "ZSXW")
+    assert (pool.operator, pool.eligibility, pool.list_code) == ("中盈投资", "any", None)
+    entry = audited(db, "risk_pool.create")[-1]
+    assert (entry.actor, entry.entity_id) == ("user:admin1", "ZSXW")
+    listed = admin.post(
+        "/admin/pools",
+        {
+            "pool_code": "SGSX-1",
+            "name": "培育企业风险池",
+            "operator": "中盈投资",
+            "eligibility": "enterprise_list",
+            "list_code": "SGSX",
+        },
+    )
+    assert flashes(listed, "success") == ["资金池 培育企业风险池 已新建。"]
+    card = re.search(r'data-pool-code="SGSX-1">(.*?)</section>', text(listed), re.S)[1]
+    assert "覆盖范围：名录库内企业的贷款（上规上限培育企业名录库）" in card
+    assert db.get(RiskPool, "SGSX-1").list_code == "SGSX"
+    # The same pool again is no change, and not audited twice.
+    again = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any"})
+    assert flashes(again, "success") == ["资金池 中山小微企业风险池 已存在，内容相同，未作更改。"]
+    assert len(audited(db, "risk_pool.create")) == 2
+
+
+@pytest.mark.parametrize(
+    "form, said",
+    [
+        (
+            {"pool_code": "中山/1"},
+            "资金池代码：资金池代码只能由字母、数字、_ 和 - 组成，最多10个字符。",
+        ),
+        ({"pool_code": "A" * 11}, "资金池代码：输入内容太长。"),
+        ({"name": " "}, "资金池名称：请填写必填项。"),
+        ({"operator": ""}, "资金管理方：请填写必填项。"),
+        ({"eligibility": "everyone"}, "覆盖范围：请选择一个有效的选项。"),
+        ({"eligibility": "enterprise_list"}, "名录库：请选择一个有效的选项。"),
+        ({"eligibility": "enterprise_list", "list_code": "NOPE"}, "名录库：请选择一个有效的选项。"),
+        ({"pool_code": "SZD"}, "资金池代码 SZD 已被另一个资金池使用。"),
+    ],
+)
+def test_a_refused_pool_is_said_and_nothing_is_created(people, app, db, form, said):
+    admin = signed_in(app, "admin1")
+    before = (pool_codes(db), audit_count(db))
+    done = admin.post("/admin/pools", {**NEW_POOL, "eligibility": "any", **form})
+    assert done.status_code == 200 and not flashes(done, "success")
+    assert flashes(done, "error") == [said]
+    assert (pool_codes(db), audit_count(db)) == before
 
 
 # ---------------------------------------------------------------- the calendar

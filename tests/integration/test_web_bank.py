@@ -158,7 +158,7 @@ def test_the_cli_creates_a_bank_user(app, banks, database_url, monkeypatch):
         main,
         ["user", "create", "--username", "cli-bank2", "--role", "bank", "--password", "pw-123456"],
     )
-    assert refused.exit_code != 0 and "needs --bank-code" in refused.output
+    assert refused.exit_code != 0 and "--bank is required for role bank" in refused.output
     with app.extensions["loanledger"].sessionmaker() as db:
         user = db.scalar(select(User).where(User.username == "cli-bank"))
         assert (user.role, user.bank_code, user.display_name) == ("bank", "BOC-ZS", "中行经办")
