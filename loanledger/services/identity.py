@@ -47,6 +47,8 @@ def create_user(
     password: str,
     uscc: str | None = None,
     actor: str = "cli",
+    *,
+    display_name: str | None = None,
 ) -> User:
     if role not in ROLES:
         raise IdentityError(f"role must be one of {', '.join(ROLES)}")
@@ -57,11 +59,18 @@ def create_user(
     if db.scalar(select(User).where(User.username == username)):
         raise IdentityError(f"user {username} exists")
     user = User(
-        username=username, role=role, uscc=uscc, password_hash=generate_password_hash(password)
+        username=username,
+        role=role,
+        uscc=uscc,
+        display_name=display_name,
+        password_hash=generate_password_hash(password),
     )
     db.add(user)
     db.flush()
-    record(db, actor, "user.create", "user", username, None, {"role": role, "uscc": uscc})
+    after = {"role": role, "uscc": uscc}
+    if display_name is not None:
+        after["display_name"] = display_name
+    record(db, actor, "user.create", "user", username, None, after)
     return user
 
 

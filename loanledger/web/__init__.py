@@ -55,8 +55,10 @@ def register_web(app: Flask) -> None:
         reports,
         what_if,
     )
+    from loanledger.web.event_words import event_fields
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n
+    from loanledger.web.names import init_app as init_names
 
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -71,9 +73,11 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     env = app.jinja_env
     env.filters.update(yuan=yuan, rate=rate, day=day)
+    env.globals.update(event_fields=event_fields)  # a bank event's fields in words
     # The templates compare statuses and kinds with the vocabulary's members, never literals.
     env.globals.update({vocabulary.__name__: vocabulary for vocabulary in TEMPLATE_VOCABULARY})
     init_i18n(app)  # Flask-Babel, and the text helpers the templates call
+    init_names(app)  # names instead of codes: bank_name, product_name, pool_name, person
     app.register_blueprint(web)
     errors.register_app_handlers(app)
 

@@ -31,6 +31,7 @@ class WebUser:
     username: str
     role: str
     uscc: str | None
+    display_name: str  # users.display_name, else the username: what the header shows
 
     @property
     def actor(self) -> str:
@@ -62,7 +63,7 @@ def _load_user() -> WebUser | None:
         session.pop("user_id", None)
         session.pop("sv", None)
         return None
-    return WebUser(user.id, user.username, user.role, user.uscc)
+    return WebUser(user.id, user.username, user.role, user.uscc, user.display_name or user.username)
 
 
 def home_for(user: WebUser) -> str:

@@ -182,6 +182,11 @@ REASONS: dict[str, LazyString] = {
 # Where a family's code has its own word: an open objection waits for the bureau.
 FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
     "objection": {"open": lazy_pgettext("status", "待处理")},
+    # a claim (ClaimStatus): lined in batches, short of the pool's cash, or paid
+    "claim": {
+        "lined": lazy_pgettext("status", "已列入批次"),
+        "shortfall": lazy_pgettext("status", "资金不足待补足"),
+    },
 }
 
 STATUSES: dict[str, LazyString] = {
@@ -233,6 +238,13 @@ STATUSES: dict[str, LazyString] = {
     "clerk": lazy_pgettext("status", "经办人"),
     "approver": lazy_pgettext("status", "审批人"),
     "auditor": lazy_pgettext("status", "审计"),
+    # repayment methods and interest settlement (loans)
+    "bullet": lazy_pgettext("status", "到期一次还本付息"),
+    "equal_installment": lazy_pgettext("status", "等额本息"),
+    "equal_principal": lazy_pgettext("status", "等额本金"),
+    "interest_only": lazy_pgettext("status", "按期付息到期还本"),
+    "monthly": lazy_pgettext("status", "按月结息"),
+    "quarterly": lazy_pgettext("status", "按季结息"),
     # event types
     "disbursement": lazy_pgettext("status", "放款"),
     "repayment": lazy_pgettext("status", "还本"),
@@ -301,8 +313,10 @@ MESSAGES: dict[str, LazyString] = {
     "error.405": lazy_gettext("不支持这种请求方式。"),
     "error.429": lazy_gettext("请求过于频繁，请稍后再试。"),
     "error.500": lazy_gettext("系统内部错误，已记录。请稍后重试。"),
-    "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),
-    "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿"),
+    # by services.payment_file.purpose_key, the words of the payment file's 用途
+    "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息资金"),
+    "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿资金"),
+    "voucher.purpose_pool_claim": lazy_gettext("%(period)s %(pool)s代偿资金"),
     "lists.created_ok": lazy_gettext("名录库 %(list_code)s 已创建。"),
     "lists.code_taken": lazy_gettext("名录库代码 %(list_code)s 已被另一个名称的名录库使用。"),
     "lists.overlaps": lazy_gettext(

@@ -224,6 +224,8 @@ def record_payments(batch_id: int):
 @web.get("/bureau/batches/<int:batch_id>/payees/<payee_id>/voucher")
 @roles_required(*STAFF_ROLES)
 def voucher(batch_id: int, payee_id: str):
+    from loanledger.services import payment_file
+
     db = db_session()
     batch = _batch_or_404(batch_id)
     payee = read.batch_payee(db, batch.id, payee_id)
@@ -237,5 +239,6 @@ def voucher(batch_id: int, payee_id: str):
         account=shown.account,
         name=shown.name,
         capitals=yuan_in_capitals(payee.pays_fen),
+        purpose_key=payment_file.purpose_key(batch.kind, batch.pool_code),
         today=business_date(),
     )

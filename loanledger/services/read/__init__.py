@@ -56,7 +56,14 @@ from loanledger.services.read.lists import (
     list_members,
     listed_on,
 )
-from loanledger.services.read.loans import LOAN_STATUSES, loan, loan_lines, loan_status_is, loans
+from loanledger.services.read.loans import (
+    LOAN_STATUSES,
+    loan,
+    loan_lines,
+    loan_status_is,
+    loans,
+    subsidy_paid,
+)
 from loanledger.services.read.notices import (
     NoticeCounts,
     failed_email_count,
@@ -94,13 +101,16 @@ from loanledger.services.read.publicity import (
 )
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
+    MACHINE_ACTORS,
     BudgetYear,
+    DisplayNames,
     Names,
     PoolStatus,
     bank_names,
     budget_left,
     budget_years,
     budget_years_page,
+    display_names,
     enterprise,
     enterprise_overview,
     enterprises,
@@ -138,10 +148,12 @@ from loanledger.services.read.views import claim_wire, line_wire, loan_summary, 
 __all__ = [
     "LINES_PAGE_SIZE",
     "LOAN_STATUSES",
+    "MACHINE_ACTORS",
     "AccountEntry",
     "AccountTotal",
     "AuditFilter",
     "BudgetYear",
+    "DisplayNames",
     "EnterpriseLine",
     "EnterprisePayment",
     "EnterpriseSubsidies",
@@ -184,6 +196,7 @@ __all__ = [
     "control_total_checks",
     "control_totals",
     "control_totals_wire",
+    "display_names",
     "enterprise",
     "enterprise_line",
     "enterprise_lines",
@@ -249,5 +262,6 @@ __all__ = [
     "statement_header",
     "statement_line_wire",
     "statement_lines",
+    "subsidy_paid",
     "trial_balance",
 ]
