@@ -22,6 +22,7 @@ from loanledger.web import forms, web
 from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_words
 from loanledger.web.auth import roles_required
 from loanledger.web.format import SHANGHAI, day
+from loanledger.web.names import shown_names
 
 PAGE_SIZE = 100
 EXPORT_AT_MOST = 100_000
@@ -71,6 +72,23 @@ def _row(entry) -> dict:
     }
 
 
+def entity_shown(entity: str, entity_id: str, names: read.DisplayNames) -> str:
+    """The object of an entry as the page names it: a bank, product, pool or person by name,
+    a loan by its bank's name and contract number; any other by its number."""
+    if entity == "bank":
+        return names.bank(entity_id)
+    if entity == "product":
+        return names.product(entity_id)
+    if entity == "risk_pool":
+        return names.pool(entity_id)
+    if entity == "user":
+        return names.actor(f"user:{entity_id}")
+    if entity == "loan" and "/" in entity_id:
+        bank_code, _, contract_no = entity_id.partition("/")
+        return f"{names.bank(bank_code)} / {contract_no}"
+    return entity_id
+
+
 def _compact(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -91,9 +109,11 @@ def audit_page():
         forms.flash_refusal(error)
         cursor = None
         page = read.audit_trail(db, limit=PAGE_SIZE, cursor=None, where=where)
+    names = shown_names()
+    entries = [_row(e) | {"shown": entity_shown(e.entity, e.entity_id, names)} for e in page.items]
     return render_template(
         "bureau/audit.html",
-        entries=[_row(e) for e in page.items],
+        entries=entries,
         shown=shown,
         next_url=(
             url_for("web.audit_page", **shown, cursor=page.next_cursor)

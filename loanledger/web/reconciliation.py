@@ -27,7 +27,8 @@ def _reconciliation(period: str) -> dict:
 def reconciliation_page(period: str):
     doc = _reconciliation(period)
     return render_template(
-        "bureau/reconciliation.html", shown=reconciliation_words.page_doc(doc, shown_names()),
+        "bureau/reconciliation.html",
+        shown=reconciliation_words.page_doc(doc, shown_names()),
         period=doc["period"],
     )
 

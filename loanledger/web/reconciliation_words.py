@@ -11,9 +11,9 @@ from typing import Any
 from flask_babel import LazyString, lazy_gettext
 
 from loanledger.domain import reconciliation as rules
+from loanledger.services.read import DisplayNames
 from loanledger.web.format import yuan
 from loanledger.web.i18n import status_text
-from loanledger.services.read import DisplayNames
 
 NO_NAMES = DisplayNames({}, {}, {}, {})  # codes as they are (the pure tests)
 

@@ -74,7 +74,9 @@ def enterprise_page(uscc: str):
     overview = read.enterprise_overview(db, uscc, business_date())
     if overview is None:
         abort(404)
-    paid = read.subsidy_paid(db, [(loan["bank_code"], loan["contract_no"]) for loan in overview["loans"]])
+    paid = read.subsidy_paid(
+        db, [(loan["bank_code"], loan["contract_no"]) for loan in overview["loans"]]
+    )
     return render_template("registry/enterprise.html", e=overview, paid=paid)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from loanledger import demo_data
 from loanledger.persistence.tables import (
     Bank,
     BatchPayee,
@@ -22,14 +21,14 @@ from loanledger.persistence.tables import (
     User,
 )
 from tests.support.crawl import Allowed, crawl, findings, report
+from tests.support.demo_story import play
 from tests.support.web import Web
 
 
 @pytest.fixture
-def demo(app):
-    loaded = demo_data.load(app)
-    assert loaded.warnings == []
-    return loaded
+def demo(app, db):
+    """The demo data, carried on to a paid and a failed payment and an upheld objection."""
+    return play(app, db).report
 
 
 def allowed_in(db) -> Allowed:

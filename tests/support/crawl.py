@@ -32,14 +32,81 @@ RAW_AMOUNT = re.compile(r"(?<![¥\d,.])\d{4,}\.\d{2}\b")
 
 # The vocabulary's codes and other English a page must say in words (any case, whole words).
 DENIED_WORDS = frozenset(
-    """
-    open closed publicity ready submitted approved paid partially pending failed none upheld
-    dismissed active held subsidy compensation interest adjustment carried claim shortfall
-    recovery enterprise bank admin clerk approver auditor disbursement repayment delinquency
-    settlement void settled npl covered revoked lapsed completed eligible status kind amount
-    total none null true false error the and of to for not found batch line loan payee
-    period reason user username display name date yes no monthly quarterly interest_only
-    """.split()
+    [
+        "open",
+        "closed",
+        "publicity",
+        "ready",
+        "submitted",
+        "approved",
+        "paid",
+        "partially",
+        "pending",
+        "failed",
+        "none",
+        "upheld",
+        "dismissed",
+        "active",
+        "held",
+        "subsidy",
+        "compensation",
+        "interest",
+        "adjustment",
+        "carried",
+        "claim",
+        "shortfall",
+        "recovery",
+        "enterprise",
+        "bank",
+        "admin",
+        "clerk",
+        "approver",
+        "auditor",
+        "disbursement",
+        "repayment",
+        "delinquency",
+        "settlement",
+        "void",
+        "settled",
+        "npl",
+        "covered",
+        "revoked",
+        "lapsed",
+        "completed",
+        "eligible",
+        "status",
+        "kind",
+        "amount",
+        "total",
+        "none",
+        "null",
+        "true",
+        "false",
+        "error",
+        "the",
+        "and",
+        "of",
+        "to",
+        "for",
+        "not",
+        "found",
+        "batch",
+        "line",
+        "loan",
+        "payee",
+        "period",
+        "reason",
+        "user",
+        "username",
+        "display",
+        "name",
+        "date",
+        "yes",
+        "no",
+        "monthly",
+        "quarterly",
+        "interest_only",
+    ]
 )
 
 
@@ -63,7 +130,8 @@ WORDS = frozenset(
     {
         "English",  # the language switch names the other language in that language
         "Excel",  # a product's name (下载公示名单 (Excel))
-        "CSV",  # file formats a person chooses
+        "CSV",  # file formats a person chooses or edits (the what-if page's draft is JSON)
+        "JSON",
         "XLSX",
         "UTF-8",
         "GB18030",
@@ -183,9 +251,9 @@ def findings(text: str, allowed: Allowed) -> list[str]:
         rest = rest.replace(identifier, " ")
     rest = USCC_SHAPE.sub(" ", rest)
     for word in sorted(allowed.words, key=len, reverse=True):
-        rest = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", " ", rest)
+        rest = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", " ", rest)
     for code in sorted(allowed.codes, key=len, reverse=True):
-        whole = rf"(?<![\w-]){re.escape(code)}(?![\w-])"
+        whole = rf"(?<![A-Za-z0-9_-]){re.escape(code)}(?![A-Za-z0-9_-])"
         if re.search(whole, rest):
             found.append(f"code {code}")
             rest = re.sub(whole, " ", rest)

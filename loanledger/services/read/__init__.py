@@ -98,6 +98,7 @@ from loanledger.services.read.publicity import (
     publicity_doc,
     publicity_list,
     publicity_lists,
+    publicity_windows,
 )
 from loanledger.services.read.reconciliation import reconciliation
 from loanledger.services.read.registry import (
@@ -254,6 +255,7 @@ __all__ = [
     "publicity_doc",
     "publicity_list",
     "publicity_lists",
+    "publicity_windows",
     "reconciliation",
     "report_range",
     "report_wire",

@@ -27,7 +27,7 @@ from loanledger.domain.vocabulary import (
 )
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
 from loanledger.services.read.objections import ObjectionLine, objections
-from loanledger.services.read.registry import enterprise
+from loanledger.services.read.registry import APPROVED_STATUSES, enterprise
 
 
 class EnterpriseLine(NamedTuple):
@@ -35,6 +35,19 @@ class EnterpriseLine(NamedTuple):
     batch: Row
     has_open_objection: bool
     can_object: bool
+    payment: Row | None = None  # its payee's row in its batch (batch_payees), once made
+
+    @property
+    def own_status(self) -> str:
+        """Where this line's money stands for the enterprise, whatever its batch's status
+        says of the other payees: held back (an upheld objection); the batch's status until
+        it is approved (公示中, 待提交, 待审批); then its payee's payment status (已支付,
+        待支付, 支付失败, 无需支付) — a batch 部分支付 may have paid this line in full."""
+        if self.line.status == LineStatus.HELD:
+            return LineStatus.HELD
+        if self.batch.status not in APPROVED_STATUSES or self.payment is None:
+            return self.batch.status
+        return self.payment.payment_status
 
 
 class EnterprisePayment(NamedTuple):
@@ -117,13 +130,34 @@ def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> l
             )
         )
     )
+    payees = _payees_of(db, lines)
     out = []
     for line in lines:
         batch, has_open = batches[line.batch_id], line.id in open_lines
         out.append(
-            EnterpriseLine(line, batch, has_open, can_object(uscc, line, batch, today, has_open))
+            EnterpriseLine(
+                line,
+                batch,
+                has_open,
+                can_object(uscc, line, batch, today, has_open),
+                payees.get((line.batch_id, line.payee_id)),
+            )
         )
     return out
+
+
+def _payees_of(db: Session, lines: list[Row]) -> dict[tuple[int, str], Row]:
+    """(batch_id, payee_id) → the batch_payees row of each line's payee in its batch."""
+    batch_ids = sorted({line.batch_id for line in lines})
+    payee_ids = sorted({line.payee_id for line in lines})
+    if not batch_ids:
+        return {}
+    rows = db.execute(
+        select(BatchPayee.__table__).where(
+            BatchPayee.batch_id.in_(batch_ids), BatchPayee.payee_id.in_(payee_ids)
+        )
+    )
+    return {(row.batch_id, row.payee_id): row for row in rows}
 
 
 def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_objection: bool) -> bool:
@@ -147,7 +181,7 @@ def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_object
 def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
     """(bank_code, contract_no) → the subsidy its active lines grant (carried lines aside)."""
     granted: dict[tuple[str, str], int] = defaultdict(int)
-    for line, _batch, _open, _can in lines:
+    for line, *_rest in lines:
         if (
             line.status == LineStatus.ACTIVE
             and line.kind != LineKind.CARRIED

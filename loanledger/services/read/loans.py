@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Row, and_, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.policy import Policy
-from collections.abc import Iterable
-
 from loanledger.domain.vocabulary import (
     BatchKind,
     LineKind,
