@@ -5,6 +5,9 @@ without ¥ and thousands separators (tests/support/crawl.py has the lists and th
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +17,7 @@ from loanledger.persistence.tables import (
     Enterprise,
     EnterpriseList,
     Filing,
+    Line,
     Loan,
     LoanEvent,
     Product,
@@ -21,8 +25,11 @@ from loanledger.persistence.tables import (
     User,
 )
 from tests.support.crawl import Allowed, crawl, findings, report
-from tests.support.demo_story import play
-from tests.support.web import Web
+from loanledger import demo_data
+from loanledger.services import read
+from loanledger.web.format import yuan
+from tests.support.demo_story import UPHELD_NOTE, play
+from tests.support.web import Web, text
 
 
 @pytest.fixture
@@ -69,3 +76,112 @@ def test_no_page_shows_english_codes_or_raw_amounts(app, db, demo):
                 problems.append((username, path, found))
     assert pages > 20
     assert not problems, report(problems)
+
+
+# ---------------------------------------------------------------- the items of issue 15 "Words"
+@pytest.fixture
+def story(app, db):
+    return play(app, db)
+
+
+def _signed_in(app, story, role: str) -> Web:
+    username, password = next((u, p) for u, p, r in story.report.users if r == role)
+    web = Web(app)
+    web.login(username, password)
+    return web
+
+
+def _row(html: str, row_class: str, attribute: str, value) -> str:
+    found = re.search(
+        rf'<tr class="{row_class}[^"]*"[^>]*{attribute}="{value}"[^>]*>(.*?)</tr>', html, re.S
+    )
+    assert found, (row_class, attribute, value)
+    return found.group(0)
+
+
+def test_the_portal_shows_the_enterprises_own_payment_status_not_its_batchs(app, db, story):
+    page = text(_signed_in(app, story, "enterprise").get("/portal"))
+    january = _row(page, "line-row", "data-line-id", story.paid_line_id)
+    assert 'data-batch-status="partially_paid"' in january  # the other payee's payment failed
+    assert 'data-own-status="paid"' in january and "已支付" in january
+    assert "部分支付" not in january
+
+
+def test_an_upheld_objection_says_why_the_line_pays_nothing(app, db, story):
+    page = text(_signed_in(app, story, "enterprise").get("/portal"))
+    held = _row(page, "line-row", "data-line-id", story.objection_line_id)
+    assert 'data-own-status="held"' in held and "暂缓" in held
+    assert "异议成立" in held and "¥0.00" in held and UPHELD_NOTE in held
+    march = _row(page, "payment-row", "data-batch-id", story.publicity_batch_id)
+    assert "无需支付" in march and "异议成立暂缓支付" in march
+    objection = re.search(r'<tr class="objection-row".*?</tr>', page, re.S).group(0)
+    assert "暂缓支付" in objection and UPHELD_NOTE in objection and "张敏" in objection
+    line_page = text(
+        _signed_in(app, story, "enterprise").get(f"/portal/lines/{story.objection_line_id}")
+    )
+    assert "异议成立" in line_page and UPHELD_NOTE in line_page
+
+
+def test_the_portal_shows_the_publicity_end_of_the_public_list(app, db, story):
+    today = dt.date.fromisoformat("2025-04-01")
+    public = read.publicity_list(db, today, story.publicity_batch_id)
+    assert public is not None
+    ends_on = public.ends_on.isoformat()
+    page = text(_signed_in(app, story, "enterprise").get("/portal"))
+    assert f"公示截止 {ends_on}" in page
+    assert f"公示期 {public.starts_on.isoformat()} 至 {ends_on}" in page
+    line_page = text(
+        _signed_in(app, story, "enterprise").get(f"/portal/lines/{story.objection_line_id}")
+    )
+    assert f"公示截止 {ends_on}" in line_page
+
+
+def test_a_batch_names_its_submitter_and_approver_and_the_approvals_business_date(app, story):
+    page = text(_signed_in(app, story, "auditor").get(f"/bureau/batches/{story.paid_batch_id}"))
+    submitted = re.search(r'<td id="submitted-by">(.*?)</td>', page, re.S).group(1)
+    approved = re.search(r'<td id="approved-by">(.*?)</td>', page, re.S).group(1)
+    assert submitted.startswith("张敏") and "系统时间" in submitted
+    assert (
+        approved.startswith("李伟") and "审批日期 2025-03-21" in approved and "系统时间" in approved
+    )
+    assert "user:" not in page
+
+
+def test_the_voucher_names_its_purpose_and_signatories(app, db, story):
+    uscc = demo_data.ENTERPRISES[0][0]
+    page = text(
+        _signed_in(app, story, "clerk").get(
+            f"/bureau/batches/{story.paid_batch_id}/payees/{uscc}/voucher"
+        )
+    )
+    purpose = re.search(r'<span id="voucher-purpose">(.*?)</span>', page).group(1)
+    assert purpose == "2025-01 数字贷贷款贴息资金"
+    assert "制单（提交）: 张敏" in page and "审核（审批）: 李伟" in page
+
+
+def test_subsidy_paid_counts_only_what_was_paid(app, db, story):
+    """January paid the first enterprise and failed the third; February and March are not
+    paid: 已发放贴息 is January's line for the first, nothing for the third."""
+    paid = read.subsidy_paid(db, [("ZSRCB", "ZSRCB-2025-0001"), ("BOCZS", "BOCZS-2025-0001")])
+    january_fen = db.scalar(select(Line.amount_fen).where(Line.id == story.paid_line_id))
+    assert paid == {("ZSRCB", "ZSRCB-2025-0001"): january_fen, ("BOCZS", "BOCZS-2025-0001"): 0}
+    page = text(_signed_in(app, story, "clerk").get("/bureau/loans/ZSRCB/ZSRCB-2025-0001"))
+    shown = re.search(r'<td class="num" id="subsidy-paid">(.*?)<', page).group(1).strip()
+    granted = re.search(r'<td class="num" id="subsidy-granted">(.*?)<', page).group(1).strip()
+    assert shown == yuan(january_fen) and granted != shown
+
+
+def test_bank_events_have_chinese_captions_and_formatted_values(app, story):
+    page = text(_signed_in(app, story, "clerk").get("/bureau/loans/ZSRCB/ZSRCB-2025-0001"))
+    events = re.search(r'<table id="events">.*?</table>', page, re.S).group(0)
+    assert "放款" in events and "金额：¥1,000,000.00" in events
+    assert "付息日：2025-01-21" in events and "正常利息：¥1,820.83" in events
+    assert "计息起日：2025-01-02" in events
+    for code in ("paid_on", "period_start", "interest:", "amount:", "1000000.00"):
+        assert code not in events
+
+
+def test_the_audit_page_names_people_banks_and_loans(app, story):
+    page = text(_signed_in(app, story, "auditor").get("/bureau/audit"))
+    assert 'data-actor="user:clerk">张敏</td>' in page
+    assert "中山农商银行 / ZSRCB-2025-0001" in page

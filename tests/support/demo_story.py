@@ -21,8 +21,10 @@ UPHELD_NOTE = "经核对，银行报送的利息有误，本月贴息暂缓发�
 @dataclass
 class Story:
     report: demo_data.Report
-    paid_batch_id: int
-    objection_line_id: int
+    paid_batch_id: int  # January's: paid for the first enterprise, failed for the third
+    paid_line_id: int  # the first enterprise's line in it
+    publicity_batch_id: int  # March's, in 公示 on the business date 2025-04-01
+    objection_line_id: int  # the first enterprise's line in it, held: its objection upheld
 
 
 def _person(app, report: demo_data.Report, role: str) -> Web:
@@ -82,4 +84,8 @@ def play(app, db) -> Story:
             from_page="/bureau/objections",
         )
     )
-    return Story(report, january.id, line_id)
+    paid_line_id = db.scalar(
+        select(Line.id).where(Line.batch_id == january.id, Line.payee_id == enterprise_uscc)
+    )
+    march = db.scalar(select(Line.batch_id).where(Line.id == line_id))
+    return Story(report, january.id, paid_line_id, march, line_id)
