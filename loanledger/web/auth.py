@@ -141,7 +141,7 @@ def login():
     session["sv"] = user.session_version
     session.permanent = True
     g.pop("web_user", None)
-    flash(t("login.welcome", name=user.username), "success")
+    flash(t("login.welcome", name=user.display_name or user.username), "success")
     web_user = current_user()
     if target and (web_user.role == Role.ENTERPRISE) == target.startswith("/portal"):
         return redirect(target)
