@@ -44,6 +44,8 @@ def _filter() -> tuple[read.AuditFilter, dict[str, str]]:
             text = forms.text(args.get(name), max_length=255)
             if text:
                 values[name], shown[name] = text, text
+        if "actor" in values:  # 张敏 means user:clerk; an actor as stored still works
+            values["actor"] = shown_names().actor_named(str(values["actor"]))
         since = forms.date(args.get("from"), required=False)
         until = forms.date(args.get("to"), required=False)
     except forms.FormError as error:

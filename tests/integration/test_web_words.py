@@ -189,3 +189,12 @@ def test_the_audit_page_names_people_banks_and_loans(app, story):
     page = text(_signed_in(app, story, "auditor").get("/bureau/audit"))
     assert 'data-actor="user:clerk">张敏</td>' in page
     assert "中山农商银行 / ZSRCB-2025-0001" in page
+
+
+def test_the_audit_page_finds_a_person_by_name(app, story):
+    auditor = _signed_in(app, story, "auditor")
+    by_name = text(auditor.get("/bureau/audit?actor=张敏"))
+    by_actor = text(auditor.get("/bureau/audit?actor=user:clerk"))
+    rows = re.findall(r'<tr class="audit-row" data-audit-id="(\d+)"', by_name)
+    assert rows and rows == re.findall(r'<tr class="audit-row" data-audit-id="(\d+)"', by_actor)
+    assert set(re.findall(r'data-actor="([^"]+)"', by_name)) == {"user:clerk"}

@@ -111,6 +111,18 @@ class DisplayNames:
             return self.banks.get(who, who)
         return actor
 
+    def actor_named(self, words: str) -> str:
+        """The actor a person means by a name (the audit page's filter): a person's display
+        name or username → `user:…`, a bank's name or code → `bank:…`; anything else (an
+        actor as stored, `system`) as it is."""
+        people = [u for u, name in self.people.items() if words in (u, name)]
+        if len(people) == 1:
+            return f"user:{people[0]}"
+        banks = [code for code, name in self.banks.items() if words in (code, name)]
+        if len(banks) == 1 and not people:
+            return f"bank:{banks[0]}"
+        return words
+
 
 def display_names(db: Session) -> DisplayNames:
     """Every bank's, product's, pool's and person's name: small tables (tens of rows, the
