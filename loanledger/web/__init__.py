@@ -21,6 +21,7 @@ from loanledger.domain.vocabulary import (
     LineKind,
     LineStatus,
     ObjectionStatus,
+    PayeeType,
     PaymentStatus,
     PeriodStatus,
 )
@@ -33,6 +34,7 @@ TEMPLATE_VOCABULARY = (
     LineKind,
     LineStatus,
     ObjectionStatus,
+    PayeeType,
     PaymentStatus,
     PeriodStatus,
 )

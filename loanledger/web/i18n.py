@@ -182,6 +182,8 @@ REASONS: dict[str, LazyString] = {
 # Where a family's code has its own word: an open objection waits for the bureau.
 FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
     "objection": {"open": lazy_pgettext("status", "待处理")},
+    # a bank's loan event: `interest` reports interest paid (a line's `interest` is the subsidy)
+    "event": {"interest": lazy_pgettext("status", "付息")},
     # a claim (ClaimStatus): lined in batches, short of the pool's cash, or paid
     "claim": {
         "lined": lazy_pgettext("status", "已列入批次"),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from loanledger import demo_data
 from loanledger.persistence.tables import (
     Bank,
+    Batch,
     BatchPayee,
     Enterprise,
     EnterpriseList,
@@ -28,7 +29,7 @@ from loanledger.persistence.tables import (
 from loanledger.services import read
 from loanledger.web.format import yuan
 from tests.support.crawl import Allowed, crawl, findings, report, visible_text
-from tests.support.demo_story import UPHELD_NOTE, play
+from tests.support.demo_story import NPL_CONTRACT, UPHELD_NOTE, play
 from tests.support.web import Web, text
 
 
@@ -198,3 +199,16 @@ def test_the_audit_page_finds_a_person_by_name(app, story):
     rows = re.findall(r'<tr class="audit-row" data-audit-id="(\d+)"', by_name)
     assert rows and rows == re.findall(r'<tr class="audit-row" data-audit-id="(\d+)"', by_actor)
     assert set(re.findall(r'data-actor="([^"]+)"', by_name)) == {"user:clerk"}
+
+
+def test_a_claims_voucher_and_loan_say_what_the_pool_pays_in_words(app, db, story):
+    """The 助保贷 loan gone bad: its compensation batch pays the bank from pool ZBD."""
+    batch = db.scalar(select(Batch).where(Batch.kind == "compensation", Batch.pool_code == "ZBD"))
+    clerk = _signed_in(app, story, "clerk")
+    voucher = text(clerk.get(f"/bureau/batches/{batch.id}/payees/ZSRCB/voucher"))
+    purpose = re.search(r'<span id="voucher-purpose">(.*?)</span>', voucher).group(1)
+    assert purpose == "2025-03 助保贷担保金代偿资金"
+    assert "中山农商银行" in voucher
+    loan = text(clerk.get(f"/bureau/loans/ZSRCB/{NPL_CONTRACT}"))
+    assert "逾期天数：91 天" in loan and "五级分类：次级" in loan
+    assert "已列入批次" in loan and "lined" not in loan

@@ -15,6 +15,7 @@ from loanledger import demo_data
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Objection
 from tests.support.web import Web, flashes
 
+NPL_CONTRACT = "ZSRCB-2025-0003"  # the 助保贷 loan (pool ZBD)
 UPHELD_NOTE = "经核对，银行报送的利息有误，本月贴息暂缓发放，待银行更正后在下期重新计算。"
 
 
@@ -58,7 +59,22 @@ def play(app, db) -> Story:
         "reference": ["ZS202503210001"] + ["账户已销户"] * (len(payees) - 1),
     }
     _ok(clerk.post(f"{path}/payments", results, from_page=f"{path}/payments"))
-    # March closed: its batch is in 公示, and the enterprise objects to its own line.
+    # The 助保贷 loan goes bad in March (91 days past due, 次级): March's close makes a claim
+    # on pool ZBD and its compensation batch. March closed: its subsidy batch is in 公示, and
+    # the enterprise objects to its own line.
+    loader.move_date("2025-03-28")
+    loader.bank(
+        "ZSRCB",
+        "POST",
+        f"/loans/{NPL_CONTRACT}/events",
+        {
+            "event_id": f"{NPL_CONTRACT}-DQ1",
+            "type": "delinquency",
+            "as_of": "2025-03-28",
+            "days_past_due": 91,
+            "classification": "substandard",
+        },
+    )
     loader.close("2025-03", "2025-04-01")
     assert loader.report.warnings == [], loader.report.warnings
     enterprise_uscc = demo_data.ENTERPRISES[0][0]
