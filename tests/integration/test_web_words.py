@@ -16,6 +16,7 @@ from loanledger.persistence.tables import (
     Bank,
     Batch,
     BatchPayee,
+    BusinessDate,
     Enterprise,
     EnterpriseList,
     Filing,
@@ -30,7 +31,7 @@ from loanledger.services import read
 from loanledger.web.format import yuan
 from tests.support.crawl import Allowed, crawl, findings, report, visible_text
 from tests.support.demo_story import NPL_CONTRACT, UPHELD_NOTE, play
-from tests.support.web import Web, text
+from tests.support.web import Web, flashes, text
 
 
 @pytest.fixture
@@ -212,3 +213,44 @@ def test_a_claims_voucher_and_loan_say_what_the_pool_pays_in_words(app, db, stor
     loan = text(clerk.get(f"/bureau/loans/ZSRCB/{NPL_CONTRACT}"))
     assert "逾期天数：91 天" in loan and "五级分类：次级" in loan
     assert "已列入批次" in loan and "lined" not in loan
+
+
+def test_a_failed_payment_counts_as_paid_once_the_batch_it_was_carried_to_pays_it(app, db, story):
+    """January failed the third enterprise; March's batch carries it. Once March is paid,
+    已发放贴息 of its loan holds January's line too (and March's own)."""
+    failed_uscc = demo_data.ENTERPRISES[2][0]
+    carried_to = db.scalar(
+        select(BatchPayee.carried_to_batch_id).where(
+            BatchPayee.batch_id == story.paid_batch_id, BatchPayee.payee_id == failed_uscc
+        )
+    )
+    assert carried_to == story.publicity_batch_id
+    db.get(BusinessDate, 1).today = dt.date(2025, 4, 14)  # 公示 of March is over
+    db.commit()
+    clerk, approver = _signed_in(app, story, "clerk"), _signed_in(app, story, "approver")
+    path = f"/bureau/batches/{carried_to}"
+    for who, action in ((clerk, "submit"), (approver, "approve")):
+        assert not flashes(who.post(f"{path}/{action}", from_page=path), "error")
+    paid = clerk.post(
+        f"{path}/payments",
+        {
+            "payee_id": [failed_uscc],
+            "status": ["paid"],
+            "paid_on": ["2025-04-14"],
+            "reference": ["ZS202504140001"],
+        },
+        from_page=f"{path}/payments",
+    )
+    assert not flashes(paid, "error")
+    lines = db.execute(
+        select(Line.batch_id, Line.amount_fen).where(
+            Line.bank_code == "BOCZS",
+            Line.contract_no == "BOCZS-2025-0001",
+            Line.kind == "interest",
+            Line.batch_id.in_((story.paid_batch_id, carried_to)),
+        )
+    ).all()
+    assert {batch_id for batch_id, _ in lines} == {story.paid_batch_id, carried_to}
+    expected_fen = sum(amount for _, amount in lines)
+    paid_fen = read.subsidy_paid(db, [("BOCZS", "BOCZS-2025-0001")])
+    assert paid_fen == {("BOCZS", "BOCZS-2025-0001"): expected_fen}
