@@ -84,6 +84,18 @@ def test_no_page_shows_english_codes_or_raw_amounts(app, db, demo):
     assert not problems, report(problems)
 
 
+def test_every_page_also_renders_in_english(app, demo):
+    """The same pages after the switch to English: none fails (the new words have their
+    English; the Chinese-only checks above do not apply)."""
+    for username, password, _role in demo.users:
+        web = Web(app)
+        start = web.login(username, password).request.path
+        web.get(f"/lang/en?next={start}")
+        for path, status, shown in crawl(web, start):
+            assert status < 500, (username, path)
+            assert "当前用户" not in shown, (username, path)  # still in English
+
+
 # ---------------------------------------------------------------- the items of issue 15 "Words"
 @pytest.fixture
 def story(app, db):

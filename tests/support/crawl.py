@@ -156,7 +156,9 @@ class _Page(HTMLParser):
     Left out as well, each for its reason: a <textarea>'s content is what a person types
     (the what-if page's draft policy is the policy document itself, as the API takes it), and
     an element marked `data-verbatim` shows a stored record exactly as kept (the audit log's
-    before and after: the evidence, as its CSV export has it)."""
+    before and after: the evidence, as its CSV export has it), and one marked
+    `data-identifier` shows a code where the page is about that code itself (a login name on
+    the administrator's list of users, a bank's key id), which a person types or quotes."""
 
     SHOWN_ATTRIBUTES = ("placeholder", "title", "alt", "aria-label")
 
@@ -171,7 +173,7 @@ class _Page(HTMLParser):
         if self._hidden_tags:  # inside a hidden element: count its own elements to find its end
             self._hidden_tags.append(tag)
             return
-        if tag in HIDDEN_TAGS or "data-verbatim" in values:
+        if tag in HIDDEN_TAGS or "data-verbatim" in values or "data-identifier" in values:
             self._hidden_tags.append(tag)
             return
         if tag == "a" and values.get("href") and values.get("download") is None:
