@@ -28,6 +28,7 @@ from loanledger.persistence.tables import (
     User,
 )
 from loanledger.services import read
+from loanledger.web import names
 from loanledger.web.format import yuan
 from tests.support.crawl import Allowed, crawl, findings, report, visible_text
 from tests.support.demo_story import NPL_CONTRACT, UPHELD_NOTE, play
@@ -266,3 +267,9 @@ def test_a_failed_payment_counts_as_paid_once_the_batch_it_was_carried_to_pays_i
     expected_fen = sum(amount for _, amount in lines)
     paid_fen = read.subsidy_paid(db, [("BOCZS", "BOCZS-2025-0001")])
     assert paid_fen == {("BOCZS", "BOCZS-2025-0001"): expected_fen}
+
+
+def test_every_machine_actor_has_words():
+    assert set(names.MACHINE_ACTORS) == set(read.MACHINE_ACTORS)
+    for words in names.MACHINE_ACTORS.values():
+        assert re.search(r"[\u4e00-\u9fff]", str(words))

@@ -1,7 +1,9 @@
 """The demo data (`loanledger demo-data`) carried on through the pages, so that a crawl meets
 every state a person meets: January's subsidy batch submitted by the clerk, approved by the
-approver and paid (one payee) or failed (the other); March closed, so a batch is in 公示; the
-enterprise objecting to its March line and the clerk upholding it (the line pays ¥0.00).
+approver and paid (one payee) or failed (the other); the 助保贷 loan 91 days past due, so
+March's close makes a claim and a compensation batch on pool ZBD; March's subsidy batch in
+公示; the enterprise objecting to its March line and the clerk upholding it (the line pays
+¥0.00). The business date ends on 2025-04-01.
 
 Each step is a form posted by the demo person who would post it (tests/support/web.Web)."""
 
