@@ -83,6 +83,11 @@ def portal_line(line_id: int):
         line=mine.line,
         batch=mine.batch,
         own_status=mine.own_status,
+        carried_to=(
+            mine.payment.batch_id
+            if mine.payment and mine.payment.batch_id != mine.line.batch_id
+            else None
+        ),
         window=read.publicity_windows(db, [mine.batch.id]).get(mine.batch.id),
         upheld=upheld[0] if upheld else None,
         today=business_date(),

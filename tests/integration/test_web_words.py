@@ -267,6 +267,12 @@ def test_a_failed_payment_counts_as_paid_once_the_batch_it_was_carried_to_pays_i
     expected_fen = sum(amount for _, amount in lines)
     paid_fen = read.subsidy_paid(db, [("BOCZS", "BOCZS-2025-0001")])
     assert paid_fen == {("BOCZS", "BOCZS-2025-0001"): expected_fen}
+    # and the enterprise sees its January line paid, in the batch it was carried to
+    january_line = db.scalar(
+        select(Line.id).where(Line.batch_id == story.paid_batch_id, Line.payee_id == failed_uscc)
+    )
+    mine = read.enterprise_line(db, failed_uscc, january_line, dt.date(2025, 4, 14))
+    assert mine.own_status == "paid" and mine.payment.batch_id == carried_to
 
 
 def test_every_machine_actor_has_words():

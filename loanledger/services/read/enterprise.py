@@ -24,8 +24,10 @@ from loanledger.domain.vocabulary import (
     LineStatus,
     ObjectionStatus,
     PayeeType,
+    PaymentStatus,
 )
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
+from loanledger.services.read.loans import MAX_CARRIES
 from loanledger.services.read.objections import ObjectionLine, objections
 from loanledger.services.read.registry import APPROVED_STATUSES, enterprise
 
@@ -35,7 +37,9 @@ class EnterpriseLine(NamedTuple):
     batch: Row
     has_open_objection: bool
     can_object: bool
-    payment: Row | None = None  # its payee's row in its batch (batch_payees), once made
+    # Where the line's money is paid (batch_payees): its payee's row in its batch, or, when
+    # that payment failed, the row of the batch it was carried to (followed to the last).
+    payment: Row | None = None
 
     @property
     def own_status(self) -> str:
@@ -147,17 +151,39 @@ def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> l
 
 
 def _payees_of(db: Session, lines: list[Row]) -> dict[tuple[int, str], Row]:
-    """(batch_id, payee_id) → the batch_payees row of each line's payee in its batch."""
-    batch_ids = sorted({line.batch_id for line in lines})
+    """(batch_id, payee_id) → the batch_payees row where each line's money is paid: its
+    payee's row in its batch, or the row a failed payment was carried to (MAX_CARRIES)."""
     payee_ids = sorted({line.payee_id for line in lines})
-    if not batch_ids:
-        return {}
-    rows = db.execute(
-        select(BatchPayee.__table__).where(
-            BatchPayee.batch_id.in_(batch_ids), BatchPayee.payee_id.in_(payee_ids)
-        )
-    )
-    return {(row.batch_id, row.payee_id): row for row in rows}
+    rows: dict[tuple[int, str], Row] = {}
+    wanted = {line.batch_id for line in lines}
+    for _ in range(MAX_CARRIES):
+        if not wanted:
+            break
+        found = db.execute(
+            select(BatchPayee.__table__).where(
+                BatchPayee.batch_id.in_(sorted(wanted)), BatchPayee.payee_id.in_(payee_ids)
+            )
+        ).all()
+        rows.update({(row.batch_id, row.payee_id): row for row in found})
+        wanted = {
+            row.carried_to_batch_id
+            for row in found
+            if row.payment_status == PaymentStatus.FAILED and row.carried_to_batch_id
+        } - {batch_id for batch_id, _payee in rows}
+
+    def last(key: tuple[int, str]) -> Row | None:
+        row = rows.get(key)
+        for _ in range(MAX_CARRIES):
+            if row is None or row.payment_status != PaymentStatus.FAILED:
+                break
+            carried = rows.get((row.carried_to_batch_id, row.payee_id))
+            if carried is None:
+                break
+            row = carried
+        return row
+
+    keys = {(line.batch_id, line.payee_id) for line in lines}
+    return {key: row for key in keys if (row := last(key)) is not None}
 
 
 def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_objection: bool) -> bool:
