@@ -297,6 +297,30 @@ ERRORS: dict[str, LazyString] = {
     ),
 }
 
+# ---------------------------------------------------------------- the fields a refusal names
+# A page's refusal with a general sentence (web/forms.GENERAL_CODES) names its field in words
+# where the service's detail is in English.
+FIELDS: dict[str, LazyString] = {
+    "status": lazy_pgettext("refused field", "状态"),
+    "note": lazy_pgettext("refused field", "处理说明"),
+    "reason": lazy_pgettext("refused field", "理由"),
+    "resolution": lazy_pgettext("refused field", "处理结果"),
+    "payee_id": lazy_pgettext("refused field", "收款方"),
+    "paid_on": lazy_pgettext("refused field", "支付日期"),
+    "reference": lazy_pgettext("refused field", "支付流水号"),
+    "date": lazy_pgettext("refused field", "日期"),
+    "file": lazy_pgettext("refused field", "文件"),
+}
+
+
+def field_text(field: str | None) -> str:
+    """A refused field in words ('' when unknown): `payments[0].paid_on` is 支付日期."""
+    if not field:
+        return ""
+    words = FIELDS.get(field.rsplit(".", 1)[-1])
+    return "" if words is None else str(words)
+
+
 # ---------------------------------------------------------------- sentences Python code names by key
 MESSAGES: dict[str, LazyString] = {
     "login.welcome": lazy_gettext("欢迎，%(name)s"),

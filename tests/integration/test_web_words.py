@@ -279,3 +279,13 @@ def test_every_machine_actor_has_words():
     assert set(names.MACHINE_ACTORS) == set(read.MACHINE_ACTORS)
     for words in names.MACHINE_ACTORS.values():
         assert re.search(r"[\u4e00-\u9fff]", str(words))
+
+
+def test_a_refusal_on_a_chinese_page_is_in_chinese_and_keeps_its_detail_in_english(app, story):
+    approver = _signed_in(app, story, "approver")
+    path = f"/bureau/batches/{story.paid_batch_id}"
+    (refused,) = flashes(approver.post(f"{path}/approve", from_page=path), "error")
+    assert refused == "批次当前状态不允许此操作。（状态）"
+    approver.get("/lang/en")
+    (english,) = flashes(approver.post(f"{path}/approve", from_page=path), "error")
+    assert "only a submitted batch is approved" in english
