@@ -147,6 +147,24 @@ USCC_SHAPE = re.compile(r"\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b
 
 
 HIDDEN_TAGS = ("script", "style", "template", "textarea")
+# Elements without an end tag: a hidden one hides nothing after it.
+VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 
 
 class _Page(HTMLParser):
@@ -171,10 +189,12 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
         if self._hidden_tags:  # inside a hidden element: count its own elements to find its end
-            self._hidden_tags.append(tag)
+            if tag not in VOID_TAGS:
+                self._hidden_tags.append(tag)
             return
         if tag in HIDDEN_TAGS or "data-verbatim" in values or "data-identifier" in values:
-            self._hidden_tags.append(tag)
+            if tag not in VOID_TAGS:
+                self._hidden_tags.append(tag)
             return
         if tag == "a" and values.get("href") and values.get("download") is None:
             self.links.append(values["href"])
@@ -254,12 +274,12 @@ def findings(text: str, allowed: Allowed) -> list[str]:
     rest = USCC_SHAPE.sub(" ", rest)
     for word in sorted(allowed.words, key=len, reverse=True):
         rest = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", " ", rest)
+    found += [f"actor {m}" for m in ACTOR.findall(rest)]  # before its username goes
     for code in sorted(allowed.codes, key=len, reverse=True):
         whole = rf"(?<![A-Za-z0-9_-]){re.escape(code)}(?![A-Za-z0-9_-])"
         if re.search(whole, rest):
             found.append(f"code {code}")
             rest = re.sub(whole, " ", rest)
-    found += [f"actor {m}" for m in ACTOR.findall(rest)]
     found += [f"identifier {m}" for m in SNAKE_CASE.findall(rest)]
     found += [f"raw amount {m}" for m in RAW_AMOUNT.findall(rest)]
     for token in WORD.findall(rest):
