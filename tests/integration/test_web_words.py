@@ -6,6 +6,7 @@ without ¥ and thousands separators (tests/support/crawl.py has the lists and th
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -289,3 +290,22 @@ def test_a_refusal_on_a_chinese_page_is_in_chinese_and_keeps_its_detail_in_engli
     approver.get("/lang/en")
     (english,) = flashes(approver.post(f"{path}/approve", from_page=path), "error")
     assert "only a submitted batch is approved" in english
+
+
+def test_the_what_if_result_is_in_words(app, db, story):
+    """The result of a POST the crawl does not make: the draft as the page offers it."""
+    clerk = _signed_in(app, story, "clerk")
+    form = text(clerk.get("/bureau/what-if"))
+    draft = html.unescape(
+        re.search(r'<textarea name="policy"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+    )
+    answer = clerk.post(
+        "/bureau/what-if",
+        {"policy": draft, "from": "2025-01", "to": "2025-03"},
+        from_page="/bureau/what-if",
+    )
+    page = text(answer)
+    assert 'id="what-if-banks"' in page and not flashes(answer, "error")
+    shown, _links = visible_text(page)
+    assert findings(shown, allowed_in(db)) == []
+    assert "中山农商银行" in shown
