@@ -25,6 +25,14 @@ from loanledger.services.unit_of_work import unit_of_work
 
 API = "/api/v1"
 STAFF = (("admin", "admin"), ("clerk", "clerk"), ("approver", "approver"), ("auditor", "auditor"))
+# What the pages call each demo user (users.display_name): submitters, signatories, the header.
+DISPLAY_NAMES = {
+    "admin": "王芳",
+    "clerk": "张敏",
+    "approver": "李伟",
+    "auditor": "陈静",
+    "enterprise": "刘洋",
+}
 BANKS = (("ZSRCB", "中山农商银行"), ("BOCZS", "中国银行中山分行"))
 # (uscc, name, town, industry, GB/T 4754 code): manufacturers, and a wholesaler (F5137,
 # not subsidised: its loan's eligibility says industry_not_eligible)
@@ -145,7 +153,13 @@ class Loader:
             for username, role, uscc in wanted:
                 if db.scalar(select(User).where(User.username == username)) is None:
                     identity.create_user(
-                        db, username, role, password_for(username), uscc=uscc, actor="demo"
+                        db,
+                        username,
+                        role,
+                        password_for(username),
+                        uscc=uscc,
+                        actor="demo",
+                        display_name=DISPLAY_NAMES.get(username),
                     )
                 self.report.users.append((username, password_for(username), role))
         for username, role in STAFF:

@@ -33,6 +33,15 @@ STAFF = (
     ("demo-auditor", "auditor"),
 )
 ENTERPRISE_USER = "demo-enterprise"
+# What the pages call each demo user (users.display_name): submitters, signatories, the header.
+DISPLAY_NAMES = {
+    "demo-admin": "王芳",
+    "demo-clerk": "张敏",
+    "demo-clerk2": "赵丽",
+    "demo-approver": "李伟",
+    "demo-auditor": "陈静",
+    ENTERPRISE_USER: "刘洋",
+}
 
 
 def password_for(username: str) -> str:
@@ -147,7 +156,14 @@ class Player:
                     issued = identity.create_bank(db, code, name, self.secret_key, actor="demo")
                     self.banks[code] = self.http.bank(issued["key_id"], issued["secret"], code)
                 for username, role in STAFF:
-                    identity.create_user(db, username, role, password_for(username), actor="demo")
+                    identity.create_user(
+                        db,
+                        username,
+                        role,
+                        password_for(username),
+                        actor="demo",
+                        display_name=DISPLAY_NAMES[username],
+                    )
                 for code, name in p.banks:  # each bank's data officer, for the bank's pages
                     identity.create_user(
                         db,
@@ -198,6 +214,7 @@ class Player:
                 password_for(ENTERPRISE_USER),
                 uscc=p.objector,
                 actor="demo",
+                display_name=DISPLAY_NAMES[ENTERPRISE_USER],
             )
         self.login(ENTERPRISE_USER)
         roles = (

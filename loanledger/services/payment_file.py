@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.domain.money import format_fen
+from loanledger.domain.pools import SZD
 from loanledger.domain.vocabulary import BatchKind, BatchStatus, PaymentStatus
 from loanledger.services import audit, read
 from loanledger.services.errors import Conflict, NotFound
@@ -49,9 +50,12 @@ COLUMNS = (
     "批次号",
     "业务参考号",
 )
+# 用途 by purpose_key: the payment file is Chinese whatever the page's language (the voucher
+# shows the same keys through web.i18n's "voucher.purpose_<key>").
 PURPOSES: dict[str, str] = {
-    BatchKind.SUBSIDY: "数字贷贷款贴息",
-    BatchKind.COMPENSATION: "数字贷风险补偿",
+    "subsidy": "数字贷贷款贴息资金",
+    "compensation": "数字贷风险补偿资金",
+    "pool_claim": "%(pool)s代偿资金",
 }
 
 
@@ -114,10 +118,19 @@ class PaymentFile:
         return f"payment-file-{self.batch_id}.{suffix}"
 
 
-def purpose(kind: str, period: str, pool_code: str | None) -> str:
-    """用途 as the voucher words it: the month and the programme, the pool of a claim."""
-    words = f"{period} {PURPOSES.get(kind, kind)}"
-    return f"{words} [{pool_code}]" if pool_code else words
+def purpose_key(kind: str, pool_code: str | None) -> str:
+    """What a batch pays for, the one decision behind 用途 (payment file and voucher): 数字贷's
+    interest subsidy, 数字贷's risk compensation (pool SZD), or another pool's 代偿 to the
+    banks (助保贷's ZBD), which names that pool."""
+    if kind == BatchKind.SUBSIDY:
+        return "subsidy"
+    return "compensation" if pool_code in (None, SZD) else "pool_claim"
+
+
+def purpose(kind: str, period: str, pool_code: str | None, pool_name: str | None = None) -> str:
+    """用途 as the voucher words it: the month and what it pays for (purpose_key)."""
+    words = PURPOSES[purpose_key(kind, pool_code)] % {"pool": pool_name or pool_code}
+    return f"{period} {words}"
 
 
 def payment_file(db: Session, batch_id: int) -> PaymentFile:
@@ -142,7 +155,8 @@ def payment_file(db: Session, batch_id: int) -> PaymentFile:
             "status",
         )
     shown = read.payees_shown(db, batch.status, payees)
-    words = purpose(batch.kind, batch.period, batch.pool_code)
+    pool = read.risk_pool(db, batch.pool_code) if batch.pool_code else None
+    words = purpose(batch.kind, batch.period, batch.pool_code, pool.name if pool else None)
     rows = []
     for number, p in enumerate(payees, start=1):
         payee = shown[p.payee_id]

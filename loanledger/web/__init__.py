@@ -21,6 +21,7 @@ from loanledger.domain.vocabulary import (
     LineKind,
     LineStatus,
     ObjectionStatus,
+    PayeeType,
     PaymentStatus,
     PeriodStatus,
 )
@@ -33,6 +34,7 @@ TEMPLATE_VOCABULARY = (
     LineKind,
     LineStatus,
     ObjectionStatus,
+    PayeeType,
     PaymentStatus,
     PeriodStatus,
 )
@@ -59,9 +61,11 @@ def register_web(app: Flask) -> None:
         reports,
         what_if,
     )
+    from loanledger.web.event_words import event_fields
     from loanledger.web.format import day, rate, yuan
     from loanledger.web.i18n import init_app as init_i18n
     from loanledger.web.listing import url_here
+    from loanledger.web.names import init_app as init_names
 
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -77,9 +81,11 @@ def register_web(app: Flask) -> None:
     env = app.jinja_env
     env.filters.update(yuan=yuan, rate=rate, day=day)
     env.globals.update(url_here=url_here)  # sortable headers and pagers (_macros.html)
+    env.globals.update(event_fields=event_fields)  # a bank event's fields in words
     # The templates compare statuses and kinds with the vocabulary's members, never literals.
     env.globals.update({vocabulary.__name__: vocabulary for vocabulary in TEMPLATE_VOCABULARY})
     init_i18n(app)  # Flask-Babel, and the text helpers the templates call
+    init_names(app)  # names instead of codes: bank_name, product_name, pool_name, person
     app.register_blueprint(web)
     errors.register_app_handlers(app)
 

@@ -37,6 +37,7 @@ ACTIONS: dict[str, LazyString] = {
     "filing.revoke": lazy_gettext("撤销项目备案"),
     "import.done": lazy_gettext("银行文件导入完成"),
     "loan.amend": lazy_gettext("变更贷款合同"),
+    "loan.register": lazy_gettext("登记贷款"),  # services.bulk, audited in one INSERT
     "loan.link": lazy_gettext("关联项目备案"),
     "loan_event.void": lazy_gettext("作废贷款事件"),
     "lpr.create": lazy_gettext("登记LPR"),

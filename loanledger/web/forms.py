@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from loanledger.domain.errors import Refusal
 from loanledger.request_context import session as db_session
 from loanledger.services.unit_of_work import unit_of_work
-from loanledger.web.i18n import error_text, t
+from loanledger.web.i18n import error_text, field_text, t
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +103,21 @@ def confirmed() -> bool:
     return False
 
 
-def refusal_message(code: str | None, message: str) -> str:
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def refusal_message(code: str | None, message: str, field: str | None = None) -> str:
+    """The refusal in words. A general sentence gets the service's detail, which says which
+    thing and why; on a Chinese page a detail in English gives way to the field's caption
+    (field_text), so a Chinese page shows no English sentence."""
     words = error_text(code, message)
     if code in GENERAL_CODES and message and message != words:
-        return f"{words}（{message}）" if _zh() else f"{words} ({message})"
+        if not _zh():
+            return f"{words} ({message})"
+        if CJK.search(message):
+            return f"{words}（{message}）"
+        caption = field_text(field)
+        return f"{words}（{caption}）" if caption else words
     return words
 
 
@@ -136,7 +147,7 @@ def attempt(action: Callable[[], object]) -> Refusal | None:
 
 
 def flash_refusal(error: Refusal) -> None:
-    flash(refusal_message(error.code, error.message), "error")
+    flash(refusal_message(error.code, error.message, error.field), "error")
 
 
 def perform(action: Callable[[], object], success_key: str, **values) -> bool:

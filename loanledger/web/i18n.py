@@ -200,6 +200,13 @@ FAMILY_STATUSES: dict[str, dict[str, LazyString]] = {
         "loans": lazy_pgettext("status", "贷款文件"),
         "events": lazy_pgettext("status", "事件文件"),
     },
+    # a bank's loan event: `interest` reports interest paid (a line's `interest` is the subsidy)
+    "event": {"interest": lazy_pgettext("status", "付息")},
+    # a claim (ClaimStatus): lined in batches, short of the pool's cash, or paid
+    "claim": {
+        "lined": lazy_pgettext("status", "已列入批次"),
+        "shortfall": lazy_pgettext("status", "资金不足待补足"),
+    },
 }
 
 STATUSES: dict[str, LazyString] = {
@@ -251,6 +258,13 @@ STATUSES: dict[str, LazyString] = {
     "clerk": lazy_pgettext("status", "经办人"),
     "approver": lazy_pgettext("status", "审批人"),
     "auditor": lazy_pgettext("status", "审计"),
+    # repayment methods and interest settlement (loans)
+    "bullet": lazy_pgettext("status", "到期一次还本付息"),
+    "equal_installment": lazy_pgettext("status", "等额本息"),
+    "equal_principal": lazy_pgettext("status", "等额本金"),
+    "interest_only": lazy_pgettext("status", "按期付息到期还本"),
+    "monthly": lazy_pgettext("status", "按月结息"),
+    "quarterly": lazy_pgettext("status", "按季结息"),
     # event types
     "disbursement": lazy_pgettext("status", "放款"),
     "repayment": lazy_pgettext("status", "还本"),
@@ -345,6 +359,30 @@ ERRORS: dict[str, LazyString] = {
     ),
 }
 
+# ---------------------------------------------------------------- the fields a refusal names
+# A page's refusal with a general sentence (web/forms.GENERAL_CODES) names its field in words
+# where the service's detail is in English.
+FIELDS: dict[str, LazyString] = {
+    "status": lazy_pgettext("refused field", "状态"),
+    "note": lazy_pgettext("refused field", "处理说明"),
+    "reason": lazy_pgettext("refused field", "理由"),
+    "resolution": lazy_pgettext("refused field", "处理结果"),
+    "payee_id": lazy_pgettext("refused field", "收款方"),
+    "paid_on": lazy_pgettext("refused field", "支付日期"),
+    "reference": lazy_pgettext("refused field", "支付流水号"),
+    "date": lazy_pgettext("refused field", "日期"),
+    "file": lazy_pgettext("refused field", "文件"),
+}
+
+
+def field_text(field: str | None) -> str:
+    """A refused field in words ('' when unknown): `payments[0].paid_on` is 支付日期."""
+    if not field:
+        return ""
+    words = FIELDS.get(field.rsplit(".", 1)[-1])
+    return "" if words is None else str(words)
+
+
 # ---------------------------------------------------------------- sentences Python code names by key
 MESSAGES: dict[str, LazyString] = {
     "login.welcome": lazy_gettext("欢迎，%(name)s"),
@@ -382,8 +420,10 @@ MESSAGES: dict[str, LazyString] = {
     "error.413": lazy_gettext("上传的文件太大，超过了系统的上限。请拆分文件后分别上传。"),
     "error.429": lazy_gettext("请求过于频繁，请稍后再试。"),
     "error.500": lazy_gettext("系统内部错误，已记录。请稍后重试。"),
-    "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息"),
-    "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿"),
+    # by services.payment_file.purpose_key, the words of the payment file's 用途
+    "voucher.purpose_subsidy": lazy_gettext("%(period)s 数字贷贷款贴息资金"),
+    "voucher.purpose_compensation": lazy_gettext("%(period)s 数字贷风险补偿资金"),
+    "voucher.purpose_pool_claim": lazy_gettext("%(period)s %(pool)s代偿资金"),
     "lists.created_ok": lazy_gettext("名录库 %(list_code)s 已创建。"),
     "lists.code_taken": lazy_gettext("名录库代码 %(list_code)s 已被另一个名称的名录库使用。"),
     "lists.overlaps": lazy_gettext(

@@ -330,6 +330,8 @@ def record_payments(batch_id: int):
 @web.get("/bureau/batches/<int:batch_id>/payees/<payee_id>/voucher")
 @roles_required(*STAFF_ROLES)
 def voucher(batch_id: int, payee_id: str):
+    from loanledger.services import payment_file
+
     db = db_session()
     batch = _batch_or_404(batch_id)
     payee = read.batch_payee(db, batch.id, payee_id)
@@ -348,4 +350,5 @@ def voucher(batch_id: int, payee_id: str):
         # The payment date is the payment record's, or a blank to fill in: never the business
         # date, which is only the day the voucher is printed.
         paid_on=payee.paid_on if payee.payment_status == PaymentStatus.PAID else None,
+        purpose_key=payment_file.purpose_key(batch.kind, batch.pool_code),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from loanledger.domain.vocabulary import Role
+from loanledger.domain.vocabulary import BatchStatus, ObjectionStatus, Role
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read
@@ -31,8 +31,19 @@ def portal():
     with unit_of_work(db_session()) as db:
         payouts.refresh_publicity(db, today)
     mine = read.enterprise_subsidies(db, _uscc(), today)
+    upheld = {o.line_id: o for o, _line in mine.objections if o.status == ObjectionStatus.UPHELD}
+    in_publicity = sorted(
+        {
+            x.batch.id: x.batch for x in mine.lines if x.batch.status == BatchStatus.PUBLICITY
+        }.values(),
+        key=lambda b: b.period,
+    )
     return render_template(  # newest first
         "portal/index.html",
+        windows=read.publicity_windows(db, [x.batch.id for x in mine.lines]),
+        in_publicity=in_publicity,
+        upheld=upheld,
+        upheld_batches={o.batch_id for o in upheld.values()},
         notices=read.notices(db, _uscc(), limit=NOTICES_SHOWN, cursor=None).items,
         notice_counts=read.notice_counts(db, _uscc()),
         enterprise=mine.enterprise,
@@ -58,13 +69,27 @@ def portal_loan(bank_code: str, contract_no: str):
 @web.get("/portal/lines/<int:line_id>")
 @roles_required(Role.ENTERPRISE)
 def portal_line(line_id: int):
-    mine = read.enterprise_line(db_session(), _uscc(), line_id, business_date())
+    db = db_session()
+    mine = read.enterprise_line(db, _uscc(), line_id, business_date())
     if mine is None:
         abort(404)
+    upheld = [
+        o
+        for o, _line in read.objections(db, uscc=_uscc(), batch_id=mine.batch.id)
+        if o.line_id == line_id and o.status == ObjectionStatus.UPHELD
+    ]
     return render_template(
         "portal/line.html",
         line=mine.line,
         batch=mine.batch,
+        own_status=mine.own_status,
+        carried_to=(
+            mine.payment.batch_id
+            if mine.payment and mine.payment.batch_id != mine.line.batch_id
+            else None
+        ),
+        window=read.publicity_windows(db, [mine.batch.id]).get(mine.batch.id),
+        upheld=upheld[0] if upheld else None,
         today=business_date(),
         portal=True,
         can_object=mine.can_object,

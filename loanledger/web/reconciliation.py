@@ -11,6 +11,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, reconciliation_words, web
 from loanledger.web.auth import roles_required
+from loanledger.web.names import shown_names
 
 
 def _reconciliation(period: str) -> dict:
@@ -26,7 +27,9 @@ def _reconciliation(period: str) -> dict:
 def reconciliation_page(period: str):
     doc = _reconciliation(period)
     return render_template(
-        "bureau/reconciliation.html", shown=reconciliation_words.page_doc(doc), period=doc["period"]
+        "bureau/reconciliation.html",
+        shown=reconciliation_words.page_doc(doc, shown_names()),
+        period=doc["period"],
     )
 
 

@@ -11,7 +11,11 @@ from typing import Any
 from flask_babel import LazyString, lazy_gettext
 
 from loanledger.domain import reconciliation as rules
+from loanledger.services.read import DisplayNames
 from loanledger.web.format import yuan
+from loanledger.web.i18n import status_text
+
+NO_NAMES = DisplayNames({}, {}, {}, {})  # codes as they are (the pure tests)
 
 CHECKS: dict[str, LazyString] = {
     rules.TRIAL_BALANCE: lazy_gettext("试算平衡：全部分录借贷相抵为零"),
@@ -40,6 +44,7 @@ FIGURES: dict[str, tuple[LazyString, bool]] = {
     "banks_without_control_total": (lazy_gettext("有利息记录但未报送控制总数的银行"), False),
     "records": (lazy_gettext("核对的利息记录数"), False),
     "records_over": (lazy_gettext("超出实付利息的记录数"), False),
+    "period_status": (lazy_gettext("月份状态"), False),
 }
 
 ENTITIES: dict[str, LazyString] = {
@@ -118,14 +123,18 @@ def measure_words(measure: str) -> str:
     return measure
 
 
-def _figure(key: str, value: Any) -> dict[str, str]:
+def _figure(key: str, value: Any, names: DisplayNames) -> dict[str, str]:
     words, is_amount = FIGURES.get(key, (key, False))
     if key == "pools" and isinstance(value, dict):
         shown = "；".join(
-            f"{code}：{FIGURES['cash'][0]} {yuan(v['cash'])}，{FIGURES['owed'][0]} {yuan(v['owed'])}"
+            f"{names.pool(code)}：{FIGURES['cash'][0]} {yuan(v['cash'])}，{FIGURES['owed'][0]} {yuan(v['owed'])}"
             f"，{FIGURES['available'][0]} {yuan(v['available'])}"
             for code, v in value.items()
         )
+    elif key == "banks_without_control_total" and isinstance(value, list):
+        shown = "、".join(names.bank(code) for code in value) or "—"
+    elif key == "period_status":
+        shown = status_text(value)
     elif isinstance(value, list):
         shown = "、".join(map(str, value)) or "—"
     else:
@@ -133,7 +142,7 @@ def _figure(key: str, value: Any) -> dict[str, str]:
     return {"key": key, "label": str(words), "value": shown}
 
 
-def _difference(row: dict[str, Any]) -> dict[str, str]:
+def _difference(row: dict[str, Any], names: DisplayNames) -> dict[str, str]:
     shown: dict[str, str] = {}
     for key, _words in COLUMNS:
         value = row.get(key)
@@ -145,6 +154,8 @@ def _difference(row: dict[str, Any]) -> dict[str, str]:
             shown[key] = str(ENTITIES.get(value, value))
         elif key == "measure":
             shown[key] = measure_words(value)
+        elif key == "bank_code":
+            shown[key] = names.bank(value)
         elif key in NUMBERS and row.get("unit") == "yuan":
             shown[key] = yuan(value)
         else:
@@ -152,8 +163,9 @@ def _difference(row: dict[str, Any]) -> dict[str, str]:
     return shown
 
 
-def page_doc(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the reconciliation page shows of `doc` (the API's document)."""
+def page_doc(doc: dict[str, Any], names: DisplayNames = NO_NAMES) -> dict[str, Any]:
+    """What the reconciliation page shows of `doc` (the API's document), banks and pools by
+    `names`."""
     return {
         "ok": doc["ok"],
         "checks": [
@@ -161,10 +173,10 @@ def page_doc(doc: dict[str, Any]) -> dict[str, Any]:
                 "name": c["name"],
                 "label": str(CHECKS.get(c["name"], c["name"])),
                 "ok": c["ok"],
-                "figures": [_figure(k, v) for k, v in c["detail"].items()],
+                "figures": [_figure(k, v, names) for k, v in c["detail"].items()],
             }
             for c in doc["checks"]
         ],
         "columns": [(key, str(words)) for key, words in COLUMNS],
-        "differences": [_difference(d) for d in doc["discrepancies"]],
+        "differences": [_difference(d, names) for d in doc["discrepancies"]],
     }

@@ -29,6 +29,9 @@ def loan_page_context(loan) -> dict:
         "timeline": timeline,
         "line_rows": read.loan_lines(db, loan.bank_code, loan.contract_no),
         "enterprise": read.enterprise(db, loan.uscc),
+        "paid_fen": read.subsidy_paid(db, [(loan.bank_code, loan.contract_no)])[
+            (loan.bank_code, loan.contract_no)
+        ],
     }
 
 
@@ -60,10 +63,14 @@ def enterprises_page():
 @web.get("/bureau/enterprises/<uscc>")
 @roles_required(*STAFF_ROLES)
 def enterprise_page(uscc: str):
-    overview = read.enterprise_overview(db_session(), uscc, business_date())
+    db = db_session()
+    overview = read.enterprise_overview(db, uscc, business_date())
     if overview is None:
         abort(404)
-    return render_template("registry/enterprise.html", e=overview)
+    paid = read.subsidy_paid(
+        db, [(loan["bank_code"], loan["contract_no"]) for loan in overview["loans"]]
+    )
+    return render_template("registry/enterprise.html", e=overview, paid=paid)
 
 
 @web.get("/bureau/filings/<filing_no>")
@@ -130,7 +137,6 @@ def loans_page():
         statuses=read.LOAN_STATUSES,
         names=read.names(
             db,
-            products=[r.product_code for r in rows],
             enterprises=[r.uscc for r in rows],
         ),
     )

@@ -116,7 +116,7 @@ def _expected_rows(batch, reference_of) -> list[list[str]]:
                 account["bank_name"],
                 pays,
                 yuan_in_capitals(fen),
-                "2023-02 数字贷贷款贴息",
+                "2023-02 数字贷贷款贴息资金",
                 str(batch.batch_id),
                 reference_of[uscc],
             ]

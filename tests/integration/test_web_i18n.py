@@ -19,7 +19,7 @@ from flask_babel.speaklater import LazyString
 from loanledger.api.errors import ERROR_CODES
 from loanledger.domain.eligibility import REASON_CODES
 from loanledger.domain.vocabulary import LineKind
-from loanledger.services import list_import
+from loanledger.services import list_import, payment_file
 from loanledger.web import i18n
 from loanledger.web.format import yuan
 
@@ -117,8 +117,9 @@ def test_every_key_the_code_names_has_its_sentence():
         named.update(
             KEY_CALL.findall(source), SUCCESS_KEY.findall(source) if path.suffix == ".py" else ()
         )
-    # keys built from a value: the voucher's purpose per batch kind, an error page per status
-    named.update(f"voucher.purpose_{kind}" for kind in ("subsidy", "compensation"))  # batches.kind
+    # keys built from a value: the voucher's purpose per payment_file.purpose_key, an error
+    # page per status
+    named.update(f"voucher.purpose_{key}" for key in payment_file.PURPOSES)
     named.update(f"error.{status}" for status in (400, 403, 404, 405, 500))
     # a membership stated from the 名录库 page, per outcome (web/lists.py)
     named.update(f"lists.member_{outcome}" for outcome in ("added", "changed", "unchanged"))

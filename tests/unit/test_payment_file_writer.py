@@ -74,8 +74,11 @@ def test_the_total_row_is_the_sum_in_every_format(case):
 
 
 def test_purpose_names_the_month_the_programme_and_a_claims_pool():
-    assert purpose("subsidy", "2023-02", None) == "2023-02 数字贷贷款贴息"
-    assert purpose("compensation", "2023-02", "ZBD") == "2023-02 数字贷风险补偿 [ZBD]"
+    assert purpose("subsidy", "2023-02", None) == "2023-02 数字贷贷款贴息资金"
+    assert purpose("compensation", "2023-02", "SZD") == "2023-02 数字贷风险补偿资金"
+    assert (
+        purpose("compensation", "2023-02", "ZBD", "助保贷担保金") == "2023-02 助保贷担保金代偿资金"
+    )
 
 
 def test_an_unknown_encoding_is_a_programming_error():

@@ -24,10 +24,12 @@ from loanledger.domain.vocabulary import (
     LineStatus,
     ObjectionStatus,
     PayeeType,
+    PaymentStatus,
 )
 from loanledger.persistence.tables import Batch, BatchPayee, Line, Loan, Objection
+from loanledger.services.read.loans import MAX_CARRIES
 from loanledger.services.read.objections import ObjectionLine, objections
-from loanledger.services.read.registry import enterprise
+from loanledger.services.read.registry import APPROVED_STATUSES, enterprise
 
 
 class EnterpriseLine(NamedTuple):
@@ -35,6 +37,21 @@ class EnterpriseLine(NamedTuple):
     batch: Row
     has_open_objection: bool
     can_object: bool
+    # Where the line's money is paid (batch_payees): its payee's row in its batch, or, when
+    # that payment failed, the row of the batch it was carried to (followed to the last).
+    payment: Row | None = None
+
+    @property
+    def own_status(self) -> str:
+        """Where this line's money stands for the enterprise, whatever its batch's status
+        says of the other payees: held back (an upheld objection); the batch's status until
+        it is approved (公示中, 待提交, 待审批); then its payee's payment status (已支付,
+        待支付, 支付失败, 无需支付) — a batch 部分支付 may have paid this line in full."""
+        if self.line.status == LineStatus.HELD:
+            return LineStatus.HELD
+        if self.batch.status not in APPROVED_STATUSES or self.payment is None:
+            return self.batch.status
+        return self.payment.payment_status
 
 
 class EnterprisePayment(NamedTuple):
@@ -117,13 +134,56 @@ def _with_batches(db: Session, uscc: str, lines: list[Row], today: dt.date) -> l
             )
         )
     )
+    payees = _payees_of(db, lines)
     out = []
     for line in lines:
         batch, has_open = batches[line.batch_id], line.id in open_lines
         out.append(
-            EnterpriseLine(line, batch, has_open, can_object(uscc, line, batch, today, has_open))
+            EnterpriseLine(
+                line,
+                batch,
+                has_open,
+                can_object(uscc, line, batch, today, has_open),
+                payees.get((line.batch_id, line.payee_id)),
+            )
         )
     return out
+
+
+def _payees_of(db: Session, lines: list[Row]) -> dict[tuple[int, str], Row]:
+    """(batch_id, payee_id) → the batch_payees row where each line's money is paid: its
+    payee's row in its batch, or the row a failed payment was carried to (MAX_CARRIES)."""
+    payee_ids = sorted({line.payee_id for line in lines})
+    rows: dict[tuple[int, str], Row] = {}
+    wanted = {line.batch_id for line in lines}
+    for _ in range(MAX_CARRIES):
+        if not wanted:
+            break
+        found = db.execute(
+            select(BatchPayee.__table__).where(
+                BatchPayee.batch_id.in_(sorted(wanted)), BatchPayee.payee_id.in_(payee_ids)
+            )
+        ).all()
+        rows.update({(row.batch_id, row.payee_id): row for row in found})
+        wanted = {
+            row.carried_to_batch_id
+            for row in found
+            if row.payment_status == PaymentStatus.FAILED and row.carried_to_batch_id
+        } - {batch_id for batch_id, _payee in rows}
+
+    def last(key: tuple[int, str]) -> Row | None:
+        row = rows.get(key)
+        for _ in range(MAX_CARRIES):
+            if row is None or row.payment_status != PaymentStatus.FAILED:
+                break
+            carried = rows.get((row.carried_to_batch_id, row.payee_id))
+            if carried is None:
+                break
+            row = carried
+        return row
+
+    keys = {(line.batch_id, line.payee_id) for line in lines}
+    return {key: row for key in keys if (row := last(key)) is not None}
 
 
 def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_objection: bool) -> bool:
@@ -147,7 +207,7 @@ def can_object(uscc: str, line: Row, batch: Row, today: dt.date, has_open_object
 def granted_by_loan(lines: list[EnterpriseLine]) -> dict[tuple[str, str], int]:
     """(bank_code, contract_no) → the subsidy its active lines grant (carried lines aside)."""
     granted: dict[tuple[str, str], int] = defaultdict(int)
-    for line, _batch, _open, _can in lines:
+    for line, *_rest in lines:
         if (
             line.status == LineStatus.ACTIVE
             and line.kind != LineKind.CARRIED

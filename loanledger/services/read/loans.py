@@ -4,14 +4,22 @@ sorted pages for the staff's list), one loan by its key, a loan's lines."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Row, and_, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.policy import Policy
-from loanledger.domain.vocabulary import LoanStatus, words
+from loanledger.domain.vocabulary import (
+    BatchKind,
+    LineKind,
+    LineStatus,
+    LoanStatus,
+    PaymentStatus,
+    words,
+)
 from loanledger.persistence.db import is_postgres
-from loanledger.persistence.tables import Bank, Enterprise, Line, Loan, LoanEvent
+from loanledger.persistence.tables import Bank, Batch, BatchPayee, Enterprise, Line, Loan, LoanEvent
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.paging import Page, keyset_page
 from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered_page
@@ -130,6 +138,59 @@ def loan_lines(db: Session, bank_code: str, contract_no: str) -> list[Row]:
             .order_by(Line.id)
         ).all()
     )
+
+
+MAX_CARRIES = 120  # a failed payment carried on month after month: ten years, then unpaid
+
+
+def subsidy_paid(db: Session, loans: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(bank_code, contract_no) → the subsidy actually paid for the loan (已发放贴息): its
+    active subsidy lines (carried lines aside) whose payee's payment in their batch was
+    recorded paid, or, when it failed, was paid in the batch it was carried to. What a close
+    granted but no one has paid yet is not counted (that is `subsidy_granted`)."""
+    wanted = set(loans)
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(Line.bank_code, Line.contract_no, Line.batch_id, Line.payee_id, Line.amount_fen)
+        .join(Batch, Batch.id == Line.batch_id)
+        .where(
+            Batch.kind == BatchKind.SUBSIDY,
+            Line.status == LineStatus.ACTIVE,
+            Line.kind != LineKind.CARRIED,
+            Line.contract_no.in_(sorted({contract for _bank, contract in wanted})),
+        )
+    ).all()
+    lines = [r for r in rows if (r.bank_code, r.contract_no) in wanted]
+    payees = {
+        (p.batch_id, p.payee_id): p
+        for p in db.execute(
+            select(
+                BatchPayee.batch_id,
+                BatchPayee.payee_id,
+                BatchPayee.payment_status,
+                BatchPayee.carried_to_batch_id,
+            ).where(BatchPayee.payee_id.in_(sorted({r.payee_id for r in lines})))
+        )
+    }
+
+    def paid(batch_id: int, payee_id: str) -> bool:
+        for _ in range(MAX_CARRIES):
+            payee = payees.get((batch_id, payee_id))
+            if payee is None:
+                return False
+            if payee.payment_status == PaymentStatus.PAID:
+                return True
+            if payee.payment_status != PaymentStatus.FAILED or payee.carried_to_batch_id is None:
+                return False
+            batch_id = payee.carried_to_batch_id
+        return False
+
+    out = dict.fromkeys(wanted, 0)
+    for line in lines:
+        if paid(line.batch_id, line.payee_id):
+            out[(line.bank_code, line.contract_no)] += line.amount_fen
+    return out
 
 
 # ------------------------------------------------------------------ status in SQL

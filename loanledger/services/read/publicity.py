@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -161,6 +162,28 @@ def _entries(rows) -> dict[int, tuple[PublicEntry, ...]]:
     }
 
 
+def _window(business_date: dt.date | None, ends_on: dt.date, is_workday) -> tuple[dt.date, dt.date]:
+    """(first, last working day) of a batch's 公示; the last is the last day to object. A
+    period closed before closes kept their business date starts on its last day."""
+    return publicity_start(business_date or ends_on, ends_on, is_workday), ends_on
+
+
+def publicity_windows(db: Session, batch_ids: Iterable[int]) -> dict[int, tuple[dt.date, dt.date]]:
+    """batch_id → (first, last working day of 公示) for each batch of `batch_ids` that has
+    one, whether it is still in 公示 or not: the public list's dates, and the portal's 公示期
+    and 公示截止 (the last day an enterprise may object)."""
+    wanted = sorted(set(batch_ids))
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(Batch.id, Batch.publicity_ends_on, Period.business_date)
+        .join(Period, Period.period == Batch.period)
+        .where(Batch.id.in_(wanted), Batch.publicity_ends_on.is_not(None))
+    ).all()
+    is_workday = workcalendar.is_workday_rule(db)
+    return {r.id: _window(r.business_date, r.publicity_ends_on, is_workday) for r in rows}
+
+
 def publicity_lists(db: Session, today: dt.date, batch_id: int | None = None) -> list[PublicList]:
     """The subsidy batches in 公示 on `today`, newest period first (only `batch_id`'s when
     given: an empty list when that batch is not, or no longer, in 公示)."""
@@ -169,19 +192,11 @@ def publicity_lists(db: Session, today: dt.date, batch_id: int | None = None) ->
         return []
     is_workday = workcalendar.is_workday_rule(db)
     entries = _entries(_amounts(db, [b.id for b in batches]))
-    return [
-        PublicList(
-            batch_id=b.id,
-            period=b.period,
-            # A period closed before closes kept their business date starts on its last day.
-            starts_on=publicity_start(
-                b.business_date or b.publicity_ends_on, b.publicity_ends_on, is_workday
-            ),
-            ends_on=b.publicity_ends_on,
-            entries=entries.get(b.id, ()),
-        )
-        for b in batches
-    ]
+    out = []
+    for b in batches:
+        starts_on, ends_on = _window(b.business_date, b.publicity_ends_on, is_workday)
+        out.append(PublicList(b.id, b.period, starts_on, ends_on, entries.get(b.id, ())))
+    return out
 
 
 def publicity_list(db: Session, today: dt.date, batch_id: int) -> PublicList | None:

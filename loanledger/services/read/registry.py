@@ -30,6 +30,7 @@ from loanledger.persistence.tables import (
     Product,
     RecordState,
     RiskPool,
+    User,
 )
 from loanledger.services import pools, registry
 from loanledger.services.read.loans import enterprise_matching, enterprise_name, like_escaped
@@ -78,6 +79,70 @@ def names(
         lookup(Bank.bank_code, Bank.name, banks),
         lookup(Product.product_code, Product.name, products),
         lookup(Enterprise.uscc, Enterprise.name, enterprises),
+    )
+
+
+# Actors that are no person: the programme itself, and the command line and demo loaders.
+MACHINE_ACTORS = ("system", "scheduler", "cli", "demo")
+
+
+@dataclass(frozen=True)
+class DisplayNames:
+    """How a page names what the data holds by code: banks, products and risk pools by
+    their names, people (an actor such as `user:clerk`) by their display names, a bank
+    acting through the API (`bank:ZSRCB`) by its name. A code without a name shows itself."""
+
+    banks: dict[str, str]
+    products: dict[str, str]
+    pools: dict[str, str]
+    people: dict[str, str]  # username → display name (the username when none is set)
+
+    def bank(self, code: str | None) -> str:
+        return "" if code is None else self.banks.get(code, code)
+
+    def product(self, code: str | None) -> str:
+        return "" if code is None else self.products.get(code, code)
+
+    def pool(self, code: str | None) -> str:
+        return "" if code is None else self.pools.get(code, code)
+
+    def actor(self, actor: str | None) -> str:
+        """`user:clerk` → 张敏, `bank:ZSRCB` → 中山农商银行; a machine actor (MACHINE_ACTORS)
+        and anything else as it is, for the page to put in words."""
+        if not actor:
+            return ""
+        kind, _, who = actor.partition(":")
+        if kind == "user" and who:
+            return self.people.get(who, who)
+        if kind == "bank" and who:
+            return self.banks.get(who, who)
+        return actor
+
+    def actor_named(self, words: str) -> str:
+        """The actor a person means by a name (the audit page's filter): a person's display
+        name or username → `user:…`, a bank's name or code → `bank:…`; anything else (an
+        actor as stored, `system`) as it is."""
+        people = [u for u, name in self.people.items() if words in (u, name)]
+        if len(people) == 1:
+            return f"user:{people[0]}"
+        banks = [code for code, name in self.banks.items() if words in (code, name)]
+        if len(banks) == 1 and not people:
+            return f"bank:{banks[0]}"
+        return words
+
+
+def display_names(db: Session) -> DisplayNames:
+    """Every bank's, product's, pool's and person's name: small tables (tens of rows, the
+    users a few hundred at most), read whole, four queries a page."""
+
+    def pairs(stmt) -> dict[str, str]:
+        return {code: name or code for code, name in db.execute(stmt)}
+
+    return DisplayNames(
+        pairs(select(Bank.bank_code, Bank.name)),
+        pairs(select(Product.product_code, Product.name)),
+        pairs(select(RiskPool.pool_code, RiskPool.name)),
+        pairs(select(User.username, User.display_name)),
     )
 
 
