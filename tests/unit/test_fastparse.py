@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
+from loanledger.services.intake import event_shape_errors
 from loanledger.wire.fastparse import fast_event
 from loanledger.wire.schemas import BulkEventIn
 
@@ -82,3 +83,12 @@ def test_the_common_case_takes_the_fast_path():
         "interest": "2875.00",
     }
     assert fast_event(raw) == BulkEventIn().load(raw)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(items())
+def test_what_the_fast_path_accepts_has_its_shape(raw):
+    """The bulk parse skips intake's shape check for the fast path's items."""
+    fast = fast_event(raw)
+    if fast is not None:
+        assert event_shape_errors(fast) == []
