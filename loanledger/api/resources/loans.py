@@ -19,7 +19,7 @@ from loanledger.services import bulk, intake, read
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
 from loanledger.services.read import loan_summary, loan_view
-from loanledger.wire.fields import Document, Schema
+from loanledger.wire.fields import Document, Objects, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 
 blp = Blueprint(
@@ -217,8 +217,7 @@ class BulkQuery(Schema):
 
 
 def _items(name: str):
-    return fields.List(
-        fields.Dict(),
+    return Objects(
         required=True,
         validate=validate.Length(min=1, max=bulk.MAX_ITEMS),
         metadata={"description": f"at most {bulk.MAX_ITEMS}; each item is checked on its own"},
