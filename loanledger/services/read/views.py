@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import BatchPayee, Claim, Line, Loan, RecordState
-from loanledger.services.facts import LoanData, load_loans
+from loanledger.services.facts import LoanData, load_enterprise_loans
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
@@ -98,7 +98,7 @@ def _enterprise_loans(db: Session, loan: Loan | Row) -> dict[int, LoanData]:
     """Every loan of the loan's enterprise with its events, in two queries: the view's own
     loan is among them (its events, status and balance), and the eligibility needs them all,
     because W0 and a filing's lapse depend on them."""
-    return load_loans(db, db.scalars(select(Loan.id).where(Loan.uscc == loan.uscc)))
+    return load_enterprise_loans(db, loan.uscc)
 
 
 def _eligibility(
@@ -108,6 +108,13 @@ def _eligibility(
     facts = SubsidyFacts(db, loans, book, as_of=today)
     eligible, reasons = facts.eligibility(loans[loan_id], today)
     return {"eligible": eligible, "reasons": list(reasons)}
+
+
+# Built once: the loan view runs on every signed GET of a loan.
+_GRANTED = select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
+    RecordState.loan_id == bindparam("loan_id")
+)
+_CLAIMS = select(Claim.__table__).where(Claim.loan_id == bindparam("loan_id"))
 
 
 def loan_view(
@@ -126,13 +133,9 @@ def loan_view(
         if npl_on and npl_on <= today
         else LoanStatus.ACTIVE
     )
-    granted = db.scalar(
-        select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
-            RecordState.loan_id == loan.id
-        )
-    )
+    granted = db.scalar(_GRANTED, {"loan_id": loan.id})
     lines = loan_lines(db, loan.bank_code, loan.contract_no)
-    claims = db.execute(select(Claim.__table__).where(Claim.loan_id == loan.id)).all()
+    claims = db.execute(_CLAIMS, {"loan_id": loan.id}).all()
     return {
         "contract_no": loan.contract_no,
         "bank_code": loan.bank_code,
