@@ -196,12 +196,36 @@ def load_enterprise_loans(db: Session, uscc: str) -> dict[int, LoanData]:
     return out
 
 
+def load_contract_enterprise_loans(
+    db: Session, bank_code: str, contract_no: str
+) -> dict[int, LoanData]:
+    """Every loan of the enterprise whose loan is the bank's `contract_no`, that loan among
+    them (nothing when there is no such loan), in the same two queries: the enterprise is
+    found inside them, not read first."""
+    out: dict[int, LoanData] = {}
+    values = {"bank_code": bank_code, "contract_no": contract_no}
+    _load_into(db, out, _CONTRACT_ENTERPRISE_LOANS, _CONTRACT_ENTERPRISE_EVENTS, values)
+    return out
+
+
 # Built once (the loan view reads an enterprise's loans on every request).
-_ENTERPRISE_LOANS = _LOANS.where(Loan.uscc == bindparam("uscc"))
-_ENTERPRISE_EVENTS = (
-    select(LoanEvent.__table__)
-    .where(LoanEvent.loan_id.in_(select(Loan.id).where(Loan.uscc == bindparam("uscc"))))
-    .order_by(LoanEvent.id)
+def _of_enterprise(uscc) -> tuple[Any, Any]:
+    """The statements of an enterprise's loans and of their events, `uscc` a bound value or
+    a scalar subquery."""
+    loans = _LOANS.where(Loan.uscc == uscc)
+    events = (
+        select(LoanEvent.__table__)
+        .where(LoanEvent.loan_id.in_(select(Loan.id).where(Loan.uscc == uscc)))
+        .order_by(LoanEvent.id)
+    )
+    return loans, events
+
+
+_ENTERPRISE_LOANS, _ENTERPRISE_EVENTS = _of_enterprise(bindparam("uscc"))
+_CONTRACT_ENTERPRISE_LOANS, _CONTRACT_ENTERPRISE_EVENTS = _of_enterprise(
+    select(Loan.uscc)
+    .where(Loan.bank_code == bindparam("bank_code"), Loan.contract_no == bindparam("contract_no"))
+    .scalar_subquery()
 )
 
 

@@ -133,7 +133,13 @@ from loanledger.services.read.statements import (
     statement_line_wire,
     statement_lines,
 )
-from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
+from loanledger.services.read.views import (
+    bank_loan_view,
+    claim_wire,
+    line_wire,
+    loan_summary,
+    loan_view,
+)
 
 __all__ = [
     "LINES_PAGE_SIZE",
@@ -164,6 +170,7 @@ __all__ = [
     "account_entries",
     "audit_rows",
     "audit_trail",
+    "bank_loan_view",
     "bank_names",
     "batch",
     "batch_kinds",

@@ -12,7 +12,11 @@ from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import BatchPayee, Claim, Line, Loan, RecordState
-from loanledger.services.facts import LoanData, load_enterprise_loans
+from loanledger.services.facts import (
+    LoanData,
+    load_contract_enterprise_loans,
+    load_enterprise_loans,
+)
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
@@ -117,11 +121,30 @@ _GRANTED = select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
 _CLAIMS = select(Claim.__table__).where(Claim.loan_id == bindparam("loan_id"))
 
 
+def bank_loan_view(
+    db: Session, bank_code: str, contract_no: str, today: dt.date
+) -> dict[str, Any] | None:
+    """loan_view of the bank's contract, or None when the bank has no such loan: the loan is
+    found among its enterprise's loans, which the view loads anyway (a query fewer than
+    reading it first; a bank's signed GET)."""
+    loans = load_contract_enterprise_loans(db, bank_code, contract_no)
+    for data in loans.values():
+        if data.loan.bank_code == bank_code and data.loan.contract_no == contract_no:
+            return loan_view(db, data.loan, today, loans=loans)
+    return None
+
+
 def loan_view(
-    db: Session, loan: Loan | Row, today: dt.date, book: PolicyBook | None = None
+    db: Session,
+    loan: Loan | Row,
+    today: dt.date,
+    book: PolicyBook | None = None,
+    *,
+    loans: dict[int, LoanData] | None = None,
 ) -> dict[str, Any]:
+    """`loans`: the loan's enterprise's loans, when already loaded (load_enterprise_loans)."""
     book = book or PolicyBook.load(db)
-    loans = _enterprise_loans(db, loan)
+    loans = loans if loans is not None else _enterprise_loans(db, loan)
     data = loans[loan.id]
     _version, policy = book.on(today)
     npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
