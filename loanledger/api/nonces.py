@@ -21,10 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from loanledger.persistence.db import is_postgres
 from loanledger.persistence.tables import Nonce
 
 DATABASE_URI = "database://"
@@ -39,23 +40,37 @@ class NonceStore(Protocol):
 class DatabaseNonces:
     def spend(self, db: Session, key_id: str, nonce: str, ttl_seconds: int) -> bool:
         """Commits the session at once (only reads have happened in it before): a nonce is
-        spent even when the request is then refused. The unique constraint on (key_id, nonce)
-        decides between racing requests; an expired row of the same nonce goes first."""
+        spent even when the request is then refused. One statement: the row is inserted, or
+        an expired row of the same nonce is renewed, or (a replay) nothing changes; the unique
+        constraint on (key_id, nonce) decides between racing requests."""
         now = dt.datetime.now(dt.UTC)
-        db.execute(
-            delete(Nonce).where(
-                Nonce.key_id == key_id,
-                Nonce.nonce == nonce,
-                Nonce.seen_at < now - dt.timedelta(seconds=ttl_seconds),
-            )
-        )
-        db.add(Nonce(key_id=key_id, nonce=nonce, seen_at=now))
-        try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-            return False
-        return True
+        values = {
+            "key_id": key_id,
+            "nonce": nonce,
+            "seen_at": now,
+            "expired_before": now - dt.timedelta(seconds=ttl_seconds),
+        }
+        upsert = _UPSERTS["postgresql" if is_postgres(db) else "sqlite"]
+        # A row comes back when one was inserted or renewed (rowcount is -1 on PostgreSQL).
+        spent = db.execute(upsert, values).first() is not None
+        db.commit()
+        return spent
+
+
+def _upsert(insert):
+    table = Nonce.__table__
+    statement = insert(table).values(
+        key_id=bindparam("key_id"), nonce=bindparam("nonce"), seen_at=bindparam("seen_at")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.key_id, table.c.nonce],
+        set_={"seen_at": statement.excluded.seen_at},
+        where=table.c.seen_at < bindparam("expired_before"),
+    ).returning(table.c.id)
+
+
+# Built once per dialect: every signed request runs it.
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 class RedisNonces:

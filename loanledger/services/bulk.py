@@ -5,6 +5,12 @@ business rules with everything the set needs loaded once (intake.LoanBook / Even
 in the order given, so a later item sees the earlier ones. The accepted rows are written
 together: COPY on PostgreSQL, one executemany elsewhere. With `atomic`, one rejection
 refuses the whole request and nothing is written.
+
+A set of 5,000 keeps tens of thousands of objects alive until its end (items, parsed data,
+rows, the loans' facts): the cyclic garbage collector's automatic runs would traverse them
+again and again, and its full runs the whole heap besides, about a third of the request's
+CPU (measured, docs/performance.md). It is paused while a set is parsed, checked and written
+(services/collector.py); reference counting frees the set when the request drops it.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from loanledger.domain.errors import DomainError, Refusal
 from loanledger.domain.money import format_fen
 from loanledger.persistence.db import write_rows
 from loanledger.persistence.tables import AuditEntry, DirtyMark, Loan, LoanEvent, utcnow
-from loanledger.services import locks
+from loanledger.services import collector, locks
 from loanledger.services.intake import (
     EVENT_COLUMNS,
     LOAN_ID,
@@ -94,19 +100,13 @@ def parse(
     key: str,
     fast: Callable | None = None,
 ) -> list[_Item]:
+    """Each item parsed: `fast` (when given) converts a plainly valid item whose shape is
+    right, or returns None; then the schema and `shape` say what is wrong with it."""
     items = []
     for index, raw in enumerate(raw_items):
         data = fast(raw) if fast is not None and isinstance(raw, dict) else None
-        if data is not None:
-            errors = shape(data, _prefix(path, index)) if shape else []
-            items.append(
-                _Item(
-                    index,
-                    data["event_id"] if key == "event_id" else data.get(key),
-                    None if errors else data,
-                    errors,
-                )
-            )
+        if data is not None:  # the fast path checked the shape too
+            items.append(_Item(index, data.get(key), data, []))
             continue
         prefix = _prefix(path, index)
         name = raw.get(key) if isinstance(raw, dict) else None
@@ -184,10 +184,16 @@ def ingest_events(
     atomic: bool,
     path: str = "events",
 ) -> BulkOutcome:
-    items = parse(
-        BulkEventIn(), raw_items, path, shape=event_shape_errors, key="event_id", fast=fast_event
-    )
-    return apply_events(db, bank_code, items, today, atomic=atomic, path=path)
+    with collector.paused():  # see the module's docstring
+        items = parse(
+            BulkEventIn(),
+            raw_items,
+            path,
+            shape=event_shape_errors,
+            key="event_id",
+            fast=fast_event,
+        )
+        return apply_events(db, bank_code, items, today, atomic=atomic, path=path)
 
 
 def apply_events(
@@ -237,8 +243,9 @@ def ingest_loans(
     atomic: bool,
     path: str = "loans",
 ) -> BulkOutcome:
-    items = parse(LoanIn(), raw_items, path, key="contract_no")
-    return apply_loans(db, bank_code, items, today, atomic=atomic, path=path)
+    with collector.paused():  # see the module's docstring
+        items = parse(LoanIn(), raw_items, path, key="contract_no")
+        return apply_loans(db, bank_code, items, today, atomic=atomic, path=path)
 
 
 def apply_loans(

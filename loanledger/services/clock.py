@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanledger.persistence.tables import BusinessDate
@@ -32,10 +33,11 @@ def shanghai_today() -> dt.date:
 def today(db: Session, *, manual: bool = True) -> dt.date:
     if not manual:
         return shanghai_today()  # production: no query on every request
-    row = db.get(BusinessDate, 1)
-    if row is None:
-        return shanghai_today()
-    return row.today
+    today = db.scalar(_TODAY)
+    return shanghai_today() if today is None else today
+
+
+_TODAY = select(BusinessDate.today).where(BusinessDate.id == 1)  # built once: read per request
 
 
 def set_today(db: Session, new_date: dt.date, actor: str) -> dt.date:

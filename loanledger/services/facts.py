@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,25 @@ def in_sets(db: Session, column, values: list) -> Iterable[Any]:
             yield column.in_(chunk)
 
 
+class Among:
+    """A statement built once for rows whose `column` is among some values, run as in_sets
+    chunks them: `IN (…)` (an expanding parameter) on SQLite, `= ANY(:values)` on
+    PostgreSQL. For the reads of every request, where building and keying the statement
+    cost more than running it. `make(condition)` is the statement with that condition."""
+
+    def __init__(self, column, make: Callable[[Any], Any], array_type=String):
+        self._sqlite = make(column.in_(bindparam("values", expanding=True)))
+        self._postgres = make(column == any_(bindparam("values", type_=ARRAY(array_type))))
+
+    def rows(self, db: Session, values: list) -> Iterable[Row]:
+        if not values:
+            return
+        postgres = is_postgres(db)
+        statement = self._postgres if postgres else self._sqlite
+        for chunk in chunks(values, PG_CHUNK if postgres else CHUNK):
+            yield from reader(db).execute(statement, {"values": chunk})
+
+
 def reader(db: Session):
     """The session's connection, for Core reads: plain rows without the ORM's result layer
     (autoflushing first, as `Session.execute` would)."""
@@ -152,27 +171,74 @@ def reader(db: Session):
     return db.connection()
 
 
+# The product's flag comes with the loan: the subsidy needs it (a tiny table to join).
+_LOANS = select(Loan.__table__, Product.subsidy_eligible.label("product_subsidy_eligible")).join(
+    Product, Product.product_code == Loan.product_code
+)
+
+
 def load_loans(db: Session, loan_ids: Iterable[int]) -> dict[int, LoanData]:
     ids = sorted(set(loan_ids))
     out: dict[int, LoanData] = {}
-    # The product's flag comes with the loan: the subsidy needs it (a tiny table to join).
-    loans = select(Loan.__table__, Product.subsidy_eligible.label("product_subsidy_eligible"))
-    loans = loans.join(Product, Product.product_code == Loan.product_code)
     for where_id, where_loan in zip(
         in_sets(db, Loan.id, ids), in_sets(db, LoanEvent.loan_id, ids), strict=True
     ):
-        for loan in reader(db).execute(loans.where(where_id)):
-            out[loan.id] = LoanData(loan, subsidy_eligible=bool(loan.product_subsidy_eligible))
-        # Core rows (attribute access like the ORM's, a fraction of the cost): read-only facts.
-        events = reader(db).execute(
-            select(LoanEvent.__table__).where(where_loan).order_by(LoanEvent.id)
-        )
-        for event in events:
-            data = out[event.loan_id]
-            data.events.append(event)
-            if event.type == "void":
-                data.voided_ids.add(event.target_event_id)
+        events = select(LoanEvent.__table__).where(where_loan).order_by(LoanEvent.id)
+        _load_into(db, out, _LOANS.where(where_id), events)
     return out
+
+
+def load_enterprise_loans(db: Session, uscc: str) -> dict[int, LoanData]:
+    """Every loan of one enterprise with its events, as load_loans gives them, in its two
+    queries (the loans chosen by their enterprise, not by ids read first)."""
+    out: dict[int, LoanData] = {}
+    _load_into(db, out, _ENTERPRISE_LOANS, _ENTERPRISE_EVENTS, {"uscc": uscc})
+    return out
+
+
+def load_contract_enterprise_loans(
+    db: Session, bank_code: str, contract_no: str
+) -> dict[int, LoanData]:
+    """Every loan of the enterprise whose loan is the bank's `contract_no`, that loan among
+    them (nothing when there is no such loan), in the same two queries: the enterprise is
+    found inside them, not read first."""
+    out: dict[int, LoanData] = {}
+    values = {"bank_code": bank_code, "contract_no": contract_no}
+    _load_into(db, out, _CONTRACT_ENTERPRISE_LOANS, _CONTRACT_ENTERPRISE_EVENTS, values)
+    return out
+
+
+# Built once (the loan view reads an enterprise's loans on every request).
+def _of_enterprise(uscc) -> tuple[Any, Any]:
+    """The statements of an enterprise's loans and of their events, `uscc` a bound value or
+    a scalar subquery."""
+    loans = _LOANS.where(Loan.uscc == uscc)
+    events = (
+        select(LoanEvent.__table__)
+        .where(LoanEvent.loan_id.in_(select(Loan.id).where(Loan.uscc == uscc)))
+        .order_by(LoanEvent.id)
+    )
+    return loans, events
+
+
+_ENTERPRISE_LOANS, _ENTERPRISE_EVENTS = _of_enterprise(bindparam("uscc"))
+_CONTRACT_ENTERPRISE_LOANS, _CONTRACT_ENTERPRISE_EVENTS = _of_enterprise(
+    select(Loan.uscc)
+    .where(Loan.bank_code == bindparam("bank_code"), Loan.contract_no == bindparam("contract_no"))
+    .scalar_subquery()
+)
+
+
+def _load_into(db: Session, out: dict[int, LoanData], loans, events, values=None) -> None:
+    """`loans` (rows of _LOANS) and `events` (rows of loan_events, by id): statements."""
+    for loan in reader(db).execute(loans, values):
+        out[loan.id] = LoanData(loan, subsidy_eligible=bool(loan.product_subsidy_eligible))
+    # Core rows (attribute access like the ORM's, a fraction of the cost): read-only facts.
+    for event in reader(db).execute(events, values):
+        data = out[event.loan_id]
+        data.events.append(event)
+        if event.type == "void":
+            data.voided_ids.add(event.target_event_id)
 
 
 def load_loan(db: Session, loan: Loan | Row) -> LoanData:

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -291,11 +291,21 @@ def issue_token(db: Session, user: User, ttl_seconds: int) -> tuple[str, dt.date
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    row = db.get(ApiToken, _token_hash(token))
-    if row is None or as_utc(row.expires_at) <= _now():
+    found = db.execute(_TOKEN_USER, {"token_hash": _token_hash(token)}).one_or_none()
+    if found is None:
         return None
-    user = db.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    user, expires_at = found
+    if as_utc(expires_at) <= _now():
+        return None
+    return user if user.active else None
+
+
+# The token's user and its expiry in one statement, built once (every staff API request).
+_TOKEN_USER = (
+    select(User, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 def _token_hash(token: str) -> str:
@@ -397,11 +407,18 @@ def revoke_key(db: Session, key_id: str, actor: str = "cli") -> dict[str, str]:
 def active_bank_key(db: Session, key_id: str, secret_key: str) -> tuple[str, str] | None:
     """The key's bank and secret while the key is active. The row is read on every request,
     so a revocation (by any process) takes effect at once; only the decryption is cached."""
-    key = db.get(BankKey, key_id)
+    key = db.execute(_KEY, {"key_id": key_id}).one_or_none()
     if key is None or key.status != "active":
         return None
     secret = _decrypted(secret_key, key.secret_encrypted)
     return None if secret is None else (key.bank_code, secret)
+
+
+# Built once (a signed request's statements are the same every time: building and keying a
+# select costs more than running it on a warm connection).
+_KEY = select(BankKey.bank_code, BankKey.status, BankKey.secret_encrypted).where(
+    BankKey.key_id == bindparam("key_id")
+)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -72,7 +72,32 @@ LOAN_FIELDS = (
 def _digest(values: tuple) -> str:
     # Internal values (str, int fen, rate_e4, date, None) have a stable repr, so "1000" and
     # "1000.00" hash alike: the same content, however it was written on the wire.
-    return hashlib.sha256(repr(values).encode()).hexdigest()
+    return hashlib.sha256(values_repr(values).encode()).hexdigest()
+
+
+# A date's repr, made once: a request's events repeat a few dates (monthly periods), and
+# repr(date) is most of repr(values). Bounded; the strings are immutable.
+_DATE_REPRS: dict[dt.date, str] = {}
+_DATE_REPRS_BOUND = 4096
+
+
+def values_repr(values: tuple) -> str:
+    """repr(values), exactly (stored content hashes were made from it), the dates' reprs
+    taken from _DATE_REPRS."""
+    parts = []
+    for value in values:
+        if type(value) is dt.date:
+            text = _DATE_REPRS.get(value)
+            if text is None:
+                text = repr(value)
+                if len(_DATE_REPRS) < _DATE_REPRS_BOUND:
+                    _DATE_REPRS[value] = text
+            parts.append(text)
+        else:
+            parts.append(repr(value))
+    if len(parts) == 1:
+        return f"({parts[0]},)"
+    return "(" + ", ".join(parts) + ")"
 
 
 def loan_content_hash(data: dict[str, Any]) -> str:
@@ -465,28 +490,46 @@ EVENT_COLUMNS = _Pending._fields[1:]
 LOAN_ID = EVENT_COLUMNS.index("loan_id")
 
 
+def _row_fields(kind: str) -> tuple[str, ...]:
+    """The fields of an event of `kind` that fill EVENT_COLUMNS from on_date to reason: its
+    one date (none for a void: "date" is then absent or null) and its one amount ("amount",
+    or a repayment's "principal"); the other columns are named as the fields are."""
+    required, optional = EVENT_FIELDS[kind]
+    allowed = required + optional
+    on_date = next(
+        (n for n in ("date", "paid_on", "as_of", "effective_on") if n in allowed), "date"
+    )
+    amount = "amount" if "amount" in allowed else "principal"
+    return (on_date, amount, *_SAME_NAMED)
+
+
+_SAME_NAMED = (
+    "period_start",
+    "period_end",
+    "interest",
+    "penalty_interest",
+    "compound_interest",
+    "annual_rate",
+    "days_past_due",
+    "classification",
+    "target_event_id",
+    "reason",
+)
+_ROW_FIELDS = {kind: _row_fields(kind) for kind in EVENT_FIELDS}
+
+
 def event_row(
     loan: Loan, data: dict[str, Any], content_hash: str, received_at: dt.datetime
 ) -> tuple:
-    """The row (EVENT_COLUMNS order) of an accepted event: a tuple, written as it is."""
-    get = data.get
+    """The row (EVENT_COLUMNS order) of an accepted event: a tuple, written as it is. `data`
+    has its type's shape (event_shape_errors found nothing): another type's field is absent
+    or null, so each column is read from its type's own field."""
     return (
         loan.bank_code,
         data["event_id"],
         loan.id,
         data["type"],
-        get("date") or get("paid_on") or get("as_of") or get("effective_on"),
-        get("principal") if get("amount") is None else get("amount"),
-        get("period_start"),
-        get("period_end"),
-        get("interest"),
-        get("penalty_interest"),
-        get("compound_interest"),
-        get("annual_rate"),
-        get("days_past_due"),
-        get("classification"),
-        get("target_event_id"),
-        get("reason"),
+        *map(data.get, _ROW_FIELDS[data["type"]]),
         content_hash,
         received_at,
     )
@@ -512,8 +555,10 @@ def _check_event(book: EventBook, loan_data: LoanData, data: dict[str, Any]) -> 
 
 
 def _check_settled(loan_data: LoanData, data: dict[str, Any]) -> None:
+    if data["type"] == "void" or not loan_data.live("settlement"):
+        return  # the usual case, decided without building the settlements' dates
     settled_on = loan_data.settlement_date()
-    if settled_on is None or data["type"] == "void":
+    if settled_on is None:
         return
     if data["type"] == "interest":
         dated = ("period_end", data["period_end"]) if data["period_end"] > settled_on else None
@@ -560,7 +605,7 @@ def _check_repayment(_book, loan_data: LoanData, data) -> None:
 def _check_interest(_book, loan_data: LoanData, data) -> None:
     if data["period_end"] <= data["period_start"]:
         raise DomainError("invalid_format", "period_end must be after period_start", "period_end")
-    if not any(d < data["period_end"] for d, _ in loan_data.disbursements()):
+    if not any(e.on_date < data["period_end"] for e in loan_data.live("disbursement")):
         raise DomainError(
             "no_disbursement", "no disbursement before this interest period ends", "period_start"
         )

@@ -22,7 +22,7 @@ from loanledger.domain.subsidy import RecordResult, compute_record, subsidised_b
 from loanledger.domain.timeline import Segment, balance_segments
 from loanledger.domain.window import WindowLoan, Windows
 from loanledger.persistence.tables import BlacklistEntry, Enterprise, Filing
-from loanledger.services.facts import LoanData, in_sets, reader
+from loanledger.services.facts import Among, LoanData
 from loanledger.services.policy_book import PolicyBook
 
 
@@ -44,11 +44,7 @@ class SubsidyFacts:
         self.loans, self.book, self.as_of = loans, book, as_of
         filing_nos = sorted({d.loan.filing_no for d in loans.values() if d.loan.filing_no})
         usccs = sorted({d.loan.uscc for d in loans.values()})
-        self.filings = {
-            f.filing_no: f
-            for where in in_sets(db, Filing.filing_no, filing_nos)
-            for f in reader(db).execute(select(Filing.__table__).where(where))
-        }
+        self.filings = {f.filing_no: f for f in _FILINGS.rows(db, filing_nos)}
         self.enterprises = _enterprises(db, usccs)
         self.members: dict[str, list[LoanData]] = defaultdict(list)
         self.of_enterprise: dict[str, list[LoanData]] = defaultdict(list)
@@ -186,21 +182,31 @@ def _enterprises(db: Session, usccs: list[str]) -> dict[str, EnterpriseFacts]:
     row of NULLs when it has none)."""
     found: dict[str, tuple[dt.date, str | None]] = {}
     blacklist: dict[str, list] = {}
-    query = select(
-        Enterprise.uscc,
-        Enterprise.established_on,
-        Enterprise.industry_code,
-        BlacklistEntry.effective_from,
-        BlacklistEntry.effective_to,
-    ).outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
-    for where in in_sets(db, Enterprise.uscc, usccs):
-        for uscc, established_on, industry_code, effective_from, effective_to in reader(db).execute(
-            query.where(where)
-        ):
-            found[uscc] = (established_on, industry_code)
-            if effective_from is not None:
-                blacklist.setdefault(uscc, []).append((effective_from, effective_to))
+    for uscc, established_on, industry_code, effective_from, effective_to in _ENTERPRISES.rows(
+        db, usccs
+    ):
+        found[uscc] = (established_on, industry_code)
+        if effective_from is not None:
+            blacklist.setdefault(uscc, []).append((effective_from, effective_to))
     return {
         u: EnterpriseFacts(u, established_on, tuple(sorted(blacklist.get(u, ()))), industry_code)
         for u, (established_on, industry_code) in found.items()
     }
+
+
+# Built once: the loan view reads its enterprise's filings and facts on every request.
+_FILINGS = Among(Filing.filing_no, lambda among: select(Filing.__table__).where(among))
+_ENTERPRISES = Among(
+    Enterprise.uscc,
+    lambda among: (
+        select(
+            Enterprise.uscc,
+            Enterprise.established_on,
+            Enterprise.industry_code,
+            BlacklistEntry.effective_from,
+            BlacklistEntry.effective_to,
+        )
+        .outerjoin(BlacklistEntry, BlacklistEntry.uscc == Enterprise.uscc)
+        .where(among)
+    ),
+)

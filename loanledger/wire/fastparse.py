@@ -119,8 +119,23 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# Per type: the converters of the fields it allows, and the fields it requires. A field of
+# another type is let through only as null (as intake's shape check lets it); otherwise the
+# item goes to the schema and the shape check, which say what is wrong.
+_KEYS = ("event_id", "contract_no")
+_ALLOWED: dict[str, dict[str, Callable[[Any], Any]]] = {
+    kind: {name: CONVERTERS[name] for name in (*_KEYS, *required, *optional)}
+    for kind, (required, optional) in EVENT_FIELDS.items()
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    kind: required for kind, (required, _optional) in EVENT_FIELDS.items()
+}
+
+
 def fast_event(raw: dict[str, Any]) -> dict[str, Any] | None:
-    """The parsed item, or None when the schema must look at it."""
+    """The parsed item, or None when the schema must look at it. An item returned also has
+    the shape its type asks for (intake.event_shape_errors finds nothing in it): its
+    required fields given, no field of another type but as null."""
     kind = raw.get("type")
     if (
         type(kind) is not str  # first: a list or an object cannot be looked up by hash
@@ -129,19 +144,22 @@ def fast_event(raw: dict[str, Any]) -> dict[str, Any] | None:
         or "contract_no" not in raw
     ):
         return None
+    allowed = _ALLOWED[kind]
     out: dict[str, Any] = {"type": kind}
     try:
         for name, value in raw.items():
-            if name == "type":
+            converter = allowed.get(name)
+            if converter is not None:
+                out[name] = None if value is None and name not in _KEYS else converter(value)
+            elif name == "type":
                 continue
-            converter = CONVERTERS.get(name)
-            if converter is None:
+            elif value is None and name in CONVERTERS:
+                out[name] = None  # another type's field, null: allowed
+            else:
                 return None
-            out[name] = (
-                None
-                if value is None and name not in ("event_id", "contract_no")
-                else converter(value)
-            )
     except (ValueError, TypeError):
         return None
+    for name in _REQUIRED[kind]:
+        if out.get(name) is None:
+            return None
     return out

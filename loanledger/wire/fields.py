@@ -215,6 +215,21 @@ def register_fields(api) -> None:
     api.register_field(Key, "string", None)
 
 
+class Objects(fields.List):
+    """A list of JSON objects, each checked later on its own (a bulk request's items). The
+    usual body, a list of objects only, is passed on as it is: marshmallow would copy each
+    of 5,000 objects through fields.Dict for nothing (1.2 µs an item). Anything else goes
+    through List(Dict()) and is refused as it says."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Dict(), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is list and all(type(item) is dict for item in value):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Document(Schema):
     """A response documented by its declared fields but passed through as built by the
     read model (views already render money as strings and dates as ISO text)."""

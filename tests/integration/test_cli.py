@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from loanledger import cli
 from loanledger.client import BankClient
 from loanledger.domain.ledger import ACCOUNT_NAMES
 from loanledger.persistence.tables import (
@@ -294,6 +296,20 @@ def test_serve_answers_signed_requests(database_url):
         answer = remote.get("/api/v1/loans")
         assert answer.status_code == 200, answer.data
         assert answer.json == {"items": [], "next_cursor": None}
+
+
+def test_a_workers_start_up_is_out_of_the_collectors_sight(database_url, monkeypatch):
+    """cli.worker_app: what start-up built is frozen, so a full collection in a worker
+    traverses only what its requests left."""
+    monkeypatch.setenv("LOANLEDGER_ENV", "testing")
+    monkeypatch.setenv("LOANLEDGER_DATABASE_URL", database_url)
+    gc.unfreeze()
+    try:
+        app = cli.worker_app()
+        assert gc.get_freeze_count() > 10_000
+        assert app.extensions["loanledger"].settings.database_url == database_url
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from loanledger.request_context import business_date, principal, session
 from loanledger.services import bulk, intake, read
 from loanledger.services.errors import NotFound
 from loanledger.services.facts import load_loan
-from loanledger.services.read import loan_summary, loan_view
-from loanledger.wire.fields import Document, Schema
+from loanledger.services.read import bank_loan_view, loan_summary, loan_view
+from loanledger.wire.fields import Document, Objects, Schema
 from loanledger.wire.schemas import EventIn, LoanIn, LoanPatch
 
 blp = Blueprint(
@@ -92,11 +92,6 @@ def _found(loan, what: str):
     return loan
 
 
-def _bank_loan(contract_no: str):
-    """The calling bank's loan, to read."""
-    return _found(read.loan(session(), principal().bank_code, contract_no), contract_no)
-
-
 def _bank_loan_to_change(contract_no: str):
     return _found(intake.loan_to_change(session(), principal().bank_code, contract_no), contract_no)
 
@@ -151,7 +146,8 @@ class BankLoan(MethodView):
     @endpoint(bank=True)
     @blp.response(200, LoanView)
     def get(self, contract_no):
-        return loan_view(session(), _bank_loan(contract_no), business_date())
+        view = bank_loan_view(session(), principal().bank_code, contract_no, business_date())
+        return _found(view, contract_no)
 
     @endpoint(bank=True)
     @blp.arguments(LoanPatch)
@@ -217,8 +213,7 @@ class BulkQuery(Schema):
 
 
 def _items(name: str):
-    return fields.List(
-        fields.Dict(),
+    return Objects(
         required=True,
         validate=validate.Length(min=1, max=bulk.MAX_ITEMS),
         metadata={"description": f"at most {bulk.MAX_ITEMS}; each item is checked on its own"},

@@ -198,7 +198,13 @@ from loanledger.services.read.statements import (
     statement_lines,
 )
 from loanledger.services.read.todo import RECENT, TodoItem, todo
-from loanledger.services.read.views import claim_wire, line_wire, loan_summary, loan_view
+from loanledger.services.read.views import (
+    bank_loan_view,
+    claim_wire,
+    line_wire,
+    loan_summary,
+    loan_view,
+)
 
 __all__ = [
     "AUDIT_SORTS",
@@ -255,6 +261,7 @@ __all__ = [
     "bank_imports",
     "bank_key",
     "bank_keys",
+    "bank_loan_view",
     "bank_names",
     "batch",
     "batch_kinds",

@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Row, and_, exists, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from loanledger.domain.policy import Policy
@@ -123,21 +134,25 @@ def like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# A signed GET's statements are built once (building and keying a select costs more than
+# running it on a warm connection); the values are bound at each call.
+_LOAN = select(Loan.__table__).where(
+    Loan.bank_code == bindparam("bank_code"), Loan.contract_no == bindparam("contract_no")
+)
+_LOAN_LINES = (
+    select(Line.__table__)
+    .where(Line.bank_code == bindparam("bank_code"), Line.contract_no == bindparam("contract_no"))
+    .order_by(Line.id)
+)
+
+
 def loan(db: Session, bank_code: str, contract_no: str) -> Row | None:
-    return db.execute(
-        select(Loan.__table__).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no)
-    ).one_or_none()
+    return db.execute(_LOAN, {"bank_code": bank_code, "contract_no": contract_no}).one_or_none()
 
 
 def loan_lines(db: Session, bank_code: str, contract_no: str) -> list[Row]:
     """Every line about the loan (subsidy and compensation, any payee), oldest first."""
-    return list(
-        db.execute(
-            select(Line.__table__)
-            .where(Line.bank_code == bank_code, Line.contract_no == contract_no)
-            .order_by(Line.id)
-        ).all()
-    )
+    return list(db.execute(_LOAN_LINES, {"bank_code": bank_code, "contract_no": contract_no}).all())
 
 
 MAX_CARRIES = 120  # a failed payment carried on month after month: ten years, then unpaid

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loanledger.domain.money import format_fen, format_rate
 from loanledger.domain.timeline import balance_segments, npl_date, value_on
 from loanledger.domain.vocabulary import ClaimStatus, LineKind, LoanStatus, PaymentStatus
 from loanledger.persistence.tables import BatchPayee, Claim, Line, Loan, RecordState
-from loanledger.services.facts import LoanData, load_loans
+from loanledger.services.facts import (
+    LoanData,
+    load_contract_enterprise_loans,
+    load_enterprise_loans,
+)
 from loanledger.services.intake import event_to_wire
 from loanledger.services.policy_book import PolicyBook
 from loanledger.services.read.loans import loan_lines
@@ -98,7 +102,7 @@ def _enterprise_loans(db: Session, loan: Loan | Row) -> dict[int, LoanData]:
     """Every loan of the loan's enterprise with its events, in two queries: the view's own
     loan is among them (its events, status and balance), and the eligibility needs them all,
     because W0 and a filing's lapse depend on them."""
-    return load_loans(db, db.scalars(select(Loan.id).where(Loan.uscc == loan.uscc)))
+    return load_enterprise_loans(db, loan.uscc)
 
 
 def _eligibility(
@@ -110,11 +114,37 @@ def _eligibility(
     return {"eligible": eligible, "reasons": list(reasons)}
 
 
+# Built once: the loan view runs on every signed GET of a loan.
+_GRANTED = select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
+    RecordState.loan_id == bindparam("loan_id")
+)
+_CLAIMS = select(Claim.__table__).where(Claim.loan_id == bindparam("loan_id"))
+
+
+def bank_loan_view(
+    db: Session, bank_code: str, contract_no: str, today: dt.date
+) -> dict[str, Any] | None:
+    """loan_view of the bank's contract, or None when the bank has no such loan: the loan is
+    found among its enterprise's loans, which the view loads anyway (a query fewer than
+    reading it first; a bank's signed GET)."""
+    loans = load_contract_enterprise_loans(db, bank_code, contract_no)
+    for data in loans.values():
+        if data.loan.bank_code == bank_code and data.loan.contract_no == contract_no:
+            return loan_view(db, data.loan, today, loans=loans)
+    return None
+
+
 def loan_view(
-    db: Session, loan: Loan | Row, today: dt.date, book: PolicyBook | None = None
+    db: Session,
+    loan: Loan | Row,
+    today: dt.date,
+    book: PolicyBook | None = None,
+    *,
+    loans: dict[int, LoanData] | None = None,
 ) -> dict[str, Any]:
+    """`loans`: the loan's enterprise's loans, when already loaded (load_enterprise_loans)."""
     book = book or PolicyBook.load(db)
-    loans = _enterprise_loans(db, loan)
+    loans = loans if loans is not None else _enterprise_loans(db, loan)
     data = loans[loan.id]
     _version, policy = book.on(today)
     npl_on = npl_date(data.delinquencies(), policy.npl_dpd, policy.npl_classifications)
@@ -126,13 +156,9 @@ def loan_view(
         if npl_on and npl_on <= today
         else LoanStatus.ACTIVE
     )
-    granted = db.scalar(
-        select(func.coalesce(func.sum(RecordState.granted_fen), 0)).where(
-            RecordState.loan_id == loan.id
-        )
-    )
+    granted = db.scalar(_GRANTED, {"loan_id": loan.id})
     lines = loan_lines(db, loan.bank_code, loan.contract_no)
-    claims = db.execute(select(Claim.__table__).where(Claim.loan_id == loan.id)).all()
+    claims = db.execute(_CLAIMS, {"loan_id": loan.id}).all()
     return {
         "contract_no": loan.contract_no,
         "bank_code": loan.bank_code,
