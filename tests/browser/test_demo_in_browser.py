@@ -35,6 +35,7 @@ import pytest
 from loanledger import demo_data
 from loanledger.services import close_jobs
 from tests.support.browser import TIMEOUT_MS, confirm_and_click, login
+from tests.support.crawl import allowed_in, findings, visible_text
 
 pytestmark = pytest.mark.browser
 
@@ -106,6 +107,22 @@ def people(browser, live_server, app, demo):
         context.close()
 
 
+@pytest.fixture
+def seen(db, shots):
+    """`seen(page, "label")`: what the person sees is in Chinese words — no English, no code,
+    no raw amount (tests/support/crawl.py's rules, on pages the crawl never reaches: those
+    after a form) — and its screenshot is taken."""
+
+    def look(page, label: str, **kwargs) -> None:
+        allowed = allowed_in(db)
+        db.rollback()  # no read left open on the database the server writes next
+        problems = findings(visible_text(page.content())[0], allowed)
+        assert problems == [], (page.url, problems)
+        shots(page, label, **kwargs)
+
+    return look
+
+
 def flashes(page, kind: str) -> list[str]:
     return page.locator(f".flash.flash-{kind}").all_inner_texts()
 
@@ -131,7 +148,7 @@ def batch_status(page) -> str:
     return page.locator("#batch-status").inner_text().strip()
 
 
-def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
+def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     # 1. The banks report March's interest: an XLSX from the template, and a CSV.
     zsrcb = people(demo_data.bank_username("ZSRCB"))
     assert zsrcb.url.endswith("/bank")
@@ -156,7 +173,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
         f"文件已导入（{len(rows)} 行）：接收 {len(rows)} 行，重复 0 行，有错误 0 行。"
     ]
     assert zsrcb.locator("#import-status").inner_text() == "已完成"
-    shots(zsrcb, "bank-events-imported")
+    seen(zsrcb, "bank-events-imported")
 
     boczs = people(demo_data.bank_username("BOCZS"))
     captions = dict(zip(names, (cell.value for cell in sheet[1]), strict=True))
@@ -176,7 +193,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     # 2. April 1st: the clerk closes March and opens its batch.
     admin = people("admin")
     set_business_date(admin, CLOSE_DAY)
-    shots(admin, "admin-business-date")
+    seen(admin, "admin-business-date")
     clerk = people("clerk")
     clerk.goto("/bureau")
     assert clerk.locator("#close-period input[name=period]").input_value() == "2025-03"
@@ -185,7 +202,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert len(close_jobs.drain(app.extensions["loanledger"].sessionmaker)) == 1
     clerk.wait_for_selector("#close-job-done")
     assert "2025-03 已结账" in clerk.locator("#close-job-done").inner_text()
-    shots(clerk, "close-done")
+    seen(clerk, "close-done")
     subsidy = clerk.locator(".close-job-batch", has_text="贴息")
     with clerk.expect_navigation():
         subsidy.click()
@@ -197,7 +214,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert clerk.locator("#batch-total").inner_text() == yuan(
         sum(_march_fen(code) for code in (ENTERPRISE_CONTRACT, "BOCZS-2025-0001"))
     )
-    shots(clerk, "march-batch-in-publicity")
+    seen(clerk, "march-batch-in-publicity")
 
     # 3. The enterprise sees its March line in 公示 and objects (on a phone, too).
     enterprise = people("enterprise")
@@ -211,7 +228,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert f"公示截止 {publicity_ends}" in line.locator(".own-status").inner_text()
     phone = people("enterprise", viewport=PHONE, phone=True)
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    shots(phone, "portal-in-publicity-390", full_page=False)  # the screen the phone shows
+    seen(phone, "portal-in-publicity-390", full_page=False)  # the screen the phone shows
     form = enterprise.locator(f'form.objection-form[data-line-id="{line_id}"]')
     form.locator("textarea[name=reason]").fill(OBJECTION)
     with enterprise.expect_navigation():
@@ -219,7 +236,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert flashes(enterprise, "success") and not flashes(enterprise, "error")
     objection = enterprise.locator("#my-objections .objection-row")
     assert objection.get_attribute("data-status") == "open"
-    shots(enterprise, "objection-raised")
+    seen(enterprise, "objection-raised")
 
     # 4. The clerk dismisses it with a reply; after 公示 submits the batch.
     clerk.goto(f"/bureau/objections?batch_id={batch_id}")
@@ -228,7 +245,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     resolve = row.locator("form.resolve-objection")
     resolve.locator("select[name=resolution]").select_option("dismissed")
     resolve.locator("textarea[name=note]").fill(REPLY)
-    shots(clerk, "objection-being-answered")
+    seen(clerk, "objection-being-answered")
     with clerk.expect_navigation():
         resolve.locator(".resolve-button").click()
     assert flashes(clerk, "success") and not flashes(clerk, "error")
@@ -241,7 +258,8 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert flashes(clerk, "success") and not flashes(clerk, "error")
     assert batch_status(clerk) == "待审批"
     assert clerk.locator("#submitted-by").inner_text().startswith("张敏")
-    shots(clerk, "batch-submitted")
+    assert clerk.locator("#approve-batch-button").count() == 0  # the checker is another person
+    seen(clerk, "batch-submitted")
 
     # 5. The approver approves; the clerk sends the payment file and records the return file.
     approver = people("approver")
@@ -250,7 +268,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert flashes(approver, "success") and not flashes(approver, "error")
     assert batch_status(approver) == "已审批"
     assert approver.locator("#approved-by").inner_text().startswith("李伟")
-    shots(approver, "batch-approved")
+    seen(approver, "batch-approved")
 
     clerk.goto(f"/bureau/batches/{batch_id}")
     with clerk.expect_navigation():
@@ -269,7 +287,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
         "回单已登记（2 行）：已支付 2 笔，支付失败 0 笔，此前已登记 0 笔。"
     ]
     assert batch_status(clerk) == "已支付"
-    shots(clerk, "batch-paid")
+    seen(clerk, "batch-paid")
 
     # 6. The enterprise sees it paid; the auditor exports the batch's audit trail.
     enterprise.goto("/portal")
@@ -280,7 +298,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     assert own.inner_text().startswith("已支付")
     answer = enterprise.locator("#my-objections .objection-row")
     assert "异议驳回" in answer.inner_text() and REPLY in answer.inner_text()
-    shots(enterprise, "portal-paid")
+    seen(enterprise, "portal-paid")
 
     auditor = people("auditor")
     auditor.click("#nav-audit")
@@ -291,7 +309,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, shots, tmp_path):
     shown = auditor.locator("#audit-entries .audit-row").all_inner_texts()
     assert any("张敏" in row and "提交批次" in row for row in shown), shown
     assert any("李伟" in row and "审批通过批次" in row for row in shown), shown
-    shots(auditor, "audit-trail-of-the-batch")
+    seen(auditor, "audit-trail-of-the-batch")
     with auditor.expect_download() as waiting:
         auditor.click("#audit-export")
     exported = list(csv.DictReader(io.StringIO(waiting.value.path().read_text("utf-8-sig"))))
