@@ -127,8 +127,28 @@ def flashes(page, kind: str) -> list[str]:
     return page.locator(f".flash.flash-{kind}").all_inner_texts()
 
 
+def click_to(page, link) -> None:
+    with page.expect_navigation():
+        link.click()
+
+
+def menu(page, name: str) -> None:
+    """A link of the top menu, by its words."""
+    click_to(page, page.locator("header.top nav").get_by_role("link", name=name, exact=True))
+
+
+def to_do(page, kind: str, batch_id: int | None = None) -> None:
+    """The dashboard's to-do item of that kind (and batch), followed."""
+    menu(page, "总览")
+    items = page.locator(f'#todo .todo-item[data-kind="{kind}"] a')
+    if batch_id is not None:
+        items = items.filter(has_text=f"#{batch_id}")
+    click_to(page, items)
+
+
 def set_business_date(admin, day: str) -> None:
-    admin.goto("/admin/business-date")
+    menu(admin, "管理")
+    click_to(admin, admin.locator("#admin-tabs").get_by_role("link", name="业务日期"))
     admin.fill("#set-business-date input[name=date]", day)
     with admin.expect_navigation():
         admin.click("#set-business-date button[type=submit]")
@@ -195,7 +215,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     set_business_date(admin, CLOSE_DAY)
     seen(admin, "admin-business-date")
     clerk = people("clerk")
-    clerk.goto("/bureau")
+    assert clerk.url.endswith("/bureau")
     assert clerk.locator("#close-period input[name=period]").input_value() == "2025-03"
     confirm_and_click(clerk, "#close-period-button")
     assert "排队中" in clerk.locator("#close-job-status").inner_text()
@@ -225,6 +245,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     amount = line.locator(".line-amount").inner_text()
     assert amount == yuan(_march_fen(ENTERPRISE_CONTRACT))  # the bank's interest, in full
     assert ENTERPRISE_NAME in enterprise.locator("h1").inner_text()
+    assert "2025年3月贴息进入公示" in enterprise.locator("#my-notices").inner_text()
     assert f"公示截止 {publicity_ends}" in line.locator(".own-status").inner_text()
     phone = people("enterprise", viewport=PHONE, phone=True)
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
@@ -239,7 +260,7 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     seen(enterprise, "objection-raised")
 
     # 4. The clerk dismisses it with a reply; after 公示 submits the batch.
-    clerk.goto(f"/bureau/objections?batch_id={batch_id}")
+    to_do(clerk, "objections")
     row = clerk.locator(".objection-row", has_text=OBJECTION)
     assert ENTERPRISE_NAME in row.inner_text() and amount in row.inner_text()
     resolve = row.locator("form.resolve-objection")
@@ -249,11 +270,11 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     with clerk.expect_navigation():
         resolve.locator(".resolve-button").click()
     assert flashes(clerk, "success") and not flashes(clerk, "error")
-    answered = clerk.locator(".objection-row", has_text=OBJECTION)
-    assert "异议驳回" in answered.inner_text() and "张敏" in answered.inner_text()
+    assert clerk.locator(".objection-row", has_text=OBJECTION).count() == 0  # none left open
     set_business_date(admin, _day_after(publicity_ends))
-    clerk.goto(f"/bureau/batches/{batch_id}")
+    to_do(clerk, "submit", batch_id)
     assert batch_status(clerk) == "待提交"
+    assert "异议驳回" in clerk.locator("#batch-objections .objection-row").inner_text()
     confirm_and_click(clerk, "#submit-batch-button")
     assert flashes(clerk, "success") and not flashes(clerk, "error")
     assert batch_status(clerk) == "待审批"
@@ -263,16 +284,14 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
 
     # 5. The approver approves; the clerk sends the payment file and records the return file.
     approver = people("approver")
-    approver.goto(f"/bureau/batches/{batch_id}")
+    to_do(approver, "approve", batch_id)
     confirm_and_click(approver, "#approve-batch-button")
     assert flashes(approver, "success") and not flashes(approver, "error")
     assert batch_status(approver) == "已审批"
     assert approver.locator("#approved-by").inner_text().startswith("李伟")
     seen(approver, "batch-approved")
 
-    clerk.goto(f"/bureau/batches/{batch_id}")
-    with clerk.expect_navigation():
-        clerk.click("#payments-link")
+    to_do(clerk, "payments", batch_id)
     with clerk.expect_download() as waiting:
         clerk.click("#payment-file-xlsx")
     payment_file = (tmp_path / "付款文件.xlsx").resolve()
@@ -290,12 +309,14 @@ def test_the_demo_s_march_worked_in_the_browser(people, app, seen, tmp_path):
     seen(clerk, "batch-paid")
 
     # 6. The enterprise sees it paid; the auditor exports the batch's audit trail.
-    enterprise.goto("/portal")
+    menu(enterprise, "我的贴息")
     paid = enterprise.locator(f'#my-payments .payment-row[data-batch-id="{batch_id}"]')
     assert "已支付" in paid.inner_text() and paid_on in paid.inner_text()
     assert amount in paid.inner_text()
     own = enterprise.locator(f'.line-row[data-line-id="{line_id}"] .own-status')
     assert own.inner_text().startswith("已支付")
+    notices = enterprise.locator("#my-notices").inner_text()
+    assert "2025年3月贴息已支付" in notices and "您的异议已处理（不成立）" in notices
     answer = enterprise.locator("#my-objections .objection-row")
     assert "异议驳回" in answer.inner_text() and REPLY in answer.inner_text()
     seen(enterprise, "portal-paid")
