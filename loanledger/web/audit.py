@@ -22,7 +22,7 @@ from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_w
 from loanledger.web.auth import roles_required
 from loanledger.web.format import SHANGHAI, day
 from loanledger.web.listing import page_asked, sort_asked
-from loanledger.web.names import shown_names
+from loanledger.web.names import person, shown_names
 
 PAGE_SIZE = 100
 EXPORT_AT_MOST = 100_000
@@ -117,14 +117,18 @@ def audit_page():
     )
 
 
+# Each code beside its words, as on the page: 操作人 (user:clerk) and 操作人姓名 (张敏), 操作代码 and
+# 操作, 对象类型 in words, 对象 (its number or code) and 对象名称 (a bank's, a person's name).
 CSV_HEADER = (
     "编号",
     "时间（北京时间）",
     "操作人",
+    "操作人姓名",
     "操作代码",
     "操作",
     "对象类型",
     "对象",
+    "对象名称",
     "变更前",
     "变更后",
 )
@@ -139,6 +143,7 @@ def audit_csv():
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    names = shown_names()
     for entry in read.audit_rows(db_session(), where, at_most=EXPORT_AT_MOST):
         row = _row(entry)
         writer.writerow(
@@ -147,10 +152,12 @@ def audit_csv():
                 row["id"],
                 row["at"],
                 row["actor"],
+                person(entry.actor),
                 row["action"],
                 row["action_words"],
                 row["entity_words"],
                 row["entity_id"],
+                entity_shown(entry.entity, entry.entity_id, names),
                 row["before"],
                 row["after"],
             )

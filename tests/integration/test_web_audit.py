@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from loanledger.persistence.tables import AuditEntry
+from loanledger.persistence.tables import AuditEntry, User
 from loanledger.web import audit as audit_pages
 from loanledger.web.audit_words import ACTIONS, ENTITIES
 from tests.support.lists import LIST, list_world
@@ -122,8 +122,36 @@ def test_the_export_is_the_filtered_trail_with_formulas_defused(people, app, db)
     expected = db.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.entity == "enterprise"))
     assert len(table) - 1 == expected == 3
     hostile = table[-1]
-    assert hostile[2].startswith("'=") and hostile[6].startswith("'@")
-    assert hostile[4] == "修改企业信息" and hostile[5] == "企业"
+    assert hostile[2].startswith("'=") and hostile[7].startswith("'@")
+    assert hostile[3].startswith("'=") and hostile[8].startswith("'@")  # their names: as they are
+    assert hostile[5] == "修改企业信息" and hostile[6] == "企业"
+
+
+def test_the_export_names_people_and_objects_beside_their_codes(people, bank, app, db):
+    """An auditor reading the CSV in Excel meets 张敏 and 中山农商银行, as on the page, each
+    beside the code it stands for."""
+    people.create("zhangmin", "clerk")
+    db.execute(update(User).where(User.username == "zhangmin").values(display_name="张敏"))
+    db.commit()
+    bank("ZSRCB", "中山农商银行")
+    for actor, entity, entity_id in (
+        ("user:zhangmin", "bank", "ZSRCB"),
+        ("system", "batch", "7"),
+        ("bank:ZSRCB", "loan", "ZSRCB/HT-1"),
+    ):
+        db.add(
+            AuditEntry(
+                actor=actor, action="bank.create", entity=entity, entity_id=entity_id, after={}
+            )
+        )
+    db.commit()
+    export = signed_in(app, "auditor1").get("/bureau/audit.csv?action=bank.create")
+    table = list(csv.DictReader(io.StringIO(export.get_data(as_text=True)[1:])))
+    assert [(r["操作人"], r["操作人姓名"], r["对象"], r["对象名称"]) for r in table][-3:] == [
+        ("user:zhangmin", "张敏", "ZSRCB", "中山农商银行"),
+        ("system", "系统", "7", "7"),
+        ("bank:ZSRCB", "中山农商银行", "ZSRCB/HT-1", "中山农商银行 / HT-1"),
+    ]
 
 
 @pytest.mark.parametrize("username", ["clerk1"])

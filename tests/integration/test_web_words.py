@@ -14,24 +14,15 @@ from sqlalchemy import select
 
 from loanledger import demo_data
 from loanledger.persistence.tables import (
-    Bank,
     Batch,
     BatchPayee,
     BusinessDate,
-    Enterprise,
-    EnterpriseList,
-    Filing,
     Line,
-    Loan,
-    LoanEvent,
-    Product,
-    RiskPool,
-    User,
 )
 from loanledger.services import read
 from loanledger.web import names
 from loanledger.web.format import yuan
-from tests.support.crawl import Allowed, crawl, findings, report, visible_text
+from tests.support.crawl import allowed_in, crawl, findings, report, visible_text
 from tests.support.demo_story import NPL_CONTRACT, UPHELD_NOTE, play
 from tests.support.web import CONFIRMED, Web, flashes, text
 
@@ -40,30 +31,6 @@ from tests.support.web import CONFIRMED, Web, flashes, text
 def demo(app, db):
     """The demo data, carried on to a paid and a failed payment and an upheld objection."""
     return play(app, db).report
-
-
-def allowed_in(db) -> Allowed:
-    """The demo data's identifiers (shown as they are) and codes (shown by name)."""
-
-    def column(*columns) -> set[str]:
-        found: set[str] = set()
-        for c in columns:
-            found |= {v for v in db.scalars(select(c)) if v}
-        return found
-
-    identifiers = column(
-        Enterprise.uscc,
-        Enterprise.account_number,
-        Enterprise.email,
-        Loan.contract_no,
-        Filing.filing_no,
-        LoanEvent.event_id,
-        BatchPayee.reference,
-        BatchPayee.account_number,
-        EnterpriseList.list_code,
-    )
-    codes = column(Bank.bank_code, Product.product_code, RiskPool.pool_code, User.username)
-    return Allowed(frozenset(identifiers), codes=frozenset(codes))
 
 
 def test_no_page_shows_english_codes_or_raw_amounts(app, db, demo):

@@ -5,7 +5,8 @@ show: English words, code identifiers, `user:`-style actors, raw amounts.
 downloads, no forms, no language switch, no sign-out) and yields each HTML page's path and
 visible text. `findings(text, allowed)` lists what the text should not show, after taking
 out the tokens a page may show as they are (`Allowed`: the identifiers of the data, such as
-USCCs and contract numbers, and a few words with their reasons)."""
+USCCs and contract numbers, and a few words with their reasons); `allowed_in(db)` lists those
+of the data in a database."""
 
 from __future__ import annotations
 
@@ -15,6 +16,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
+
+from sqlalchemy import select
+
+from loanledger.persistence.tables import (
+    Bank,
+    BatchPayee,
+    Enterprise,
+    EnterpriseList,
+    Filing,
+    ImportJob,
+    Loan,
+    LoanEvent,
+    Product,
+    RiskPool,
+    User,
+)
 
 MAX_PAGES = 300  # per person: the demo's pages are far fewer; a loop would stop here
 
@@ -117,6 +134,7 @@ class Allowed:
     - `identifiers`: the data's own numbers — USCCs (the state's code of an enterprise),
       contract and filing numbers, the banks' event ids and payment references, account
       numbers, 名录库 codes, e-mail addresses: what a person types in or compares with paper;
+      and the names of the files a bank uploaded, as it named them;
     - `words`: a few words that are names in every language (see WORDS)."""
 
     identifiers: frozenset[str]
@@ -140,6 +158,32 @@ WORDS = frozenset(
         "YYYY-MM",
     }
 )
+
+
+def allowed_in(db) -> Allowed:
+    """The demo data's identifiers (shown as they are) and codes (shown by name)."""
+
+    def column(*columns) -> set[str]:
+        found: set[str] = set()
+        for c in columns:
+            found |= {v for v in db.scalars(select(c)) if v}
+        return found
+
+    identifiers = column(
+        Enterprise.uscc,
+        Enterprise.account_number,
+        Enterprise.email,
+        Loan.contract_no,
+        Filing.filing_no,
+        LoanEvent.event_id,
+        BatchPayee.reference,
+        BatchPayee.account_number,
+        EnterpriseList.list_code,
+        ImportJob.filename,  # the name the bank gave its file (三月付息.xlsx), as uploaded
+    )
+    codes = column(Bank.bank_code, Product.product_code, RiskPool.pool_code, User.username)
+    return Allowed(frozenset(identifiers), codes=frozenset(codes))
+
 
 # Dates and periods (2025-01-21, 2025-01), times, and the USCC's shape: allowed everywhere.
 DATE_LIKE = re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?(?: \d{2}:\d{2})?\b")
