@@ -49,7 +49,7 @@ AUDIT_CAPTIONS: dict[str, LazyString] = {
     "contract_no": lazy_pgettext("audit field", "合同编号"),
     "coverage": lazy_pgettext("audit field", "风险补偿"),
     "created_at": lazy_pgettext("audit field", "创建时间（系统时间）"),
-    "created_by": lazy_pgettext("audit field", "提出人"),
+    "created_by": lazy_pgettext("audit field", "创建人"),
     "deposited_on": lazy_pgettext("audit field", "注资日期"),
     "display_name": lazy_pgettext("audit field", "姓名"),
     "eligibility": lazy_pgettext("audit field", "覆盖范围"),
@@ -112,6 +112,23 @@ AUDIT_CAPTIONS: dict[str, LazyString] = {
     "username": lazy_pgettext("audit field", "登录名"),
     "year": lazy_pgettext("audit field", "年度"),
     "value": lazy_pgettext("audit field", "值"),
+    # a bank's file import (import.done), a control total, a payment file, the calendar
+    "filename": lazy_pgettext("audit field", "文件名"),
+    "sha256": lazy_pgettext("audit field", "文件校验值（SHA-256）"),
+    "rows": lazy_pgettext("audit field", "行数"),
+    "accepted": lazy_pgettext("audit field", "接受行数"),
+    "duplicates": lazy_pgettext("audit field", "重复行数"),
+    "rejected": lazy_pgettext("audit field", "退回行数"),
+    "interest_records": lazy_pgettext("audit field", "付息记录数"),
+    "interest_total_fen": lazy_pgettext("audit field", "利息合计"),
+    "format": lazy_pgettext("audit field", "文件格式"),
+    "day": lazy_pgettext("audit field", "日期"),
+    "settled_on": lazy_pgettext("audit field", "结清日期"),
+    "key_id": lazy_pgettext("audit field", "密钥编号"),
+    "revoked": lazy_pgettext("audit field", "已吊销"),
+    "message_id": lazy_pgettext("audit field", "邮件编号"),
+    "error": lazy_pgettext("audit field", "错误信息"),
+    "error_code": lazy_pgettext("audit field", "错误代码"),
 }
 # Where an entity's key means something of its own.
 ENTITY_CAPTIONS: dict[tuple[str, str], LazyString] = {
@@ -121,7 +138,17 @@ ENTITY_CAPTIONS: dict[tuple[str, str], LazyString] = {
     ("budget", "reference"): lazy_pgettext("audit field", "文号"),
     ("pool_deposit", "amount"): lazy_pgettext("audit field", "注资金额"),
     ("pool_deposit", "reference"): lazy_pgettext("audit field", "摘要"),
+    ("blacklist_entry", "entry_id"): lazy_pgettext("audit field", "记录编号"),
+    ("blacklist_entry", "effective_from"): lazy_pgettext("audit field", "生效日"),
+    ("blacklist_entry", "effective_to"): lazy_pgettext("audit field", "失效日"),
 }
+# A calendar day's kind, as the calendar page says it (admin/calendar.html).
+CALENDAR_KINDS: dict[str, LazyString] = {
+    "holiday": lazy_gettext("放假"),
+    "workday": lazy_gettext("调休上班"),
+}
+# Whose status family a key's codes belong to where the entity alone does not say.
+FAMILIES: dict[tuple[str, str], str] = {("import", "kind"): "import_kind"}
 CAPTION_TABLES: tuple[dict[str, LazyString], ...] = (
     AUDIT_CAPTIONS,
     FIELDS,
@@ -149,7 +176,7 @@ MONEY_KEYS = frozenset(
 PERSON_KEYS = frozenset({"actor", "requested_by"})  # and every key ending in `_by`
 STATUS_KEYS = frozenset({"status", "payment_status", "coverage", "kind", "resolution", "type"})
 # Codes a person quotes as they are (a key id, a login name, an error's code).
-IDENTIFIER_KEYS = frozenset({"key_id", "username", "error_code", "error", "message_id"})
+IDENTIFIER_KEYS = frozenset({"key_id", "username", "error_code", "error", "message_id", "sha256"})
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 NONE_SHOWN = "—"
 
@@ -206,8 +233,13 @@ def _text(key: str, value: Any, entity: str, names: read.DisplayNames) -> str | 
             return names.product(value)
         if key in ("pool_code", "risk_pool", "pool"):
             return names.pool(value)
+        if entity == "calendar_day" and key == "kind":
+            words = CALENDAR_KINDS.get(value)
+            return value if words is None else str(words)
         if key in STATUS_KEYS:
-            return status_text(value, entity)
+            return status_text(value, FAMILIES.get((entity, key), entity))
+        if key == "format":  # a file's format, as the pages name it (CSV, XLSX)
+            return value.upper()
         if key == "role":
             return status_text(value)
         if key == "eligibility":

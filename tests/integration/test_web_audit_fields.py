@@ -157,3 +157,50 @@ def test_the_page_has_no_english_and_the_export_keeps_the_raw_json(app, db, stor
     entry = _entry(db, "batch.submit")
     assert rows[-1][0] == str(entry.id)
     assert json.loads(rows[-1][8]) == entry.after and rows[-1][8].startswith('{"status": ')
+
+
+def test_codes_of_imports_files_and_the_calendar_are_in_words(app, db, story):
+    db.add_all(
+        [
+            AuditEntry(
+                actor="bank:ZSRCB",
+                action="import.done",
+                entity="import",
+                entity_id="7",
+                before=None,
+                after={"kind": "events", "sha256": "ab12cd", "rows": 3, "interest_total_fen": 10},
+            ),
+            AuditEntry(
+                actor="user:clerk",
+                action="batch.payment_file_downloaded",
+                entity="batch",
+                entity_id="1",
+                before=None,
+                after={"format": "csv", "payees": 2, "total": "2854.16"},
+            ),
+            AuditEntry(
+                actor="user:admin",
+                action="calendar.add",
+                entity="calendar_day",
+                entity_id="2025-10-11",
+                before=None,
+                after={"day": "2025-10-11", "kind": "workday", "created_by": "user:admin"},
+            ),
+        ]
+    )
+    db.commit()
+    auditor = _auditor(app, story)
+    imported = _fields(
+        text(auditor.get("/bureau/audit?action=import.done")), _entry(db, "import.done").id
+    )
+    assert imported["类别"] == ("事件文件",) and imported["利息合计"] == ("¥0.10",)
+    assert imported["文件校验值（SHA-256）"] == ("ab12cd",)
+    downloaded = _fields(
+        text(auditor.get("/bureau/audit?action=batch.payment_file_downloaded")),
+        _entry(db, "batch.payment_file_downloaded").id,
+    )
+    assert downloaded["文件格式"] == ("CSV",) and downloaded["合计"] == ("¥2,854.16",)
+    day = _fields(
+        text(auditor.get("/bureau/audit?action=calendar.add")), _entry(db, "calendar.add").id
+    )
+    assert day["类别"] == ("调休上班",) and day["创建人"] == ("王芳",)
