@@ -173,7 +173,7 @@ MONEY_KEYS = frozenset(
         "compensation_total",
     }
 )
-PERSON_KEYS = frozenset({"actor", "requested_by"})  # and every key ending in `_by`
+PERSON_KEYS = frozenset({"actor"})  # and every key ending in `_by`
 STATUS_KEYS = frozenset({"status", "payment_status", "coverage", "kind", "resolution", "type"})
 # Codes a person quotes as they are (a key id, a login name, an error's code).
 IDENTIFIER_KEYS = frozenset({"key_id", "username", "error_code", "error", "message_id", "sha256"})
