@@ -583,6 +583,8 @@ class Batch(Base):
     publicity_ends_on: Mapped[dt.date | None] = mapped_column(Date)
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The business date of the submission (migration 0019); a rejection clears it.
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     # The business date of the approval: no payment of the batch is dated before it.

@@ -158,6 +158,7 @@ def submit(db: Session, batch_id: int, actor: str, today: dt.date) -> Batch:
         status=BatchStatus.SUBMITTED,
         submitted_by=actor,
         submitted_at=_now(),
+        submitted_on=today,
     )
     _copy_payees(db, batch.id)
     return submitted
@@ -296,6 +297,7 @@ def reject(db: Session, batch_id: int, actor: str, reason: str, today: dt.date) 
         rejected_at=_now(),
         submitted_by=None,
         submitted_at=None,
+        submitted_on=None,
     )
 
 

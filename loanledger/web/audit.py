@@ -18,6 +18,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.services.spreadsheets import spreadsheet_safe
 from loanledger.web import forms, web
+from loanledger.web.audit_fields import field_rows
 from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_words
 from loanledger.web.auth import roles_required
 from loanledger.web.format import SHANGHAI, day
@@ -103,7 +104,14 @@ def audit_page():
     sort = sort_asked(read.AUDIT_SORTS)
     found = read.audit_numbered(db_session(), where, page_asked(), sort, size=PAGE_SIZE)
     names = shown_names()
-    entries = [_row(e) | {"shown": entity_shown(e.entity, e.entity_id, names)} for e in found.items]
+    entries = [
+        _row(e)
+        | {
+            "shown": entity_shown(e.entity, e.entity_id, names),
+            "fields": field_rows(e.entity, e.before, e.after, names),
+        }
+        for e in found.items
+    ]
     return render_template(
         "bureau/audit.html",
         entries=entries,

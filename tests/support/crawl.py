@@ -217,10 +217,10 @@ class _Page(HTMLParser):
 
     Left out as well, each for its reason: a <textarea>'s content is what a person types
     (the what-if page's draft policy is the policy document itself, as the API takes it), and
-    an element marked `data-verbatim` shows a stored record exactly as kept (the audit log's
-    before and after: the evidence, as its CSV export has it), and one marked
-    `data-identifier` shows a code where the page is about that code itself (a login name on
-    the administrator's list of users, a bank's key id), which a person types or quotes."""
+    an element marked `data-identifier` shows a code where the page is about that code itself
+    (a login name on the administrator's list of users, a bank's key id, a field of an audit
+    entry the page has no words for), which a person types or quotes. The audit log's before
+    and after are shown in words (its CSV export keeps the record as stored)."""
 
     SHOWN_ATTRIBUTES = ("placeholder", "title", "alt", "aria-label")
 
@@ -236,7 +236,7 @@ class _Page(HTMLParser):
             if tag not in VOID_TAGS:
                 self._hidden_tags.append(tag)
             return
-        if tag in HIDDEN_TAGS or "data-verbatim" in values or "data-identifier" in values:
+        if tag in HIDDEN_TAGS or "data-identifier" in values:
             if tag not in VOID_TAGS:
                 self._hidden_tags.append(tag)
             return

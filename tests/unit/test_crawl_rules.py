@@ -32,9 +32,9 @@ def test_identifiers_dates_amounts_in_yuan_and_allowed_words_pass():
     assert findings(shown, ALLOWED) == []
 
 
-def test_visible_text_leaves_out_scripts_forms_and_verbatim_records_but_not_what_follows():
+def test_visible_text_leaves_out_scripts_forms_and_identifiers_but_not_what_follows():
     text, links = visible_text(
-        '<p>甲<input data-identifier value="x">乙<code data-verbatim>{"a_b": 1}<br></code>丙'
+        '<p>甲<input data-identifier value="x">乙<span data-identifier>a_b<br></span>丙'
         '<script>var paid_on = 1;</script><a href="/x" title="提示">链接</a>'
         "<textarea>policy_doc</textarea>丁</p>"
     )
@@ -43,3 +43,11 @@ def test_visible_text_leaves_out_scripts_forms_and_verbatim_records_but_not_what
     for hidden in ("a_b", "paid_on", "policy_doc"):
         assert hidden not in text
     assert links == ["/x"]
+
+
+def test_a_stored_record_is_no_longer_exempt():
+    """The audit page shows before and after in words since issue 15: `data-verbatim` hides
+    nothing any more, so a record shown as raw JSON is found."""
+    text, _links = visible_text('<p>甲<code data-verbatim>{"paid_on": 1}</code>乙</p>')
+    assert "paid_on" in text
+    assert "identifier paid_on" in findings(text, ALLOWED)

@@ -176,6 +176,9 @@ def batch_detail(batch) -> dict:
         {
             "submitted_by": batch.submitted_by,
             "submitted_at": as_utc(batch.submitted_at).isoformat() if batch.submitted_at else None,
+            # The business date of the submission (the date rules use; submitted_at is the
+            # wall clock).
+            "submitted_on": batch.submitted_on.isoformat() if batch.submitted_on else None,
             "approved_by": batch.approved_by,
             "approved_at": as_utc(batch.approved_at).isoformat() if batch.approved_at else None,
             "rejected_reason": batch.rejected_reason,
