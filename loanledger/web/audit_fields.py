@@ -174,9 +174,14 @@ MONEY_KEYS = frozenset(
     }
 )
 PERSON_KEYS = frozenset({"actor"})  # and every key ending in `_by`
-STATUS_KEYS = frozenset({"status", "payment_status", "coverage", "kind", "resolution", "type"})
+STATUS_KEYS = frozenset(
+    {"status", "batch_status", "payment_status", "coverage", "kind", "resolution", "type"}
+)
 # Codes a person quotes as they are (a key id, a login name, an error's code).
-IDENTIFIER_KEYS = frozenset({"key_id", "username", "error_code", "error", "message_id", "sha256"})
+# shown as stored: a code or a name someone chose (a file is named by whoever sent it)
+IDENTIFIER_KEYS = frozenset(
+    {"key_id", "username", "error_code", "error", "message_id", "sha256", "filename"}
+)
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 NONE_SHOWN = "—"
 
