@@ -47,7 +47,6 @@ def admin_policy():
     return render_template(
         "admin/policy_versions.html",
         versions=versions,
-        people=read.actor_names(db, [v.created_by for v in versions]),
         current_version=current.version,
         in_force_version=registry.policy_in_force(db, business_date())[0],
     )

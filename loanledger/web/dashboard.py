@@ -105,7 +105,6 @@ def close_job_page(job_id: int):
     return render_template(
         "bureau/close_job.html",
         job=job,
-        requested_by=read.actor_name(db, job.requested_by),
         batches=read.batches(db, period=job.period) if job.status == "done" else [],
         refresh_seconds=REFRESH_SECONDS if job.status in ("pending", "running") else None,
     )

@@ -89,6 +89,23 @@ def test_the_job_page_shows_the_progress_of_a_running_close(march, app, db):
     assert "已核算 1,200 / 34,567 笔贷款" in page and "结账中" in page
 
 
+def test_the_job_names_who_asked_by_display_name_and_the_scheduler_in_words(march, app, db):
+    """The one name helper (web/names.py `person`): a person by display name, the scheduler
+    in words, never `user:clerk1` or `scheduler`."""
+    db.execute(update(User).where(User.username == "clerk1").values(display_name="张敏"))
+    db.commit()
+    clerk = signed_in(app, "clerk1")
+    path = clerk.post(
+        "/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau"
+    ).request.path
+    asked = re.search(r"申请人</th><td>(.*?)</td>", text(clerk.get(path)))[1]
+    assert asked == "张敏"
+    db.execute(update(CloseJob).values(requested_by="scheduler"))
+    db.commit()
+    asked = re.search(r"申请人</th><td>(.*?)</td>", text(clerk.get(path)))[1]
+    assert asked == "系统定时任务"
+
+
 def test_refusals_are_words_and_leave_no_job(march, app, db):
     clerk = signed_in(app, "clerk1")
     early = clerk.post("/bureau/close", {"period": "2023-04", **CONFIRMED}, from_page="/bureau")

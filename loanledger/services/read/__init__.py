@@ -9,7 +9,6 @@ through a use case. Nothing here imports Flask, the API or the pages.
 
 from loanledger.services.read.admin import (
     USERS_SHOWN,
-    actor_names,
     appropriations,
     bank_key,
     bank_keys,
@@ -51,7 +50,6 @@ from loanledger.services.read.batches import (
     payees_shown,
 )
 from loanledger.services.read.close_jobs import (
-    actor_name,
     close_job,
     open_close_job,
     open_close_jobs,
@@ -244,8 +242,6 @@ __all__ = [
     "TodoItem",
     "TrialBalance",
     "account_entries",
-    "actor_name",
-    "actor_names",
     "appropriations",
     "audit_numbered",
     "audit_rows",

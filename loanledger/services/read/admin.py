@@ -4,8 +4,6 @@ secret is shown once, when it is issued (services/identity.py), and never read b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
@@ -70,16 +68,6 @@ def policy_versions(db: Session) -> list[Row]:
             ).order_by(PolicyVersion.version.desc())
         )
     )
-
-
-def actor_names(db: Session, actors: Iterable[str]) -> dict[str, str]:
-    """The person behind each user actor ("user:alice") by display name, else username;
-    other actors (the command line, the seed) are left out."""
-    usernames = sorted({a.removeprefix("user:") for a in actors if a.startswith("user:")})
-    if not usernames:
-        return {}
-    rows = db.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
-    return {f"user:{name}": shown or name for name, shown in rows}
 
 
 def policy_version(db: Session, version: int) -> PolicyRecord | None:
