@@ -18,7 +18,7 @@ from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import imports, read, spreadsheets
 from loanledger.services.spreadsheets import FileRefused
-from loanledger.web import forms, web
+from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.i18n import import_column_text, import_error_text, t
 
@@ -129,36 +129,25 @@ def bank_upload():
     except forms.FormError as error:
         forms.flash_form_error(error)
         return redirect(url_for("web.bank_imports"))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        forms.flash_form_error(forms.FormError("no_file"))
-        return redirect(url_for("web.bank_imports"))
-    received: list[tuple[int, str, str]] = []  # the import's id, the flash message and kind
 
-    def call() -> None:
-        with imports.spool(upload.stream) as spooled:
-            try:
-                job, created = imports.receive(
-                    db_session(),
-                    user.bank_code,
-                    kind,
-                    spooled,
-                    imports.clean_filename(upload.filename),
-                    user.actor,
-                    business_date(),
-                )
-            except FileRefused as refused:
-                # As POST /imports does: the import is kept, `failed` with its reasons (nothing
-                # else was written), so this unit of work commits it and its page shows why.
-                received.append((refused.members["import_id"], t("bank.import_refused"), "error"))
-                return
-        received.append((job.id, *_said(job, created)))
+    def receive(spooled, filename: str) -> tuple[int, str, str]:
+        """The import's id, the flash message and its kind."""
+        try:
+            job, created = imports.receive(
+                db_session(), user.bank_code, kind, spooled, filename, user.actor, business_date()
+            )
+        except FileRefused as refused:
+            # As POST /imports does: the import is kept, `failed` with its reasons (nothing
+            # else was written), so this unit of work commits it and its page shows why.
+            return refused.members["import_id"], t("bank.import_refused"), "error"
+        return (job.id, *_said(job, created))
 
-    refusal = forms.attempt(call)
-    if refusal is not None:
-        forms.flash_refusal(refusal)
+    uploaded = uploads.attempt_upload(receive)
+    if uploaded is not None and uploaded.refusal is not None:
+        forms.flash_refusal(uploaded.refusal)
+    if uploaded is None or uploaded.result is None:
         return redirect(url_for("web.bank_imports"))
-    import_id, message, category = received[0]
+    import_id, message, category = uploaded.result
     flash(message, category)
     return redirect(url_for("web.bank_import", import_id=import_id))
 

@@ -19,13 +19,12 @@ from loanledger.domain.vocabulary import (
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read
-from loanledger.web import forms, web
+from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
 from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
 
-ERRORS_SHOWN = 1000  # refused rows' errors shown under the return file's form
 UNAPPROVED = (BatchStatus.PUBLICITY, BatchStatus.READY, BatchStatus.SUBMITTED)
 ROW_FIELD_RE = re.compile(r"payments\[(\d+)\]\.\w+", re.ASCII)
 
@@ -46,8 +45,7 @@ def _payments_context(batch_id: int) -> dict:
         and batch.status in PAYABLE
         and any(p.payment_status == PaymentStatus.PENDING for p in payees),
         "can_upload": user.can(Role.CLERK) and batch.status in (*PAYABLE, BatchStatus.PAID),
-        "results_errors": [],
-        "results_rows_refused": 0,
+        "results_errors": uploads.RowErrors(),
         "typed": {},  # payee_id → TypedRow: the refused form, as typed
         "row_choices": ROW_CHOICES,
     }
@@ -122,34 +120,22 @@ def payment_file_csv(batch_id: int):
 def upload_payment_results(batch_id: int):
     """The bank's return file from the payments page: a summary when it is recorded, every
     refused row's error in words under the form when it is not."""
-    from loanledger.services import imports, payment_results
-    from loanledger.services.spreadsheets import FileRefused
+    from loanledger.services import payment_results
 
     _batch_or_404(batch_id)
     back = redirect(url_for("web.payments_page", batch_id=batch_id))
     actor = current_user().actor
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        forms.flash_form_error(forms.FormError("no_file"))
+
+    def record(spooled, filename: str) -> payment_results.ResultsImport:
+        return payment_results.import_results(
+            db_session(), batch_id, spooled, filename, actor, business_date()
+        )
+
+    uploaded = uploads.attempt_upload(record)
+    if uploaded is None:
         return back
-    done: list[payment_results.ResultsImport] = []
-
-    def call() -> None:
-        with imports.spool(upload.stream) as spooled:
-            done.append(
-                payment_results.import_results(
-                    db_session(),
-                    batch_id,
-                    spooled,
-                    imports.clean_filename(upload.filename),
-                    actor,
-                    business_date(),
-                )
-            )
-
-    refusal = forms.attempt(call)
+    refusal, result = uploaded.refusal, uploaded.result
     if refusal is None:
-        result = done[0]
         key = "pay.results_ok" if result.paid or result.failed else "pay.results_unchanged"
         flash(
             t(
@@ -163,23 +149,16 @@ def upload_payment_results(batch_id: int):
         )
         return back
     if isinstance(refusal, payment_results.ResultsRefused):
-        rows = len({e.row for e in refusal.errors})
-        flash(t("pay.results_refused", rows=rows), "error")
+        errors = uploads.row_errors(
+            refusal.errors,
+            results_column_text,
+            lambda e: results_reason(e.reason, e.args, e.sentence),
+        )
+        flash(t("pay.results_refused", rows=errors.rows_refused), "error")
         context = _payments_context(batch_id)
-        context["results_rows_refused"] = rows
-        context["results_errors"] = [
-            {
-                "row": e.row,
-                "column": results_column_text(e.column),
-                "text": results_reason(e.reason, e.args, e.sentence),
-            }
-            for e in refusal.errors[:ERRORS_SHOWN]
-        ]
+        context["results_errors"] = errors
         return render_template("bureau/payments.html", **context)
-    if isinstance(refusal, FileRefused):
-        flash(forms.refusal_message("results_file_refused", refusal.message), "error")
-    else:
-        forms.flash_refusal(refusal)
+    uploads.flash_refused(refusal, "results_file_refused")
     return back
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee
+from loanledger.web import uploads
 from tests.support.payfile import (
     USCC_A,
     USCC_B,
@@ -175,6 +176,21 @@ def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothi
     english = text(upload(clerk, batch, data))
     assert "nothing was recorded" in english
     assert "A paid payment needs the bank&#39;s reference." in english
+
+
+def test_errors_past_the_shown_ones_are_counted_not_dropped(app, batch, db, monkeypatch):
+    monkeypatch.setattr(uploads, "ERRORS_SHOWN", 2)
+    data = csv_bytes(
+        [
+            ["收款人代码", "支付状态", "支付日期", "银行流水号"],
+            [USCC_B, "作废", "", ""],
+            ["91442000XXXXXXXXXX", "成功", "2020-01-01", ""],
+        ]
+    )
+    page = text(upload(signed_in(app, "clerk1"), batch, data))
+    assert len(errors_shown(page)) == 2
+    said = re.search(r'id="results-errors-shown">(.*?)</p>', page)[1]
+    assert said == "共 4 个错误，这里显示前 2 个，另有 2 条未显示；请改正后重新上传以查看其余错误。"
 
 
 def test_a_return_file_from_the_page_is_recorded_and_a_second_time_changes_nothing(app, batch, db):
