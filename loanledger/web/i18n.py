@@ -474,6 +474,7 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "admin.key_revoked_ok": lazy_gettext("密钥 %(key_id)s 已吊销，立即失效。"),
     "admin.policy_invalid": lazy_gettext("政策内容有误，未保存。请按下列提示修改："),
+    "what_if.policy_invalid": lazy_gettext("政策草案有误，未测算。请按下列提示修改："),
     "admin.policy_saved_ok": lazy_gettext("政策已保存为第 %(version)s 版，自当前业务日期起施行。"),
     "admin.budget_added_ok": lazy_gettext("%(year)s 年度预算已登记。"),
     "admin.deposit_added_ok": lazy_gettext("%(pool)s 的注资已登记。"),
