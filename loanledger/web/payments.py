@@ -24,26 +24,38 @@ from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
 from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
+from loanledger.web.listing import page_asked, shown_as, sort_asked
 
+PAGE_SIZE = 50  # payees a page; the form posts the rows of the page shown
 UNAPPROVED = (BatchStatus.PUBLICITY, BatchStatus.READY, BatchStatus.SUBMITTED)
 ROW_FIELD_RE = re.compile(r"payments\[(\d+)\]\.\w+", re.ASCII)
 
 
 def _payments_context(batch_id: int) -> dict:
+    """The payments page: the payees with something to pay in numbered pages (`page`, `sort`,
+    `dir`, as the batch page's payees), the form over the page shown."""
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payees = read.batch_payees(db, batch.id)
+    sort = sort_asked(read.payee_sorts(batch.status))
+    found = read.batch_payees_numbered(
+        db, batch, None, page_asked(), sort, size=PAGE_SIZE, to_pay=True
+    )
+    payees = found.items
+    pending = read.batch_pending_payees(db, batch.id)
     user = current_user()
     return {
         "batch": batch,
         "payees": payees,
+        "payee_page": found,
+        "payee_sort": sort,
+        "pending_count": pending,  # of every page: the form's button, the payment file
         "names": {pid: s.name for pid, s in read.payees_shown(db, batch.status, payees).items()},
         "today": business_date(),
         "can_pay": user.can(Role.CLERK) and batch.status in PAYABLE,
         # the payment file: for those who pay and approve (api.md), while there is something to pay
         "can_download": (user.can(Role.CLERK) or user.can(Role.APPROVER))
         and batch.status in PAYABLE
-        and any(p.payment_status == PaymentStatus.PENDING for p in payees),
+        and pending > 0,
         "can_upload": user.can(Role.CLERK) and batch.status in (*PAYABLE, BatchStatus.PAID),
         "results_errors": uploads.RowErrors(),
         "typed": {},  # payee_id → TypedRow: the refused form, as typed
@@ -155,6 +167,7 @@ def upload_payment_results(batch_id: int):
             lambda e: results_reason(e.reason, e.args, e.sentence),
         )
         flash(t("pay.results_refused", rows=errors.rows_refused), "error")
+        shown_as("web.payments_page")
         context = _payments_context(batch_id)
         context["results_errors"] = errors
         return render_template("bureau/payments.html", **context)
@@ -249,6 +262,7 @@ def _check_rows(rows: list[TypedRow], batch) -> list:
 def _refused_form(batch_id: int, rows: list[TypedRow], summary: str):
     """The form again, as typed, the offending rows marked: nothing was recorded."""
     flash(summary, "error")
+    shown_as("web.payments_page")
     context = _payments_context(batch_id)
     context["typed"] = {row.payee_id: row for row in rows}
     return render_template("bureau/payments.html", **context)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
-from loanledger.domain.vocabulary import BatchStatus, PayeeType
+from loanledger.domain.vocabulary import BatchStatus, PayeeType, PaymentStatus
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Claim, Enterprise, Line
 from loanledger.services.read.loans import enterprise_matching, like_escaped
 from loanledger.services.read.paging import Page, keyset_page
@@ -186,16 +186,28 @@ def batch_payees_numbered(
     sort: Sort | None = None,
     *,
     size: int,
+    to_pay: bool = False,
 ) -> NumberedPage:
     """Page `page` of the batch's payees matching `q` (payee_matching; all when None), in
-    `sort` order (by the name the batch prints unless asked), `size` a page."""
+    `sort` order (by the name the batch prints unless asked), `size` a page; with `to_pay`
+    only those with something to pay (the payments page: not payment_status none)."""
     sorts = payee_sorts(batch.status)
-    return numbered_page(
-        db,
-        _payees_of(batch.id, batch.status, q),
-        sorts.order_by(sort or sorts.default),
-        page,
-        size,
+    stmt = _payees_of(batch.id, batch.status, q)
+    if to_pay:
+        stmt = stmt.where(BatchPayee.payment_status != PaymentStatus.NONE)
+    return numbered_page(db, stmt, sorts.order_by(sort or sorts.default), page, size)
+
+
+def batch_pending_payees(db: Session, batch_id: int) -> int:
+    """How many of the batch's payees wait for their payment result (every page of them)."""
+    return int(
+        db.scalar(
+            select(func.count(BatchPayee.id)).where(
+                BatchPayee.batch_id == batch_id,
+                BatchPayee.payment_status == PaymentStatus.PENDING,
+            )
+        )
+        or 0
     )
 
 
