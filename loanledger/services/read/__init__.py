@@ -116,6 +116,7 @@ from loanledger.services.read.notices import (
     notice_counts,
     notice_wire,
     notices,
+    notices_numbered,
 )
 from loanledger.services.read.objections import (
     OBJECTION_SORTS,
@@ -327,6 +328,7 @@ __all__ = [
     "notice_counts",
     "notice_wire",
     "notices",
+    "notices_numbered",
     "objections",
     "objections_numbered",
     "objections_page",
