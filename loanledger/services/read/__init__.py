@@ -25,6 +25,7 @@ from loanledger.services.read.audit import (
     audit_trail,
 )
 from loanledger.services.read.batches import (
+    BATCH_SORTS,
     LINE_SORTS,
     LineFilter,
     PayeeAccount,
@@ -43,6 +44,7 @@ from loanledger.services.read.batches import (
     batch_pending_payees,
     batch_reason_codes,
     batches,
+    batches_numbered,
     claims,
     line,
     payee_matching,
@@ -202,6 +204,7 @@ from loanledger.services.read.views import claim_wire, line_wire, loan_summary, 
 
 __all__ = [
     "AUDIT_SORTS",
+    "BATCH_SORTS",
     "ENTERPRISE_SORTS",
     "FILING_SORTS",
     "IMPORT_IN_PROGRESS",
@@ -268,6 +271,7 @@ __all__ = [
     "batch_reason_codes",
     "batch_summary",
     "batches",
+    "batches_numbered",
     "budget_left",
     "budget_years",
     "budget_years_page",

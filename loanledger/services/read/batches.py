@@ -31,6 +31,29 @@ def batches(
     return list(db.execute(stmt).all())
 
 
+BATCH_SORTS = Sorts(
+    {
+        "id": Batch.id,
+        "period": Batch.period,
+        "kind": Batch.kind,
+        "status": Batch.status,
+        "total": Batch.total_fen,
+        "payees": Batch.payee_count,
+        "lines": Batch.line_count,
+        "publicity_ends_on": Batch.publicity_ends_on,
+    },
+    Sort("period", descending=True),  # the newest month first, subsidy before compensation
+    [Batch.kind, Batch.id],
+)
+
+
+def batches_numbered(
+    db: Session, page: int, sort: Sort = BATCH_SORTS.default, *, size: int
+) -> NumberedPage:
+    """Page `page` (from 1) of every batch in `sort` order, `size` a page (the dashboard)."""
+    return numbered_page(db, select(Batch.__table__), BATCH_SORTS.order_by(sort), page, size)
+
+
 def batch(db: Session, batch_id: int) -> Row | None:
     return db.execute(select(Batch.__table__).where(Batch.id == batch_id)).one_or_none()
 
