@@ -260,6 +260,7 @@ account_changed  # loanledger/services/read/batches.py PayeeShown: bureau/batch.
 legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.legend`
 in_progress  # loanledger/services/read/imports.py BankHome: bank/home.html `home.in_progress`
 batch_kind  # loanledger/services/read/todo.py TodoItem: bureau/dashboard.html `item.batch_kind`
+hidden  # loanledger/web/uploads.py RowErrors: _macros.html row_errors `errors.hidden`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

@@ -151,40 +151,34 @@ def put_member(list_code: str):
 @roles_required(Role.CLERK)
 def import_list_file(list_code: str):
     row = _list_or_404(list_code)
-    actor = current_user().actor
 
-    def load(spooled, filename: str) -> list_import.ListImport:
-        return list_import.import_list(
-            db_session(), list_code, spooled, filename, actor, business_date()
+    def said(result: list_import.ListImport) -> str:
+        return t(
+            "lists.imported_ok",
+            rows=result.rows,
+            added=result.added,
+            changed=result.changed,
+            unchanged=result.unchanged,
+            created=len(result.enterprises_created),
         )
 
-    uploaded = uploads.attempt_upload(load)
-    if uploaded is None:
-        return _back(list_code)
-    refusal, result = uploaded.refusal, uploaded.result
-    if refusal is None:
-        flash(
-            t(
-                "lists.imported_ok",
-                rows=result.rows,
-                added=result.added,
-                changed=result.changed,
-                unchanged=result.unchanged,
-                created=len(result.enterprises_created),
-            ),
-            "success",
+    def show_errors(errors: uploads.RowErrors) -> str:
+        shown_as("web.list_page")
+        return render_template(
+            "bureau/list.html", **{**_list_context(row, None), "import_errors": errors}
         )
-        return _back(list_code)
-    if isinstance(refusal, list_import.ListImportRefused):
-        errors = uploads.row_errors(
-            refusal.errors,
+
+    return uploads.take_rows_file(
+        uploads.RowsForm(
+            list_import.ListImportRefused,
             list_column_text,
             lambda e: list_import_reason(e.reason, e.args, e.message),
-        )
-        flash(t("lists.import_refused", rows=errors.rows_refused), "error")
-        shown_as("web.list_page")
-        context = _list_context(row, None)
-        context["import_errors"] = errors
-        return render_template("bureau/list.html", **context)
-    uploads.flash_refused(refusal, "file_refused")
-    return _back(list_code)
+            "lists.import_refused",
+            "file_refused",
+        ),
+        list_import.import_list,
+        list_code,
+        said=said,
+        back=lambda: _back(list_code),
+        show_errors=show_errors,
+    )

@@ -135,44 +135,37 @@ def upload_payment_results(batch_id: int):
     from loanledger.services import payment_results
 
     _batch_or_404(batch_id)
-    back = redirect(url_for("web.payments_page", batch_id=batch_id))
-    actor = current_user().actor
 
-    def record(spooled, filename: str) -> payment_results.ResultsImport:
-        return payment_results.import_results(
-            db_session(), batch_id, spooled, filename, actor, business_date()
-        )
-
-    uploaded = uploads.attempt_upload(record)
-    if uploaded is None:
-        return back
-    refusal, result = uploaded.refusal, uploaded.result
-    if refusal is None:
+    def said(result: payment_results.ResultsImport) -> str:
         key = "pay.results_ok" if result.paid or result.failed else "pay.results_unchanged"
-        flash(
-            t(
-                key,
-                rows=result.rows,
-                paid=result.paid,
-                failed=result.failed,
-                unchanged=result.unchanged,
-            ),
-            "success",
+        return t(
+            key,
+            rows=result.rows,
+            paid=result.paid,
+            failed=result.failed,
+            unchanged=result.unchanged,
         )
-        return back
-    if isinstance(refusal, payment_results.ResultsRefused):
-        errors = uploads.row_errors(
-            refusal.errors,
+
+    def show_errors(errors: uploads.RowErrors) -> str:
+        shown_as("web.payments_page")
+        return render_template(
+            "bureau/payments.html", **{**_payments_context(batch_id), "results_errors": errors}
+        )
+
+    return uploads.take_rows_file(
+        uploads.RowsForm(
+            payment_results.ResultsRefused,
             results_column_text,
             lambda e: results_reason(e.reason, e.args, e.sentence),
-        )
-        flash(t("pay.results_refused", rows=errors.rows_refused), "error")
-        shown_as("web.payments_page")
-        context = _payments_context(batch_id)
-        context["results_errors"] = errors
-        return render_template("bureau/payments.html", **context)
-    uploads.flash_refused(refusal, "results_file_refused")
-    return back
+            "pay.results_refused",
+            "results_file_refused",
+        ),
+        payment_results.import_results,
+        batch_id,
+        said=said,
+        back=lambda: redirect(url_for("web.payments_page", batch_id=batch_id)),
+        show_errors=show_errors,
+    )
 
 
 # The payments form: every pending row needs an explicit choice (no status is preselected).

@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, Generic, TypeVar
 
-from flask import flash, request
+from flask import Response, flash, request
 
 from loanledger.domain.errors import Refusal
+from loanledger.request_context import business_date
+from loanledger.request_context import session as db_session
 from loanledger.services import imports
 from loanledger.services.spreadsheets import FileRefused
 from loanledger.web import forms
+from loanledger.web.auth import current_user
+from loanledger.web.i18n import t
 
 ERRORS_SHOWN = 1000  # refused rows' errors shown under an upload form; the rest are counted
 
@@ -86,3 +90,46 @@ def flash_refused(refusal: Refusal, file_refused_key: str) -> None:
         flash(forms.refusal_message(file_refused_key, refusal.message), "error")
     else:
         forms.flash_refusal(refusal)
+
+
+@dataclass(frozen=True)
+class RowsForm:
+    """An upload form whose use case refuses a file row by row (`refused_as`, with `errors`
+    that name a row and a column): how the page says the rows, the count and the file."""
+
+    refused_as: type[Refusal]
+    column_text: Callable[[str | None], str]
+    sentence: Callable[[Any], str]  # one row error in words
+    rows_refused_key: str  # "…：%(rows)s 行有错误" in a flash message
+    file_refused_key: str  # the file itself unreadable
+
+
+def take_rows_file(
+    form: RowsForm,
+    use_case: Callable[..., T],
+    target: object,
+    *,
+    said: Callable[[T], str],
+    back: Callable[[], Response],
+    show_errors: Callable[[RowErrors], str],
+) -> Response | str:
+    """The form's file through `use_case(db, target, file, filename, actor, business_date)`
+    in one unit of work: done, `said(result)` and back to the page; its rows refused, the
+    page again from `show_errors` with each row's error; else the refusal in words and back."""
+    actor = current_user().actor
+    uploaded = attempt_upload(
+        lambda spooled, filename: use_case(
+            db_session(), target, spooled, filename, actor, business_date()
+        )
+    )
+    if uploaded is None:
+        return back()
+    if uploaded.refusal is None:
+        flash(said(uploaded.result), "success")
+        return back()
+    if isinstance(uploaded.refusal, form.refused_as):
+        errors = row_errors(uploaded.refusal.errors, form.column_text, form.sentence)
+        flash(t(form.rows_refused_key, rows=errors.rows_refused), "error")
+        return show_errors(errors)
+    flash_refused(uploaded.refusal, form.file_refused_key)
+    return back()
