@@ -9,6 +9,8 @@ bigger one is left pending for the import worker and its page shows how far it i
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -22,6 +24,7 @@ from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.i18n import import_column_text, import_error_text, t
 
+T = TypeVar("T")
 HOME_IMPORTS = 5  # the newest imports on the home page
 IMPORTS_PAGE_SIZE = 20
 LOANS_PAGE_SIZE = 50
@@ -32,6 +35,23 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _bank_code() -> str:
     return current_user().bank_code
+
+
+def _own(found: T | None) -> T:
+    """What the bank's own read found; another bank's loan or import is None: not found, as
+    if it did not exist."""
+    if found is None:
+        abort(404)
+    return found
+
+
+def _error_words(job, row: int, error) -> tuple[str, str]:
+    """One refused row's error as the import's page and its errors.csv say it: the column
+    and the problem in words."""
+    return (
+        import_column_text(job.kind, error.column_name),
+        import_error_text(job.kind, row, error.column_name, error.code, error.message),
+    )
 
 
 def _cursor() -> str | None:
@@ -90,9 +110,7 @@ def bank_loans():
 @roles_required(Role.BANK)
 def bank_loan(contract_no: str):
     db = db_session()
-    loan = read.loan(db, _bank_code(), contract_no)  # another bank's contract: not found
-    if loan is None:
-        abort(404)
+    loan = _own(read.loan(db, _bank_code(), contract_no))
     names = read.names(db, products=[loan.product_code], enterprises=[loan.uscc])
     return render_template(
         "bank/loan.html",
@@ -175,9 +193,7 @@ def _done_message(job) -> str:
 @roles_required(Role.BANK)
 def bank_import(import_id: int):
     db = db_session()
-    job = read.bank_import(db, _bank_code(), import_id)  # another bank's import: not found
-    if job is None:
-        abort(404)
+    job = _own(read.bank_import(db, _bank_code(), import_id))
     groups = read.import_errors_by_row(db, job.id, limit=ERRORS_SHOWN)
     return render_template(
         "bank/import.html",
@@ -186,12 +202,7 @@ def bank_import(import_id: int):
             {
                 "row": group.row,
                 "errors": [
-                    {
-                        "column": import_column_text(job.kind, error.column_name),
-                        "text": import_error_text(
-                            job.kind, group.row, error.column_name, error.code, error.message
-                        ),
-                    }
+                    dict(zip(("column", "text"), _error_words(job, group.row, error), strict=True))
                     for error in group.errors
                 ],
             }
@@ -207,15 +218,9 @@ def bank_import(import_id: int):
 def bank_import_errors(import_id: int):
     """Every error kept of the import, in the words of its page: 行号, 列, 错误."""
     db = db_session()
-    job = read.bank_import(db, _bank_code(), import_id)
-    if job is None:
-        abort(404)
+    job = _own(read.bank_import(db, _bank_code(), import_id))
     rows = (
-        (
-            group.row,
-            import_column_text(job.kind, error.column_name),
-            import_error_text(job.kind, group.row, error.column_name, error.code, error.message),
-        )
+        (group.row, *_error_words(job, group.row, error))
         for group in read.import_errors_by_row(db, job.id, limit=imports.MAX_STORED_ERRORS)
         for error in group.errors
     )
