@@ -36,6 +36,7 @@ from loanledger.web import forms, web
 from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
 from loanledger.web.admin_words import ROLE_WORDS, role_words
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import t
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$", re.ASCII)
@@ -366,9 +367,7 @@ def admin_rotate_key(bank_code: str):
 
 
 def _key_or_404(key_id: str):
-    key = read.bank_key(db_session(), key_id)
-    if key is None:
-        abort(404)
+    key = found_or_404(read.bank_key(db_session(), key_id))
     return key
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.vocabulary import Role
@@ -21,6 +21,7 @@ from loanledger.web import forms, web
 from loanledger.web.admin_forms import flash_admin_refusal, policy_doc, policy_problems
 from loanledger.web.admin_words import policy_changes, policy_rows
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import t
 
 SHOWN_ONLY = ("version", "in_force_from")  # a saved version's own, never edited
@@ -52,9 +53,7 @@ def admin_policy():
 @web.get("/admin/policy/<int:version>")
 @roles_required(Role.ADMIN)
 def admin_policy_version(version: int):
-    record = read.policy_version(db_session(), version)
-    if record is None:
-        abort(404)
+    record = found_or_404(read.policy_version(db_session(), version))
     return render_template(
         "admin/policy_version.html",
         record=record,

@@ -9,9 +9,7 @@ bigger one is left pending for the import worker and its page shows how far it i
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from loanledger.domain.errors import Refusal
@@ -22,27 +20,19 @@ from loanledger.services import imports, read, spreadsheets
 from loanledger.services.spreadsheets import FileRefused
 from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.downloads import attachment
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import import_column_text, import_error_text, t
 
-T = TypeVar("T")
 HOME_IMPORTS = 5  # the newest imports on the home page
 IMPORTS_PAGE_SIZE = 20
 LOANS_PAGE_SIZE = 50
 ERRORS_SHOWN = imports.MAX_SHOWN_ERRORS  # as many as GET /imports/{id} lists
 MAX_CURSOR = 1024
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _bank_code() -> str:
     return current_user().bank_code
-
-
-def _own(found: T | None) -> T:
-    """What the bank's own read found; another bank's loan or import is None: not found, as
-    if it did not exist."""
-    if found is None:
-        abort(404)
-    return found
 
 
 def _error_words(job, row: int, error) -> tuple[str, str]:
@@ -110,7 +100,7 @@ def bank_loans():
 @roles_required(Role.BANK)
 def bank_loan(contract_no: str):
     db = db_session()
-    loan = _own(read.loan(db, _bank_code(), contract_no))
+    loan = found_or_404(read.loan(db, _bank_code(), contract_no))
     names = read.names(db, products=[loan.product_code], enterprises=[loan.uscc])
     return render_template(
         "bank/loan.html",
@@ -193,7 +183,7 @@ def _done_message(job) -> str:
 @roles_required(Role.BANK)
 def bank_import(import_id: int):
     db = db_session()
-    job = _own(read.bank_import(db, _bank_code(), import_id))
+    job = found_or_404(read.bank_import(db, _bank_code(), import_id))
     groups = read.import_errors_by_row(db, job.id, limit=ERRORS_SHOWN)
     return render_template(
         "bank/import.html",
@@ -218,18 +208,14 @@ def bank_import(import_id: int):
 def bank_import_errors(import_id: int):
     """Every error kept of the import, in the words of its page: 行号, 列, 错误."""
     db = db_session()
-    job = _own(read.bank_import(db, _bank_code(), import_id))
+    job = found_or_404(read.bank_import(db, _bank_code(), import_id))
     rows = (
         (group.row, *_error_words(job, group.row, error))
         for group in read.import_errors_by_row(db, job.id, limit=imports.MAX_STORED_ERRORS)
         for error in group.errors
     )
     header = [_("行号"), _("列"), _("错误")]
-    return Response(
-        spreadsheets.safe_csv(header, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
-    )
+    return attachment(spreadsheets.safe_csv(header, rows), f"import-{job.id}-errors.csv")
 
 
 @web.get("/bank/templates/<kind>.xlsx")
@@ -237,8 +223,4 @@ def bank_import_errors(import_id: int):
 def bank_template(kind: str):
     if kind not in imports.KINDS:
         abort(404)
-    return Response(
-        spreadsheets.template(kind),
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="loanledger-{kind}.xlsx"'},
-    )
+    return attachment(spreadsheets.template(kind), f"loanledger-{kind}.xlsx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -17,6 +17,7 @@ from loanledger.services import close_jobs, forecast, read
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import refresh_publicity as _refresh_publicity
+from loanledger.web.errors import found_or_404
 from loanledger.web.format import SHANGHAI
 from loanledger.web.i18n import t
 from loanledger.web.listing import page_asked, sort_asked
@@ -102,9 +103,7 @@ def close():
 def close_job_page(job_id: int):
     """The job's progress; the page reloads itself while the job waits or runs."""
     db = db_session()
-    job = read.close_job(db, job_id)
-    if job is None:
-        abort(404)
+    job = found_or_404(read.close_job(db, job_id))
     return render_template(
         "bureau/close_job.html",
         job=job,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.request_context import business_date
@@ -19,6 +19,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import enterprise_lists, list_import, read
 from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import list_column_text, list_import_reason, t
 from loanledger.web.listing import page_asked, shown_as, sort_asked
 
@@ -27,9 +28,7 @@ LISTS_PAGE_SIZE = 50  # there are a handful; more are paged, never cut off
 
 
 def _list_or_404(list_code: str):
-    row = read.enterprise_list(db_session(), list_code)
-    if row is None:
-        abort(404)
+    row = found_or_404(read.enterprise_list(db_session(), list_code))
     return row
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.domain.vocabulary import (
@@ -23,6 +23,8 @@ from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
+from loanledger.web.downloads import attachment
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
 from loanledger.web.listing import page_asked, shown_as, sort_asked
 
@@ -87,11 +89,7 @@ def _payment_file_download(batch_id: int, file_format: str, render):
         forms.flash_refusal(refusal)
         return redirect(url_for("web.payments_page", batch_id=batch_id))
     content, content_type, suffix = render(made[0])
-    return Response(
-        content,
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{made[0].filename(suffix)}"'},
-    )
+    return attachment(content, made[0].filename(suffix), content_type)
 
 
 @web.get("/bureau/batches/<int:batch_id>/payment-file.xlsx")
@@ -320,9 +318,7 @@ def voucher(batch_id: int, payee_id: str):
 
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payee = read.batch_payee(db, batch.id, payee_id)
-    if payee is None:
-        abort(404)
+    payee = found_or_404(read.batch_payee(db, batch.id, payee_id))
     shown = read.payees_shown(db, batch.status, [payee])[payee_id]
     return render_template(
         "bureau/voucher.html",

@@ -12,6 +12,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.listing import page_asked
 from loanledger.web.registry import loan_page_context
 
@@ -71,9 +72,7 @@ def portal_loan(bank_code: str, contract_no: str):
 @roles_required(Role.ENTERPRISE)
 def portal_line(line_id: int):
     db = db_session()
-    mine = read.enterprise_line(db, _uscc(), line_id, business_date())
-    if mine is None:
-        abort(404)
+    mine = found_or_404(read.enterprise_line(db, _uscc(), line_id, business_date()))
     upheld = [
         o
         for o, _line in read.objections(db, uscc=_uscc(), batch_id=mine.batch.id)
