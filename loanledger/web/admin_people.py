@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import (
@@ -27,7 +28,6 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy.orm import Session
 
 from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
@@ -158,8 +158,8 @@ def admin_reactivate_user(username: str):
     )
 
 
-# A use case on one user, as identity's take it: (db, username, actor).
-UserAction = Callable[[Session, str, str], object]
+# A use case on one user, as identity's take it: (db session, username, actor).
+UserAction = Callable[[Any, str, str], object]
 
 
 def _act_on_user(username: str, act: UserAction, success_key: str):

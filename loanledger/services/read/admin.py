@@ -33,27 +33,24 @@ def users(db: Session, *, at_most: int = USERS_SHOWN) -> list[Row]:
     )
 
 
+# A key as the pages show it: never its (encrypted) secret.
+KEY_COLUMNS = (
+    BankKey.key_id,
+    BankKey.bank_code,
+    BankKey.status,
+    BankKey.created_at,
+    BankKey.revoked_at,
+)
+
+
 def bank_keys(db: Session) -> list[Row]:
-    """Every bank's HMAC keys, by bank then age, without the (encrypted) secret."""
-    return list(
-        db.execute(
-            select(
-                BankKey.key_id,
-                BankKey.bank_code,
-                BankKey.status,
-                BankKey.created_at,
-                BankKey.revoked_at,
-            ).order_by(BankKey.bank_code, BankKey.created_at, BankKey.key_id)
-        )
-    )
+    """Every bank's HMAC keys, by bank then age."""
+    order = (BankKey.bank_code, BankKey.created_at, BankKey.key_id)
+    return list(db.execute(select(*KEY_COLUMNS).order_by(*order)))
 
 
 def bank_key(db: Session, key_id: str) -> Row | None:
-    return db.execute(
-        select(BankKey.key_id, BankKey.bank_code, BankKey.status, BankKey.created_at).where(
-            BankKey.key_id == key_id
-        )
-    ).one_or_none()
+    return db.execute(select(*KEY_COLUMNS).where(BankKey.key_id == key_id)).one_or_none()
 
 
 def policy_versions(db: Session) -> list[Row]:
