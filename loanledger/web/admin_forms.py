@@ -39,6 +39,15 @@ def field(field_key: str, read_it: Callable[[], T]) -> T:
         raise FieldRefused from None
 
 
+def code_text(value: str | None, pattern: re.Pattern[str], max_length: int, refused: str) -> str:
+    """A required code typed in a form (a username, a bank code): at most `max_length`
+    characters, all of `pattern`; else FormError(`refused`)."""
+    code = forms.text(value, required=True, max_length=max_length)
+    if not pattern.fullmatch(code):
+        raise forms.FormError(refused)
+    return code
+
+
 def refusal_words(refusal: Refusal) -> str:
     """A refusal in words and nothing else: the services' own messages are English, so a
     set-up refusal says its reason, any other its code's sentence (web/i18n.py)."""

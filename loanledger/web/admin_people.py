@@ -33,7 +33,7 @@ from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
 from loanledger.services import identity, read
 from loanledger.web import forms, web
-from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
+from loanledger.web.admin_forms import FieldRefused, code_text, field, flash_admin_refusal, run
 from loanledger.web.admin_words import ROLE_WORDS, role_words
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.errors import found_or_404
@@ -109,10 +109,7 @@ def _uscc(value: str | None, role: str | None) -> str | None:
 
 
 def _username(value: str | None) -> str:
-    name = forms.text(value, required=True, max_length=64)
-    if not USERNAME_RE.fullmatch(name):
-        raise forms.FormError("bad_username")
-    return name
+    return code_text(value, USERNAME_RE, 64, "bad_username")
 
 
 @web.post("/admin/users")
@@ -347,10 +344,7 @@ def admin_create_bank():
 
 
 def _bank_code(value: str | None) -> str:
-    code = forms.text(value, required=True, max_length=32)
-    if not BANK_CODE_RE.fullmatch(code):
-        raise forms.FormError("bad_bank_code")
-    return code
+    return code_text(value, BANK_CODE_RE, 32, "bad_bank_code")
 
 
 @web.post("/admin/banks/<bank_code>/keys")
