@@ -91,7 +91,10 @@ def signed_in(app, username: str, password: str | None = None) -> Web:
 
 def audited(db, action: str) -> list[AuditEntry]:
     db.expire_all()
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    # in the order written: PostgreSQL returns rows in no order without one
+    return list(
+        db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
 
 
 def audit_count(db) -> int:
