@@ -261,6 +261,7 @@ legend  # loanledger/web/report_chart.py ReportChart: bureau/report.html `chart.
 in_progress  # loanledger/services/read/imports.py BankHome: bank/home.html `home.in_progress`
 batch_kind  # loanledger/services/read/todo.py TodoItem: bureau/dashboard.html `item.batch_kind`
 identifier  # loanledger/web/audit_fields.py Part: bureau/audit.html `p.identifier`
+hidden  # loanledger/web/uploads.py RowErrors: _macros.html row_errors `errors.hidden`
 
 # ---------------------------------------------------------------- click and gunicorn
 # Commands are registered by @main.command / @user.command / @bank.command; click reads

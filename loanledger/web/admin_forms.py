@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import flash
+from flask_babel import lazy_gettext
 
-from loanledger.domain.errors import Refusal
+from loanledger.domain.errors import PolicyInvalid, Refusal
 from loanledger.domain.money import parse_yuan
 from loanledger.web import forms
-from loanledger.web.admin_words import identity_reason
+from loanledger.web.admin_words import identity_reason, policy_label
 from loanledger.web.i18n import current_language, error_text, t
+from loanledger.wire.strict_json import loads_strict
 
 T = TypeVar("T")
 YEAR_RE = re.compile(r"^\d{4}$", re.ASCII)
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # as the API's budgets and calendar take them
+MAX_POLICY_TEXT = 20_000  # a policy document typed as JSON (the policy editor, the what-if)
+POLICY_UNKNOWN_FIELD = lazy_gettext("不是政策的字段。")
 
 
 class FieldRefused(Exception):
@@ -33,6 +37,15 @@ def field(field_key: str, read_it: Callable[[], T]) -> T:
     except forms.FormError as error:
         flash(field_refused(t(field_key), error_text(error.code)), "error")
         raise FieldRefused from None
+
+
+def code_text(value: str | None, pattern: re.Pattern[str], max_length: int, refused: str) -> str:
+    """A required code typed in a form (a username, a bank code): at most `max_length`
+    characters, all of `pattern`; else FormError(`refused`)."""
+    code = forms.text(value, required=True, max_length=max_length)
+    if not pattern.fullmatch(code):
+        raise forms.FormError(refused)
+    return code
 
 
 def refusal_words(refusal: Refusal) -> str:
@@ -82,3 +95,27 @@ def year(value: str | None) -> int:
     if not YEAR_RE.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         raise forms.FormError("bad_year")
     return int(text)
+
+
+def policy_doc(text: str | None) -> dict[str, Any]:
+    """A policy document typed as JSON (the policy editor, the what-if), as an object;
+    FormError when it is not one."""
+    try:
+        doc = loads_strict(forms.text(text, required=True, max_length=MAX_POLICY_TEXT))
+    except ValueError:
+        raise forms.FormError("bad_policy_json") from None
+    if not isinstance(doc, dict):
+        raise forms.FormError("bad_policy_json")
+    return doc
+
+
+def policy_problems(error: PolicyInvalid) -> list[str]:
+    """Each problem as the field in words and the rule ("每月结账日：输入格式不正确。"). The
+    what-if names its fields under `policy.` (as POST /reports/what-if does): the same words."""
+    return [
+        field_refused(
+            policy_label((field or "").removeprefix("policy.")),
+            str(POLICY_UNKNOWN_FIELD) if code == "unknown_field" else error_text(code),
+        )
+        for field, code, _message in error.errors
+    ]

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import (
@@ -32,9 +33,10 @@ from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
 from loanledger.services import identity, read
 from loanledger.web import forms, web
-from loanledger.web.admin_forms import FieldRefused, field, flash_admin_refusal, run
+from loanledger.web.admin_forms import FieldRefused, code_text, field, flash_admin_refusal, run
 from loanledger.web.admin_words import ROLE_WORDS, role_words
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import t
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$", re.ASCII)
@@ -107,10 +109,7 @@ def _uscc(value: str | None, role: str | None) -> str | None:
 
 
 def _username(value: str | None) -> str:
-    name = forms.text(value, required=True, max_length=64)
-    if not USERNAME_RE.fullmatch(name):
-        raise forms.FormError("bad_username")
-    return name
+    return code_text(value, USERNAME_RE, 64, "bad_username")
 
 
 @web.post("/admin/users")
@@ -142,31 +141,40 @@ def admin_create_user():
 @web.post("/admin/users/<username>/deactivate")
 @roles_required(Role.ADMIN)
 def admin_deactivate_user(username: str):
-    run(
-        lambda: identity.deactivate_user(db_session(), username, _actor()),
-        "admin.user_deactivated_ok",
-        username=username,
-    )
-    return redirect(url_for("web.admin_users"))
+    return _act_on_user(username, identity.deactivate_user, "admin.user_deactivated_ok")
 
 
 @web.post("/admin/users/<username>/reactivate")
 @roles_required(Role.ADMIN)
 def admin_reactivate_user(username: str):
-    done: list[bool] = []
-    refusal = forms.attempt(
-        lambda: done.append(identity.reactivate_user(db_session(), username, _actor()))
+    return _change_user(
+        username,
+        identity.reactivate_user,
+        "admin.user_reactivated_ok",
+        "admin.user_already_active",
     )
-    _said(refusal, done, "admin.user_reactivated_ok", "admin.user_already_active", username)
+
+
+# A use case on one user, as identity's take it: (db session, username, actor).
+UserAction = Callable[[Any, str, str], object]
+
+
+def _act_on_user(username: str, act: UserAction, success_key: str):
+    """`act` on the user, said in words, back to the users."""
+    run(lambda: act(db_session(), username, _actor()), success_key, username=username)
     return redirect(url_for("web.admin_users"))
 
 
-def _said(refusal, done: list[bool], changed_key: str, unchanged_key: str, username: str):
-    """The refusal in words, else whether the use case changed anything."""
+def _change_user(username: str, act: UserAction, changed_key: str, unchanged_key: str):
+    """`act` on the user (True when it changed anything): the refusal in words, else whether
+    anything changed; back to the users."""
+    done: list[object] = []
+    refusal = forms.attempt(lambda: done.append(act(db_session(), username, _actor())))
     if refusal is not None:
         flash_admin_refusal(refusal)
     else:
         flash(t(changed_key if done[0] else unchanged_key, username=username), "success")
+    return redirect(url_for("web.admin_users"))
 
 
 class _UserChange:
@@ -189,27 +197,24 @@ class _UserChange:
 @web.post("/admin/users/<username>/edit")
 @roles_required(Role.ADMIN)
 def admin_update_user(username: str):
-    back = redirect(url_for("web.admin_users"))
     try:
         change = _UserChange(request.form, read.bank_names(db_session()))
     except FieldRefused:
-        return back
-    done: list[bool] = []
-    refusal = forms.attempt(
-        lambda: done.append(
-            identity.update_user(
-                db_session(),
-                username,
-                _actor(),
-                role=str(change.role),
-                display_name=change.display_name or None,
-                bank_code=change.bank_code,
-                uscc=change.uscc,
-            )
-        )
+        return redirect(url_for("web.admin_users"))
+    return _change_user(
+        username,
+        lambda db, user, actor: identity.update_user(
+            db,
+            user,
+            actor,
+            role=str(change.role),
+            display_name=change.display_name or None,
+            bank_code=change.bank_code,
+            uscc=change.uscc,
+        ),
+        "admin.user_updated_ok",
+        "admin.user_unchanged",
     )
-    _said(refusal, done, "admin.user_updated_ok", "admin.user_unchanged", username)
-    return back
 
 
 @web.post("/admin/users/<username>/password")
@@ -224,23 +229,17 @@ def admin_reset_password(username: str):
         )
     except FieldRefused:
         return redirect(url_for("web.admin_users"))
-    run(
-        lambda: identity.reset_password(db_session(), username, str(password), _actor()),
+    return _act_on_user(
+        username,
+        lambda db, user, actor: identity.reset_password(db, user, str(password), actor),
         "admin.password_reset_ok",
-        username=username,
     )
-    return redirect(url_for("web.admin_users"))
 
 
 @web.post("/admin/users/<username>/sign-out")
 @roles_required(Role.ADMIN)
 def admin_sign_out_user(username: str):
-    run(
-        lambda: identity.sign_out_everywhere(db_session(), username, _actor()),
-        "admin.signed_out_ok",
-        username=username,
-    )
-    return redirect(url_for("web.admin_users"))
+    return _act_on_user(username, identity.sign_out_everywhere, "admin.signed_out_ok")
 
 
 # ---------------------------------------------------------------- banks and keys
@@ -345,10 +344,7 @@ def admin_create_bank():
 
 
 def _bank_code(value: str | None) -> str:
-    code = forms.text(value, required=True, max_length=32)
-    if not BANK_CODE_RE.fullmatch(code):
-        raise forms.FormError("bad_bank_code")
-    return code
+    return code_text(value, BANK_CODE_RE, 32, "bad_bank_code")
 
 
 @web.post("/admin/banks/<bank_code>/keys")
@@ -365,9 +361,7 @@ def admin_rotate_key(bank_code: str):
 
 
 def _key_or_404(key_id: str):
-    key = read.bank_key(db_session(), key_id)
-    if key is None:
-        abort(404)
+    key = found_or_404(read.bank_key(db_session(), key_id))
     return key
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.errors import PolicyInvalid
 from loanledger.domain.vocabulary import Role
@@ -19,13 +18,12 @@ from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read, registry
 from loanledger.web import forms, web
-from loanledger.web.admin_forms import field_refused, flash_admin_refusal
-from loanledger.web.admin_words import policy_changes, policy_label, policy_rows
+from loanledger.web.admin_forms import flash_admin_refusal, policy_doc, policy_problems
+from loanledger.web.admin_words import policy_changes, policy_rows
 from loanledger.web.auth import current_user, roles_required
-from loanledger.web.i18n import error_text, t
-from loanledger.wire.strict_json import loads_strict
+from loanledger.web.errors import found_or_404
+from loanledger.web.i18n import t
 
-MAX_POLICY_TEXT = 20_000
 SHOWN_ONLY = ("version", "in_force_from")  # a saved version's own, never edited
 
 
@@ -47,7 +45,6 @@ def admin_policy():
     return render_template(
         "admin/policy_versions.html",
         versions=versions,
-        people=read.actor_names(db, [v.created_by for v in versions]),
         current_version=current.version,
         in_force_version=registry.policy_in_force(db, business_date())[0],
     )
@@ -56,9 +53,7 @@ def admin_policy():
 @web.get("/admin/policy/<int:version>")
 @roles_required(Role.ADMIN)
 def admin_policy_version(version: int):
-    record = read.policy_version(db_session(), version)
-    if record is None:
-        abort(404)
+    record = found_or_404(read.policy_version(db_session(), version))
     return render_template(
         "admin/policy_version.html",
         record=record,
@@ -80,31 +75,6 @@ def admin_policy_edit():
     return _edit_page(text, current.version)
 
 
-POLICY_UNKNOWN_FIELD = lazy_gettext("不是政策的字段。")
-
-
-def _problems(error: PolicyInvalid) -> list[str]:
-    """Each problem as the field in words and the rule ("每月结账日：输入格式不正确。")."""
-    return [
-        field_refused(
-            policy_label(field or ""),
-            str(POLICY_UNKNOWN_FIELD) if code == "unknown_field" else error_text(code),
-        )
-        for field, code, _message in error.errors
-    ]
-
-
-def _draft(text: str) -> dict[str, Any]:
-    """The JSON the administrator typed, as an object; FormError when it is not one."""
-    try:
-        doc = loads_strict(forms.text(text, required=True, max_length=MAX_POLICY_TEXT))
-    except ValueError:
-        raise forms.FormError("bad_policy_json") from None
-    if not isinstance(doc, dict):
-        raise forms.FormError("bad_policy_json")
-    return doc
-
-
 def _version(value: str | None) -> int:
     return forms.page_number(value)  # a positive integer, as the version read
 
@@ -116,13 +86,13 @@ def admin_policy_preview():
     text = request.form.get("policy", "")
     try:
         version = _version(request.form.get("version"))
-        draft = registry.policy_draft(_draft(text))
+        draft = registry.policy_draft(policy_doc(text))
     except forms.FormError as error:
         forms.flash_form_error(error)
         return _edit_page(text, registry.current_policy(db_session()).version)
     except PolicyInvalid as error:
         flash(t("admin.policy_invalid"), "error")
-        return _edit_page(text, version, problems=_problems(error))
+        return _edit_page(text, version, problems=policy_problems(error))
     current = registry.current_policy(db_session())
     changes = policy_changes(_editable(current.document()), draft, _pool_names())
     return _edit_page(
@@ -142,7 +112,7 @@ def admin_policy_save():
     text = request.form.get("policy", "")
     try:
         version = _version(request.form.get("version"))
-        doc = _draft(text)
+        doc = policy_doc(text)
     except forms.FormError as error:
         forms.flash_form_error(error)
         return _edit_page(text, registry.current_policy(db_session()).version)
@@ -155,7 +125,7 @@ def admin_policy_save():
     )
     if isinstance(refusal, PolicyInvalid):
         flash(t("admin.policy_invalid"), "error")
-        return _edit_page(text, version, problems=_problems(refusal))
+        return _edit_page(text, version, problems=policy_problems(refusal))
     if refusal is not None:
         flash_admin_refusal(refusal)
         return _edit_page(text, version)

@@ -37,6 +37,14 @@ def _actor() -> str:
     return current_user().actor
 
 
+def _reference() -> str:
+    """The form's 文号 (a budget's or a deposit's reference), required."""
+    return field(
+        "admin.f_reference",
+        lambda: forms.text(request.form.get("reference"), required=True, max_length=255),
+    )
+
+
 # ---------------------------------------------------------------- budgets
 @web.get("/admin/budgets")
 @roles_required(Role.ADMIN)
@@ -57,10 +65,7 @@ def admin_add_budget():
     try:
         budget_year = field("admin.f_year", lambda: year(request.form.get("year")))
         amount = field("admin.f_amount", lambda: amount_fen(request.form.get("amount")))
-        reference = field(
-            "admin.f_reference",
-            lambda: forms.text(request.form.get("reference"), required=True, max_length=255),
-        )
+        reference = _reference()
     except FieldRefused:
         return back
     run(
@@ -178,10 +183,7 @@ def admin_add_deposit(pool_code: str):
         deposited_on = field(
             "admin.f_deposited_on", lambda: forms.date(request.form.get("deposited_on"))
         )
-        reference = field(
-            "admin.f_reference",
-            lambda: forms.text(request.form.get("reference"), required=True, max_length=255),
-        )
+        reference = _reference()
     except FieldRefused:
         return back
     run(

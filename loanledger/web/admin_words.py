@@ -12,6 +12,7 @@ from flask_babel import LazyString, lazy_gettext, lazy_pgettext
 from loanledger.domain.money import parse_yuan
 from loanledger.domain.vocabulary import PoolEligibility, Role
 from loanledger.web.format import yuan
+from loanledger.web.i18n import table_words
 
 # ---------------------------------------------------------------- roles
 # Every role an administrator can give, in the order of the form's dropdown.
@@ -26,8 +27,7 @@ ROLE_WORDS: dict[str, LazyString] = {
 
 
 def role_words(code: str) -> str:
-    words = ROLE_WORDS.get(code)
-    return code if words is None else str(words)
+    return table_words(ROLE_WORDS, code)
 
 
 # ---------------------------------------------------------------- risk pools
@@ -40,8 +40,7 @@ POOL_ELIGIBILITY_WORDS: dict[str, LazyString] = {
 
 
 def pool_eligibility_words(code: str) -> str:
-    words = POOL_ELIGIBILITY_WORDS.get(code)
-    return code if words is None else str(words)
+    return table_words(POOL_ELIGIBILITY_WORDS, code)
 
 
 # ---------------------------------------------------------------- identity refusals
@@ -119,13 +118,11 @@ def policy_label(key: str) -> str:
     """A key, or a problem's field path (`pools.SZD.pool_leverage`, `compensation_tiers[0]`),
     in words: the label of its first key (a path's codes are not shown on a page)."""
     root = key.split(".")[0].split("[")[0]
-    words = POLICY_LABELS.get(root)
-    return str(lazy_gettext("未知字段")) if words is None else str(words)
+    return table_words(POLICY_LABELS, root, str(lazy_gettext("未知字段")))
 
 
 def _value_words(code: Any) -> str:
-    words = VALUE_WORDS.get(code) if isinstance(code, str) else None
-    return str(code) if words is None else str(words)
+    return table_words(VALUE_WORDS, code)
 
 
 def _percent(ratio: str) -> str:
@@ -177,8 +174,7 @@ def policy_value(key: str, value: Any, pool_names: dict[str, str] | None = None)
     if key == "pools":
         return _pool_rules(value, pool_names or {})
     if key == "payee":
-        words = PAYEE_WORDS.get(value)
-        return str(value) if words is None else str(words)
+        return table_words(PAYEE_WORDS, value)
     if isinstance(value, list):
         return "、".join(_value_words(item) for item in value)
     return _value_words(value)

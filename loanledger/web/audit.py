@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 
-from flask import Response, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from loanledger.domain.vocabulary import Role
 from loanledger.request_context import session as db_session
@@ -21,6 +21,7 @@ from loanledger.web import forms, web
 from loanledger.web.audit_fields import field_rows
 from loanledger.web.audit_words import ACTIONS, ENTITIES, action_words, entity_words
 from loanledger.web.auth import roles_required
+from loanledger.web.downloads import attachment
 from loanledger.web.format import SHANGHAI, day
 from loanledger.web.listing import page_asked, sort_asked
 from loanledger.web.names import person, shown_names
@@ -170,8 +171,4 @@ def audit_csv():
                 row["after"],
             )
         )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
-    )
+    return attachment("\ufeff" + out.getvalue(), "audit-trail.csv")

@@ -9,7 +9,7 @@ bigger one is left pending for the import worker and its page shows how far it i
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from loanledger.domain.errors import Refusal
@@ -18,8 +18,10 @@ from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import imports, read, spreadsheets
 from loanledger.services.spreadsheets import FileRefused
-from loanledger.web import forms, web
+from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.downloads import attachment
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import import_column_text, import_error_text, t
 
 HOME_IMPORTS = 5  # the newest imports on the home page
@@ -27,11 +29,19 @@ IMPORTS_PAGE_SIZE = 20
 LOANS_PAGE_SIZE = 50
 ERRORS_SHOWN = imports.MAX_SHOWN_ERRORS  # as many as GET /imports/{id} lists
 MAX_CURSOR = 1024
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _bank_code() -> str:
     return current_user().bank_code
+
+
+def _error_words(job, row: int, error) -> tuple[str, str]:
+    """One refused row's error as the import's page and its errors.csv say it: the column
+    and the problem in words."""
+    return (
+        import_column_text(job.kind, error.column_name),
+        import_error_text(job.kind, row, error.column_name, error.code, error.message),
+    )
 
 
 def _cursor() -> str | None:
@@ -90,9 +100,7 @@ def bank_loans():
 @roles_required(Role.BANK)
 def bank_loan(contract_no: str):
     db = db_session()
-    loan = read.loan(db, _bank_code(), contract_no)  # another bank's contract: not found
-    if loan is None:
-        abort(404)
+    loan = found_or_404(read.loan(db, _bank_code(), contract_no))
     names = read.names(db, products=[loan.product_code], enterprises=[loan.uscc])
     return render_template(
         "bank/loan.html",
@@ -129,36 +137,25 @@ def bank_upload():
     except forms.FormError as error:
         forms.flash_form_error(error)
         return redirect(url_for("web.bank_imports"))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        forms.flash_form_error(forms.FormError("no_file"))
-        return redirect(url_for("web.bank_imports"))
-    received: list[tuple[int, str, str]] = []  # the import's id, the flash message and kind
 
-    def call() -> None:
-        with imports.spool(upload.stream) as spooled:
-            try:
-                job, created = imports.receive(
-                    db_session(),
-                    user.bank_code,
-                    kind,
-                    spooled,
-                    imports.clean_filename(upload.filename),
-                    user.actor,
-                    business_date(),
-                )
-            except FileRefused as refused:
-                # As POST /imports does: the import is kept, `failed` with its reasons (nothing
-                # else was written), so this unit of work commits it and its page shows why.
-                received.append((refused.members["import_id"], t("bank.import_refused"), "error"))
-                return
-        received.append((job.id, *_said(job, created)))
+    def receive(spooled, filename: str) -> tuple[int, str, str]:
+        """The import's id, the flash message and its kind."""
+        try:
+            job, created = imports.receive(
+                db_session(), user.bank_code, kind, spooled, filename, user.actor, business_date()
+            )
+        except FileRefused as refused:
+            # As POST /imports does: the import is kept, `failed` with its reasons (nothing
+            # else was written), so this unit of work commits it and its page shows why.
+            return refused.members["import_id"], t("bank.import_refused"), "error"
+        return (job.id, *_said(job, created))
 
-    refusal = forms.attempt(call)
-    if refusal is not None:
-        forms.flash_refusal(refusal)
+    uploaded = uploads.attempt_upload(receive)
+    if uploaded is not None and uploaded.refusal is not None:
+        forms.flash_refusal(uploaded.refusal)
+    if uploaded is None or uploaded.result is None:
         return redirect(url_for("web.bank_imports"))
-    import_id, message, category = received[0]
+    import_id, message, category = uploaded.result
     flash(message, category)
     return redirect(url_for("web.bank_import", import_id=import_id))
 
@@ -186,9 +183,7 @@ def _done_message(job) -> str:
 @roles_required(Role.BANK)
 def bank_import(import_id: int):
     db = db_session()
-    job = read.bank_import(db, _bank_code(), import_id)  # another bank's import: not found
-    if job is None:
-        abort(404)
+    job = found_or_404(read.bank_import(db, _bank_code(), import_id))
     groups = read.import_errors_by_row(db, job.id, limit=ERRORS_SHOWN)
     return render_template(
         "bank/import.html",
@@ -197,12 +192,7 @@ def bank_import(import_id: int):
             {
                 "row": group.row,
                 "errors": [
-                    {
-                        "column": import_column_text(job.kind, error.column_name),
-                        "text": import_error_text(
-                            job.kind, group.row, error.column_name, error.code, error.message
-                        ),
-                    }
+                    dict(zip(("column", "text"), _error_words(job, group.row, error), strict=True))
                     for error in group.errors
                 ],
             }
@@ -218,24 +208,14 @@ def bank_import(import_id: int):
 def bank_import_errors(import_id: int):
     """Every error kept of the import, in the words of its page: 行号, 列, 错误."""
     db = db_session()
-    job = read.bank_import(db, _bank_code(), import_id)
-    if job is None:
-        abort(404)
+    job = found_or_404(read.bank_import(db, _bank_code(), import_id))
     rows = (
-        (
-            group.row,
-            import_column_text(job.kind, error.column_name),
-            import_error_text(job.kind, group.row, error.column_name, error.code, error.message),
-        )
+        (group.row, *_error_words(job, group.row, error))
         for group in read.import_errors_by_row(db, job.id, limit=imports.MAX_STORED_ERRORS)
         for error in group.errors
     )
     header = [_("行号"), _("列"), _("错误")]
-    return Response(
-        spreadsheets.safe_csv(header, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
-    )
+    return attachment(spreadsheets.safe_csv(header, rows), f"import-{job.id}-errors.csv")
 
 
 @web.get("/bank/templates/<kind>.xlsx")
@@ -243,8 +223,4 @@ def bank_import_errors(import_id: int):
 def bank_template(kind: str):
     if kind not in imports.KINDS:
         abort(404)
-    return Response(
-        spreadsheets.template(kind),
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="loanledger-{kind}.xlsx"'},
-    )
+    return attachment(spreadsheets.template(kind), f"loanledger-{kind}.xlsx")

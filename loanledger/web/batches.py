@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -17,6 +17,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.listing import page_asked, sort_asked
 
 LINE_KINDS = words(LineKind)
@@ -40,9 +41,7 @@ def refresh_publicity() -> None:
 
 
 def batch_or_404(batch_id: int):
-    batch = read.batch(db_session(), batch_id)
-    if batch is None:
-        abort(404)
+    batch = found_or_404(read.batch(db_session(), batch_id))
     return batch
 
 
@@ -188,9 +187,7 @@ def reject_batch(batch_id: int):
 @roles_required(*STAFF_ROLES)
 def line_page(line_id: int):
     db = db_session()
-    line = read.line(db, line_id)
-    if line is None:
-        abort(404)
+    line = found_or_404(read.line(db, line_id))
     return render_template(
         "portal/line.html",
         line=line,

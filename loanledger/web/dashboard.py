@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -17,9 +17,12 @@ from loanledger.services import close_jobs, forecast, read
 from loanledger.web import chart, forms, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import refresh_publicity as _refresh_publicity
+from loanledger.web.errors import found_or_404
 from loanledger.web.format import SHANGHAI
 from loanledger.web.i18n import t
+from loanledger.web.listing import page_asked, sort_asked
 
+BATCHES_PAGE_SIZE = 20  # the batch list, in numbered pages (`bpage`, `bsort`, `bdir`)
 REFRESH_SECONDS = 2  # the job page reloads itself this often until the close ends
 
 
@@ -30,14 +33,15 @@ def dashboard():
     db = db_session()
     today = business_date()
     now = dt.datetime.now(dt.UTC)
-    newest_first = sorted(
-        read.batches(db), key=lambda b: b.period, reverse=True
-    )  # stable: kinds keep their order
+    batch_sort = sort_asked(read.BATCH_SORTS, prefix="b")
+    batch_list = read.batches_numbered(db, page_asked("b"), batch_sort, size=BATCHES_PAGE_SIZE)
     return render_template(
         "bureau/dashboard.html",
         today=today,
         periods=list(reversed(read.periods(db))),
-        batches=newest_first,
+        batches=batch_list.items,
+        batch_list=batch_list,
+        batch_sort=batch_sort,
         budgets=read.budget_years(db),
         # 预计全年支出 / 预算: GET /reports/forecast's figure for the business year
         year_forecast=forecast.forecast_kept(db, today.year).years[0],
@@ -99,13 +103,10 @@ def close():
 def close_job_page(job_id: int):
     """The job's progress; the page reloads itself while the job waits or runs."""
     db = db_session()
-    job = read.close_job(db, job_id)
-    if job is None:
-        abort(404)
+    job = found_or_404(read.close_job(db, job_id))
     return render_template(
         "bureau/close_job.html",
         job=job,
-        requested_by=read.actor_name(db, job.requested_by),
         batches=read.batches(db, period=job.period) if job.status == "done" else [],
         refresh_seconds=REFRESH_SECONDS if job.status in ("pending", "running") else None,
     )

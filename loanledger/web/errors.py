@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as HttpNotFound
 
@@ -51,3 +52,14 @@ def register_app_handlers(app: Flask) -> None:
 
     app.register_error_handler(HttpNotFound, unmatched)
     app.register_error_handler(MethodNotAllowed, unmatched)
+
+
+T = TypeVar("T")
+
+
+def found_or_404(found: T | None) -> T:
+    """What a page's read found; nothing (or what the reader may not see, which the reads
+    answer as nothing) is 404, as if it did not exist."""
+    if found is None:
+        abort(404)
+    return found

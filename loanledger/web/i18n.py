@@ -20,6 +20,7 @@ extension, which would take a translation as HTML, is not installed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, g, has_request_context, request, session
@@ -83,11 +84,11 @@ def t(key: str, **values) -> str:
 
 
 def reason_text(code: str) -> str:
-    return _lookup(REASONS, code)
+    return table_words(REASONS, code)
 
 
 def reason_short(code: str) -> str:
-    return _lookup(REASON_NAMES, code)
+    return table_words(REASON_NAMES, code)
 
 
 def status_text(code: str | None, family: str | None = None) -> str:
@@ -96,7 +97,7 @@ def status_text(code: str | None, family: str | None = None) -> str:
     if code is None:
         return ""
     own = FAMILY_STATUSES.get(family or "", {}).get(code)
-    return str(own) if own is not None else _lookup(STATUSES, code)
+    return str(own) if own is not None else table_words(STATUSES, code)
 
 
 def error_text(code: str | None, fallback: str = "") -> str:
@@ -107,9 +108,13 @@ def error_text(code: str | None, fallback: str = "") -> str:
     return fallback or code or ""
 
 
-def _lookup(table: dict[str, LazyString], code: str) -> str:
-    message = table.get(code)
-    return code if message is None else str(message)
+def table_words(table: Mapping[str, LazyString], code: object, otherwise: str | None = None):
+    """`code` in a table's words; a code not in it is `otherwise` (by default the code as
+    text, for the page's check to catch)."""
+    message = table.get(code) if isinstance(code, str) else None
+    if message is not None:
+        return str(message)
+    return str(code) if otherwise is None else otherwise
 
 
 # ---------------------------------------------------------------- domain.md §8
@@ -474,6 +479,7 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "admin.key_revoked_ok": lazy_gettext("密钥 %(key_id)s 已吊销，立即失效。"),
     "admin.policy_invalid": lazy_gettext("政策内容有误，未保存。请按下列提示修改："),
+    "what_if.policy_invalid": lazy_gettext("政策草案有误，未测算。请按下列提示修改："),
     "admin.policy_saved_ok": lazy_gettext("政策已保存为第 %(version)s 版，自当前业务日期起施行。"),
     "admin.budget_added_ok": lazy_gettext("%(year)s 年度预算已登记。"),
     "admin.deposit_added_ok": lazy_gettext("%(pool)s 的注资已登记。"),
@@ -541,7 +547,7 @@ LIST_IMPORT_REASONS: dict[str, LazyString] = {
 
 def list_column_text(column: str | None) -> str:
     """A list file's column in words ('' for the row as a whole)."""
-    return "" if column is None else _lookup(LIST_COLUMNS, column)
+    return "" if column is None else table_words(LIST_COLUMNS, column)
 
 
 def list_import_reason(reason: str, args: dict, fallback: str) -> str:
@@ -593,7 +599,7 @@ RESULTS_REASONS: dict[str, LazyString] = {
 
 def results_column_text(column: str | None) -> str:
     """A return file's column in words ('' for the row as a whole)."""
-    return "" if column is None else _lookup(RESULTS_COLUMNS, column)
+    return "" if column is None else table_words(RESULTS_COLUMNS, column)
 
 
 def results_reason(reason: str, args: dict, fallback: str) -> str:

@@ -11,27 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.vocabulary import STAFF_ROLES, Role
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
-from loanledger.services import enterprise_lists, imports, list_import, read
-from loanledger.services.spreadsheets import FileRefused
-from loanledger.web import forms, web
+from loanledger.services import enterprise_lists, list_import, read
+from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import list_column_text, list_import_reason, t
 from loanledger.web.listing import page_asked, shown_as, sort_asked
 
 PAGE_SIZE = 50
 LISTS_PAGE_SIZE = 50  # there are a handful; more are paged, never cut off
-ERRORS_SHOWN = 1000  # refused rows' errors shown under the upload form
 
 
 def _list_or_404(list_code: str):
-    row = read.enterprise_list(db_session(), list_code)
-    if row is None:
-        abort(404)
+    row = found_or_404(read.enterprise_list(db_session(), list_code))
     return row
 
 
@@ -106,9 +103,7 @@ def _list_context(row, on: dt.date | None, page: int = 1, sort: read.Sort | None
         "on": on,
         "today": business_date(),
         "can_change": user.can(Role.CLERK),
-        "import_errors": [],
-        "import_rows_refused": 0,
-        "import_error_count": 0,
+        "import_errors": uploads.RowErrors(),
     }
 
 
@@ -155,59 +150,34 @@ def put_member(list_code: str):
 @roles_required(Role.CLERK)
 def import_list_file(list_code: str):
     row = _list_or_404(list_code)
-    actor = current_user().actor
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        forms.flash_form_error(forms.FormError("no_file"))
-        return _back(list_code)
-    done: list[list_import.ListImport] = []
 
-    def call() -> None:
-        with imports.spool(upload.stream) as spooled:
-            done.append(
-                list_import.import_list(
-                    db_session(),
-                    list_code,
-                    spooled,
-                    imports.clean_filename(upload.filename),
-                    actor,
-                    business_date(),
-                )
-            )
-
-    refusal = forms.attempt(call)
-    if refusal is None:
-        result = done[0]
-        flash(
-            t(
-                "lists.imported_ok",
-                rows=result.rows,
-                added=result.added,
-                changed=result.changed,
-                unchanged=result.unchanged,
-                created=len(result.enterprises_created),
-            ),
-            "success",
+    def said(result: list_import.ListImport) -> str:
+        return t(
+            "lists.imported_ok",
+            rows=result.rows,
+            added=result.added,
+            changed=result.changed,
+            unchanged=result.unchanged,
+            created=len(result.enterprises_created),
         )
-        return _back(list_code)
-    if isinstance(refusal, list_import.ListImportRefused):
-        rows = len({e.row for e in refusal.errors})
-        flash(t("lists.import_refused", rows=rows), "error")
+
+    def show_errors(errors: uploads.RowErrors) -> str:
         shown_as("web.list_page")
-        context = _list_context(row, None)
-        context["import_rows_refused"] = rows
-        context["import_error_count"] = len(refusal.errors)
-        context["import_errors"] = [
-            {
-                "row": e.row,
-                "column": list_column_text(e.column),
-                "text": list_import_reason(e.reason, e.args, e.message),
-            }
-            for e in refusal.errors[:ERRORS_SHOWN]
-        ]
-        return render_template("bureau/list.html", **context)
-    if isinstance(refusal, FileRefused):
-        flash(forms.refusal_message("file_refused", refusal.message), "error")
-    else:
-        forms.flash_refusal(refusal)
-    return _back(list_code)
+        return render_template(
+            "bureau/list.html", **{**_list_context(row, None), "import_errors": errors}
+        )
+
+    return uploads.take_rows_file(
+        uploads.RowsForm(
+            list_import.ListImportRefused,
+            list_column_text,
+            lambda e: list_import_reason(e.reason, e.args, e.message),
+            "lists.import_refused",
+            "file_refused",
+        ),
+        list_import.import_list,
+        list_code,
+        said=said,
+        back=lambda: _back(list_code),
+        show_errors=show_errors,
+    )

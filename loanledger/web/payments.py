@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from loanledger.domain.capitals import yuan_in_capitals
 from loanledger.domain.vocabulary import (
@@ -19,35 +19,47 @@ from loanledger.domain.vocabulary import (
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import read
-from loanledger.web import forms, web
+from loanledger.web import forms, uploads, web
 from loanledger.web.auth import current_user, roles_required
 from loanledger.web.batches import PAYABLE
 from loanledger.web.batches import batch_or_404 as _batch_or_404
+from loanledger.web.downloads import attachment
+from loanledger.web.errors import found_or_404
 from loanledger.web.i18n import ERRORS, error_text, results_column_text, results_reason, t
+from loanledger.web.listing import page_asked, shown_as, sort_asked
 
-ERRORS_SHOWN = 1000  # refused rows' errors shown under the return file's form
+PAGE_SIZE = 50  # payees a page; the form posts the rows of the page shown
 UNAPPROVED = (BatchStatus.PUBLICITY, BatchStatus.READY, BatchStatus.SUBMITTED)
 ROW_FIELD_RE = re.compile(r"payments\[(\d+)\]\.\w+", re.ASCII)
 
 
 def _payments_context(batch_id: int) -> dict:
+    """The payments page: the payees with something to pay in numbered pages (`page`, `sort`,
+    `dir`, as the batch page's payees), the form over the page shown."""
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payees = read.batch_payees(db, batch.id)
+    sort = sort_asked(read.payee_sorts(batch.status))
+    found = read.batch_payees_numbered(
+        db, batch, None, page_asked(), sort, size=PAGE_SIZE, to_pay=True
+    )
+    payees = found.items
+    pending = read.batch_pending_payees(db, batch.id)
     user = current_user()
     return {
         "batch": batch,
         "payees": payees,
+        "payee_page": found,
+        "payee_sort": sort,
+        "pending_count": pending,  # of every page: the form's button, the payment file
         "names": {pid: s.name for pid, s in read.payees_shown(db, batch.status, payees).items()},
         "today": business_date(),
         "can_pay": user.can(Role.CLERK) and batch.status in PAYABLE,
         # the payment file: for those who pay and approve (api.md), while there is something to pay
         "can_download": (user.can(Role.CLERK) or user.can(Role.APPROVER))
         and batch.status in PAYABLE
-        and any(p.payment_status == PaymentStatus.PENDING for p in payees),
+        and pending > 0,
         "can_upload": user.can(Role.CLERK) and batch.status in (*PAYABLE, BatchStatus.PAID),
-        "results_errors": [],
-        "results_rows_refused": 0,
+        "results_errors": uploads.RowErrors(),
         "typed": {},  # payee_id → TypedRow: the refused form, as typed
         "row_choices": ROW_CHOICES,
     }
@@ -77,11 +89,7 @@ def _payment_file_download(batch_id: int, file_format: str, render):
         forms.flash_refusal(refusal)
         return redirect(url_for("web.payments_page", batch_id=batch_id))
     content, content_type, suffix = render(made[0])
-    return Response(
-        content,
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{made[0].filename(suffix)}"'},
-    )
+    return attachment(content, made[0].filename(suffix), content_type)
 
 
 @web.get("/bureau/batches/<int:batch_id>/payment-file.xlsx")
@@ -122,65 +130,40 @@ def payment_file_csv(batch_id: int):
 def upload_payment_results(batch_id: int):
     """The bank's return file from the payments page: a summary when it is recorded, every
     refused row's error in words under the form when it is not."""
-    from loanledger.services import imports, payment_results
-    from loanledger.services.spreadsheets import FileRefused
+    from loanledger.services import payment_results
 
     _batch_or_404(batch_id)
-    back = redirect(url_for("web.payments_page", batch_id=batch_id))
-    actor = current_user().actor
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        forms.flash_form_error(forms.FormError("no_file"))
-        return back
-    done: list[payment_results.ResultsImport] = []
 
-    def call() -> None:
-        with imports.spool(upload.stream) as spooled:
-            done.append(
-                payment_results.import_results(
-                    db_session(),
-                    batch_id,
-                    spooled,
-                    imports.clean_filename(upload.filename),
-                    actor,
-                    business_date(),
-                )
-            )
-
-    refusal = forms.attempt(call)
-    if refusal is None:
-        result = done[0]
+    def said(result: payment_results.ResultsImport) -> str:
         key = "pay.results_ok" if result.paid or result.failed else "pay.results_unchanged"
-        flash(
-            t(
-                key,
-                rows=result.rows,
-                paid=result.paid,
-                failed=result.failed,
-                unchanged=result.unchanged,
-            ),
-            "success",
+        return t(
+            key,
+            rows=result.rows,
+            paid=result.paid,
+            failed=result.failed,
+            unchanged=result.unchanged,
         )
-        return back
-    if isinstance(refusal, payment_results.ResultsRefused):
-        rows = len({e.row for e in refusal.errors})
-        flash(t("pay.results_refused", rows=rows), "error")
-        context = _payments_context(batch_id)
-        context["results_rows_refused"] = rows
-        context["results_errors"] = [
-            {
-                "row": e.row,
-                "column": results_column_text(e.column),
-                "text": results_reason(e.reason, e.args, e.sentence),
-            }
-            for e in refusal.errors[:ERRORS_SHOWN]
-        ]
-        return render_template("bureau/payments.html", **context)
-    if isinstance(refusal, FileRefused):
-        flash(forms.refusal_message("results_file_refused", refusal.message), "error")
-    else:
-        forms.flash_refusal(refusal)
-    return back
+
+    def show_errors(errors: uploads.RowErrors) -> str:
+        shown_as("web.payments_page")
+        return render_template(
+            "bureau/payments.html", **{**_payments_context(batch_id), "results_errors": errors}
+        )
+
+    return uploads.take_rows_file(
+        uploads.RowsForm(
+            payment_results.ResultsRefused,
+            results_column_text,
+            lambda e: results_reason(e.reason, e.args, e.sentence),
+            "pay.results_refused",
+            "results_file_refused",
+        ),
+        payment_results.import_results,
+        batch_id,
+        said=said,
+        back=lambda: redirect(url_for("web.payments_page", batch_id=batch_id)),
+        show_errors=show_errors,
+    )
 
 
 # The payments form: every pending row needs an explicit choice (no status is preselected).
@@ -270,6 +253,7 @@ def _check_rows(rows: list[TypedRow], batch) -> list:
 def _refused_form(batch_id: int, rows: list[TypedRow], summary: str):
     """The form again, as typed, the offending rows marked: nothing was recorded."""
     flash(summary, "error")
+    shown_as("web.payments_page")
     context = _payments_context(batch_id)
     context["typed"] = {row.payee_id: row for row in rows}
     return render_template("bureau/payments.html", **context)
@@ -334,9 +318,7 @@ def voucher(batch_id: int, payee_id: str):
 
     db = db_session()
     batch = _batch_or_404(batch_id)
-    payee = read.batch_payee(db, batch.id, payee_id)
-    if payee is None:
-        abort(404)
+    payee = found_or_404(read.batch_payee(db, batch.id, payee_id))
     shown = read.payees_shown(db, batch.status, [payee])[payee_id]
     return render_template(
         "bureau/voucher.html",

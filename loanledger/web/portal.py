@@ -12,9 +12,11 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, web
 from loanledger.web.auth import current_user, roles_required
+from loanledger.web.errors import found_or_404
+from loanledger.web.listing import page_asked
 from loanledger.web.registry import loan_page_context
 
-NOTICES_SHOWN = 20  # the newest; GET /me/notices pages through them all
+NOTICES_PAGE_SIZE = 20  # newest first, in numbered pages (`npage`)
 
 
 def _uscc() -> str:
@@ -44,7 +46,7 @@ def portal():
         in_publicity=in_publicity,
         upheld=upheld,
         upheld_batches={o.batch_id for o in upheld.values()},
-        notices=read.notices(db, _uscc(), limit=NOTICES_SHOWN, cursor=None).items,
+        notice_page=read.notices_numbered(db, _uscc(), page_asked("n"), size=NOTICES_PAGE_SIZE),
         notice_counts=read.notice_counts(db, _uscc()),
         enterprise=mine.enterprise,
         uscc=mine.uscc,
@@ -70,9 +72,7 @@ def portal_loan(bank_code: str, contract_no: str):
 @roles_required(Role.ENTERPRISE)
 def portal_line(line_id: int):
     db = db_session()
-    mine = read.enterprise_line(db, _uscc(), line_id, business_date())
-    if mine is None:
-        abort(404)
+    mine = found_or_404(read.enterprise_line(db, _uscc(), line_id, business_date()))
     upheld = [
         o
         for o, _line in read.objections(db, uscc=_uscc(), batch_id=mine.batch.id)
@@ -127,4 +127,13 @@ def read_notice(notice_id: int):
     refusal = forms.attempt(lambda: notices.mark_read(db_session(), uscc, notice_id, actor))
     if refusal is not None and refusal.status == 404:
         abort(404)  # another enterprise's notice is not shown to exist
-    return redirect(url_for("web.portal") + "#notices")
+    page = _notice_page_posted()
+    return redirect(url_for("web.portal", npage=page if page > 1 else None) + "#notices")
+
+
+def _notice_page_posted() -> int:
+    """The page of notices the read button was on (back to it); a bad one is the first."""
+    try:
+        return forms.page_number(request.form.get("npage"))
+    except forms.FormError:
+        return 1

@@ -10,13 +10,15 @@ header, not base.html's), so one copy suits every reader of a language.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
 from loanledger.ratelimit import limit_anonymous
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import publicity_sheet, read
 from loanledger.web import web
+from loanledger.web.downloads import attachment
+from loanledger.web.errors import found_or_404
 
 CACHE_CONTROL = "public, max-age=60"
 SEARCH_CHARS = 50
@@ -55,9 +57,7 @@ def _page(lists: list[read.PublicList], *, single: bool) -> Response:
 
 
 def _one(batch_id: int) -> read.PublicList:
-    public = read.publicity_list(db_session(), business_date(), batch_id)
-    if public is None:
-        abort(404)
+    public = found_or_404(read.publicity_list(db_session(), business_date(), batch_id))
     return public
 
 
@@ -78,12 +78,8 @@ def publicity_xlsx(batch_id: int):
     limit_anonymous()
     contact = current_app.extensions["loanledger"].settings.publicity_contact
     doc = read.publicity_doc(_one(batch_id), contact)
-    response = Response(
-        publicity_sheet.publicity_xlsx(doc),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="publicity-{doc["period"]}-{batch_id}.xlsx"'
-        },
+    response = attachment(
+        publicity_sheet.publicity_xlsx(doc), f"publicity-{doc['period']}-{batch_id}.xlsx"
     )
     response.set_etag(publicity_sheet.document_tag(doc))
     return _cacheable(response)

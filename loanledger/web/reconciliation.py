@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import abort, render_template
 
 from loanledger.domain.vocabulary import (
     STAFF_ROLES,
@@ -11,6 +11,7 @@ from loanledger.request_context import session as db_session
 from loanledger.services import read
 from loanledger.web import forms, reconciliation_words, web
 from loanledger.web.auth import roles_required
+from loanledger.web.downloads import attachment
 from loanledger.web.names import shown_names
 
 
@@ -39,13 +40,7 @@ def reconciliation_csv(period: str):
     from loanledger.services import reconciliation
 
     doc = _reconciliation(period)
-    return Response(
-        reconciliation.reconciliation_csv(doc),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.csv"'
-        },
-    )
+    return attachment(reconciliation.reconciliation_csv(doc), f"reconciliation-{doc['period']}.csv")
 
 
 @web.get("/bureau/periods/<period>/reconciliation.xlsx")
@@ -54,10 +49,6 @@ def reconciliation_xlsx(period: str):
     from loanledger.services import reconciliation
 
     doc = _reconciliation(period)
-    return Response(
-        reconciliation.reconciliation_xlsx(doc),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="reconciliation-{doc["period"]}.xlsx"'
-        },
+    return attachment(
+        reconciliation.reconciliation_xlsx(doc), f"reconciliation-{doc['period']}.xlsx"
     )

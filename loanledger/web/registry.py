@@ -4,7 +4,7 @@ over time and its lines. Read-only; the data itself is kept through the API."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 
 from loanledger.domain.timeline import balance_segments
 from loanledger.domain.vocabulary import STAFF_ROLES, FilingStatus, words
@@ -14,6 +14,7 @@ from loanledger.services import read
 from loanledger.services.facts import load_loan
 from loanledger.web import forms, web
 from loanledger.web.auth import roles_required
+from loanledger.web.errors import found_or_404
 from loanledger.web.listing import page_asked, sort_asked
 
 
@@ -64,9 +65,7 @@ def enterprises_page():
 @roles_required(*STAFF_ROLES)
 def enterprise_page(uscc: str):
     db = db_session()
-    overview = read.enterprise_overview(db, uscc, business_date())
-    if overview is None:
-        abort(404)
+    overview = found_or_404(read.enterprise_overview(db, uscc, business_date()))
     paid = read.subsidy_paid(
         db, [(loan["bank_code"], loan["contract_no"]) for loan in overview["loans"]]
     )
@@ -77,9 +76,7 @@ def enterprise_page(uscc: str):
 @roles_required(*STAFF_ROLES)
 def filing_page(filing_no: str):
     db = db_session()
-    filing = read.filing(db, filing_no)
-    if filing is None:
-        abort(404)
+    filing = found_or_404(read.filing(db, filing_no))
     doc = read.filing_docs(db, [filing], business_date())[0]
     return render_template(
         "registry/filing.html", f=doc, enterprise=read.enterprise(db, filing.uscc)
@@ -186,7 +183,5 @@ def filings_page():
 @web.get("/bureau/loans/<bank_code>/<contract_no>")
 @roles_required(*STAFF_ROLES)
 def loan_page(bank_code: str, contract_no: str):
-    loan = read.loan(db_session(), bank_code, contract_no)
-    if loan is None:
-        abort(404)
+    loan = found_or_404(read.loan(db_session(), bank_code, contract_no))
     return render_template("registry/loan.html", portal=False, **loan_page_context(loan))

@@ -8,7 +8,7 @@ Who: every staff role, as for the API.
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from loanledger.domain.errors import DomainError
 from loanledger.domain.vocabulary import STAFF_ROLES
@@ -19,8 +19,7 @@ from loanledger.services.read.reports import DIMENSIONS, FIGURES
 from loanledger.services.reports import programme_report_xlsx
 from loanledger.web import forms, report_chart, web
 from loanledger.web.auth import roles_required
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from loanledger.web.downloads import attachment
 
 
 def _asked() -> read.ReportRange:
@@ -71,8 +70,4 @@ def report_xlsx():
     report = read.programme_report(db_session(), _asked())  # a bad range: the 422 page
     asked = report.range
     name = f"programme-{asked.from_period}-{asked.to_period}-{asked.by}.xlsx"
-    return Response(
-        programme_report_xlsx(report),
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(programme_report_xlsx(report), name)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 
-from flask import render_template, request
+from flask import flash, render_template, request
 
-from loanledger.domain.vocabulary import (
-    STAFF_ROLES,
-)
+from loanledger.domain.errors import PolicyInvalid
+from loanledger.domain.vocabulary import STAFF_ROLES
 from loanledger.request_context import business_date
 from loanledger.request_context import session as db_session
 from loanledger.services import forecast
 from loanledger.web import forms, web
+from loanledger.web.admin_forms import policy_doc, policy_problems
 from loanledger.web.auth import roles_required
+from loanledger.web.i18n import t
 
 
 @web.get("/bureau/what-if")
@@ -36,25 +37,22 @@ def what_if_post():
     text = request.form.get("policy", "")
     first, last = request.form.get("from", ""), request.form.get("to", "")
     try:
-        doc = json.loads(forms.text(text, required=True, max_length=MAX_POLICY_TEXT))
+        doc = policy_doc(text)
         first, last = forms.period(first), forms.period(last)
     except forms.FormError as error:
         forms.flash_form_error(error)
-        return _what_if_form(text, first, last)
-    except ValueError:
-        forms.flash_form_error(forms.FormError("invalid_format", "policy JSON"))
         return _what_if_form(text, first, last)
     answer: dict = {}
     refusal = forms.attempt(
         lambda: answer.update(result=forecast.what_if(db_session(), doc, first, last))
     )
+    if isinstance(refusal, PolicyInvalid):
+        flash(t("what_if.policy_invalid"), "error")
+        return _what_if_form(text, first, last, problems=policy_problems(refusal))
     if refusal is not None:
         forms.flash_refusal(refusal)
-        return _what_if_form(text, first, last, problems=refusal.problems)
+        return _what_if_form(text, first, last)
     return _what_if_form(text, first, last, result=answer["result"])
-
-
-MAX_POLICY_TEXT = 20_000
 
 
 def _what_if_form(text: str, first: str, last: str, **shown):

@@ -412,7 +412,9 @@ def test_the_what_if_page_prices_a_pasted_draft_and_saves_nothing(staff, bank, a
     # an invalid draft names the field; malformed JSON or a bad month is a form error
     bad = json.dumps({**policy, "annual_cap_per_enterprise": "lots"})
     refused_page = web.post("/bureau/what-if", {"policy": bad, "from": "2023-01", "to": "2023-05"})
-    assert "policy.annual_cap_per_enterprise" in text(refused_page)
+    # the field by its caption and the rule in words (brief H2 item 5), never its path
+    assert "<li>每家企业每年贴息上限：输入格式不正确。</li>" in text(refused_page)
+    assert "annual_cap_per_enterprise" not in text(refused_page).split("</textarea>", 1)[1]
     assert flashes(refused_page, "error")
     for body in (
         {"policy": "{not json", "from": "2023-01", "to": "2023-05"},

@@ -9,6 +9,7 @@ The programme is the payout month of tests/support/month.py (scenario 01's first
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, update
 from loanledger.domain.notices import BACKOFF, MAX_ATTEMPTS
 from loanledger.persistence.tables import AuditEntry, Notice, OutboxMessage
 from loanledger.services import housekeeping, mailer
+from loanledger.web import portal as portal_pages
 from tests.support.api import ok, paged, refused
 from tests.support.mail import body, smtp_server
 from tests.support.month import OTHER, U, approved, make_month, through_publicity
@@ -367,6 +369,31 @@ def test_the_portal_shows_the_inbox_with_the_unread_count(month, db, app):
     assert web.post(f"/portal/notices/{notice_id + 1000}/read", follow=False).status_code == 404
     web.post(f"/portal/notices/{notice_id}/read", from_page="/portal")
     assert 'data-unread="0"' in text(web.get("/portal"))
+
+
+def test_the_portals_notices_are_in_numbered_pages_and_reading_one_keeps_its_page(
+    month, db, app, monkeypatch
+):
+    month.close()
+    for i in range(4):
+        db.add(Notice(uscc=U, kind="publicity", key=f"extra-{i}", title=f"第{i}条", body="正文"))
+    db.commit()
+    monkeypatch.setattr(portal_pages, "NOTICES_PAGE_SIZE", 2)
+    web = Web(app)
+    web.login("ent", "ent-password")
+    first = text(web.get("/portal"))
+    assert 'id="notices-pager" data-count="5" data-page="1" data-pages="3"' in first
+    assert "共 5 条，第 1/3 页" in first
+    assert len(re.findall(r'class="notice-row[^"]*" data-notice-id="\d+"', first)) == 2
+    assert 'id="notices-next-page" href="/portal?npage=2"' in first
+    second = text(web.get("/portal?npage=2"))
+    shown = [int(n) for n in re.findall(r'data-notice-id="(\d+)"', second)]
+    newest = sorted(db.scalars(select(Notice.id)).all(), reverse=True)
+    assert shown == newest[2:4]
+    back = web.post(f"/portal/notices/{shown[0]}/read", {"npage": "2"}, follow=False)
+    assert back.headers["Location"].endswith("/portal?npage=2#notices")
+    db.expire_all()
+    assert db.get(Notice, shown[0]).read_at is not None
 
 
 # ====================================================================== the address

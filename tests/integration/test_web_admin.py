@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from loanledger.app import create_app
 from loanledger.domain.policy import DEFAULT_POLICY_DOC, POOL_RULE_FIELDS
@@ -91,7 +91,10 @@ def signed_in(app, username: str, password: str | None = None) -> Web:
 
 def audited(db, action: str) -> list[AuditEntry]:
     db.expire_all()
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    # in the order written: PostgreSQL returns rows in no order without one
+    return list(
+        db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
 
 
 def audit_count(db) -> int:
@@ -621,6 +624,21 @@ def test_an_edit_is_compared_key_by_key_then_saved_as_a_new_version(people, app,
     assert stored.document["close_day"] == 8 and stored.in_force_from == dt.date(2025, 3, 3)
     assert stored.created_by == "user:admin1"
     assert [e.entity_id for e in audited(db, "policy.update")] == ["2"]
+
+
+def test_the_versions_name_who_saved_them_through_the_one_name_helper(people, app, db):
+    admin = signed_in(app, "admin1")
+    draft = json.loads(policy_text(text(admin.get("/admin/policy/edit"))))
+    draft["close_day"] = 8
+    admin.post("/admin/policy", {"policy": json.dumps(draft), "version": "1"})
+    db.execute(update(User).where(User.username == "admin1").values(display_name="王芳"))
+    db.execute(update(PolicyVersion).where(PolicyVersion.version == 1).values(created_by="cli"))
+    db.commit()
+    listing = text(admin.get("/admin/policy"))
+    saved_by = dict(
+        re.findall(r'data-version="(\d+)">.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>', listing, re.S)
+    )
+    assert saved_by == {"2": "王芳", "1": "系统管理员（命令行）"}
 
 
 def test_the_same_document_has_nothing_to_save(people, app):

@@ -12,8 +12,9 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
-from loanledger.persistence.tables import CloseJob, User
+from loanledger.persistence.tables import Batch, CloseJob, User
 from loanledger.services import close_jobs
+from loanledger.web import dashboard as dashboard_pages
 from tests.support.web import CONFIRMED, Web, flashes, text
 from tests.support.world import claim_world
 
@@ -89,6 +90,23 @@ def test_the_job_page_shows_the_progress_of_a_running_close(march, app, db):
     assert "已核算 1,200 / 34,567 笔贷款" in page and "结账中" in page
 
 
+def test_the_job_names_who_asked_by_display_name_and_the_scheduler_in_words(march, app, db):
+    """The one name helper (web/names.py `person`): a person by display name, the scheduler
+    in words, never `user:clerk1` or `scheduler`."""
+    db.execute(update(User).where(User.username == "clerk1").values(display_name="张敏"))
+    db.commit()
+    clerk = signed_in(app, "clerk1")
+    path = clerk.post(
+        "/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau"
+    ).request.path
+    asked = re.search(r"申请人</th><td>(.*?)</td>", text(clerk.get(path)))[1]
+    assert asked == "张敏"
+    db.execute(update(CloseJob).values(requested_by="scheduler"))
+    db.commit()
+    asked = re.search(r"申请人</th><td>(.*?)</td>", text(clerk.get(path)))[1]
+    assert asked == "系统定时任务"
+
+
 def test_refusals_are_words_and_leave_no_job(march, app, db):
     clerk = signed_in(app, "clerk1")
     early = clerk.post("/bureau/close", {"period": "2023-04", **CONFIRMED}, from_page="/bureau")
@@ -160,3 +178,32 @@ def test_the_job_page_names_the_clerk_by_display_name(march, app, db):
     clerk = signed_in(app, "clerk1")
     page = text(clerk.post("/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau"))
     assert "<td>王会计</td>" in page and "user:clerk1" not in page
+
+
+def test_the_dashboards_batches_are_sorted_and_paged(march, app, db, monkeypatch):
+    """The shared sort and pager (read.BATCH_SORTS, web/listing.py, _macros.html), with the
+    dashboard's own names (`bsort`, `bdir`, `bpage`)."""
+    clerk = signed_in(app, "clerk1")
+    clerk.post("/bureau/close", {"period": PERIOD, **CONFIRMED}, from_page="/bureau")
+    drain(app)
+    db.expire_all()
+    by_total = [b.id for b in db.scalars(select(Batch).order_by(Batch.total_fen, Batch.id))]
+    assert len(by_total) == 2
+
+    def rows(path: str) -> list[int]:
+        return [
+            int(i)
+            for i in re.findall(r'class="batch-row" data-batch-id="(\d+)"', text(clerk.get(path)))
+        ]
+
+    assert sorted(rows("/bureau")) == sorted(by_total)
+    assert rows("/bureau?bsort=total") == by_total
+    assert rows("/bureau?bsort=total&bdir=desc") == by_total[::-1]
+    monkeypatch.setattr(dashboard_pages, "BATCHES_PAGE_SIZE", 1)
+    first = text(clerk.get("/bureau?bsort=total"))
+    assert 'id="batches-pager" data-count="2" data-page="1" data-pages="2"' in first
+    assert 'id="batches-next-page" href="/bureau?bsort=total&amp;bpage=2"' in first
+    assert rows("/bureau?bsort=total&bpage=2") == by_total[1:]
+    assert 'data-sort="total"' in first and 'aria-sort="ascending"' in first
+    bad = clerk.get("/bureau?bsort=holder")
+    assert bad.status_code == 200 and flashes(bad, "error")

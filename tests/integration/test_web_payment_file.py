@@ -5,6 +5,7 @@ recorded — and, sent again, that nothing changed."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from loanledger.persistence.tables import AuditEntry, BatchPayee
+from loanledger.web import payments as payment_pages
+from loanledger.web import uploads
 from tests.support.payfile import (
     USCC_A,
     USCC_B,
@@ -22,7 +25,7 @@ from tests.support.payfile import (
     submitted_batch,
     xlsx_bytes,
 )
-from tests.support.web import Web, flashes, text
+from tests.support.web import CONFIRMED, Web, flashes, text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -177,6 +180,24 @@ def test_a_refused_return_file_shows_every_rows_error_in_words_and_records_nothi
     assert "A paid payment needs the bank&#39;s reference." in english
 
 
+def test_errors_past_the_shown_ones_are_counted_not_dropped(app, batch, db, monkeypatch):
+    monkeypatch.setattr(uploads, "ERRORS_SHOWN", 2)
+    monkeypatch.setattr(payment_pages, "PAGE_SIZE", 1)
+    data = csv_bytes(
+        [
+            ["收款人代码", "支付状态", "支付日期", "银行流水号"],
+            [USCC_B, "作废", "", ""],
+            ["91442000XXXXXXXXXX", "成功", "2020-01-01", ""],
+        ]
+    )
+    page = text(upload(signed_in(app, "clerk1"), batch, data))
+    assert len(errors_shown(page)) == 2
+    said = re.search(r'id="results-errors-shown">(.*?)</p>', page)[1]
+    assert said == "共 4 个错误，这里显示前 2 个，另有 2 条未显示；请改正后重新上传以查看其余错误。"
+    # the payees' pager under the refused file leads to the payments page, not the upload
+    assert f'id="next-page" href="{payments_page(batch)}?page=2"' in page
+
+
 def test_a_return_file_from_the_page_is_recorded_and_a_second_time_changes_nothing(app, batch, db):
     clerk = signed_in(app, "clerk1")
     data = xlsx_bytes(
@@ -228,3 +249,48 @@ def test_the_pages_words_for_a_refused_row_are_the_apis(app):
             k: sentence for k, (_code, sentence) in payment_results.REASONS.items()
         }
         assert {k: str(v) for k, v in i18n.RESULTS_COLUMNS.items()} == payment_results.CAPTIONS
+
+
+# ------------------------------------------------------------------ the form in pages
+def rows_shown(page: str) -> list[str]:
+    return re.findall(r'class="payee-row[^"]*" data-payee-id="(\w+)"', page)
+
+
+def pager_of(page: str) -> tuple[int, int, int]:
+    found = re.search(r'id="pager" data-count="(\d+)" data-page="(\d+)" data-pages="(\d+)"', page)
+    assert found, page
+    return int(found[1]), int(found[2]), int(found[3])
+
+
+def test_the_payees_are_paged_and_the_form_posts_the_page_shown(app, batch, db, monkeypatch):
+    monkeypatch.setattr(payment_pages, "PAGE_SIZE", 1)
+    clerk = signed_in(app, "clerk1")
+    first, second = (
+        text(clerk.get(payments_page(batch))),
+        text(clerk.get(f"{payments_page(batch)}?page=2")),
+    )
+    assert pager_of(first) == (2, 1, 2) and pager_of(second) == (2, 2, 2)
+    assert len(rows_shown(first)) == 1 and len(rows_shown(second)) == 1
+    assert set(rows_shown(first) + rows_shown(second)) == {USCC_A, USCC_B}
+    assert "共 2 个收款方待支付，分页显示" in first
+    # by amount, largest first: the header's link
+    biggest = max(batch.pays, key=lambda payee: batch.pays[payee].rjust(20))
+    by_pays = text(clerk.get(f"{payments_page(batch)}?sort=pays&dir=desc"))
+    assert rows_shown(by_pays) == [biggest]
+    # the form of page 2 posts its own row; a refusal shows page 2 again, as typed
+    action = re.search(r'action="([^"]+)" id="record-payments"', second)[1]
+    assert "page=2" in action
+    other = rows_shown(second)[0]
+    typed = {"payee_id": other, "status": "paid", "paid_on": "2023-02-30", "reference": "R-77"}
+    refused = clerk.post(html.unescape(action), {**typed, "reason": "", **CONFIRMED})
+    page = text(refused)
+    assert flashes(refused, "error") and pager_of(page) == (2, 2, 2)
+    assert rows_shown(page) == [other] and 'value="R-77"' in page
+    assert f'id="first-page" href="{payments_page(batch)}' in page
+    today = batch.approved_on.isoformat()
+    saved = clerk.post(
+        html.unescape(action), {**typed, "paid_on": today, **CONFIRMED, "reason": ""}
+    )
+    assert flashes(saved, "success")
+    statuses = {payee: status for payee, status, _on, _ref in payees(db, batch)}
+    assert statuses[other] == "paid" and statuses[({USCC_A, USCC_B} - {other}).pop()] == "pending"

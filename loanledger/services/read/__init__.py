@@ -9,7 +9,6 @@ through a use case. Nothing here imports Flask, the API or the pages.
 
 from loanledger.services.read.admin import (
     USERS_SHOWN,
-    actor_names,
     appropriations,
     bank_key,
     bank_keys,
@@ -26,6 +25,7 @@ from loanledger.services.read.audit import (
     audit_trail,
 )
 from loanledger.services.read.batches import (
+    BATCH_SORTS,
     LINE_SORTS,
     LineFilter,
     PayeeAccount,
@@ -41,8 +41,10 @@ from loanledger.services.read.batches import (
     batch_payees_numbered,
     batch_payees_of,
     batch_payees_page,
+    batch_pending_payees,
     batch_reason_codes,
     batches,
+    batches_numbered,
     claims,
     line,
     payee_matching,
@@ -51,7 +53,6 @@ from loanledger.services.read.batches import (
     payees_shown,
 )
 from loanledger.services.read.close_jobs import (
-    actor_name,
     close_job,
     open_close_job,
     open_close_jobs,
@@ -117,6 +118,7 @@ from loanledger.services.read.notices import (
     notice_counts,
     notice_wire,
     notices,
+    notices_numbered,
 )
 from loanledger.services.read.objections import (
     OBJECTION_SORTS,
@@ -208,6 +210,7 @@ from loanledger.services.read.views import (
 
 __all__ = [
     "AUDIT_SORTS",
+    "BATCH_SORTS",
     "ENTERPRISE_SORTS",
     "FILING_SORTS",
     "IMPORT_IN_PROGRESS",
@@ -250,8 +253,6 @@ __all__ = [
     "TodoItem",
     "TrialBalance",
     "account_entries",
-    "actor_name",
-    "actor_names",
     "appropriations",
     "audit_numbered",
     "audit_rows",
@@ -273,9 +274,11 @@ __all__ = [
     "batch_payees_numbered",
     "batch_payees_of",
     "batch_payees_page",
+    "batch_pending_payees",
     "batch_reason_codes",
     "batch_summary",
     "batches",
+    "batches_numbered",
     "budget_left",
     "budget_years",
     "budget_years_page",
@@ -336,6 +339,7 @@ __all__ = [
     "notice_counts",
     "notice_wire",
     "notices",
+    "notices_numbered",
     "objections",
     "objections_numbered",
     "objections_page",

@@ -4,8 +4,6 @@ secret is shown once, when it is issued (services/identity.py), and never read b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
@@ -35,27 +33,24 @@ def users(db: Session, *, at_most: int = USERS_SHOWN) -> list[Row]:
     )
 
 
+# A key as the pages show it: never its (encrypted) secret.
+KEY_COLUMNS = (
+    BankKey.key_id,
+    BankKey.bank_code,
+    BankKey.status,
+    BankKey.created_at,
+    BankKey.revoked_at,
+)
+
+
 def bank_keys(db: Session) -> list[Row]:
-    """Every bank's HMAC keys, by bank then age, without the (encrypted) secret."""
-    return list(
-        db.execute(
-            select(
-                BankKey.key_id,
-                BankKey.bank_code,
-                BankKey.status,
-                BankKey.created_at,
-                BankKey.revoked_at,
-            ).order_by(BankKey.bank_code, BankKey.created_at, BankKey.key_id)
-        )
-    )
+    """Every bank's HMAC keys, by bank then age."""
+    order = (BankKey.bank_code, BankKey.created_at, BankKey.key_id)
+    return list(db.execute(select(*KEY_COLUMNS).order_by(*order)))
 
 
 def bank_key(db: Session, key_id: str) -> Row | None:
-    return db.execute(
-        select(BankKey.key_id, BankKey.bank_code, BankKey.status, BankKey.created_at).where(
-            BankKey.key_id == key_id
-        )
-    ).one_or_none()
+    return db.execute(select(*KEY_COLUMNS).where(BankKey.key_id == key_id)).one_or_none()
 
 
 def policy_versions(db: Session) -> list[Row]:
@@ -70,16 +65,6 @@ def policy_versions(db: Session) -> list[Row]:
             ).order_by(PolicyVersion.version.desc())
         )
     )
-
-
-def actor_names(db: Session, actors: Iterable[str]) -> dict[str, str]:
-    """The person behind each user actor ("user:alice") by display name, else username;
-    other actors (the command line, the seed) are left out."""
-    usernames = sorted({a.removeprefix("user:") for a in actors if a.startswith("user:")})
-    if not usernames:
-        return {}
-    rows = db.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
-    return {f"user:{name}": shown or name for name, shown in rows}
 
 
 def policy_version(db: Session, version: int) -> PolicyRecord | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from loanledger.domain.vocabulary import BatchStatus, PayeeType
+from loanledger.domain.vocabulary import BatchStatus, PayeeType, PaymentStatus
 from loanledger.persistence.tables import Bank, Batch, BatchPayee, Claim, Enterprise, Line
 from loanledger.services.read.loans import enterprise_matching, like_escaped
 from loanledger.services.read.paging import Page, keyset_page
@@ -29,6 +29,29 @@ def batches(
         if value:
             stmt = stmt.where(column == value)
     return list(db.execute(stmt).all())
+
+
+BATCH_SORTS = Sorts(
+    {
+        "id": Batch.id,
+        "period": Batch.period,
+        "kind": Batch.kind,
+        "status": Batch.status,
+        "total": Batch.total_fen,
+        "payees": Batch.payee_count,
+        "lines": Batch.line_count,
+        "publicity_ends_on": Batch.publicity_ends_on,
+    },
+    Sort("period", descending=True),  # the newest month first, subsidy before compensation
+    [Batch.kind, Batch.id],
+)
+
+
+def batches_numbered(
+    db: Session, page: int, sort: Sort = BATCH_SORTS.default, *, size: int
+) -> NumberedPage:
+    """Page `page` (from 1) of every batch in `sort` order, `size` a page (the dashboard)."""
+    return numbered_page(db, select(Batch.__table__), BATCH_SORTS.order_by(sort), page, size)
 
 
 def batch(db: Session, batch_id: int) -> Row | None:
@@ -195,16 +218,28 @@ def batch_payees_numbered(
     sort: Sort | None = None,
     *,
     size: int,
+    to_pay: bool = False,
 ) -> NumberedPage:
     """Page `page` of the batch's payees matching `q` (payee_matching; all when None), in
-    `sort` order (by the name the batch prints unless asked), `size` a page."""
+    `sort` order (by the name the batch prints unless asked), `size` a page; with `to_pay`
+    only those with something to pay (the payments page: not payment_status none)."""
     sorts = payee_sorts(batch.status)
-    return numbered_page(
-        db,
-        _payees_of(batch.id, batch.status, q),
-        sorts.order_by(sort or sorts.default),
-        page,
-        size,
+    stmt = _payees_of(batch.id, batch.status, q)
+    if to_pay:
+        stmt = stmt.where(BatchPayee.payment_status != PaymentStatus.NONE)
+    return numbered_page(db, stmt, sorts.order_by(sort or sorts.default), page, size)
+
+
+def batch_pending_payees(db: Session, batch_id: int) -> int:
+    """How many of the batch's payees wait for their payment result (every page of them)."""
+    return int(
+        db.scalar(
+            select(func.count(BatchPayee.id)).where(
+                BatchPayee.batch_id == batch_id,
+                BatchPayee.payment_status == PaymentStatus.PENDING,
+            )
+        )
+        or 0
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from loanledger.persistence.tables import CLOSE_JOB_OPEN, CloseJob, User
+from loanledger.persistence.tables import CLOSE_JOB_OPEN, CloseJob
 
 
 def close_job(db: Session, job_id: int) -> Row | None:
@@ -30,14 +30,3 @@ def open_close_jobs(db: Session) -> list[Row]:
             .order_by(CloseJob.id)
         )
     )
-
-
-def actor_name(db: Session, actor: str) -> str:
-    """A person as pages name them: `user:clerk` → the user's display name (else username)."""
-    username = actor.removeprefix("user:")
-    found = db.execute(
-        select(User.display_name, User.username).where(User.username == username)
-    ).one_or_none()
-    if found is None:
-        return username
-    return found.display_name or found.username

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,22 +39,28 @@ from loanledger.services.read.sorting import NumberedPage, Sort, Sorts, numbered
 LOAN_STATUSES = words(LoanStatus)
 
 
+class LoanFilters(TypedDict, total=False):
+    """Which loans a list shows (every filter is part of the SELECT): of one bank, of one
+    enterprise, with the status the loan view shows on the day, whose contract number starts
+    with `contract_no` (in any case), whose enterprise has `enterprise` in its name or USCC."""
+
+    bank_code: str | None
+    uscc: str | None
+    status: str | None
+    contract_no: str | None
+    enterprise: str | None
+
+
 def loans(
     db: Session,
     today: dt.date,
     *,
-    bank_code: str | None = None,
-    uscc: str | None = None,
-    status: str | None = None,
-    contract_no: str | None = None,
     limit: int,
     cursor: str | None,
+    **filters: Unpack[LoanFilters],
 ) -> Page:
-    """A page of loans (rows) in registration order: of one bank, of one enterprise, whose
-    contract number starts with `contract_no` (in any case), and with the status the loan view shows on
-    `today` (every filter is part of the SELECT)."""
-    stmt = _loans_of(db, today, bank_code, uscc, status, contract_no)
-    return keyset_page(db, stmt, [Loan.id], limit=limit, cursor=cursor)
+    """A page of the loans (rows) passing `filters` on `today`, in registration order."""
+    return keyset_page(db, _loans_of(db, today, **filters), [Loan.id], limit=limit, cursor=cursor)
 
 
 def _loans_of(
@@ -116,16 +123,11 @@ def loans_numbered(
     page: int,
     sort: Sort = LOAN_SORTS.default,
     *,
-    bank_code: str | None = None,
-    uscc: str | None = None,
-    status: str | None = None,
-    contract_no: str | None = None,
-    enterprise: str | None = None,
     size: int,
+    **filters: Unpack[LoanFilters],
 ) -> NumberedPage:
-    """Page `page` of the loans passing the filters of `loans` (and `enterprise`, a piece of
-    its name or USCC), in `sort` order: the staff's loan list."""
-    stmt = _loans_of(db, today, bank_code, uscc, status, contract_no, enterprise)
+    """Page `page` of the loans passing `filters`, in `sort` order: the staff's loan list."""
+    stmt = _loans_of(db, today, **filters)
     return numbered_page(db, stmt, LOAN_SORTS.order_by(sort), page, size)
 
 

@@ -12,6 +12,7 @@ from loanledger.domain.vocabulary import OutboxStatus
 from loanledger.persistence.db import as_utc
 from loanledger.persistence.tables import Notice, OutboxMessage
 from loanledger.services.read.paging import Page, decode_cursor, encode_cursor
+from loanledger.services.read.sorting import NumberedPage, numbered_page
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ def notices(db: Session, uscc: str, *, limit: int, cursor: str | None) -> Page:
         rows = rows[:limit]
         return Page(rows, encode_cursor([rows[-1].id]))
     return Page(rows, None)
+
+
+def notices_numbered(db: Session, uscc: str, page: int, *, size: int) -> NumberedPage:
+    """Page `page` (from 1) of the enterprise's notices, newest first (the portal)."""
+    return numbered_page(db, _of(uscc), [Notice.id.desc()], page, size)
 
 
 def notice_counts(db: Session, uscc: str) -> NoticeCounts:
