@@ -17,6 +17,7 @@ from loanledger.persistence.tables import AuditEntry, Batch, BatchPayee, Line, O
 from loanledger.services import close_jobs
 from tests.support.api import API, ok, paged
 from tests.support.api import refused as refused_with
+from tests.support.payfile import loans_with_february_interest
 from tests.support.web import CONFIRMED, Web, flashes, text
 
 USCC_A = uscc_with_check("91442000MA4UJX9X1")
@@ -79,54 +80,7 @@ def month(staff, bank, app):
                 "approved_on": "2022-12-01",
             },
         )
-    staff.set_business_date("2023-01-03")
-    for uscc, contract, filing_no in ((USCC_A, "C-A", "F-A"), (USCC_B, "C-B", "F-B")):
-        ok(
-            bk1.post(
-                f"{API}/loans",
-                json={
-                    "contract_no": contract,
-                    "product_code": "BK1-P",
-                    "uscc": uscc,
-                    "filing_no": filing_no,
-                    "principal": "500000.00",
-                    "annual_rate": "3.6000",
-                    "start_date": "2023-01-03",
-                    "maturity_date": "2025-01-01",
-                    "repayment_method": "interest_only",
-                    "interest_settlement": "monthly",
-                },
-            )
-        )
-        ok(
-            bk1.post(
-                f"{API}/loans/{contract}/events",
-                json={
-                    "event_id": f"{contract}-D",
-                    "type": "disbursement",
-                    "date": "2023-01-03",
-                    "amount": "500000.00",
-                },
-            )
-        )
-    staff.set_business_date("2023-02-21")
-    # A pays more interest than the subsidy (a full line); B reports less than the rule
-    # computes, so its line is limited to the interest paid (reason interest_paid_limit).
-    for contract, interest in (("C-A", "2450.00"), ("C-B", "1000.00")):
-        ok(
-            bk1.post(
-                f"{API}/loans/{contract}/events",
-                json={
-                    "event_id": f"{contract}-I1",
-                    "type": "interest",
-                    "period_start": "2023-01-03",
-                    "period_end": "2023-02-21",
-                    "paid_on": "2023-02-21",
-                    "interest": interest,
-                },
-            )
-        )
-    staff.set_business_date("2023-03-01")
+    loans_with_february_interest(staff, bk1)
     return staff
 
 

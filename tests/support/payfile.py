@@ -41,41 +41,11 @@ class ApprovedBatch:
     pays: dict[str, str]  # payee → what the batch pays it, in yuan
 
 
-def submitted_batch(staff, bank) -> ApprovedBatch:
-    """Loans of A and B at BK1 with interest paid in February 2023, closed, through 公示,
-    submitted by the clerk (`approve` next); the business date stays the submission's."""
-    staff.set_business_date("2023-01-02")
-    bk1 = bank("BK1", "中山农商银行")
-
-    def clerk(path: str, body: dict) -> dict:
-        return ok(staff.request("clerk", "POST", path, body))
-
-    clerk(
-        "/products",
-        {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_pool": None},
-    )
-    clerk("/budgets", {"year": 2023, "amount": "1000000.00", "reference": "中财〔2023〕1号"})
-    for uscc, name in NAMES.items():
-        body: dict[str, Any] = {
-            "uscc": uscc,
-            "name": name,
-            "established_on": "2012-01-01",
-            "industry_code": "C3879",
-        }
-        if uscc in ACCOUNTS:
-            body["account"] = ACCOUNTS[uscc]
-        clerk("/enterprises", body)
-    for uscc, filing_no in ((USCC_A, "F-A"), (USCC_B, "F-B")):
-        clerk(
-            "/filings",
-            {
-                "filing_no": filing_no,
-                "uscc": uscc,
-                "project_name": "MES",
-                "eligible_investment": "800000.00",
-                "approved_on": "2022-12-01",
-            },
-        )
+def loans_with_february_interest(staff, bk1) -> None:
+    """C-A (A, F-A) and C-B (B, F-B) at BK1, ¥500,000 each drawn on 2023-01-03. On 2023-02-21
+    A reports more interest than the subsidy (a full line) and B less than the rule computes
+    (its line is limited to the interest paid: interest_paid_limit). Then the business date is
+    2023-03-01: February is ready to close."""
     staff.set_business_date("2023-01-03")
     for uscc, contract, filing_no in ((USCC_A, "C-A", "F-A"), (USCC_B, "C-B", "F-B")):
         ok(
@@ -122,6 +92,44 @@ def submitted_batch(staff, bank) -> ApprovedBatch:
             )
         )
     staff.set_business_date("2023-03-01")
+
+
+def submitted_batch(staff, bank) -> ApprovedBatch:
+    """Loans of A and B at BK1 with interest paid in February 2023, closed, through 公示,
+    submitted by the clerk (`approve` next); the business date stays the submission's."""
+    staff.set_business_date("2023-01-02")
+    bk1 = bank("BK1", "中山农商银行")
+
+    def clerk(path: str, body: dict) -> dict:
+        return ok(staff.request("clerk", "POST", path, body))
+
+    clerk(
+        "/products",
+        {"product_code": "BK1-P", "bank_code": "BK1", "name": "数智贷", "risk_pool": None},
+    )
+    clerk("/budgets", {"year": 2023, "amount": "1000000.00", "reference": "中财〔2023〕1号"})
+    for uscc, name in NAMES.items():
+        body: dict[str, Any] = {
+            "uscc": uscc,
+            "name": name,
+            "established_on": "2012-01-01",
+            "industry_code": "C3879",
+        }
+        if uscc in ACCOUNTS:
+            body["account"] = ACCOUNTS[uscc]
+        clerk("/enterprises", body)
+    for uscc, filing_no in ((USCC_A, "F-A"), (USCC_B, "F-B")):
+        clerk(
+            "/filings",
+            {
+                "filing_no": filing_no,
+                "uscc": uscc,
+                "project_name": "MES",
+                "eligible_investment": "800000.00",
+                "approved_on": "2022-12-01",
+            },
+        )
+    loans_with_february_interest(staff, bk1)
     batch = ok(staff.request("clerk", "POST", f"/periods/{PERIOD}/close"))["batches"][0]
     ready_on = dt.date.fromisoformat(batch["publicity_ends_on"]) + dt.timedelta(days=1)
     staff.set_business_date(ready_on)
