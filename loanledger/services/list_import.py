@@ -105,23 +105,30 @@ class ListImportRefused(DomainError):
 
     def __init__(self, errors: list[RowError]):
         self.errors = sorted(errors, key=lambda e: (e.row, FIELDS.index(e.column or "uscc")))
-        rows = len({e.row for e in self.errors})
-        first = self.errors[0]
         shown = [e.problem() for e in self.errors[:MAX_PROBLEMS]]
-        more = len(self.errors) - len(shown)
+        first = self.errors[0]
         super().__init__(
             first.code,
             first.message,
             shown[0]["field"],
-            problems=shown,
-            detail=f"{rows} row(s) of the file are refused, so nothing was imported"
-            + (
-                f" (the first {MAX_PROBLEMS} of {len(self.errors)} errors are listed)"
-                if more
-                else ""
-            ),
-            members={"rows_refused": rows},
+            **refused_rows(self.errors, shown, "the file", "nothing was imported"),
         )
+
+
+def refused_rows(errors: list[Any], shown: list[dict[str, Any]], file: str, so: str) -> dict:
+    """What a file refused row by row answers beside its first error (the 名录库, the return
+    file): the problems shown, the detail, and how many rows were refused."""
+    rows = len({e.row for e in errors})
+    more = (
+        f" (the first {len(shown)} of {len(errors)} errors are listed)"
+        if len(errors) > len(shown)
+        else ""
+    )
+    return {
+        "problems": shown,
+        "detail": f"{rows} row(s) of {file} are refused, so {so}{more}",
+        "members": {"rows_refused": rows},
+    }
 
 
 # ===================================================================== reading the file

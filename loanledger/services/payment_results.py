@@ -49,6 +49,7 @@ from loanledger.services.list_import import (
     header_key,
     parse_date,
     read_file_as,
+    refused_rows,
 )
 from loanledger.services.spreadsheets import CellError, Reader
 
@@ -164,20 +165,12 @@ class ResultsRefused(DomainError):
 
     def __init__(self, errors: list[RowError]):
         self.errors = sorted(errors, key=lambda e: (e.row, FIELDS.index(e.column or "payee")))
-        rows = len({e.row for e in self.errors})
         shown = [e.problem() for e in self.errors[:MAX_PROBLEMS]]
         super().__init__(
             self.errors[0].code,
             shown[0]["message"],
             shown[0]["field"],
-            problems=shown,
-            detail=f"{rows} row(s) of the return file are refused, so no payment was recorded"
-            + (
-                f" (the first {MAX_PROBLEMS} of {len(self.errors)} errors are listed)"
-                if len(self.errors) > MAX_PROBLEMS
-                else ""
-            ),
-            members={"rows_refused": rows},
+            **refused_rows(self.errors, shown, "the return file", "no payment was recorded"),
         )
 
 
